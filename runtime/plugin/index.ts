@@ -1,0 +1,3 @@
+export type * from './config-def.js';
+export type * from './connector.js';
+export { RetriableError, topicPartitionKey } from './connector.js';
