@@ -18,7 +18,9 @@ while (Date.now() < deadline) {
     await admin.connect();
     const cluster = await admin.describeCluster();
     await admin.disconnect();
-    console.log(`[kafka] metadata answered: cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)`);
+    console.log(
+      `[kafka] metadata answered: cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)`,
+    );
     process.exit(0);
   } catch (error) {
     lastError = error instanceof Error ? error.message : String(error);
