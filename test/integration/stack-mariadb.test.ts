@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import ZongJi from '@vlasky/zongji';
-import type { AnyBinlogEvent } from '@vlasky/zongji';
+import type { AnyBinlogEvent, DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent } from '@vlasky/zongji';
 import { localStack } from '../support/local-stack.js';
 import { uniqueName } from '../support/unique-name.js';
 
@@ -40,10 +40,12 @@ test('insert, update and delete arrive as row events from the binlog position ta
       const timer = setTimeout(() => reject(new Error(`only saw ${seen.join(', ')} in 20s`)), 20_000);
       zongji.on('error', reject);
       zongji.on('binlog', (event: AnyBinlogEvent) => {
+        // getEventName() does not narrow the union, hence the casts.
         const name = event.getEventName();
-        if (name === 'writerows') seen.push(`insert ${String(event.rows[0]?.name)}`);
-        if (name === 'updaterows') seen.push(`update ${String(event.rows[0]?.after.name)}`);
-        if (name === 'deleterows') seen.push(`delete ${String(event.rows[0]?.id)}`);
+        if (name === 'writerows') seen.push(`insert ${String((event as WriteRowsEvent).rows[0]?.name)}`);
+        if (name === 'updaterows')
+          seen.push(`update ${String((event as UpdateRowsEvent).rows[0]?.after.name)}`);
+        if (name === 'deleterows') seen.push(`delete ${String((event as DeleteRowsEvent).rows[0]?.id)}`);
         if (seen.length === 3) {
           clearTimeout(timer);
           resolve();
