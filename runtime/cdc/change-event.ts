@@ -1,0 +1,75 @@
+import type { Schema, Struct } from '../record/index.js';
+
+/**
+ * Debezium's change event envelope: `{before, after, source, op, ts_ms, transaction}`.
+ * Record names follow Debezium (`<prefix>.<schema>.<table>.Value/.Key/.Envelope`) so
+ * consumers written for Debezium topics read Siphon topics unchanged.
+ */
+
+/** c create, u update, d delete, r snapshot read, t truncate, m logical decoding message. */
+export type Op = 'c' | 'u' | 'd' | 'r' | 't' | 'm';
+
+/** The `transaction` block of an event when `provide.transaction.metadata` is on. */
+export const transactionBlockSchema: Schema = {
+  type: 'struct',
+  optional: true,
+  name: 'event.block',
+  version: 1,
+  fields: [
+    { name: 'id', index: 0, schema: { type: 'string', optional: false } },
+    { name: 'total_order', index: 1, schema: { type: 'int64', optional: false } },
+    { name: 'data_collection_order', index: 2, schema: { type: 'int64', optional: false } },
+  ],
+};
+
+export interface TransactionBlock {
+  readonly id: string;
+  readonly total_order: bigint;
+  readonly data_collection_order: bigint;
+}
+
+/** Record names for one table: `<recordPrefix>.Key`, `.Value`, `.Envelope`. */
+export function recordNames(recordPrefix: string): { key: string; value: string; envelope: string } {
+  return { key: `${recordPrefix}.Key`, value: `${recordPrefix}.Value`, envelope: `${recordPrefix}.Envelope` };
+}
+
+/** The envelope schema around a table's row schema (`rowSchema` is the `.Value` struct). */
+export function envelopeSchema(envelopeName: string, rowSchema: Schema, sourceSchema: Schema): Schema {
+  const row: Schema = { ...rowSchema, optional: true };
+  return {
+    type: 'struct',
+    optional: false,
+    name: envelopeName,
+    version: 1,
+    fields: [
+      { name: 'before', index: 0, schema: row },
+      { name: 'after', index: 1, schema: row },
+      { name: 'source', index: 2, schema: sourceSchema },
+      { name: 'op', index: 3, schema: { type: 'string', optional: false } },
+      { name: 'ts_ms', index: 4, schema: { type: 'int64', optional: true } },
+      { name: 'transaction', index: 5, schema: transactionBlockSchema },
+    ],
+  };
+}
+
+export interface ChangeEvent {
+  readonly op: Op;
+  readonly before: Struct | null;
+  readonly after: Struct | null;
+  readonly source: Struct;
+  /** When the connector processed the event (epoch ms). */
+  readonly tsMs: number;
+  readonly transaction?: TransactionBlock | null;
+}
+
+/** The envelope value for `envelopeSchema`; field order matches the schema. */
+export function envelopeValue(event: ChangeEvent): Struct {
+  return {
+    before: event.before,
+    after: event.after,
+    source: event.source,
+    op: event.op,
+    ts_ms: BigInt(event.tsMs),
+    transaction: event.transaction ?? null,
+  };
+}

@@ -1,0 +1,110 @@
+import type { Schema, SourceOffset, SourcePartition, SourceRecord } from '../record/index.js';
+import type { TransactionBlock } from './change-event.js';
+
+/**
+ * `provide.transaction.metadata`: BEGIN and END records on `<topic.prefix>.transaction`
+ * (END with per-table event counts) and a `transaction` block in each change event.
+ */
+export const transactionKeySchema: Schema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.common.TransactionMetadataKey',
+  fields: [{ name: 'id', index: 0, schema: { type: 'string', optional: false } }],
+};
+
+const dataCollectionSchema: Schema = {
+  type: 'struct',
+  optional: false,
+  name: 'event.collection',
+  version: 1,
+  fields: [
+    { name: 'data_collection', index: 0, schema: { type: 'string', optional: false } },
+    { name: 'event_count', index: 1, schema: { type: 'int64', optional: false } },
+  ],
+};
+
+export const transactionValueSchema: Schema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.common.TransactionMetadataValue',
+  fields: [
+    { name: 'status', index: 0, schema: { type: 'string', optional: false } },
+    { name: 'id', index: 1, schema: { type: 'string', optional: false } },
+    { name: 'event_count', index: 2, schema: { type: 'int64', optional: true } },
+    {
+      name: 'data_collections',
+      index: 3,
+      schema: { type: 'array', optional: true, valueSchema: dataCollectionSchema },
+    },
+    { name: 'ts_ms', index: 4, schema: { type: 'int64', optional: false } },
+  ],
+};
+
+export function transactionTopic(topicPrefix: string): string {
+  return `${topicPrefix}.transaction`;
+}
+
+/**
+ * Counts one transaction's events, overall and per data collection, for the event blocks
+ * and the END record. Memory is one counter per table the transaction touched.
+ */
+export class TransactionTracker {
+  private readonly perCollection = new Map<string, bigint>();
+  private total = 0n;
+
+  constructor(readonly id: string) {}
+
+  /** Counts an event of `dataCollection` (`<namespace>.<table>`) and returns its block. */
+  next(dataCollection: string): TransactionBlock {
+    this.total += 1n;
+    const order = (this.perCollection.get(dataCollection) ?? 0n) + 1n;
+    this.perCollection.set(dataCollection, order);
+    return { id: this.id, total_order: this.total, data_collection_order: order };
+  }
+
+  get eventCount(): bigint {
+    return this.total;
+  }
+
+  beginRecord(topic: string, partition: SourcePartition, offset: SourceOffset, tsMs: number): SourceRecord {
+    return this.record(topic, partition, offset, tsMs, {
+      status: 'BEGIN',
+      id: this.id,
+      event_count: null,
+      data_collections: null,
+      ts_ms: BigInt(tsMs),
+    });
+  }
+
+  endRecord(topic: string, partition: SourcePartition, offset: SourceOffset, tsMs: number): SourceRecord {
+    return this.record(topic, partition, offset, tsMs, {
+      status: 'END',
+      id: this.id,
+      event_count: this.total,
+      data_collections: [...this.perCollection].map(([data_collection, event_count]) => ({
+        data_collection,
+        event_count,
+      })),
+      ts_ms: BigInt(tsMs),
+    });
+  }
+
+  private record(
+    topic: string,
+    partition: SourcePartition,
+    offset: SourceOffset,
+    tsMs: number,
+    value: Record<string, unknown>,
+  ): SourceRecord {
+    return {
+      topic,
+      keySchema: transactionKeySchema,
+      key: { id: this.id },
+      valueSchema: transactionValueSchema,
+      value,
+      timestamp: tsMs,
+      sourcePartition: partition,
+      sourceOffset: offset,
+    };
+  }
+}
