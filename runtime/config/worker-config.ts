@@ -1,0 +1,430 @@
+import { readFileSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { ConfigDef, ConfigKey, ParsedConfig } from '../plugin/index.js';
+import { registerSecret } from '../logging/logger.js';
+import { configProviderNames, resolveConfigProviders } from './config-providers.js';
+import { describeErrors, parseConfig } from './config-parser.js';
+import { parseProperties } from './properties-file.js';
+
+/**
+ * The worker's configuration, defined once: the file loader, the `SIPHON_*`
+ * environment overrides and the startup error messages all derive from this list.
+ */
+const repositoryConnectorsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../connectors');
+
+const key = (k: Omit<ConfigKey, 'importance'> & { importance?: ConfigKey['importance'] }): ConfigKey => ({
+  importance: 'medium',
+  ...k,
+});
+
+export const workerConfigDef: ConfigDef = [
+  key({
+    name: 'bootstrap.servers',
+    type: 'list',
+    default: ['127.0.0.1:9092'],
+    importance: 'high',
+    group: 'Kafka',
+    documentation: 'Kafka brokers to connect to, host:port comma-separated.',
+  }),
+  key({
+    name: 'client.id',
+    type: 'string',
+    default: 'siphon',
+    group: 'Kafka',
+    documentation: 'Prefix of the Kafka client ids the worker uses.',
+  }),
+  key({
+    name: 'group.id',
+    type: 'string',
+    default: 'siphon',
+    importance: 'high',
+    group: 'Kafka',
+    documentation:
+      'The worker group. Workers with different group ids are independent and need their own store topics; two live workers never share one group id.',
+  }),
+  key({
+    name: 'security.protocol',
+    type: 'string',
+    default: 'PLAINTEXT',
+    allowed: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'],
+    group: 'Kafka security',
+    documentation: 'How the worker talks to Kafka.',
+  }),
+  key({
+    name: 'sasl.mechanism',
+    type: 'string',
+    default: 'PLAIN',
+    allowed: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    group: 'Kafka security',
+    documentation: 'SASL mechanism with SASL_PLAINTEXT or SASL_SSL.',
+  }),
+  key({
+    name: 'sasl.username',
+    type: 'string',
+    default: null,
+    group: 'Kafka security',
+    documentation: 'SASL user name.',
+  }),
+  key({
+    name: 'sasl.password',
+    type: 'password',
+    default: null,
+    group: 'Kafka security',
+    documentation: 'SASL password (use ${env:VAR} or ${file:path:key}).',
+  }),
+  key({
+    name: 'ssl.ca.location',
+    type: 'string',
+    default: null,
+    group: 'Kafka security',
+    documentation: "PEM file with the CA certificates that sign the brokers' certificates.",
+  }),
+  key({
+    name: 'ssl.certificate.location',
+    type: 'string',
+    default: null,
+    group: 'Kafka security',
+    documentation: 'PEM client certificate for mutual TLS.',
+  }),
+  key({
+    name: 'ssl.key.location',
+    type: 'string',
+    default: null,
+    group: 'Kafka security',
+    documentation: 'PEM private key of the client certificate.',
+  }),
+  key({
+    name: 'ssl.key.password',
+    type: 'password',
+    default: null,
+    group: 'Kafka security',
+    documentation: 'Passphrase of ssl.key.location.',
+  }),
+  key({
+    name: 'rest.host',
+    type: 'string',
+    default: '127.0.0.1',
+    importance: 'high',
+    group: 'REST',
+    documentation: 'Interface the REST API listens on.',
+  }),
+  key({
+    name: 'rest.port',
+    type: 'int',
+    default: 8083,
+    importance: 'high',
+    group: 'REST',
+    documentation: 'Port of the REST API; 0 picks a free port.',
+    validator: (v) =>
+      Number(v) < 0 || Number(v) > 65535
+        ? `Invalid value ${String(v)} for configuration rest.port: must be 0-65535`
+        : undefined,
+  }),
+  key({
+    name: 'rest.advertised.host.name',
+    type: 'string',
+    default: null,
+    group: 'REST',
+    documentation: 'Host name in worker ids (status `worker_id`); defaults to rest.host.',
+  }),
+  key({
+    name: 'rest.auth.bearer.token',
+    type: 'password',
+    default: null,
+    group: 'REST',
+    documentation: 'When set, every request except GET /health needs `Authorization: Bearer <token>`.',
+  }),
+  key({
+    name: 'rest.auth.basic.username',
+    type: 'string',
+    default: null,
+    group: 'REST',
+    documentation: 'When set with rest.auth.basic.password, requests need HTTP basic authentication.',
+  }),
+  key({
+    name: 'rest.auth.basic.password',
+    type: 'password',
+    default: null,
+    group: 'REST',
+    documentation: 'Password for rest.auth.basic.username.',
+  }),
+  key({
+    name: 'rest.ssl.certificate.location',
+    type: 'string',
+    default: null,
+    group: 'REST',
+    documentation: 'PEM certificate; with rest.ssl.key.location the REST API serves HTTPS.',
+  }),
+  key({
+    name: 'rest.ssl.key.location',
+    type: 'string',
+    default: null,
+    group: 'REST',
+    documentation: 'PEM private key for rest.ssl.certificate.location.',
+  }),
+  key({
+    name: 'config.storage.topic',
+    type: 'string',
+    default: 'siphon-configs',
+    importance: 'high',
+    group: 'Stores',
+    documentation: 'Compacted topic with connector configs and target states.',
+  }),
+  key({
+    name: 'offset.storage.topic',
+    type: 'string',
+    default: 'siphon-offsets',
+    importance: 'high',
+    group: 'Stores',
+    documentation: "Compacted topic with source offsets in Kafka Connect's layout.",
+  }),
+  key({
+    name: 'status.storage.topic',
+    type: 'string',
+    default: 'siphon-status',
+    importance: 'high',
+    group: 'Stores',
+    documentation: 'Compacted topic with connector and task statuses.',
+  }),
+  key({
+    name: 'config.storage.replication.factor',
+    type: 'int',
+    default: -1,
+    group: 'Stores',
+    documentation: 'Replication factor of the configs topic; -1 uses the broker default.',
+  }),
+  key({
+    name: 'offset.storage.replication.factor',
+    type: 'int',
+    default: -1,
+    group: 'Stores',
+    documentation: 'Replication factor of the offsets topic; -1 uses the broker default.',
+  }),
+  key({
+    name: 'status.storage.replication.factor',
+    type: 'int',
+    default: -1,
+    group: 'Stores',
+    documentation: 'Replication factor of the status topic; -1 uses the broker default.',
+  }),
+  key({
+    name: 'offset.storage.partitions',
+    type: 'int',
+    default: 25,
+    group: 'Stores',
+    documentation: 'Partitions of the offsets topic when the worker creates it.',
+  }),
+  key({
+    name: 'status.storage.partitions',
+    type: 'int',
+    default: 5,
+    group: 'Stores',
+    documentation: 'Partitions of the status topic when the worker creates it.',
+  }),
+  key({
+    name: 'offset.flush.interval.ms',
+    type: 'long',
+    default: 60000,
+    group: 'Tasks',
+    documentation: 'How often source offsets are committed (also on stop).',
+  }),
+  key({
+    name: 'task.shutdown.graceful.timeout.ms',
+    type: 'long',
+    default: 5000,
+    group: 'Tasks',
+    documentation: 'How long stopping tasks may take on shutdown before the worker exits anyway.',
+  }),
+  key({
+    name: 'exactly.once.source.support',
+    type: 'string',
+    default: 'disabled',
+    allowed: ['disabled', 'enabled'],
+    group: 'Tasks',
+    documentation:
+      'enabled: source connectors may set exactly.once.support=required to write records and offsets in one Kafka transaction.',
+  }),
+  key({
+    name: 'key.converter',
+    type: 'string',
+    default: 'json',
+    importance: 'high',
+    group: 'Converters',
+    documentation:
+      'Default key converter (avro, json, string or a Kafka Connect class name); connectors override it.',
+  }),
+  key({
+    name: 'value.converter',
+    type: 'string',
+    default: 'json',
+    importance: 'high',
+    group: 'Converters',
+    documentation: 'Default value converter; connectors override it.',
+  }),
+  key({
+    name: 'schema.registry.url',
+    type: 'string',
+    default: null,
+    group: 'Schema registry',
+    documentation: 'An external schema registry; when unset the worker runs the embedded one.',
+  }),
+  key({
+    name: 'schema.registry.embedded',
+    type: 'boolean',
+    default: true,
+    group: 'Schema registry',
+    documentation: 'Run the embedded schema registry when schema.registry.url is unset.',
+  }),
+  key({
+    name: 'schema.registry.host',
+    type: 'string',
+    default: '127.0.0.1',
+    group: 'Schema registry',
+    documentation: 'Interface of the embedded schema registry.',
+  }),
+  key({
+    name: 'schema.registry.port',
+    type: 'int',
+    default: 8081,
+    group: 'Schema registry',
+    documentation: 'Port of the embedded schema registry; 0 picks a free port.',
+  }),
+  key({
+    name: 'schema.registry.topic',
+    type: 'string',
+    default: '_schemas',
+    group: 'Schema registry',
+    documentation: 'Compacted topic of the embedded schema registry.',
+  }),
+  key({
+    name: 'connectors.dir',
+    type: 'string',
+    default: repositoryConnectorsDir,
+    group: 'Plugins',
+    documentation: 'Directory whose sub-folders hold connector plugins (<dir>/index.ts exporting `plugin`).',
+  }),
+  key({
+    name: 'plugin.path',
+    type: 'list',
+    default: [],
+    group: 'Plugins',
+    documentation: 'Extra plugin modules (files exporting `plugin`, or folders with index.ts/index.js).',
+  }),
+  key({
+    name: 'config.providers',
+    type: 'list',
+    default: [...configProviderNames],
+    allowed: configProviderNames,
+    group: 'Secrets',
+    documentation: 'Config providers connectors may reference: env (${env:VAR}), file (${file:path:key}).',
+  }),
+  key({
+    name: 'log.level',
+    type: 'string',
+    default: 'info',
+    allowed: ['debug', 'info', 'warn', 'error'],
+    group: 'Logging',
+    documentation: 'Lowest level written.',
+  }),
+  key({
+    name: 'log.format',
+    type: 'string',
+    default: 'text',
+    allowed: ['text', 'json'],
+    group: 'Logging',
+    documentation: 'text: readable lines; json: one JSON object per line.',
+  }),
+];
+
+/** `bootstrap.servers` → `SIPHON_BOOTSTRAP_SERVERS`. */
+export function environmentName(configName: string): string {
+  return 'SIPHON_' + configName.toUpperCase().replace(/[.-]/g, '_');
+}
+
+export class WorkerConfigError extends Error {
+  override readonly name = 'WorkerConfigError';
+}
+
+function flattenYaml(value: unknown, prefix: string, out: Record<string, string>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flattenYaml(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (Array.isArray(value)) {
+    out[prefix] = value.map(String).join(',');
+  } else if (value !== null && value !== undefined) {
+    out[prefix] = String(value);
+  }
+}
+
+export function readWorkerConfigFile(path: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new WorkerConfigError(`Cannot read worker config file "${path}": ${(error as Error).message}`);
+  }
+  const extension = extname(path).toLowerCase();
+  if (extension === '.yaml' || extension === '.yml') {
+    const flat: Record<string, string> = {};
+    flattenYaml(parseYaml(text), '', flat);
+    return flat;
+  }
+  return parseProperties(text);
+}
+
+export interface WorkerConfig {
+  readonly values: ParsedConfig;
+  /** The resolved raw strings, for settings passed through (converter prefixes). */
+  readonly raw: Readonly<Record<string, string>>;
+  string(name: string): string;
+  optionalString(name: string): string | null;
+  number(name: string): number;
+  list(name: string): readonly string[];
+}
+
+/**
+ * File, then `SIPHON_*` environment variables (they win), then explicit overrides
+ * (tests). Config provider references are resolved and their values masked in logs.
+ */
+export function loadWorkerConfig(
+  options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, string> } = {},
+): WorkerConfig {
+  const raw: Record<string, string> = options.file ? readWorkerConfigFile(options.file) : {};
+  const env = options.env ?? process.env;
+  for (const k of workerConfigDef) {
+    const fromEnv = env[environmentName(k.name)];
+    if (fromEnv !== undefined) raw[k.name] = fromEnv;
+  }
+  Object.assign(raw, options.overrides ?? {});
+  const resolved = resolveConfigProviders(raw);
+  resolved.secrets.forEach(registerSecret);
+  const { values, errors } = parseConfig(workerConfigDef, resolved.config);
+  if (errors.size > 0) {
+    throw new WorkerConfigError(
+      `Invalid worker configuration:\n  ${describeErrors(errors).join('\n  ')}\n` +
+        `Fix the file or the SIPHON_* environment variable (e.g. ${environmentName('rest.port')}).`,
+    );
+  }
+  for (const k of workerConfigDef) {
+    if (k.type === 'password') registerSecret(resolved.config[k.name]);
+  }
+  const get = (name: string) => {
+    if (!(name in values)) throw new Error(`Unknown worker config key ${name}`);
+    return values[name] ?? null;
+  };
+  return {
+    values,
+    raw: resolved.config,
+    string: (name) => String(get(name)),
+    optionalString: (name) => {
+      const v = get(name);
+      return v === null ? null : String(v);
+    },
+    number: (name) => Number(get(name)),
+    list: (name) => {
+      const v = get(name);
+      return Array.isArray(v) ? v : [];
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { TaskLogger } from '../plugin/index.js';
+
+/**
+ * The worker's one logger: JSON lines (`log.format=json`) or readable lines on stderr.
+ * Every line passes through `maskSecrets`, so a secret registered once (a password-type
+ * config value, anything a config provider resolved) never reaches the output, whatever
+ * message, field or stack trace carries it.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'json' | 'text';
+
+const levelOrder: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export const HIDDEN = '[hidden]';
+
+/** Secrets shorter than this are not masked inside other text (too many false hits). */
+const minimumMaskedLength = 3;
+const secrets = new Set<string>();
+
+export function registerSecret(value: string | null | undefined): void {
+  if (value && value.length >= minimumMaskedLength) secrets.add(value);
+}
+
+export function maskSecrets(text: string): string {
+  let masked = text;
+  for (const secret of secrets) {
+    if (masked.includes(secret)) masked = masked.split(secret).join(HIDDEN);
+  }
+  return masked;
+}
+
+interface LoggerSettings {
+  level: LogLevel;
+  format: LogFormat;
+  write: (line: string) => void;
+}
+
+const settings: LoggerSettings = {
+  level: 'info',
+  format: 'text',
+  write: (line) => process.stderr.write(line + '\n'),
+};
+
+export function configureLogging(options: Partial<LoggerSettings>): void {
+  Object.assign(settings, options);
+}
+
+export type Logger = TaskLogger & { child(fields: Record<string, unknown>): Logger };
+
+function describe(value: unknown): unknown {
+  if (value instanceof Error) return value.stack ?? `${value.name}: ${value.message}`;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+function emit(level: LogLevel, message: string, context: Record<string, unknown>): void {
+  if (levelOrder[level] < levelOrder[settings.level]) return;
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context)) fields[key] = describe(value);
+  let line: string;
+  if (settings.format === 'json') {
+    line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
+  } else {
+    const rest = Object.entries(fields)
+      .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+      .join(' ');
+    line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${rest ? ' ' + rest : ''}`;
+  }
+  settings.write(maskSecrets(line));
+}
+
+export function createLogger(fields: Record<string, unknown> = {}): Logger {
+  return {
+    debug: (message, extra) => emit('debug', message, { ...fields, ...extra }),
+    info: (message, extra) => emit('info', message, { ...fields, ...extra }),
+    warn: (message, extra) => emit('warn', message, { ...fields, ...extra }),
+    error: (message, extra) => emit('error', message, { ...fields, ...extra }),
+    child: (extra) => createLogger({ ...fields, ...extra }),
+  };
+}

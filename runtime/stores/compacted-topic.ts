@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../logging/logger.js';
+
+/**
+ * A compacted Kafka topic used as a key-value log (Kafka Connect's KafkaBasedLog):
+ * created if missing, read to its end once at startup, then written through. Only one
+ * live worker owns a group's store topics (WorkerGroupLock), so no tailing is needed.
+ */
+export interface CompactedTopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  /** -1: the broker's default. */
+  readonly replicationFactor: number;
+}
+
+export interface StoreMessage {
+  readonly key: string;
+  /** null writes a tombstone. */
+  readonly value: string | null;
+}
+
+export class CompactedTopic {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    readonly spec: CompactedTopicSpec,
+    private readonly logger: Logger,
+  ) {}
+
+  async ensure(): Promise<void> {
+    const { topic, partitions, replicationFactor } = this.spec;
+    const existing = await this.admin.listTopics();
+    if (!existing.includes(topic)) {
+      try {
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            {
+              topic,
+              numPartitions: partitions,
+              replicationFactor,
+              configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+            },
+          ],
+        });
+        this.logger.info('created store topic', { topic, partitions });
+      } catch (error) {
+        // Another process may have created it in between; anything else is real.
+        if (!(await this.admin.listTopics()).includes(topic)) throw error;
+      }
+      return;
+    }
+    const described = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ['cleanup.policy'] }],
+    });
+    const policy = described.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy');
+    if (policy && !policy.configValue.split(',').includes('compact')) {
+      throw new Error(
+        `Store topic "${topic}" has cleanup.policy=${policy.configValue}; it must be compact ` +
+          `(kafka-configs --alter --entity-type topics --entity-name ${topic} --add-config cleanup.policy=compact)`,
+      );
+    }
+  }
+
+  /** Reads every record up to the end offsets seen at the start, in partition order. */
+  async readAll(onRecord: (key: string, value: Buffer | null) => void): Promise<void> {
+    const { topic } = this.spec;
+    const ends = await this.admin.fetchTopicOffsets(topic);
+    const remaining = new Map<number, bigint>();
+    for (const p of ends) {
+      if (BigInt(p.high) > BigInt(p.low)) remaining.set(p.partition, BigInt(p.high));
+    }
+    if (remaining.size === 0) return;
+    const consumer = this.kafka.consumer({
+      // A throwaway group: store reads never commit offsets.
+      groupId: `siphon-store-reader-${randomUUID()}`,
+      sessionTimeout: 10000,
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+          const end = remaining.get(payload.partition);
+          if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end)
+            remaining.delete(payload.partition);
+          if (remaining.size === 0) resolve();
+        });
+        consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ message }) => {
+              if (message.key) onRecord(message.key.toString('utf8'), message.value);
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+  }
+
+  async write(messages: readonly StoreMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.send({
+      topic: this.spec.topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key, value: m.value })),
+    });
+  }
+}

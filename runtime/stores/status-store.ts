@@ -1,0 +1,123 @@
+import type { CompactedTopic } from './compacted-topic.js';
+
+/**
+ * Connector and task statuses, and the topics each connector used (KIP-558), in the
+ * status topic with Kafka Connect's keys: `status-connector-<name>`,
+ * `status-task-<name>-<id>`, `topic-<topic>-<name>`.
+ */
+export type ConnectorState = 'UNASSIGNED' | 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'RESTARTING';
+
+export interface Status {
+  readonly state: ConnectorState;
+  readonly trace?: string;
+  readonly worker_id: string;
+  readonly generation: number;
+}
+
+interface TopicRecord {
+  readonly topic: { readonly name: string; readonly connector: string; readonly discoverTimestamp: number };
+}
+
+export class StatusStore {
+  private readonly connectors = new Map<string, Status>();
+  private readonly tasks = new Map<string, Map<number, Status>>();
+  private readonly topics = new Map<string, Set<string>>();
+
+  constructor(private readonly topic: CompactedTopic) {}
+
+  async load(): Promise<void> {
+    await this.topic.readAll((key, value) => {
+      const json = value ? (JSON.parse(value.toString('utf8')) as unknown) : null;
+      if (key.startsWith('status-connector-')) {
+        const name = key.slice('status-connector-'.length);
+        if (json) this.connectors.set(name, json as Status);
+        else this.connectors.delete(name);
+      } else if (key.startsWith('status-task-')) {
+        const rest = key.slice('status-task-'.length);
+        const dash = rest.lastIndexOf('-');
+        const name = rest.slice(0, dash);
+        const id = Number(rest.slice(dash + 1));
+        if (json) this.taskMap(name).set(id, json as Status);
+        else this.tasks.get(name)?.delete(id);
+      } else if (key.startsWith('topic-') && json) {
+        const { topic } = json as TopicRecord;
+        this.topicSet(topic.connector).add(topic.name);
+      } else if (key.startsWith('topic-')) {
+        for (const [connector, set] of this.topics) {
+          for (const name of set) if (key === topicKey(name, connector)) set.delete(name);
+        }
+      }
+    });
+  }
+
+  connector(name: string): Status | undefined {
+    return this.connectors.get(name);
+  }
+
+  taskStatuses(name: string): [number, Status][] {
+    return [...(this.tasks.get(name) ?? new Map<number, Status>()).entries()].sort((a, b) => a[0] - b[0]);
+  }
+
+  task(name: string, id: number): Status | undefined {
+    return this.tasks.get(name)?.get(id);
+  }
+
+  async putConnector(name: string, status: Status): Promise<void> {
+    await this.topic.write([{ key: `status-connector-${name}`, value: JSON.stringify(status) }]);
+    this.connectors.set(name, status);
+  }
+
+  async putTask(name: string, id: number, status: Status): Promise<void> {
+    await this.topic.write([{ key: `status-task-${name}-${id}`, value: JSON.stringify(status) }]);
+    this.taskMap(name).set(id, status);
+  }
+
+  /** Drops task statuses with ids from `fromId` on (fewer tasks, or STOPPED). */
+  async removeTasks(name: string, fromId = 0): Promise<void> {
+    const ids = [...(this.tasks.get(name)?.keys() ?? [])].filter((id) => id >= fromId);
+    await this.topic.write(ids.map((id) => ({ key: `status-task-${name}-${id}`, value: null })));
+    for (const id of ids) this.tasks.get(name)?.delete(id);
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.removeTasks(name);
+    await this.resetTopics(name);
+    await this.topic.write([{ key: `status-connector-${name}`, value: null }]);
+    this.connectors.delete(name);
+    this.tasks.delete(name);
+  }
+
+  activeTopics(name: string): string[] {
+    return [...(this.topics.get(name) ?? [])].sort();
+  }
+
+  async addTopic(name: string, topic: string): Promise<void> {
+    const set = this.topicSet(name);
+    if (set.has(topic)) return;
+    const record: TopicRecord = { topic: { name: topic, connector: name, discoverTimestamp: Date.now() } };
+    await this.topic.write([{ key: topicKey(topic, name), value: JSON.stringify(record) }]);
+    set.add(topic);
+  }
+
+  async resetTopics(name: string): Promise<void> {
+    const topics = this.activeTopics(name);
+    await this.topic.write(topics.map((t) => ({ key: topicKey(t, name), value: null })));
+    this.topics.delete(name);
+  }
+
+  private taskMap(name: string): Map<number, Status> {
+    let map = this.tasks.get(name);
+    if (!map) this.tasks.set(name, (map = new Map()));
+    return map;
+  }
+
+  private topicSet(name: string): Set<string> {
+    let set = this.topics.get(name);
+    if (!set) this.topics.set(name, (set = new Set()));
+    return set;
+  }
+}
+
+function topicKey(topic: string, connector: string): string {
+  return `topic-${topic}-${connector}`;
+}

@@ -1,0 +1,43 @@
+import { RetriableError, type ParsedConfig } from '../plugin/index.js';
+
+/** A connector's `errors.*` settings, read once from its validated config. */
+export interface ErrorPolicy {
+  readonly tolerateAll: boolean;
+  readonly retryTimeoutMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly logErrors: boolean;
+  readonly logIncludeMessages: boolean;
+}
+
+export function errorPolicy(config: ParsedConfig): ErrorPolicy {
+  return {
+    tolerateAll: config['errors.tolerance'] === 'all',
+    retryTimeoutMs: Number(config['errors.retry.timeout'] ?? 0),
+    retryMaxDelayMs: Number(config['errors.retry.delay.max.ms'] ?? 60000),
+    logErrors: config['errors.log.enable'] === true,
+    logIncludeMessages: config['errors.log.include.messages'] === true,
+  };
+}
+
+/** Errors worth retrying: RetriableError from plugins/converters, and kafkajs' retriable ones. */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof RetriableError) return true;
+  if (error instanceof Error && (error as { retriable?: unknown }).retriable === true) return true;
+  return error instanceof Error && error.name === 'RetriableError';
+}
+
+/** Which step failed, as Kafka Connect names it in `__connect.errors.stage`. */
+export type ErrorStage =
+  'KEY_CONVERTER' | 'VALUE_CONVERTER' | 'TRANSFORMATION' | 'TASK_PUT' | 'KAFKA_PRODUCE';
+
+export class StageError extends Error {
+  constructor(
+    readonly stage: ErrorStage,
+    readonly cause: unknown,
+    readonly className: string,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = cause instanceof Error ? cause.name : 'Error';
+    if (cause instanceof Error && cause.stack) this.stack = cause.stack;
+  }
+}

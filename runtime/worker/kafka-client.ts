@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import type { WorkerConfig } from '../config/worker-config.js';
+import type { Logger } from '../logging/logger.js';
+
+/** Builds the worker's kafkajs client from the worker config (bootstrap, SASL, TLS). */
+export function createKafka(config: WorkerConfig, logger: Logger): Kafka {
+  const protocol = config.string('security.protocol');
+  const kafkaConfig: KafkaConfig = {
+    clientId: config.string('client.id'),
+    brokers: [...config.list('bootstrap.servers')],
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }) => {
+        const { message, ...fields } = log;
+        // kafkajs reports transient broker errors at ERROR before retrying them.
+        if (level <= logLevel.WARN) logger.warn(`kafka: ${message}`, fields);
+      },
+  };
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    const read = (name: string) => {
+      const path = config.optionalString(name);
+      return path ? readFileSync(path, 'utf8') : undefined;
+    };
+    kafkaConfig.ssl = {
+      ca: read('ssl.ca.location'),
+      cert: read('ssl.certificate.location'),
+      key: read('ssl.key.location'),
+      passphrase: config.optionalString('ssl.key.password') ?? undefined,
+    };
+  }
+  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
+    const username = config.optionalString('sasl.username') ?? '';
+    const password = config.optionalString('sasl.password') ?? '';
+    const mechanism = config.string('sasl.mechanism').toLowerCase();
+    kafkaConfig.sasl = { mechanism, username, password } as SASLOptions;
+  }
+  return new Kafka(kafkaConfig);
+}

@@ -1,0 +1,97 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ConnectorPlugin } from '../plugin/index.js';
+import type { Logger } from '../logging/logger.js';
+
+/**
+ * The installed connector plugins: every `connectors/<dir>/index.ts` exporting `plugin`,
+ * modules listed in `plugin.path`, and plugins handed in programmatically (tests).
+ * `connector.class` resolves by short name, canonical class name, alias, or the class
+ * name's last segment (Kafka Connect accepts `PostgresConnector` for the full name).
+ */
+export class PluginCatalog {
+  private constructor(private readonly plugins: readonly ConnectorPlugin[]) {}
+
+  static async load(options: {
+    connectorsDir?: string | null;
+    modulePaths?: readonly string[];
+    plugins?: readonly ConnectorPlugin[];
+    logger: Logger;
+  }): Promise<PluginCatalog> {
+    const found: ConnectorPlugin[] = [...(options.plugins ?? [])];
+    const modules: string[] = [];
+    if (options.connectorsDir && existsSync(options.connectorsDir)) {
+      for (const entry of readdirSync(options.connectorsDir).sort()) {
+        const index = indexModule(join(options.connectorsDir, entry));
+        if (index) modules.push(index);
+      }
+    }
+    for (const path of options.modulePaths ?? []) {
+      const absolute = resolve(path);
+      const module =
+        existsSync(absolute) && statSync(absolute).isDirectory() ? indexModule(absolute) : absolute;
+      if (module) modules.push(module);
+      else options.logger.warn('plugin.path entry has no index.ts or index.js', { path });
+    }
+    for (const module of modules) {
+      try {
+        const exported = (await import(pathToFileURL(module).href)) as Record<string, unknown>;
+        const candidates = [exported.plugin, ...(Array.isArray(exported.plugins) ? exported.plugins : [])];
+        const plugins = candidates.filter(isConnectorPlugin);
+        if (plugins.length === 0) {
+          options.logger.debug('module exports no connector plugin', { module });
+        }
+        found.push(...plugins);
+      } catch (error) {
+        // One broken connector must not keep the worker (and every other connector) down.
+        options.logger.error('failed to load connector plugin', { module, error });
+      }
+    }
+    const unique = new Map<string, ConnectorPlugin>();
+    for (const plugin of found) if (!unique.has(plugin.className)) unique.set(plugin.className, plugin);
+    return new PluginCatalog([...unique.values()]);
+  }
+
+  list(): readonly ConnectorPlugin[] {
+    return this.plugins;
+  }
+
+  resolve(nameOrClass: string): ConnectorPlugin | undefined {
+    const wanted = nameOrClass.trim();
+    const lower = wanted.toLowerCase();
+    return (
+      this.plugins.find((p) => p.className === wanted || p.aliases.includes(wanted)) ??
+      this.plugins.find(
+        (p) => p.name.toLowerCase() === lower || simpleName(p.className).toLowerCase() === lower,
+      )
+    );
+  }
+
+  /** For error messages: what `connector.class` may say. */
+  describeInstalled(): string {
+    if (this.plugins.length === 0) return 'no connector plugins are installed';
+    return this.plugins.map((p) => `${p.className} (${p.name})`).join(', ');
+  }
+}
+
+function simpleName(className: string): string {
+  return className.slice(className.lastIndexOf('.') + 1);
+}
+
+function indexModule(dir: string): string | undefined {
+  return ['index.ts', 'index.js'].map((file) => join(dir, file)).find((file) => existsSync(file));
+}
+
+function isConnectorPlugin(value: unknown): value is ConnectorPlugin {
+  if (value === null || typeof value !== 'object') return false;
+  const p = value as Partial<ConnectorPlugin>;
+  return (
+    typeof p.name === 'string' &&
+    typeof p.className === 'string' &&
+    (p.type === 'source' || p.type === 'sink') &&
+    typeof p.createTask === 'function' &&
+    typeof p.taskConfigs === 'function' &&
+    Array.isArray(p.configDef)
+  );
+}
