@@ -1,0 +1,269 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { ConfigDef } from '../plugin/index.js';
+import type { Schema, SchemaAndValue } from '../record/index.js';
+import { bigintLongHook } from './avro-long.js';
+import { fromAvroSchema, toAvroSchema, type AvroJson } from './avro-schema.js';
+import { fromAvroValue, toAvroValue } from './avro-value.js';
+import type { Converter } from './converter.js';
+import { parseConverterConfig } from './converter-config.js';
+import { SchemaRegistryClient, type RegistryCredentials } from './schema-registry-client.js';
+import { subjectNameStrategies, subjectName, type SubjectNameStrategy } from './subject-name-strategy.js';
+
+export const avroConverterConfigDef: ConfigDef = [
+  {
+    name: 'schema.registry.url',
+    type: 'list',
+    default: null,
+    importance: 'high',
+    group: 'Converter',
+    documentation:
+      'Schema Registry URL (the first of a comma-separated list is used). Empty: the worker’s embedded registry.',
+  },
+  {
+    name: 'auto.register.schemas',
+    type: 'boolean',
+    default: true,
+    importance: 'medium',
+    group: 'Converter',
+    documentation:
+      'Register new schemas; false only looks them up and fails for a schema not registered yet.',
+  },
+  {
+    name: 'key.subject.name.strategy',
+    type: 'class',
+    default: subjectNameStrategies[0]!.className,
+    allowed: subjectNameStrategies.flatMap((s) => [s.className, s.shortName]),
+    importance: 'medium',
+    group: 'Converter',
+    documentation: 'How the subject of a key schema is named (TopicNameStrategy: <topic>-key).',
+  },
+  {
+    name: 'value.subject.name.strategy',
+    type: 'class',
+    default: subjectNameStrategies[0]!.className,
+    allowed: subjectNameStrategies.flatMap((s) => [s.className, s.shortName]),
+    importance: 'medium',
+    group: 'Converter',
+    documentation: 'How the subject of a value schema is named (TopicNameStrategy: <topic>-value).',
+  },
+  {
+    name: 'basic.auth.credentials.source',
+    type: 'string',
+    default: 'URL',
+    allowed: ['URL', 'USER_INFO'],
+    importance: 'medium',
+    group: 'Converter',
+    documentation: 'Where registry credentials come from: the URL’s user info, or basic.auth.user.info.',
+  },
+  {
+    name: 'basic.auth.user.info',
+    type: 'password',
+    default: null,
+    importance: 'medium',
+    group: 'Converter',
+    documentation: 'Registry credentials as user:password, with basic.auth.credentials.source=USER_INFO.',
+  },
+];
+
+/** What the converter needs from the worker. */
+export interface AvroConverterDeps {
+  /** The registry used when `schema.registry.url` is not set (the worker's embedded one). */
+  readonly defaultSchemaRegistryUrl?: string;
+}
+
+interface WriterSchema {
+  readonly avroText: string;
+  readonly fullName: string | undefined;
+}
+
+interface ReaderSchema {
+  readonly schema: Schema;
+}
+
+/**
+ * Confluent's AvroConverter (io.confluent.connect.avro.AvroConverter): Avro binary in the
+ * Confluent wire format (magic 0, 4-byte big-endian schema id, body). The hot path makes
+ * no HTTP call: Avro schemas are cached per record-model Schema object, ids per subject
+ * and schema text, and decoded writer schemas per id.
+ */
+export class AvroConverter implements Converter {
+  private isKey = false;
+  private autoRegister = true;
+  private strategy: SubjectNameStrategy = subjectNameStrategies[0]!;
+  private http!: SchemaRegistryClient;
+  private codec!: SchemaRegistry;
+  private readonly writerSchemas = new WeakMap<Schema, WriterSchema>();
+  private readonly ids = new Map<string, Promise<number>>();
+  private readonly readerSchemas = new Map<number, Promise<ReaderSchema>>();
+
+  constructor(private readonly deps: AvroConverterDeps = {}) {}
+
+  async configure(config: Readonly<Record<string, string>>, isKey: boolean): Promise<void> {
+    const values = parseConverterConfig('AvroConverter', avroConverterConfigDef, config);
+    this.isKey = isKey;
+    this.autoRegister = values['auto.register.schemas'] as boolean;
+    const strategyName = values[
+      isKey ? 'key.subject.name.strategy' : 'value.subject.name.strategy'
+    ] as string;
+    this.strategy = subjectNameStrategies.find(
+      (s) => s.className === strategyName || s.shortName === strategyName,
+    )!;
+    const urls = (values['schema.registry.url'] as string[] | null) ?? [];
+    const configured = urls[0] ?? this.deps.defaultSchemaRegistryUrl;
+    if (configured === undefined || configured === '') {
+      throw new Error(
+        'AvroConverter needs schema.registry.url (e.g. value.converter.schema.registry.url=http://127.0.0.1:8081) ' +
+          'when the worker runs no embedded schema registry',
+      );
+    }
+    const { url, credentials } = registryAddress(
+      configured,
+      values['basic.auth.credentials.source'] as string,
+      values['basic.auth.user.info'] as string | null,
+    );
+    this.http = new SchemaRegistryClient(url, credentials);
+    this.codec = new SchemaRegistry(
+      { host: url, ...(credentials === undefined ? {} : { auth: { ...credentials } }) },
+      { [SchemaType.AVRO]: { typeHook: bigintLongHook as never } },
+    );
+  }
+
+  async fromConnectData(topic: string, schema: Schema | null, value: unknown): Promise<Buffer | null> {
+    // As Confluent's serializer: a null value is a tombstone, whatever the schema.
+    if (value === null || value === undefined) return null;
+    if (schema === null) {
+      throw new Error(`AvroConverter cannot write a record for topic ${topic} without a schema`);
+    }
+    const writer = this.writerSchema(topic, schema);
+    const subject = subjectName(this.strategy, topic, this.isKey, writer.fullName);
+    const id = await this.schemaId(topic, subject, writer.avroText);
+    let avroValue: unknown;
+    try {
+      avroValue = toAvroValue(schema, value);
+    } catch (error) {
+      throw new Error(
+        `AvroConverter cannot convert a record for topic ${topic}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return this.codec.encode(id, avroValue);
+  }
+
+  async toConnectData(topic: string, bytes: Buffer | null): Promise<SchemaAndValue> {
+    if (bytes === null) return { schema: null, value: null };
+    if (bytes.length < 5 || bytes[0] !== 0) {
+      throw new Error(
+        `AvroConverter cannot read a message of topic ${topic}: not in the Confluent wire format ` +
+          `(${bytes.length < 5 ? `only ${bytes.length} bytes` : `magic byte ${bytes[0]}, expected 0`})`,
+      );
+    }
+    const id = bytes.readUInt32BE(1);
+    const reader = await this.readerSchema(topic, id);
+    const avroValue: unknown = await this.codec.decode(bytes);
+    return { schema: reader.schema, value: fromAvroValue(reader.schema, avroValue) };
+  }
+
+  private writerSchema(topic: string, schema: Schema): WriterSchema {
+    let writer = this.writerSchemas.get(schema);
+    if (writer === undefined) {
+      let avro: AvroJson;
+      try {
+        avro = toAvroSchema(schema);
+      } catch (error) {
+        throw new Error(
+          `AvroConverter cannot map the schema of topic ${topic} to Avro: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      writer = { avroText: JSON.stringify(avro), fullName: recordFullName(avro) };
+      this.writerSchemas.set(schema, writer);
+    }
+    return writer;
+  }
+
+  private schemaId(topic: string, subject: string, avroText: string): Promise<number> {
+    const key = `${subject}\u0000${avroText}`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = (
+        this.autoRegister ? this.http.register(subject, avroText) : this.http.lookup(subject, avroText)
+      ).catch((error: Error) => {
+        this.ids.delete(key);
+        throw new Error(
+          `The schema registry at ${this.http.url} rejected the ${this.isKey ? 'key' : 'value'} schema of topic ${topic} ` +
+            `(subject ${subject}): ${error.message}`,
+          { cause: error },
+        );
+      });
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  private readerSchema(topic: string, id: number): Promise<ReaderSchema> {
+    let reader = this.readerSchemas.get(id);
+    if (reader === undefined) {
+      reader = this.http
+        .schemaById(id)
+        .then((text) => ({ schema: fromAvroSchema(JSON.parse(text) as AvroJson) }))
+        .catch((error: Error) => {
+          this.readerSchemas.delete(id);
+          throw new Error(
+            `AvroConverter cannot read a message of topic ${topic} with schema id ${id}: ${error.message}`,
+          );
+        });
+      this.readerSchemas.set(id, reader);
+    }
+    return reader;
+  }
+}
+
+/** The full name of the top-level Avro record (what RecordNameStrategy names subjects after). */
+function recordFullName(avro: AvroJson): string | undefined {
+  const record = Array.isArray(avro) ? avro.find((branch) => branch !== 'null') : avro;
+  if (
+    record === undefined ||
+    typeof record !== 'object' ||
+    Array.isArray(record) ||
+    record.type !== 'record'
+  ) {
+    return undefined;
+  }
+  return record.namespace === undefined
+    ? String(record.name)
+    : `${String(record.namespace)}.${String(record.name)}`;
+}
+
+function registryAddress(
+  configured: string,
+  credentialsSource: string,
+  userInfo: string | null,
+): { url: string; credentials?: RegistryCredentials } {
+  let parsed: URL;
+  try {
+    parsed = new URL(configured);
+  } catch {
+    throw new Error(
+      `AvroConverter schema.registry.url "${configured}" is not a URL; use e.g. http://127.0.0.1:8081`,
+    );
+  }
+  let credentials: RegistryCredentials | undefined;
+  if (credentialsSource === 'USER_INFO') {
+    const colon = userInfo?.indexOf(':') ?? -1;
+    if (userInfo === null || colon < 0) {
+      throw new Error(
+        'AvroConverter basic.auth.credentials.source=USER_INFO needs basic.auth.user.info as user:password',
+      );
+    }
+    credentials = { username: userInfo.slice(0, colon), password: userInfo.slice(colon + 1) };
+  } else if (parsed.username !== '') {
+    credentials = {
+      username: decodeURIComponent(parsed.username),
+      password: decodeURIComponent(parsed.password),
+    };
+  }
+  parsed.username = '';
+  parsed.password = '';
+  const url = parsed.toString().replace(/\/+$/, '');
+  return credentials === undefined ? { url } : { url, credentials };
+}

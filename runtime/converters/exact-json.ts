@@ -1,0 +1,146 @@
+/**
+ * JSON text with numbers kept exact: JSON.parse turns 9007199254740993 into a double,
+ * which would corrupt int64 and decimal columns. `parseExactJson` returns integer
+ * literals as bigint and other numbers as JsonNumberText (their literal text);
+ * `stringifyExactJson` writes both back as bare numbers.
+ */
+
+/** A non-integer JSON number as written, so a decimal keeps every digit. */
+export class JsonNumberText {
+  constructor(readonly text: string) {}
+  toNumber(): number {
+    return Number(this.text);
+  }
+}
+
+export type ExactJson =
+  null | boolean | number | bigint | JsonNumberText | string | ExactJson[] | { [key: string]: ExactJson };
+
+export function stringifyExactJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return { [numberMarker]: v.toString() };
+    if (v instanceof JsonNumberText) return { [numberMarker]: v.text };
+    return v;
+  }).replace(markerPattern, '$1');
+}
+
+// An exact number becomes {"<marker>":"123.45"} inside JSON.stringify, then the bare number.
+// The pattern cannot match inside a JSON string, where every quote is escaped.
+const numberMarker = '\u0000siphon-number';
+const markerPattern = /\{"\\u0000siphon-number":"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"\}/g;
+
+export function parseExactJson(text: string): ExactJson {
+  const parser = new Parser(text);
+  parser.skipWhitespace();
+  const value = parser.value();
+  parser.skipWhitespace();
+  if (parser.pos < text.length) parser.fail('unexpected text after the JSON value');
+  return value;
+}
+
+const numberPattern = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+// Control characters must be escaped inside JSON strings, so the pattern excludes them.
+// eslint-disable-next-line no-control-regex
+const stringPattern = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+
+class Parser {
+  pos = 0;
+  constructor(private readonly text: string) {}
+
+  fail(problem: string): never {
+    throw new SyntaxError(`invalid JSON at position ${this.pos}: ${problem}`);
+  }
+
+  skipWhitespace(): void {
+    while (this.pos < this.text.length && ' \t\n\r'.includes(this.text[this.pos]!)) this.pos++;
+  }
+
+  value(): ExactJson {
+    const c = this.text[this.pos];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return this.string();
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+    for (const [literal, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (this.text.startsWith(literal, this.pos)) {
+        this.pos += literal.length;
+        return value;
+      }
+    }
+    return this.fail(c === undefined ? 'unexpected end' : `unexpected character ${JSON.stringify(c)}`);
+  }
+
+  private number(): bigint | JsonNumberText {
+    numberPattern.lastIndex = this.pos;
+    const match = numberPattern.exec(this.text);
+    if (!match) return this.fail('bad number');
+    this.pos += match[0].length;
+    const integral = match[1] === undefined && match[2] === undefined;
+    return integral ? BigInt(match[0]) : new JsonNumberText(match[0]);
+  }
+
+  private string(): string {
+    stringPattern.lastIndex = this.pos;
+    const match = stringPattern.exec(this.text);
+    if (!match) return this.fail('bad string');
+    this.pos += match[0].length;
+    return JSON.parse(match[0]) as string;
+  }
+
+  private array(): ExactJson[] {
+    this.pos++;
+    const items: ExactJson[] = [];
+    this.skipWhitespace();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return items;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      items.push(this.value());
+      this.skipWhitespace();
+      const c = this.text[this.pos++];
+      if (c === ']') return items;
+      if (c !== ',') this.fail('expected , or ] in array');
+    }
+  }
+
+  private object(): { [key: string]: ExactJson } {
+    this.pos++;
+    const result: { [key: string]: ExactJson } = {};
+    this.skipWhitespace();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return result;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      if (this.text[this.pos] !== '"') this.fail('expected a string key');
+      const key = this.string();
+      this.skipWhitespace();
+      if (this.text[this.pos++] !== ':') this.fail('expected : after key');
+      this.skipWhitespace();
+      // defineProperty: a "__proto__" key must stay data, not change the prototype.
+      Object.defineProperty(result, key, {
+        value: this.value(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      this.skipWhitespace();
+      const c = this.text[this.pos++];
+      if (c === '}') return result;
+      if (c !== ',') this.fail('expected , or } in object');
+    }
+  }
+}
+
+export function isJsonObject(value: ExactJson | undefined): value is { [key: string]: ExactJson } {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumberText)
+  );
+}

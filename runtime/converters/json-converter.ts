@@ -1,0 +1,152 @@
+import type { ConfigDef } from '../plugin/index.js';
+import type { Schema, SchemaAndValue } from '../record/index.js';
+import type { Converter } from './converter.js';
+import { parseConverterConfig } from './converter-config.js';
+import { isJsonObject, parseExactJson, stringifyExactJson, type ExactJson } from './exact-json.js';
+import {
+  fromJsonPayload,
+  fromSchemalessJson,
+  toJsonPayload,
+  toSchemalessJson,
+  type DecimalFormat,
+  type PayloadOptions,
+} from './json-payload.js';
+import { schemaFromJson, schemaToJson } from './json-schema-form.js';
+
+export const jsonConverterConfigDef: ConfigDef = [
+  {
+    name: 'schemas.enable',
+    type: 'boolean',
+    default: true,
+    importance: 'high',
+    group: 'Converter',
+    documentation:
+      'Wrap each message as {"schema": …, "payload": …}; false writes and reads the bare payload.',
+  },
+  {
+    name: 'schemas.cache.size',
+    type: 'int',
+    default: 1000,
+    importance: 'low',
+    group: 'Converter',
+    documentation:
+      'How many parsed schemas of incoming messages are kept, so the same schema is parsed once.',
+    validator: (value) => ((value as number) < 1 ? 'must be at least 1' : undefined),
+  },
+  {
+    name: 'decimal.format',
+    type: 'string',
+    default: 'BASE64',
+    allowed: ['BASE64', 'NUMERIC'],
+    importance: 'low',
+    group: 'Converter',
+    documentation:
+      'Decimals as base64 of the unscaled two-s complement bytes (BASE64) or as JSON numbers (NUMERIC).',
+  },
+  {
+    name: 'replace.null.with.default',
+    type: 'boolean',
+    default: true,
+    importance: 'low',
+    group: 'Converter',
+    documentation: 'Write a field’s default value when it is null.',
+  },
+];
+
+const envelopeError =
+  'JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. ' +
+  'If you are reading plain JSON data, set schemas.enable=false in the converter configuration.';
+
+/** Kafka Connect's JsonConverter (org.apache.kafka.connect.json.JsonConverter), same bytes on the wire. */
+export class JsonConverter implements Converter {
+  private schemasEnabled = true;
+  private options: PayloadOptions = { decimalFormat: 'BASE64', replaceNullWithDefault: true };
+  private cacheSize = 1000;
+  /** Schemas from connectors are reused objects: their JSON text is computed once. */
+  private readonly schemaTexts = new WeakMap<Schema, string>();
+  /** Parsed incoming schemas by their JSON text, least recently used dropped first. */
+  private readonly parsedSchemas = new Map<string, Schema>();
+
+  async configure(config: Readonly<Record<string, string>>): Promise<void> {
+    const values = parseConverterConfig('JsonConverter', jsonConverterConfigDef, config);
+    this.schemasEnabled = values['schemas.enable'] as boolean;
+    this.cacheSize = values['schemas.cache.size'] as number;
+    this.options = {
+      decimalFormat: values['decimal.format'] as DecimalFormat,
+      replaceNullWithDefault: values['replace.null.with.default'] as boolean,
+    };
+  }
+
+  async fromConnectData(topic: string, schema: Schema | null, value: unknown): Promise<Buffer | null> {
+    if (schema === null && (value === null || value === undefined)) return null;
+    let payloadText: string;
+    try {
+      payloadText = stringifyExactJson(
+        schema === null ? toSchemalessJson(value) : toJsonPayload(schema, value, this.options),
+      );
+    } catch (error) {
+      throw new Error(
+        `JsonConverter cannot convert a record for topic ${topic}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    if (!this.schemasEnabled) return Buffer.from(payloadText);
+    const schemaText = schema === null ? 'null' : this.schemaText(schema);
+    return Buffer.from(`{"schema":${schemaText},"payload":${payloadText}}`);
+  }
+
+  async toConnectData(topic: string, bytes: Buffer | null): Promise<SchemaAndValue> {
+    if (bytes === null) return { schema: null, value: null };
+    let json: ExactJson;
+    try {
+      json = parseExactJson(bytes.toString('utf8'));
+    } catch (error) {
+      throw new Error(`JsonConverter cannot read a message of topic ${topic}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    if (!this.schemasEnabled) return { schema: null, value: fromSchemalessJson(json) };
+    if (
+      !isJsonObject(json) ||
+      !('schema' in json) ||
+      !('payload' in json) ||
+      Object.keys(json).length !== 2
+    ) {
+      throw new Error(`JsonConverter cannot read a message of topic ${topic}: ${envelopeError}`);
+    }
+    try {
+      if (json.schema === null) return { schema: null, value: fromSchemalessJson(json.payload ?? null) };
+      const schema = this.parseSchema(json.schema!);
+      return { schema, value: fromJsonPayload(schema, json.payload, this.options) };
+    } catch (error) {
+      throw new Error(`JsonConverter cannot read a message of topic ${topic}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private schemaText(schema: Schema): string {
+    let text = this.schemaTexts.get(schema);
+    if (text === undefined) {
+      text = stringifyExactJson(schemaToJson(schema, (s, v) => toJsonPayload(s, v, this.options)));
+      this.schemaTexts.set(schema, text);
+    }
+    return text;
+  }
+
+  private parseSchema(json: ExactJson): Schema {
+    const key = stringifyExactJson(json);
+    const cached = this.parsedSchemas.get(key);
+    if (cached !== undefined) {
+      this.parsedSchemas.delete(key);
+      this.parsedSchemas.set(key, cached);
+      return cached;
+    }
+    const schema = schemaFromJson(json, (s, v) => fromJsonPayload(s, v, this.options, 'schema default'));
+    this.parsedSchemas.set(key, schema);
+    if (this.parsedSchemas.size > this.cacheSize) {
+      this.parsedSchemas.delete(this.parsedSchemas.keys().next().value!);
+    }
+    return schema;
+  }
+}
