@@ -1,0 +1,737 @@
+import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
+import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
+import type mysql from 'mysql2/promise';
+import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/index.js';
+import type { Op, TableFilter } from '../../runtime/cdc/index.js';
+import { RetriableError } from '../../runtime/plugin/index.js';
+import type { SourceTaskContext } from '../../runtime/plugin/index.js';
+import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
+import { alreadyEmitted, toSourceOffset } from './binlog-offset.js';
+import type { BinlogOffset } from './binlog-offset.js';
+import { CatalogZongJi } from './catalog-zongji.js';
+import type { MySqlSourceConfig } from './config.js';
+import { isDdlStatement } from './ddl-parser.js';
+import {
+  mysqlBinlogFileNumber,
+  mysqlBinlogPosition,
+  mysqlConnected,
+  mysqlEvents,
+  mysqlMillisecondsBehindSource,
+  mysqlSchemaChanges,
+} from './metrics.js';
+import { connectionOptions, openConnection, readTableSchemas } from './mysql-server.js';
+import { schemaChangeRecord } from './schema-change-event.js';
+import type { SchemaChange } from './schema-change-event.js';
+import { tableId } from './schema-history.js';
+import type { KafkaSchemaHistory } from './schema-history.js';
+import { mysqlSourceValue } from './source-info.js';
+import type { TableCatalog } from './table-catalog.js';
+import type { TableEvents } from './table-events.js';
+import type { TableColumn, TableSchema } from './table-schema.js';
+
+export interface BinlogReaderDeps {
+  readonly config: MySqlSourceConfig;
+  readonly filter: TableFilter;
+  readonly catalog: TableCatalog;
+  readonly history: KafkaSchemaHistory;
+  readonly eventsFor: (table: TableSchema) => TableEvents;
+  readonly context: SourceTaskContext;
+  readonly partition: SourcePartition;
+}
+
+/** A transaction being read: where it started, and how many captured row events it had so far. */
+interface OpenTransaction {
+  readonly file: string;
+  readonly pos: number;
+  readonly gtid: string | null;
+  /** GTID state before this transaction, stored in its records' offsets. */
+  readonly gtidsBefore: string | null;
+  readonly thread: number | null;
+  /** Skip what the resume offset says was emitted already (only the first transaction after a start). */
+  readonly resume: BinlogOffset | null;
+  readonly excluded: boolean;
+  events: number;
+}
+
+interface RowChange {
+  readonly before: Record<string, unknown> | null;
+  readonly after: Record<string, unknown> | null;
+}
+
+type Item =
+  | {
+      readonly kind: 'rows';
+      readonly op: 'c' | 'u' | 'd';
+      readonly table: TableSchema;
+      readonly rows: readonly RowChange[];
+      readonly transaction: OpenTransaction;
+      readonly event: number;
+      readonly tsMs: number;
+    }
+  | {
+      readonly kind: 'ddl';
+      readonly sql: string;
+      readonly db: string;
+      readonly changes: readonly SchemaChange[];
+      readonly unparsed: readonly { db: string; table: string }[];
+      readonly file: string;
+      readonly pos: number;
+      readonly gtid: string | null;
+      readonly gtids: string | null;
+      readonly thread: number;
+      readonly tsMs: number;
+    }
+  | {
+      readonly kind: 'boundary';
+      readonly file: string;
+      readonly pos: number;
+      readonly gtids: string | null;
+      readonly tsMs: number;
+    };
+
+const streamedEvents: BinlogEventName[] = [
+  'rotate',
+  'query',
+  'xid',
+  'tablemap',
+  'writerows',
+  'updaterows',
+  'deleterows',
+  'mariadbgtid',
+  'gtid',
+];
+
+/** Errors after which reading again from the last position is expected to work. */
+const reconnectableCodes = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+]);
+
+/** Total time the reader keeps reconnecting before it gives up and the task fails (retriable). */
+const reconnectBudgetMs = 5 * 60_000;
+
+/**
+ * Streams the binlog from a BinlogOffset into change events. zongji's listener runs
+ * synchronously per event: it keeps the transaction bookkeeping and the TableCatalog in
+ * binlog order and queues work; a consumer loop turns the queue into records, writes the
+ * schema history and emits. The queue is bounded by `max.queue.size` rows: above it the
+ * binlog connection is paused (TCP backpressure to the server).
+ *
+ * A lost connection (server restart, the dump thread killed) is retried from the last
+ * emitted offset with backoff for up to five minutes; rows already emitted are skipped,
+ * so the reconnect neither loses nor repeats a change.
+ */
+export class BinlogReader {
+  private readonly queue: Item[] = [];
+  private queuedRows = 0;
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+  private zongji: CatalogZongJi | null = null;
+  private file: string;
+  private boundary: number;
+  private gtids: MariadbGtidPosition | GtidSet | null;
+  private transaction: OpenTransaction | null = null;
+  private resume: BinlogOffset | null;
+  /** The offset of the last record emitted (or the last boundary passed): where a reconnect resumes. */
+  private position: BinlogOffset;
+  private lastHeartbeat = Date.now();
+  private heartbeatConnection: mysql.Connection | null = null;
+
+  constructor(
+    private readonly deps: BinlogReaderDeps,
+    start: BinlogOffset,
+  ) {
+    this.file = start.file;
+    this.boundary = start.pos;
+    this.resume = start.row >= 0 ? start : null;
+    this.gtids = parseGtids(start.gtids);
+    this.position = { ...start, snapshot: null, snapshotTable: null, snapshotKey: null };
+  }
+
+  async run(): Promise<void> {
+    const { context } = this.deps;
+    let failedSince: number | null = null;
+    let attempt = 0;
+    try {
+      while (!context.signal.aborted) {
+        this.failure = null;
+        this.startStream();
+        const progressed = await this.consume();
+        await this.stopStream();
+        if (context.signal.aborted) return;
+        const failure = this.failure as Error | null;
+        if (failure === null) continue;
+        if (!isReconnectable(failure)) throw explain(failure, this.deps.config);
+        if (progressed) {
+          failedSince = null;
+          attempt = 0;
+        }
+        failedSince ??= Date.now();
+        if (Date.now() - failedSince > reconnectBudgetMs) {
+          throw new RetriableError(`the binlog connection kept failing for 5 minutes: ${failure.message}`);
+        }
+        const delay = Math.min(300 * 2 ** attempt++, 10_000);
+        context.logger.warn('binlog connection lost, reconnecting from the last emitted position', {
+          error: failure.message,
+          file: this.position.file,
+          pos: this.position.pos,
+          delayMs: delay,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        this.restartFrom(this.position);
+      }
+    } finally {
+      await this.stopStream();
+      await this.heartbeatConnection?.end().catch(() => undefined);
+    }
+  }
+
+  private restartFrom(offset: BinlogOffset): void {
+    this.file = offset.file;
+    this.boundary = offset.pos;
+    this.resume = offset.row >= 0 ? offset : null;
+    this.gtids = parseGtids(offset.gtids);
+    this.transaction = null;
+  }
+
+  private startStream(): void {
+    const { config, context } = this.deps;
+    const zongji = new CatalogZongJi(connectionOptions(config), {
+      skip: (db, table) => !this.deps.filter.includesTable(db, table),
+      columnsFor: (db, table, count) => this.columnsFor(db, table, count),
+    });
+    this.zongji = zongji;
+    zongji.on('ready', () => {
+      mysqlConnected.set({ connector: context.connectorName }, 1);
+      context.logger.info('reading the binlog', { file: this.file, pos: this.boundary });
+    });
+    zongji.on('error', (error: Error) => this.fail(error));
+    zongji.on('binlog', (event: AnyBinlogEvent) => {
+      try {
+        this.onEvent(event);
+      } catch (error) {
+        this.fail(error as Error);
+      }
+    });
+    zongji.start({
+      serverId: config.serverId,
+      filename: this.file,
+      position: this.boundary,
+      includeEvents: streamedEvents,
+    });
+  }
+
+  private async stopStream(): Promise<void> {
+    const zongji = this.zongji;
+    this.zongji = null;
+    mysqlConnected.set({ connector: this.deps.context.connectorName }, 0);
+    if (!zongji) return;
+    await new Promise<void>((resolve) => {
+      zongji.once('stopped', () => resolve());
+      zongji.stop();
+    });
+    zongji.removeAllListeners();
+    zongji.on('error', () => undefined);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private push(item: Item, rows: number): void {
+    this.queue.push(item);
+    this.queuedRows += rows;
+    if (this.queuedRows >= this.deps.config.cdc.maxQueueSize) this.zongji?.connection?.pause();
+    this.notify();
+  }
+
+  /** The catalog's columns for a TableMap; re-read from the server when the catalog does not know the table. */
+  private async columnsFor(db: string, table: string, count: number): Promise<readonly TableColumn[]> {
+    const { catalog, context } = this.deps;
+    let schema = catalog.get(db, table);
+    if (!schema || schema.columns.length !== count) {
+      context.logger.warn(
+        'no structure of this table at this binlog position in the schema history; using its current structure',
+        {
+          table: `${db}.${table}`,
+          columnsInHistory: schema?.columns.length ?? null,
+          columnsInBinlog: count,
+        },
+      );
+      schema = await this.reload(db, table);
+    }
+    if (!schema || schema.columns.length !== count) {
+      throw new Error(
+        `${db}.${table} has ${count} columns in the binlog at ${this.file}:${this.boundary} but ${schema?.columns.length ?? 0} in the schema history and on the server; the history misses a DDL statement: delete the connector's offsets and schema history topic to take a new snapshot`,
+      );
+    }
+    return schema.columns;
+  }
+
+  private async reload(db: string, table: string): Promise<TableSchema | undefined> {
+    const connection = await openConnection(this.deps.config);
+    try {
+      const [schema] = await readTableSchemas(connection, [{ db, table }]);
+      if (schema) this.deps.catalog.put(schema);
+      return schema;
+    } finally {
+      await connection.end().catch(() => undefined);
+    }
+  }
+
+  // --- the synchronous part: binlog order ---------------------------------------------
+
+  private onEvent(event: AnyBinlogEvent): void {
+    const tsMs = event.timestamp;
+    switch (event.getEventName()) {
+      case 'rotate': {
+        const rotate = event as BinlogEventByName<'rotate'>;
+        this.file = rotate.binlogName;
+        if (!this.transaction) this.boundary = rotate.position;
+        return;
+      }
+      case 'mariadbgtid':
+      case 'gtid': {
+        const gtid = (event as BinlogEventByName<'gtid'>).gtid;
+        this.begin(gtid, null);
+        return;
+      }
+      case 'query': {
+        const query = event as BinlogEventByName<'query'>;
+        const sql = query.query.trim();
+        const word = sql.slice(0, 10).toUpperCase();
+        if (word.startsWith('BEGIN') || word.startsWith('XA START')) {
+          if (this.transaction) this.transaction = { ...this.transaction, thread: query.slaveProxyId };
+          else this.begin(null, query.slaveProxyId);
+          return;
+        }
+        if (word.startsWith('COMMIT') || word.startsWith('ROLLBACK') || word.startsWith('XA ')) {
+          this.commit(query.nextPosition, tsMs);
+          return;
+        }
+        if (isDdlStatement(sql)) this.ddl(query, tsMs);
+        else this.commit(query.nextPosition, tsMs);
+        return;
+      }
+      case 'xid':
+        this.commit(event.nextPosition, tsMs);
+        return;
+      case 'writerows':
+      case 'deleterows': {
+        const rowsEvent = event as BinlogEventByName<'writerows'>;
+        const op = event.getEventName() === 'writerows' ? 'c' : 'd';
+        this.rows(
+          rowsEvent,
+          op,
+          rowsEvent.rows.map((row) =>
+            op === 'c' ? { before: null, after: row } : { before: row, after: null },
+          ),
+          tsMs,
+        );
+        return;
+      }
+      case 'updaterows': {
+        const rowsEvent = event as BinlogEventByName<'updaterows'>;
+        this.rows(
+          rowsEvent,
+          'u',
+          rowsEvent.rows.map((row: UpdateRowData) => ({ before: row.before, after: row.after })),
+          tsMs,
+        );
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private begin(gtid: string | null, thread: number | null): void {
+    const resume =
+      this.resume && this.resume.file === this.file && this.resume.pos === this.boundary ? this.resume : null;
+    this.resume = null;
+    this.transaction = {
+      file: this.file,
+      pos: this.boundary,
+      gtid,
+      gtidsBefore: this.gtids?.toString() || null,
+      thread,
+      resume,
+      excluded: gtid !== null && !this.gtidSourceIncluded(gtid),
+      events: 0,
+    };
+  }
+
+  private gtidSourceIncluded(gtid: string): boolean {
+    const { gtidSourceIncludes, gtidSourceExcludes } = this.deps.config;
+    // MySQL 'uuid:seq' → uuid; MariaDB 'domain-server-seq' → 'domain-server'.
+    const source = gtid.includes(':')
+      ? gtid.slice(0, gtid.lastIndexOf(':'))
+      : gtid.slice(0, gtid.lastIndexOf('-'));
+    if (gtidSourceIncludes.length > 0) return gtidSourceIncludes.some((pattern) => pattern.test(source));
+    return !gtidSourceExcludes.some((pattern) => pattern.test(source));
+  }
+
+  private commit(nextPosition: number, tsMs: number): void {
+    const transaction = this.transaction;
+    this.transaction = null;
+    if (transaction?.gtid) this.addGtid(transaction.gtid);
+    if (nextPosition > 0) this.boundary = nextPosition;
+    const boundary: Item = {
+      kind: 'boundary',
+      file: this.file,
+      pos: this.boundary,
+      gtids: this.gtids?.toString() || null,
+      tsMs,
+    };
+    // Consecutive boundaries (transactions on uncaptured tables) collapse into the latest,
+    // so the queue stays bounded while the consumer waits on backpressure.
+    if (this.queue.at(-1)?.kind === 'boundary') this.queue[this.queue.length - 1] = boundary;
+    else this.push(boundary, 0);
+  }
+
+  private addGtid(gtid: string): void {
+    if (this.gtids instanceof GtidSet) {
+      this.gtids.add(gtid);
+      return;
+    }
+    const [domain, server, sequence] = gtid.split('-');
+    this.gtids ??= new MariadbGtidPosition();
+    this.gtids.add({ domainId: Number(domain), serverId: Number(server), seqNo: sequence ?? '0' });
+  }
+
+  private rows(
+    event: BinlogEventByName<'writerows'> | BinlogEventByName<'updaterows'>,
+    op: 'c' | 'u' | 'd',
+    rows: readonly RowChange[],
+    tsMs: number,
+  ): void {
+    const entry = event.tableMap[event.tableId];
+    if (!entry) return;
+    const table = this.deps.catalog.get(entry.parentSchema, entry.tableName);
+    // Rows outside a transaction marker (a resume in the middle of one) still get one.
+    if (!this.transaction) this.begin(null, null);
+    const transaction = this.transaction!;
+    const index = transaction.events++;
+    if (!table || transaction.excluded) return;
+    this.push({ kind: 'rows', op, table, rows, transaction, event: index, tsMs }, rows.length);
+  }
+
+  private ddl(query: BinlogEventByName<'query'>, tsMs: number): void {
+    const { catalog, filter } = this.deps;
+    const transaction = this.transaction;
+    this.transaction = null;
+    if (transaction?.gtid) this.addGtid(transaction.gtid);
+    const before = new Set(catalog.all().map((t) => tableId(t.db, t.table)));
+    const outcome = catalog.applyDdl(query.query, query.schema, (db, table) =>
+      filter.includesTable(db, table),
+    );
+    const changes: SchemaChange[] = [
+      ...outcome.removed
+        .filter((t) => !outcome.changed.some((c) => c.db === t.db && c.table === t.table))
+        .map((t): SchemaChange => ({ type: 'DROP', db: t.db, table: t.table, schema: null })),
+      ...outcome.changed.map((schema): SchemaChange => ({
+        type: before.has(tableId(schema.db, schema.table)) ? 'ALTER' : 'CREATE',
+        db: schema.db,
+        table: schema.table,
+        schema,
+      })),
+    ];
+    for (const t of outcome.unparsed) catalog.remove(t.db, t.table);
+    this.zongji?.forgetTables();
+    if (query.nextPosition > 0) this.boundary = query.nextPosition;
+    this.push(
+      {
+        kind: 'ddl',
+        sql: query.query,
+        db: query.schema,
+        changes,
+        unparsed: outcome.unparsed,
+        file: this.file,
+        pos: this.boundary,
+        gtid: transaction?.gtid ?? null,
+        gtids: this.gtids?.toString() || null,
+        thread: query.slaveProxyId,
+        tsMs,
+      },
+      0,
+    );
+  }
+
+  // --- the asynchronous part: records ---------------------------------------------------
+
+  /** Processes the queue until the stream fails or the task stops; true when anything was processed. */
+  private async consume(): Promise<boolean> {
+    const { context, config } = this.deps;
+    let progressed = false;
+    let batch: SourceRecord[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const records = batch;
+      batch = [];
+      await context.emit(records);
+    };
+    while (!context.signal.aborted) {
+      const item = this.queue.shift();
+      if (!item) {
+        await flush();
+        if (this.failure) return progressed;
+        await this.maybeHeartbeat();
+        await this.waitForWork();
+        continue;
+      }
+      progressed = true;
+      if (item.kind === 'rows') {
+        this.queuedRows -= item.rows.length;
+        if (this.queuedRows < config.cdc.maxQueueSize / 2) this.zongji?.connection?.resume();
+        batch.push(...this.rowRecords(item));
+      } else if (item.kind === 'ddl') {
+        await flush();
+        await this.recordDdl(item);
+      } else {
+        this.position = {
+          ...this.position,
+          file: item.file,
+          pos: item.pos,
+          event: 0,
+          row: -1,
+          gtids: item.gtids,
+          tsSec: Math.floor(item.tsMs / 1000),
+        };
+        this.trackLag(item.tsMs);
+      }
+      if (batch.length >= config.cdc.maxBatchSize) await flush();
+    }
+    await flush();
+    return progressed;
+  }
+
+  private waitForWork(): Promise<void> {
+    if (this.queue.length > 0 || this.failure || this.deps.context.signal.aborted) return Promise.resolve();
+    const interval = this.deps.config.cdc.heartbeatIntervalMs;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.notify(), interval > 0 ? interval : 1000);
+      const onAbort = () => this.notify();
+      this.deps.context.signal.addEventListener('abort', onAbort, { once: true });
+      this.wake = () => {
+        clearTimeout(timer);
+        this.deps.context.signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+    });
+  }
+
+  private trackLag(tsMs: number): void {
+    const connector = this.deps.context.connectorName;
+    if (tsMs > 0) mysqlMillisecondsBehindSource.set({ connector }, Math.max(0, Date.now() - tsMs));
+    mysqlBinlogFileNumber.set({ connector }, Number(/\.(\d+)$/.exec(this.position.file)?.[1] ?? 0));
+    mysqlBinlogPosition.set({ connector }, this.position.pos);
+  }
+
+  private rowRecords(item: Extract<Item, { kind: 'rows' }>): SourceRecord[] {
+    const { config, context, partition } = this.deps;
+    const events = this.deps.eventsFor(item.table);
+    const records: SourceRecord[] = [];
+    const { transaction } = item;
+    item.rows.forEach((row, index) => {
+      const offset: BinlogOffset = {
+        file: transaction.file,
+        pos: transaction.pos,
+        event: item.event,
+        row: index,
+        gtids: transaction.gtidsBefore,
+        tsSec: Math.floor(item.tsMs / 1000),
+        snapshot: null,
+        snapshotTable: null,
+        snapshotKey: null,
+      };
+      if (transaction.resume && alreadyEmitted(transaction.resume, item.event, index)) return;
+      this.position = offset;
+      if (config.cdc.skippedOperations.has(item.op)) return;
+      const source = mysqlSourceValue({
+        name: config.cdc.topicPrefix,
+        tsMs: item.tsMs,
+        snapshot: 'false',
+        db: item.table.db,
+        table: item.table.table,
+        serverId: config.serverId,
+        gtid: transaction.gtid,
+        file: transaction.file,
+        pos: transaction.pos,
+        row: index,
+        thread: transaction.thread,
+        query: null,
+      });
+      const record = events.changeRecord(
+        item.op as Op,
+        row.before,
+        row.after,
+        source,
+        partition,
+        toSourceOffset(offset),
+        item.tsMs,
+      );
+      records.push(record);
+      if (item.op === 'd' && config.cdc.tombstonesOnDelete) records.push(events.tombstone(record));
+      mysqlEvents.inc({ connector: context.connectorName, op: item.op });
+    });
+    this.trackLag(item.tsMs);
+    return records;
+  }
+
+  private async recordDdl(item: Extract<Item, { kind: 'ddl' }>): Promise<void> {
+    const { catalog, config, context, history, partition } = this.deps;
+    const changes = [...item.changes];
+    if (item.unparsed.length > 0) {
+      // DDL the parser does not model: take the structure from the server (exact while the
+      // connector reads near the binlog's end, which it does when it meets new DDL).
+      const connection = await openConnection(config);
+      try {
+        const schemas = await readTableSchemas(connection, item.unparsed);
+        for (const schema of schemas) {
+          catalog.put(schema);
+          changes.push({ type: 'ALTER', db: schema.db, table: schema.table, schema });
+        }
+        for (const t of item.unparsed) {
+          if (!schemas.some((s) => s.db === t.db && s.table === t.table))
+            changes.push({ type: 'DROP', db: t.db, table: t.table, schema: null });
+        }
+        context.logger.warn('DDL not modelled by the parser; read the table structure from the server', {
+          ddl: item.sql,
+        });
+      } finally {
+        await connection.end().catch(() => undefined);
+      }
+    }
+    const offset: BinlogOffset = {
+      file: item.file,
+      pos: item.pos,
+      event: 0,
+      row: -1,
+      gtids: item.gtids,
+      tsSec: Math.floor(item.tsMs / 1000),
+      snapshot: null,
+      snapshotTable: null,
+      snapshotKey: null,
+    };
+    this.position = offset;
+    this.trackLag(item.tsMs);
+    if (changes.length === 0) return;
+    await history.record([
+      {
+        source: { server: config.cdc.topicPrefix },
+        position: { file: item.file, pos: item.pos, gtids: item.gtids },
+        ts_ms: item.tsMs,
+        databaseName: item.db,
+        ddl: item.sql,
+        tableChanges: changes.map((change) => ({
+          type: change.type,
+          id: tableId(change.db, change.table),
+          table: change.schema,
+        })),
+      },
+    ]);
+    mysqlSchemaChanges.inc({ connector: context.connectorName });
+    context.logger.info('schema change', { ddl: item.sql, tables: changes.map((c) => `${c.db}.${c.table}`) });
+    if (!config.includeSchemaChanges) return;
+    const source = mysqlSourceValue({
+      name: config.cdc.topicPrefix,
+      tsMs: item.tsMs,
+      snapshot: 'false',
+      db: item.db,
+      table: changes.length === 1 ? changes[0]!.table : null,
+      serverId: config.serverId,
+      gtid: item.gtid,
+      file: item.file,
+      pos: item.pos,
+      row: 0,
+      thread: item.thread,
+      query: null,
+    });
+    await context.emit([
+      schemaChangeRecord(
+        config.cdc.topicPrefix,
+        item.db,
+        item.sql,
+        changes,
+        source,
+        partition,
+        toSourceOffset(offset),
+        item.tsMs,
+      ),
+    ]);
+  }
+
+  private async maybeHeartbeat(): Promise<void> {
+    const { config, context, partition } = this.deps;
+    const interval = config.cdc.heartbeatIntervalMs;
+    if (interval <= 0 || Date.now() - this.lastHeartbeat < interval || this.transaction) return;
+    this.lastHeartbeat = Date.now();
+    const topic = heartbeatTopic(config.cdc.heartbeatTopicsPrefix, config.cdc.topicPrefix);
+    await context.emit([
+      heartbeatRecord(topic, config.cdc.topicPrefix, partition, toSourceOffset(this.position), Date.now()),
+    ]);
+    if (config.cdc.heartbeatActionQuery) await this.runHeartbeatQuery(config.cdc.heartbeatActionQuery);
+  }
+
+  private async runHeartbeatQuery(sql: string): Promise<void> {
+    try {
+      this.heartbeatConnection ??= await openConnection(this.deps.config);
+      await this.heartbeatConnection.query(sql);
+    } catch (error) {
+      this.deps.context.logger.warn('heartbeat.action.query failed', { error: (error as Error).message });
+      await this.heartbeatConnection?.end().catch(() => undefined);
+      this.heartbeatConnection = null;
+    }
+  }
+}
+
+function parseGtids(text: string | null): MariadbGtidPosition | GtidSet | null {
+  if (text === null || text === '') return null;
+  return text.includes(':') ? GtidSet.parse(text) : MariadbGtidPosition.parse(text);
+}
+
+function isReconnectable(error: Error): boolean {
+  const code = (error as { code?: string }).code;
+  return (
+    (code !== undefined && reconnectableCodes.has(code)) ||
+    /Connection lost|closed the connection/i.test(error.message)
+  );
+}
+
+/** The errors users can act on, with the action. */
+function explain(error: Error, config: MySqlSourceConfig): Error {
+  const errno = (error as { errno?: number }).errno;
+  if (errno === 4052 || /same server_uuid\/server_id/i.test(error.message)) {
+    return new Error(
+      `another binlog reader connected with database.server.id=${config.serverId}, and the server dropped this connector's connection; give each connector (and replica) its own database.server.id`,
+      { cause: error },
+    );
+  }
+  if (errno === 1236 && /could not find first log file|purged|not find.*log/i.test(error.message)) {
+    return new Error(
+      `the binlog position to resume from is no longer on the server (purged): ${error.message}. Set snapshot.mode=when_needed to take a new snapshot, or delete the connector's offsets`,
+      { cause: error },
+    );
+  }
+  if (errno === 1227 || errno === 1045 || errno === 1044) {
+    return new Error(
+      `database.user "${config.user}" may not read the binlog: ${error.message}. Grant it REPLICATION SLAVE and REPLICATION CLIENT`,
+      { cause: error },
+    );
+  }
+  return error;
+}

@@ -1,0 +1,383 @@
+import type mysql from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
+import type { TableFilter } from '../../runtime/cdc/index.js';
+import type { SourceTaskContext } from '../../runtime/plugin/index.js';
+import type { SourcePartition, SourceRecord, Struct } from '../../runtime/record/index.js';
+import { toSourceOffset } from './binlog-offset.js';
+import type { BinlogOffset } from './binlog-offset.js';
+import type { MySqlSourceConfig } from './config.js';
+import { mysqlEvents, mysqlSnapshotRows, mysqlSnapshotRunning, mysqlSnapshotTables } from './metrics.js';
+import {
+  currentBinlogPosition,
+  currentGtids,
+  listTables,
+  openConnection,
+  readTableSchemas,
+} from './mysql-server.js';
+import { schemaChangeRecord } from './schema-change-event.js';
+import { tableId } from './schema-history.js';
+import type { HistoryEntry, KafkaSchemaHistory } from './schema-history.js';
+import { mysqlSourceValue } from './source-info.js';
+import type { TableCatalog } from './table-catalog.js';
+import type { TableEvents } from './table-events.js';
+import { tableKey } from './table-schema.js';
+import type { TableSchema } from './table-schema.js';
+
+export interface SnapshotDeps {
+  readonly config: MySqlSourceConfig;
+  readonly filter: TableFilter;
+  readonly catalog: TableCatalog;
+  readonly history: KafkaSchemaHistory;
+  readonly eventsFor: (table: TableSchema) => TableEvents;
+  readonly context: SourceTaskContext;
+  readonly partition: SourcePartition;
+}
+
+export interface SnapshotPoint {
+  readonly file: string;
+  readonly pos: number;
+  readonly gtids: string | null;
+}
+
+/**
+ * The initial snapshot, consistent with the binlog: under a short global read lock
+ * (`snapshot.locking.mode=minimal`; LOCK TABLES when the user lacks RELOAD; no lock with
+ * `none`) it starts a `WITH CONSISTENT SNAPSHOT` transaction, reads the binlog position
+ * and GTID state and the table structures, releases the lock, then reads each table in
+ * primary-key chunks of `snapshot.fetch.size` rows inside that transaction, emitting
+ * `op: "r"` events. Streaming then starts at the snapshot's binlog position, so every
+ * change after the snapshot point is read from the binlog exactly once.
+ *
+ * On MariaDB the position comes from the `binlog_snapshot_file/position` status of the
+ * consistent-snapshot transaction itself, which is exact even without a lock. (MySQL 8
+ * has no such status: there the position is read under the lock; not verified here.)
+ *
+ * Resuming an interrupted snapshot keeps the original binlog position and continues after
+ * the last primary key emitted, in a new consistent-snapshot transaction: rows changed
+ * while the connector was down may then appear both as a read and as a binlog change.
+ */
+export async function runSnapshot(
+  deps: SnapshotDeps,
+  resume: BinlogOffset | null,
+  withData: boolean,
+): Promise<SnapshotPoint> {
+  const { config, context } = deps;
+  const connector = context.connectorName;
+  const connection = await openConnection(config);
+  mysqlSnapshotRunning.set({ connector }, 1);
+  try {
+    await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const tables = (await listTables(connection)).filter((t) => deps.filter.includesTable(t.db, t.table));
+    const { point, schemas } = await consistentStart(connection, deps, tables);
+    const start =
+      resume?.snapshot === 'true' ? { file: resume.file, pos: resume.pos, gtids: resume.gtids } : point;
+    context.logger.info('snapshot started', {
+      tables: tables.length,
+      file: start.file,
+      pos: start.pos,
+      gtids: start.gtids,
+      resumedAt: resume?.snapshotTable ?? null,
+    });
+    await recordSchemas(deps, schemas, start);
+    if (withData) await readTables(deps, connection, schemas, start, resume);
+    await connection.query('COMMIT');
+    context.logger.info('snapshot completed', { tables: schemas.length });
+    return start;
+  } finally {
+    mysqlSnapshotRunning.set({ connector }, 0);
+    await connection.end().catch(() => undefined);
+  }
+}
+
+async function consistentStart(
+  connection: mysql.Connection,
+  deps: SnapshotDeps,
+  tables: readonly { db: string; table: string }[],
+): Promise<{ point: SnapshotPoint; schemas: TableSchema[] }> {
+  const { config, context } = deps;
+  let locked: 'global' | 'tables' | 'none' = 'none';
+  if (config.snapshotLockingMode === 'minimal') {
+    try {
+      await connection.query('FLUSH TABLES WITH READ LOCK');
+      locked = 'global';
+    } catch (error) {
+      // Without RELOAD: lock only the captured tables (needs LOCK TABLES and SELECT).
+      context.logger.warn('FLUSH TABLES WITH READ LOCK not allowed, locking the captured tables instead', {
+        reason: (error as Error).message,
+      });
+      if (tables.length > 0) {
+        const list = tables.map((t) => `${quoteId(t.db)}.${quoteId(t.table)} READ`).join(', ');
+        await connection.query(`LOCK TABLES ${list}`);
+        locked = 'tables';
+      }
+    }
+  }
+  try {
+    // Structures first: under LOCK TABLES, START TRANSACTION releases the table locks.
+    const schemas = await readTableSchemas(connection, tables);
+    const gtids = await currentGtids(connection);
+    const lockedPosition = locked === 'none' ? null : await currentBinlogPosition(connection);
+    await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+    const [status] = await connection.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const snapshotFile = status.find((row) => row.Variable_name === 'Binlog_snapshot_file')?.Value as
+      string | undefined;
+    const snapshotPos = status.find((row) => row.Variable_name === 'Binlog_snapshot_position')?.Value as
+      string | undefined;
+    const point =
+      snapshotFile && snapshotPos
+        ? { file: snapshotFile, pos: Number(snapshotPos), gtids }
+        : { ...(lockedPosition ?? (await currentBinlogPosition(connection))), gtids };
+    return { point, schemas };
+  } finally {
+    if (locked !== 'none') await connection.query('UNLOCK TABLES');
+  }
+}
+
+function quoteId(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``;
+}
+
+async function recordSchemas(
+  deps: SnapshotDeps,
+  schemas: readonly TableSchema[],
+  start: SnapshotPoint,
+): Promise<void> {
+  const { catalog, config, context } = deps;
+  for (const existing of catalog.all()) catalog.remove(existing.db, existing.table);
+  for (const schema of schemas) catalog.put(schema);
+  const entries: HistoryEntry[] = schemas.map((schema, index) => ({
+    source: { server: config.cdc.topicPrefix },
+    position: { file: start.file, pos: start.pos, gtids: start.gtids },
+    ts_ms: Date.now(),
+    databaseName: schema.db,
+    ddl: '',
+    tableChanges: [{ type: 'CREATE', id: tableId(schema.db, schema.table), table: schema }],
+    ...(index === 0 ? { snapshot: true as const } : {}),
+  }));
+  if (entries.length === 0) {
+    entries.push({
+      source: { server: config.cdc.topicPrefix },
+      position: { file: start.file, pos: start.pos, gtids: start.gtids },
+      ts_ms: Date.now(),
+      databaseName: '',
+      ddl: '',
+      tableChanges: [],
+      snapshot: true,
+    });
+  }
+  await deps.history.record(entries);
+  if (!config.includeSchemaChanges) return;
+  const offset = toSourceOffset(snapshotOffset(start, null, null, 'true'));
+  const records = schemas.map((schema) =>
+    schemaChangeRecord(
+      config.cdc.topicPrefix,
+      schema.db,
+      '',
+      [{ type: 'CREATE', db: schema.db, table: schema.table, schema }],
+      mysqlSourceValue({
+        name: config.cdc.topicPrefix,
+        tsMs: Date.now(),
+        snapshot: 'true',
+        db: schema.db,
+        table: schema.table,
+        serverId: config.serverId,
+        gtid: null,
+        file: start.file,
+        pos: start.pos,
+        row: 0,
+        thread: null,
+        query: null,
+      }),
+      deps.partition,
+      offset,
+      Date.now(),
+    ),
+  );
+  if (records.length > 0) await context.emit(records);
+}
+
+function snapshotOffset(
+  start: SnapshotPoint,
+  table: string | null,
+  key: string | null,
+  snapshot: 'true' | 'last',
+): BinlogOffset {
+  return {
+    file: start.file,
+    pos: start.pos,
+    event: 0,
+    row: -1,
+    gtids: start.gtids,
+    tsSec: Math.floor(Date.now() / 1000),
+    snapshot,
+    snapshotTable: table,
+    snapshotKey: key,
+  };
+}
+
+async function readTables(
+  deps: SnapshotDeps,
+  connection: mysql.Connection,
+  schemas: readonly TableSchema[],
+  start: SnapshotPoint,
+  resume: BinlogOffset | null,
+): Promise<void> {
+  const { context } = deps;
+  const connector = context.connectorName;
+  const ordered = [...schemas].sort((a, b) => tableKey(a.db, a.table).localeCompare(tableKey(b.db, b.table)));
+  const resumeTable = resume?.snapshot === 'true' ? resume.snapshotTable : null;
+  const todo =
+    resumeTable === null
+      ? ordered
+      : ordered.filter((s) => tableKey(s.db, s.table).localeCompare(resumeTable) >= 0);
+  mysqlSnapshotTables.set({ connector, state: 'total' }, ordered.length);
+  mysqlSnapshotTables.set({ connector, state: 'completed' }, ordered.length - todo.length);
+  // The last snapshot record is marked "last" once no further row follows it.
+  let pending: SourceRecord | null = null;
+  const flush = async (records: SourceRecord[]) => {
+    if (records.length === 0) return;
+    if (pending) records.unshift(pending);
+    pending = records.pop() ?? null;
+    if (records.length > 0) await context.emit(records);
+  };
+  let done = ordered.length - todo.length;
+  for (const schema of todo) {
+    if (context.signal.aborted) return;
+    const key = tableKey(schema.db, schema.table);
+    const events = deps.eventsFor(schema);
+    const startKey =
+      resumeTable === key && resume?.snapshotKey ? (JSON.parse(resume.snapshotKey) as unknown[]) : null;
+    let rows = 0;
+    for await (const chunk of tableChunks(connection, schema, deps.config.snapshotFetchSize, startKey)) {
+      if (context.signal.aborted) return;
+      const records = chunk.map((row) => {
+        const lastKey =
+          schema.primaryKey.length > 0
+            ? JSON.stringify(schema.primaryKey.map((name) => jsonSafe(row[name])))
+            : null;
+        const source = mysqlSourceValue({
+          name: deps.config.cdc.topicPrefix,
+          tsMs: Date.now(),
+          snapshot: 'true',
+          db: schema.db,
+          table: schema.table,
+          serverId: deps.config.serverId,
+          gtid: null,
+          file: start.file,
+          pos: start.pos,
+          row: 0,
+          thread: null,
+          query: null,
+        });
+        return events.changeRecord(
+          'r',
+          null,
+          row,
+          source,
+          deps.partition,
+          toSourceOffset(snapshotOffset(start, key, lastKey, 'true')),
+          Date.now(),
+        );
+      });
+      rows += records.length;
+      mysqlSnapshotRows.inc({ connector }, records.length);
+      mysqlEvents.inc({ connector, op: 'r' }, records.length);
+      await flush(records);
+      context.reportProgress({
+        snapshotTable: key,
+        snapshotTableRows: rows,
+        snapshotTablesCompleted: done,
+        snapshotTablesTotal: ordered.length,
+      });
+    }
+    done++;
+    mysqlSnapshotTables.set({ connector, state: 'completed' }, done);
+    context.logger.info('snapshot read a table', { table: key, rows });
+  }
+  const last: SourceRecord | null = pending;
+  if (last !== null) await context.emit([markLast(last)]);
+  context.reportProgress({
+    snapshotTablesCompleted: done,
+    snapshotTablesTotal: ordered.length,
+    snapshot: 'completed',
+  });
+}
+
+function markLast(record: SourceRecord): SourceRecord {
+  const value = record.value as Struct;
+  const source = value.source as Struct;
+  return {
+    ...record,
+    value: { ...value, source: { ...source, snapshot: 'last' } },
+    sourceOffset: { ...record.sourceOffset, snapshot: 'last', snapshot_table: null, snapshot_key: null },
+  };
+}
+
+/** Key values as JSON (big integers arrive as strings already; Buffers as base64). */
+function jsonSafe(value: unknown): unknown {
+  return Buffer.isBuffer(value) ? { base64: value.toString('base64') } : value;
+}
+
+function fromJsonSafe(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && 'base64' in value) {
+    return Buffer.from(String((value as { base64: string }).base64), 'base64');
+  }
+  return value;
+}
+
+/**
+ * A table's rows in primary-key order, `size` rows per chunk, after the key `after`.
+ * Tables without a primary key are read with LIMIT/OFFSET inside the consistent snapshot
+ * (stable: the transaction sees no concurrent change); an interrupted snapshot reads such
+ * a table again from its start.
+ */
+async function* tableChunks(
+  connection: mysql.Connection,
+  schema: TableSchema,
+  size: number,
+  after: unknown[] | null,
+): AsyncGenerator<Record<string, unknown>[]> {
+  const table = `${quoteId(schema.db)}.${quoteId(schema.table)}`;
+  const columns = schema.columns.map((column) => quoteId(column.name)).join(', ');
+  const key = schema.primaryKey;
+  if (key.length === 0) {
+    for (let offset = 0; ; offset += size) {
+      const [rows] = await connection.query<RowDataPacket[]>(
+        `SELECT ${columns} FROM ${table} LIMIT ? OFFSET ?`,
+        [size, offset],
+      );
+      if (rows.length > 0) yield rows as Record<string, unknown>[];
+      if (rows.length < size) return;
+    }
+  }
+  const order = key.map(quoteId).join(', ');
+  let last = after?.map(fromJsonSafe) ?? null;
+  for (;;) {
+    const { where, params } = last === null ? { where: '', params: [] as unknown[] } : afterKey(key, last);
+    const [rows] = await connection.query<RowDataPacket[]>(
+      `SELECT ${columns} FROM ${table} ${where} ORDER BY ${order} LIMIT ?`,
+      [...params, size],
+    );
+    if (rows.length > 0) yield rows as Record<string, unknown>[];
+    if (rows.length < size) return;
+    const final = rows[rows.length - 1]!;
+    last = key.map((name) => final[name]);
+  }
+}
+
+/** `WHERE a > ? OR (a = ? AND b > ?)`: the keys after `last`, in a form that uses the index. */
+function afterKey(key: readonly string[], last: readonly unknown[]): { where: string; params: unknown[] } {
+  const terms: string[] = [];
+  const params: unknown[] = [];
+  for (let i = 0; i < key.length; i++) {
+    const parts: string[] = [];
+    for (let j = 0; j < i; j++) {
+      parts.push(`${quoteId(key[j]!)} = ?`);
+      params.push(last[j]);
+    }
+    parts.push(`${quoteId(key[i]!)} > ?`);
+    params.push(last[i]);
+    terms.push(`(${parts.join(' AND ')})`);
+  }
+  return { where: `WHERE ${terms.join(' OR ')}`, params };
+}

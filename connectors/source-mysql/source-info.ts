@@ -1,0 +1,62 @@
+import { commonSourceValue, sourceBlockSchema } from '../../runtime/cdc/index.js';
+import type { SnapshotMarker } from '../../runtime/cdc/index.js';
+import type { Field, Schema, Struct } from '../../runtime/record/index.js';
+
+/**
+ * The `source` block of MySQL change events (Debezium's io.debezium.connector.mysql.Source):
+ * the common fields, then table, server_id, gtid, file, pos, row, thread and query.
+ * schemas/mysql-source.avsc is its Avro form, checked against this by the unit tests.
+ */
+export const mysqlSourceFields: readonly Omit<Field, 'index'>[] = [
+  { name: 'table', schema: { type: 'string', optional: true } },
+  { name: 'server_id', schema: { type: 'int64', optional: false } },
+  { name: 'gtid', schema: { type: 'string', optional: true } },
+  { name: 'file', schema: { type: 'string', optional: false } },
+  { name: 'pos', schema: { type: 'int64', optional: false } },
+  { name: 'row', schema: { type: 'int32', optional: false } },
+  { name: 'thread', schema: { type: 'int64', optional: true } },
+  { name: 'query', schema: { type: 'string', optional: true } },
+];
+
+export const mysqlSourceSchema: Schema = sourceBlockSchema(
+  'io.debezium.connector.mysql.Source',
+  mysqlSourceFields,
+);
+
+export interface MySqlSourceInfo {
+  readonly name: string;
+  /** Event time in the binlog (or the snapshot's read time), epoch ms. */
+  readonly tsMs: number;
+  readonly snapshot: SnapshotMarker;
+  readonly db: string;
+  readonly table: string | null;
+  readonly serverId: number;
+  readonly gtid: string | null;
+  readonly file: string;
+  /** Position of the event (the transaction start for rows, as in the offset). */
+  readonly pos: number;
+  readonly row: number;
+  readonly thread: number | null;
+  readonly query: string | null;
+}
+
+export function mysqlSourceValue(info: MySqlSourceInfo): Struct {
+  return {
+    ...commonSourceValue({
+      connector: 'mysql',
+      name: info.name,
+      tsMs: info.tsMs,
+      snapshot: info.snapshot,
+      db: info.db,
+      sequence: null,
+    }),
+    table: info.table,
+    server_id: BigInt(info.serverId),
+    gtid: info.gtid,
+    file: info.file,
+    pos: BigInt(info.pos),
+    row: info.row,
+    thread: info.thread === null ? null : BigInt(info.thread),
+    query: info.query,
+  };
+}

@@ -1,0 +1,128 @@
+import { envelopeSchema, envelopeValue, recordNames } from '../../runtime/cdc/index.js';
+import type { MessageKeyColumns, Op, TableFilter } from '../../runtime/cdc/index.js';
+import type {
+  Schema,
+  SourceOffset,
+  SourcePartition,
+  SourceRecord,
+  Struct,
+} from '../../runtime/record/index.js';
+import { columnConverter } from './column-types.js';
+import type { ColumnConverter, TypeOptions } from './column-types.js';
+import { mysqlSourceSchema } from './source-info.js';
+import type { TableSchema } from './table-schema.js';
+
+export interface TableEventOptions {
+  readonly topicPrefix: string;
+  readonly filter: TableFilter;
+  readonly keyColumns: MessageKeyColumns;
+  readonly types: TypeOptions;
+}
+
+interface ConvertedColumn {
+  readonly name: string;
+  readonly converter: ColumnConverter;
+}
+
+/**
+ * The change events of one table in one structure: topic `<prefix>.<db>.<table>`, key =
+ * the primary key (or message.key.columns), value = Debezium's envelope around the
+ * row's captured columns. Built once per table structure; rebuilt after DDL.
+ */
+export class TableEvents {
+  readonly topic: string;
+  readonly keySchema: Schema | null;
+  readonly rowSchema: Schema;
+  readonly envelopeSchema: Schema;
+  private readonly columns: readonly ConvertedColumn[];
+  private readonly keyColumns: readonly ConvertedColumn[];
+
+  constructor(
+    readonly table: TableSchema,
+    options: TableEventOptions,
+  ) {
+    this.topic = `${options.topicPrefix}.${table.db}.${table.table}`;
+    const names = recordNames(this.topic);
+    const converted = table.columns.map((column) => ({
+      name: column.name,
+      converter: columnConverter(column, options.types),
+      included: options.filter.includesColumn(table.db, table.table, column.name),
+    }));
+    this.columns = converted.filter((column) => column.included);
+    this.rowSchema = structSchema(names.value, this.columns);
+    this.envelopeSchema = envelopeSchema(names.envelope, this.rowSchema, mysqlSourceSchema);
+    const keyNames = options.keyColumns.columnsFor(table.db, table.table) ?? table.primaryKey;
+    const keyColumns = keyNames.map((name) => {
+      const column = converted.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+      if (!column) {
+        throw new Error(
+          `message.key.columns names column "${name}" of ${table.db}.${table.table}, which has no such column; fix the entry for this table`,
+        );
+      }
+      return column;
+    });
+    this.keyColumns = keyColumns;
+    this.keySchema = keyColumns.length === 0 ? null : structSchema(names.key, keyColumns);
+  }
+
+  /** The row struct of the captured columns; `row` is keyed by column name, as the drivers return it. */
+  rowValue(row: Readonly<Record<string, unknown>>): Struct {
+    return structValue(this.columns, row);
+  }
+
+  keyValue(row: Readonly<Record<string, unknown>>): Struct | null {
+    return this.keySchema === null ? null : structValue(this.keyColumns, row);
+  }
+
+  /** A change event; `eventTimeMs` is when the change happened in the database. */
+  changeRecord(
+    op: Op,
+    before: Readonly<Record<string, unknown>> | null,
+    after: Readonly<Record<string, unknown>> | null,
+    source: Struct,
+    partition: SourcePartition,
+    offset: SourceOffset,
+    eventTimeMs: number,
+  ): SourceRecord {
+    const keyRow = after ?? before;
+    return {
+      topic: this.topic,
+      keySchema: this.keySchema,
+      key: keyRow === null ? null : this.keyValue(keyRow),
+      valueSchema: this.envelopeSchema,
+      value: envelopeValue({
+        op,
+        before: before === null ? null : this.rowValue(before),
+        after: after === null ? null : this.rowValue(after),
+        source,
+        tsMs: Date.now(),
+      }),
+      timestamp: eventTimeMs,
+      sourcePartition: partition,
+      sourceOffset: offset,
+    };
+  }
+
+  /** The tombstone that follows a delete: same key, null value. */
+  tombstone(deleted: SourceRecord): SourceRecord {
+    return { ...deleted, valueSchema: null, value: null };
+  }
+}
+
+function structSchema(name: string, columns: readonly ConvertedColumn[]): Schema {
+  return {
+    type: 'struct',
+    optional: false,
+    name,
+    fields: columns.map((column, index) => ({ name: column.name, index, schema: column.converter.schema })),
+  };
+}
+
+function structValue(columns: readonly ConvertedColumn[], row: Readonly<Record<string, unknown>>): Struct {
+  const value: Struct = {};
+  for (const column of columns) {
+    const raw = row[column.name];
+    value[column.name] = raw === null || raw === undefined ? null : column.converter.convert(raw);
+  }
+  return value;
+}
