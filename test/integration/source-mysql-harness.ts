@@ -1,0 +1,180 @@
+// A harness of the SourceTaskContext contract for the MySQL source tests: a real bounded
+// queue the tests drain, committed offsets from a map the tests control. Not a mock of
+// MariaDB or Kafka: the task talks to the real servers.
+import { randomInt } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import mysql from 'mysql2/promise';
+import { plugin } from '../../connectors/source-mysql/index.js';
+import { parseConfig } from '../../runtime/config/config-parser.js';
+import type { SourceTaskContext, TaskLogger } from '../../runtime/plugin/index.js';
+import type { SourceOffset, SourcePartition, SourceRecord, Struct } from '../../runtime/record/index.js';
+import { BoundedQueue } from '../../runtime/worker/bounded-queue.js';
+import { localStack } from '../support/local-stack.js';
+import { uniqueName } from '../support/unique-name.js';
+
+export const mariadbOptions = { ...localStack.mariadb, password: '', multipleStatements: true };
+
+export function connectorConfig(
+  database: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    'database.hostname': localStack.mariadb.host,
+    'database.port': String(localStack.mariadb.port),
+    'database.user': localStack.mariadb.user,
+    'database.password': '',
+    // A server id no other binlog reader on this server uses.
+    'database.server.id': String(randomInt(100_000, 2_000_000_000)),
+    'topic.prefix': database,
+    'database.include.list': database,
+    'schema.history.internal.kafka.topic': `${database}.history`,
+    'schema.history.internal.kafka.bootstrap.servers': localStack.kafkaBrokers.join(','),
+    ...overrides,
+  };
+}
+
+const quietLogger: TaskLogger = {
+  info: () => undefined,
+  debug: () => undefined,
+  warn: (message, fields) => {
+    if (process.env.SIPHON_TEST_VERBOSE) console.warn(message, fields);
+  },
+  error: (message, fields) => console.error(message, fields),
+};
+
+export class HarnessContext implements SourceTaskContext {
+  readonly connectorName: string;
+  readonly taskId = 0;
+  readonly logger = quietLogger;
+  readonly queue = new BoundedQueue<SourceRecord>(500);
+  readonly committed = new Map<string, SourceOffset>();
+  readonly progress: Record<string, string | number>[] = [];
+  private readonly abort = new AbortController();
+
+  constructor(
+    readonly config: SourceTaskContext['config'],
+    name: string,
+  ) {
+    this.connectorName = name;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  reportProgress(progress: Readonly<Record<string, string | number>>): void {
+    this.progress.push({ ...progress });
+  }
+
+  async committedOffset(partition: SourcePartition): Promise<SourceOffset | null> {
+    return this.committed.get(JSON.stringify(partition)) ?? null;
+  }
+
+  async emit(records: readonly SourceRecord[]): Promise<void> {
+    await this.queue.push(records);
+  }
+
+  /** Marks `record`'s offset as committed, as the runtime does after producing it. */
+  commit(record: SourceRecord): void {
+    this.committed.set(JSON.stringify(record.sourcePartition), record.sourceOffset);
+  }
+}
+
+export interface RunningTask {
+  readonly context: HarnessContext;
+  /** Resolves when run() settles: null after a clean stop, the error otherwise. */
+  readonly done: Promise<Error | null>;
+  /** Records until `predicate` holds for the collected list (or the timeout fails the test). */
+  collect(predicate: (records: SourceRecord[]) => boolean, timeoutMs?: number): Promise<SourceRecord[]>;
+  stop(): Promise<void>;
+}
+
+export function startTask(raw: Record<string, string>, committed?: Map<string, SourceOffset>): RunningTask {
+  const { values, errors } = parseConfig(plugin.configDef, raw);
+  if (errors.size > 0) throw new Error(`bad test config: ${JSON.stringify([...errors])}`);
+  const context = new HarnessContext(values, raw['topic.prefix'] ?? 'test');
+  for (const [key, offset] of committed ?? []) context.committed.set(key, offset);
+  const task = plugin.createTask();
+  const done = task.run(context).then(
+    () => null,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
+  let settled: Error | null | undefined;
+  void done.then((result) => (settled = result));
+  const collected: SourceRecord[] = [];
+  return {
+    context,
+    done,
+    async collect(predicate, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(collected)) {
+        if (settled !== undefined) {
+          throw new Error(
+            `the task ended (${settled?.message ?? 'cleanly'}) after ${collected.length} records`,
+          );
+        }
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new Error(`timed out after ${collected.length} records`);
+        const timeout = AbortSignal.timeout(Math.min(remaining, 500));
+        collected.push(...(await context.queue.take(1000, timeout)));
+      }
+      return collected;
+    },
+    async stop() {
+      context.stop();
+      context.queue.close();
+      await done;
+    },
+  };
+}
+
+/** The envelope fields of a change record. */
+export function envelope(record: SourceRecord): {
+  op: string;
+  before: Struct | null;
+  after: Struct | null;
+  source: Struct;
+} {
+  return record.value as { op: string; before: Struct | null; after: Struct | null; source: Struct };
+}
+
+export function changeRecords(records: readonly SourceRecord[], topic: string): SourceRecord[] {
+  return records.filter((record) => record.topic === topic && record.value !== null);
+}
+
+export class TestDatabase {
+  readonly name = uniqueName('siphon_t_my');
+  connection!: mysql.Connection;
+
+  async create(): Promise<void> {
+    this.connection = await mysql.createConnection(mariadbOptions);
+    await this.connection.query(`CREATE DATABASE ${this.name}`);
+  }
+
+  query(sql: string, params?: unknown[]): Promise<unknown> {
+    return this.connection.query(sql, params);
+  }
+
+  async drop(historyTopics: readonly string[] = []): Promise<void> {
+    await this.connection.query(`DROP DATABASE IF EXISTS ${this.name}`);
+    await this.connection.end();
+    await deleteTopics(historyTopics);
+  }
+}
+
+export async function deleteTopics(topics: readonly string[]): Promise<void> {
+  if (topics.length === 0) return;
+  const admin = new Kafka({ brokers: [...localStack.kafkaBrokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const present = [...new Set(topics)].filter((topic) => existing.has(topic));
+    if (present.length > 0) await admin.deleteTopics({ topics: present });
+  } finally {
+    await admin.disconnect();
+  }
+}
