@@ -38,8 +38,12 @@ export class BoundedQueue<T> {
   async take(max: number, signal?: AbortSignal): Promise<T[]> {
     while (this.size === 0 && !this.closed && !signal?.aborted) {
       await new Promise<void>((resolve) => {
-        this.itemWaiters.push(resolve);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
+        const wake = () => {
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.itemWaiters.push(wake);
+        signal?.addEventListener('abort', wake, { once: true });
       });
     }
     const taken = this.items.slice(this.head, this.head + max);

@@ -33,7 +33,7 @@ export type ErrorStage =
 export class StageError extends Error {
   constructor(
     readonly stage: ErrorStage,
-    readonly cause: unknown,
+    override readonly cause: unknown,
     readonly className: string,
   ) {
     super(cause instanceof Error ? cause.message : String(cause));

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type KafkaConfig,
+  type Producer,
+  type ProducerConfig,
+  type SASLOptions,
+} from 'kafkajs';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -13,7 +21,8 @@ export function createKafka(config: WorkerConfig, logger: Logger): Kafka {
     logCreator:
       () =>
       ({ level, log }) => {
-        const { message, ...fields } = log;
+        // kafkajs repeats its own timestamp and logger name in every entry.
+        const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
         // kafkajs reports transient broker errors at ERROR before retrying them.
         if (level <= logLevel.WARN) logger.warn(`kafka: ${message}`, fields);
       },
@@ -37,4 +46,9 @@ export function createKafka(config: WorkerConfig, logger: Logger): Kafka {
     kafkaConfig.sasl = { mechanism, username, password } as SASLOptions;
   }
   return new Kafka(kafkaConfig);
+}
+
+/** Producers partition keys with murmur2, like the Java client, so keys land where Kafka Connect's would. */
+export function createProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
 }

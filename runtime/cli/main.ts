@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseProperties } from '../config/properties-file.js';
+import { startWorkerProcess } from '../worker/worker-process.js';
+import { RestClient, RestClientError } from './rest-client.js';
+import { formatTable } from './table.js';
+
+/**
+ * `siphon`: runs the worker, or talks to a running worker's REST API with readable
+ * tables (or `--json`). Exit code 1 on any error, with the worker's message.
+ */
+const usage = `Usage: siphon <command> [options]
+
+Commands:
+  worker [-c worker.properties|worker.yaml]   run a worker (SIPHON_* env vars override the file)
+  plugins                                     list installed connector plugins
+  connectors list                             list connectors with their state
+  connectors get <name>                       show a connector's config and tasks
+  connectors create -f <file>                 create from JSON ({"name","config"}) or .properties
+  connectors update <name> -f <file>          replace a connector's config
+  connectors status <name>                    connector and task states (with failure traces)
+  connectors pause|resume|stop <name>         change the target state
+  connectors restart <name> [--include-tasks] [--only-failed]
+  connectors delete <name>                    remove a connector (offsets are kept)
+  connectors offsets <name>                   committed offsets
+
+Options:
+  --url <url>       worker REST URL (default $SIPHON_URL or http://127.0.0.1:8083)
+  --token <token>   bearer token (default $SIPHON_REST_TOKEN)
+  --json            print the API's JSON instead of tables
+  -h, --help        this help`;
+
+class UsageError extends Error {}
+
+interface ConnectorStatus {
+  name: string;
+  type: string;
+  connector: { state: string; worker_id: string; trace?: string };
+  tasks: { id: number; state: string; worker_id: string; trace?: string }[];
+}
+
+function readConnectorFile(path: string): { name?: string; config: Record<string, string> } {
+  const text = readFileSync(path, 'utf8');
+  if (extname(path).toLowerCase() === '.properties') {
+    const config = parseProperties(text);
+    return { name: config.name, config };
+  }
+  const json = JSON.parse(text) as { name?: string; config?: Record<string, string> } & Record<
+    string,
+    string
+  >;
+  return json.config
+    ? { name: json.name ?? json.config.name, config: json.config }
+    : { name: json.name, config: json };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      file: { type: 'string', short: 'f' },
+      config: { type: 'string', short: 'c' },
+      'include-tasks': { type: 'boolean', default: false },
+      'only-failed': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, sub, name] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(usage + '\n');
+    return values.help ? 0 : 1;
+  }
+  if (command === 'worker') {
+    await startWorkerProcess({ configFile: values.config, handleSignals: true });
+    return -1; // keeps running until a signal
+  }
+  const client = new RestClient({
+    url: values.url ?? process.env.SIPHON_URL ?? 'http://127.0.0.1:8083',
+    token: values.token ?? process.env.SIPHON_REST_TOKEN,
+  });
+  const print = (json: unknown, table: () => string) =>
+    process.stdout.write((values.json ? JSON.stringify(json, null, 2) : table()) + '\n');
+  const needName = () => {
+    if (!name) throw new UsageError(`siphon connectors ${sub} needs a connector name`);
+    return encodeURIComponent(name);
+  };
+
+  if (command === 'plugins') {
+    const plugins = await client.request<{ class: string; type: string; version: string }[]>(
+      'GET',
+      '/connector-plugins',
+    );
+    print(plugins, () =>
+      formatTable(
+        ['CLASS', 'TYPE', 'VERSION'],
+        plugins.map((p) => [p.class, p.type, p.version]),
+      ),
+    );
+    return 0;
+  }
+  if (command !== 'connectors') throw new UsageError(`Unknown command "${command}"`);
+
+  switch (sub) {
+    case 'list': {
+      const all = await client.request<Record<string, { status: ConnectorStatus }>>(
+        'GET',
+        '/connectors?expand=status',
+      );
+      print(all, () =>
+        formatTable(
+          ['NAME', 'TYPE', 'STATE', 'TASKS'],
+          Object.values(all).map(({ status }) => [
+            status.name,
+            status.type,
+            status.connector.state,
+            status.tasks.map((t) => `${t.id}:${t.state}`).join(' '),
+          ]),
+        ),
+      );
+      return 0;
+    }
+    case 'get': {
+      const info = await client.request<{
+        name: string;
+        type: string;
+        config: Record<string, string>;
+        tasks: unknown[];
+      }>('GET', `/connectors/${needName()}`);
+      print(info, () =>
+        [
+          `${info.name} (${info.type}, ${info.tasks.length} task(s))`,
+          formatTable(
+            ['KEY', 'VALUE'],
+            Object.entries(info.config).map(([k, v]) => [k, v]),
+          ),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    case 'create':
+    case 'update': {
+      if (!values.file) throw new UsageError(`siphon connectors ${sub} needs -f <file>`);
+      const file = readConnectorFile(values.file);
+      const info =
+        sub === 'create'
+          ? await client.request<{ name: string }>('POST', '/connectors', {
+              name: file.name,
+              config: file.config,
+            })
+          : await client.request<{ name: string }>('PUT', `/connectors/${needName()}/config`, file.config);
+      print(info, () => `${sub === 'create' ? 'Created' : 'Updated'} connector ${info.name}`);
+      return 0;
+    }
+    case 'status': {
+      const status = await client.request<ConnectorStatus>('GET', `/connectors/${needName()}/status`);
+      print(status, () => {
+        const rows = [
+          ['connector', status.connector.state, status.connector.worker_id],
+          ...status.tasks.map((t) => [`task ${t.id}`, t.state, t.worker_id]),
+        ];
+        const traces = [status.connector, ...status.tasks]
+          .filter((s) => s.trace)
+          .map((s) => `\n${'id' in s ? `task ${String(s.id)}` : 'connector'} trace:\n${s.trace}`);
+        return formatTable(['WHAT', 'STATE', 'WORKER'], rows) + traces.join('');
+      });
+      return 0;
+    }
+    case 'pause':
+    case 'resume':
+    case 'stop': {
+      await client.request('PUT', `/connectors/${needName()}/${sub}`);
+      print({ name, requested: sub }, () => `Requested ${sub} of ${name}`);
+      return 0;
+    }
+    case 'restart': {
+      const query = `?includeTasks=${values['include-tasks']}&onlyFailed=${values['only-failed']}`;
+      const result = await client.request('POST', `/connectors/${needName()}/restart${query}`);
+      print(result ?? { name, restarted: true }, () => `Restarting ${name}`);
+      return 0;
+    }
+    case 'delete': {
+      await client.request('DELETE', `/connectors/${needName()}`);
+      print({ name, deleted: true }, () => `Deleted connector ${name}`);
+      return 0;
+    }
+    case 'offsets': {
+      const result = await client.request<{ offsets: { partition: unknown; offset: unknown }[] }>(
+        'GET',
+        `/connectors/${needName()}/offsets`,
+      );
+      print(result, () =>
+        formatTable(
+          ['PARTITION', 'OFFSET'],
+          result.offsets.map((o) => [JSON.stringify(o.partition), JSON.stringify(o.offset)]),
+        ),
+      );
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown connectors subcommand "${sub ?? ''}"`);
+  }
+}
+
+export async function run(argv: readonly string[]): Promise<void> {
+  try {
+    const code = await main(argv);
+    if (code >= 0) process.exitCode = code;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${usage}\n`);
+    } else if (error instanceof RestClientError) {
+      process.stderr.write(`Error${error.status ? ` ${error.status}` : ''}: ${error.message}\n`);
+    } else {
+      process.stderr.write(`Error: ${(error as Error).message}\n`);
+    }
+    process.exit(1);
+  }
+}

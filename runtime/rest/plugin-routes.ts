@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { Worker } from '../worker/worker.js';
+import { validateResponse } from '../worker/connector-validation.js';
+import { ConnectRestError } from './connect-rest-error.js';
+import { configBody, stringConfig } from './request-bodies.js';
+
+/** `GET /connector-plugins` and `PUT /connector-plugins/{plugin}/config/validate`. */
+export function registerPluginRoutes(app: FastifyInstance, worker: Worker): void {
+  app.get('/connector-plugins', async () =>
+    worker.catalog.list().map((p) => ({ class: p.className, type: p.type, version: p.version })),
+  );
+
+  app.put<{ Params: { plugin: string }; Body: Record<string, unknown> }>(
+    '/connector-plugins/:plugin/config/validate',
+    { schema: { body: configBody } },
+    async (request) => {
+      const plugin = worker.catalog.resolve(request.params.plugin);
+      if (!plugin) {
+        throw new ConnectRestError(
+          404,
+          `Failed to find any class that implements Connector and which name matches ${request.params.plugin}, available connectors are: ${worker.catalog.describeInstalled()}`,
+        );
+      }
+      const raw = stringConfig(request.body, 'config');
+      const given = raw['connector.class'];
+      if (given !== undefined && worker.catalog.resolve(given) !== plugin) {
+        throw new ConnectRestError(
+          400,
+          `Included connector type ${given} does not match request type ${request.params.plugin}`,
+        );
+      }
+      const config = { ...raw, 'connector.class': given ?? plugin.className };
+      const validation = await worker.validate(config);
+      return validateResponse(validation, config, plugin.className);
+    },
+  );
+}

@@ -1,0 +1,150 @@
+import { formatConfigValue, parseConfig, rawValueOf, type RawConfig } from '../config/config-parser.js';
+import {
+  ConfigProviderError,
+  hasProviderReference,
+  resolveConfigProviders,
+} from '../config/config-providers.js';
+import { HIDDEN } from '../logging/logger.js';
+import type { ConfigDef, ConnectorPlugin, ParsedConfig } from '../plugin/index.js';
+import { validateTransformConfig } from '../transforms/index.js';
+import { connectorConfigDef, passwordKeys } from './connector-config.js';
+import type { PluginCatalog } from './plugin-catalog.js';
+
+/**
+ * Validates a connector config the way `POST /connectors` and
+ * `PUT /connector-plugins/{p}/config/validate` need it: every key's own check, the
+ * transforms, the plugin's cross-key checks, sink topic rules. Config provider references
+ * are resolved for checking only; the stored config keeps them.
+ */
+export interface ConnectorValidation {
+  readonly plugin: ConnectorPlugin | undefined;
+  readonly def: ConfigDef;
+  readonly values: ParsedConfig;
+  readonly errors: ReadonlyMap<string, readonly string[]>;
+  readonly errorCount: number;
+}
+
+export async function validateConnector(
+  catalog: PluginCatalog,
+  raw: RawConfig,
+  enabledProviders: readonly string[],
+): Promise<ConnectorValidation> {
+  const className = raw['connector.class'];
+  const plugin = className ? catalog.resolve(className) : undefined;
+  const def = connectorConfigDef(plugin);
+  const errors = new Map<string, string[]>();
+  const add = (name: string, message: string) => errors.set(name, [...(errors.get(name) ?? []), message]);
+
+  const resolvedRaw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    try {
+      Object.assign(resolvedRaw, resolveConfigProviders({ [key]: value }, enabledProviders).config);
+    } catch (error) {
+      if (!(error instanceof ConfigProviderError)) throw error;
+      add(key, error.message);
+      resolvedRaw[key] = value;
+    }
+  }
+  const parsed = parseConfig(def, resolvedRaw);
+  for (const [name, messages] of parsed.errors) for (const m of messages) add(name, m);
+  if (className && !plugin) {
+    add(
+      'connector.class',
+      `Failed to find any class that implements Connector and which name matches ${className}; installed plugins: ${catalog.describeInstalled()}`,
+    );
+  }
+  for (const issue of validateTransformConfig(resolvedRaw)) add(issue.name, issue.message);
+  if (plugin?.type === 'sink') {
+    const topics = parsed.values.topics as string[] | null;
+    const regex = parsed.values['topics.regex'];
+    const hasTopics = (topics ?? []).length > 0;
+    const hasRegex = typeof regex === 'string' && regex !== '';
+    if (hasTopics === hasRegex) {
+      add('topics', 'Must configure one of topics or topics.regex (and not both)');
+    }
+    const dlq = parsed.values['errors.deadletterqueue.topic.name'];
+    if (typeof dlq === 'string' && dlq !== '' && (topics ?? []).includes(dlq)) {
+      add(
+        'errors.deadletterqueue.topic.name',
+        `The dead-letter topic "${dlq}" may not be one of the consumed topics`,
+      );
+    }
+  }
+  if (plugin?.validate && errors.size === 0) {
+    for (const issue of await plugin.validate(parsed.values)) add(issue.name, issue.message);
+  }
+  let errorCount = 0;
+  for (const messages of errors.values()) errorCount += messages.length;
+  return { plugin, def, values: parsed.values, errors, errorCount };
+}
+
+/** A stored or submitted config for display: password values hidden, provider references shown. */
+export function maskConfig(def: ConfigDef, config: RawConfig): Record<string, string> {
+  const hidden = passwordKeys(def);
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    out[key] = hidden.has(key) && !hasProviderReference(value) ? HIDDEN : value;
+  }
+  return out;
+}
+
+const connectType = (type: string) => type.toUpperCase();
+
+/** Kafka Connect's ConfigInfos body for the validate endpoint. */
+export function validateResponse(validation: ConnectorValidation, raw: RawConfig, className: string) {
+  const hidden = passwordKeys(validation.def);
+  const groups: string[] = [];
+  const configs = validation.def.map((key, order) => {
+    if (!groups.includes(key.group)) groups.push(key.group);
+    const rawValue = rawValueOf(key, raw);
+    const shown =
+      rawValue === undefined
+        ? formatConfigValue(validation.values[key.name])
+        : hidden.has(key.name) && !hasProviderReference(rawValue)
+          ? HIDDEN
+          : rawValue;
+    return {
+      definition: {
+        name: key.name,
+        type: connectType(key.type),
+        required: key.default === undefined,
+        default_value: key.default === undefined ? null : formatConfigValue(key.default),
+        importance: key.importance.toUpperCase(),
+        documentation: key.documentation,
+        group: key.group,
+        width: 'NONE',
+        display_name: key.name,
+        dependents: [...(key.dependents ?? [])],
+        order: order + 1,
+      },
+      value: {
+        name: key.name,
+        value: shown,
+        recommended_values: [...(key.allowed ?? [])],
+        errors: [...(validation.errors.get(key.name) ?? [])],
+        visible: true,
+      },
+    };
+  });
+  // Problems on keys outside the definition (transforms, providers on unknown keys).
+  for (const [name, errors] of validation.errors) {
+    if (validation.def.some((k) => k.name === name)) continue;
+    configs.push({
+      definition: {
+        name,
+        type: 'STRING',
+        required: false,
+        default_value: null,
+        importance: 'LOW',
+        documentation: '',
+        group: 'Other',
+        width: 'NONE',
+        display_name: name,
+        dependents: [],
+        order: configs.length + 1,
+      },
+      value: { name, value: raw[name] ?? null, recommended_values: [], errors: [...errors], visible: true },
+    });
+  }
+  return { name: className, error_count: validation.errorCount, groups, configs };
+}

@@ -1,0 +1,325 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Converter } from '../converters/converter.js';
+import type { Logger } from '../logging/logger.js';
+import {
+  offsetCommits,
+  offsetCommitSeconds,
+  recordsSkipped,
+  sinkRecordsConsumed,
+  taskErrors,
+} from '../metrics/runtime-metrics.js';
+import {
+  topicPartitionKey,
+  type ParsedConfig,
+  type SinkConnectorPlugin,
+  type SinkTask,
+  type SinkTaskContext,
+  type TopicPartition,
+} from '../plugin/index.js';
+import type { RecordHeader, SinkRecord } from '../record/index.js';
+import type { Transform } from '../transforms/transform.js';
+import type { DeadLetterQueue } from './dead-letter-queue.js';
+import { isRetriable, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
+import { backoffDelay, sleep, withRetries } from './retry-backoff.js';
+
+/**
+ * Runs one sink task: a consumer in group `connect-<connector>` reads batches, the runtime
+ * decodes (converters) and transforms them, hands them to `put`, and commits the consumer
+ * offsets only once `put` resolved (the records are durable in the target). Bad records go
+ * to the dead-letter queue with `errors.tolerance=all`, or fail the task.
+ */
+export interface SinkTaskRunnerOptions {
+  readonly connector: string;
+  readonly taskId: number;
+  readonly plugin: SinkConnectorPlugin;
+  readonly config: ParsedConfig;
+  readonly keyConverter: Converter;
+  readonly valueConverter: Converter;
+  readonly transform: Transform | null;
+  readonly errors: ErrorPolicy;
+  readonly deadLetterQueue: DeadLetterQueue | null;
+  readonly logger: Logger;
+  readonly kafka: Kafka;
+  readonly onTopic: (topic: string) => Promise<void>;
+  readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
+}
+
+export function sinkGroupId(connector: string): string {
+  return `connect-${connector}`;
+}
+
+export class SinkTaskRunner {
+  private readonly stopping = new AbortController();
+  private readonly task: SinkTask;
+  private readonly labels: { connector: string; task: string };
+  private readonly knownTopics = new Set<string>();
+  private consumer: Consumer | null = null;
+  private assigned: TopicPartition[] = [];
+  /** Next offset per partition that an exactly-once sink asked for in open(). */
+  private readonly seekTargets = new Map<string, bigint>();
+  private opening: Promise<void> = Promise.resolve();
+  /** Raw messages of the chunk in put(), for the dead-letter queue. */
+  private readonly inFlight = new Map<string, KafkaMessage>();
+  private failure: unknown = null;
+  private finished: Promise<void> | null = null;
+  private settle: (() => void) | null = null;
+
+  constructor(private readonly options: SinkTaskRunnerOptions) {
+    this.task = options.plugin.createTask();
+    this.labels = { connector: options.connector, task: String(options.taskId) };
+  }
+
+  start(): Promise<void> {
+    this.finished ??= this.runAll();
+    return this.finished;
+  }
+
+  stop(): Promise<void> {
+    this.stopping.abort();
+    this.settle?.();
+    return (this.finished ?? Promise.resolve()).catch(() => undefined);
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    this.stopping.abort();
+    this.settle?.();
+  }
+
+  private async runAll(): Promise<void> {
+    const { connector, config, kafka } = this.options;
+    const stopped = new Promise<void>((resolve) => (this.settle = resolve));
+    await this.task.start(this.context());
+    const consumer = kafka.consumer({
+      groupId: sinkGroupId(connector),
+      sessionTimeout: 10000,
+      heartbeatInterval: 2500,
+      retry: { retries: 5 },
+    });
+    this.consumer = consumer;
+    try {
+      await consumer.connect();
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        const partitions = Object.entries(payload.memberAssignment).flatMap(([topic, ids]) =>
+          ids.map((partition) => ({ topic, partition })),
+        );
+        this.opening = this.opening.then(() => this.reassign(partitions)).catch((error) => this.fail(error));
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) this.fail(payload.error);
+      });
+      const regex = config['topics.regex'];
+      const topics = (config.topics as string[] | null) ?? [];
+      await consumer.subscribe({
+        topics: typeof regex === 'string' && regex !== '' ? [new RegExp(`^(?:${regex})$`)] : topics,
+        fromBeginning: true,
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+      if (!this.stopping.signal.aborted) await stopped;
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+      await this.task.close?.(this.assigned).catch(() => undefined);
+      try {
+        await this.task.stop();
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private async reassign(partitions: TopicPartition[]): Promise<void> {
+    const next = new Set(partitions.map(topicPartitionKey));
+    const revoked = this.assigned.filter((tp) => !next.has(topicPartitionKey(tp)));
+    if (revoked.length > 0) await this.task.close?.(revoked);
+    this.assigned = partitions;
+    if (!this.task.open || partitions.length === 0) return;
+    const offsets = await this.task.open(partitions);
+    for (const tp of partitions) {
+      const offset = offsets.get(topicPartitionKey(tp));
+      if (offset === undefined) continue;
+      this.seekTargets.set(topicPartitionKey(tp), offset);
+      this.consumer?.seek({ topic: tp.topic, partition: tp.partition, offset: offset.toString() });
+    }
+  }
+
+  private context(): SinkTaskContext {
+    const { connector, taskId, config, logger, onProgress } = this.options;
+    return {
+      connectorName: connector,
+      taskId,
+      config,
+      logger,
+      signal: this.stopping.signal,
+      reportProgress: onProgress,
+      reportBadRecord: async (record, error) => {
+        const message = this.inFlight.get(`${record.topic}:${record.kafkaPartition}:${record.kafkaOffset}`);
+        await this.badRecord('TASK_PUT', record.topic, record.kafkaPartition, message, error);
+      },
+    };
+  }
+
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    await this.opening;
+    const { topic, partition } = batch;
+    const key = topicPartitionKey({ topic, partition });
+    const target = this.seekTargets.get(key);
+    const messages =
+      target === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= target);
+    if (messages.length > 0) this.seekTargets.delete(key);
+    if (!this.knownTopics.has(topic)) {
+      await this.options.onTopic(topic);
+      this.knownTopics.add(topic);
+    }
+    const chunkSize = Number(this.options.config['consumer.max.poll.records'] ?? 500);
+    for (let start = 0; start < messages.length; start += chunkSize) {
+      if (this.failure || !isRunning() || isStale()) return;
+      const chunk = messages.slice(start, start + chunkSize);
+      const ok = await this.process(topic, partition, chunk);
+      if (!ok) return;
+      const last = chunk[chunk.length - 1];
+      if (!last) continue;
+      const timer = offsetCommitSeconds.startTimer(this.labels);
+      const next = (BigInt(last.offset) + 1n).toString();
+      try {
+        await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
+        offsetCommits.inc({ ...this.labels, outcome: 'success' });
+      } catch (error) {
+        offsetCommits.inc({ ...this.labels, outcome: 'failure' });
+        throw error;
+      } finally {
+        timer();
+      }
+      resolveOffset(last.offset);
+      await heartbeat();
+    }
+  }
+
+  /** Decodes, transforms and puts one chunk; false when the task failed. */
+  private async process(topic: string, partition: number, chunk: KafkaMessage[]): Promise<boolean> {
+    const records: SinkRecord[] = [];
+    this.inFlight.clear();
+    try {
+      for (const message of chunk) {
+        const record = await this.decode(topic, partition, message);
+        if (record === null) continue;
+        this.inFlight.set(`${record.topic}:${record.kafkaPartition}:${record.kafkaOffset}`, message);
+        records.push(record);
+      }
+      if (records.length > 0) await this.put(records);
+      sinkRecordsConsumed.inc(this.labels, chunk.length);
+      return !this.failure;
+    } catch (error) {
+      this.fail(error);
+      return false;
+    } finally {
+      this.inFlight.clear();
+    }
+  }
+
+  private async decode(topic: string, partition: number, message: KafkaMessage): Promise<SinkRecord | null> {
+    const { keyConverter, valueConverter, transform } = this.options;
+    let stage: ErrorStage = 'KEY_CONVERTER';
+    try {
+      const key = await this.retrying(stage, () => keyConverter.toConnectData(topic, message.key));
+      stage = 'VALUE_CONVERTER';
+      const value = await this.retrying(stage, () => valueConverter.toConnectData(topic, message.value));
+      const record: SinkRecord = {
+        topic,
+        kafkaPartition: partition,
+        kafkaOffset: BigInt(message.offset),
+        keySchema: key.schema,
+        key: key.value,
+        valueSchema: value.schema,
+        value: value.value,
+        timestamp: Number(message.timestamp),
+        headers: recordHeaders(message.headers),
+      };
+      stage = 'TRANSFORMATION';
+      return transform ? await this.retrying(stage, async () => transform.apply(record)) : record;
+    } catch (error) {
+      await this.badRecord(stage, topic, partition, message, error);
+      return null;
+    }
+  }
+
+  private async put(records: SinkRecord[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.task.put(records);
+        return;
+      } catch (error) {
+        const retriable = isRetriable(error);
+        taskErrors.inc({ ...this.labels, retriable: String(retriable) });
+        if (!retriable || this.stopping.signal.aborted) throw error;
+        const delay = backoffDelay(attempt, this.options.errors.retryMaxDelayMs);
+        this.options.logger.warn('put failed with a retriable error; retrying the batch', {
+          error,
+          attempt,
+          delayMs: delay,
+        });
+        await sleep(delay, this.stopping.signal);
+      }
+    }
+  }
+
+  /** errors.tolerance=all: dead-letter queue (if set) and skip; none: the task fails. */
+  private async badRecord(
+    stage: ErrorStage,
+    topic: string,
+    partition: number,
+    message: KafkaMessage | undefined,
+    cause: unknown,
+  ): Promise<void> {
+    const error =
+      cause instanceof StageError && cause.cause instanceof Error ? cause.cause : (cause as Error);
+    const { errors, deadLetterQueue, logger } = this.options;
+    if (!errors.tolerateAll) {
+      this.fail(error);
+      throw error;
+    }
+    recordsSkipped.inc({ ...this.labels, stage });
+    if (errors.logErrors) {
+      logger.warn('skipping sink record after an error (errors.tolerance=all)', {
+        stage,
+        ...(errors.logIncludeMessages ? { topic, partition, offset: message?.offset } : {}),
+        error,
+      });
+    }
+    if (deadLetterQueue && message) {
+      const executingClass = stage === 'TASK_PUT' ? this.options.plugin.className : 'siphon.runtime';
+      await deadLetterQueue.send({ topic, partition, message, stage, executingClass, error });
+    }
+  }
+
+  private retrying<T>(stage: ErrorStage, operation: () => Promise<T>): Promise<T> {
+    const { errors, logger } = this.options;
+    return withRetries(operation, {
+      timeoutMs: errors.retryTimeoutMs,
+      maxDelayMs: errors.retryMaxDelayMs,
+      isRetriable,
+      signal: this.stopping.signal,
+      onRetry: (error, attempt, delayMs) => logger.warn('retrying', { stage, attempt, delayMs, error }),
+    }).catch((error: unknown) => {
+      throw error instanceof StageError ? error : new StageError(stage, error, 'SinkTaskRunner');
+    });
+  }
+}
+
+function recordHeaders(headers: KafkaMessage['headers']): RecordHeader[] {
+  const out: RecordHeader[] = [];
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) out.push({ key, value: v ?? null });
+  }
+  return out;
+}

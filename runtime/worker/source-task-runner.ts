@@ -1,0 +1,334 @@
+import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { Converter } from '../converters/converter.js';
+import type { Logger } from '../logging/logger.js';
+import {
+  offsetCommits,
+  offsetCommitSeconds,
+  recordsSkipped,
+  sourceQueueCapacity,
+  sourceQueueFill,
+  sourceRecordsProduced,
+  taskErrors,
+} from '../metrics/runtime-metrics.js';
+import type {
+  CommittedSourceOffset,
+  ParsedConfig,
+  SourceConnectorPlugin,
+  SourceTask,
+  SourceTaskContext,
+} from '../plugin/index.js';
+import type { RecordHeader, SourceRecord } from '../record/index.js';
+import type { OffsetStore } from '../stores/offset-store.js';
+import { offsetKey } from '../stores/offset-store.js';
+import type { Transform } from '../transforms/transform.js';
+import { createProducer } from './kafka-client.js';
+import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
+import { isRetriable, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
+import { backoffDelay, sleep, withRetries } from './retry-backoff.js';
+
+/**
+ * Runs one source task: the task emits into a bounded queue; this loop takes batches,
+ * transforms and converts them, produces them (idempotent producer, acks=all) and, every
+ * `offset.flush.interval.ms` and on stop, writes the acknowledged offsets to the offsets
+ * topic before telling the task they are committed. With exactly-once, each batch and
+ * its offsets go to Kafka in one transaction instead.
+ */
+export interface SourceTaskRunnerOptions {
+  readonly connector: string;
+  readonly taskId: number;
+  readonly plugin: SourceConnectorPlugin;
+  readonly config: ParsedConfig;
+  readonly keyConverter: Converter;
+  readonly valueConverter: Converter;
+  readonly transform: Transform | null;
+  readonly offsetStore: OffsetStore;
+  readonly errors: ErrorPolicy;
+  readonly flushIntervalMs: number;
+  readonly logger: Logger;
+  /** Idempotent producer shared by the worker's at-least-once tasks. */
+  readonly producer: Producer;
+  /** Set for exactly-once: the task gets its own transactional producer with this id. */
+  readonly transactionalId: string | null;
+  readonly kafka: Kafka;
+  readonly onTopic: (topic: string) => Promise<void>;
+  readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
+}
+
+type PendingOffset = CommittedSourceOffset;
+
+export class SourceTaskRunner {
+  private readonly stopping = new AbortController();
+  private readonly taskDone = new AbortController();
+  private readonly queue: BoundedQueue<SourceRecord>;
+  private readonly task: SourceTask;
+  private readonly pending = new Map<string, PendingOffset>();
+  private readonly knownTopics = new Set<string>();
+  private readonly labels: { connector: string; task: string };
+  private commitChain: Promise<void> = Promise.resolve();
+  private transactional: Producer | null = null;
+  private failure: unknown = null;
+  private finished: Promise<void> | null = null;
+
+  constructor(private readonly options: SourceTaskRunnerOptions) {
+    this.queue = new BoundedQueue(Number(options.config['max.queue.size'] ?? 8192));
+    this.task = options.plugin.createTask();
+    this.labels = { connector: options.connector, task: String(options.taskId) };
+    sourceQueueCapacity.set(this.labels, this.queue.capacity);
+  }
+
+  /** Starts the task; the promise settles when it stopped (rejects with the failure). */
+  start(): Promise<void> {
+    this.finished ??= this.runAll();
+    return this.finished;
+  }
+
+  /** Asks the task to stop; the start() promise settles once records are drained and offsets committed. */
+  stop(): Promise<void> {
+    this.stopping.abort();
+    return (this.finished ?? Promise.resolve()).catch(() => undefined);
+  }
+
+  private async runAll(): Promise<void> {
+    const { logger, transactionalId } = this.options;
+    if (transactionalId) {
+      this.transactional = createProducer(this.options.kafka, {
+        transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      await this.transactional.connect();
+    }
+    const flushTimer = transactionalId
+      ? null
+      : setInterval(() => void this.commitOffsets().catch(() => undefined), this.options.flushIntervalMs);
+    const taskRun = this.runTask().finally(() => this.taskDone.abort());
+    try {
+      await Promise.all([taskRun, this.produceLoop()]);
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      if (flushTimer) clearInterval(flushTimer);
+      this.queue.close();
+      await taskRun.catch(() => undefined);
+      try {
+        await this.commitOffsets();
+      } catch (error) {
+        logger.error('final offset commit failed', { error });
+        this.fail(error);
+      }
+      await this.transactional?.disconnect().catch(() => undefined);
+      sourceQueueFill.set(this.labels, 0);
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    this.stopping.abort();
+  }
+
+  /** Runs the task, restarting it with capped backoff after retriable errors. */
+  private async runTask(): Promise<void> {
+    const { logger, errors } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.task.run(this.context());
+        return;
+      } catch (error) {
+        const stoppedCleanly = error instanceof QueueClosedError || (error as Error)?.name === 'AbortError';
+        if (stoppedCleanly && this.stopping.signal.aborted) return;
+        const retriable = isRetriable(error);
+        taskErrors.inc({ ...this.labels, retriable: String(retriable) });
+        if (!retriable || this.stopping.signal.aborted) {
+          if (!this.stopping.signal.aborted || !this.failure) this.fail(error);
+          return;
+        }
+        const delay = backoffDelay(attempt, errors.retryMaxDelayMs);
+        logger.warn('source task failed with a retriable error; restarting it', {
+          error,
+          attempt,
+          delayMs: delay,
+        });
+        await sleep(delay, this.stopping.signal);
+        if (this.stopping.signal.aborted) return;
+      }
+    }
+  }
+
+  private context(): SourceTaskContext {
+    const { connector, taskId, config, logger, offsetStore, onProgress } = this.options;
+    return {
+      connectorName: connector,
+      taskId,
+      config,
+      logger,
+      signal: this.stopping.signal,
+      reportProgress: onProgress,
+      committedOffset: async (partition) => offsetStore.get(connector, partition),
+      emit: async (records) => {
+        await this.queue.push(records);
+        sourceQueueFill.set(this.labels, this.queue.size);
+      },
+    };
+  }
+
+  private async produceLoop(): Promise<void> {
+    const maxBatch = Number(this.options.config['max.batch.size'] ?? 2048);
+    for (;;) {
+      if (this.failure) return;
+      if (this.taskDone.signal.aborted && this.queue.size === 0) return;
+      const batch = await this.queue.take(maxBatch, this.taskDone.signal);
+      sourceQueueFill.set(this.labels, this.queue.size);
+      if (batch.length > 0) await this.deliver(batch);
+    }
+  }
+
+  private async deliver(batch: readonly SourceRecord[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    const offsets: PendingOffset[] = [];
+    for (const record of batch) {
+      offsets.push({ partition: record.sourcePartition, offset: record.sourceOffset });
+      const message = await this.toMessage(record);
+      if (!message) continue;
+      const [topic, kafkaMessage] = message;
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
+      list.push(kafkaMessage);
+    }
+    for (const topic of byTopic.keys()) {
+      if (!this.knownTopics.has(topic)) {
+        await this.options.onTopic(topic);
+        this.knownTopics.add(topic);
+      }
+    }
+    const topicMessages = [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
+    const produced = topicMessages.reduce((n, t) => n + t.messages.length, 0);
+    if (this.transactional) {
+      await this.sendTransaction(this.transactional, topicMessages, offsets);
+    } else {
+      if (produced > 0) {
+        await this.retrying('KAFKA_PRODUCE', () =>
+          this.options.producer.sendBatch({ topicMessages, acks: -1 }),
+        );
+      }
+      for (const o of offsets) this.pending.set(offsetKey(this.options.connector, o.partition), o);
+    }
+    sourceRecordsProduced.inc(this.labels, produced);
+  }
+
+  private async sendTransaction(
+    producer: Producer,
+    topicMessages: { topic: string; messages: Message[] }[],
+    offsets: readonly PendingOffset[],
+  ): Promise<void> {
+    const { connector, offsetStore } = this.options;
+    const latest = new Map<string, PendingOffset>();
+    for (const o of offsets) latest.set(offsetKey(connector, o.partition), o);
+    const entries = [...latest.values()];
+    const timer = offsetCommitSeconds.startTimer(this.labels);
+    const transaction = await producer.transaction();
+    try {
+      const offsetMessages = offsetStore.messages(connector, entries);
+      await transaction.sendBatch({
+        acks: -1,
+        topicMessages: [...topicMessages, { topic: offsetStore.topic.spec.topic, messages: offsetMessages }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      offsetCommits.inc({ ...this.labels, outcome: 'failure' });
+      throw error;
+    }
+    timer();
+    offsetCommits.inc({ ...this.labels, outcome: 'success' });
+    offsetStore.apply(connector, entries);
+    await this.task.offsetsCommitted(entries);
+  }
+
+  /** Transform and convert one record; null when it is dropped (filter) or skipped (tolerated error). */
+  private async toMessage(record: SourceRecord): Promise<[string, Message] | null> {
+    const { transform, keyConverter, valueConverter } = this.options;
+    try {
+      const transformed = transform
+        ? await this.retrying('TRANSFORMATION', async () => transform.apply(record))
+        : record;
+      if (transformed === null) return null;
+      const { topic } = transformed;
+      const key = await this.retrying('KEY_CONVERTER', () =>
+        keyConverter.fromConnectData(topic, transformed.keySchema, transformed.key),
+      );
+      const value = await this.retrying('VALUE_CONVERTER', () =>
+        valueConverter.fromConnectData(topic, transformed.valueSchema, transformed.value),
+      );
+      const message: Message = { key, value, headers: kafkaHeaders(transformed.headers) };
+      if (typeof transformed.kafkaPartition === 'number') message.partition = transformed.kafkaPartition;
+      if (transformed.timestamp !== undefined) message.timestamp = String(transformed.timestamp);
+      return [topic, message];
+    } catch (error) {
+      const stage = error instanceof StageError ? error.stage : 'TRANSFORMATION';
+      if (!this.options.errors.tolerateAll) throw error;
+      recordsSkipped.inc({ ...this.labels, stage });
+      if (this.options.errors.logErrors) {
+        this.options.logger.warn('skipping source record after an error (errors.tolerance=all)', {
+          stage,
+          topic: this.options.errors.logIncludeMessages ? record.topic : undefined,
+          error,
+        });
+      }
+      return null;
+    }
+  }
+
+  private retrying<T>(stage: ErrorStage, operation: () => Promise<T>): Promise<T> {
+    const { errors, logger } = this.options;
+    return withRetries(operation, {
+      timeoutMs: errors.retryTimeoutMs,
+      maxDelayMs: errors.retryMaxDelayMs,
+      isRetriable,
+      signal: this.stopping.signal,
+      onRetry: (error, attempt, delayMs) => logger.warn('retrying', { stage, attempt, delayMs, error }),
+    }).catch((error: unknown) => {
+      throw error instanceof StageError ? error : new StageError(stage, error, 'SourceTaskRunner');
+    });
+  }
+
+  /** Writes the offsets of every acknowledged record, then tells the task. Serialized. */
+  commitOffsets(): Promise<void> {
+    const run = async () => {
+      if (this.pending.size === 0) return;
+      const { connector, offsetStore } = this.options;
+      const entries = [...this.pending.values()];
+      this.pending.clear();
+      const timer = offsetCommitSeconds.startTimer(this.labels);
+      try {
+        await offsetStore.write(connector, entries);
+      } catch (error) {
+        // Put them back unless newer offsets arrived meanwhile; the next flush retries.
+        for (const e of entries) {
+          const key = offsetKey(connector, e.partition);
+          if (!this.pending.has(key)) this.pending.set(key, e);
+        }
+        offsetCommits.inc({ ...this.labels, outcome: 'failure' });
+        this.options.logger.warn('offset commit failed; will retry at the next flush', { error });
+        throw error;
+      }
+      timer();
+      offsetCommits.inc({ ...this.labels, outcome: 'success' });
+      await this.task.offsetsCommitted(entries);
+    };
+    this.commitChain = this.commitChain.catch(() => undefined).then(run);
+    return this.commitChain;
+  }
+}
+
+function kafkaHeaders(headers: readonly RecordHeader[] | undefined): IHeaders | undefined {
+  if (!headers || headers.length === 0) return undefined;
+  const out: IHeaders = {};
+  for (const { key, value } of headers) {
+    // kafkajs cannot write a null header value; an empty one is the closest it gets.
+    const v = value ?? '';
+    const existing = out[key];
+    out[key] = existing === undefined ? v : [...(Array.isArray(existing) ? existing : [existing]), v];
+  }
+  return out;
+}

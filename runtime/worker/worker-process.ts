@@ -1,0 +1,103 @@
+import type { AddressInfo } from 'node:net';
+import { createConverter } from '../converters/index.js';
+import { loadWorkerConfig } from '../config/worker-config.js';
+import { configureLogging, createLogger, type LogFormat, type LogLevel } from '../logging/logger.js';
+import type { ConnectorPlugin } from '../plugin/index.js';
+import { buildRestServer } from '../rest/rest-server.js';
+import { createKafka } from './kafka-client.js';
+import { PluginCatalog } from './plugin-catalog.js';
+import { sleep } from './retry-backoff.js';
+import { Worker } from './worker.js';
+
+/**
+ * `siphon worker`: loads the worker config, the plugins, the schema registry, the
+ * worker and its REST API, and stops them in order on SIGTERM/SIGINT (tasks drained and
+ * offsets committed, exit 0 within task.shutdown.graceful.timeout.ms).
+ */
+export interface WorkerProcessOptions {
+  readonly configFile?: string;
+  readonly overrides?: Record<string, string>;
+  /** Plugins besides the installed connectors (tests). */
+  readonly plugins?: readonly ConnectorPlugin[];
+  /** Stop and exit on SIGTERM/SIGINT (the CLI); off for in-process use. */
+  readonly handleSignals?: boolean;
+}
+
+export interface RunningWorker {
+  readonly url: string;
+  readonly worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startWorkerProcess(options: WorkerProcessOptions = {}): Promise<RunningWorker> {
+  const config = loadWorkerConfig({ file: options.configFile, overrides: options.overrides });
+  configureLogging({
+    level: config.string('log.level') as LogLevel,
+    format: config.string('log.format') as LogFormat,
+  });
+  const logger = createLogger({ component: 'worker' });
+  const catalog = await PluginCatalog.load({
+    connectorsDir: config.optionalString('connectors.dir'),
+    modulePaths: config.list('plugin.path'),
+    plugins: options.plugins,
+    logger,
+  });
+  const kafka = createKafka(config, logger);
+  const schemaRegistryUrl = config.optionalString('schema.registry.url');
+  let fatal: (error: Error) => void = () => undefined;
+  const worker = new Worker({
+    config,
+    kafka,
+    catalog,
+    createConverter: (name, converterConfig, isKey) =>
+      createConverter(
+        name,
+        converterConfig,
+        isKey,
+        schemaRegistryUrl ? { defaultSchemaRegistryUrl: schemaRegistryUrl } : {},
+      ),
+    logger,
+    onFatal: (error) => fatal(error),
+  });
+  const app = buildRestServer({ worker, config, logger });
+  await app.listen({ host: config.string('rest.host'), port: config.number('rest.port') });
+  const address = app.server.address() as AddressInfo;
+  const scheme = config.optionalString('rest.ssl.certificate.location') ? 'https' : 'http';
+  const host = config.optionalString('rest.advertised.host.name') ?? config.string('rest.host');
+  const url = `${scheme}://${host}:${address.port}`;
+  const workerId = `${host}:${address.port}`;
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await worker.stop();
+      await app.close();
+    })();
+    return stopping;
+  };
+  try {
+    await worker.start(workerId);
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  logger.info('REST API listening', { url, plugins: catalog.list().map((p) => p.className) });
+
+  if (options.handleSignals) {
+    const exitAfterStop = (code: number) => {
+      const limit = config.number('task.shutdown.graceful.timeout.ms') + 5000;
+      void Promise.race([stop(), sleep(limit)]).finally(() => process.exit(code));
+    };
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        logger.info('shutting down', { signal });
+        exitAfterStop(0);
+      });
+    }
+    fatal = (error) => {
+      logger.error('worker cannot continue', { error });
+      exitAfterStop(1);
+    };
+  }
+  return { url, worker, stop };
+}
