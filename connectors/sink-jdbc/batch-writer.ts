@@ -1,0 +1,104 @@
+import type { InsertMode } from './config.js';
+import type { SqlConnection, SqlDialect } from './dialect.js';
+import type { BatchPlan, DeleteChange, UpsertChange } from './batch-plan.js';
+import {
+  chunkRows,
+  deleteStatement,
+  insertStatement,
+  updateStatement,
+  type Statement,
+} from './statements.js';
+import type { TableRef } from './table-name.js';
+
+/** Runs a BatchPlan as multi-row statements on an open transaction. */
+export class BatchWriter {
+  constructor(
+    private readonly dialect: SqlDialect,
+    private readonly insertMode: InsertMode,
+    /** Rows per statement at most (batch.size); the parameter limit may lower it. */
+    private readonly maxRows: number,
+  ) {}
+
+  async apply(connection: SqlConnection, plan: BatchPlan): Promise<void> {
+    for (const table of plan.truncates) await connection.execute(this.dialect.truncate(table));
+    for (const writes of plan.tables) {
+      await this.deletes(connection, writes.table, writes.clearFirst);
+      await this.deletes(connection, writes.table, writes.deletes);
+      await this.writes(connection, writes.table, writes.upserts);
+      await this.writes(connection, writes.table, writes.inserts);
+    }
+  }
+
+  private async deletes(
+    connection: SqlConnection,
+    table: TableRef,
+    changes: readonly DeleteChange[],
+  ): Promise<void> {
+    const groups = groupBy(
+      changes,
+      (change) => `${change.softDeleteColumn ?? ''}\u0000${change.key.map((c) => c.name).join('\u0000')}`,
+    );
+    for (const group of groups) {
+      const first = group[0];
+      if (!first) continue;
+      for (const chunk of chunkRows(group, first.key.length, this.dialect.maxParameters, this.maxRows)) {
+        await run(
+          connection,
+          deleteStatement(
+            this.dialect,
+            table,
+            chunk.map((change) => change.key),
+            first.softDeleteColumn,
+          ),
+        );
+      }
+    }
+  }
+
+  private async writes(
+    connection: SqlConnection,
+    table: TableRef,
+    changes: readonly UpsertChange[],
+  ): Promise<void> {
+    // Rows with the same columns share a statement; a schema change mid-batch starts a new group.
+    const groups = groupBy(changes, (change) => change.columns.map((column) => column.name).join('\u0000'));
+    for (const group of groups) {
+      const first = group[0];
+      if (!first) continue;
+      if (this.insertMode === 'update') {
+        for (const change of group)
+          await run(connection, updateStatement(this.dialect, table, change.columns, change.key));
+        continue;
+      }
+      const names = first.columns.map((column) => column.name);
+      const upsertKey = this.insertMode === 'upsert' ? first.key.map((column) => column.name) : undefined;
+      for (const chunk of chunkRows(group, names.length, this.dialect.maxParameters, this.maxRows)) {
+        await run(
+          connection,
+          insertStatement(
+            this.dialect,
+            table,
+            names,
+            chunk.map((change) => change.columns),
+            upsertKey,
+          ),
+        );
+      }
+    }
+  }
+}
+
+async function run(connection: SqlConnection, statement: Statement): Promise<void> {
+  await connection.execute(statement.sql, statement.params);
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,77 @@
+import type { Schema } from '../../runtime/record/index.js';
+import { bytesToUnscaled, LogicalName, unscaledToDecimal } from '../../runtime/record/index.js';
+import { toJsonText } from './json-text.js';
+import {
+  daysToDate,
+  microsToTime,
+  microsToTimestamp,
+  toMicros,
+  zonedTimeToUtc,
+  zonedToUtc,
+} from './temporal-values.js';
+
+/** Where the two dialects bind differently. */
+export interface BindOptions {
+  /** PostgreSQL keeps zoned values (timestamptz); MySQL stores them converted to UTC. */
+  readonly zoned: 'keep' | 'utc';
+  /** PostgreSQL arrays of scalars bind as arrays; everything else as JSON text. */
+  readonly scalarArrays: 'native' | 'json';
+  readonly booleans: 'boolean' | 'integer';
+  /** MicroDuration: PostgreSQL interval text, or the number of microseconds. */
+  readonly durations: 'interval' | 'micros';
+}
+
+/** A record-model value (see runtime/record/schema.ts) as the parameter a driver sends. */
+export function bindValue(schema: Schema | null, value: unknown, options: BindOptions): unknown {
+  if (value === null || value === undefined) return null;
+  switch (schema?.name) {
+    case LogicalName.Decimal:
+      return String(value);
+    case LogicalName.VariableScaleDecimal: {
+      const struct = value as { scale: number; value: Buffer };
+      return unscaledToDecimal(bytesToUnscaled(struct.value), struct.scale);
+    }
+    case LogicalName.Date:
+    case LogicalName.DebeziumDate:
+      return daysToDate(Number(value));
+    case LogicalName.Time:
+    case LogicalName.DebeziumTime:
+      return microsToTime(toMicros(value, 1_000n));
+    case LogicalName.MicroTime:
+      return microsToTime(toMicros(value, 1_000_000n));
+    case LogicalName.NanoTime:
+      return microsToTime(toMicros(value, 1_000_000_000n));
+    case LogicalName.Timestamp:
+    case LogicalName.DebeziumTimestamp:
+      return microsToTimestamp(toMicros(value, 1_000n));
+    case LogicalName.MicroTimestamp:
+      return microsToTimestamp(toMicros(value, 1_000_000n));
+    case LogicalName.NanoTimestamp:
+      return microsToTimestamp(toMicros(value, 1_000_000_000n));
+    case LogicalName.ZonedTimestamp:
+      return options.zoned === 'keep' ? String(value) : zonedToUtc(String(value));
+    case LogicalName.ZonedTime:
+      return options.zoned === 'keep' ? String(value) : zonedTimeToUtc(String(value));
+    case LogicalName.MicroDuration:
+      return options.durations === 'interval' ? `${String(value)} microseconds` : String(value);
+  }
+  return bindPlain(schema, value, options);
+}
+
+function bindPlain(schema: Schema | null, value: unknown, options: BindOptions): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'boolean') return options.booleans === 'boolean' ? value : value ? 1 : 0;
+  if (typeof value === 'number' || typeof value === 'string' || Buffer.isBuffer(value)) return value;
+  if (Array.isArray(value) && options.scalarArrays === 'native' && isScalarArray(schema, value)) {
+    return value.map((item) => bindValue(schema?.valueSchema ?? null, item, options));
+  }
+  return toJsonText(value);
+}
+
+function isScalarArray(schema: Schema | null, value: readonly unknown[]): boolean {
+  const element = schema?.valueSchema;
+  if (element) return !['struct', 'map', 'array', 'bytes'].includes(element.type);
+  return value.every(
+    (item) => item === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof item),
+  );
+}

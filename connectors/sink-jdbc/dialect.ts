@@ -1,0 +1,84 @@
+import type { Schema } from '../../runtime/record/index.js';
+import type { TaskLogger } from '../../runtime/plugin/index.js';
+import type { ConnectionSettings, DialectName } from './connection-url.js';
+import type { TableRef } from './table-name.js';
+
+/** One open connection to the target; values are always bound parameters. */
+export interface SqlConnection {
+  /** Runs a statement; resolves to the number of affected rows. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
+  select(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** How one record-model type becomes a column type: `shown` in the README, `sqlType` in DDL. */
+export interface ColumnTypeRule {
+  readonly shown: string;
+  readonly sqlType: (
+    schema: Schema,
+    isKey: boolean,
+    typeOf: (schema: Schema, isKey: boolean) => string,
+  ) => string;
+}
+
+/** Keyed by logical type name (Schema.name) or, failing that, by base type. */
+export type TypeMapping = Readonly<Record<string, ColumnTypeRule>>;
+
+export const fixedType = (shown: string, keyType?: string): ColumnTypeRule => ({
+  shown: keyType ? `${shown} (${keyType} in a primary key)` : shown,
+  sqlType: (_schema, isKey) => (isKey && keyType ? keyType : shown),
+});
+
+/** What differs between PostgreSQL and MySQL/MariaDB; statements are built from it in statements.ts. */
+export interface SqlDialect {
+  readonly name: DialectName;
+  readonly typeMapping: TypeMapping;
+  /** Bound parameters per statement the server accepts. */
+  readonly maxParameters: number;
+  quote(identifier: string): string;
+  /** How the database folds an unquoted identifier (quote.identifiers=false). */
+  fold(identifier: string): string;
+  /** `$1` or `?`; `index` counts from 1. */
+  placeholder(index: number): string;
+  columnType(schema: Schema, isKey: boolean): string;
+  /** A record-model value as the parameter the driver sends for a column of `schema`. */
+  bind(schema: Schema | null, value: unknown): unknown;
+  /** The clause after a multi-row INSERT that turns it into an upsert. */
+  upsertClause(columns: readonly string[], keyColumns: readonly string[]): string;
+  /** Empties a table inside the open transaction. */
+  truncate(table: TableRef): string;
+  /** Column names of a table, or null when it does not exist. */
+  listColumns(connection: SqlConnection, table: TableRef): Promise<Set<string> | null>;
+  /** Connection lost, server gone, deadlock, lock timeout: worth retrying the whole batch. */
+  isRetriable(error: unknown): boolean;
+  connect(settings: ConnectionSettings, logger: TaskLogger): Promise<SqlConnection>;
+}
+
+/** The column type for `schema` from a dialect's mapping table. */
+export function columnTypeFrom(mapping: TypeMapping, schema: Schema, isKey: boolean): string {
+  const typeOf = (inner: Schema, innerIsKey: boolean): string => columnTypeFrom(mapping, inner, innerIsKey);
+  const rule = (schema.name !== undefined ? mapping[schema.name] : undefined) ?? mapping[schema.type];
+  if (rule === undefined)
+    throw new Error(`no column type for schema type ${schema.type}${schema.name ? ` (${schema.name})` : ''}`);
+  return rule.sqlType(schema, isKey, typeOf);
+}
+
+export function qualifiedName(dialect: Pick<SqlDialect, 'quote'>, table: TableRef): string {
+  return table.schema === null
+    ? dialect.quote(table.name)
+    : `${dialect.quote(table.schema)}.${dialect.quote(table.name)}`;
+}
+
+/** Decimal precision and scale from the schema parameters, where the source gave them. */
+export function decimalParameters(schema: Schema): { precision: number | undefined; scale: number } {
+  const scale = Number(schema.parameters?.scale ?? 0);
+  const precisionText = schema.parameters?.['connect.decimal.precision'];
+  return { precision: precisionText === undefined ? undefined : Number(precisionText), scale };
+}
+
+/** Error text without the driver's stack, safe for logs and dead-letter headers. */
+export function describeSqlError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return code === undefined ? error.message : `${error.message} (${String(code)})`;
+}

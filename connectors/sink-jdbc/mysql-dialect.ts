@@ -1,0 +1,161 @@
+import mysql from 'mysql2/promise';
+import type { Schema } from '../../runtime/record/index.js';
+import { LogicalName } from '../../runtime/record/index.js';
+import { bindValue, type BindOptions } from './bind-value.js';
+import type { ConnectionSettings } from './connection-url.js';
+import {
+  columnTypeFrom,
+  decimalParameters,
+  fixedType,
+  qualifiedName,
+  type SqlConnection,
+  type SqlDialect,
+  type TypeMapping,
+} from './dialect.js';
+import type { TableRef } from './table-name.js';
+
+/**
+ * Record-model types as MySQL/MariaDB column types. Key columns need bounded types
+ * (InnoDB cannot index TEXT/BLOB whole), hence varchar(255)/varbinary(255) there.
+ * MySQL has no zoned timestamp: ZonedTimestamp is stored converted to UTC.
+ */
+const typeMapping: TypeMapping = {
+  int8: fixedType('tinyint'),
+  int16: fixedType('smallint'),
+  int32: fixedType('int'),
+  int64: fixedType('bigint'),
+  float32: fixedType('float'),
+  float64: fixedType('double'),
+  boolean: fixedType('boolean'),
+  string: fixedType('longtext', 'varchar(255)'),
+  bytes: fixedType('longblob', 'varbinary(255)'),
+  array: fixedType('json'),
+  map: fixedType('json'),
+  struct: fixedType('json'),
+  [LogicalName.Decimal]: {
+    shown: 'decimal(precision, scale), decimal(65, scale) without a precision',
+    sqlType: (schema) => {
+      const { precision, scale } = decimalParameters(schema);
+      return `decimal(${Math.min(precision ?? 65, 65)}, ${Math.min(scale, 30)})`;
+    },
+  },
+  [LogicalName.VariableScaleDecimal]: fixedType('decimal(65, 30)'),
+  [LogicalName.Date]: fixedType('date'),
+  [LogicalName.DebeziumDate]: fixedType('date'),
+  [LogicalName.Time]: fixedType('time(3)'),
+  [LogicalName.DebeziumTime]: fixedType('time(3)'),
+  [LogicalName.MicroTime]: fixedType('time(6)'),
+  [LogicalName.NanoTime]: fixedType('time(6)'),
+  [LogicalName.Timestamp]: fixedType('datetime(3)'),
+  [LogicalName.DebeziumTimestamp]: fixedType('datetime(3)'),
+  [LogicalName.MicroTimestamp]: fixedType('datetime(6)'),
+  [LogicalName.NanoTimestamp]: fixedType('datetime(6)'),
+  [LogicalName.ZonedTimestamp]: { shown: 'datetime(6), converted to UTC', sqlType: () => 'datetime(6)' },
+  [LogicalName.ZonedTime]: fixedType('time(6)'),
+  [LogicalName.MicroDuration]: fixedType('bigint'),
+  [LogicalName.Interval]: fixedType('varchar(64)'),
+  [LogicalName.Json]: fixedType('json'),
+  [LogicalName.Xml]: fixedType('longtext'),
+  [LogicalName.Uuid]: fixedType('char(36)'),
+};
+
+const bindOptions: BindOptions = {
+  zoned: 'utc',
+  scalarArrays: 'json',
+  booleans: 'integer',
+  durations: 'micros',
+};
+
+/** Lost connections, server shutdown, killed connection, deadlock, lock wait timeout, too many connections. */
+const RETRIABLE_ERRNOS = new Set([1040, 1053, 1205, 1213, 1927, 2002, 2003, 2006, 2013]);
+const RETRIABLE_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
+export const mysqlDialect: SqlDialect = {
+  name: 'mysql',
+  typeMapping,
+  maxParameters: 65535,
+  quote: (identifier) => `\`${identifier.replaceAll('`', '``')}\``,
+  fold: (identifier) => identifier,
+  placeholder: () => '?',
+  columnType: (schema: Schema, isKey: boolean) => columnTypeFrom(typeMapping, schema, isKey),
+  bind: (schema, value) => bindValue(schema, value, bindOptions),
+  upsertClause(columns, keyColumns) {
+    const updates = columns.filter((column) => !keyColumns.includes(column));
+    // All columns are key columns: a no-op update keeps the statement idempotent.
+    const targets = updates.length === 0 ? keyColumns.slice(0, 1) : updates;
+    // VALUES(col) is deprecated in MySQL 8.0.20 but is the form MariaDB and MySQL both accept.
+    return ` ON DUPLICATE KEY UPDATE ${targets.map((c) => `${this.quote(c)} = VALUES(${this.quote(c)})`).join(', ')}`;
+  },
+  truncate(table: TableRef) {
+    // TRUNCATE would commit the batch transaction implicitly; DELETE stays inside it.
+    return `DELETE FROM ${qualifiedName(this, table)}`;
+  },
+  async listColumns(connection, table) {
+    const rows = await connection.select(
+      'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?',
+      [table.schema, table.name],
+    );
+    return rows.length === 0 ? null : new Set(rows.map((row) => String(row.name)));
+  },
+  isRetriable(error) {
+    const { code, errno, fatal } = (error ?? {}) as { code?: unknown; errno?: unknown; fatal?: unknown };
+    if (typeof errno === 'number' && RETRIABLE_ERRNOS.has(errno)) return true;
+    if (typeof code === 'string' && RETRIABLE_CODES.has(code)) return true;
+    return (
+      fatal === true ||
+      (error instanceof Error && /connection is in closed state|Can't add new command/i.test(error.message))
+    );
+  },
+  async connect(settings: ConnectionSettings, logger) {
+    const connection = await mysql.createConnection({
+      host: settings.host,
+      port: settings.port,
+      database: settings.database,
+      ...(settings.user !== undefined ? { user: settings.user } : {}),
+      ...(settings.password !== undefined ? { password: settings.password } : {}),
+      ...(settings.ssl === 'disable' ? {} : { ssl: { rejectUnauthorized: settings.ssl === 'require' } }),
+      connectTimeout: settings.connectTimeoutMs,
+      charset: 'utf8mb4',
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      // Each distinct multi-row statement is prepared once; the LRU bound keeps the server's prepared-statement count bounded.
+      maxPreparedStatements: 256,
+    });
+    connection.on('error', (error: Error) =>
+      logger.warn('target connection error', { error: error.message }),
+    );
+    await connection.query("SET SESSION time_zone = '+00:00'");
+    return new MysqlConnection(connection);
+  },
+};
+
+class MysqlConnection implements SqlConnection {
+  constructor(private readonly connection: mysql.Connection) {}
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    // Transaction control and DDL go over the text protocol; values always as prepared-statement parameters.
+    const [result] =
+      params.length === 0
+        ? await this.connection.query(sql)
+        : await this.connection.execute(sql, params as mysql.ExecuteValues);
+    return (result as mysql.ResultSetHeader).affectedRows ?? 0;
+  }
+
+  async select(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    const [rows] = await this.connection.execute(sql, params as mysql.ExecuteValues);
+    return rows as Record<string, unknown>[];
+  }
+
+  async close(): Promise<void> {
+    await this.connection.end().catch(() => this.connection.destroy());
+  }
+}

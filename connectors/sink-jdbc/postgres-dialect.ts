@@ -1,0 +1,166 @@
+import pg from 'pg';
+import type { Schema } from '../../runtime/record/index.js';
+import { LogicalName } from '../../runtime/record/index.js';
+import { bindValue, type BindOptions } from './bind-value.js';
+import type { ConnectionSettings } from './connection-url.js';
+import {
+  columnTypeFrom,
+  decimalParameters,
+  fixedType,
+  qualifiedName,
+  type SqlConnection,
+  type SqlDialect,
+  type TypeMapping,
+} from './dialect.js';
+import type { TableRef } from './table-name.js';
+
+const SCALAR_ARRAY_ELEMENTS = new Set([
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'float32',
+  'float64',
+  'boolean',
+  'string',
+]);
+
+/** Record-model types as PostgreSQL column types (auto.create, schema.evolution). */
+const typeMapping: TypeMapping = {
+  int8: fixedType('smallint'),
+  int16: fixedType('smallint'),
+  int32: fixedType('integer'),
+  int64: fixedType('bigint'),
+  float32: fixedType('real'),
+  float64: fixedType('double precision'),
+  boolean: fixedType('boolean'),
+  string: fixedType('text'),
+  bytes: fixedType('bytea'),
+  array: {
+    shown: '<element type>[] for scalar elements, jsonb otherwise',
+    sqlType: (schema, _isKey, typeOf) => {
+      const element = schema.valueSchema;
+      return element && SCALAR_ARRAY_ELEMENTS.has(element.type) ? `${typeOf(element, false)}[]` : 'jsonb';
+    },
+  },
+  map: fixedType('jsonb'),
+  struct: fixedType('jsonb'),
+  [LogicalName.Decimal]: {
+    shown: 'numeric(precision, scale), numeric without a precision',
+    sqlType: (schema) => {
+      const { precision, scale } = decimalParameters(schema);
+      return precision === undefined ? 'numeric' : `numeric(${precision}, ${scale})`;
+    },
+  },
+  [LogicalName.VariableScaleDecimal]: fixedType('numeric'),
+  [LogicalName.Date]: fixedType('date'),
+  [LogicalName.DebeziumDate]: fixedType('date'),
+  [LogicalName.Time]: fixedType('time(3)'),
+  [LogicalName.DebeziumTime]: fixedType('time(3)'),
+  [LogicalName.MicroTime]: fixedType('time(6)'),
+  [LogicalName.NanoTime]: fixedType('time(6)'),
+  [LogicalName.Timestamp]: fixedType('timestamp(3)'),
+  [LogicalName.DebeziumTimestamp]: fixedType('timestamp(3)'),
+  [LogicalName.MicroTimestamp]: fixedType('timestamp(6)'),
+  [LogicalName.NanoTimestamp]: fixedType('timestamp(6)'),
+  [LogicalName.ZonedTimestamp]: fixedType('timestamptz'),
+  [LogicalName.ZonedTime]: fixedType('timetz'),
+  [LogicalName.MicroDuration]: fixedType('interval'),
+  [LogicalName.Interval]: fixedType('interval'),
+  [LogicalName.Json]: fixedType('jsonb'),
+  [LogicalName.Xml]: fixedType('xml'),
+  [LogicalName.Uuid]: fixedType('uuid'),
+};
+
+const bindOptions: BindOptions = {
+  zoned: 'keep',
+  scalarArrays: 'native',
+  booleans: 'boolean',
+  durations: 'interval',
+};
+
+/** SQLSTATE classes worth retrying: connection (08), rollback (40), resources (53), operator intervention (57), system (58). */
+const RETRIABLE_CLASSES = new Set(['08', '40', '53', '57', '58']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+export const postgresDialect: SqlDialect = {
+  name: 'postgresql',
+  typeMapping,
+  maxParameters: 65535,
+  quote: (identifier) => `"${identifier.replaceAll('"', '""')}"`,
+  fold: (identifier) => identifier.toLowerCase(),
+  placeholder: (index) => `$${index}`,
+  columnType: (schema: Schema, isKey: boolean) => columnTypeFrom(typeMapping, schema, isKey),
+  bind: (schema, value) => bindValue(schema, value, bindOptions),
+  upsertClause(columns, keyColumns) {
+    const keys = keyColumns.map((column) => this.quote(column)).join(', ');
+    const updates = columns.filter((column) => !keyColumns.includes(column));
+    if (updates.length === 0) return ` ON CONFLICT (${keys}) DO NOTHING`;
+    return ` ON CONFLICT (${keys}) DO UPDATE SET ${updates.map((c) => `${this.quote(c)} = EXCLUDED.${this.quote(c)}`).join(', ')}`;
+  },
+  truncate(table: TableRef) {
+    return `TRUNCATE TABLE ${qualifiedName(this, table)}`;
+  },
+  async listColumns(connection, table) {
+    const rows = await connection.select(
+      'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2',
+      [table.schema, table.name],
+    );
+    return rows.length === 0 ? null : new Set(rows.map((row) => String(row.name)));
+  },
+  isRetriable(error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))
+      return RETRIABLE_CLASSES.has(code.slice(0, 2)) || code === '55P03';
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+    const message = error instanceof Error ? error.message : '';
+    return /connection terminated|connection .*closed|not queryable|timeout expired|ECONNRESET|ECONNREFUSED/i.test(
+      message,
+    );
+  },
+  async connect(settings: ConnectionSettings, logger) {
+    const client = new pg.Client({
+      host: settings.host,
+      port: settings.port,
+      database: settings.database,
+      ...(settings.user !== undefined ? { user: settings.user } : {}),
+      ...(settings.password !== undefined ? { password: settings.password } : {}),
+      ssl: settings.ssl === 'disable' ? false : { rejectUnauthorized: settings.ssl === 'require' },
+      connectionTimeoutMillis: settings.connectTimeoutMs,
+      application_name: 'siphon-sink-jdbc',
+      ...(settings.currentSchema
+        ? { options: `-c search_path=${settings.currentSchema.replace(/[^A-Za-z0-9_,$]/g, '')}` }
+        : {}),
+    });
+    // A connection the server drops emits 'error'; the next statement then fails and is retried.
+    client.on('error', (error) => logger.warn('target connection error', { error: error.message }));
+    await client.connect();
+    return new PostgresConnection(client);
+  },
+};
+
+class PostgresConnection implements SqlConnection {
+  constructor(private readonly client: pg.Client) {}
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const result = await this.client.query({ text: sql, values: [...params] });
+    return result.rowCount ?? 0;
+  }
+
+  async select(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    const result = await this.client.query<Record<string, unknown>>({ text: sql, values: [...params] });
+    return result.rows;
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}

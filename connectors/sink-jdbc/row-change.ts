@@ -1,0 +1,261 @@
+import type { Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
+import { boolean, int32, int64, string } from '../../runtime/record/index.js';
+import { castSchema, castValue } from '../../runtime/transforms/cast-value.js';
+import { isStruct } from '../../runtime/transforms/record-part.js';
+import { asChangeEvent } from '../../runtime/transforms/read-change-event.js';
+import type { SinkConfig } from './config.js';
+import { ruleMatches, type MappingRule } from './mapping-rules.js';
+import type { RecordContext } from './record-context.js';
+import type { TableRef } from './table-name.js';
+
+export interface Column {
+  readonly name: string;
+  /** null for schemaless records: the dialect binds by the value's own type. */
+  readonly schema: Schema | null;
+  readonly value: unknown;
+}
+
+interface ChangeBase {
+  readonly record: SinkRecord;
+  /** The source operation (c, u, d, r, t), for metrics. */
+  readonly op: string;
+  readonly context: RecordContext;
+}
+
+/** What one record asks of the target, after the mapping rules. */
+export type RowChange =
+  | (ChangeBase & { kind: 'upsert'; table: TableRef; key: readonly Column[]; columns: readonly Column[] })
+  | (ChangeBase & { kind: 'delete'; table: TableRef; key: readonly Column[]; softDeleteColumn?: string })
+  | (ChangeBase & { kind: 'truncate'; table: TableRef })
+  | (ChangeBase & { kind: 'skip'; reason: string });
+
+/** A record that cannot be applied; the reason goes to the dead-letter queue or the failure. */
+export class BadRecordError extends Error {
+  override readonly name = 'BadRecordError';
+}
+
+const KAFKA_KEY_COLUMNS = ['__connect_topic', '__connect_partition', '__connect_offset'];
+
+/**
+ * Reads a SinkRecord — a Debezium envelope, a flat row, or a tombstone — and applies the
+ * mapping rules and key mode, giving the RowChange to apply.
+ */
+export class RowChangeReader {
+  constructor(
+    private readonly config: SinkConfig,
+    /** Identifier folding for quote.identifiers=false. */
+    private readonly identifier: (name: string) => string,
+  ) {}
+
+  read(record: SinkRecord): RowChange {
+    try {
+      return this.readRecord(record);
+    } catch (error) {
+      if (error instanceof BadRecordError) throw error;
+      throw new BadRecordError((error as Error).message, { cause: error });
+    }
+  }
+
+  private readRecord(record: SinkRecord): RowChange {
+    const event =
+      record.value === null || record.value === undefined
+        ? null
+        : asChangeEvent(record.valueSchema, record.value);
+    const tombstone = record.value === null || record.value === undefined;
+    let op: string;
+    let row: Struct | null;
+    let rowSchema: Schema | null;
+    if (tombstone) {
+      op = 'd';
+      row = null;
+      rowSchema = null;
+    } else if (event) {
+      op = event.op;
+      row = op === 'd' ? event.before : event.after;
+      rowSchema = event.rowSchema;
+    } else {
+      if (!isStruct(record.value)) {
+        throw new BadRecordError(
+          `the value is a ${typeof record.value}, not a struct or a change event; use a converter that yields structs`,
+        );
+      }
+      op = 'c';
+      row = record.value;
+      rowSchema = record.valueSchema;
+    }
+    const source = event?.source ?? null;
+    const sourceTs = source?.ts_ms;
+    const context: RecordContext = {
+      record,
+      op,
+      tsMs:
+        typeof sourceTs === 'bigint'
+          ? sourceTs
+          : typeof sourceTs === 'number'
+            ? BigInt(sourceTs)
+            : event?.tsMs != null
+              ? BigInt(event.tsMs)
+              : null,
+      source,
+      sourceSchema: record.valueSchema?.fields?.find((field) => field.name === 'source')?.schema ?? null,
+    };
+    const base = { record, op, context };
+    if (op === 'm') return { ...base, kind: 'skip', reason: 'logical decoding message' };
+    const rule = this.config.mappings.find((candidate) => ruleMatches(candidate, record.topic, source));
+    const table = (rule?.table ?? this.config.tableNameFormat).resolve(context);
+    const folded: TableRef = {
+      schema: table.schema === null ? null : this.identifier(table.schema),
+      name: this.identifier(table.name),
+    };
+    if (op === 't') {
+      return this.config.truncateEnabled
+        ? { ...base, kind: 'truncate', table: folded }
+        : { ...base, kind: 'skip', reason: 'truncate.enabled=false' };
+    }
+    if (!['c', 'u', 'r', 'd'].includes(op))
+      throw new BadRecordError(`unknown op "${op}"; expected c, u, r, d or t`);
+
+    const deletes = this.config.deleteEnabled || rule?.softDelete !== undefined;
+    let asDelete = op === 'd';
+    if (!asDelete && rule?.filter && row && !rule.filter.matches(row, context)) {
+      // The row left the filtered set: remove it from the target (idempotent when it never was there).
+      if (!deletes) return { ...base, kind: 'skip', reason: `filtered out by ${rule.label}` };
+      asDelete = true;
+    }
+    if (asDelete && !deletes) return { ...base, kind: 'skip', reason: 'delete.enabled=false' };
+
+    const key = this.keyColumns(record, row, rowSchema, rule);
+    if (asDelete) {
+      if (key.length === 0)
+        throw new BadRecordError('a delete needs a primary key, and this record has none');
+      return {
+        ...base,
+        kind: 'delete',
+        table: folded,
+        key,
+        ...(rule?.softDelete ? { softDeleteColumn: this.identifier(rule.softDelete) } : {}),
+      };
+    }
+    if (row === null) throw new BadRecordError(`op ${op} carries no row (after is null)`);
+    if (key.length === 0 && this.config.insertMode !== 'insert') {
+      throw new BadRecordError(
+        `insert.mode=${this.config.insertMode} needs a primary key, and this record has none (primary.key.mode=${this.config.primaryKeyMode})`,
+      );
+    }
+    const columns = this.rowColumns(row, rowSchema, rule, key, context);
+    return { ...base, kind: 'upsert', table: folded, key, columns };
+  }
+
+  /** Key columns with target names, in key order; [] without a key. */
+  private keyColumns(
+    record: SinkRecord,
+    row: Struct | null,
+    rowSchema: Schema | null,
+    rule: MappingRule | undefined,
+  ): Column[] {
+    const rename = (name: string) => this.identifier(rule?.rename.get(name) ?? name);
+    const fromStruct = (
+      struct: Struct | null,
+      schema: Schema | null,
+      names: readonly string[],
+      what: string,
+    ): Column[] =>
+      names.map((name) => {
+        if (!struct || !(name in struct))
+          throw new BadRecordError(`key field "${name}" is not in the ${what}`);
+        const value = struct[name];
+        if (value === null || value === undefined)
+          throw new BadRecordError(`key field "${name}" is null in the ${what}`);
+        const schemaOf = schema?.fields?.find((field) => field.name === name)?.schema ?? null;
+        const type = rule?.casts.get(name);
+        return {
+          name: rename(name),
+          schema: type && schemaOf ? castSchema(schemaOf, type) : schemaOf,
+          value: type ? castValue(value, type) : value,
+        };
+      });
+    const keyStruct = isStruct(record.key) ? record.key : null;
+    if (rule?.key) {
+      const names = rule.key;
+      const inRow = row !== null && names.every((name) => name in row);
+      return inRow
+        ? fromStruct(row, rowSchema, names, 'row')
+        : fromStruct(keyStruct, record.keySchema, names, 'record key');
+    }
+    switch (this.config.primaryKeyMode) {
+      case 'none':
+        return [];
+      case 'kafka': {
+        const [topic, partition, offset] =
+          this.config.primaryKeyFields.length === 3 ? this.config.primaryKeyFields : KAFKA_KEY_COLUMNS;
+        return [
+          { name: this.identifier(topic ?? ''), schema: string(), value: record.topic },
+          { name: this.identifier(partition ?? ''), schema: int32(), value: record.kafkaPartition },
+          { name: this.identifier(offset ?? ''), schema: int64(), value: record.kafkaOffset },
+        ];
+      }
+      case 'record_value':
+        return fromStruct(row, rowSchema, this.config.primaryKeyFields, 'row');
+      case 'record_key': {
+        if (record.key === null || record.key === undefined)
+          throw new BadRecordError('primary.key.mode=record_key, but the record has no key');
+        if (keyStruct) {
+          const names =
+            this.config.primaryKeyFields.length > 0 ? this.config.primaryKeyFields : Object.keys(keyStruct);
+          return fromStruct(keyStruct, record.keySchema, names, 'record key');
+        }
+        const [name] = this.config.primaryKeyFields;
+        if (name === undefined) {
+          throw new BadRecordError(
+            'the record key is a primitive; name its column in primary.key.fields (one name)',
+          );
+        }
+        return [{ name: rename(name), schema: record.keySchema, value: record.key }];
+      }
+    }
+  }
+
+  private rowColumns(
+    row: Struct,
+    rowSchema: Schema | null,
+    rule: MappingRule | undefined,
+    key: readonly Column[],
+    context: RecordContext,
+  ): Column[] {
+    const columns = new Map<string, Column>();
+    const keyNames = new Set(key.map((column) => column.name));
+    const fieldNames = rowSchema?.fields?.map((field) => field.name) ?? Object.keys(row);
+    for (const field of fieldNames) {
+      const name = this.identifier(rule?.rename.get(field) ?? field);
+      const kept =
+        keyNames.has(name) ||
+        (!rule?.exclude.has(field) && (rule?.include === undefined || rule.include.has(field)));
+      if (!kept) continue;
+      const schema = rowSchema?.fields?.find((candidate) => candidate.name === field)?.schema ?? null;
+      const type = rule?.casts.get(field);
+      let value: unknown = row[field] ?? null;
+      if (type) {
+        try {
+          value = castValue(value, type);
+        } catch (error) {
+          throw new BadRecordError(
+            `${rule?.label ?? 'mapping'} cast of "${field}" to ${type}: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+      }
+      columns.set(name, { name, schema: type && schema ? castSchema(schema, type) : schema, value });
+    }
+    for (const keyColumn of key) columns.set(keyColumn.name, keyColumn);
+    for (const computed of rule?.values ?? []) {
+      const name = this.identifier(computed.column);
+      const { schema, value } = computed.compute(context);
+      columns.set(name, { name, schema, value });
+    }
+    if (rule?.softDelete) {
+      const name = this.identifier(rule.softDelete);
+      columns.set(name, { name, schema: boolean(), value: false });
+    }
+    return [...columns.values()];
+  }
+}

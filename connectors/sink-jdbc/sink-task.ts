@@ -1,0 +1,334 @@
+import type { SinkTask, SinkTaskContext, TopicPartition } from '../../runtime/plugin/index.js';
+import { RetriableError, topicPartitionKey } from '../../runtime/plugin/index.js';
+import type { SinkRecord } from '../../runtime/record/index.js';
+import { planBatch, type BatchPlan } from './batch-plan.js';
+import { BatchWriter } from './batch-writer.js';
+import { crossKeyIssues, readSinkConfig, type SinkConfig } from './config.js';
+import { describeSqlError, type SqlConnection, type SqlDialect } from './dialect.js';
+import {
+  batchDuration,
+  batchRetries,
+  forgetPartition,
+  recordApplied,
+  recordsApplied,
+  recordsRejected,
+} from './metrics.js';
+import { mysqlDialect } from './mysql-dialect.js';
+import { postgresDialect } from './postgres-dialect.js';
+import { BadRecordError, RowChangeReader, type RowChange } from './row-change.js';
+import { TargetOffsets } from './target-offsets.js';
+import { TargetTables } from './target-tables.js';
+
+const MAX_BACKOFF_MS = 60_000;
+
+/** The runtime refused a bad record (errors.tolerance=none): the batch fails with its error. */
+class BadRecordRefused extends Error {
+  override readonly name = 'BadRecordRefused';
+}
+
+/**
+ * Applies batches of change events to a PostgreSQL or MySQL/MariaDB target: one database
+ * transaction per batch (of at most batch.size records), collapsed per key, multi-row
+ * statements. A batch that hits a data error is re-applied row by row under savepoints
+ * so only the bad records go to the dead-letter path. Connection errors roll back and
+ * retry with backoff; nothing is committed until the whole batch is.
+ */
+export class JdbcSinkTask implements SinkTask {
+  private context!: SinkTaskContext;
+  private config!: SinkConfig;
+  private dialect!: SqlDialect;
+  private reader!: RowChangeReader;
+  private tables!: TargetTables;
+  private writer!: BatchWriter;
+  private offsets: TargetOffsets | null = null;
+  private connection: SqlConnection | null = null;
+  /** exactly.once: next offset to apply per partition, as stored in the target. */
+  private readonly nextOffsets = new Map<string, bigint>();
+  private readonly loadedPartitions = new Set<string>();
+
+  async start(context: SinkTaskContext): Promise<void> {
+    this.context = context;
+    this.config = readSinkConfig(context.config);
+    const issues = crossKeyIssues(this.config);
+    if (issues.length > 0)
+      throw new Error(issues.map((issue) => `${issue.name}: ${issue.message}`).join('; '));
+    this.dialect = this.config.connection.dialect === 'postgresql' ? postgresDialect : mysqlDialect;
+    const identifier = this.config.quoteIdentifiers ? (name: string) => name : this.dialect.fold;
+    this.reader = new RowChangeReader(this.config, identifier);
+    this.tables = new TargetTables(this.dialect, this.config, context.logger);
+    this.writer = new BatchWriter(this.dialect, this.config.insertMode, this.config.batchSize);
+    if (this.config.exactlyOnce) {
+      const table = TargetOffsets.tableRef(this.config.offsetsTable);
+      this.offsets = new TargetOffsets(
+        this.dialect,
+        { schema: table.schema && identifier(table.schema), name: identifier(table.name) },
+        context.connectorName,
+      );
+    }
+    const { host, port, database, ignoredParameters } = this.config.connection;
+    if (ignoredParameters.length > 0)
+      context.logger.info('connection.url parameters not used by this driver', {
+        parameters: ignoredParameters,
+      });
+    context.logger.info('JDBC sink task started', {
+      dialect: this.dialect.name,
+      host,
+      port,
+      database,
+      exactlyOnce: this.config.exactlyOnce,
+    });
+  }
+
+  async open(partitions: readonly TopicPartition[]): Promise<ReadonlyMap<string, bigint>> {
+    if (this.offsets === null) return new Map();
+    await this.loadOffsets(partitions);
+    const stored = new Map<string, bigint>();
+    for (const tp of partitions) {
+      const next = this.nextOffsets.get(topicPartitionKey(tp));
+      if (next !== undefined) stored.set(topicPartitionKey(tp), next);
+    }
+    return stored;
+  }
+
+  async put(records: readonly SinkRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += this.config.batchSize) {
+      await this.applyBatch(records.slice(i, i + this.config.batchSize));
+    }
+  }
+
+  async close(partitions: readonly TopicPartition[]): Promise<void> {
+    for (const tp of partitions) {
+      this.nextOffsets.delete(topicPartitionKey(tp));
+      this.loadedPartitions.delete(topicPartitionKey(tp));
+      forgetPartition(this.context.connectorName, tp.topic, tp.partition);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.dropConnection();
+  }
+
+  private async applyBatch(records: readonly SinkRecord[]): Promise<void> {
+    const connector = this.context.connectorName;
+    const endTimer = batchDuration.startTimer({ connector });
+    let fresh = records;
+    if (this.offsets !== null) {
+      await this.loadOffsets(partitionsOf(records));
+      // Records at or past the stored offset are new; older ones were committed with their rows already.
+      fresh = records.filter(
+        (record) => record.kafkaOffset >= (this.nextOffsets.get(topicPartitionKey(tpOf(record))) ?? 0n),
+      );
+    }
+    if (fresh.length === 0) return;
+    const changes: RowChange[] = [];
+    const unreadable = new Map<SinkRecord, Error>();
+    for (const record of fresh) {
+      try {
+        changes.push(this.reader.read(record));
+      } catch (error) {
+        if (!(error instanceof BadRecordError)) throw error;
+        unreadable.set(record, error);
+      }
+    }
+    const rejected = await this.withRetries('apply batch', async (connection) => {
+      const bad = new Map(unreadable);
+      const unfit = await this.tables.prepare(connection, changes);
+      for (const [change, error] of unfit) bad.set(change.record, error);
+      const applicable = changes.filter((change) => !unfit.has(change));
+      try {
+        await this.inTransaction(connection, fresh, bad, async () =>
+          this.writer.apply(connection, planBatch(applicable)),
+        );
+      } catch (error) {
+        if (this.dialect.isRetriable(error) || error instanceof BadRecordRefused) throw error;
+        this.context.logger.warn(
+          'batch hit a data error; applying it row by row to isolate the bad records',
+          {
+            records: fresh.length,
+            error: describeSqlError(error),
+          },
+        );
+        await this.inTransaction(connection, fresh, bad, async () =>
+          this.applyIsolated(connection, applicable, bad),
+        );
+      }
+      return bad;
+    });
+    for (const change of changes) {
+      if (rejected.has(change.record)) continue;
+      recordsApplied.inc({ connector, op: change.kind === 'skip' ? 'skipped' : change.op });
+      recordApplied(
+        connector,
+        change.record.topic,
+        change.record.kafkaPartition,
+        change.record.kafkaOffset,
+        change.context.tsMs,
+      );
+    }
+    if (rejected.size > 0) recordsRejected.inc({ connector }, rejected.size);
+    if (this.offsets !== null)
+      for (const [key, next] of nextOffsetsOf(fresh)) this.nextOffsets.set(key, next.offset);
+    endTimer();
+  }
+
+  /**
+   * BEGIN; the writes; bad records handed to the runtime (before COMMIT, so a refusal
+   * rolls everything back); exactly.once offsets; COMMIT.
+   */
+  private async inTransaction(
+    connection: SqlConnection,
+    consumed: readonly SinkRecord[],
+    bad: Map<SinkRecord, Error>,
+    writes: () => Promise<void>,
+  ): Promise<void> {
+    await connection.execute('BEGIN');
+    try {
+      await writes();
+      for (const [record, error] of [...bad].sort(([a], [b]) => (a.kafkaOffset < b.kafkaOffset ? -1 : 1))) {
+        const reason = new Error(`cannot apply ${describeRecord(record)}: ${error.message}`, {
+          cause: error,
+        });
+        try {
+          await this.context.reportBadRecord(record, reason);
+        } catch (refusal) {
+          throw new BadRecordRefused((refusal as Error).message, { cause: refusal });
+        }
+      }
+      if (this.offsets !== null) {
+        const statement = this.offsets.saveStatement(nextOffsetsOf(consumed));
+        await connection.execute(statement.sql, statement.params);
+      }
+      await connection.execute('COMMIT');
+    } catch (error) {
+      await connection.execute('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Each change under its own savepoint; a failing one is rolled back to it and marked bad. */
+  private async applyIsolated(
+    connection: SqlConnection,
+    changes: readonly RowChange[],
+    bad: Map<SinkRecord, Error>,
+  ): Promise<void> {
+    for (const change of changes) {
+      if (change.kind === 'skip') continue;
+      await connection.execute('SAVEPOINT siphon_row');
+      try {
+        const plan: BatchPlan = planBatch([change]);
+        await this.writer.apply(connection, plan);
+        await connection.execute('RELEASE SAVEPOINT siphon_row');
+      } catch (error) {
+        if (this.dialect.isRetriable(error)) throw error;
+        await connection.execute('ROLLBACK TO SAVEPOINT siphon_row');
+        bad.set(change.record, new BadRecordError(describeSqlError(error), { cause: error }));
+      }
+    }
+  }
+
+  private async loadOffsets(partitions: readonly TopicPartition[]): Promise<void> {
+    const offsets = this.offsets;
+    const missing = partitions.filter((tp) => !this.loadedPartitions.has(topicPartitionKey(tp)));
+    if (offsets === null || missing.length === 0) return;
+    const stored = await this.withRetries('load stored offsets', async (connection) => {
+      await offsets.ensureTable(connection);
+      return offsets.load(connection, missing);
+    });
+    for (const tp of missing) {
+      const key = topicPartitionKey(tp);
+      const next = stored.get(key);
+      if (next !== undefined) this.nextOffsets.set(key, next);
+      this.loadedPartitions.add(key);
+    }
+  }
+
+  /** Runs `operation` on a live connection, reconnecting and retrying with backoff on retriable errors. */
+  private async withRetries<T>(
+    what: string,
+    operation: (connection: SqlConnection) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await operation(await this.connect());
+      } catch (error) {
+        if (!this.dialect.isRetriable(error)) throw error;
+        await this.dropConnection();
+        this.tables.forget();
+        if (attempt >= this.config.maxRetries) {
+          throw new RetriableError(
+            `${what}: the target is still unavailable after ${attempt + 1} attempts: ${describeSqlError(error)}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        const delayMs = Math.min(this.config.retryBackoffMs * 2 ** attempt, MAX_BACKOFF_MS);
+        batchRetries.inc({ connector: this.context.connectorName });
+        this.context.logger.warn(`${what} failed; retrying`, {
+          attempt: attempt + 1,
+          delayMs,
+          error: describeSqlError(error),
+        });
+        await sleep(delayMs, this.context.signal);
+        if (this.context.signal.aborted)
+          throw new RetriableError(`${what}: stopped while waiting to retry`, { cause: error });
+      }
+    }
+  }
+
+  private async connect(): Promise<SqlConnection> {
+    this.connection ??= await this.dialect.connect(this.config.connection, this.context.logger);
+    return this.connection;
+  }
+
+  private async dropConnection(): Promise<void> {
+    const connection = this.connection;
+    this.connection = null;
+    await connection?.close();
+  }
+}
+
+function tpOf(record: SinkRecord): TopicPartition {
+  return { topic: record.topic, partition: record.kafkaPartition };
+}
+
+function partitionsOf(records: readonly SinkRecord[]): TopicPartition[] {
+  const seen = new Map<string, TopicPartition>();
+  for (const record of records) seen.set(topicPartitionKey(tpOf(record)), tpOf(record));
+  return [...seen.values()];
+}
+
+function nextOffsetsOf(
+  records: readonly SinkRecord[],
+): Map<string, { topic: string; partition: number; offset: bigint }> {
+  const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  for (const record of records) {
+    const key = topicPartitionKey(tpOf(record));
+    const current = next.get(key);
+    if (!current || record.kafkaOffset + 1n > current.offset) {
+      next.set(key, {
+        topic: record.topic,
+        partition: record.kafkaPartition,
+        offset: record.kafkaOffset + 1n,
+      });
+    }
+  }
+  return next;
+}
+
+function describeRecord(record: SinkRecord): string {
+  return `record ${record.topic}-${record.kafkaPartition}@${record.kafkaOffset}`;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

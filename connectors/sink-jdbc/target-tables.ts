@@ -1,0 +1,168 @@
+import type { Schema } from '../../runtime/record/index.js';
+import type { TaskLogger } from '../../runtime/plugin/index.js';
+import type { SqlConnection, SqlDialect } from './dialect.js';
+import { BadRecordError, type Column, type RowChange } from './row-change.js';
+import { addColumnStatement, createTableStatement, type ColumnDefinition } from './statements.js';
+import { describeTable, tableKey, type TableRef } from './table-name.js';
+
+/**
+ * Knows the target tables' columns (cached) and makes them fit the records: creates a
+ * missing table (auto.create) and adds missing columns (schema.evolution=basic). DDL runs
+ * before the batch transaction, because MySQL commits implicitly on DDL.
+ */
+export class TargetTables {
+  private readonly known = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly dialect: SqlDialect,
+    private readonly options: { autoCreate: boolean; schemaEvolution: boolean },
+    private readonly logger: TaskLogger,
+  ) {}
+
+  /** Prepares every table the changes write; returns the changes that cannot be applied, with why. */
+  async prepare(
+    connection: SqlConnection,
+    changes: readonly RowChange[],
+  ): Promise<Map<RowChange, BadRecordError>> {
+    const bad = new Map<RowChange, BadRecordError>();
+    const byTable = new Map<string, { table: TableRef; changes: RowChange[] }>();
+    for (const change of changes) {
+      if (change.kind === 'skip') continue;
+      const id = tableKey(change.table);
+      const entry = byTable.get(id) ?? { table: change.table, changes: [] };
+      entry.changes.push(change);
+      byTable.set(id, entry);
+    }
+    for (const { table, changes: tableChanges } of byTable.values()) {
+      const columns = await this.ensureTable(connection, table, tableChanges);
+      for (const change of tableChanges) {
+        if (columns === null) {
+          bad.set(
+            change,
+            new BadRecordError(
+              `table ${describeTable(table)} does not exist; create it or set auto.create=true`,
+            ),
+          );
+          continue;
+        }
+        const missing = columnsOf(change)
+          .map((column) => column.name)
+          .filter((name) => !columns.has(name));
+        if (change.kind === 'delete' && change.softDeleteColumn && !columns.has(change.softDeleteColumn))
+          missing.push(change.softDeleteColumn);
+        if (missing.length > 0) {
+          bad.set(
+            change,
+            new BadRecordError(
+              `table ${describeTable(table)} has no column ${missing.map((name) => `"${name}"`).join(', ')}; add it or set schema.evolution=basic`,
+            ),
+          );
+        }
+      }
+    }
+    return bad;
+  }
+
+  /** Forget cached columns (after a failed batch, in case someone altered the table). */
+  forget(): void {
+    this.known.clear();
+  }
+
+  private async ensureTable(
+    connection: SqlConnection,
+    table: TableRef,
+    changes: readonly RowChange[],
+  ): Promise<Set<string> | null> {
+    const id = tableKey(table);
+    let columns = this.known.get(id) ?? (await this.dialect.listColumns(connection, table));
+    const wanted = wantedColumns(changes);
+    if (columns === null) {
+      if (!this.options.autoCreate) return null;
+      const keyNames = keyColumnsOf(changes);
+      const definitions = [...wanted.values()].map((column) =>
+        this.definition(column, keyNames.includes(column.name)),
+      );
+      if (definitions.length === 0) return null;
+      this.logger.info('creating target table', { table: describeTable(table), columns: definitions.length });
+      await connection.execute(createTableStatement(this.dialect, table, definitions, keyNames));
+      columns = await this.dialect.listColumns(connection, table);
+      if (columns === null) return null;
+    }
+    const existing = columns;
+    const missing = [...wanted.values()].filter((column) => !existing.has(column.name));
+    if (missing.length > 0 && this.options.schemaEvolution) {
+      for (const column of missing) {
+        this.logger.info('adding column to target table', {
+          table: describeTable(table),
+          column: column.name,
+        });
+        try {
+          await connection.execute(
+            addColumnStatement(this.dialect, table, { ...this.definition(column, false), notNull: false }),
+          );
+        } catch (error) {
+          // Another task may have added it at the same moment; only a still-missing column is an error.
+          const now = await this.dialect.listColumns(connection, table);
+          if (!now?.has(column.name)) throw error;
+        }
+      }
+      columns = await this.dialect.listColumns(connection, table);
+      if (columns === null) return null;
+    }
+    this.known.set(id, columns);
+    return columns;
+  }
+
+  private definition(column: Column, isKey: boolean): ColumnDefinition {
+    const schema = column.schema ?? inferSchema(column.value);
+    return {
+      name: column.name,
+      type: this.dialect.columnType(schema, isKey),
+      notNull: isKey || !schema.optional,
+    };
+  }
+}
+
+function columnsOf(change: RowChange): readonly Column[] {
+  if (change.kind === 'upsert') return change.columns;
+  if (change.kind === 'delete') return change.key;
+  return [];
+}
+
+function wantedColumns(changes: readonly RowChange[]): Map<string, Column> {
+  const wanted = new Map<string, Column>();
+  for (const change of changes) {
+    for (const column of columnsOf(change)) {
+      const seen = wanted.get(column.name);
+      // Prefer a column seen with a schema and a value, so types are not guessed from nulls.
+      if (
+        !seen ||
+        (seen.schema === null && column.schema !== null) ||
+        (seen.value === null && column.value !== null && seen.schema === null)
+      ) {
+        wanted.set(column.name, column);
+      }
+    }
+  }
+  return wanted;
+}
+
+function keyColumnsOf(changes: readonly RowChange[]): string[] {
+  for (const change of changes) {
+    if ((change.kind === 'upsert' || change.kind === 'delete') && change.key.length > 0)
+      return change.key.map((column) => column.name);
+  }
+  return [];
+}
+
+/** A schema for a schemaless value, so auto.create can still pick a type. */
+export function inferSchema(value: unknown): Schema {
+  const optional = true;
+  if (typeof value === 'bigint') return { type: 'int64', optional };
+  if (typeof value === 'number') return { type: Number.isInteger(value) ? 'int64' : 'float64', optional };
+  if (typeof value === 'boolean') return { type: 'boolean', optional };
+  if (Buffer.isBuffer(value)) return { type: 'bytes', optional };
+  if (Array.isArray(value) || value instanceof Map || (typeof value === 'object' && value !== null))
+    return { type: 'struct', optional };
+  return { type: 'string', optional };
+}

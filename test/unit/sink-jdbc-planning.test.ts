@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { planBatch } from '../../connectors/sink-jdbc/batch-plan.js';
+import { readSinkConfig, configDef } from '../../connectors/sink-jdbc/config.js';
+import { mysqlDialect } from '../../connectors/sink-jdbc/mysql-dialect.js';
+import { postgresDialect } from '../../connectors/sink-jdbc/postgres-dialect.js';
+import { BadRecordError, RowChangeReader } from '../../connectors/sink-jdbc/row-change.js';
+import { deleteStatement, insertStatement, chunkRows } from '../../connectors/sink-jdbc/statements.js';
+import {
+  microsToTimestamp,
+  zonedToUtc,
+  daysToDate,
+  microsToTime,
+} from '../../connectors/sink-jdbc/temporal-values.js';
+import { parseConfig } from '../../runtime/config/config-parser.js';
+import type { SinkRecord, Schema } from '../../runtime/record/index.js';
+import {
+  array,
+  decimal,
+  int32,
+  int64,
+  logical,
+  optional,
+  string,
+  struct,
+  LogicalName,
+} from '../../runtime/record/index.js';
+
+const rowSchema = struct('srv.public.orders.Value', [
+  ['id', int32()],
+  ['status', optional(string())],
+  ['total', optional(decimal(2, 10))],
+]);
+const envelopeSchema = struct('srv.public.orders.Envelope', [
+  ['before', optional(rowSchema)],
+  ['after', optional(rowSchema)],
+  [
+    'source',
+    struct('source', [
+      ['table', string()],
+      ['ts_ms', int64()],
+    ]),
+  ],
+  ['op', string()],
+]);
+const keySchema = struct('srv.public.orders.Key', [['id', int32()]]);
+
+let offset = 0n;
+function event(op: string, before: unknown, after: unknown, id: number): SinkRecord {
+  return {
+    topic: 'srv.public.orders',
+    kafkaPartition: 0,
+    kafkaOffset: offset++,
+    keySchema,
+    key: { id },
+    valueSchema: envelopeSchema,
+    value: { before, after, source: { table: 'orders', ts_ms: 5n }, op },
+  };
+}
+
+function reader(raw: Record<string, string>) {
+  const parsed = parseConfig(configDef, { 'connection.url': 'jdbc:postgresql://h/db', ...raw });
+  assert.deepEqual([...parsed.errors], []);
+  return new RowChangeReader(readSinkConfig(parsed.values), (name) => name);
+}
+
+describe('reading records into row changes', () => {
+  it('maps an envelope with a rule: rename, exclude, cast, computed value, soft delete', () => {
+    const read = reader({
+      'delete.enabled': 'false',
+      mappings: JSON.stringify([
+        {
+          match: { 'source.table': 'orders' },
+          table: 'copy_${source.table}',
+          exclude: ['status'],
+          casts: { total: 'string' },
+          rename: { id: 'order_id' },
+          values: { synced: '${source.ts_ms}' },
+          softDelete: 'deleted',
+        },
+      ]),
+    });
+    const upsert = read.read(event('c', null, { id: 1, status: 's', total: '1.50' }, 1));
+    assert.equal(upsert.kind, 'upsert');
+    if (upsert.kind !== 'upsert') return;
+    assert.deepEqual(upsert.table, { schema: null, name: 'copy_orders' });
+    assert.deepEqual(
+      upsert.columns.map((c) => [c.name, c.value, c.schema?.type]),
+      [
+        ['order_id', 1, 'int32'],
+        ['total', '1.50', 'string'],
+        ['synced', 5n, 'int64'],
+        ['deleted', false, 'boolean'],
+      ],
+    );
+    const softDelete = read.read(event('d', { id: 1, status: null, total: null }, null, 1));
+    assert.equal(softDelete.kind, 'delete');
+    if (softDelete.kind === 'delete') assert.equal(softDelete.softDeleteColumn, 'deleted');
+  });
+
+  it('filter turns a row that leaves the filtered set into a delete', () => {
+    const read = reader({
+      'delete.enabled': 'true',
+      mappings: JSON.stringify([{ match: { topic: 'srv.public.orders' }, filter: "status = 'paid'" }]),
+    });
+    assert.equal(read.read(event('u', null, { id: 1, status: 'paid', total: null }, 1)).kind, 'upsert');
+    assert.equal(read.read(event('u', null, { id: 1, status: 'open', total: null }, 1)).kind, 'delete');
+  });
+
+  it('skips deletes and truncates when disabled, and messages always', () => {
+    const read = reader({});
+    assert.equal(read.read(event('d', { id: 1 }, null, 1)).kind, 'skip');
+    assert.equal(read.read({ ...event('c', null, null, 1), value: null }).kind, 'skip');
+    assert.equal(read.read(event('t', null, null, 1)).kind, 'skip');
+    assert.equal(read.read(event('m', null, null, 1)).kind, 'skip');
+  });
+
+  it('rejects a record with no key under upsert, naming why', () => {
+    const read = reader({});
+    assert.throws(
+      () => read.read({ ...event('c', null, { id: 1, status: null, total: null }, 1), key: null }),
+      BadRecordError,
+    );
+    assert.throws(
+      () => read.read({ ...event('c', null, { id: 1, status: null, total: null }, 1), key: null }),
+      /has no key/,
+    );
+  });
+
+  it('record_value and kafka key modes', () => {
+    const byValue = reader({ 'primary.key.mode': 'record_value', 'primary.key.fields': 'status' });
+    const change = byValue.read(event('u', null, { id: 1, status: 'a', total: null }, 1));
+    assert.equal(change.kind === 'upsert' && change.key.map((c) => c.name).join(), 'status');
+    const byKafka = reader({ 'primary.key.mode': 'kafka', 'insert.mode': 'upsert' });
+    const kafka = byKafka.read(event('c', null, { id: 1, status: 'a', total: null }, 1));
+    assert.equal(
+      kafka.kind === 'upsert' && kafka.key.map((c) => c.name).join(),
+      '__connect_topic,__connect_partition,__connect_offset',
+    );
+  });
+});
+
+describe('collapsing a batch', () => {
+  const read = reader({ 'delete.enabled': 'true', 'truncate.enabled': 'true' });
+  const row = (id: number, status: string) => ({ id, status, total: null });
+
+  it('keeps the last change per key; delete then insert clears first', () => {
+    const plan = planBatch(
+      [
+        event('c', null, row(1, 'a'), 1),
+        event('u', null, row(1, 'b'), 1),
+        event('c', null, row(2, 'a'), 2),
+        event('d', row(2, 'a'), null, 2),
+        event('d', row(3, 'a'), null, 3),
+        event('c', null, row(3, 'z'), 3),
+      ].map((record) => read.read(record)),
+    );
+    const [table] = plan.tables;
+    assert.ok(table);
+    assert.deepEqual(
+      table.upserts.map((c) => [c.key[0]?.value, c.columns[1]?.value]),
+      [
+        [1, 'b'],
+        [3, 'z'],
+      ],
+    );
+    assert.deepEqual(
+      table.deletes.map((c) => c.key[0]?.value),
+      [2],
+    );
+    assert.deepEqual(
+      table.clearFirst.map((c) => c.key[0]?.value),
+      [3],
+    );
+  });
+
+  it('a truncate discards the earlier changes of its table', () => {
+    const plan = planBatch(
+      [event('c', null, row(1, 'a'), 1), event('t', null, null, 0), event('c', null, row(2, 'a'), 2)].map(
+        (r) => read.read(r),
+      ),
+    );
+    assert.equal(plan.truncates.length, 1);
+    assert.deepEqual(
+      plan.tables[0]?.upserts.map((c) => c.key[0]?.value),
+      [2],
+    );
+  });
+});
+
+describe('statements', () => {
+  const table = { schema: 'we"ird', name: 'Order Items' };
+  const columns = [
+    { name: 'id', schema: int64(), value: 1n },
+    { name: 'select', schema: optional(string()), value: "x'); drop table t; --" },
+  ];
+
+  it('PostgreSQL upsert quotes identifiers and binds every value', () => {
+    const statement = insertStatement(postgresDialect, table, ['id', 'select'], [columns, columns], ['id']);
+    assert.equal(
+      statement.sql,
+      'INSERT INTO "we""ird"."Order Items" ("id", "select") VALUES ($1, $2), ($3, $4) ON CONFLICT ("id") DO UPDATE SET "select" = EXCLUDED."select"',
+    );
+    assert.deepEqual(statement.params, ['1', "x'); drop table t; --", '1', "x'); drop table t; --"]);
+  });
+
+  it('MySQL upsert and composite-key delete', () => {
+    const statement = insertStatement(
+      mysqlDialect,
+      { schema: null, name: 'a`b' },
+      ['id', 'select'],
+      [columns],
+      ['id'],
+    );
+    assert.equal(
+      statement.sql,
+      'INSERT INTO `a``b` (`id`, `select`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `select` = VALUES(`select`)',
+    );
+    const key = (a: number, b: string) => [
+      { name: 'a', schema: int32(), value: a },
+      { name: 'b', schema: string(), value: b },
+    ];
+    const del = deleteStatement(mysqlDialect, { schema: null, name: 't' }, [key(1, 'x'), key(2, 'y')]);
+    assert.equal(del.sql, 'DELETE FROM `t` WHERE (`a`, `b`) IN ((?, ?), (?, ?))');
+    const soft = deleteStatement(postgresDialect, { schema: null, name: 't' }, [key(1, 'x')], 'deleted');
+    assert.equal(soft.sql, 'UPDATE "t" SET "deleted" = TRUE WHERE ("a", "b") IN (($1, $2))');
+  });
+
+  it('chunks rows under the parameter limit', () => {
+    assert.deepEqual(
+      chunkRows([1, 2, 3, 4, 5], 30000, 65535, 500).map((c) => c.length),
+      [2, 2, 1],
+    );
+  });
+});
+
+describe('type mapping and values', () => {
+  const cases: [Schema, string, string][] = [
+    [decimal(3, 12), 'numeric(12, 3)', 'decimal(12, 3)'],
+    [logical(LogicalName.MicroTimestamp), 'timestamp(6)', 'datetime(6)'],
+    [logical(LogicalName.ZonedTimestamp), 'timestamptz', 'datetime(6)'],
+    [logical(LogicalName.Json), 'jsonb', 'json'],
+    [logical(LogicalName.Uuid), 'uuid', 'char(36)'],
+    [{ type: 'bytes', optional: false }, 'bytea', 'longblob'],
+    [array(int64()), 'bigint[]', 'json'],
+    [array(struct('x', [['a', int32()]])), 'jsonb', 'json'],
+  ];
+  for (const [schema, pg, my] of cases) {
+    it(`${schema.name ?? schema.type} → ${pg} / ${my}`, () => {
+      assert.equal(postgresDialect.columnType(schema, false), pg);
+      assert.equal(mysqlDialect.columnType(schema, false), my);
+    });
+  }
+
+  it('MySQL key columns use bounded types', () => {
+    assert.equal(mysqlDialect.columnType(string(), true), 'varchar(255)');
+    assert.equal(mysqlDialect.columnType(string(), false), 'longtext');
+  });
+
+  it('binds temporal values exactly', () => {
+    assert.equal(microsToTimestamp(1_700_000_000_123_456n), '2023-11-14 22:13:20.123456');
+    assert.equal(microsToTimestamp(-1n), '1969-12-31 23:59:59.999999');
+    assert.equal(microsToTime(45_296_000_001n), '12:34:56.000001');
+    assert.equal(daysToDate(19000), '2022-01-08');
+    assert.equal(zonedToUtc('2024-03-01T10:15:30.123456+02:00'), '2024-03-01 08:15:30.123456');
+    assert.equal(postgresDialect.bind(logical(LogicalName.MicroTimestamp), 0n), '1970-01-01 00:00:00.000000');
+    assert.equal(
+      mysqlDialect.bind(logical(LogicalName.ZonedTimestamp), '2024-01-01T00:00:00Z'),
+      '2024-01-01 00:00:00.000000',
+    );
+    assert.deepEqual(postgresDialect.bind(array(int64()), [1n, 2n]), ['1', '2']);
+    assert.equal(mysqlDialect.bind(array(int64()), [1n, 2n]), '[1,2]');
+    assert.equal(
+      postgresDialect.bind(
+        { type: 'struct', optional: true, name: LogicalName.VariableScaleDecimal },
+        { scale: 2, value: Buffer.from([0x04, 0xd2]) },
+      ),
+      '12.34',
+    );
+  });
+});
