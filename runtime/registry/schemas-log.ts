@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import { decodeRecord, encodeRecord, type RegistryRecord } from './registry-records.js';
 
 export interface RegistryLogger {
@@ -60,7 +60,11 @@ export class SchemasLog {
   async start(): Promise<void> {
     await this.ensureTopic();
     const { kafka, topic } = this.options;
-    this.markerProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.markerProducer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await this.markerProducer.connect();
     this.consumer = kafka.consumer({
       groupId: `siphon-schema-registry-${randomUUID()}`,
@@ -94,10 +98,16 @@ export class SchemasLog {
     await admin.connect();
     try {
       const { topic } = this.options;
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-      });
+      const exists = (await admin.listTopics()).includes(topic);
+      if (!exists) {
+        // Another registry may create it at the same moment: createTopics then just returns false.
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            { topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+          ],
+        });
+      }
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const partitions = metadata.topics[0]?.partitions.length ?? 0;
       if (partitions !== 1) {
@@ -188,6 +198,7 @@ export class SchemasLog {
         idempotent: true,
         maxInFlightRequests: 1,
         transactionTimeout: 30_000,
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       await writer.connect();
       this.writer = writer;
