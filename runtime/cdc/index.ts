@@ -10,3 +10,4 @@ export * from './source-block.js';
 export * from './table-filter.js';
 export * from './temporal-handling.js';
 export * from './transaction-metadata.js';
+export * from './cdc-metrics.js';

@@ -1,0 +1,53 @@
+import type pg from 'pg';
+import type { TableFilter } from '../../runtime/cdc/table-filter.js';
+import type { ColumnDescriptor } from './table-schema.js';
+
+/** Catalog reads: captured tables, their columns and primary keys. */
+
+export interface TableRef {
+  readonly oid: number;
+  readonly schema: string;
+  readonly table: string;
+}
+
+export async function capturedTables(client: pg.Client, filter: TableFilter): Promise<TableRef[]> {
+  const result = await client.query<{ oid: string; schema: string; table: string }>(
+    `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS table
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r'
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+        AND n.nspname NOT LIKE 'pg\\_temp%'
+      ORDER BY n.nspname, c.relname`,
+  );
+  return result.rows
+    .map((r) => ({ oid: Number(r.oid), schema: r.schema, table: r.table }))
+    .filter((t) => filter.includesTable(t.schema, t.table));
+}
+
+export async function tableColumns(client: pg.Client, oid: number): Promise<ColumnDescriptor[]> {
+  const result = await client.query<{ name: string; type_oid: string; typmod: string }>(
+    `SELECT attname AS name, atttypid::int AS type_oid, atttypmod AS typmod
+       FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    [oid],
+  );
+  return result.rows.map((r) => ({ name: r.name, typeOid: Number(r.type_oid), typmod: Number(r.typmod) }));
+}
+
+export async function primaryKey(client: pg.Client, oid: number): Promise<string[]> {
+  const result = await client.query<{ name: string }>(
+    `SELECT a.attname AS name
+       FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[])
+      WHERE i.indrelid = $1 AND i.indisprimary
+      ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+    [oid],
+  );
+  return result.rows.map((r) => r.name);
+}
+
+export async function estimatedRows(client: pg.Client, oid: number): Promise<number> {
+  const result = await client.query<{ n: string }>(
+    'SELECT GREATEST(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = $1',
+    [oid],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}

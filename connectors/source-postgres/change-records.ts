@@ -1,0 +1,141 @@
+import { envelopeValue, type Op, type TransactionBlock } from '../../runtime/cdc/change-event.js';
+import type { SnapshotMarker } from '../../runtime/cdc/source-block.js';
+import type {
+  Schema,
+  SourceOffset,
+  SourcePartition,
+  SourceRecord,
+  Struct,
+} from '../../runtime/record/index.js';
+import { postgresSourceSchema, postgresSourceValue } from './source-info.js';
+import type { TableSchema } from './table-schema.js';
+
+/** Builds the Debezium change event records of one connector (value, key, tombstone, message). */
+export interface ChangeContext {
+  readonly tsMs: number;
+  readonly snapshot: SnapshotMarker;
+  readonly txId: number | null;
+  readonly lsn: bigint | null;
+  readonly lastCommitLsn: bigint | null;
+  readonly transaction: TransactionBlock | null;
+  readonly offset: SourceOffset;
+}
+
+const messageKeySchema: Schema = {
+  type: 'struct',
+  optional: true,
+  name: 'io.debezium.connector.postgresql.MessageKey',
+  fields: [{ name: 'prefix', index: 0, schema: { type: 'string', optional: true } }],
+};
+
+const messageValueSchema: Schema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.postgresql.MessageValue',
+  fields: [
+    { name: 'op', index: 0, schema: { type: 'string', optional: false } },
+    { name: 'ts_ms', index: 1, schema: { type: 'int64', optional: true } },
+    { name: 'source', index: 2, schema: postgresSourceSchema },
+    {
+      name: 'message',
+      index: 3,
+      schema: {
+        type: 'struct',
+        optional: true,
+        name: 'io.debezium.connector.postgresql.Message',
+        fields: [
+          { name: 'prefix', index: 0, schema: { type: 'string', optional: true } },
+          { name: 'content', index: 1, schema: { type: 'bytes', optional: true } },
+        ],
+      },
+    },
+  ],
+};
+
+export class ChangeRecords {
+  constructor(
+    private readonly serverName: string,
+    private readonly db: string,
+    private readonly partition: SourcePartition,
+  ) {}
+
+  private source(schema: string, table: string, ctx: ChangeContext): Struct {
+    return postgresSourceValue({
+      serverName: this.serverName,
+      db: this.db,
+      schema,
+      table,
+      tsMs: ctx.tsMs,
+      snapshot: ctx.snapshot,
+      txId: ctx.txId,
+      lsn: ctx.lsn,
+      lastCommitLsn: ctx.lastCommitLsn,
+    });
+  }
+
+  change(
+    table: TableSchema,
+    op: Op,
+    key: Struct | null,
+    before: Struct | null,
+    after: Struct | null,
+    ctx: ChangeContext,
+  ) {
+    return this.record(
+      table.topic,
+      table.keySchema,
+      key,
+      table.envelopeSchema,
+      envelopeValue({
+        op,
+        before,
+        after,
+        source: this.source(table.schemaName, table.tableName, ctx),
+        tsMs: Date.now(),
+        transaction: ctx.transaction,
+      }),
+      ctx,
+    );
+  }
+
+  tombstone(table: TableSchema, key: Struct | null, ctx: ChangeContext): SourceRecord {
+    return this.record(table.topic, table.keySchema, key, null, null, ctx);
+  }
+
+  /** A `pg_logical_emit_message` as an `m` event on `<prefix>.message`. */
+  message(prefix: string, content: Buffer, ctx: ChangeContext): SourceRecord {
+    return this.record(
+      `${this.serverName}.message`,
+      messageKeySchema,
+      { prefix },
+      messageValueSchema,
+      {
+        op: 'm',
+        ts_ms: BigInt(Date.now()),
+        source: this.source('', '', ctx),
+        message: { prefix, content },
+      },
+      ctx,
+    );
+  }
+
+  private record(
+    topic: string,
+    keySchema: Schema | null,
+    key: Struct | null,
+    valueSchema: Schema | null,
+    value: Struct | null,
+    ctx: ChangeContext,
+  ): SourceRecord {
+    return {
+      topic,
+      keySchema: key === null ? null : keySchema,
+      key,
+      valueSchema,
+      value,
+      timestamp: ctx.tsMs,
+      sourcePartition: this.partition,
+      sourceOffset: ctx.offset,
+    };
+  }
+}

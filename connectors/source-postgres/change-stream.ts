@@ -1,0 +1,378 @@
+import type pg from 'pg';
+import type { TransactionBlock } from '../../runtime/cdc/change-event.js';
+import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/heartbeat.js';
+import { TransactionTracker, transactionTopic } from '../../runtime/cdc/transaction-metadata.js';
+import type { SourceTaskContext } from '../../runtime/plugin/index.js';
+import type { SourcePartition, Struct } from '../../runtime/record/index.js';
+import { primaryKey } from './catalog.js';
+import type { ChangeContext, ChangeRecords } from './change-records.js';
+import type { PostgresOptions } from './config.js';
+import { alreadyEmitted, toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
+import { decodePgoutput, type PgoutputMessage, type Relation, type Tuple } from './pgoutput-decoder.js';
+import type { RecordBatcher } from './record-batcher.js';
+import type { ReplicationStream } from './replication-stream.js';
+import { TableSchema, type TableSchemaOptions } from './table-schema.js';
+import type { TypeRegistry } from './type-registry.js';
+
+/**
+ * Turns the pgoutput stream into change events. Relation messages keep the table schema
+ * cache current (a changed relation yields a new schema version); each change counts as
+ * the n-th event of its transaction, so after a restart or reconnect everything already
+ * emitted is recognised and skipped (see `alreadyEmitted`).
+ */
+interface OpenTransaction {
+  readonly xid: number;
+  readonly commitLsn: bigint;
+  readonly commitTimeMs: number;
+  readonly commitTimeMicros: bigint;
+  seq: number;
+  tracker: TransactionTracker | null;
+}
+
+export class ChangeStreamReader {
+  private readonly relations = new Map<number, { relation: Relation; table: TableSchema | null }>();
+  private tx: OpenTransaction | null = null;
+  /** Last emitted (or skipped as already emitted) position. */
+  private position: StreamPosition;
+  /** End LSN of the last complete transaction, or an idle keepalive's position. */
+  private lastCompleteEnd: bigint | null;
+  private lastCompleteCommit: bigint | null;
+  private readonly completedSnapshot: SnapshotProgress = {
+    inProgress: false,
+    completed: true,
+    table: null,
+    lastKey: null,
+  };
+
+  constructor(
+    private readonly options: PostgresOptions,
+    private readonly context: SourceTaskContext,
+    private readonly admin: pg.Client,
+    private readonly registry: TypeRegistry,
+    private readonly schemaOptions: TableSchemaOptions,
+    private readonly records: ChangeRecords,
+    private readonly batcher: RecordBatcher,
+    private readonly partition: SourcePartition,
+    /** What was emitted before: a committed offset, or the snapshot's consistent point. */
+    private readonly resume: StreamPosition,
+  ) {
+    this.position = resume;
+    this.lastCompleteEnd = resume.lsnFlush;
+    this.lastCompleteCommit = resume.txDone ? resume.lsnCommit : null;
+  }
+
+  /** The position of the last emitted record, which is where a reconnect resumes. */
+  get emittedPosition(): StreamPosition {
+    return this.position;
+  }
+
+  /** Reads `stream` until it ends or the task stops; heartbeats are emitted in between. */
+  async run(stream: ReplicationStream, onKeepaliveReply: () => void): Promise<void> {
+    // A new session sends relation messages again; drop the half-read transaction.
+    this.relations.clear();
+    this.tx = null;
+    const heartbeatMs = this.options.heartbeatIntervalMs;
+    let nextHeartbeat = heartbeatMs > 0 ? Date.now() + heartbeatMs : Number.POSITIVE_INFINITY;
+    try {
+      for (;;) {
+        const message = await stream.next(
+          this.context.signal,
+          Math.max(1, Math.min(1000, nextHeartbeat - Date.now())),
+        );
+        if (this.context.signal.aborted || message === null) return;
+        if (message === 'idle') {
+          // Nothing arrived for a while; only the heartbeat check below is due.
+        } else if (message.kind === 'keepalive') {
+          if (this.tx === null && this.batcher.size === 0 && message.walEnd > (this.lastCompleteEnd ?? 0n)) {
+            // Everything before walEnd has been processed: idle WAL may be acknowledged.
+            this.idleKeepaliveLsn = message.walEnd;
+          }
+          if (message.replyRequested) onKeepaliveReply();
+        } else {
+          await this.handle(decodePgoutput(message.data), message.walStart);
+        }
+        if (Date.now() >= nextHeartbeat) {
+          await this.heartbeat();
+          nextHeartbeat = Date.now() + heartbeatMs;
+        }
+      }
+    } finally {
+      await this.batcher.flush().catch(() => undefined);
+    }
+  }
+
+  private idleKeepaliveLsn: bigint | null = null;
+
+  private async heartbeat(): Promise<void> {
+    if (this.options.heartbeatActionQuery !== null) {
+      await this.admin.query(this.options.heartbeatActionQuery);
+    }
+    let position = this.position;
+    if (this.tx === null) {
+      const flush = maxLsn(this.lastCompleteEnd, this.idleKeepaliveLsn);
+      position = {
+        ...position,
+        lsnFlush: flush,
+        txDone: true,
+        lsnCommit: this.lastCompleteCommit ?? position.lsnCommit,
+      };
+    }
+    await this.batcher.add(
+      heartbeatRecord(
+        heartbeatTopic(this.options.heartbeatTopicsPrefix, this.options.topicPrefix),
+        this.options.topicPrefix,
+        this.partition,
+        toSourceOffset({ position, snapshot: this.completedSnapshot }),
+        Date.now(),
+      ),
+    );
+    await this.batcher.flush();
+  }
+
+  private async handle(message: PgoutputMessage, walStart: bigint): Promise<void> {
+    switch (message.tag) {
+      case 'begin':
+        this.idleKeepaliveLsn = null;
+        this.tx = {
+          xid: message.xid,
+          commitLsn: message.commitLsn,
+          commitTimeMicros: message.commitTimeMicros,
+          commitTimeMs: Number(message.commitTimeMicros / 1000n),
+          seq: 0,
+          tracker: null,
+        };
+        return;
+      case 'relation':
+        await this.updateRelation(message.relation);
+        return;
+      case 'insert':
+      case 'update':
+      case 'delete':
+        await this.change(message, walStart);
+        return;
+      case 'truncate':
+        for (const oid of message.relationOids) {
+          const table = this.relations.get(oid)?.table;
+          if (table == null) continue;
+          const ctx = await this.next(table.dataCollection, walStart);
+          if (ctx === null || this.options.skippedOperations.has('t')) continue;
+          await this.batcher.add(this.records.change(table, 't', null, null, null, ctx), 't', ctx.tsMs);
+        }
+        return;
+      case 'message': {
+        const ctx = message.transactional
+          ? await this.next(`${this.options.topicPrefix}.message`, walStart)
+          : this.loose(message.lsn);
+        if (ctx === null) return;
+        await this.batcher.add(this.records.message(message.prefix, message.content, ctx), 'm', ctx.tsMs);
+        if (!message.transactional) await this.batcher.flush();
+        return;
+      }
+      case 'commit':
+        await this.commit(message.commitLsn, message.endLsn);
+        return;
+      case 'origin':
+      case 'type':
+        return;
+    }
+  }
+
+  private async updateRelation(relation: Relation): Promise<void> {
+    if (!this.schemaOptions.filter.includesTable(relation.schema, relation.table)) {
+      this.relations.set(relation.relationOid, { relation, table: null });
+      return;
+    }
+    for (const column of relation.columns) await this.registry.resolve(column.typeOid);
+    const pk =
+      relation.replicaIdentity === 'full' || relation.replicaIdentity === 'nothing'
+        ? await primaryKey(this.admin, relation.relationOid)
+        : relation.columns.filter((c) => c.isKey).map((c) => c.name);
+    const table = TableSchema.build(
+      relation.schema,
+      relation.table,
+      relation.columns,
+      pk,
+      this.registry,
+      this.schemaOptions,
+    );
+    if (table.unmappedColumns.length > 0) {
+      this.context.logger.warn(
+        'columns of unknown types left out (set include.unknown.datatypes=true to pass their text)',
+        {
+          table: table.dataCollection,
+          columns: table.unmappedColumns,
+        },
+      );
+    }
+    this.relations.set(relation.relationOid, { relation, table });
+  }
+
+  /**
+   * Counts the next event of the open transaction and returns its context, or null if a
+   * previous run emitted it already.
+   */
+  private async next(dataCollection: string, walStart: bigint): Promise<ChangeContext | null> {
+    const tx = this.tx;
+    if (tx === null) throw new Error('pgoutput: change outside a transaction');
+    tx.seq++;
+    if (alreadyEmitted(this.resume, tx.commitLsn, tx.seq)) return null;
+    let block: TransactionBlock | null = null;
+    if (this.options.provideTransactionMetadata) {
+      if (tx.tracker === null) {
+        tx.tracker = new TransactionTracker(String(tx.xid));
+        await this.batcher.add(
+          tx.tracker.beginRecord(
+            transactionTopic(this.options.topicPrefix),
+            this.partition,
+            toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
+            tx.commitTimeMs,
+          ),
+        );
+      }
+      block = tx.tracker.next(dataCollection);
+    }
+    this.position = {
+      lsn: walStart,
+      lsnCommit: tx.commitLsn,
+      lsnFlush: this.lastCompleteEnd,
+      txId: tx.xid,
+      tsUsec: tx.commitTimeMicros,
+      eventSeq: tx.seq,
+      txDone: false,
+    };
+    return {
+      tsMs: tx.commitTimeMs,
+      snapshot: 'false',
+      txId: tx.xid,
+      lsn: walStart,
+      lastCommitLsn: this.lastCompleteCommit,
+      transaction: block,
+      offset: toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
+    };
+  }
+
+  /** Context of a non-transactional logical message, which has no transaction to count in. */
+  private loose(lsn: bigint): ChangeContext | null {
+    if (this.resume.lsn !== null && lsn <= this.resume.lsn) return null;
+    return {
+      tsMs: Date.now(),
+      snapshot: 'false',
+      txId: null,
+      lsn,
+      lastCommitLsn: this.lastCompleteCommit,
+      transaction: null,
+      offset: toSourceOffset({ position: { ...this.position, lsn }, snapshot: this.completedSnapshot }),
+    };
+  }
+
+  private async change(
+    message: Extract<PgoutputMessage, { tag: 'insert' | 'update' | 'delete' }>,
+    walStart: bigint,
+  ): Promise<void> {
+    const entry = this.relations.get(message.relationOid);
+    if (entry === undefined) throw new Error(`pgoutput: change for unknown relation ${message.relationOid}`);
+    const table = entry.table;
+    if (table === null) return;
+    const skipped = this.options.skippedOperations;
+    if (message.tag === 'insert') {
+      const ctx = await this.next(table.dataCollection, walStart);
+      if (ctx === null || skipped.has('c')) return;
+      const after = table.rowValue(message.newTuple);
+      await this.batcher.add(
+        this.records.change(table, 'c', table.keyValue(message.newTuple), null, after, ctx),
+        'c',
+        ctx.tsMs,
+      );
+      return;
+    }
+    if (message.tag === 'delete') {
+      const ctx = await this.next(table.dataCollection, walStart);
+      if (ctx === null || skipped.has('d')) return;
+      await this.emitDelete(table, message.oldTuple, ctx);
+      return;
+    }
+    const oldTuple = message.oldTuple;
+    const newKey = table.keyValue(message.newTuple);
+    const oldKey = oldTuple === null ? null : table.keyValue(oldTuple);
+    if (oldTuple !== null && oldKey !== null && !sameKey(oldKey, newKey)) {
+      // A primary key change is a delete of the old key and a create of the new one, as in Debezium.
+      const deleteCtx = await this.next(table.dataCollection, walStart);
+      if (deleteCtx !== null && !skipped.has('d')) await this.emitDelete(table, oldTuple, deleteCtx);
+      const createCtx = await this.next(table.dataCollection, walStart);
+      if (createCtx === null || skipped.has('c')) return;
+      const after = table.rowValue(message.newTuple, message.oldKind === 'O' ? oldTuple : null);
+      await this.batcher.add(
+        this.records.change(table, 'c', newKey, null, after, createCtx),
+        'c',
+        createCtx.tsMs,
+      );
+      return;
+    }
+    const ctx = await this.next(table.dataCollection, walStart);
+    if (ctx === null || skipped.has('u')) return;
+    const fullOld = message.oldKind === 'O' ? oldTuple : null;
+    const before = fullOld === null ? null : table.rowValue(fullOld);
+    const after = table.rowValue(message.newTuple, fullOld);
+    await this.batcher.add(this.records.change(table, 'u', newKey, before, after, ctx), 'u', ctx.tsMs);
+  }
+
+  private async emitDelete(table: TableSchema, oldTuple: Tuple, ctx: ChangeContext): Promise<void> {
+    const key = table.keyValue(oldTuple);
+    await this.batcher.add(
+      this.records.change(table, 'd', key, table.rowValue(oldTuple), null, ctx),
+      'd',
+      ctx.tsMs,
+    );
+    if (this.options.tombstonesOnDelete) await this.batcher.add(this.records.tombstone(table, key, ctx));
+  }
+
+  private async commit(commitLsn: bigint, endLsn: bigint): Promise<void> {
+    const tx = this.tx;
+    this.tx = null;
+    this.lastCompleteEnd = endLsn;
+    this.lastCompleteCommit = commitLsn;
+    if (tx === null) return;
+    // Every event of the transaction is now emitted (or was, before a restart).
+    this.position = {
+      lsn: this.position.lsn,
+      lsnCommit: commitLsn,
+      lsnFlush: endLsn,
+      txId: tx.xid,
+      tsUsec: tx.commitTimeMicros,
+      eventSeq: tx.seq,
+      txDone: true,
+    };
+    if (tx.tracker !== null) {
+      await this.batcher.add(
+        tx.tracker.endRecord(
+          transactionTopic(this.options.topicPrefix),
+          this.partition,
+          toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
+          tx.commitTimeMs,
+        ),
+      );
+    }
+    await this.batcher.flush();
+  }
+}
+
+function maxLsn(a: bigint | null, b: bigint | null): bigint | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}
+
+function sameKey(a: Struct | null, b: Struct | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Object.keys(a).every((k) => {
+    const x = a[k];
+    const y = b[k];
+    return Buffer.isBuffer(x) && Buffer.isBuffer(y)
+      ? x.equals(y)
+      : JSON.stringify(x, big) === JSON.stringify(y, big);
+  });
+}
+
+function big(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}

@@ -1,0 +1,296 @@
+import { cdcConfigKeys, readCdcOptions, type CdcOptions } from '../../runtime/cdc/cdc-config.js';
+import { ConfigReader } from '../../runtime/cdc/config-reader.js';
+import type { ConfigDef, ConfigKey, ParsedConfig } from '../../runtime/plugin/index.js';
+
+/**
+ * The PostgreSQL source's config, with Debezium's names and defaults. The keys shared
+ * with the MySQL source (filters, handling modes, heartbeat, ...) come from runtime/cdc.
+ */
+
+export const snapshotModes = [
+  'initial',
+  'initial_only',
+  'no_data',
+  'always',
+  'when_needed',
+  'never',
+] as const;
+export type SnapshotMode = (typeof snapshotModes)[number];
+export const publicationAutocreateModes = ['all_tables', 'filtered', 'disabled'] as const;
+export type PublicationAutocreateMode = (typeof publicationAutocreateModes)[number];
+export const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof sslModes)[number];
+
+const identifierPattern = /^[a-z0-9_]{1,63}$/;
+
+function positiveInt(value: unknown): string | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0
+    ? undefined
+    : `must be a positive integer, got ${String(value)}`;
+}
+
+const postgresKeys: readonly ConfigKey[] = [
+  {
+    name: 'database.hostname',
+    type: 'string',
+    importance: 'high',
+    group: 'Connection',
+    documentation: 'Host name or address of the PostgreSQL server.',
+  },
+  {
+    name: 'database.port',
+    type: 'int',
+    default: 5432,
+    importance: 'high',
+    group: 'Connection',
+    documentation: 'Port of the PostgreSQL server.',
+    validator: (v) =>
+      typeof v === 'number' && v > 0 && v < 65536 ? undefined : `"${String(v)}" is not a port; use 1-65535`,
+  },
+  {
+    name: 'database.user',
+    type: 'string',
+    importance: 'high',
+    group: 'Connection',
+    documentation: 'User with the REPLICATION attribute (or superuser) and SELECT on the captured tables.',
+  },
+  {
+    name: 'database.password',
+    type: 'password',
+    default: null,
+    importance: 'high',
+    group: 'Connection',
+    documentation:
+      'Password of database.user; use a config provider (${env:...}, ${file:...}) rather than plain text.',
+  },
+  {
+    name: 'database.dbname',
+    type: 'string',
+    importance: 'high',
+    group: 'Connection',
+    documentation: 'Database to capture changes from.',
+  },
+  {
+    name: 'database.sslmode',
+    type: 'string',
+    default: 'prefer',
+    allowed: sslModes,
+    importance: 'medium',
+    group: 'Connection',
+    documentation:
+      'disable, allow, prefer (encrypt when the server offers it), require, verify-ca (also verify the server certificate) or verify-full (also verify the host name).',
+  },
+  {
+    name: 'database.sslrootcert',
+    type: 'string',
+    default: null,
+    importance: 'low',
+    group: 'Connection',
+    documentation: 'Path of the CA certificate file the server certificate is verified against.',
+  },
+  {
+    name: 'database.sslcert',
+    type: 'string',
+    default: null,
+    importance: 'low',
+    group: 'Connection',
+    documentation: 'Path of the client certificate file.',
+  },
+  {
+    name: 'database.sslkey',
+    type: 'string',
+    default: null,
+    importance: 'low',
+    group: 'Connection',
+    documentation: 'Path of the client private key file.',
+  },
+  {
+    name: 'database.sslpassword',
+    type: 'password',
+    default: null,
+    importance: 'low',
+    group: 'Connection',
+    documentation: 'Password of the client private key.',
+  },
+  {
+    name: 'schema.include.list',
+    type: 'string',
+    default: null,
+    importance: 'high',
+    group: 'Filters',
+    documentation:
+      'Comma-separated regular expressions matched against whole schema names; only tables of matching schemas are captured. Cannot be used with schema.exclude.list.',
+  },
+  {
+    name: 'schema.exclude.list',
+    type: 'string',
+    default: null,
+    importance: 'medium',
+    group: 'Filters',
+    documentation: 'Comma-separated regular expressions of schema names NOT to capture.',
+  },
+  {
+    name: 'plugin.name',
+    type: 'string',
+    default: 'pgoutput',
+    importance: 'medium',
+    group: 'Replication',
+    documentation: 'Logical decoding output plugin. Only pgoutput (built into PostgreSQL 10+) is supported.',
+    validator: (v) =>
+      v === 'pgoutput'
+        ? undefined
+        : `plugin.name "${String(v)}" is not supported; Siphon decodes only pgoutput, which is built into PostgreSQL 10+ — set plugin.name=pgoutput`,
+  },
+  {
+    name: 'slot.name',
+    type: 'string',
+    default: 'debezium',
+    importance: 'medium',
+    group: 'Replication',
+    documentation:
+      'Replication slot the connector streams from; one per connector (lower-case letters, digits, _).',
+    validator: (v) =>
+      typeof v === 'string' && identifierPattern.test(v)
+        ? undefined
+        : `slot.name "${String(v)}" is invalid; use 1-63 lower-case letters, digits or underscores`,
+  },
+  {
+    name: 'slot.drop.on.stop',
+    type: 'boolean',
+    default: false,
+    importance: 'low',
+    group: 'Replication',
+    documentation:
+      'Drop the slot when the task stops cleanly (testing only: the next start misses changes made meanwhile).',
+  },
+  {
+    name: 'publication.name',
+    type: 'string',
+    default: 'dbz_publication',
+    importance: 'medium',
+    group: 'Replication',
+    documentation: 'Publication pgoutput streams.',
+  },
+  {
+    name: 'publication.autocreate.mode',
+    type: 'string',
+    default: 'all_tables',
+    allowed: publicationAutocreateModes,
+    importance: 'medium',
+    group: 'Replication',
+    documentation:
+      'all_tables: create the publication FOR ALL TABLES if missing (needs superuser); filtered: create or update it for the captured tables; disabled: the publication must exist.',
+  },
+  {
+    name: 'proto.version',
+    type: 'int',
+    default: 1,
+    importance: 'low',
+    group: 'Replication',
+    documentation: 'pgoutput protocol version: 1, or 2 (PostgreSQL 14+).',
+    validator: (v) =>
+      v === 1 || v === 2 ? undefined : `proto.version ${String(v)} is not supported; use 1 or 2`,
+  },
+  {
+    name: 'snapshot.mode',
+    type: 'string',
+    default: 'initial',
+    allowed: snapshotModes,
+    importance: 'high',
+    group: 'Snapshot',
+    documentation:
+      'initial: snapshot when no offset exists, then stream; initial_only: snapshot and stop; no_data: stream only; always: snapshot at every start; when_needed: snapshot when no offset exists or the slot is gone; never: stream only.',
+  },
+  {
+    name: 'snapshot.fetch.size',
+    type: 'int',
+    default: 10240,
+    importance: 'medium',
+    group: 'Snapshot',
+    documentation: 'Rows per snapshot chunk (keyset pagination over the primary key).',
+    validator: positiveInt,
+  },
+  {
+    name: 'include.unknown.datatypes',
+    type: 'boolean',
+    default: false,
+    importance: 'low',
+    group: 'Events',
+    documentation:
+      'Columns of types Siphon cannot map: false leaves them out of events; true passes their text form as a string.',
+  },
+  {
+    name: 'unavailable.value.placeholder',
+    type: 'string',
+    default: '__debezium_unavailable_value',
+    importance: 'low',
+    group: 'Events',
+    documentation:
+      'Value of an unchanged TOASTed column in an UPDATE whose old value PostgreSQL did not send.',
+  },
+  {
+    name: 'status.update.interval.ms',
+    type: 'int',
+    default: 10000,
+    importance: 'low',
+    group: 'Replication',
+    documentation: 'Milliseconds between standby status updates (the acknowledged LSN) sent to the server.',
+    validator: positiveInt,
+  },
+];
+
+export const postgresConfigDef: ConfigDef = [...postgresKeys, ...cdcConfigKeys];
+
+export interface PostgresOptions extends CdcOptions {
+  readonly hostname: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string | null;
+  readonly dbname: string;
+  readonly sslMode: SslMode;
+  readonly sslRootCert: string | null;
+  readonly sslCert: string | null;
+  readonly sslKey: string | null;
+  readonly sslPassword: string | null;
+  readonly schemaInclude: string | null;
+  readonly schemaExclude: string | null;
+  readonly slotName: string;
+  readonly slotDropOnStop: boolean;
+  readonly publicationName: string;
+  readonly publicationAutocreateMode: PublicationAutocreateMode;
+  readonly protoVersion: 1 | 2;
+  readonly snapshotMode: SnapshotMode;
+  readonly snapshotFetchSize: number;
+  readonly includeUnknownDatatypes: boolean;
+  readonly unavailableValuePlaceholder: string;
+  readonly statusUpdateIntervalMs: number;
+}
+
+export function readPostgresOptions(config: ParsedConfig): PostgresOptions {
+  const read = new ConfigReader(config);
+  return {
+    ...readCdcOptions(config),
+    hostname: read.string('database.hostname'),
+    port: read.number('database.port'),
+    user: read.string('database.user'),
+    password: read.optionalString('database.password'),
+    dbname: read.string('database.dbname'),
+    sslMode: read.oneOf('database.sslmode', sslModes),
+    sslRootCert: read.optionalString('database.sslrootcert'),
+    sslCert: read.optionalString('database.sslcert'),
+    sslKey: read.optionalString('database.sslkey'),
+    sslPassword: read.optionalString('database.sslpassword'),
+    schemaInclude: read.optionalString('schema.include.list'),
+    schemaExclude: read.optionalString('schema.exclude.list'),
+    slotName: read.string('slot.name'),
+    slotDropOnStop: read.boolean('slot.drop.on.stop'),
+    publicationName: read.string('publication.name'),
+    publicationAutocreateMode: read.oneOf('publication.autocreate.mode', publicationAutocreateModes),
+    protoVersion: read.number('proto.version') === 2 ? 2 : 1,
+    snapshotMode: read.oneOf('snapshot.mode', snapshotModes),
+    snapshotFetchSize: read.number('snapshot.fetch.size'),
+    includeUnknownDatatypes: read.boolean('include.unknown.datatypes'),
+    unavailableValuePlaceholder: read.string('unavailable.value.placeholder'),
+    statusUpdateIntervalMs: read.number('status.update.interval.ms'),
+  };
+}

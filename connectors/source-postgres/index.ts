@@ -1,0 +1,54 @@
+import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/index.js';
+import { TableFilter } from '../../runtime/cdc/table-filter.js';
+import { capturedTables } from './catalog.js';
+import { postgresConfigDef, readPostgresOptions } from './config.js';
+import { connect } from './connection.js';
+import { PostgresSourceTask } from './postgres-source-task.js';
+import { preflightProblems } from './preflight.js';
+
+/**
+ * The PostgreSQL source connector: a consistent snapshot, then pgoutput streaming, as
+ * Debezium-compatible change events. One task per connector (one replication slot).
+ */
+export const plugin: SourceConnectorPlugin = {
+  type: 'source',
+  name: 'postgres',
+  className: 'io.siphon.connector.postgresql.PostgresConnector',
+  aliases: ['io.debezium.connector.postgresql.PostgresConnector', 'PostgresConnector'],
+  version: '0.1.0',
+  configDef: postgresConfigDef,
+  async validate(config) {
+    const options = readPostgresOptions(config);
+    let client;
+    try {
+      client = await connect(options, 'siphon-validate');
+    } catch (error) {
+      return [
+        {
+          name: 'database.hostname',
+          message: `cannot connect to ${options.hostname}:${options.port}/${options.dbname} as ${options.user}: ${(error as Error).message}`,
+        },
+      ];
+    }
+    try {
+      const filter = new TableFilter({
+        namespaceInclude: options.schemaInclude,
+        namespaceExclude: options.schemaExclude,
+        namespaceKeys: ['schema.include.list', 'schema.exclude.list'],
+        tableInclude: options.tableInclude,
+        tableExclude: options.tableExclude,
+        columnInclude: options.columnInclude,
+        columnExclude: options.columnExclude,
+      });
+      const problems = await preflightProblems(client, options, await capturedTables(client, filter));
+      return problems.map((message): ConfigIssue => ({ name: 'database.user', message }));
+    } finally {
+      await client.end();
+    }
+  },
+  taskConfigs(_config, _maxTasks) {
+    // One replication slot can be read by one connection only: always a single task.
+    return [{}];
+  },
+  createTask: () => new PostgresSourceTask(),
+};

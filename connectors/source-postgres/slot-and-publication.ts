@@ -1,0 +1,109 @@
+import type pg from 'pg';
+import { RetriableError } from '../../runtime/plugin/index.js';
+import type { TableRef } from './catalog.js';
+import type { PostgresOptions } from './config.js';
+import { quoteIdent } from './connection.js';
+import { parseLsn } from './lsn.js';
+
+/** The replication slot's state in pg_replication_slots, or null when there is none. */
+export interface SlotState {
+  readonly active: boolean;
+  readonly activePid: number | null;
+  readonly confirmedFlushLsn: bigint | null;
+  readonly plugin: string;
+  readonly database: string;
+}
+
+export async function slotState(client: pg.Client, slotName: string): Promise<SlotState | null> {
+  const row = (
+    await client.query<{
+      active: string;
+      active_pid: string | null;
+      confirmed_flush_lsn: string | null;
+      plugin: string;
+      database: string;
+    }>(
+      `SELECT active::text, active_pid, confirmed_flush_lsn::text, plugin, database
+         FROM pg_replication_slots WHERE slot_name = $1`,
+      [slotName],
+    )
+  ).rows[0];
+  if (row === undefined) return null;
+  return {
+    active: row.active === 'true',
+    activePid: row.active_pid === null ? null : Number(row.active_pid),
+    confirmedFlushLsn: row.confirmed_flush_lsn === null ? null : parseLsn(row.confirmed_flush_lsn),
+    plugin: row.plugin,
+    database: row.database,
+  };
+}
+
+export function slotInUseError(slotName: string, pid: number | null): RetriableError {
+  return new RetriableError(
+    `replication slot "${slotName}" is in use by server process ${pid ?? '?'}; another connector (or a stale connection) streams from it — stop it or give this connector its own slot.name; retrying`,
+  );
+}
+
+/** Checks the slot belongs to this database and pgoutput, and is free; throws otherwise. */
+export function checkSlot(state: SlotState, options: PostgresOptions): void {
+  if (state.database !== options.dbname || state.plugin !== 'pgoutput') {
+    throw new Error(
+      `replication slot "${options.slotName}" exists for database "${state.database}" with plugin ${state.plugin}; this connector needs one for "${options.dbname}" with pgoutput — choose another slot.name`,
+    );
+  }
+  if (state.active) throw slotInUseError(options.slotName, state.activePid);
+}
+
+export async function dropSlot(client: pg.Client, slotName: string): Promise<void> {
+  await client.query('SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1', [
+    slotName,
+  ]);
+}
+
+/** Creates or checks the publication as publication.autocreate.mode says. */
+export async function ensurePublication(
+  client: pg.Client,
+  options: PostgresOptions,
+  tables: readonly TableRef[],
+): Promise<void> {
+  const existing = await client.query<{ puballtables: string }>(
+    'SELECT puballtables::text FROM pg_publication WHERE pubname = $1',
+    [options.publicationName],
+  );
+  const name = quoteIdent(options.publicationName);
+  const tableList = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(', ');
+  switch (options.publicationAutocreateMode) {
+    case 'disabled':
+      if (existing.rowCount === 0) {
+        throw new Error(
+          `publication "${options.publicationName}" does not exist and publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ${name} FOR TABLE ...) or set publication.autocreate.mode=filtered`,
+        );
+      }
+      return;
+    case 'all_tables':
+      if (existing.rowCount === 0) await client.query(`CREATE PUBLICATION ${name} FOR ALL TABLES`);
+      return;
+    case 'filtered':
+      if (existing.rowCount === 0) {
+        await client.query(`CREATE PUBLICATION ${name}${tableList === '' ? '' : ` FOR TABLE ${tableList}`}`);
+      } else if (existing.rows[0]?.puballtables !== 'true' && tableList !== '') {
+        await client.query(`ALTER PUBLICATION ${name} SET TABLE ${tableList}`);
+      }
+      return;
+  }
+}
+
+/** Maps a server error to what the connector reports: slot in use is retriable. */
+export function classifyReplicationError(error: unknown, slotName: string): Error {
+  const pgError = error as { code?: string; message?: string };
+  if (pgError.code === '55006') {
+    const pid = /PID (\d+)/.exec(pgError.message ?? '')?.[1];
+    return slotInUseError(slotName, pid === undefined ? null : Number(pid));
+  }
+  if (pgError.code === '42704') {
+    return new Error(
+      `replication slot "${slotName}" does not exist any more (dropped while the connector ran); changes since the last offset may be lost — set snapshot.mode=when_needed to re-snapshot`,
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import { snapshotRowsDone, snapshotRowsTotal } from '../../runtime/cdc/cdc-metrics.js';
+import type { SnapshotMarker } from '../../runtime/cdc/source-block.js';
+import type { SourceTaskContext } from '../../runtime/plugin/index.js';
+import type { SourceRecord } from '../../runtime/record/index.js';
+import { estimatedRows, primaryKey, tableColumns, type TableRef } from './catalog.js';
+import type { ChangeRecords } from './change-records.js';
+import { toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
+import type { RecordBatcher } from './record-batcher.js';
+import { SnapshotChunker } from './snapshot-chunker.js';
+import { TableSchema, type TableSchemaOptions } from './table-schema.js';
+import type { TypeRegistry } from './type-registry.js';
+
+/**
+ * Reads every captured table inside the caller's snapshot transaction as `r` events.
+ * `source.snapshot` is "first" for the first record, "last" for the last and "true"
+ * between, which needs one record of look-ahead. Each record's offset names its table and
+ * key, so a crashed snapshot resumes after the last committed row.
+ */
+export interface SnapshotPlan {
+  readonly tables: readonly TableRef[];
+  /** Where streaming will start: the slot's consistent point. */
+  readonly position: StreamPosition;
+  readonly resumeTable: string | null;
+  readonly resumeKey: readonly (string | null)[] | null;
+}
+
+interface Held {
+  readonly table: TableSchema;
+  readonly row: (string | null)[];
+  readonly progress: SnapshotProgress;
+}
+
+export class SnapshotReader {
+  private held: Held | null = null;
+  private first = true;
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly context: SourceTaskContext,
+    private readonly registry: TypeRegistry,
+    private readonly schemaOptions: TableSchemaOptions,
+    private readonly records: ChangeRecords,
+    private readonly batcher: RecordBatcher,
+    private readonly fetchSize: number,
+  ) {}
+
+  /** Runs the snapshot; returns false when stopped by the task's signal. */
+  async run(plan: SnapshotPlan): Promise<boolean> {
+    const connector = this.context.connectorName;
+    const resumeIndex =
+      plan.resumeTable === null ? 0 : plan.tables.findIndex((t) => id(t) === plan.resumeTable);
+    const tables = plan.tables.slice(Math.max(0, resumeIndex));
+    let tableNumber = plan.tables.length - tables.length;
+    for (const ref of tables) {
+      tableNumber++;
+      const columns = await tableColumns(this.client, ref.oid);
+      for (const c of columns) await this.registry.resolve(c.typeOid);
+      const pk = await primaryKey(this.client, ref.oid);
+      const schema = TableSchema.build(ref.schema, ref.table, columns, pk, this.registry, this.schemaOptions);
+      const chunker = new SnapshotChunker(this.client, ref.schema, ref.table, columns, pk, this.fetchSize);
+      const total = await estimatedRows(this.client, ref.oid);
+      const labels = { connector, table: id(ref) };
+      snapshotRowsTotal.set(labels, total);
+      const afterKey = id(ref) === plan.resumeTable && pk.length > 0 ? plan.resumeKey : null;
+      let done = 0;
+      snapshotRowsDone.set(labels, done);
+      for await (const chunk of chunker.chunks(afterKey)) {
+        for (const row of chunk) {
+          const key = pk.length === 0 ? null : chunker.keyPositions.map((p) => row[p] ?? null);
+          await this.hold(
+            {
+              table: schema,
+              row,
+              progress: { inProgress: true, completed: false, table: id(ref), lastKey: key },
+            },
+            plan.position,
+          );
+        }
+        done += chunk.length;
+        snapshotRowsDone.set(labels, done);
+        this.context.reportProgress({
+          phase: 'snapshot',
+          table: id(ref),
+          table_number: tableNumber,
+          tables: plan.tables.length,
+          rows_done: done,
+          rows_estimated: Math.max(total, done),
+        });
+        if (this.context.signal.aborted) {
+          await this.batcher.flush();
+          return false;
+        }
+      }
+    }
+    if (this.held !== null) await this.release(this.held, 'last', plan.position, true);
+    this.held = null;
+    await this.batcher.flush();
+    return true;
+  }
+
+  private async hold(next: Held, position: StreamPosition): Promise<void> {
+    if (this.held !== null) await this.release(this.held, this.first ? 'first' : 'true', position, false);
+    if (this.held !== null) this.first = false;
+    this.held = next;
+  }
+
+  private async release(
+    held: Held,
+    marker: SnapshotMarker,
+    position: StreamPosition,
+    last: boolean,
+  ): Promise<void> {
+    const progress: SnapshotProgress = last
+      ? { inProgress: false, completed: true, table: null, lastKey: null }
+      : held.progress;
+    const record: SourceRecord = this.records.change(
+      held.table,
+      'r',
+      held.table.keyValue(held.row),
+      null,
+      held.table.rowValue(held.row),
+      {
+        tsMs: Date.now(),
+        snapshot: last && this.first ? 'last' : marker,
+        txId: null,
+        lsn: position.lsn,
+        lastCommitLsn: null,
+        transaction: null,
+        offset: toSourceOffset({ position, snapshot: progress }),
+      },
+    );
+    await this.batcher.add(record, 'r');
+  }
+}
+
+function id(ref: TableRef): string {
+  return `${ref.schema}.${ref.table}`;
+}

@@ -1,0 +1,184 @@
+import { envelopeSchema, recordNames } from '../../runtime/cdc/change-event.js';
+import type { MessageKeyColumns } from '../../runtime/cdc/message-key-columns.js';
+import type { TableFilter } from '../../runtime/cdc/table-filter.js';
+import type { Schema, Struct } from '../../runtime/record/index.js';
+import { postgresSourceSchema } from './source-info.js';
+import {
+  columnMapping,
+  unknownTypeMapping,
+  type ColumnMapping,
+  type TypeMappingOptions,
+} from './type-mapping.js';
+import type { TypeRegistry } from './type-registry.js';
+
+/**
+ * The record-model view of one captured table: topic, key/value/envelope schemas and the
+ * converters from column texts. Rebuilt whenever pgoutput sends a new relation message
+ * (ADD/DROP COLUMN, type change), which yields a new schema version downstream.
+ *
+ * Value fields are all optional: a delete or key-changing update under the default replica
+ * identity carries only the key columns in `before`, and optional fields keep each
+ * ADD COLUMN a BACKWARD compatible schema change. Key fields are required.
+ */
+export interface ColumnDescriptor {
+  readonly name: string;
+  readonly typeOid: number;
+  readonly typmod: number;
+}
+
+interface MappedColumn {
+  readonly name: string;
+  /** Position of the column in the source tuple (relation message or SELECT list). */
+  readonly position: number;
+  readonly mapping: ColumnMapping;
+}
+
+export interface TableSchemaOptions extends TypeMappingOptions {
+  readonly topicPrefix: string;
+  readonly filter: TableFilter;
+  readonly messageKeyColumns: MessageKeyColumns;
+  readonly includeUnknownDatatypes: boolean;
+  readonly unavailableValuePlaceholder: string;
+}
+
+export type ColumnTexts = readonly (string | null | undefined)[];
+
+export class TableSchema {
+  readonly topic: string;
+  readonly keySchema: Schema | null;
+  readonly valueSchema: Schema;
+  readonly envelopeSchema: Schema;
+  /** Columns the key is built from (primary key or message.key.columns), empty without a key. */
+  readonly keyColumnNames: readonly string[];
+
+  private constructor(
+    readonly schemaName: string,
+    readonly tableName: string,
+    private readonly valueColumns: readonly MappedColumn[],
+    private readonly keyColumns: readonly MappedColumn[],
+    private readonly placeholder: string,
+    /** Columns left out because their type has no mapping (reported once by the caller). */
+    readonly unmappedColumns: readonly string[],
+    topicPrefix: string,
+  ) {
+    const recordPrefix = `${topicPrefix}.${schemaName}.${tableName}`;
+    const names = recordNames(recordPrefix);
+    this.topic = recordPrefix;
+    this.keyColumnNames = keyColumns.map((c) => c.name);
+    this.valueSchema = {
+      type: 'struct',
+      optional: true,
+      name: names.value,
+      fields: valueColumns.map((c, index) => ({
+        name: c.name,
+        index,
+        schema: { ...c.mapping.schema, optional: true },
+      })),
+    };
+    this.keySchema =
+      keyColumns.length === 0
+        ? null
+        : {
+            type: 'struct',
+            optional: false,
+            name: names.key,
+            fields: keyColumns.map((c, index) => ({
+              name: c.name,
+              index,
+              schema: { ...c.mapping.schema, optional: false },
+            })),
+          };
+    this.envelopeSchema = envelopeSchema(names.envelope, this.valueSchema, postgresSourceSchema);
+  }
+
+  /**
+   * Builds the schema of `<schemaName>.<tableName>` from its columns (in tuple order) and
+   * its primary key column names. `registry` must have resolved every column type.
+   */
+  static build(
+    schemaName: string,
+    tableName: string,
+    columns: readonly ColumnDescriptor[],
+    primaryKey: readonly string[],
+    registry: TypeRegistry,
+    options: TableSchemaOptions,
+  ): TableSchema {
+    const unmapped: string[] = [];
+    const mapped: MappedColumn[] = [];
+    const byName = new Map<string, MappedColumn>();
+    columns.forEach((column, position) => {
+      const mapping =
+        columnMapping(registry, column.typeOid, column.typmod, options) ??
+        (options.includeUnknownDatatypes ? unknownTypeMapping : undefined);
+      if (mapping === undefined) {
+        unmapped.push(column.name);
+        return;
+      }
+      const entry = { name: column.name, position, mapping };
+      byName.set(column.name, entry);
+      if (options.filter.includesColumn(schemaName, tableName, column.name)) mapped.push(entry);
+    });
+    const keyNames = options.messageKeyColumns.columnsFor(schemaName, tableName) ?? primaryKey;
+    const keyColumns = keyNames.map((name) => {
+      const column = byName.get(name);
+      if (column === undefined) {
+        throw new Error(
+          `key column "${name}" of ${schemaName}.${tableName} does not exist or has an unmappable type; fix message.key.columns or the table`,
+        );
+      }
+      return column;
+    });
+    return new TableSchema(
+      schemaName,
+      tableName,
+      mapped,
+      keyColumns,
+      options.unavailableValuePlaceholder,
+      unmapped,
+      options.topicPrefix,
+    );
+  }
+
+  get dataCollection(): string {
+    return `${this.schemaName}.${this.tableName}`;
+  }
+
+  /** The row struct; `fallback` supplies values for unchanged TOAST columns (the old row under FULL identity). */
+  rowValue(texts: ColumnTexts, fallback?: ColumnTexts | null): Struct {
+    const row: Struct = {};
+    for (const column of this.valueColumns) {
+      let text = texts[column.position];
+      if (text === undefined && fallback) text = fallback[column.position];
+      row[column.name] = text === undefined ? this.unavailable(column.mapping.schema) : convert(column, text);
+    }
+    return row;
+  }
+
+  /** The key struct, or null for a table without a key. */
+  keyValue(texts: ColumnTexts): Struct | null {
+    if (this.keyColumns.length === 0) return null;
+    const key: Struct = {};
+    for (const column of this.keyColumns) {
+      const text = texts[column.position];
+      key[column.name] = text === undefined || text === null ? null : convert(column, text);
+    }
+    return key;
+  }
+
+  /** Debezium's `unavailable.value.placeholder` in the column's own type where it can carry it. */
+  private unavailable(schema: Schema): unknown {
+    if (schema.type === 'string') return this.placeholder;
+    if (schema.type === 'bytes' && schema.name === undefined) return Buffer.from(this.placeholder);
+    if (schema.type === 'array' && schema.valueSchema?.type === 'string') return [this.placeholder];
+    return null;
+  }
+}
+
+function convert(column: MappedColumn, text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return column.mapping.convert(text);
+  } catch (error) {
+    throw new Error(`column "${column.name}": ${(error as Error).message}`, { cause: error });
+  }
+}

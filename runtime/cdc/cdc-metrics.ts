@@ -1,0 +1,41 @@
+import { Counter, Gauge } from 'prom-client';
+import { metricsRegistry } from '../metrics/registry.js';
+
+/**
+ * Change-event metrics both CDC sources update, labelled by connector. Defined once here
+ * so PostgreSQL and MySQL sources report under the same names.
+ */
+export const changeEventsTotal = new Counter({
+  name: 'siphon_source_change_events_total',
+  help: 'Change events emitted, by operation (c, u, d, r, t, m).',
+  labelNames: ['connector', 'op'] as const,
+  registers: [metricsRegistry],
+});
+
+export const snapshotRowsDone = new Gauge({
+  name: 'siphon_source_snapshot_rows_done',
+  help: 'Rows of a table read by the running or last snapshot.',
+  labelNames: ['connector', 'table'] as const,
+  registers: [metricsRegistry],
+});
+
+export const snapshotRowsTotal = new Gauge({
+  name: 'siphon_source_snapshot_rows_total',
+  help: "Estimated rows of a table to snapshot (the database's statistics).",
+  labelNames: ['connector', 'table'] as const,
+  registers: [metricsRegistry],
+});
+
+export const millisecondsBehindSource = new Gauge({
+  name: 'siphon_source_milliseconds_behind_source',
+  help: 'Now minus the commit time of the last change event, in milliseconds.',
+  labelNames: ['connector'] as const,
+  registers: [metricsRegistry],
+});
+
+export const lastEventTimestampSeconds = new Gauge({
+  name: 'siphon_source_last_event_timestamp_seconds',
+  help: 'Unix time at which the last change event was emitted.',
+  labelNames: ['connector'] as const,
+  registers: [metricsRegistry],
+});
