@@ -122,7 +122,7 @@ export class TaskRun {
 
   /** Takes records until `until` returns true or `timeoutMs` passes; commits them when `commit`. */
   async drain(
-    until: (all: readonly SourceRecord[]) => boolean,
+    until: (all: SourceRecord[]) => boolean,
     { timeoutMs = 30_000, commit = true } = {},
   ): Promise<SourceRecord[]> {
     const taken: SourceRecord[] = [];
