@@ -74,6 +74,8 @@ export interface AvroConverterDeps {
 interface WriterSchema {
   readonly avroText: string;
   readonly fullName: string | undefined;
+  /** How a message written with this schema reads back, so its id needs no lookup either. */
+  readonly readerSchema: ReaderSchema;
 }
 
 interface ReaderSchema {
@@ -137,6 +139,7 @@ export class AvroConverter implements Converter {
     const writer = this.writerSchema(topic, schema);
     const subject = subjectName(this.strategy, topic, this.isKey, writer.fullName);
     const id = await this.schemaId(topic, subject, writer.avroText);
+    if (!this.readerSchemas.has(id)) this.readerSchemas.set(id, Promise.resolve(writer.readerSchema));
     let avroValue: unknown;
     try {
       avroValue = toAvroValue(schema, value);
@@ -175,7 +178,11 @@ export class AvroConverter implements Converter {
           { cause: error },
         );
       }
-      writer = { avroText: JSON.stringify(avro), fullName: recordFullName(avro) };
+      writer = {
+        avroText: JSON.stringify(avro),
+        fullName: recordFullName(avro),
+        readerSchema: { schema: fromAvroSchema(avro) },
+      };
       this.writerSchemas.set(schema, writer);
     }
     return writer;
