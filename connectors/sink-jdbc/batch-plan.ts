@@ -12,6 +12,8 @@ export interface TableWrites {
   readonly clearFirst: readonly DeleteChange[];
   readonly deletes: readonly DeleteChange[];
   readonly upserts: readonly UpsertChange[];
+  /** Soft deletes run after the upserts: a row written and soft-deleted in one batch ends marked. */
+  readonly softDeletes: readonly DeleteChange[];
   /** insert.mode=insert without a key: every row, in order. */
   readonly inserts: readonly UpsertChange[];
 }
@@ -25,6 +27,7 @@ export interface BatchPlan {
 interface KeyState {
   final: UpsertChange | DeleteChange;
   deletedBefore: DeleteChange | undefined;
+  lastUpsert: UpsertChange | undefined;
 }
 
 interface TableState {
@@ -65,7 +68,8 @@ export function planBatch(changes: readonly RowChange[]): BatchPlan {
     const id = keyId(change.key.map((column) => column.value));
     const previous = state.keys.get(id);
     const deletedBefore = previous?.final.kind === 'delete' ? previous.final : previous?.deletedBefore;
-    state.keys.set(id, { final: change, deletedBefore });
+    const lastUpsert = change.kind === 'upsert' ? change : previous?.lastUpsert;
+    state.keys.set(id, { final: change, deletedBefore, lastUpsert });
   }
   return {
     truncates: [...truncates.values()],
@@ -80,8 +84,17 @@ export function planBatch(changes: readonly RowChange[]): BatchPlan {
             ? [entry.deletedBefore]
             : [],
         ),
-        deletes: finals.flatMap((entry) => (entry.final.kind === 'delete' ? [entry.final] : [])),
-        upserts: finals.flatMap((entry) => (entry.final.kind === 'upsert' ? [entry.final] : [])),
+        deletes: finals.flatMap((entry) =>
+          entry.final.kind === 'delete' && entry.final.softDeleteColumn === undefined ? [entry.final] : [],
+        ),
+        upserts: finals.flatMap((entry) => {
+          if (entry.final.kind === 'upsert') return [entry.final];
+          // A soft delete keeps the row: write its last state from this batch, then mark it.
+          return entry.final.softDeleteColumn !== undefined && entry.lastUpsert ? [entry.lastUpsert] : [];
+        }),
+        softDeletes: finals.flatMap((entry) =>
+          entry.final.kind === 'delete' && entry.final.softDeleteColumn !== undefined ? [entry.final] : [],
+        ),
         inserts: state.inserts,
       };
     }),

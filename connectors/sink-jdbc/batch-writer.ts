@@ -26,6 +26,7 @@ export class BatchWriter {
       await this.deletes(connection, writes.table, writes.deletes);
       await this.writes(connection, writes.table, writes.upserts);
       await this.writes(connection, writes.table, writes.inserts);
+      await this.deletes(connection, writes.table, writes.softDeletes);
     }
   }
 

@@ -91,8 +91,13 @@ export class JdbcSinkTask implements SinkTask {
   }
 
   async put(records: readonly SinkRecord[]): Promise<void> {
-    for (let i = 0; i < records.length; i += this.config.batchSize) {
-      await this.applyBatch(records.slice(i, i + this.config.batchSize));
+    try {
+      for (let i = 0; i < records.length; i += this.config.batchSize) {
+        await this.applyBatch(records.slice(i, i + this.config.batchSize));
+      }
+    } catch (error) {
+      // The runtime's own error for a refused record (it names the record) is what the task fails with.
+      throw error instanceof BadRecordRefused ? error.cause : error;
     }
   }
 
@@ -191,7 +196,7 @@ export class JdbcSinkTask implements SinkTask {
         try {
           await this.context.reportBadRecord(record, reason);
         } catch (refusal) {
-          throw new BadRecordRefused((refusal as Error).message, { cause: refusal });
+          throw new BadRecordRefused('the runtime refused a bad record', { cause: refusal });
         }
       }
       if (this.offsets !== null) {
