@@ -8,7 +8,7 @@ import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
 import { alreadyEmitted, toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
-import { CatalogZongJi } from './catalog-zongji.js';
+import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
 import type { MySqlSourceConfig } from './config.js';
 import { isDdlStatement } from './ddl-parser.js';
 import {
@@ -159,6 +159,7 @@ export class BinlogReader {
     const { context } = this.deps;
     let failedSince: number | null = null;
     let attempt = 0;
+    let lastUnknown: string | null = null;
     try {
       while (!context.signal.aborted) {
         this.failure = null;
@@ -168,6 +169,13 @@ export class BinlogReader {
         if (context.signal.aborted) return;
         const failure = this.failure as Error | null;
         if (failure === null) continue;
+        if (failure instanceof UnknownTableError) {
+          const key = `${failure.db}.${failure.table}@${this.position.file}:${this.position.pos}`;
+          await this.loadUnknownTable(failure, key === lastUnknown);
+          lastUnknown = key;
+          this.restartFrom(this.position);
+          continue;
+        }
         if (!isReconnectable(failure)) throw explain(failure, this.deps.config);
         if (progressed) {
           failedSince = null;
@@ -259,27 +267,31 @@ export class BinlogReader {
     this.notify();
   }
 
-  /** The catalog's columns for a TableMap; re-read from the server when the catalog does not know the table. */
-  private async columnsFor(db: string, table: string, count: number): Promise<readonly TableColumn[]> {
-    const { catalog, context } = this.deps;
-    let schema = catalog.get(db, table);
-    if (!schema || schema.columns.length !== count) {
-      context.logger.warn(
-        'no structure of this table at this binlog position in the schema history; using its current structure',
-        {
-          table: `${db}.${table}`,
-          columnsInHistory: schema?.columns.length ?? null,
-          columnsInBinlog: count,
-        },
-      );
-      schema = await this.reload(db, table);
-    }
-    if (!schema || schema.columns.length !== count) {
+  /** The catalog's columns for a TableMap, when it knows the table with that many columns. */
+  private columnsFor(db: string, table: string, count: number): readonly TableColumn[] | undefined {
+    const schema = this.deps.catalog.get(db, table);
+    return schema && schema.columns.length === count ? schema.columns : undefined;
+  }
+
+  /**
+   * Loads a table the catalog did not know from the server. Its current structure is
+   * right when the connector reads near the binlog's end; a table missing from the
+   * history at an old position means the history misses DDL, which is reported.
+   */
+  private async loadUnknownTable(unknown: UnknownTableError, retried: boolean): Promise<void> {
+    const { context } = this.deps;
+    const schema = retried ? undefined : await this.reload(unknown.db, unknown.table);
+    if (!schema || schema.columns.length !== unknown.columnCount) {
       throw new Error(
-        `${db}.${table} has ${count} columns in the binlog at ${this.file}:${this.boundary} but ${schema?.columns.length ?? 0} in the schema history and on the server; the history misses a DDL statement: delete the connector's offsets and schema history topic to take a new snapshot`,
+        `${unknown.db}.${unknown.table} has ${unknown.columnCount} columns in the binlog at ${this.position.file}:${this.position.pos} but ${schema?.columns.length ?? 'no structure'} in the schema history and on the server; the history misses a DDL statement: delete the connector's offsets and schema history topic to take a new snapshot`,
       );
     }
-    return schema.columns;
+    context.logger.warn(
+      'a captured table was missing from the schema history at this position; using its current structure',
+      {
+        table: `${unknown.db}.${unknown.table}`,
+      },
+    );
   }
 
   private async reload(db: string, table: string): Promise<TableSchema | undefined> {
@@ -457,7 +469,8 @@ export class BinlogReader {
       {
         kind: 'ddl',
         sql: query.query,
-        db: query.schema,
+        // A DDL naming its tables with their database runs without a default one.
+        db: query.schema || changes[0]?.db || outcome.unparsed[0]?.db || '',
         changes,
         unparsed: outcome.unparsed,
         file: this.file,

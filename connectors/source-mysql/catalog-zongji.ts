@@ -5,8 +5,27 @@ import type { TableColumn } from './table-schema.js';
 export interface CatalogHooks {
   /** True when rows of `db.table` are not captured (zongji then skips them unparsed). */
   skip(db: string, table: string): boolean;
-  /** The columns of `db.table` valid at the current binlog position, for a TableMap with `columnCount` columns. */
-  columnsFor(db: string, table: string, columnCount: number): Promise<readonly TableColumn[]>;
+  /**
+   * The columns of `db.table` valid at the current binlog position for a TableMap with
+   * `columnCount` columns, or undefined when the catalog does not know them.
+   */
+  columnsFor(db: string, table: string, columnCount: number): readonly TableColumn[] | undefined;
+}
+
+/**
+ * A TableMap of a table the catalog does not know (or knows with another column count).
+ * The stream stops: the reader loads the structure and reads again from its last position.
+ */
+export class UnknownTableError extends Error {
+  override readonly name = 'UnknownTableError';
+
+  constructor(
+    readonly db: string,
+    readonly table: string,
+    readonly columnCount: number,
+  ) {
+    super(`no structure of ${db}.${table} with ${columnCount} columns at this binlog position`);
+  }
 }
 
 /**
@@ -15,7 +34,9 @@ export interface CatalogHooks {
  * through `_skipSchema` (internal methods of @vlasky/zongji 0.9, index.js); overriding
  * them makes rows decode with the structure valid at their binlog position (the schema
  * history), not the table's current one, and applies Debezium's regex include lists.
- * zongji pauses the binlog connection while `_fetchTableInfo` runs.
+ * The lookup answers synchronously: zongji parses the rows events that follow a TableMap
+ * in the same network read before an asynchronous answer would arrive, and would drop
+ * them as rows of a filtered table.
  */
 export class CatalogZongJi extends ZongJi {
   private readonly hooks: CatalogHooks;
@@ -30,17 +51,17 @@ export class CatalogZongJi extends ZongJi {
   }
 
   _fetchTableInfo(event: TableMapEvent, next: () => void): void {
-    this.hooks.columnsFor(event.schemaName, event.tableName, event.columnCount).then(
-      (columns) => {
-        this.tableMap[event.tableId] = {
-          columnSchemas: columns.map(toColumnSchema),
-          parentSchema: event.schemaName,
-          tableName: event.tableName,
-        };
-        next();
-      },
-      (error: unknown) => this.emit('error', error instanceof Error ? error : new Error(String(error))),
-    );
+    const columns = this.hooks.columnsFor(event.schemaName, event.tableName, event.columnCount);
+    if (!columns) {
+      this.emit('error', new UnknownTableError(event.schemaName, event.tableName, event.columnCount));
+      return;
+    }
+    this.tableMap[event.tableId] = {
+      columnSchemas: columns.map(toColumnSchema),
+      parentSchema: event.schemaName,
+      tableName: event.tableName,
+    };
+    next();
   }
 
   /** Forgets cached table metadata, so the next TableMap of each table asks the catalog again (after DDL). */

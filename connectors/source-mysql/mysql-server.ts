@@ -197,7 +197,12 @@ export async function checkServer(connection: mysql.Connection, config: MySqlSou
       `database.user "${config.user}" lacks the ${missing.join(' and ')} privilege${missing.length > 1 ? 's' : ''} needed to read the binlog; run GRANT ${missing.join(', ')} ON *.* TO '${config.user}'@'<host>'`,
     );
   }
-  const [replicas] = await connection.query<RowDataPacket[]>('SHOW SLAVE HOSTS');
+  // SHOW SLAVE HOSTS needs REPLICATION MASTER ADMIN on MariaDB 10.5+, which a CDC user
+  // usually lacks; the server's own duplicate-id check (error 4052) then names the clash.
+  const replicas = await connection.query<RowDataPacket[]>('SHOW SLAVE HOSTS').then(
+    ([rows]) => rows,
+    () => [] as RowDataPacket[],
+  );
   if (replicas.some((replica) => Number(replica.Server_id) === config.serverId)) {
     throw new Error(
       `a replica with server id ${config.serverId} is already connected to the source server; give each connector and replica its own database.server.id`,
