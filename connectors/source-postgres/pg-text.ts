@@ -5,9 +5,9 @@ import { epochDay } from '../../runtime/cdc/temporal-handling.js';
  * settings every connector connection uses (DateStyle=ISO, TimeZone=UTC, IntervalStyle=iso_8601).
  */
 
-/** PostgreSQL's JDBC driver's ±infinity timestamps (ms), which Debezium emits for 'infinity'. */
-export const positiveInfinityTimestamp = 9223372036825200000n;
-export const negativeInfinityTimestamp = -9223372036832400000n;
+/** Debezium's timestamp ±infinity: the extreme int64 microseconds (scaled like any value). */
+export const positiveInfinityMicros = 9223372036854775807n;
+export const negativeInfinityMicros = -9223372036854775808n;
 
 const microsPerDay = 86_400_000_000n;
 

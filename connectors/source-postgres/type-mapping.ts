@@ -20,13 +20,13 @@ import {
   bitsToBytes,
   hstoreToJson,
   intervalMicros,
-  negativeInfinityTimestamp,
+  negativeInfinityMicros,
   parseDate,
   parsePoint,
   parseTimeMicros,
   parseTimestampMicros,
   pointWkb,
-  positiveInfinityTimestamp,
+  positiveInfinityMicros,
   zonedTime,
   zonedTimestamp,
 } from './pg-text.js';
@@ -71,8 +71,8 @@ function hexBytes(text: string): Buffer {
 }
 
 function timestampMicros(text: string): bigint {
-  if (text === 'infinity') return positiveInfinityTimestamp;
-  if (text === '-infinity') return negativeInfinityTimestamp;
+  if (text === 'infinity') return positiveInfinityMicros;
+  if (text === '-infinity') return negativeInfinityMicros;
   return parseTimestampMicros(text);
 }
 
@@ -174,16 +174,7 @@ function baseMapping(type: PgType, typmod: number, options: TypeMappingOptions):
       return { schema: zonedTimeSchema(true), convert: zonedTime };
     case 'timestamp': {
       const schema = timestampSchema(options.timePrecisionMode, fractionDigits(typmod), true);
-      return {
-        schema,
-        convert: (t) => {
-          const micros = timestampMicros(t);
-          // The infinity markers are already in Debezium's form; do not rescale them.
-          return micros === positiveInfinityTimestamp || micros === negativeInfinityTimestamp
-            ? micros
-            : timestampValue(schema, micros);
-        },
-      };
+      return { schema, convert: (t) => timestampValue(schema, timestampMicros(t)) };
     }
     case 'timestamptz':
       return { schema: zonedTimestampSchema(true), convert: zonedTimestamp };
