@@ -156,7 +156,7 @@ export async function currentGtids(connection: mysql.Connection): Promise<string
  */
 export async function checkServer(connection: mysql.Connection, config: MySqlSourceConfig): Promise<void> {
   const [rows] = await connection.query<RowDataPacket[]>(
-    'SELECT @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS image, @@server_id AS serverId',
+    'SELECT @@GLOBAL.log_bin AS logBin, @@GLOBAL.binlog_format AS format, @@GLOBAL.binlog_row_image AS image, @@GLOBAL.server_id AS serverId',
   );
   const settings: RowDataPacket = rows[0] ?? ({} as RowDataPacket);
   if (Number(settings.logBin) !== 1) {
