@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseProperties } from '../config/properties-file.js';
+import { runSchemaRegistryMain } from '../registry/index.js';
 import { startWorkerProcess } from '../worker/worker-process.js';
 import { RestClient, RestClientError } from './rest-client.js';
 import { formatTable } from './table.js';
@@ -14,6 +15,7 @@ const usage = `Usage: siphon <command> [options]
 
 Commands:
   worker [-c worker.properties|worker.yaml]   run a worker (SIPHON_* env vars override the file)
+  registry [-c worker.properties]             run only the schema registry (schema.registry.* keys)
   plugins                                     list installed connector plugins
   connectors list                             list connectors with their state
   connectors get <name>                       show a connector's config and tasks
@@ -78,6 +80,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === 'worker') {
     await startWorkerProcess({ configFile: values.config, handleSignals: true });
     return -1; // keeps running until a signal
+  }
+  if (command === 'registry') {
+    await runSchemaRegistryMain({ configFile: values.config });
+    return -1;
   }
   const client = new RestClient({
     url: values.url ?? process.env.SIPHON_URL ?? 'http://127.0.0.1:8083',

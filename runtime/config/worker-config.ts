@@ -249,7 +249,7 @@ export const workerConfigDef: ConfigDef = [
   key({
     name: 'key.converter',
     type: 'string',
-    default: 'json',
+    default: 'avro',
     importance: 'high',
     group: 'Converters',
     documentation:
@@ -258,7 +258,7 @@ export const workerConfigDef: ConfigDef = [
   key({
     name: 'value.converter',
     type: 'string',
-    default: 'json',
+    default: 'avro',
     importance: 'high',
     group: 'Converters',
     documentation: 'Default value converter; connectors override it.',

@@ -54,6 +54,8 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
   const key = config.optionalString('rest.ssl.key.location');
   const app = Fastify({
     logger: false,
+    // Config values are strings; coercion would turn a PATCH's null into "".
+    ajv: { customOptions: { coerceTypes: false } },
     ...(certificate && key ? { https: { cert: readFileSync(certificate), key: readFileSync(key) } } : {}),
   }) as unknown as FastifyInstance;
   const authenticated = authenticator(config);

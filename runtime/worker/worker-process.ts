@@ -3,6 +3,7 @@ import { createConverter } from '../converters/index.js';
 import { loadWorkerConfig } from '../config/worker-config.js';
 import { configureLogging, createLogger, type LogFormat, type LogLevel } from '../logging/logger.js';
 import type { ConnectorPlugin } from '../plugin/index.js';
+import { startSchemaRegistry, type RunningSchemaRegistry } from '../registry/index.js';
 import { buildRestServer } from '../rest/rest-server.js';
 import { createKafka } from './kafka-client.js';
 import { PluginCatalog } from './plugin-catalog.js';
@@ -43,7 +44,18 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
     logger,
   });
   const kafka = createKafka(config, logger);
-  const schemaRegistryUrl = config.optionalString('schema.registry.url');
+  let registry: RunningSchemaRegistry | null = null;
+  let schemaRegistryUrl = config.optionalString('schema.registry.url');
+  if (!schemaRegistryUrl && config.values['schema.registry.embedded'] === true) {
+    registry = await startSchemaRegistry({
+      host: config.string('schema.registry.host'),
+      port: config.number('schema.registry.port'),
+      topic: config.string('schema.registry.topic'),
+      kafka,
+      logger: createLogger({ component: 'schema-registry' }),
+    });
+    schemaRegistryUrl = registry.url;
+  }
   let fatal: (error: Error) => void = () => undefined;
   const worker = new Worker({
     config,
@@ -60,6 +72,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
     onFatal: (error) => fatal(error),
   });
   const app = buildRestServer({ worker, config, logger });
+  // From here on, stop() releases everything started above.
   await app.listen({ host: config.string('rest.host'), port: config.number('rest.port') });
   const address = app.server.address() as AddressInfo;
   const scheme = config.optionalString('rest.ssl.certificate.location') ? 'https' : 'http';
@@ -72,6 +85,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
     stopping ??= (async () => {
       await worker.stop();
       await app.close();
+      await registry?.close();
     })();
     return stopping;
   };
@@ -84,6 +98,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
   logger.info('REST API listening', { url, plugins: catalog.list().map((p) => p.className) });
 
   if (options.handleSignals) {
+    // Last line of defence: one connector's stray promise must not take the worker down.
+    process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error }));
     const exitAfterStop = (code: number) => {
       const limit = config.number('task.shutdown.graceful.timeout.ms') + 5000;
       void Promise.race([stop(), sleep(limit)]).finally(() => process.exit(code));

@@ -593,21 +593,23 @@ export class Worker {
           onProgress,
         });
       }
-      const started = runner;
-      handle = { runner: started, done: started.start(), stopping: false, progress: {} };
-      const current = handle;
+      const current: TaskHandle = { runner, done: runner.start(), stopping: false, progress: {} };
+      handle = current;
       runtime.tasks.set(id, current);
-      await this.putStatus(name, id, 'RUNNING');
-      current.done.then(
+      const running = this.putStatus(name, id, 'RUNNING');
+      // Handle the outcome right away (a task may fail at once), after RUNNING is written.
+      void current.done.then(
         () => {
           if (!current.stopping) logger.info('task finished on its own');
         },
         async (error: unknown) => {
           logger.error('task failed', { error });
           if (runtime.tasks.get(id) === current) runtime.tasks.delete(id);
-          await this.putStatus(name, id, 'FAILED', error).catch(() => undefined);
+          await running;
+          await this.putStatus(name, id, 'FAILED', error);
         },
       );
+      await running;
     } catch (error) {
       logger.error('task failed to start', { error });
       await this.putStatus(name, id, 'FAILED', error);
