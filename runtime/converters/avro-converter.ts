@@ -1,6 +1,6 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { ConfigDef } from '../plugin/index.js';
-import type { Schema, SchemaAndValue } from '../record/index.js';
+import { validateValue, type Schema, type SchemaAndValue } from '../record/index.js';
 import { bigintLongHook } from './avro-long.js';
 import { fromAvroSchema, toAvroSchema, type AvroJson } from './avro-schema.js';
 import { fromAvroValue, toAvroValue } from './avro-value.js';
@@ -149,7 +149,20 @@ export class AvroConverter implements Converter {
         { cause: error },
       );
     }
-    return this.codec.encode(id, avroValue);
+    try {
+      return await this.codec.encode(id, avroValue);
+    } catch (error) {
+      // Only on failure: name the offending field in record-model terms.
+      let problem = (error as Error).message;
+      try {
+        validateValue(schema, value);
+      } catch (invalid) {
+        problem = (invalid as Error).message;
+      }
+      throw new Error(`AvroConverter cannot encode a record for topic ${topic}: ${problem}`, {
+        cause: error,
+      });
+    }
   }
 
   async toConnectData(topic: string, bytes: Buffer | null): Promise<SchemaAndValue> {

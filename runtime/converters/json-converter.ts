@@ -66,6 +66,7 @@ export class JsonConverter implements Converter {
   private readonly schemaTexts = new WeakMap<Schema, string>();
   /** Parsed incoming schemas by their JSON text, least recently used dropped first. */
   private readonly parsedSchemas = new Map<string, Schema>();
+  private lastSchema: { prefix: string; schema: Schema } | undefined;
 
   async configure(config: Readonly<Record<string, string>>): Promise<void> {
     const values = parseConverterConfig('JsonConverter', jsonConverterConfigDef, config);
@@ -97,32 +98,48 @@ export class JsonConverter implements Converter {
 
   async toConnectData(topic: string, bytes: Buffer | null): Promise<SchemaAndValue> {
     if (bytes === null) return { schema: null, value: null };
-    let json: ExactJson;
+    const text = bytes.toString('utf8');
     try {
-      json = parseExactJson(bytes.toString('utf8'));
+      return this.schemasEnabled
+        ? (this.readWithLastSchema(text) ?? this.readEnvelope(parseExactJson(text)))
+        : { schema: null, value: fromSchemalessJson(parseExactJson(text)) };
     } catch (error) {
       throw new Error(`JsonConverter cannot read a message of topic ${topic}: ${(error as Error).message}`, {
         cause: error,
       });
     }
-    if (!this.schemasEnabled) return { schema: null, value: fromSchemalessJson(json) };
+  }
+
+  /**
+   * Fast path: a topic's messages nearly always repeat the previous message's schema
+   * text, so only the payload after it is parsed. Undefined when the message differs.
+   */
+  private readWithLastSchema(text: string): SchemaAndValue | undefined {
+    const last = this.lastSchema;
+    if (last === undefined || !text.startsWith(last.prefix) || !text.endsWith('}')) return undefined;
+    let payload: ExactJson;
+    try {
+      payload = parseExactJson(text.slice(last.prefix.length, -1));
+    } catch {
+      return undefined;
+    }
+    return { schema: last.schema, value: fromJsonPayload(last.schema, payload, this.options) };
+  }
+
+  private readEnvelope(json: ExactJson): SchemaAndValue {
     if (
       !isJsonObject(json) ||
       !('schema' in json) ||
       !('payload' in json) ||
       Object.keys(json).length !== 2
     ) {
-      throw new Error(`JsonConverter cannot read a message of topic ${topic}: ${envelopeError}`);
+      throw new Error(envelopeError);
     }
-    try {
-      if (json.schema === null) return { schema: null, value: fromSchemalessJson(json.payload ?? null) };
-      const schema = this.parseSchema(json.schema!);
-      return { schema, value: fromJsonPayload(schema, json.payload, this.options) };
-    } catch (error) {
-      throw new Error(`JsonConverter cannot read a message of topic ${topic}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    if (json.schema === null) return { schema: null, value: fromSchemalessJson(json.payload ?? null) };
+    const schemaText = stringifyExactJson(json.schema);
+    const schema = this.parseSchema(schemaText, json.schema!);
+    this.lastSchema = { prefix: `{"schema":${schemaText},"payload":`, schema };
+    return { schema, value: fromJsonPayload(schema, json.payload, this.options) };
   }
 
   private schemaText(schema: Schema): string {
@@ -134,8 +151,7 @@ export class JsonConverter implements Converter {
     return text;
   }
 
-  private parseSchema(json: ExactJson): Schema {
-    const key = stringifyExactJson(json);
+  private parseSchema(key: string, json: ExactJson): Schema {
     const cached = this.parsedSchemas.get(key);
     if (cached !== undefined) {
       this.parsedSchemas.delete(key);

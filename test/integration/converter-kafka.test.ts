@@ -185,6 +185,15 @@ describe('converters through Kafka', () => {
     );
   });
 
+  it('Avro: a value that does not fit its schema fails naming the field', async () => {
+    const converter = await createConverter('avro', { 'schema.registry.url': registry.url }, false, {});
+    const schema = struct('misfit.Value', [['inner', struct('misfit.Inner', [['n', int32()]])]]);
+    await assert.rejects(
+      converter.fromConnectData('misfit', schema, { inner: { n: 'seven' } }),
+      /topic misfit: inner\.n: expected an integer number for int32, got string "seven"/,
+    );
+  });
+
   it('Avro: reading a message not in the wire format says so', async () => {
     const converter = await createConverter('avro', { 'schema.registry.url': registry.url }, false, {});
     await assert.rejects(

@@ -51,6 +51,36 @@ describe('JsonConverter', () => {
     }
   });
 
+  it('reads consecutive messages whose schema repeats or changes', async () => {
+    const converter = await createConverter('json', {}, false, {});
+    const a = struct('a', [['n', int64()]]);
+    const b = struct('a', [
+      ['n', int64()],
+      ['s', optional(string())],
+    ]);
+    const messages = [
+      [a, { n: 1n }],
+      [a, { n: 2n }],
+      [b, { n: 3n, s: 'x' }],
+      [a, { n: 4n }],
+    ] as const;
+    for (const [schema, value] of messages) {
+      const back = await converter.toConnectData('t', await converter.fromConnectData('t', schema, value));
+      assert.deepEqual(back.value, value);
+      assert.deepEqual(back.schema?.fields?.length, schema.fields?.length);
+    }
+    // Same schema text, but a payload followed by extra text: rejected, not misread.
+    await assert.rejects(
+      converter.toConnectData(
+        't',
+        Buffer.from(
+          '{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"n"}],"optional":false,"name":"a"},"payload":{"n":5},"x":1}',
+        ),
+      ),
+      /schemas\.enable/,
+    );
+  });
+
   it('writes the Kafka Connect envelope layout', async () => {
     const converter = await createConverter('json', {}, false, {});
     const schema = struct('p.s.t.Value', [
