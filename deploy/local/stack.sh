@@ -14,6 +14,8 @@ fail() {
   exit 1
 }
 
+# shellcheck source=tools.sh
+. "$HERE/tools.sh"
 # shellcheck source=kafka.sh
 . "$HERE/kafka.sh"
 # shellcheck source=postgres.sh
@@ -30,6 +32,8 @@ ensure_node_modules() {
 
 case "${1:-}" in
   up)
+    mkdir -p "$ROOT/.cache"
+    tools_up
     ensure_node_modules
     pg_up
     maria_up

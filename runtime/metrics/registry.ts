@@ -6,3 +6,14 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
  */
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
+
+// prom-client names these gauges `_total`, which Prometheus reserves for counters
+// (`promtool check metrics` rejects them); their per-type twins without the suffix
+// (`nodejs_active_handles{type=…}`) carry the same numbers.
+for (const misnamed of [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+]) {
+  metricsRegistry.removeSingleMetric(misnamed);
+}
