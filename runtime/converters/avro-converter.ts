@@ -7,7 +7,7 @@ import { fromAvroValue, toAvroValue } from './avro-value.js';
 import type { Converter } from './converter.js';
 import { parseConverterConfig } from './converter-config.js';
 import { SchemaRegistryClient, type RegistryCredentials } from './schema-registry-client.js';
-import { subjectNameStrategies, subjectName, type SubjectNameStrategy } from './subject-name-strategy.js';
+import { subjectNameStrategies, type SubjectNameStrategy } from './subject-name-strategy.js';
 
 export const avroConverterConfigDef: ConfigDef = [
   {
@@ -126,6 +126,7 @@ export class AvroConverter implements Converter {
     this.http = new SchemaRegistryClient(url, credentials);
     this.codec = new SchemaRegistry(
       { host: url, ...(credentials === undefined ? {} : { auth: { ...credentials } }) },
+      // The client types typeHook against its own copy of avsc's declarations: same function, other type.
       { [SchemaType.AVRO]: { typeHook: bigintLongHook as never } },
     );
   }
@@ -137,7 +138,7 @@ export class AvroConverter implements Converter {
       throw new Error(`AvroConverter cannot write a record for topic ${topic} without a schema`);
     }
     const writer = this.writerSchema(topic, schema);
-    const subject = subjectName(this.strategy, topic, this.isKey, writer.fullName);
+    const subject = this.strategy.subject(topic, this.isKey, writer.fullName);
     const id = await this.schemaId(topic, subject, writer.avroText);
     if (!this.readerSchemas.has(id)) this.readerSchemas.set(id, Promise.resolve(writer.readerSchema));
     let avroValue: unknown;
@@ -263,8 +264,10 @@ function registryAddress(
   try {
     parsed = new URL(configured);
   } catch {
+    // A URL may carry credentials: never echo them.
+    const shown = configured.replace(/\/\/[^@/]*@/, '//[hidden]@');
     throw new Error(
-      `AvroConverter schema.registry.url "${configured}" is not a URL; use e.g. http://127.0.0.1:8081`,
+      `AvroConverter schema.registry.url "${shown}" is not a URL; use e.g. http://127.0.0.1:8081`,
     );
   }
   let credentials: RegistryCredentials | undefined;

@@ -36,12 +36,3 @@ export const subjectNameStrategies: readonly SubjectNameStrategy[] = [
       `${topic}-${requireRecordName('TopicRecordNameStrategy', recordName)}`,
   },
 ];
-
-export function subjectName(
-  strategy: SubjectNameStrategy,
-  topic: string,
-  isKey: boolean,
-  recordName: string | undefined,
-): string {
-  return strategy.subject(topic, isKey, recordName);
-}

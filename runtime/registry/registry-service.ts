@@ -114,7 +114,11 @@ export class RegistryService {
     const all = this.store.versions(subject, true);
     const live = all.filter((v) => !v.deleted);
     if ((includeDeleted ? all : live).length === 0) throw notFound.subject(subject);
-    if (wanted === 'latest') return live.at(-1) ?? throwError(notFound.version(subject, versionText));
+    if (wanted === 'latest') {
+      const latest = live.at(-1);
+      if (latest === undefined) throw notFound.version(subject, versionText);
+      return latest;
+    }
     const found = all.find((v) => v.version === wanted && (includeDeleted || !v.deleted));
     if (found === undefined) throw notFound.version(subject, wanted);
     return found;
@@ -340,8 +344,4 @@ function parseVersion(text: string): number | 'latest' {
     );
   }
   return n;
-}
-
-function throwError(error: Error): never {
-  throw error;
 }
