@@ -67,7 +67,7 @@ export class ChangeStreamReader {
   }
 
   /** Reads `stream` until it ends or the task stops; heartbeats are emitted in between. */
-  async run(stream: ReplicationStream, onKeepaliveReply: () => void): Promise<void> {
+  async run(stream: ReplicationStream, sendStatus: (replyRequested: boolean) => void): Promise<void> {
     // A new session sends relation messages again; drop the half-read transaction.
     this.relations.clear();
     this.tx = null;
@@ -87,11 +87,13 @@ export class ChangeStreamReader {
             // Everything before walEnd has been processed: idle WAL may be acknowledged.
             this.idleKeepaliveLsn = message.walEnd;
           }
-          if (message.replyRequested) onKeepaliveReply();
+          if (message.replyRequested) sendStatus(false);
         } else {
           await this.handle(decodePgoutput(message.data), message.walStart);
         }
         if (Date.now() >= nextHeartbeat) {
+          // Ask for a keepalive so the next heartbeat knows how far the idle WAL reaches.
+          sendStatus(true);
           await this.heartbeat();
           nextHeartbeat = Date.now() + heartbeatMs;
         }

@@ -271,7 +271,7 @@ export class PostgresSourceTask implements SourceTask {
           `messages 'true'`,
         ];
         stream.start(options.slotName, formatLsn(startLsn), pluginOptions);
-        await reader.run(stream, () => stream.sendStatus(this.confirmed));
+        await reader.run(stream, (reply) => stream.sendStatus(this.confirmed, reply));
         backoff = 1000;
         if (!context.signal.aborted)
           throw new RetriableError('the replication stream ended without an error; reconnecting');

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
+import {
+  connectorConfig,
+  createTestDatabase,
+  pgAdmin,
+  TaskRun,
+  uniqueName,
+} from './source-postgres-harness.js';
+import pg from 'pg';
+
+const op = (r: SourceRecord): string | undefined => (r.value as { op?: string } | null)?.op;
+const rowId = (r: SourceRecord): number => (r.value as { after: { id: number } }).after.id;
+
+describe('PostgreSQL source: recovery, heartbeats and preflight', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+
+  before(async () => {
+    db = await createTestDatabase();
+    await db.client.query('CREATE TABLE big (id int PRIMARY KEY, v text)');
+    await db.client.query("INSERT INTO big SELECT g, 'v' || g FROM generate_series(1, 30000) g");
+    await db.client.query('CREATE TABLE captured (id int PRIMARY KEY)');
+    await db.client.query('CREATE TABLE noise (id serial PRIMARY KEY, pad text)');
+    await db.client.query('CREATE TABLE beats (at timestamptz DEFAULT now())');
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  it('resumes an interrupted snapshot after the last committed row, then streams', async () => {
+    const offsets = new Map<string, SourceOffset>();
+    const config = connectorConfig(db.name, {
+      'table.include.list': 'public\\.big',
+      'snapshot.fetch.size': '1000',
+      'publication.autocreate.mode': 'filtered',
+    });
+    const first = new TaskRun(config, offsets, 1000);
+    let committedUpTo = 0;
+    try {
+      const taken = await first.drain((all) => all.length >= 5000);
+      committedUpTo = rowId(taken[taken.length - 1]!);
+      assert.ok(taken.every((r) => op(r) === 'r'));
+    } finally {
+      await first.stop();
+    }
+    const second = new TaskRun(config, offsets, 1000);
+    try {
+      const ids: number[] = [];
+      await second.drain((all) => {
+        for (const r of all.splice(0)) if (op(r) === 'r') ids.push(rowId(r));
+        return ids.length > 0 && ids[ids.length - 1] === 30000;
+      });
+      assert.equal(
+        ids[0],
+        committedUpTo + 1,
+        'the snapshot resumes after the last committed row, not from zero',
+      );
+      assert.equal(ids.length, 30000 - committedUpTo);
+      await db.client.query("INSERT INTO big VALUES (30001, 'streamed')");
+      const streamed = await second.drain((all) => all.some((r) => op(r) === 'c'));
+      assert.equal(rowId(streamed.find((r) => op(r) === 'c')!), 30001);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('keeps the slot lag bounded on a quiet captured table through heartbeats', async () => {
+    const config = connectorConfig(db.name, {
+      'table.include.list': 'public\\.captured',
+      'publication.autocreate.mode': 'filtered',
+      'snapshot.mode': 'no_data',
+      'heartbeat.interval.ms': '300',
+      'heartbeat.action.query': 'INSERT INTO beats DEFAULT VALUES',
+    });
+    const run = new TaskRun(config, new Map(), 1000);
+    try {
+      // WAL traffic only in a table the connector does not capture: ~20 MB.
+      for (let i = 0; i < 10; i++) {
+        await db.client.query(
+          "INSERT INTO noise (pad) SELECT repeat('x', 1000) FROM generate_series(1, 2000)",
+        );
+      }
+      const heartbeats = await run.drain(
+        (all) => all.filter((r) => r.topic === '__debezium-heartbeat.it').length >= 8,
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      const hb = heartbeats.find((r) => r.topic === '__debezium-heartbeat.it')!;
+      assert.deepEqual(hb.key, { serverName: 'it' });
+      const lag = await db.client.query<{ lag: string }>(
+        'SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag FROM pg_replication_slots WHERE slot_name = $1',
+        [config['slot.name']],
+      );
+      const lagBytes = Number(lag.rows[0]!.lag);
+      console.log(`slot lag after 20 MB of uncaptured WAL: ${lagBytes} bytes`);
+      assert.ok(lagBytes < 2 * 1024 * 1024, `slot lag ${lagBytes} bytes stays under 2 MB`);
+      const beats = await db.client.query<{ n: string }>('SELECT count(*) AS n FROM beats');
+      assert.ok(Number(beats.rows[0]!.n) >= 5, 'heartbeat.action.query ran');
+    } finally {
+      await run.stop();
+    }
+  });
+
+  it('fails with the missing privileges named, before creating anything', async () => {
+    const role = uniqueName('siphon_weak');
+    const admin = new pg.Client(pgAdmin);
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN`);
+      const config = connectorConfig(db.name, {
+        'database.user': role,
+        'publication.autocreate.mode': 'all_tables',
+      });
+      const run = new TaskRun(config, new Map());
+      await run.done;
+      assert.ok(run.failure, 'the task fails');
+      assert.match(run.failure.message, new RegExp(`user "${role}" lacks the REPLICATION privilege`));
+      assert.match(run.failure.message, /ALTER ROLE .* REPLICATION/);
+      assert.match(run.failure.message, /lacks SELECT on public\.beats, public\.big/);
+      assert.match(run.failure.message, /needs superuser/);
+      const slots = await admin.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
+        config['slot.name'],
+      ]);
+      assert.equal(slots.rowCount, 0);
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+    }
+  });
+});
