@@ -36,7 +36,7 @@ describe('PostgreSQL source: recovery, heartbeats and preflight', () => {
       'publication.autocreate.mode': 'filtered',
     });
     const first = new TaskRun(config, offsets, 1000);
-    let committedUpTo = 0;
+    let committedUpTo: number;
     try {
       const taken = await first.drain((all) => all.length >= 5000);
       committedUpTo = rowId(taken[taken.length - 1]!);
