@@ -78,6 +78,8 @@ export class CompactedTopic {
       // A throwaway group: store reads never commit offsets.
       groupId: `siphon-store-reader-${randomUUID()}`,
       sessionTimeout: 10000,
+      // Short fetch waits: disconnecting waits for the fetch in flight, and startup waits for this.
+      maxWaitTimeInMs: 250,
     });
     try {
       await consumer.connect();

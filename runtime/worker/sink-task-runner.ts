@@ -94,6 +94,8 @@ export class SinkTaskRunner {
       groupId: sinkGroupId(connector),
       sessionTimeout: 10000,
       heartbeatInterval: 2500,
+      // stop() waits for the fetch in flight; keep that short.
+      maxWaitTimeInMs: 1000,
       retry: { retries: 5 },
     });
     this.consumer = consumer;

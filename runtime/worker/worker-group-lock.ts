@@ -74,6 +74,8 @@ export class WorkerGroupLock {
       heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 4)),
       rebalanceTimeout: sessionTimeout + 5000,
       partitionAssigners: [lockAssigner(topic, self)],
+      // The lock never processes records; a short fetch wait keeps shutdown quick.
+      maxWaitTimeInMs: 1000,
     });
     let held = false;
     const joined = new Promise<boolean>((resolve, reject) => {

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { configureLogging, createLogger, maskSecrets, registerSecret } from '../../runtime/logging/logger.js';
+import type { ConnectorPlugin } from '../../runtime/plugin/index.js';
+import { offsetKey } from '../../runtime/stores/offset-store.js';
+import { BoundedQueue, QueueClosedError } from '../../runtime/worker/bounded-queue.js';
+import { connectorConfigDef } from '../../runtime/worker/connector-config.js';
+import { maskConfig } from '../../runtime/worker/connector-validation.js';
+import { chooseConverter } from '../../runtime/worker/converter-setup.js';
+import { PluginCatalog } from '../../runtime/worker/plugin-catalog.js';
+import { backoffDelay, withRetries } from '../../runtime/worker/retry-backoff.js';
+import { RetriableError } from '../../runtime/plugin/index.js';
+import { counterSource, fileSink } from '../fixtures/counter-plugins.js';
+
+describe('BoundedQueue', () => {
+  it('makes producers wait while full and releases them as items are taken', async () => {
+    const queue = new BoundedQueue<number>(2);
+    let pushed = false;
+    const push = queue.push([1, 2, 3, 4]).then(() => (pushed = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(queue.size, 2);
+    assert.equal(pushed, false);
+    assert.deepEqual(await queue.take(10), [1, 2]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(await queue.take(1), [3]);
+    assert.deepEqual(await queue.take(10), [4]);
+    await push;
+    assert.equal(pushed, true);
+  });
+
+  it('wakes takers on abort and rejects pushes after close', async () => {
+    const queue = new BoundedQueue<number>(1);
+    const abort = new AbortController();
+    const taking = queue.take(5, abort.signal);
+    abort.abort();
+    assert.deepEqual(await taking, []);
+    await queue.push([1]);
+    const blocked = queue.push([2]);
+    queue.close();
+    await assert.rejects(blocked, QueueClosedError);
+  });
+});
+
+describe('retry backoff', () => {
+  it('grows exponentially up to the cap', () => {
+    assert.ok(backoffDelay(0, 60000) <= 300 && backoffDelay(0, 60000) >= 240);
+    assert.ok(backoffDelay(3, 60000) <= 2400 && backoffDelay(3, 60000) >= 1920);
+    assert.ok(backoffDelay(20, 1000) <= 1000);
+  });
+
+  it('retries only retriable errors, within the timeout', async () => {
+    let calls = 0;
+    const value = await withRetries(
+      async () => {
+        if (++calls < 3) throw new RetriableError('later');
+        return 'ok';
+      },
+      { timeoutMs: 5000, maxDelayMs: 10, isRetriable: (e) => e instanceof RetriableError },
+    );
+    assert.equal(value, 'ok');
+    assert.equal(calls, 3);
+    calls = 0;
+    await assert.rejects(
+      withRetries(
+        async () => {
+          calls++;
+          throw new RetriableError('always');
+        },
+        { timeoutMs: 0, maxDelayMs: 10, isRetriable: () => true },
+      ),
+      /always/,
+    );
+    assert.equal(calls, 1, 'errors.retry.timeout=0 means no retry');
+    await assert.rejects(
+      withRetries(async () => Promise.reject(new Error('fatal')), {
+        timeoutMs: -1,
+        maxDelayMs: 10,
+        isRetriable: (e) => e instanceof RetriableError,
+      }),
+      /fatal/,
+    );
+  });
+});
+
+describe('logger', () => {
+  it('masks registered secrets in messages, fields and stack traces', () => {
+    const lines: string[] = [];
+    configureLogging({ format: 'json', level: 'debug', write: (l) => lines.push(l) });
+    registerSecret('pa55word-xyz');
+    const logger = createLogger({ component: 'test' });
+    logger.info('connecting with pa55word-xyz', {
+      url: 'postgres://u:pa55word-xyz@h',
+      error: new Error('bad pa55word-xyz'),
+    });
+    assert.equal(lines.length, 1);
+    assert.ok(!lines[0]!.includes('pa55word-xyz'));
+    assert.equal((lines[0]!.match(/\[hidden\]/g) ?? []).length, 3);
+    assert.equal(maskSecrets('x pa55word-xyz y'), 'x [hidden] y');
+    configureLogging({ format: 'text', level: 'info', write: (l) => process.stderr.write(l + '\n') });
+  });
+});
+
+describe('plugin catalog', () => {
+  it('resolves short names, class names, aliases and simple class names', async () => {
+    const postgresLike: ConnectorPlugin = {
+      ...counterSource,
+      name: 'postgres',
+      className: 'io.siphon.connector.postgresql.PostgresConnector',
+      aliases: ['io.debezium.connector.postgresql.PostgresConnector'],
+    };
+    const catalog = await PluginCatalog.load({
+      connectorsDir: null,
+      plugins: [counterSource, fileSink, postgresLike],
+      logger: createLogger(),
+    });
+    assert.equal(catalog.resolve('io.debezium.connector.postgresql.PostgresConnector'), postgresLike);
+    assert.equal(catalog.resolve('postgres'), postgresLike);
+    assert.equal(catalog.resolve('PostgresConnector'), postgresLike);
+    assert.equal(catalog.resolve('siphon.test.FileSinkConnector'), fileSink);
+    assert.equal(catalog.resolve('com.acme.Other'), undefined);
+    assert.match(catalog.describeInstalled(), /siphon\.test\.CounterSourceConnector \(counter\)/);
+  });
+});
+
+describe('connector config', () => {
+  it('merges the runtime keys with the plugin keys, sink keys only for sinks', () => {
+    const source = connectorConfigDef(counterSource).map((k) => k.name);
+    const sink = connectorConfigDef(fileSink).map((k) => k.name);
+    assert.ok(source.includes('exactly.once.support') && !source.includes('topics'));
+    assert.ok(sink.includes('topics') && sink.includes('errors.deadletterqueue.topic.name'));
+    assert.ok(source.includes('secret') && sink.includes('output.file'));
+  });
+
+  it('hides password values but shows provider references', () => {
+    const def = connectorConfigDef(counterSource);
+    assert.deepEqual(maskConfig(def, { secret: 'x', topic: 't' }), { secret: '[hidden]', topic: 't' });
+    assert.deepEqual(maskConfig(def, { secret: '${env:PW}' }), { secret: '${env:PW}' });
+  });
+
+  it('takes converter settings from the level that names the converter', () => {
+    const worker = { 'value.converter.schemas.enable': 'true', 'value.converter.other': 'w' };
+    assert.deepEqual(chooseConverter(false, { 'value.converter.schemas.enable': 'false' }, worker, 'json'), {
+      name: 'json',
+      config: { 'schemas.enable': 'true', other: 'w' },
+    });
+    assert.deepEqual(
+      chooseConverter(
+        false,
+        { 'value.converter': 'string', 'value.converter.encoding': 'UTF-8' },
+        worker,
+        'json',
+      ),
+      { name: 'string', config: { encoding: 'UTF-8' } },
+    );
+  });
+});
+
+describe('offset keys', () => {
+  it('writes one key per source partition whatever the field order', () => {
+    assert.equal(offsetKey('c', { b: 1, a: 'x' }), '["c",{"a":"x","b":1}]');
+    assert.equal(offsetKey('c', { a: 'x', b: 1 }), offsetKey('c', { b: 1, a: 'x' }));
+  });
+});
