@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseArrayLiteral } from '../../connectors/source-postgres/array-literal.js';
+import { formatLsn, parseLsn } from '../../connectors/source-postgres/lsn.js';
+import {
+  bitsToBytes,
+  formatIsoTimestamp,
+  hstoreToJson,
+  intervalMicros,
+  parseDate,
+  parseTimestampMicros,
+  pointWkb,
+  zonedTime,
+  zonedTimestamp,
+} from '../../connectors/source-postgres/pg-text.js';
+import {
+  alreadyEmitted,
+  fromSourceOffset,
+  initialPosition,
+  toSourceOffset,
+} from '../../connectors/source-postgres/lsn-offset.js';
+
+describe('PostgreSQL text values', () => {
+  it('parses dates including BC', () => {
+    assert.equal(parseDate('1970-01-01'), 0);
+    assert.equal(parseDate('0001-01-01 BC'), parseDate('0001-01-01') - 366);
+  });
+  it('parses timestamps with offsets and formats ISO UTC', () => {
+    assert.equal(parseTimestampMicros('1970-01-01 00:00:01.5'), 1_500_000n);
+    assert.equal(parseTimestampMicros('1970-01-01 02:00:00+02'), 0n);
+    assert.equal(formatIsoTimestamp(-1n), '1969-12-31T23:59:59.999999Z');
+    assert.equal(zonedTimestamp('2024-02-29 13:45:07.25+02'), '2024-02-29T11:45:07.25Z');
+    assert.equal(zonedTimestamp('infinity'), 'infinity');
+    assert.equal(zonedTime('00:30:00+01'), '23:30:00Z');
+  });
+  it('converts ISO-8601 intervals to Debezium MicroDuration', () => {
+    assert.equal(intervalMicros('PT1.5S'), 1_500_000n);
+    assert.equal(intervalMicros('P1D'), 86_400_000_000n);
+    assert.equal(intervalMicros('P-1DT-0.5S'), -86_400_500_000n);
+    assert.equal(intervalMicros('P1M'), BigInt(Math.round(30.4375 * 86400e6)));
+  });
+  it('parses array literals with quoting, NULL and nesting', () => {
+    assert.deepEqual(parseArrayLiteral('{1,NULL,3}'), ['1', null, '3']);
+    assert.deepEqual(parseArrayLiteral('{"a,b","c\\"d","NULL"}'), ['a,b', 'c"d', 'NULL']);
+    assert.deepEqual(parseArrayLiteral('{{1,2},{3,4}}'), ['1', '2', '3', '4']);
+    assert.deepEqual(parseArrayLiteral('[0:1]={5,6}'), ['5', '6']);
+    assert.deepEqual(parseArrayLiteral('{}'), []);
+    assert.deepEqual(parseArrayLiteral('{(0,0),(1,1);(2,2),(3,3)}', ';'), ['(0,0),(1,1)', '(2,2),(3,3)']);
+  });
+  it('turns hstore into JSON, bits into little-endian bytes, points into WKB', () => {
+    assert.equal(hstoreToJson('"a"=>"1", "b\\"q"=>NULL'), '{"a":"1","b\\"q":null}');
+    assert.equal(hstoreToJson(''), '{}');
+    assert.deepEqual(bitsToBytes('100000001'), Buffer.from([0x01, 0x01]));
+    assert.equal(pointWkb(1, 2).toString('hex'), '0101000000000000000000f03f0000000000000040');
+  });
+});
+
+describe('LSN offsets', () => {
+  it('round-trips LSN text', () => {
+    assert.equal(parseLsn('16/B374D848'), 0x16b374d848n);
+    assert.equal(formatLsn(0x16b374d848n), '16/B374D848');
+    assert.throws(() => parseLsn('16-B3'), /not a PostgreSQL LSN/);
+  });
+  it('round-trips the offset and skips what was emitted', () => {
+    const position = {
+      ...initialPosition,
+      lsn: 100n,
+      lsnCommit: 90n,
+      lsnFlush: 80n,
+      txId: 7,
+      eventSeq: 3,
+      txDone: false,
+    };
+    const offset = toSourceOffset({
+      position,
+      snapshot: { inProgress: false, completed: true, table: null, lastKey: null },
+    });
+    assert.equal(offset['lsn_commit'], 90);
+    const back = fromSourceOffset(offset);
+    assert.deepEqual(back.position, { ...position, tsUsec: null });
+    assert.ok(alreadyEmitted(back.position, 80n, 99));
+    assert.ok(alreadyEmitted(back.position, 90n, 3));
+    assert.ok(!alreadyEmitted(back.position, 90n, 4));
+    assert.ok(!alreadyEmitted(back.position, 91n, 1));
+    assert.ok(!alreadyEmitted(initialPosition, 1n, 1));
+  });
+});
