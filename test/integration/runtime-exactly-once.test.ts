@@ -4,7 +4,6 @@ import type { KafkaMessage } from 'kafkajs';
 import {
   deleteTopics,
   eventually,
-  kafka,
   readTopic,
   uniqueNames,
   WorkerProcess,
