@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's first command: install, bring the local stack up, say what runs where.
+# The README's first command: install, bring the local stack up, run the live demo
+# (deploy/quickstart/demo.ts). Extra arguments go to the demo, e.g. --duration 60.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -10,12 +11,4 @@ if [ ! -d node_modules/kafkajs ] || [ package-lock.json -nt node_modules/.packag
 fi
 bash deploy/local/stack.sh up
 echo
-bash deploy/local/stack.sh status
-cat <<'TXT'
-
-[quickstart] the local stack is up:
-  Kafka          127.0.0.1:9092 (KRaft controller 127.0.0.1:9093)
-  PostgreSQL     127.0.0.1:5432 (user postgres, wal_level=logical)
-  MariaDB        127.0.0.1:3306 (user root, ROW binlog)
-Stop the broker with `npm run stack:down`; run the tests with `npm test`.
-TXT
+exec node --import tsx deploy/quickstart/demo.ts "$@"
