@@ -162,13 +162,11 @@ export class JdbcSinkTask implements SinkTask {
     for (const change of changes) {
       if (rejected.has(change.record)) continue;
       recordsApplied.inc({ connector, op: change.kind === 'skip' ? 'skipped' : change.op });
-      recordApplied(
-        connector,
-        change.record.topic,
-        change.record.kafkaPartition,
-        change.record.kafkaOffset,
-        change.context.tsMs,
-      );
+      // Flat rows (after ExtractNewRecordState) have no source block: the record timestamp is the event time.
+      const { record } = change;
+      const eventTime =
+        change.context.tsMs ?? (record.timestamp === undefined ? null : BigInt(record.timestamp));
+      recordApplied(connector, record.topic, record.kafkaPartition, record.kafkaOffset, eventTime);
     }
     if (rejected.size > 0) recordsRejected.inc({ connector }, rejected.size);
     if (this.offsets !== null)
