@@ -14,6 +14,9 @@ import type { SourceRecord } from '../../runtime/record/index.js';
  */
 export class RecordBatcher {
   private pending: SourceRecord[] = [];
+  /** Change events per op in `pending`, applied to the metrics once per batch (cheaper than per record). */
+  private readonly opCounts = new Map<Op, number>();
+  private lastSourceTsMs: number | undefined;
 
   constructor(
     private readonly context: SourceTaskContext,
@@ -28,11 +31,8 @@ export class RecordBatcher {
   async add(record: SourceRecord, op?: Op, sourceTsMs?: number): Promise<void> {
     this.pending.push(record);
     if (op !== undefined) {
-      const connector = this.context.connectorName;
-      changeEventsTotal.inc({ connector, op });
-      lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
-      if (sourceTsMs !== undefined)
-        millisecondsBehindSource.set({ connector }, Math.max(0, Date.now() - sourceTsMs));
+      this.opCounts.set(op, (this.opCounts.get(op) ?? 0) + 1);
+      if (sourceTsMs !== undefined) this.lastSourceTsMs = sourceTsMs;
     }
     if (this.pending.length >= this.maxBatchSize) await this.flush();
   }
@@ -41,6 +41,18 @@ export class RecordBatcher {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.updateMetrics();
     await this.context.emit(batch);
+  }
+
+  private updateMetrics(): void {
+    if (this.opCounts.size === 0) return;
+    const connector = this.context.connectorName;
+    for (const [op, count] of this.opCounts) changeEventsTotal.inc({ connector, op }, count);
+    this.opCounts.clear();
+    lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
+    if (this.lastSourceTsMs !== undefined) {
+      millisecondsBehindSource.set({ connector }, Math.max(0, Date.now() - this.lastSourceTsMs));
+    }
   }
 }
