@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createDatabase } from './sink-jdbc-harness.js';
 import type { TestDatabase as TargetDatabase } from './sink-jdbc-harness.js';
-import { connectorConfig, deleteTopics, TestDatabase } from './source-mysql-harness.js';
+import { connectorConfig, TestDatabase } from './source-mysql-harness.js';
 import {
   deleteTopics as deleteWorkerTopics,
   eventually,
