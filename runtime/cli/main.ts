@@ -2,8 +2,13 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseProperties } from '../config/properties-file.js';
+import { loadWorkerConfig, workerConfigDef } from '../config/worker-config.js';
+import { createLogger } from '../logging/logger.js';
 import { runSchemaRegistryMain } from '../registry/index.js';
+import { connectorConfigDef } from '../worker/connector-config.js';
+import { installedConnectorsDir, PluginCatalog } from '../worker/plugin-catalog.js';
 import { startWorkerProcess } from '../worker/worker-process.js';
+import { configReference } from './config-reference.js';
 import { RestClient, RestClientError } from './rest-client.js';
 import { formatTable } from './table.js';
 
@@ -16,6 +21,7 @@ const usage = `Usage: siphon <command> [options]
 Commands:
   worker [-c worker.properties|worker.yaml]   run a worker (SIPHON_* env vars override the file)
   registry [-c worker.properties]             run only the schema registry (schema.registry.* keys)
+  docs [-c worker.properties]                 print the Markdown config reference (worker and plugins)
   plugins                                     list installed connector plugins
   connectors list                             list connectors with their state
   connectors get <name>                       show a connector's config and tasks
@@ -80,6 +86,25 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === 'worker') {
     await startWorkerProcess({ configFile: values.config, handleSignals: true });
     return -1; // keeps running until a signal
+  }
+  if (command === 'docs') {
+    const config = loadWorkerConfig({ file: values.config });
+    const catalog = await PluginCatalog.load({
+      connectorsDir: config.optionalString('connectors.dir') ?? installedConnectorsDir,
+      modulePaths: config.list('plugin.path'),
+      logger: createLogger(),
+    });
+    const sections = [configReference('Worker configuration', workerConfigDef)];
+    for (const plugin of catalog.list()) {
+      sections.push(
+        configReference(
+          `${plugin.className} (\`${plugin.name}\`, ${plugin.type})`,
+          connectorConfigDef(plugin),
+        ),
+      );
+    }
+    process.stdout.write(sections.join('\n'));
+    return 0;
   }
   if (command === 'registry') {
     await runSchemaRegistryMain({ configFile: values.config });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ConfigDef, ConfigKey, ParsedConfig } from '../plugin/index.js';
+import { converterClassNames } from '../converters/index.js';
 import { registerSecret } from '../logging/logger.js';
 import { configProviderNames, resolveConfigProviders } from './config-providers.js';
 import { describeErrors, parseConfig } from './config-parser.js';
@@ -12,7 +12,6 @@ import { parseProperties } from './properties-file.js';
  * The worker's configuration, defined once: the file loader, the `SIPHON_*`
  * environment overrides and the startup error messages all derive from this list.
  */
-const repositoryConnectorsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../connectors');
 
 const key = (k: Omit<ConfigKey, 'importance'> & { importance?: ConfigKey['importance'] }): ConfigKey => ({
   importance: 'medium',
@@ -254,6 +253,7 @@ export const workerConfigDef: ConfigDef = [
     group: 'Converters',
     documentation:
       'Default key converter (avro, json, string or a Kafka Connect class name); connectors override it.',
+    validator: knownConverter('key.converter'),
   }),
   key({
     name: 'value.converter',
@@ -262,6 +262,7 @@ export const workerConfigDef: ConfigDef = [
     importance: 'high',
     group: 'Converters',
     documentation: 'Default value converter; connectors override it.',
+    validator: knownConverter('value.converter'),
   }),
   key({
     name: 'schema.registry.url',
@@ -301,9 +302,10 @@ export const workerConfigDef: ConfigDef = [
   key({
     name: 'connectors.dir',
     type: 'string',
-    default: repositoryConnectorsDir,
+    default: null,
     group: 'Plugins',
-    documentation: 'Directory whose sub-folders hold connector plugins (<dir>/index.ts exporting `plugin`).',
+    documentation:
+      "Directory whose sub-folders hold connector plugins (<dir>/index.ts exporting `plugin`); defaults to the installation's connectors/ folder.",
   }),
   key({
     name: 'plugin.path',
@@ -337,6 +339,14 @@ export const workerConfigDef: ConfigDef = [
     documentation: 'text: readable lines; json: one JSON object per line.',
   }),
 ];
+
+/** key.converter / value.converter: a converter short name or Kafka Connect class name. */
+export function knownConverter(name: string) {
+  return (value: unknown) =>
+    converterClassNames.some((c) => c.toLowerCase() === String(value).trim().toLowerCase())
+      ? undefined
+      : `Invalid value ${String(value)} for configuration ${name}: use one of ${converterClassNames.join(', ')}`;
+}
 
 /** `bootstrap.servers` → `SIPHON_BOOTSTRAP_SERVERS`. */
 export function environmentName(configName: string): string {

@@ -1,4 +1,4 @@
-import { converterClassNames } from '../converters/index.js';
+import { knownConverter } from '../config/worker-config.js';
 import type { ConfigDef, ConfigKey, ConnectorPlugin } from '../plugin/index.js';
 
 /**
@@ -10,12 +10,6 @@ const atLeastOne = (name: string) => (value: unknown) =>
   Number(value) < 1
     ? `Invalid value ${String(value)} for configuration ${name}: must be at least 1`
     : undefined;
-
-/** key.converter / value.converter: a converter short name or Kafka Connect class name. */
-export const converterValidator = (name: string) => (value: unknown) =>
-  converterClassNames.some((c) => c.toLowerCase() === String(value).trim().toLowerCase())
-    ? undefined
-    : `Invalid value ${String(value)} for configuration ${name}: use one of ${converterClassNames.join(', ')}`;
 
 const common: ConfigDef = [
   {
@@ -49,7 +43,7 @@ const common: ConfigDef = [
     group: 'Common',
     documentation:
       "Key converter (avro, json, string or a Kafka Connect class name); defaults to the worker's.",
-    validator: converterValidator('key.converter'),
+    validator: knownConverter('key.converter'),
   },
   {
     name: 'value.converter',
@@ -58,7 +52,7 @@ const common: ConfigDef = [
     importance: 'low',
     group: 'Common',
     documentation: "Value converter; defaults to the worker's.",
-    validator: converterValidator('value.converter'),
+    validator: knownConverter('value.converter'),
   },
   {
     name: 'transforms',

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConnectorPlugin } from '../plugin/index.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -10,6 +10,9 @@ import type { Logger } from '../logging/logger.js';
  * `connector.class` resolves by short name, canonical class name, alias, or the class
  * name's last segment (Kafka Connect accepts `PostgresConnector` for the full name).
  */
+/** The installation's own connectors (`connectors/` next to `runtime/`). */
+export const installedConnectorsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../connectors');
+
 export class PluginCatalog {
   private constructor(private readonly plugins: readonly ConnectorPlugin[]) {}
 

@@ -6,7 +6,7 @@ import type { ConnectorPlugin } from '../plugin/index.js';
 import { startSchemaRegistry, type RunningSchemaRegistry } from '../registry/index.js';
 import { buildRestServer } from '../rest/rest-server.js';
 import { createKafka } from './kafka-client.js';
-import { PluginCatalog } from './plugin-catalog.js';
+import { installedConnectorsDir, PluginCatalog } from './plugin-catalog.js';
 import { sleep } from './retry-backoff.js';
 import { Worker } from './worker.js';
 
@@ -38,7 +38,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
   });
   const logger = createLogger({ component: 'worker' });
   const catalog = await PluginCatalog.load({
-    connectorsDir: config.optionalString('connectors.dir'),
+    connectorsDir: config.optionalString('connectors.dir') ?? installedConnectorsDir,
     modulePaths: config.list('plugin.path'),
     plugins: options.plugins,
     logger,

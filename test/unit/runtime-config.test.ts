@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { configReference } from '../../runtime/cli/config-reference.js';
 import { parseConfig } from '../../runtime/config/config-parser.js';
 import { ConfigProviderError, resolveConfigProviders } from '../../runtime/config/config-providers.js';
 import { parseProperties } from '../../runtime/config/properties-file.js';
@@ -181,6 +182,19 @@ describe('worker config', () => {
     assert.equal(new Set(names).size, names.length, 'two keys map to one environment variable');
   });
 
+  it('accepts only known converters', () => {
+    assert.throws(
+      () => loadWorkerConfig({ env: { SIPHON_VALUE_CONVERTER: 'xml' } }),
+      /value\.converter: .*xml.*avro/,
+    );
+    assert.equal(
+      loadWorkerConfig({
+        env: { SIPHON_VALUE_CONVERTER: 'org.apache.kafka.connect.json.JsonConverter' },
+      }).string('value.converter'),
+      'org.apache.kafka.connect.json.JsonConverter',
+    );
+  });
+
   it('fails with every bad key and how to fix it', () => {
     assert.throws(
       () => loadWorkerConfig({ env: { SIPHON_REST_PORT: 'eighty', SIPHON_SECURITY_PROTOCOL: 'TLS' } }),
@@ -190,5 +204,21 @@ describe('worker config', () => {
         /security\.protocol.*PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL/.test(e.message) &&
         /SIPHON_REST_PORT/.test(e.message),
     );
+  });
+});
+
+describe('config reference', () => {
+  it('renders every key of a definition, grouped, with defaults and allowed values', () => {
+    const markdown = configReference('Example', def);
+    assert.match(markdown, /^## Example/);
+    assert.match(markdown, /\| `host` \| string \| \*required\* \| high \|/);
+    assert.match(markdown, /\| `port` \| int \| `5432` \|/);
+    assert.match(markdown, /One of: `initial`, `never`\. Also accepted as `snapshot\.mode\.old`\./);
+    assert.equal(markdown.split('\n').filter((l) => l.startsWith('| `')).length, def.length);
+  });
+
+  it('covers the whole worker definition', () => {
+    const markdown = configReference('Worker', workerConfigDef);
+    for (const key of workerConfigDef) assert.ok(markdown.includes(`\`${key.name}\``), key.name);
   });
 });
