@@ -90,6 +90,7 @@ export class SchemasLog {
         this.advance(BigInt(message.offset));
       },
     });
+    await this.ensureWriter();
     await this.catchUp();
   }
 
@@ -191,7 +192,12 @@ export class SchemasLog {
     }
   }
 
-  private async writeOnce<T>(decide: () => WriteDecision<T>): Promise<T> {
+  /**
+   * The transactional writer, created on first use. Its first transaction() call runs
+   * InitProducerId, which fences other holders of the id and aborts a transaction a
+   * killed registry left open (that open transaction would hold back every reader).
+   */
+  private async ensureWriter(): Promise<Producer> {
     if (this.writer === undefined) {
       const writer = this.options.kafka.producer({
         transactionalId: this.transactionalId,
@@ -201,9 +207,14 @@ export class SchemasLog {
         createPartitioner: Partitioners.DefaultPartitioner,
       });
       await writer.connect();
+      await (await writer.transaction()).abort();
       this.writer = writer;
     }
-    const transaction = await this.writer.transaction();
+    return this.writer;
+  }
+
+  private async writeOnce<T>(decide: () => WriteDecision<T>): Promise<T> {
+    const transaction = await (await this.ensureWriter()).transaction();
     try {
       await this.catchUp();
       let decision: WriteDecision<T>;

@@ -3,7 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
+import { Partitioners } from 'kafkajs';
+import { startSchemaRegistry } from '../../runtime/registry/index.js';
 import { call, registryFixture } from './registry-support.js';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 const fixture = registryFixture('registry_durable');
 after(() => fixture.cleanup());
@@ -86,6 +90,55 @@ describe('schema registry durability', () => {
       }
     } finally {
       if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+    }
+  });
+
+  it('a transaction left open by a dead registry neither blocks a new one nor shows up in it', async () => {
+    const topic = `${fixture.topic}_open_txn`;
+    const admin = fixture.kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
+    // What a registry killed between send and commit leaves behind.
+    const dead = fixture.kafka.producer({
+      transactionalId: `siphon-schema-registry-${topic}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 60_000,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await dead.connect();
+    const open = await dead.transaction();
+    await open.send({
+      topic,
+      messages: [
+        {
+          key: JSON.stringify({ keytype: 'SCHEMA', subject: 'ghost', version: 1, magic: 1 }),
+          value: JSON.stringify({ subject: 'ghost', version: 1, id: 1, schema: '"string"', deleted: false }),
+        },
+      ],
+    });
+    await dead.disconnect();
+    const started = Date.now();
+    const registry = await startSchemaRegistry({
+      host: '127.0.0.1',
+      port: 0,
+      kafka: fixture.kafka,
+      topic,
+      logger: quiet,
+    });
+    try {
+      assert.ok(Date.now() - started < 15_000, `start took ${Date.now() - started} ms`);
+      assert.deepEqual((await call(registry.url, 'GET', '/subjects')).body, []);
+      const first = await call(registry.url, 'POST', '/subjects/real/versions', {
+        schema: schema('Real', 1),
+      });
+      assert.deepEqual(first.body, { id: 1 });
+    } finally {
+      await registry.close();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
     }
   });
 
