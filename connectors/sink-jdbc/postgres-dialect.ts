@@ -37,7 +37,7 @@ const typeMapping: TypeMapping = {
   string: fixedType('text'),
   bytes: fixedType('bytea'),
   array: {
-    shown: '<element type>[] for scalar elements, jsonb otherwise',
+    shown: 'element type[] for scalars, jsonb otherwise',
     sqlType: (schema, _isKey, typeOf) => {
       const element = schema.valueSchema;
       return element && SCALAR_ARRAY_ELEMENTS.has(element.type) ? `${typeOf(element, false)}[]` : 'jsonb';
