@@ -71,6 +71,14 @@ export class SchemasLog {
       readUncommitted: false,
       maxWaitTimeInMs: 250,
     });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      // kafkajs restarts the consumer after retriable errors; otherwise reads stop here.
+      this.options.logger.error('schema registry stopped reading its topic', {
+        topic,
+        error: payload.error.message,
+        restarting: payload.restart,
+      });
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning: true });
     await this.consumer.run({
