@@ -125,6 +125,7 @@ export class MySqlSourceTask implements SourceTask {
       // never: no data, but the table structures are still recorded, as for no_data.
       return snapshot(null, mode !== 'no_data' && mode !== 'never');
     }
+    if (mode === 'initial_only' && offset.snapshot !== 'true') return null; // the snapshot is done
     if (offset.snapshot === 'true' && mode !== 'no_data' && mode !== 'never') {
       context.logger.info('resuming the interrupted snapshot', { table: offset.snapshotTable });
       return snapshot(offset, true);

@@ -78,7 +78,7 @@ test('two connectors with one server id: the first is told why the server droppe
   try {
     const error = await Promise.race([
       first.done,
-      new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000)),
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000).unref()),
     ]);
     assert.match(
       String((error as Error | string | null) instanceof Error ? (error as Error).message : error),
