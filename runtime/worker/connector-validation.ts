@@ -27,7 +27,7 @@ export interface ConnectorValidation {
 export async function validateConnector(
   catalog: PluginCatalog,
   raw: RawConfig,
-  enabledProviders: readonly string[],
+  worker: { readonly enabledProviders: readonly string[]; readonly exactlyOnceSource: boolean },
 ): Promise<ConnectorValidation> {
   const className = raw['connector.class'];
   const plugin = className ? catalog.resolve(className) : undefined;
@@ -38,7 +38,7 @@ export async function validateConnector(
   const resolvedRaw: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) {
     try {
-      Object.assign(resolvedRaw, resolveConfigProviders({ [key]: value }, enabledProviders).config);
+      Object.assign(resolvedRaw, resolveConfigProviders({ [key]: value }, worker.enabledProviders).config);
     } catch (error) {
       if (!(error instanceof ConfigProviderError)) throw error;
       add(key, error.message);
@@ -69,6 +69,16 @@ export async function validateConnector(
         `The dead-letter topic "${dlq}" may not be one of the consumed topics`,
       );
     }
+  }
+  if (
+    plugin?.type === 'source' &&
+    parsed.values['exactly.once.support'] === 'required' &&
+    !worker.exactlyOnceSource
+  ) {
+    add(
+      'exactly.once.support',
+      'exactly.once.support=required needs a worker with exactly.once.source.support=enabled; enable it in the worker config or use requested',
+    );
   }
   if (plugin?.validate && errors.size === 0) {
     for (const issue of await plugin.validate(parsed.values)) add(issue.name, issue.message);

@@ -243,7 +243,10 @@ export class Worker {
   }
 
   async validate(raw: RawConfig): Promise<ConnectorValidation> {
-    return validateConnector(this.catalog, raw, this.deps.config.list('config.providers'));
+    return validateConnector(this.catalog, raw, {
+      enabledProviders: this.deps.config.list('config.providers'),
+      exactlyOnceSource: this.exactlyOnceEnabled(),
+    });
   }
 
   // ---- config changes ----------------------------------------------------------
@@ -555,7 +558,7 @@ export class Worker {
           flushIntervalMs: this.deps.config.number('offset.flush.interval.ms'),
           logger,
           producer: this.dataProducer,
-          transactionalId: this.exactlyOnce(parsed)
+          transactionalId: this.exactlyOnceEnabled()
             ? `${this.deps.config.string('group.id')}-${name}-${id}`
             : null,
           kafka: this.deps.kafka,
@@ -655,14 +658,9 @@ export class Worker {
     if (options.writeStatus) await this.putStatus(name, null, 'UNASSIGNED');
   }
 
-  private exactlyOnce(parsed: ParsedConfig): boolean {
-    const enabled = this.deps.config.string('exactly.once.source.support') === 'enabled';
-    if (parsed['exactly.once.support'] === 'required' && !enabled) {
-      throw new Error(
-        'exactly.once.support=required but the worker has exactly.once.source.support=disabled; enable it in the worker config',
-      );
-    }
-    return enabled;
+  /** With exactly.once.source.support=enabled every source task writes in transactions (as in Kafka Connect). */
+  private exactlyOnceEnabled(): boolean {
+    return this.deps.config.string('exactly.once.source.support') === 'enabled';
   }
 
   private async ensureDeadLetterTopic(topic: string, replicationFactor: number): Promise<void> {

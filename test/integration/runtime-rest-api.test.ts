@@ -129,6 +129,10 @@ describe('runtime REST API', { timeout: 120000 }, () => {
     });
     assert.equal(nameMismatch.status, 400);
 
+    const eos = await call('POST', '/connectors', counter('eos', { 'exactly.once.support': 'required' }));
+    assert.equal(eos.status, 400);
+    assert.match(String(eos.json.message), /exactly\.once\.source\.support=enabled/);
+
     assert.deepEqual((await call('GET', '/connectors')).json, []);
   });
 
