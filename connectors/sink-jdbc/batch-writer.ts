@@ -19,15 +19,18 @@ export class BatchWriter {
     private readonly maxRows: number,
   ) {}
 
-  async apply(connection: SqlConnection, plan: BatchPlan): Promise<void> {
+  /** Runs the plan; resolves to the records whose UPDATE (insert.mode=update) matched no row. */
+  async apply(connection: SqlConnection, plan: BatchPlan): Promise<UpsertChange[]> {
+    const unmatched: UpsertChange[] = [];
     for (const table of plan.truncates) await connection.execute(this.dialect.truncate(table));
     for (const writes of plan.tables) {
       await this.deletes(connection, writes.table, writes.clearFirst);
       await this.deletes(connection, writes.table, writes.deletes);
-      await this.writes(connection, writes.table, writes.upserts);
-      await this.writes(connection, writes.table, writes.inserts);
+      await this.writes(connection, writes.table, writes.upserts, unmatched);
+      await this.writes(connection, writes.table, writes.inserts, unmatched);
       await this.deletes(connection, writes.table, writes.softDeletes);
     }
+    return unmatched;
   }
 
   private async deletes(
@@ -60,6 +63,7 @@ export class BatchWriter {
     connection: SqlConnection,
     table: TableRef,
     changes: readonly UpsertChange[],
+    unmatched: UpsertChange[],
   ): Promise<void> {
     // Rows with the same columns share a statement; a schema change mid-batch starts a new group.
     const groups = groupBy(changes, (change) => change.columns.map((column) => column.name).join('\u0000'));
@@ -67,8 +71,10 @@ export class BatchWriter {
       const first = group[0];
       if (!first) continue;
       if (this.insertMode === 'update') {
-        for (const change of group)
-          await run(connection, updateStatement(this.dialect, table, change.columns, change.key));
+        for (const change of group) {
+          const statement = updateStatement(this.dialect, table, change.columns, change.key);
+          if ((await connection.execute(statement.sql, statement.params)) === 0) unmatched.push(change);
+        }
         continue;
       }
       const names = first.columns.map((column) => column.name);

@@ -1,7 +1,7 @@
 import type { SinkTask, SinkTaskContext, TopicPartition } from '../../runtime/plugin/index.js';
 import { RetriableError, topicPartitionKey } from '../../runtime/plugin/index.js';
 import type { SinkRecord } from '../../runtime/record/index.js';
-import { planBatch, type BatchPlan } from './batch-plan.js';
+import { planBatch, type BatchPlan, type UpsertChange } from './batch-plan.js';
 import { BatchWriter } from './batch-writer.js';
 import { crossKeyIssues, readSinkConfig, type SinkConfig } from './config.js';
 import { describeSqlError, type SqlConnection, type SqlDialect } from './dialect.js';
@@ -142,10 +142,12 @@ export class JdbcSinkTask implements SinkTask {
       const applicable = changes.filter((change) => !unfit.has(change));
       try {
         await this.inTransaction(connection, fresh, bad, async () =>
-          this.writer.apply(connection, planBatch(applicable)),
+          this.warnUnmatched(await this.writer.apply(connection, planBatch(applicable))),
         );
       } catch (error) {
         if (this.dialect.isRetriable(error) || error instanceof BadRecordRefused) throw error;
+        // The table may have changed under us (a column dropped): read its columns afresh next time.
+        this.tables.forget();
         this.context.logger.warn(
           'batch hit a data error; applying it row by row to isolate the bad records',
           {
@@ -219,7 +221,7 @@ export class JdbcSinkTask implements SinkTask {
       await connection.execute('SAVEPOINT siphon_row');
       try {
         const plan: BatchPlan = planBatch([change]);
-        await this.writer.apply(connection, plan);
+        this.warnUnmatched(await this.writer.apply(connection, plan));
         await connection.execute('RELEASE SAVEPOINT siphon_row');
       } catch (error) {
         if (this.dialect.isRetriable(error)) throw error;
@@ -227,6 +229,18 @@ export class JdbcSinkTask implements SinkTask {
         bad.set(change.record, new BadRecordError(describeSqlError(error), { cause: error }));
       }
     }
+  }
+
+  /** insert.mode=update leaves rows that do not exist alone; say so rather than drop them silently. */
+  private warnUnmatched(unmatched: readonly UpsertChange[]): void {
+    if (unmatched.length === 0) return;
+    this.context.logger.warn(
+      'insert.mode=update: no target row matched these records; nothing was written for them',
+      {
+        records: unmatched.slice(0, 10).map((change) => describeRecord(change.record)),
+        count: unmatched.length,
+      },
+    );
   }
 
   private async loadOffsets(partitions: readonly TopicPartition[]): Promise<void> {

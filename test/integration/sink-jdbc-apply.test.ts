@@ -427,6 +427,103 @@ for (const target of TARGETS) {
       );
     });
 
+    it('update and insert modes, record_value and kafka keys, folded identifiers, validate()', async () => {
+      const schema = struct('srv.public.modes.Value', [
+        ['id', int32()],
+        ['Name', string()],
+      ]);
+      const events = new EventFactory(uniqueName('modes'), keySchema, schema, 'modes');
+      const byValue = await start({
+        'auto.create': 'true',
+        'primary.key.mode': 'record_value',
+        'primary.key.fields': 'Name',
+        'table.name.format': 'by_value',
+      });
+      await put(byValue.task, [
+        events.event('c', { id: 1 }, null, { id: 1, Name: 'same' }),
+        events.event('c', { id: 2 }, null, { id: 2, Name: 'same' }),
+      ]);
+      assert.deepEqual(
+        (await db.query(`SELECT id, ${q('Name')} AS n FROM by_value`)).map((r) => [Number(r.id), r.n]),
+        [[2, 'same']],
+      );
+
+      const byKafka = await start({
+        'auto.create': 'true',
+        'primary.key.mode': 'kafka',
+        'table.name.format': 'by_kafka',
+      });
+      const batch = [
+        events.event('c', { id: 1 }, null, { id: 1, Name: 'a' }),
+        events.event('u', { id: 1 }, null, { id: 1, Name: 'b' }),
+      ];
+      await put(byKafka.task, batch);
+      await put(byKafka.task, batch); // redelivered: idempotent on (topic, partition, offset)
+      const kafkaRows = await db.query(
+        'SELECT __connect_offset AS o, __connect_partition AS p FROM by_kafka ORDER BY 1',
+      );
+      assert.deepEqual(
+        kafkaRows.map((r) => [Number(r.o), Number(r.p)]),
+        [
+          [Number(batch[0]?.kafkaOffset), 0],
+          [Number(batch[1]?.kafkaOffset), 0],
+        ],
+      );
+
+      const updates = await start({
+        'insert.mode': 'update',
+        'table.name.format': 'by_value',
+        'primary.key.mode': 'record_value',
+        'primary.key.fields': 'Name',
+      });
+      await put(updates.task, [
+        events.event('u', { id: 7 }, null, { id: 7, Name: 'same' }),
+        events.event('u', { id: 8 }, null, { id: 8, Name: 'absent' }),
+      ]);
+      assert.deepEqual(
+        (await db.query(`SELECT id, ${q('Name')} AS n FROM by_value`)).map((r) => [Number(r.id), r.n]),
+        [[7, 'same']],
+        'update mode changes existing rows only',
+      );
+
+      const folded = await start({
+        'auto.create': 'true',
+        'quote.identifiers': 'false',
+        'table.name.format': 'MiXeD_Case',
+      });
+      await put(folded.task, [events.event('c', { id: 3 }, null, { id: 3, Name: 'folded' })]);
+      const foldedRows =
+        target === 'postgresql'
+          ? await db.query('SELECT id, name FROM mixed_case')
+          : await db.query('SELECT id, Name AS name FROM MiXeD_Case');
+      assert.deepEqual(
+        foldedRows.map((r) => [Number(r.id), r.name]),
+        [[3, 'folded']],
+      );
+
+      const { plugin } = await import('../../connectors/sink-jdbc/index.js');
+      const { parseConfig } = await import('../../runtime/config/config-parser.js');
+      const good = parseConfig(plugin.configDef, { 'connection.url': db.url });
+      assert.deepEqual(await plugin.validate?.(good.values), []);
+      const unreachable = parseConfig(plugin.configDef, {
+        'connection.url': db.url.replace(/:\d+\//, ':1/'),
+        'connection.password': 'hunter2',
+      });
+      const issues = (await plugin.validate?.(unreachable.values)) ?? [];
+      assert.equal(issues[0]?.name, 'connection.url');
+      assert.match(issues[0]?.message ?? '', /cannot connect to/);
+      assert.ok(!JSON.stringify(issues).includes('hunter2'), 'the password is never shown');
+      const crossKey = parseConfig(plugin.configDef, {
+        'connection.url': db.url,
+        'primary.key.mode': 'none',
+        'delete.enabled': 'true',
+      });
+      assert.deepEqual(
+        ((await plugin.validate?.(crossKey.values)) ?? []).map((issue) => issue.name),
+        ['primary.key.mode', 'delete.enabled'],
+      );
+    });
+
     it('exactly.once keeps offsets in the target and never applies a record twice', async () => {
       const topic = uniqueName('ledger');
       const schema = struct('srv.public.ledger.Value', [
