@@ -62,6 +62,40 @@ export const endToEndLag = new Gauge({
   },
 });
 
+/** Where each partition's consumer lag in records comes from: the runtime's end offset minus the next offset to apply. */
+const lagSources = new Map<
+  string,
+  { labels: Record<'connector' | 'topic' | 'partition', string>; next: bigint; end: () => bigint | undefined }
+>();
+
+export const consumerLagRecords = new Gauge({
+  name: 'siphon_sink_jdbc_consumer_lag_records',
+  help: 'Records in the partition not applied yet: end offset (high watermark) minus the next offset to apply',
+  labelNames: ['connector', 'topic', 'partition'] as const,
+  registers,
+  collect() {
+    for (const source of lagSources.values()) {
+      const end = source.end();
+      if (end !== undefined) this.set(source.labels, Number(end > source.next ? end - source.next : 0n));
+    }
+  },
+});
+
+/** Tracks lag for a partition once the runtime tells the end offset (SinkTaskContext.endOffset). */
+export function trackLag(
+  connector: string,
+  topic: string,
+  partition: number,
+  next: bigint,
+  end: () => bigint | undefined,
+): void {
+  lagSources.set(`${connector}\u0000${topic}\u0000${partition}`, {
+    labels: { connector, topic, partition: String(partition) },
+    next,
+    end,
+  });
+}
+
 export function recordApplied(
   connector: string,
   topic: string,
@@ -83,5 +117,7 @@ export function forgetPartition(connector: string, topic: string, partition: num
   const labels = { connector, topic, partition: String(partition) };
   lastAppliedOffset.remove(labels);
   endToEndLag.remove(labels);
+  consumerLagRecords.remove(labels);
+  lagSources.delete(`${connector}\u0000${topic}\u0000${partition}`);
   lastSourceTimes.delete(`${connector}\u0000${topic}\u0000${partition}`);
 }

@@ -12,6 +12,7 @@ import {
   recordApplied,
   recordsApplied,
   recordsRejected,
+  trackLag,
 } from './metrics.js';
 import { mysqlDialect } from './mysql-dialect.js';
 import { postgresDialect } from './postgres-dialect.js';
@@ -169,6 +170,13 @@ export class JdbcSinkTask implements SinkTask {
       const eventTime =
         change.context.tsMs ?? (record.timestamp === undefined ? null : BigInt(record.timestamp));
       recordApplied(connector, record.topic, record.kafkaPartition, record.kafkaOffset, eventTime);
+      const { endOffset } = this.context;
+      if (endOffset) {
+        const tp = tpOf(record);
+        trackLag(connector, record.topic, record.kafkaPartition, record.kafkaOffset + 1n, () =>
+          endOffset.call(this.context, tp),
+        );
+      }
     }
     if (rejected.size > 0) recordsRejected.inc({ connector }, rejected.size);
     if (this.offsets !== null)

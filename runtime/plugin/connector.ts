@@ -66,6 +66,11 @@ export interface TopicPartition {
 export interface SinkTaskContext extends TaskContext {
   /** The runtime's dead-letter queue (or failure) path for one bad record. */
   reportBadRecord(record: SinkRecord, error: Error): Promise<void>;
+  /**
+   * The partition's end offset (high watermark) as the consumer last saw it, for
+   * consumer-lag metrics; undefined when not known yet. Optional for runtimes.
+   */
+  endOffset?(partition: TopicPartition): bigint | undefined;
 }
 
 export interface SinkTask {

@@ -15,6 +15,7 @@ import {
   string,
   struct,
 } from '../../runtime/record/index.js';
+import { metricsRegistry } from '../../runtime/metrics/registry.js';
 import { uniqueName } from '../support/unique-name.js';
 import {
   EventFactory,
@@ -521,6 +522,48 @@ for (const target of TARGETS) {
       assert.deepEqual(
         ((await plugin.validate?.(crossKey.values)) ?? []).map((issue) => issue.name),
         ['primary.key.mode', 'delete.enabled'],
+      );
+    });
+
+    it('metrics: records applied by op, consumer lag in records and in time', async () => {
+      const schema = struct('srv.public.m.Value', [['id', int32()]]);
+      const topic = uniqueName('metrics');
+      const events = new EventFactory(topic, keySchema, schema, 'm');
+      const run = await start({
+        'auto.create': 'true',
+        'delete.enabled': 'true',
+        'table.name.format': 'metrics_t',
+      });
+      run.context.endOffsets.set(`${topic}:0`, 10n);
+      await put(run.task, [
+        events.event('r', { id: 1 }, null, { id: 1 }),
+        events.event('c', { id: 2 }, null, { id: 2 }),
+        events.event('d', { id: 2 }, { id: 2 }, null),
+        events.event('m', null, null, null),
+      ]);
+      const labels = `connector="${run.context.connectorName}"`;
+      const text = await metricsRegistry.metrics();
+      for (const [op, count] of [
+        ['r', 1],
+        ['c', 1],
+        ['d', 1],
+        ['skipped', 1],
+      ] as const) {
+        assert.match(
+          text,
+          new RegExp(`siphon_sink_jdbc_records_applied_total\\{${labels},op="${op}"\\} ${count}\n`),
+        );
+      }
+      assert.match(
+        text,
+        new RegExp(`siphon_sink_jdbc_consumer_lag_records\\{${labels},topic="${topic}",partition="0"\\} 6\n`),
+      );
+      const lag = new RegExp(
+        `siphon_sink_jdbc_end_to_end_lag_seconds\\{${labels},topic="${topic}",partition="0"\\} ([\\d.]+)`,
+      ).exec(text);
+      assert.ok(
+        lag && Number(lag[1]) >= 1.4 && Number(lag[1]) < 60,
+        `end-to-end lag is now - source ts_ms (${lag?.[1]})`,
       );
     });
 

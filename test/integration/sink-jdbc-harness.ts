@@ -6,7 +6,13 @@ import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { plugin } from '../../connectors/sink-jdbc/index.js';
 import { parseConfig, describeErrors } from '../../runtime/config/config-parser.js';
-import type { SinkTask, SinkTaskContext, TaskLogger } from '../../runtime/plugin/index.js';
+import {
+  topicPartitionKey,
+  type SinkTask,
+  type SinkTaskContext,
+  type TaskLogger,
+  type TopicPartition,
+} from '../../runtime/plugin/index.js';
 import type { Schema, SinkRecord } from '../../runtime/record/index.js';
 import { int64, optional, string, struct } from '../../runtime/record/index.js';
 import { localStack } from '../support/local-stack.js';
@@ -98,7 +104,14 @@ export class HarnessContext implements SinkTaskContext {
     this.logger = logger;
   }
 
+  /** End offsets per partition as the runtime's consumer would report them (set by the tests). */
+  readonly endOffsets = new Map<string, bigint>();
+
   reportProgress(): void {}
+
+  endOffset(partition: TopicPartition): bigint | undefined {
+    return this.endOffsets.get(topicPartitionKey(partition));
+  }
 
   async reportBadRecord(record: SinkRecord, error: Error): Promise<void> {
     if (this.tolerance === 'none') throw error;
