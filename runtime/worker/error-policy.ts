@@ -34,7 +34,6 @@ export class StageError extends Error {
   constructor(
     readonly stage: ErrorStage,
     override readonly cause: unknown,
-    readonly className: string,
   ) {
     super(cause instanceof Error ? cause.message : String(cause));
     this.name = cause instanceof Error ? cause.name : 'Error';

@@ -313,7 +313,7 @@ export class SinkTaskRunner {
       signal: this.stopping.signal,
       onRetry: (error, attempt, delayMs) => logger.warn('retrying', { stage, attempt, delayMs, error }),
     }).catch((error: unknown) => {
-      throw error instanceof StageError ? error : new StageError(stage, error, 'SinkTaskRunner');
+      throw error instanceof StageError ? error : new StageError(stage, error);
     });
   }
 }

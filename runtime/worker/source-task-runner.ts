@@ -288,7 +288,7 @@ export class SourceTaskRunner {
       signal: this.stopping.signal,
       onRetry: (error, attempt, delayMs) => logger.warn('retrying', { stage, attempt, delayMs, error }),
     }).catch((error: unknown) => {
-      throw error instanceof StageError ? error : new StageError(stage, error, 'SourceTaskRunner');
+      throw error instanceof StageError ? error : new StageError(stage, error);
     });
   }
 

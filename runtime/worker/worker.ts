@@ -166,7 +166,8 @@ export class Worker {
     if (this.stopping) return;
     this.stopping = true;
     const names = [...this.runtimes.keys()];
-    await Promise.all(names.map((name) => this.stopConnectorTasks(name, { writeStatus: false })));
+    // Like a Kafka Connect worker leaving its group: what it ran is UNASSIGNED until a worker starts it.
+    await Promise.all(names.map((name) => this.stopConnectorTasks(name, { markUnassigned: true })));
     await Promise.allSettled([
       this.dataProducer?.disconnect(),
       this.storeProducer?.disconnect(),
@@ -280,7 +281,7 @@ export class Worker {
       const merged = previous ? this.keepHiddenPasswords(raw, previous) : raw;
       await this.checkValid(merged);
       await this.configStore.put(name, merged, previous ? undefined : 'STARTED');
-      await this.stopConnectorTasks(name, { writeStatus: false });
+      await this.stopConnectorTasks(name);
       await this.startConnector(name);
       return { created: !previous, info: this.connectorInfo(name) };
     });
@@ -307,7 +308,7 @@ export class Worker {
       this.checkBasics(next);
       await this.checkValid(next);
       await this.configStore.put(name, next);
-      await this.stopConnectorTasks(name, { writeStatus: false });
+      await this.stopConnectorTasks(name);
       await this.startConnector(name);
       return this.connectorInfo(name);
     });
@@ -316,7 +317,7 @@ export class Worker {
   async deleteConnector(name: string): Promise<void> {
     await this.serialized(name, async () => {
       this.requireConfig(name);
-      await this.stopConnectorTasks(name, { writeStatus: false });
+      await this.stopConnectorTasks(name);
       await this.configStore.remove(name);
       await this.statusStore.remove(name);
       recordConnectorState(name, null);
@@ -328,7 +329,7 @@ export class Worker {
     await this.serialized(name, async () => {
       this.requireConfig(name);
       await this.configStore.putTargetState(name, state);
-      await this.stopConnectorTasks(name, { writeStatus: false });
+      await this.stopConnectorTasks(name);
       await this.startConnector(name);
     });
   }
@@ -352,7 +353,7 @@ export class Worker {
     for (const id of tasks) await this.putStatus(name, id, 'RESTARTING');
     const work = this.serialized(name, async () => {
       if (restartAll || (restartConnector && !this.runtimes.has(name))) {
-        await this.stopConnectorTasks(name, { writeStatus: false });
+        await this.stopConnectorTasks(name);
         await this.startConnector(name);
         return;
       }
@@ -650,12 +651,16 @@ export class Worker {
       this.deps.logger.warn('task did not stop within task.shutdown.graceful.timeout.ms', { task: id });
   }
 
-  private async stopConnectorTasks(name: string, options: { writeStatus: boolean }): Promise<void> {
+  private async stopConnectorTasks(name: string, options: { markUnassigned?: boolean } = {}): Promise<void> {
     const runtime = this.runtimes.get(name);
     if (!runtime) return;
-    await Promise.all([...runtime.tasks.keys()].map((id) => this.stopTask(runtime, id)));
+    const ids = [...runtime.tasks.keys()];
+    await Promise.all(ids.map((id) => this.stopTask(runtime, id)));
     this.runtimes.delete(name);
-    if (options.writeStatus) await this.putStatus(name, null, 'UNASSIGNED');
+    if (options.markUnassigned) {
+      await this.putStatus(name, null, 'UNASSIGNED');
+      for (const id of ids) await this.putStatus(name, id, 'UNASSIGNED');
+    }
   }
 
   /** With exactly.once.source.support=enabled every source task writes in transactions (as in Kafka Connect). */
