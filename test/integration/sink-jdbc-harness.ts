@@ -183,7 +183,7 @@ export class EventFactory {
   }
 
   event(
-    op: 'c' | 'u' | 'd' | 'r' | 't',
+    op: 'c' | 'u' | 'd' | 'r' | 't' | 'm',
     key: Record<string, unknown> | null,
     before: unknown,
     after: unknown,
