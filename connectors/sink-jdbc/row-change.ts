@@ -40,7 +40,15 @@ const KAFKA_KEY_COLUMNS = ['__connect_topic', '__connect_partition', '__connect_
  * Reads a SinkRecord — a Debezium envelope, a flat row, or a tombstone — and applies the
  * mapping rules and key mode, giving the RowChange to apply.
  */
+interface Target {
+  readonly rule: MappingRule | undefined;
+  readonly table: TableRef;
+}
+
 export class RowChangeReader {
+  /** Per topic, where its last change event went; tombstones follow it. */
+  private readonly lastTargets = new Map<string, Target>();
+
   constructor(
     private readonly config: SinkConfig,
     /** Identifier folding for quote.identifiers=false. */
@@ -101,12 +109,15 @@ export class RowChangeReader {
     };
     const base = { record, op, context };
     if (op === 'm') return { ...base, kind: 'skip', reason: 'logical decoding message' };
-    const rule = this.config.mappings.find((candidate) => ruleMatches(candidate, record.topic, source));
-    const table = (rule?.table ?? this.config.tableNameFormat).resolve(context);
-    const folded: TableRef = {
-      schema: table.schema === null ? null : this.identifier(table.schema),
-      name: this.identifier(table.name),
-    };
+    const target = tombstone ? this.tombstoneTarget(record, context) : this.target(record, context, source);
+    if (target === null) {
+      return {
+        ...base,
+        kind: 'skip',
+        reason: 'tombstone with no known table; the delete event before it carried the delete',
+      };
+    }
+    const { rule, table: folded } = target;
     if (op === 't') {
       return this.config.truncateEnabled
         ? { ...base, kind: 'truncate', table: folded }
@@ -144,6 +155,34 @@ export class RowChangeReader {
     }
     const columns = this.rowColumns(row, rowSchema, rule, key, context);
     return { ...base, kind: 'upsert', table: folded, key, columns };
+  }
+
+  private target(record: SinkRecord, context: RecordContext, source: Struct | null): Target {
+    const rule = this.config.mappings.find((candidate) => ruleMatches(candidate, record.topic, source));
+    const table = (rule?.table ?? this.config.tableNameFormat).resolve(context);
+    const target = {
+      rule,
+      table: {
+        schema: table.schema === null ? null : this.identifier(table.schema),
+        name: this.identifier(table.name),
+      },
+    };
+    this.lastTargets.set(record.topic, target);
+    return target;
+  }
+
+  /**
+   * A tombstone has no source block, so names like ${source.table} cannot be resolved from
+   * it: it goes where the topic's last change event went (one entry per topic).
+   */
+  private tombstoneTarget(record: SinkRecord, context: RecordContext): Target | null {
+    const known = this.lastTargets.get(record.topic);
+    if (known) return known;
+    try {
+      return this.target(record, context, null);
+    } catch {
+      return null;
+    }
   }
 
   /** Key columns with target names, in key order; [] without a key. */

@@ -138,9 +138,9 @@ export class JdbcSinkTask implements SinkTask {
     }
     const rejected = await this.withRetries('apply batch', async (connection) => {
       const bad = new Map(unreadable);
-      const unfit = await this.tables.prepare(connection, changes);
-      for (const [change, error] of unfit) bad.set(change.record, error);
-      const applicable = changes.filter((change) => !unfit.has(change));
+      const prepared = await this.tables.prepare(connection, changes);
+      for (const [change, error] of prepared.bad) bad.set(change.record, error);
+      const applicable = changes.filter((change) => !prepared.bad.has(change) && !prepared.moot.has(change));
       try {
         await this.inTransaction(connection, fresh, bad, async () =>
           this.warnUnmatched(await this.writer.apply(connection, planBatch(applicable))),

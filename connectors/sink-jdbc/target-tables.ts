@@ -5,6 +5,11 @@ import { BadRecordError, type Column, type RowChange } from './row-change.js';
 import { addColumnStatement, createTableStatement, type ColumnDefinition } from './statements.js';
 import { describeTable, tableKey, type TableRef } from './table-name.js';
 
+export interface PreparedChanges {
+  readonly bad: ReadonlyMap<RowChange, BadRecordError>;
+  readonly moot: ReadonlySet<RowChange>;
+}
+
 /**
  * Knows the target tables' columns (cached) and makes them fit the records: creates a
  * missing table (auto.create) and adds missing columns (schema.evolution=basic). DDL runs
@@ -19,12 +24,13 @@ export class TargetTables {
     private readonly logger: TaskLogger,
   ) {}
 
-  /** Prepares every table the changes write; returns the changes that cannot be applied, with why. */
-  async prepare(
-    connection: SqlConnection,
-    changes: readonly RowChange[],
-  ): Promise<Map<RowChange, BadRecordError>> {
+  /**
+   * Prepares every table the changes write. Returns the changes that cannot be applied,
+   * with why, and the moot ones: deletes and truncates of a table that does not exist.
+   */
+  async prepare(connection: SqlConnection, changes: readonly RowChange[]): Promise<PreparedChanges> {
     const bad = new Map<RowChange, BadRecordError>();
+    const moot = new Set<RowChange>();
     const byTable = new Map<string, { table: TableRef; changes: RowChange[] }>();
     for (const change of changes) {
       if (change.kind === 'skip') continue;
@@ -36,6 +42,10 @@ export class TargetTables {
     for (const { table, changes: tableChanges } of byTable.values()) {
       const columns = await this.ensureTable(connection, table, tableChanges);
       for (const change of tableChanges) {
+        if (columns === null && (change.kind === 'delete' || change.kind === 'truncate')) {
+          moot.add(change);
+          continue;
+        }
         if (columns === null) {
           bad.set(
             change,
@@ -60,7 +70,7 @@ export class TargetTables {
         }
       }
     }
-    return bad;
+    return { bad, moot };
   }
 
   /** Forget cached columns (after a failed batch, in case someone altered the table). */
@@ -75,10 +85,12 @@ export class TargetTables {
   ): Promise<Set<string> | null> {
     const id = tableKey(table);
     let columns = this.known.get(id) ?? (await this.dialect.listColumns(connection, table));
-    const wanted = wantedColumns(changes);
+    // Only writes shape a table: a table that would exist just to delete from it is not created.
+    const writes = changes.filter((change) => change.kind === 'upsert');
+    const wanted = wantedColumns(writes);
     if (columns === null) {
       if (!this.options.autoCreate) return null;
-      const keyNames = keyColumnsOf(changes);
+      const keyNames = keyColumnsOf(writes);
       const definitions = [...wanted.values()].map((column) =>
         this.definition(column, keyNames.includes(column.name)),
       );

@@ -525,6 +525,46 @@ for (const target of TARGETS) {
       );
     });
 
+    it('tombstones go where their topic last went; deletes and truncates of a missing table are no-ops', async () => {
+      const schema = struct('srv.public.tomb.Value', [['id', int32()]]);
+      const topic = uniqueName('tomb');
+      const events = new EventFactory(topic, keySchema, schema, 'tomb_by_source');
+      const run = await start(
+        {
+          'auto.create': 'true',
+          'delete.enabled': 'true',
+          'truncate.enabled': 'true',
+          'table.name.format': '${source.table}',
+        },
+        'all',
+      );
+      // A tombstone first (no table known yet), then a delete and truncate of a table that does not exist.
+      const ghost = new EventFactory(uniqueName('ghost'), keySchema, schema, 'ghost_table');
+      await put(run.task, [
+        events.tombstone({ id: 9 }),
+        ghost.event('d', { id: 1 }, { id: 1 }, null),
+        ghost.event('t', null, null, null),
+      ]);
+      assert.deepEqual(run.context.badRecords, []);
+      const ghostTables = await db.query(
+        target === 'postgresql'
+          ? "SELECT 1 FROM information_schema.tables WHERE table_name = 'ghost_table'"
+          : "SELECT 1 FROM information_schema.tables WHERE table_name = 'ghost_table' AND table_schema = DATABASE()",
+      );
+      assert.equal(ghostTables.length, 0, 'no table is created just to delete from it');
+      await put(run.task, [
+        events.event('c', { id: 1 }, null, { id: 1 }),
+        events.event('c', { id: 2 }, null, { id: 2 }),
+      ]);
+      await put(run.task, [
+        events.event('d', { id: 1 }, { id: 1 }, null),
+        events.tombstone({ id: 1 }),
+        events.tombstone({ id: 2 }),
+      ]);
+      assert.deepEqual(await db.query('SELECT id FROM tomb_by_source'), []);
+      assert.deepEqual(run.context.badRecords, []);
+    });
+
     it('metrics: records applied by op, consumer lag in records and in time', async () => {
       const schema = struct('srv.public.m.Value', [['id', int32()]]);
       const topic = uniqueName('metrics');
