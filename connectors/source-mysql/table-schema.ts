@@ -44,13 +44,6 @@ export function typeArguments(columnType: string): number[] {
   return match?.[1] ? match[1].split(',').map((part) => Number(part.trim())) : [];
 }
 
-/** True for character columns, whose values carry a character set. */
-export function isTextType(columnType: string): boolean {
-  return ['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set'].includes(
-    baseType(columnType),
-  );
-}
-
 /** The character set a collation belongs to: `utf8mb4_unicode_ci` → `utf8mb4`. */
 export function charsetOfCollation(collation: string): string {
   const cut = collation.indexOf('_');
