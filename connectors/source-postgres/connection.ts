@@ -51,6 +51,8 @@ export function clientConfig(options: PostgresOptions, applicationName: string):
 
 export async function connect(options: PostgresOptions, applicationName: string): Promise<pg.Client> {
   const client = new pg.Client(clientConfig(options, applicationName));
+  // A lost connection fails the next query on it; the event alone must not crash the worker.
+  client.on('error', () => undefined);
   await client.connect();
   return client;
 }

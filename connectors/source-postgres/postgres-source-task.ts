@@ -96,6 +96,15 @@ export class PostgresSourceTask implements SourceTask {
         setInterval(() => void this.refreshLag(admin, context.connectorName), lagRefreshMs),
       );
       await this.streamChanges(admin, context, registry, schemaOptions, records, batcher, start);
+    } catch (error) {
+      // A lost server (restart, network) is worth retrying: the runtime restarts the task
+      // from its committed offsets after a backoff.
+      if (!(error instanceof RetriableError) && isConnectionLoss(error)) {
+        throw new RetriableError(`lost the connection to PostgreSQL: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      throw error;
     } finally {
       for (const timer of timers) clearInterval(timer);
       await this.stream?.close();
@@ -280,6 +289,10 @@ export class PostgresSourceTask implements SourceTask {
         resume = reader.emittedPosition;
         if (context.signal.aborted) return;
         if (!isConnectionLoss(error) && !(failure instanceof RetriableError)) throw failure;
+        // The catalog connection may be the one that was lost: then the whole task restarts.
+        await admin.query('SELECT 1').catch((probe: Error) => {
+          throw new RetriableError(`lost the connection to PostgreSQL: ${probe.message}`, { cause: probe });
+        });
         context.logger.warn('replication connection lost; reconnecting from the last emitted position', {
           error: failure.message,
           retryInMs: backoff,
