@@ -74,6 +74,7 @@ type Item =
       readonly db: string;
       readonly changes: readonly SchemaChange[];
       readonly unparsed: readonly { db: string; table: string }[];
+      readonly truncated: readonly TableSchema[];
       readonly file: string;
       readonly pos: number;
       readonly gtid: string | null;
@@ -473,6 +474,7 @@ export class BinlogReader {
         db: query.schema || changes[0]?.db || outcome.unparsed[0]?.db || '',
         changes,
         unparsed: outcome.unparsed,
+        truncated: outcome.truncated.flatMap((t) => catalog.get(t.db, t.table) ?? []),
         file: this.file,
         pos: this.boundary,
         gtid: transaction?.gtid ?? null,
@@ -642,6 +644,7 @@ export class BinlogReader {
     };
     this.position = offset;
     this.trackLag(item.tsMs);
+    if (item.truncated.length > 0) await this.emitTruncates(item, offset);
     if (changes.length === 0) return;
     await history.record([
       {
@@ -686,6 +689,38 @@ export class BinlogReader {
         item.tsMs,
       ),
     ]);
+  }
+
+  /** Debezium's truncate events (op "t", no key, no row images); skipped by default (skipped.operations=t). */
+  private async emitTruncates(item: Extract<Item, { kind: 'ddl' }>, offset: BinlogOffset): Promise<void> {
+    const { config, context, partition } = this.deps;
+    if (config.cdc.skippedOperations.has('t')) return;
+    const records = item.truncated.map((table) =>
+      this.deps.eventsFor(table).changeRecord(
+        't',
+        null,
+        null,
+        mysqlSourceValue({
+          name: config.cdc.topicPrefix,
+          tsMs: item.tsMs,
+          snapshot: 'false',
+          db: table.db,
+          table: table.table,
+          serverId: config.serverId,
+          gtid: item.gtid,
+          file: item.file,
+          pos: item.pos,
+          row: 0,
+          thread: item.thread,
+          query: null,
+        }),
+        partition,
+        toSourceOffset(offset),
+        item.tsMs,
+      ),
+    );
+    mysqlEvents.inc({ connector: context.connectorName, op: 't' }, records.length);
+    await context.emit(records);
   }
 
   private async maybeHeartbeat(): Promise<void> {

@@ -55,6 +55,7 @@ export type DdlOperation =
   | { readonly kind: 'alterTable'; readonly table: TableRef; readonly actions: readonly AlterAction[] }
   | { readonly kind: 'renameTable'; readonly from: TableRef; readonly to: TableRef }
   | { readonly kind: 'dropTable'; readonly table: TableRef }
+  | { readonly kind: 'truncateTable'; readonly table: TableRef }
   | { readonly kind: 'createDatabase'; readonly db: string; readonly charset: string | null }
   | { readonly kind: 'alterDatabase'; readonly db: string | null; readonly charset: string }
   | { readonly kind: 'dropDatabase'; readonly db: string }
@@ -66,6 +67,11 @@ export function parseDdl(sql: string): DdlOperation[] {
   if (cursor.accept('ALTER')) return parseAlter(cursor);
   if (cursor.accept('RENAME', 'TABLE') || cursor.accept('RENAME', 'TABLES')) return parseRename(cursor);
   if (cursor.accept('DROP')) return parseDrop(cursor);
+  if (cursor.accept('TRUNCATE')) {
+    cursor.accept('TABLE');
+    const table = tableRef(cursor);
+    return table ? [{ kind: 'truncateTable', table }] : [];
+  }
   return [];
 }
 

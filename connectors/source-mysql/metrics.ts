@@ -8,7 +8,7 @@ import { metricsRegistry } from '../../runtime/metrics/registry.js';
  */
 export const mysqlEvents = new Counter({
   name: 'siphon_source_mysql_events_total',
-  help: 'Change events emitted by the MySQL source, by operation (r, c, u, d).',
+  help: 'Change events emitted by the MySQL source, by operation (r, c, u, d, t).',
   labelNames: ['connector', 'op'],
   registers: [metricsRegistry],
 });

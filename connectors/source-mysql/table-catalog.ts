@@ -11,6 +11,8 @@ export interface DdlOutcome {
   readonly removed: readonly { readonly db: string; readonly table: string }[];
   /** Tables the statement changed in a way the parser does not model: re-read them from the server. */
   readonly unparsed: readonly { readonly db: string; readonly table: string }[];
+  /** Captured tables the statement emptied (TRUNCATE). */
+  readonly truncated: readonly { readonly db: string; readonly table: string }[];
 }
 
 /**
@@ -57,15 +59,21 @@ export class TableCatalog {
     const changed: TableSchema[] = [];
     const removed: { db: string; table: string }[] = [];
     const unparsed: { db: string; table: string }[] = [];
+    const truncated: { db: string; table: string }[] = [];
     const resolve = (ref: TableRef) => ({ db: ref.db ?? defaultDb, table: ref.table });
     for (const operation of parseDdl(sql)) {
+      if (operation.kind === 'truncateTable') {
+        const ref = resolve(operation.table);
+        if (isCaptured(ref.db, ref.table)) truncated.push(ref);
+        continue;
+      }
       this.applyOperation(operation, resolve, isCaptured, { changed, removed, unparsed });
     }
-    return { changed, removed, unparsed };
+    return { changed, removed, unparsed, truncated };
   }
 
   private applyOperation(
-    operation: DdlOperation,
+    operation: Exclude<DdlOperation, { kind: 'truncateTable' }>,
     resolve: (ref: TableRef) => { db: string; table: string },
     isCaptured: (db: string, table: string) => boolean,
     outcome: {

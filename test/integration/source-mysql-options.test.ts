@@ -116,3 +116,31 @@ test('gtid.source.excludes skips the transactions of an excluded GTID source', a
     await task.stop();
   }
 });
+
+test('TRUNCATE TABLE becomes a truncate event when skipped.operations lets it through', async () => {
+  await db.query(`CREATE TABLE ${db.name}.trunc (id INT PRIMARY KEY)`);
+  const raw = config('trunc', {
+    'snapshot.mode': 'no_data',
+    'skipped.operations': 'none',
+    'table.include.list': `${db.name}\\.trunc`,
+  });
+  const topic = `${raw['topic.prefix']}.${db.name}.trunc`;
+  const task = startTask(raw);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await db.query(`INSERT INTO ${db.name}.trunc VALUES (1), (2)`);
+    await db.query(`TRUNCATE TABLE ${db.name}.trunc`);
+    await db.query(`INSERT INTO ${db.name}.trunc VALUES (3)`);
+    const records = changeRecords(await task.collect((all) => changeRecords(all, topic).length >= 4), topic);
+    assert.deepEqual(
+      records.map((r) => envelope(r).op),
+      ['c', 'c', 't', 'c'],
+    );
+    const truncate = records[2]!;
+    assert.equal(truncate.key, null);
+    assert.equal(envelope(truncate).before, null);
+    assert.equal(envelope(truncate).source.table, 'trunc');
+  } finally {
+    await task.stop();
+  }
+});
