@@ -432,6 +432,38 @@ describe('runtime REST API', { timeout: 120000 }, () => {
     assert.deepEqual((await call('GET', '/connectors/sink/offsets')).json, { offsets: [] });
   });
 
+  it('lets a sink choose where to resume in open()', async () => {
+    const topic = `${names.group}-open`;
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 20 }, (_, i) => ({ key: String(i), value: JSON.stringify({ i }) })),
+    });
+    await producer.disconnect();
+    const output = join(outputDir, 'open.jsonl');
+    const created = await call('POST', '/connectors', {
+      name: 'open-sink',
+      config: {
+        'connector.class': 'file-sink',
+        topics: topic,
+        'output.file': output,
+        'start.offset': '15',
+        // The connector names its converter, so its own converter settings apply.
+        'value.converter': 'json',
+        'value.converter.schemas.enable': 'false',
+      },
+    });
+    assert.equal(created.status, 201);
+    const offsets = await eventually('records from offset 15', async () => {
+      const text = await readFile(output, 'utf8').catch(() => '');
+      const lines = text.split('\n').filter(Boolean);
+      return lines.length >= 5 && lines.map((l) => Number((JSON.parse(l) as { offset: string }).offset));
+    });
+    assert.deepEqual(offsets, [15, 16, 17, 18, 19]);
+    assert.equal((await call('DELETE', '/connectors/open-sink')).status, 204);
+  });
+
   it('never shows a secret in a response or a log line, and deletes connectors', async () => {
     for (const name of ['literal', 'by-alias', 'sink', 'strict-sink']) {
       assert.equal((await call('DELETE', `/connectors/${name}`)).status, 204);
