@@ -2,7 +2,7 @@ import type { Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
 import { boolean, int32, int64, string } from '../../runtime/record/index.js';
 import { castSchema, castValue } from '../../runtime/transforms/cast-value.js';
 import { isStruct } from '../../runtime/transforms/record-part.js';
-import { asChangeEvent } from '../../runtime/transforms/read-change-event.js';
+import { asChangeEvent, type ChangeEvent } from '../../runtime/transforms/read-change-event.js';
 import type { SinkConfig } from './config.js';
 import { ruleMatches, type MappingRule } from './mapping-rules.js';
 import type { RecordContext } from './record-context.js';
@@ -32,6 +32,40 @@ export type RowChange =
 /** A record that cannot be applied; the reason goes to the dead-letter queue or the failure. */
 export class BadRecordError extends Error {
   override readonly name = 'BadRecordError';
+}
+
+/** The op a record's value stands for, and the row it carries (after; before for deletes). */
+function readValue(record: SinkRecord): {
+  op: string;
+  row: Struct | null;
+  rowSchema: Schema | null;
+  event: ChangeEvent | null;
+} {
+  if (record.value === null || record.value === undefined)
+    return { op: 'd', row: null, rowSchema: null, event: null };
+  const event = asChangeEvent(record.valueSchema, record.value);
+  if (event)
+    return {
+      op: event.op,
+      row: event.op === 'd' ? event.before : event.after,
+      rowSchema: event.rowSchema,
+      event,
+    };
+  if (!isStruct(record.value)) {
+    throw new BadRecordError(
+      `the value is a ${typeof record.value}, not a struct or a change event; use a converter that yields structs`,
+    );
+  }
+  // A flat row (e.g. after ExtractNewRecordState) is written as it is.
+  return { op: 'c', row: record.value, rowSchema: record.valueSchema, event: null };
+}
+
+/** The source's event time: source.ts_ms, else the envelope's ts_ms. */
+function eventTime(source: Struct | null, event: ChangeEvent | null): bigint | null {
+  const sourceTs = source?.ts_ms;
+  if (typeof sourceTs === 'bigint') return sourceTs;
+  if (typeof sourceTs === 'number') return BigInt(sourceTs);
+  return event?.tsMs != null ? BigInt(event.tsMs) : null;
 }
 
 const KAFKA_KEY_COLUMNS = ['__connect_topic', '__connect_partition', '__connect_offset'];
@@ -65,45 +99,13 @@ export class RowChangeReader {
   }
 
   private readRecord(record: SinkRecord): RowChange {
-    const event =
-      record.value === null || record.value === undefined
-        ? null
-        : asChangeEvent(record.valueSchema, record.value);
+    const { op, row, rowSchema, event } = readValue(record);
     const tombstone = record.value === null || record.value === undefined;
-    let op: string;
-    let row: Struct | null;
-    let rowSchema: Schema | null;
-    if (tombstone) {
-      op = 'd';
-      row = null;
-      rowSchema = null;
-    } else if (event) {
-      op = event.op;
-      row = op === 'd' ? event.before : event.after;
-      rowSchema = event.rowSchema;
-    } else {
-      if (!isStruct(record.value)) {
-        throw new BadRecordError(
-          `the value is a ${typeof record.value}, not a struct or a change event; use a converter that yields structs`,
-        );
-      }
-      op = 'c';
-      row = record.value;
-      rowSchema = record.valueSchema;
-    }
     const source = event?.source ?? null;
-    const sourceTs = source?.ts_ms;
     const context: RecordContext = {
       record,
       op,
-      tsMs:
-        typeof sourceTs === 'bigint'
-          ? sourceTs
-          : typeof sourceTs === 'number'
-            ? BigInt(sourceTs)
-            : event?.tsMs != null
-              ? BigInt(event.tsMs)
-              : null,
+      tsMs: eventTime(source, event),
       source,
       sourceSchema: record.valueSchema?.fields?.find((field) => field.name === 'source')?.schema ?? null,
     };
