@@ -8,7 +8,14 @@ import { primaryKey } from './catalog.js';
 import type { ChangeContext, ChangeRecords } from './change-records.js';
 import type { PostgresOptions } from './config.js';
 import { alreadyEmitted, toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
-import { decodePgoutput, type PgoutputMessage, type Relation, type Tuple } from './pgoutput-decoder.js';
+import {
+  decodePgoutput,
+  streamedTags,
+  type PgoutputMessage,
+  type Relation,
+  type Tuple,
+} from './pgoutput-decoder.js';
+import { StreamedTransactions } from './streamed-transactions.js';
 import type { RecordBatcher } from './record-batcher.js';
 import type { ReplicationStream } from './replication-stream.js';
 import { TableSchema, type TableSchemaOptions } from './table-schema.js';
@@ -71,6 +78,8 @@ export class ChangeStreamReader {
     // A new session sends relation messages again; drop the half-read transaction.
     this.relations.clear();
     this.tx = null;
+    this.streamXid = null;
+    await this.streamed.clear();
     const heartbeatMs = this.options.heartbeatIntervalMs;
     let nextHeartbeat = heartbeatMs > 0 ? Date.now() + heartbeatMs : Number.POSITIVE_INFINITY;
     try {
@@ -89,7 +98,7 @@ export class ChangeStreamReader {
           }
           if (message.replyRequested) sendStatus(false);
         } else {
-          await this.handle(decodePgoutput(message.data), message.walStart);
+          await this.receive(message.data, message.walStart);
         }
         if (Date.now() >= nextHeartbeat) {
           // Ask for a keepalive so the next heartbeat knows how far the idle WAL reaches.
@@ -100,6 +109,7 @@ export class ChangeStreamReader {
       }
     } finally {
       await this.batcher.flush().catch(() => undefined);
+      await this.streamed.clear();
     }
   }
 
@@ -129,6 +139,35 @@ export class ChangeStreamReader {
       ),
     );
     await this.batcher.flush();
+  }
+
+  /** Top-level xid of the stream block being received (protocol 2 streaming), or null. */
+  private streamXid: number | null = null;
+  private readonly streamed = new StreamedTransactions();
+
+  private async receive(data: Buffer, walStart: bigint): Promise<void> {
+    if (this.streamXid !== null && streamedTags.has(String.fromCharCode(data[0]!))) {
+      // A change of an in-progress transaction: kept until its stream commit or abort.
+      await this.streamed.append(this.streamXid, data.readUInt32BE(1), walStart, data);
+      return;
+    }
+    await this.handle(decodePgoutput(data), walStart);
+  }
+
+  private async replayStreamed(message: Extract<PgoutputMessage, { tag: 'stream_commit' }>): Promise<void> {
+    await this.handle(
+      {
+        tag: 'begin',
+        xid: message.xid,
+        commitLsn: message.commitLsn,
+        commitTimeMicros: message.commitTimeMicros,
+      },
+      message.commitLsn,
+    );
+    for await (const spilled of this.streamed.replay(message.xid)) {
+      await this.handle(decodePgoutput(spilled.data, true), spilled.walStart);
+    }
+    await this.commit(message.commitLsn, message.endLsn);
   }
 
   private async handle(message: PgoutputMessage, walStart: bigint): Promise<void> {
@@ -172,6 +211,18 @@ export class ChangeStreamReader {
       }
       case 'commit':
         await this.commit(message.commitLsn, message.endLsn);
+        return;
+      case 'stream_start':
+        this.streamXid = message.xid;
+        return;
+      case 'stream_stop':
+        this.streamXid = null;
+        return;
+      case 'stream_abort':
+        await this.streamed.abort(message.xid, message.subXid);
+        return;
+      case 'stream_commit':
+        await this.replayStreamed(message);
         return;
       case 'origin':
       case 'type':

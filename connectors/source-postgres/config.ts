@@ -192,6 +192,19 @@ const postgresKeys: readonly ConfigKey[] = [
       v === 1 || v === 2 ? undefined : `proto.version ${String(v)} is not supported; use 1 or 2`,
   },
   {
+    name: 'pgoutput.streaming',
+    type: 'boolean',
+    default: false,
+    importance: 'low',
+    group: 'Replication',
+    documentation:
+      "Ask PostgreSQL to stream large in-progress transactions (pgoutput 'streaming on', needs proto.version=2, PostgreSQL 14+). Their changes are kept on local disk until the commit and dropped on abort, so events still appear only for committed transactions.",
+    validator: (v, config) =>
+      v === true && config['proto.version'] !== 2
+        ? 'pgoutput.streaming=true needs proto.version=2; set proto.version=2 or turn streaming off'
+        : undefined,
+  },
+  {
     name: 'snapshot.mode',
     type: 'string',
     default: 'initial',
@@ -259,6 +272,7 @@ export interface PostgresOptions extends CdcOptions {
   readonly publicationName: string;
   readonly publicationAutocreateMode: PublicationAutocreateMode;
   readonly protoVersion: 1 | 2;
+  readonly pgoutputStreaming: boolean;
   readonly snapshotMode: SnapshotMode;
   readonly snapshotFetchSize: number;
   readonly includeUnknownDatatypes: boolean;
@@ -287,6 +301,7 @@ export function readPostgresOptions(config: ParsedConfig): PostgresOptions {
     publicationName: read.string('publication.name'),
     publicationAutocreateMode: read.oneOf('publication.autocreate.mode', publicationAutocreateModes),
     protoVersion: read.number('proto.version') === 2 ? 2 : 1,
+    pgoutputStreaming: read.boolean('pgoutput.streaming'),
     snapshotMode: read.oneOf('snapshot.mode', snapshotModes),
     snapshotFetchSize: read.number('snapshot.fetch.size'),
     includeUnknownDatatypes: read.boolean('include.unknown.datatypes'),

@@ -56,6 +56,16 @@ export type PgoutputMessage =
       readonly oldTuple: Tuple;
     }
   | { readonly tag: 'truncate'; readonly relationOids: readonly number[]; readonly cascade: boolean }
+  | { readonly tag: 'stream_start'; readonly xid: number; readonly firstSegment: boolean }
+  | { readonly tag: 'stream_stop' }
+  | {
+      readonly tag: 'stream_commit';
+      readonly xid: number;
+      readonly commitLsn: bigint;
+      readonly endLsn: bigint;
+      readonly commitTimeMicros: bigint;
+    }
+  | { readonly tag: 'stream_abort'; readonly xid: number; readonly subXid: number }
   | {
       readonly tag: 'message';
       readonly transactional: boolean;
@@ -127,9 +137,17 @@ function readTuple(r: Reader): Tuple {
   return values;
 }
 
-export function decodePgoutput(buf: Buffer): PgoutputMessage {
+/** Messages that carry the (sub)transaction id after their tag inside a stream block (protocol 2). */
+export const streamedTags = new Set(['R', 'Y', 'I', 'U', 'D', 'T', 'M']);
+
+/**
+ * Decodes one message. `inStream`: the message was sent inside a stream block of an
+ * in-progress transaction, where data messages carry their transaction id after the tag.
+ */
+export function decodePgoutput(buf: Buffer, inStream = false): PgoutputMessage {
   const r = new Reader(buf);
   const tag = String.fromCharCode(r.u8());
+  if (inStream && streamedTags.has(tag)) r.u32();
   switch (tag) {
     case 'B': {
       const commitLsn = r.u64();
@@ -209,9 +227,30 @@ export function decodePgoutput(buf: Buffer): PgoutputMessage {
       const content = Buffer.from(r.bytes(r.u32()));
       return { tag: 'message', transactional: (flags & 1) === 1, lsn, prefix, content };
     }
+    case 'S': {
+      const xid = r.u32();
+      return { tag: 'stream_start', xid, firstSegment: r.u8() === 1 };
+    }
+    case 'E':
+      return { tag: 'stream_stop' };
+    case 'c': {
+      const xid = r.u32();
+      r.u8();
+      const commitLsn = r.u64();
+      const endLsn = r.u64();
+      return {
+        tag: 'stream_commit',
+        xid,
+        commitLsn,
+        endLsn,
+        commitTimeMicros: r.i64() + postgresEpochMicros,
+      };
+    }
+    case 'A': {
+      const xid = r.u32();
+      return { tag: 'stream_abort', xid, subXid: r.u32() };
+    }
     default:
-      throw new Error(
-        `pgoutput: unsupported message '${tag}' (streaming of in-progress transactions is not enabled by Siphon)`,
-      );
+      throw new Error(`pgoutput: unsupported message '${tag}'`);
   }
 }

@@ -278,6 +278,7 @@ export class PostgresSourceTask implements SourceTask {
           `proto_version '${options.protoVersion}'`,
           `publication_names '${options.publicationName.replaceAll("'", "''")}'`,
           `messages 'true'`,
+          ...(options.pgoutputStreaming ? [`streaming 'on'`] : []),
         ];
         stream.start(options.slotName, formatLsn(startLsn), pluginOptions);
         await reader.run(stream, (reply) => stream.sendStatus(this.confirmed, reply));

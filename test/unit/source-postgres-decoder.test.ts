@@ -125,6 +125,27 @@ describe('pgoutput decoding', () => {
     assert.deepEqual(t, { tag: 'truncate', relationOids: [10, 11], cascade: true });
   });
   it('rejects an unknown message clearly', () => {
-    assert.throws(() => decodePgoutput(Buffer.from('S')), /unsupported message 'S'/);
+    assert.throws(() => decodePgoutput(Buffer.from('Z')), /unsupported message 'Z'/);
+  });
+  it('decodes protocol 2 stream messages and xid-prefixed changes inside a stream', () => {
+    assert.deepEqual(decodePgoutput(new Writer().char('S').u32(700).u8(1).buffer), {
+      tag: 'stream_start',
+      xid: 700,
+      firstSegment: true,
+    });
+    const insert = new Writer().char('I').u32(701).u32(16384).char('N').i16(1).text('5').buffer;
+    assert.deepEqual(decodePgoutput(insert, true), { tag: 'insert', relationOid: 16384, newTuple: ['5'] });
+    assert.deepEqual(decodePgoutput(new Writer().char('c').u32(700).u8(0).i64(10n).i64(20n).i64(0n).buffer), {
+      tag: 'stream_commit',
+      xid: 700,
+      commitLsn: 10n,
+      endLsn: 20n,
+      commitTimeMicros: postgresEpochMicros,
+    });
+    assert.deepEqual(decodePgoutput(new Writer().char('A').u32(700).u32(701).buffer), {
+      tag: 'stream_abort',
+      xid: 700,
+      subXid: 701,
+    });
   });
 });
