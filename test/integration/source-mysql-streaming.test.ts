@@ -9,6 +9,7 @@ import {
   changeRecords,
   connectorConfig,
   envelope,
+  FlakyProxy,
   mariadbOptions,
   startTask,
   TestDatabase,
@@ -187,6 +188,39 @@ test('a killed binlog connection is reopened from the last emitted row: nothing 
     await task.stop();
     await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
     await admin.end();
+  }
+  assert.equal(await task.done, null);
+});
+
+test('the server unreachable for a while (connections dropped and refused, as in a restart): the reader reconnects and resumes', async () => {
+  const t = `${db.name}.outage_events`;
+  await db.query(`CREATE TABLE ${t} (id INT PRIMARY KEY)`);
+  const proxy = new FlakyProxy();
+  await proxy.start();
+  const raw = config('outage', { 'snapshot.mode': 'no_data', 'database.port': String(proxy.port) });
+  const topic = `${raw['topic.prefix']}.${db.name}.outage_events`;
+  const task = startTask(raw);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    for (let i = 1; i <= 30; i++) await db.query(`INSERT INTO ${t} VALUES (?)`, [i]);
+    await task.collect((records) => changeRecords(records, topic).length >= 30);
+    const down = proxy.outage(3000);
+    // Written while the connector cannot reach the server.
+    for (let i = 31; i <= 60; i++) await db.query(`INSERT INTO ${t} VALUES (?)`, [i]);
+    await down;
+    for (let i = 61; i <= 90; i++) await db.query(`INSERT INTO ${t} VALUES (?)`, [i]);
+    const records = changeRecords(
+      await task.collect((all) => changeRecords(all, topic).length >= 90, 60_000),
+      topic,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(
+      changeRecords(records, topic).map((r) => afterOf(r)!.id),
+      Array.from({ length: 90 }, (_, i) => i + 1),
+    );
+  } finally {
+    await task.stop();
+    await proxy.stop();
   }
   assert.equal(await task.done, null);
 });
