@@ -148,17 +148,14 @@ test(
 
     const metrics = await worker.api('GET', '/metrics');
     // ExtractNewRecordState made the rows flat: snapshot reads and updates count as c, tombstones as d.
-    const applied = (op: string, count: number) =>
-      new RegExp(
-        `siphon_sink_jdbc_records_applied_total\\{connector="${names.group}-sink",op="${op}"\\} ${count}\n`,
-      );
-    assert.match(metrics.text, applied('c', 54));
-    assert.match(metrics.text, applied('d', 16));
+    // A rebalance between the two tasks may redeliver a batch (idempotent writes): counts are at least these.
+    const counter = (name: string, labels: string) =>
+      Number(new RegExp(`${name}\\{${labels}\\} (\\d+)\n`).exec(metrics.text)?.[1] ?? -1);
+    const connector = `connector="${names.group}-sink"`;
+    assert.ok(counter('siphon_sink_jdbc_records_applied_total', `${connector},op="c"`) >= 54);
+    assert.ok(counter('siphon_sink_jdbc_records_applied_total', `${connector},op="d"`) >= 16);
+    assert.ok(counter('siphon_sink_jdbc_records_rejected_total', connector) >= 1);
     assert.match(metrics.text, /siphon_sink_jdbc_end_to_end_lag_seconds\{[^}]*partition="[01]"\} [\d.e+-]+/);
     assert.match(metrics.text, /siphon_sink_jdbc_batch_duration_seconds_count\{[^}]*\} [1-9]/);
-    assert.match(
-      metrics.text,
-      new RegExp(`siphon_sink_jdbc_records_rejected_total\\{connector="${names.group}-sink"\\} 1`),
-    );
   },
 );
