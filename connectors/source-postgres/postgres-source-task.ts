@@ -91,6 +91,7 @@ export class PostgresSourceTask implements SourceTask {
         batcher,
       );
       if (start === null) return;
+      void this.refreshLag(admin, context.connectorName);
       timers.push(
         setInterval(() => this.stream?.sendStatus(this.confirmed), options.statusUpdateIntervalMs),
         setInterval(() => void this.refreshLag(admin, context.connectorName), lagRefreshMs),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { metricsRegistry } from '../../runtime/metrics/registry.js';
 import type { SourceOffset, SourceRecord, Struct } from '../../runtime/record/index.js';
 import { connectorConfig, connectTo, createTestDatabase, TaskRun } from './source-postgres-harness.js';
 
@@ -80,6 +81,20 @@ describe('PostgreSQL source: streaming', () => {
     assert.deepEqual(tx[1]!['data_collections'], [{ data_collection: 'public.items', event_count: 6n }]);
     assert.equal(value(items[7]!).transaction?.['total_order'], 6n);
     assert.equal(value(items[7]!).transaction?.['id'], String(source['txId']));
+
+    const metrics = await metricsRegistry.getMetricsAsJSON();
+    const sample = (name: string, labels: Record<string, string>) =>
+      metrics
+        .find((m) => m.name === name)
+        ?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+    assert.ok((sample('siphon_source_change_events_total', { connector: 'pg-it', op: 'c' }) ?? 0) >= 3);
+    assert.ok((sample('siphon_source_change_events_total', { connector: 'pg-it', op: 'd' }) ?? 0) >= 2);
+    assert.ok(
+      (sample('siphon_source_last_event_timestamp_seconds', { connector: 'pg-it' }) ?? 0) >
+        Date.now() / 1000 - 60,
+    );
+    assert.ok(sample('siphon_source_milliseconds_behind_source', { connector: 'pg-it' }) !== undefined);
+    assert.ok(sample('siphon_source_postgres_replication_lag_bytes', { connector: 'pg-it' }) !== undefined);
   });
 
   it('fills before under REPLICA IDENTITY FULL and keeps unchanged TOAST values out of null', async () => {
