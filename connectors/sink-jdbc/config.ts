@@ -116,6 +116,14 @@ export const configDef: ConfigDef = [
       'basic: add columns the records have and the table lacks (ALTER TABLE … ADD COLUMN, nullable). Columns are never dropped or retyped.',
   },
   {
+    name: 'auto.evolve',
+    type: 'boolean',
+    default: false,
+    importance: 'low',
+    group: 'Schema',
+    documentation: "The Confluent JDBC sink's name for schema evolution: true means schema.evolution=basic.",
+  },
+  {
     name: 'auto.create',
     type: 'boolean',
     default: false,
@@ -142,6 +150,16 @@ export const configDef: ConfigDef = [
     group: 'Schema',
     documentation:
       'true: table and column names are used exactly as given (case, spaces, reserved words). false: they are folded the way the database folds unquoted names (lower case in PostgreSQL) — still quoted, so reserved words stay safe.',
+  },
+  {
+    name: 'quote.sql.identifiers',
+    type: 'string',
+    default: null,
+    allowed: ['always', 'never'],
+    importance: 'low',
+    group: 'Schema',
+    documentation:
+      "The Confluent JDBC sink's name for quote.identifiers: always (true) or never (false); when set it wins.",
   },
   {
     name: 'batch.size',
@@ -244,10 +262,13 @@ export function readSinkConfig(config: ParsedConfig): SinkConfig {
     truncateEnabled: config['truncate.enabled'] === true,
     primaryKeyMode: (text('primary.key.mode') ?? 'record_key') as PrimaryKeyMode,
     primaryKeyFields: Array.isArray(config['primary.key.fields']) ? config['primary.key.fields'] : [],
-    schemaEvolution: text('schema.evolution') === 'basic',
+    schemaEvolution: text('schema.evolution') === 'basic' || config['auto.evolve'] === true,
     autoCreate: config['auto.create'] === true,
     tableNameFormat: parseTableNameFormat(text('table.name.format') ?? '${topic}'),
-    quoteIdentifiers: config['quote.identifiers'] !== false,
+    quoteIdentifiers:
+      text('quote.sql.identifiers') === null
+        ? config['quote.identifiers'] !== false
+        : text('quote.sql.identifiers') === 'always',
     batchSize: Number(config['batch.size'] ?? 500),
     maxRetries: Number(config['max.retries'] ?? 10),
     retryBackoffMs: Number(config['retry.backoff.ms'] ?? 3000),

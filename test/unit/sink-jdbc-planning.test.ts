@@ -140,6 +140,60 @@ describe('reading records into row changes', () => {
   });
 });
 
+describe('config', () => {
+  const read = (raw: Record<string, string>) => {
+    const parsed = parseConfig(configDef, { 'connection.url': 'jdbc:mysql://h/db', ...raw });
+    assert.deepEqual([...parsed.errors], []);
+    return readSinkConfig(parsed.values);
+  };
+
+  it("accepts the Confluent JDBC sink's names", () => {
+    const confluent = read({
+      'pk.mode': 'record_value',
+      'pk.fields': 'a,b',
+      'auto.evolve': 'true',
+      'quote.sql.identifiers': 'never',
+      'connection.user': 'u',
+      'insert.mode': 'UPSERT',
+    });
+    assert.deepEqual(
+      [
+        confluent.primaryKeyMode,
+        confluent.primaryKeyFields,
+        confluent.schemaEvolution,
+        confluent.quoteIdentifiers,
+        confluent.connection.user,
+        confluent.insertMode,
+      ],
+      ['record_value', ['a', 'b'], true, false, 'u', 'upsert'],
+    );
+    const defaults = read({});
+    assert.deepEqual(
+      [defaults.schemaEvolution, defaults.quoteIdentifiers, defaults.batchSize],
+      [false, true, 500],
+    );
+  });
+
+  it('rejects bad values naming the key', () => {
+    const parsed = parseConfig(configDef, {
+      'connection.url': 'jdbc:db2://h/x',
+      'insert.mode': 'merge',
+      'batch.size': '0',
+      mappings: '[{"match": {}}]',
+    });
+    assert.deepEqual([...parsed.errors.keys()].sort(), [
+      'batch.size',
+      'connection.url',
+      'insert.mode',
+      'mappings',
+    ]);
+    assert.match(
+      parsed.errors.get('mappings')?.[0] ?? '',
+      /mappings\[0\] field "match": needs at least one of topic/,
+    );
+  });
+});
+
 describe('collapsing a batch', () => {
   const read = reader({ 'delete.enabled': 'true', 'truncate.enabled': 'true' });
   const row = (id: number, status: string) => ({ id, status, total: null });
