@@ -1,8 +1,13 @@
 import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
-import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/index.js';
-import type { Op, TableFilter } from '../../runtime/cdc/index.js';
+import {
+  heartbeatRecord,
+  heartbeatTopic,
+  TransactionTracker,
+  transactionTopic,
+} from '../../runtime/cdc/index.js';
+import type { Op, TableFilter, TransactionBlock } from '../../runtime/cdc/index.js';
 import { RetriableError } from '../../runtime/plugin/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
@@ -51,6 +56,11 @@ interface OpenTransaction {
   readonly resume: BinlogOffset | null;
   readonly excluded: boolean;
   events: number;
+  /** Set once a row of it was queued, so its commit boundary is kept for the END record. */
+  hasRows: boolean;
+  /** provide.transaction.metadata: event counts, and whether BEGIN went out (consumer side). */
+  tracker: TransactionTracker | null;
+  begun: boolean;
 }
 
 interface RowChange {
@@ -88,6 +98,8 @@ type Item =
       readonly pos: number;
       readonly gtids: string | null;
       readonly tsMs: number;
+      /** The transaction this boundary commits, if it had captured rows. */
+      readonly transaction: OpenTransaction | null;
     };
 
 const streamedEvents: BinlogEventName[] = [
@@ -385,6 +397,9 @@ export class BinlogReader {
       resume,
       excluded: gtid !== null && !this.gtidSourceIncluded(gtid),
       events: 0,
+      hasRows: false,
+      tracker: null,
+      begun: false,
     };
   }
 
@@ -409,10 +424,12 @@ export class BinlogReader {
       pos: this.boundary,
       gtids: this.gtids?.toString() || null,
       tsMs,
+      transaction: transaction?.hasRows ? transaction : null,
     };
-    // Consecutive boundaries (transactions on uncaptured tables) collapse into the latest,
-    // so the queue stays bounded while the consumer waits on backpressure.
-    if (this.queue.at(-1)?.kind === 'boundary') this.queue[this.queue.length - 1] = boundary;
+    // Consecutive boundaries of transactions without captured rows collapse into the
+    // latest, so the queue stays bounded while the consumer waits on backpressure.
+    const last = this.queue.at(-1);
+    if (last?.kind === 'boundary' && last.transaction === null) this.queue[this.queue.length - 1] = boundary;
     else this.push(boundary, 0);
   }
 
@@ -440,6 +457,7 @@ export class BinlogReader {
     const transaction = this.transaction!;
     const index = transaction.events++;
     if (!table || transaction.excluded) return;
+    transaction.hasRows = true;
     this.push({ kind: 'rows', op, table, rows, transaction, event: index, tsMs }, rows.length);
   }
 
@@ -517,6 +535,7 @@ export class BinlogReader {
         await flush();
         await this.recordDdl(item);
       } else {
+        const ended = item.transaction;
         this.position = {
           ...this.position,
           file: item.file,
@@ -527,6 +546,16 @@ export class BinlogReader {
           tsSec: Math.floor(item.tsMs / 1000),
         };
         this.trackLag(item.tsMs);
+        if (ended?.tracker && ended.begun) {
+          batch.push(
+            ended.tracker.endRecord(
+              transactionTopic(config.cdc.topicPrefix),
+              this.deps.partition,
+              toSourceOffset(this.position),
+              item.tsMs,
+            ),
+          );
+        }
       }
       if (batch.length >= config.cdc.maxBatchSize) await flush();
     }
@@ -573,9 +602,28 @@ export class BinlogReader {
         snapshotTable: null,
         snapshotKey: null,
       };
-      if (transaction.resume && alreadyEmitted(transaction.resume, item.event, index)) return;
-      this.position = offset;
+      const emitted = transaction.resume !== null && alreadyEmitted(transaction.resume, item.event, index);
+      if (!emitted) this.position = offset;
       if (config.cdc.skippedOperations.has(item.op)) return;
+      // Transaction metadata counts the rows a restart skips too, so orders stay the same.
+      const block = this.transactionBlock(transaction, `${item.table.db}.${item.table.table}`);
+      if (emitted) {
+        transaction.begun = transaction.tracker !== null;
+        return;
+      }
+      if (transaction.tracker && !transaction.begun) {
+        transaction.begun = true;
+        // BEGIN resumes right before this row: a restart from it emits this row again.
+        const beforeRow = toSourceOffset({ ...offset, row: index - 1 });
+        records.push(
+          transaction.tracker.beginRecord(
+            transactionTopic(config.cdc.topicPrefix),
+            partition,
+            beforeRow,
+            item.tsMs,
+          ),
+        );
+      }
       const source = mysqlSourceValue({
         name: config.cdc.topicPrefix,
         tsMs: item.tsMs,
@@ -598,6 +646,7 @@ export class BinlogReader {
         partition,
         toSourceOffset(offset),
         item.tsMs,
+        block,
       );
       records.push(record);
       if (item.op === 'd' && config.cdc.tombstonesOnDelete) records.push(events.tombstone(record));
@@ -605,6 +654,14 @@ export class BinlogReader {
     });
     this.trackLag(item.tsMs);
     return records;
+  }
+
+  private transactionBlock(transaction: OpenTransaction, dataCollection: string): TransactionBlock | null {
+    if (!this.deps.config.cdc.provideTransactionMetadata) return null;
+    transaction.tracker ??= new TransactionTracker(
+      transaction.gtid ?? `${transaction.file}:${transaction.pos}`,
+    );
+    return transaction.tracker.next(dataCollection);
   }
 
   private async recordDdl(item: Extract<Item, { kind: 'ddl' }>): Promise<void> {

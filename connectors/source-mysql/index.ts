@@ -31,12 +31,6 @@ export const plugin: SourceConnectorPlugin = {
     } catch (error) {
       return [{ name: 'table.include.list', message: (error as Error).message }];
     }
-    if (config.cdc.provideTransactionMetadata) {
-      issues.push({
-        name: 'provide.transaction.metadata',
-        message: 'not supported by the MySQL source yet; set it to false',
-      });
-    }
     try {
       const connection = await openConnection(config);
       try {

@@ -1,5 +1,5 @@
 import { envelopeSchema, envelopeValue, recordNames } from '../../runtime/cdc/index.js';
-import type { MessageKeyColumns, Op, TableFilter } from '../../runtime/cdc/index.js';
+import type { MessageKeyColumns, Op, TableFilter, TransactionBlock } from '../../runtime/cdc/index.js';
 import type {
   Schema,
   SourceOffset,
@@ -83,6 +83,7 @@ export class TableEvents {
     partition: SourcePartition,
     offset: SourceOffset,
     eventTimeMs: number,
+    transaction: TransactionBlock | null = null,
   ): SourceRecord {
     const keyRow = after ?? before;
     return {
@@ -96,6 +97,7 @@ export class TableEvents {
         after: after === null ? null : this.rowValue(after),
         source,
         tsMs: Date.now(),
+        transaction,
       }),
       timestamp: eventTimeMs,
       sourcePartition: partition,

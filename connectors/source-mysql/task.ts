@@ -36,11 +36,6 @@ export function tableFilter(config: MySqlSourceConfig): TableFilter {
 export class MySqlSourceTask implements SourceTask {
   async run(context: SourceTaskContext): Promise<void> {
     const config = readMySqlConfig(context.config);
-    if (config.cdc.provideTransactionMetadata) {
-      throw new Error(
-        'provide.transaction.metadata=true is not supported by the MySQL source yet; set it to false (transactions are visible through source.gtid and the offsets)',
-      );
-    }
     const filter = tableFilter(config);
     const partition = sourcePartition(config.cdc.topicPrefix);
     const catalog = await this.prepareCatalog(config);

@@ -95,8 +95,15 @@ test('DDL mid-stream: ADD / DROP COLUMN and RENAME TABLE, and a restart reads ol
 test('a restart from an offset inside a transaction skips exactly the rows already emitted', async () => {
   const t = `${db.name}.txn_orders`;
   await db.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, qty INT NOT NULL)`);
-  const raw = config('txn', { 'snapshot.mode': 'no_data', 'tombstones.on.delete': 'false' });
+  const raw = config('txn', {
+    'snapshot.mode': 'no_data',
+    'tombstones.on.delete': 'false',
+    'provide.transaction.metadata': 'true',
+  });
   const topic = `${raw['topic.prefix']}.${db.name}.txn_orders`;
+  const transactionTopic = `${raw['topic.prefix']}.transaction`;
+  const status = (records: SourceRecord[]) =>
+    records.filter((r) => r.topic === transactionTopic).map((r) => (r.value as { status: string }).status);
   const task = startTask(raw);
   await new Promise((resolve) => setTimeout(resolve, 1500));
   // One transaction: three row events (insert of 5 rows, update of 5 rows, delete of 2).
@@ -106,7 +113,16 @@ test('a restart from an offset inside a transaction skips exactly the rows alrea
   await db.query(`INSERT INTO ${t} VALUES (6, 6)`);
   let all: SourceRecord[];
   try {
-    all = changeRecords(await task.collect((records) => changeRecords(records, topic).length >= 13), topic);
+    const received = await task.collect(
+      (records) => changeRecords(records, topic).length >= 13 && status(records).length >= 4,
+    );
+    // Transaction boundaries (the XID events) as Debezium's BEGIN / END records.
+    assert.deepEqual(status(received), ['BEGIN', 'END', 'BEGIN', 'END']);
+    const end = received.find(
+      (r) => r.topic === transactionTopic && (r.value as { status: string }).status === 'END',
+    );
+    assert.equal((end!.value as { event_count: bigint }).event_count, 12n);
+    all = changeRecords(received, topic);
   } finally {
     await task.stop();
   }
@@ -137,6 +153,10 @@ test('a restart from an offset inside a transaction skips exactly the rows alrea
       rest.map((r) => [envelope(r).op, (envelope(r).after ?? envelope(r).before)!.id]),
       all.slice(7).map((r) => [envelope(r).op, (envelope(r).after ?? envelope(r).before)!.id]),
     );
+    // The transaction blocks keep their orders across the restart.
+    const order = (r: SourceRecord) =>
+      (r.value as { transaction: { total_order: bigint } }).transaction.total_order;
+    assert.deepEqual(rest.slice(0, 5).map(order), [8n, 9n, 10n, 11n, 12n]);
   } finally {
     await restarted.stop();
   }
