@@ -292,6 +292,31 @@ describe('runtime REST API', { timeout: 120000 }, () => {
     assert.equal((await call('DELETE', '/connectors/failing')).status, 204);
   });
 
+  it('restarts a task after retriable errors and applies transforms', async () => {
+    const created = await call(
+      'POST',
+      '/connectors',
+      counter('routed', {
+        topic: `${names.group}-raw`,
+        'retriable.failures': '2',
+        limit: '10',
+        transforms: 'route',
+        'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+        'transforms.route.regex': '(.*)-raw',
+        'transforms.route.replacement': '$1-routed',
+      }),
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const routed = await readTopic(`${names.group}-routed`, (m) => m.length >= 10);
+    assert.deepEqual(counts(routed), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal((await call('GET', '/connectors/routed/tasks/0/status')).json.state, 'RUNNING');
+    assert.ok(worker.lines.some((l) => l.includes('retriable error') && l.includes('routed')));
+    assert.deepEqual((await call('GET', '/connectors/routed/topics')).json, {
+      routed: { topics: [`${names.group}-routed`] },
+    });
+    assert.equal((await call('DELETE', '/connectors/routed')).status, 204);
+  });
+
   it('tracks and resets active topics', async () => {
     const topics = await call('GET', '/connectors/literal/topics');
     assert.deepEqual(topics.json, { literal: { topics: [dataTopic] } });
