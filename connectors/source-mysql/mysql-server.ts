@@ -149,6 +149,50 @@ export async function currentGtids(connection: mysql.Connection): Promise<string
   }
 }
 
+export interface BinlogSettings {
+  readonly logBin: number;
+  readonly format: string;
+  readonly image: string;
+  readonly serverId: number;
+}
+
+/** What keeps the server from feeding this connector, with the exact fix; undefined when nothing. */
+export function binlogSettingsProblem(
+  settings: BinlogSettings,
+  connectorServerId: number,
+): string | undefined {
+  if (settings.logBin !== 1) {
+    return 'the binary log is off on the source server (log_bin=OFF); add log_bin=mysql-bin, binlog_format=ROW and binlog_row_image=FULL to the server configuration ([mysqld]) and restart it';
+  }
+  if (settings.format.toUpperCase() !== 'ROW') {
+    return `binlog_format is ${settings.format} but change data capture needs ROW; run SET GLOBAL binlog_format = 'ROW' and set binlog_format=ROW in the server configuration so it survives a restart`;
+  }
+  if (settings.image.toUpperCase() !== 'FULL') {
+    return `binlog_row_image is ${settings.image} but change events need full before/after images; run SET GLOBAL binlog_row_image = 'FULL' and set it in the server configuration`;
+  }
+  if (settings.serverId === connectorServerId) {
+    return `database.server.id=${connectorServerId} is the source server's own server_id; choose another id, unique among its replicas and binlog readers`;
+  }
+  return undefined;
+}
+
+/**
+ * The binlog privileges SHOW GRANTS lines lack on *.*: REPLICATION SLAVE, and REPLICATION
+ * CLIENT (called BINLOG MONITOR on MariaDB 10.5+). Privileges granted through roles are
+ * not followed.
+ */
+export function missingBinlogPrivileges(grantLines: readonly string[]): string[] {
+  const global = grantLines
+    .map((line) => line.toUpperCase())
+    .filter((line) => / ON \*\.\* TO /.test(line))
+    .join('\n');
+  const has = (privilege: RegExp) => /\bALL PRIVILEGES\b/.test(global) || privilege.test(global);
+  const missing: string[] = [];
+  if (!has(/\bREPLICATION SLAVE\b(?! ADMIN)/)) missing.push('REPLICATION SLAVE');
+  if (!has(/\bREPLICATION CLIENT\b/) && !has(/\bBINLOG MONITOR\b/)) missing.push('REPLICATION CLIENT');
+  return missing;
+}
+
 /**
  * Checks the server can feed this connector; throws the exact fix otherwise. Names
  * missing privileges: REPLICATION SLAVE (read the binlog) and REPLICATION CLIENT
@@ -158,40 +202,19 @@ export async function checkServer(connection: mysql.Connection, config: MySqlSou
   const [rows] = await connection.query<RowDataPacket[]>(
     'SELECT @@GLOBAL.log_bin AS logBin, @@GLOBAL.binlog_format AS format, @@GLOBAL.binlog_row_image AS image, @@GLOBAL.server_id AS serverId',
   );
-  const settings: RowDataPacket = rows[0] ?? ({} as RowDataPacket);
-  if (Number(settings.logBin) !== 1) {
-    throw new Error(
-      'the binary log is off on the source server (log_bin=OFF); add log_bin=mysql-bin, binlog_format=ROW and binlog_row_image=FULL to the server configuration ([mysqld]) and restart it',
-    );
-  }
-  if (String(settings.format).toUpperCase() !== 'ROW') {
-    throw new Error(
-      `binlog_format is ${String(settings.format)} but change data capture needs ROW; run SET GLOBAL binlog_format = 'ROW' and set binlog_format=ROW in the server configuration so it survives a restart`,
-    );
-  }
-  if (String(settings.image).toUpperCase() !== 'FULL') {
-    throw new Error(
-      `binlog_row_image is ${String(settings.image)} but change events need full before/after images; run SET GLOBAL binlog_row_image = 'FULL' and set it in the server configuration`,
-    );
-  }
-  if (Number(settings.serverId) === config.serverId) {
-    throw new Error(
-      `database.server.id=${config.serverId} is the source server's own server_id; choose another id, unique among its replicas and binlog readers`,
-    );
-  }
+  const settings = rows[0] ?? ({} as RowDataPacket);
+  const problem = binlogSettingsProblem(
+    {
+      logBin: Number(settings.logBin),
+      format: String(settings.format),
+      image: String(settings.image),
+      serverId: Number(settings.serverId),
+    },
+    config.serverId,
+  );
+  if (problem) throw new Error(problem);
   const [grants] = await connection.query<RowDataPacket[]>('SHOW GRANTS');
-  const text = grants
-    .map((grant) => String(Object.values(grant)[0]))
-    .join('\n')
-    .toUpperCase();
-  const global = text
-    .split('\n')
-    .filter((line) => / ON \*\.\* TO /.test(line))
-    .join('\n');
-  const has = (privilege: string) => global.includes('ALL PRIVILEGES') || global.includes(privilege);
-  const missing: string[] = [];
-  if (!has('REPLICATION SLAVE')) missing.push('REPLICATION SLAVE');
-  if (!has('REPLICATION CLIENT') && !has('BINLOG MONITOR')) missing.push('REPLICATION CLIENT');
+  const missing = missingBinlogPrivileges(grants.map((grant) => String(Object.values(grant)[0])));
   if (missing.length > 0) {
     throw new Error(
       `database.user "${config.user}" lacks the ${missing.join(' and ')} privilege${missing.length > 1 ? 's' : ''} needed to read the binlog; run GRANT ${missing.join(', ')} ON *.* TO '${config.user}'@'<host>'`,
