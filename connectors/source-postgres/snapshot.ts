@@ -100,8 +100,10 @@ export class SnapshotReader {
   }
 
   private async hold(next: Held, position: StreamPosition): Promise<void> {
-    if (this.held !== null) await this.release(this.held, this.first ? 'first' : 'true', position, false);
-    if (this.held !== null) this.first = false;
+    if (this.held !== null) {
+      await this.release(this.held, this.first ? 'first' : 'true', position, false);
+      this.first = false;
+    }
     this.held = next;
   }
 
@@ -122,7 +124,7 @@ export class SnapshotReader {
       held.table.rowValue(held.row),
       {
         tsMs: Date.now(),
-        snapshot: last && this.first ? 'last' : marker,
+        snapshot: marker,
         txId: null,
         lsn: position.lsn,
         lastCommitLsn: null,
