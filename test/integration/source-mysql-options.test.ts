@@ -144,3 +144,32 @@ test('TRUNCATE TABLE becomes a truncate event when skipped.operations lets it th
     await task.stop();
   }
 });
+
+test('a 20,000-row transaction streams through a 100-row queue (the binlog connection pauses), every row once, in order', async () => {
+  await db.query(`CREATE TABLE ${db.name}.big (id INT PRIMARY KEY, n INT NOT NULL)`);
+  const rows = Array.from({ length: 20_000 }, (_, i) => [i + 1, 0]);
+  await db.query(`INSERT INTO ${db.name}.big VALUES ?`, [rows]);
+  const raw = config('big', {
+    'snapshot.mode': 'no_data',
+    'table.include.list': `${db.name}\\.big`,
+    'max.queue.size': '100',
+    'max.batch.size': '50',
+  });
+  const topic = `${raw['topic.prefix']}.${db.name}.big`;
+  const task = startTask(raw);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await db.query(`UPDATE ${db.name}.big SET n = 1`);
+    const records = changeRecords(
+      await task.collect((all) => changeRecords(all, topic).length >= 20_000, 60_000),
+      topic,
+    );
+    assert.equal(records.length, 20_000);
+    assert.deepEqual(
+      records.map((r) => Number(envelope(r).after!.id)),
+      rows.map((row) => row[0]),
+    );
+  } finally {
+    await task.stop();
+  }
+});
