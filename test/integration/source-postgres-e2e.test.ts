@@ -39,6 +39,7 @@ after(async () => {
   for (const worker of workers) if (worker.child.exitCode === null) worker.kill('SIGKILL');
   await deleteTopics(names.group);
   await deleteTopics(prefix);
+  await deleteTopics(`__debezium-heartbeat.${prefix}`);
   await target?.drop();
   await source?.drop();
 });
