@@ -147,7 +147,8 @@ export class KafkaSchemaHistory {
     const high = BigInt(end.high);
     const entries: HistoryEntry[] = [];
     // A throwaway group: history reads never commit offsets.
-    const consumer = this.kafka.consumer({ groupId: `siphon-schema-history-reader-${randomUUID()}` });
+    const groupId = `siphon-schema-history-reader-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId });
     try {
       await consumer.connect();
       await consumer.subscribe({ topic: this.topic, fromBeginning: true });
@@ -165,6 +166,8 @@ export class KafkaSchemaHistory {
       });
     } finally {
       await consumer.disconnect();
+      // Best effort: the throwaway group committed nothing and is of no further use.
+      await admin.deleteGroups([groupId]).catch(() => undefined);
     }
     return entries;
   }

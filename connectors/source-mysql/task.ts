@@ -155,7 +155,9 @@ export class MySqlSourceTask implements SourceTask {
         `the schema history topic ${config.historyTopic} is empty or missing, so binlog rows cannot be decoded with their table structure; restore the topic, set snapshot.mode=when_needed, or delete the connector's offsets to start over`,
       );
     }
-    const applied = applyHistory(catalog, entries, offset);
+    // A topic shared by mistake with another connector must not mix the two catalogs.
+    const own = entries.filter((entry) => entry.source.server === config.cdc.topicPrefix);
+    const applied = applyHistory(catalog, own, offset);
     context.logger.info('resuming the binlog', {
       file: offset.file,
       pos: offset.pos,
