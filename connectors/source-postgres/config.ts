@@ -1,5 +1,7 @@
 import { cdcConfigKeys, readCdcOptions, type CdcOptions } from '../../runtime/cdc/cdc-config.js';
 import { ConfigReader } from '../../runtime/cdc/config-reader.js';
+import { parseRegexList } from '../../runtime/cdc/regex-list.js';
+import { exclusiveListsError, TableFilter } from '../../runtime/cdc/table-filter.js';
 import type { ConfigDef, ConfigKey, ParsedConfig } from '../../runtime/plugin/index.js';
 
 /**
@@ -20,6 +22,15 @@ export const publicationAutocreateModes = ['all_tables', 'filtered', 'disabled']
 export type PublicationAutocreateMode = (typeof publicationAutocreateModes)[number];
 export const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof sslModes)[number];
+
+function regexError(key: string, list: string): string | undefined {
+  try {
+    parseRegexList(key, list);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 const identifierPattern = /^[a-z0-9_]{1,63}$/;
 
@@ -120,6 +131,17 @@ const postgresKeys: readonly ConfigKey[] = [
     group: 'Filters',
     documentation:
       'Comma-separated regular expressions matched against whole schema names; only tables of matching schemas are captured. Cannot be used with schema.exclude.list.',
+    validator: (value, config) => {
+      const exclude = config['schema.exclude.list'];
+      return (
+        exclusiveListsError(
+          'schema.include.list',
+          String(value),
+          'schema.exclude.list',
+          exclude ? String(exclude) : null,
+        ) ?? regexError('schema.include.list', String(value))
+      );
+    },
   },
   {
     name: 'schema.exclude.list',
@@ -128,6 +150,7 @@ const postgresKeys: readonly ConfigKey[] = [
     importance: 'medium',
     group: 'Filters',
     documentation: 'Comma-separated regular expressions of schema names NOT to capture.',
+    validator: (value) => regexError('schema.exclude.list', String(value)),
   },
   {
     name: 'plugin.name',
@@ -308,4 +331,17 @@ export function readPostgresOptions(config: ParsedConfig): PostgresOptions {
     unavailableValuePlaceholder: read.string('unavailable.value.placeholder'),
     statusUpdateIntervalMs: read.number('status.update.interval.ms'),
   };
+}
+
+/** The captured tables and columns: schema.*, table.* and column.* lists. */
+export function tableFilterOf(options: PostgresOptions): TableFilter {
+  return new TableFilter({
+    namespaceInclude: options.schemaInclude,
+    namespaceExclude: options.schemaExclude,
+    namespaceKeys: ['schema.include.list', 'schema.exclude.list'],
+    tableInclude: options.tableInclude,
+    tableExclude: options.tableExclude,
+    columnInclude: options.columnInclude,
+    columnExclude: options.columnExclude,
+  });
 }

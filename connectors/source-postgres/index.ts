@@ -1,7 +1,6 @@
 import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/index.js';
-import { TableFilter } from '../../runtime/cdc/table-filter.js';
 import { capturedTables } from './catalog.js';
-import { postgresConfigDef, readPostgresOptions } from './config.js';
+import { postgresConfigDef, readPostgresOptions, tableFilterOf } from './config.js';
 import { connect } from './connection.js';
 import { PostgresSourceTask } from './postgres-source-task.js';
 import { preflightProblems } from './preflight.js';
@@ -31,15 +30,7 @@ export const plugin: SourceConnectorPlugin = {
       ];
     }
     try {
-      const filter = new TableFilter({
-        namespaceInclude: options.schemaInclude,
-        namespaceExclude: options.schemaExclude,
-        namespaceKeys: ['schema.include.list', 'schema.exclude.list'],
-        tableInclude: options.tableInclude,
-        tableExclude: options.tableExclude,
-        columnInclude: options.columnInclude,
-        columnExclude: options.columnExclude,
-      });
+      const filter = tableFilterOf(options);
       const problems = await preflightProblems(client, options, await capturedTables(client, filter));
       return problems.map((message): ConfigIssue => ({ name: 'database.user', message }));
     } finally {

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { TableFilter } from '../../runtime/cdc/table-filter.js';
 import {
   RetriableError,
   type CommittedSourceOffset,
@@ -10,7 +9,7 @@ import type { SourcePartition } from '../../runtime/record/index.js';
 import { capturedTables, type TableRef } from './catalog.js';
 import { ChangeRecords } from './change-records.js';
 import { ChangeStreamReader } from './change-stream.js';
-import { readPostgresOptions, type PostgresOptions } from './config.js';
+import { readPostgresOptions, tableFilterOf, type PostgresOptions } from './config.js';
 import { clientConfig, connect } from './connection.js';
 import { formatLsn, parseLsn } from './lsn.js';
 import {
@@ -56,15 +55,7 @@ export class PostgresSourceTask implements SourceTask {
     this.options = readPostgresOptions(context.config);
     const options = this.options;
     this.partition = sourcePartition(options.topicPrefix);
-    const filter = new TableFilter({
-      namespaceInclude: options.schemaInclude,
-      namespaceExclude: options.schemaExclude,
-      namespaceKeys: ['schema.include.list', 'schema.exclude.list'],
-      tableInclude: options.tableInclude,
-      tableExclude: options.tableExclude,
-      columnInclude: options.columnInclude,
-      columnExclude: options.columnExclude,
-    });
+    const filter = tableFilterOf(options);
     const schemaOptions: TableSchemaOptions = { ...options, filter };
     const admin = await this.connectOrRetry(() => connect(options, `siphon-${context.connectorName}`));
     const timers: NodeJS.Timeout[] = [];
