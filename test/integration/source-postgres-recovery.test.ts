@@ -152,6 +152,18 @@ describe('PostgreSQL source: recovery, heartbeats and preflight', () => {
     }
   });
 
+  it('with publication.autocreate.mode=disabled, a missing publication fails with the fix', async () => {
+    const run = new TaskRun(
+      connectorConfig(db.name, { 'publication.autocreate.mode': 'disabled' }),
+      new Map(),
+    );
+    await run.done;
+    assert.match(
+      run.failure?.message ?? '',
+      /publication "pub_slot_.*" does not exist and publication.autocreate.mode=disabled: create it/,
+    );
+  });
+
   it('fails with the missing privileges named, before creating anything', async () => {
     const role = uniqueName('siphon_weak');
     const admin = new pg.Client(pgAdmin);
