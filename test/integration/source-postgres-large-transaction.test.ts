@@ -17,17 +17,24 @@ describe('PostgreSQL source: a one-million-row transaction', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    await db.client.query('CREATE TABLE bulk (id int PRIMARY KEY, payload text, n numeric(12,2), at timestamptz)');
+    await db.client.query(
+      'CREATE TABLE bulk (id int PRIMARY KEY, payload text, n numeric(12,2), at timestamptz)',
+    );
   });
   after(async () => {
     await db?.drop();
   });
 
   it('streams every row with bounded memory', async () => {
-    const run = new TaskRun(connectorConfig(db.name, { 'snapshot.mode': 'no_data' }), new Map<string, SourceOffset>(), 8192);
+    const run = new TaskRun(
+      connectorConfig(db.name, { 'snapshot.mode': 'no_data' }),
+      new Map<string, SourceOffset>(),
+      8192,
+    );
     try {
       const deadline = Date.now() + 15_000;
-      while (run.progress['phase'] !== 'streaming' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (run.progress['phase'] !== 'streaming' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       globalThis.gc?.();
       const baseline = process.memoryUsage().rss;
       let peak = baseline;
@@ -45,7 +52,7 @@ describe('PostgreSQL source: a one-million-row transaction', () => {
         (all) => {
           for (const r of all.splice(0)) {
             if (r.topic !== 'it.public.bulk' || r.value === null) continue;
-            const id = ((r.value as { after: { id: number } }).after).id;
+            const id = (r.value as { after: { id: number } }).after.id;
             assert.equal(id, last + 1, 'rows arrive in order, none missing');
             last = id;
             count++;
@@ -61,7 +68,10 @@ describe('PostgreSQL source: a one-million-row transaction', () => {
           `RSS baseline ${(baseline / 1048576).toFixed(0)} MB, peak ${(peak / 1048576).toFixed(0)} MB, growth ${growthMb.toFixed(0)} MB`,
       );
       assert.equal(count, rows);
-      assert.ok(growthMb < rssGrowthBoundMb, `RSS grew by ${growthMb.toFixed(0)} MB (bound ${rssGrowthBoundMb} MB)`);
+      assert.ok(
+        growthMb < rssGrowthBoundMb,
+        `RSS grew by ${growthMb.toFixed(0)} MB (bound ${rssGrowthBoundMb} MB)`,
+      );
     } finally {
       await run.stop();
     }

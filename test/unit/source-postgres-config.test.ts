@@ -45,7 +45,10 @@ describe('PostgreSQL source config', () => {
       'skipped.operations': 'c,x',
       'schema.include.list': 'inv(',
     });
-    assert.match(parsed.errors.get('schema.include.list')?.[0] ?? '', /"inv\(" is not a valid regular expression/);
+    assert.match(
+      parsed.errors.get('schema.include.list')?.[0] ?? '',
+      /"inv\(" is not a valid regular expression/,
+    );
     assert.match(parsed.errors.get('snapshot.mode')?.[0] ?? '', /sometimes/);
     assert.match(parsed.errors.get('table.include.list')?.[0] ?? '', /cannot be used together/);
     assert.match(parsed.errors.get('slot.name')?.[0] ?? '', /Bad-Slot.*lower-case/);
