@@ -1,18 +1,16 @@
 import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
-import {
-  heartbeatRecord,
-  heartbeatTopic,
-  TransactionTracker,
-  transactionTopic,
-} from '../../runtime/cdc/index.js';
-import type { Op, TableFilter, TransactionBlock } from '../../runtime/cdc/index.js';
+import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/index.js';
+import type { TableFilter } from '../../runtime/cdc/index.js';
 import { RetriableError } from '../../runtime/plugin/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
-import { alreadyEmitted, toSourceOffset } from './binlog-offset.js';
+import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
+import { explain, isReconnectable } from './binlog-failures.js';
+import type { DdlItem, OpenTransaction, QueuedItem, RowChange } from './binlog-items.js';
+import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
 import type { MySqlSourceConfig } from './config.js';
 import { isDdlStatement } from './ddl-parser.js';
@@ -20,16 +18,13 @@ import {
   mysqlBinlogFileNumber,
   mysqlBinlogPosition,
   mysqlConnected,
-  mysqlEvents,
   mysqlMillisecondsBehindSource,
   mysqlSchemaChanges,
 } from './metrics.js';
 import { connectionOptions, openConnection, readTableSchemas } from './mysql-server.js';
-import { schemaChangeRecord } from './schema-change-event.js';
 import type { SchemaChange } from './schema-change-event.js';
 import { tableId } from './schema-history.js';
 import type { KafkaSchemaHistory } from './schema-history.js';
-import { mysqlSourceValue } from './source-info.js';
 import type { TableCatalog } from './table-catalog.js';
 import type { TableEvents } from './table-events.js';
 import type { TableColumn, TableSchema } from './table-schema.js';
@@ -44,64 +39,6 @@ export interface BinlogReaderDeps {
   readonly partition: SourcePartition;
 }
 
-/** A transaction being read: where it started, and how many captured row events it had so far. */
-interface OpenTransaction {
-  readonly file: string;
-  readonly pos: number;
-  readonly gtid: string | null;
-  /** GTID state before this transaction, stored in its records' offsets. */
-  readonly gtidsBefore: string | null;
-  readonly thread: number | null;
-  /** Skip what the resume offset says was emitted already (only the first transaction after a start). */
-  readonly resume: BinlogOffset | null;
-  readonly excluded: boolean;
-  events: number;
-  /** Set once a row of it was queued, so its commit boundary is kept for the END record. */
-  hasRows: boolean;
-  /** provide.transaction.metadata: event counts, and whether BEGIN went out (consumer side). */
-  tracker: TransactionTracker | null;
-  begun: boolean;
-}
-
-interface RowChange {
-  readonly before: Record<string, unknown> | null;
-  readonly after: Record<string, unknown> | null;
-}
-
-type Item =
-  | {
-      readonly kind: 'rows';
-      readonly op: 'c' | 'u' | 'd';
-      readonly table: TableSchema;
-      readonly rows: readonly RowChange[];
-      readonly transaction: OpenTransaction;
-      readonly event: number;
-      readonly tsMs: number;
-    }
-  | {
-      readonly kind: 'ddl';
-      readonly sql: string;
-      readonly db: string;
-      readonly changes: readonly SchemaChange[];
-      readonly unparsed: readonly { db: string; table: string }[];
-      readonly truncated: readonly TableSchema[];
-      readonly file: string;
-      readonly pos: number;
-      readonly gtid: string | null;
-      readonly gtids: string | null;
-      readonly thread: number;
-      readonly tsMs: number;
-    }
-  | {
-      readonly kind: 'boundary';
-      readonly file: string;
-      readonly pos: number;
-      readonly gtids: string | null;
-      readonly tsMs: number;
-      /** The transaction this boundary commits, if it had captured rows. */
-      readonly transaction: OpenTransaction | null;
-    };
-
 const streamedEvents: BinlogEventName[] = [
   'rotate',
   'query',
@@ -113,19 +50,6 @@ const streamedEvents: BinlogEventName[] = [
   'mariadbgtid',
   'gtid',
 ];
-
-/** Errors after which reading again from the last position is expected to work. */
-const reconnectableCodes = new Set([
-  'PROTOCOL_CONNECTION_LOST',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CONNECTION_KILLED',
-  'ER_SERVER_SHUTDOWN',
-]);
 
 /** Total time the reader keeps reconnecting before it gives up and the task fails (retriable). */
 const reconnectBudgetMs = 5 * 60_000;
@@ -142,7 +66,7 @@ const reconnectBudgetMs = 5 * 60_000;
  * so the reconnect neither loses nor repeats a change.
  */
 export class BinlogReader {
-  private readonly queue: Item[] = [];
+  private readonly queue: QueuedItem[] = [];
   private queuedRows = 0;
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
@@ -156,6 +80,7 @@ export class BinlogReader {
   private position: BinlogOffset;
   private lastHeartbeat = Date.now();
   private heartbeatConnection: mysql.Connection | null = null;
+  private readonly records: BinlogRecords;
 
   constructor(
     private readonly deps: BinlogReaderDeps,
@@ -166,6 +91,12 @@ export class BinlogReader {
     this.resume = start.row >= 0 ? start : null;
     this.gtids = parseGtids(start.gtids);
     this.position = { ...start, snapshot: null, snapshotTable: null, snapshotKey: null };
+    this.records = new BinlogRecords({
+      config: deps.config,
+      eventsFor: deps.eventsFor,
+      partition: deps.partition,
+      connectorName: deps.context.connectorName,
+    });
   }
 
   async run(): Promise<void> {
@@ -273,7 +204,7 @@ export class BinlogReader {
     wake?.();
   }
 
-  private push(item: Item, rows: number): void {
+  private push(item: QueuedItem, rows: number): void {
     this.queue.push(item);
     this.queuedRows += rows;
     if (this.queuedRows >= this.deps.config.cdc.maxQueueSize) this.zongji?.connection?.pause();
@@ -418,7 +349,7 @@ export class BinlogReader {
     this.transaction = null;
     if (transaction?.gtid) this.addGtid(transaction.gtid);
     if (nextPosition > 0) this.boundary = nextPosition;
-    const boundary: Item = {
+    const boundary: QueuedItem = {
       kind: 'boundary',
       file: this.file,
       pos: this.boundary,
@@ -530,7 +461,10 @@ export class BinlogReader {
       if (item.kind === 'rows') {
         this.queuedRows -= item.rows.length;
         if (this.queuedRows < config.cdc.maxQueueSize / 2) this.zongji?.connection?.resume();
-        batch.push(...this.rowRecords(item));
+        const { records, last } = this.records.rows(item);
+        if (last) this.position = last;
+        this.trackLag(item.tsMs);
+        batch.push(...records);
       } else if (item.kind === 'ddl') {
         await flush();
         await this.recordDdl(item);
@@ -546,16 +480,8 @@ export class BinlogReader {
           tsSec: Math.floor(item.tsMs / 1000),
         };
         this.trackLag(item.tsMs);
-        if (ended?.tracker && ended.begun) {
-          batch.push(
-            ended.tracker.endRecord(
-              transactionTopic(config.cdc.topicPrefix),
-              this.deps.partition,
-              toSourceOffset(this.position),
-              item.tsMs,
-            ),
-          );
-        }
+        const end = this.records.transactionEnd(ended, this.position, item.tsMs);
+        if (end) batch.push(end);
       }
       if (batch.length >= config.cdc.maxBatchSize) await flush();
     }
@@ -585,87 +511,8 @@ export class BinlogReader {
     mysqlBinlogPosition.set({ connector }, this.position.pos);
   }
 
-  private rowRecords(item: Extract<Item, { kind: 'rows' }>): SourceRecord[] {
-    const { config, context, partition } = this.deps;
-    const events = this.deps.eventsFor(item.table);
-    const records: SourceRecord[] = [];
-    const { transaction } = item;
-    item.rows.forEach((row, index) => {
-      const offset: BinlogOffset = {
-        file: transaction.file,
-        pos: transaction.pos,
-        event: item.event,
-        row: index,
-        gtids: transaction.gtidsBefore,
-        tsSec: Math.floor(item.tsMs / 1000),
-        snapshot: null,
-        snapshotTable: null,
-        snapshotKey: null,
-      };
-      const emitted = transaction.resume !== null && alreadyEmitted(transaction.resume, item.event, index);
-      if (!emitted) this.position = offset;
-      if (config.cdc.skippedOperations.has(item.op)) return;
-      // Transaction metadata counts the rows a restart skips too, so orders stay the same.
-      const block = this.transactionBlock(transaction, `${item.table.db}.${item.table.table}`);
-      if (emitted) {
-        transaction.begun = transaction.tracker !== null;
-        return;
-      }
-      if (transaction.tracker && !transaction.begun) {
-        transaction.begun = true;
-        // BEGIN resumes right before this row: a restart from it emits this row again.
-        const beforeRow = toSourceOffset({ ...offset, row: index - 1 });
-        records.push(
-          transaction.tracker.beginRecord(
-            transactionTopic(config.cdc.topicPrefix),
-            partition,
-            beforeRow,
-            item.tsMs,
-          ),
-        );
-      }
-      const source = mysqlSourceValue({
-        name: config.cdc.topicPrefix,
-        tsMs: item.tsMs,
-        snapshot: 'false',
-        db: item.table.db,
-        table: item.table.table,
-        serverId: config.serverId,
-        gtid: transaction.gtid,
-        file: transaction.file,
-        pos: transaction.pos,
-        row: index,
-        thread: transaction.thread,
-        query: null,
-      });
-      const record = events.changeRecord(
-        item.op as Op,
-        row.before,
-        row.after,
-        source,
-        partition,
-        toSourceOffset(offset),
-        item.tsMs,
-        block,
-      );
-      records.push(record);
-      if (item.op === 'd' && config.cdc.tombstonesOnDelete) records.push(events.tombstone(record));
-      mysqlEvents.inc({ connector: context.connectorName, op: item.op });
-    });
-    this.trackLag(item.tsMs);
-    return records;
-  }
-
-  private transactionBlock(transaction: OpenTransaction, dataCollection: string): TransactionBlock | null {
-    if (!this.deps.config.cdc.provideTransactionMetadata) return null;
-    transaction.tracker ??= new TransactionTracker(
-      transaction.gtid ?? `${transaction.file}:${transaction.pos}`,
-    );
-    return transaction.tracker.next(dataCollection);
-  }
-
-  private async recordDdl(item: Extract<Item, { kind: 'ddl' }>): Promise<void> {
-    const { catalog, config, context, history, partition } = this.deps;
+  private async recordDdl(item: DdlItem): Promise<void> {
+    const { catalog, config, context, history } = this.deps;
     const changes = [...item.changes];
     if (item.unparsed.length > 0) {
       // DDL the parser does not model: take the structure from the server (exact while the
@@ -701,7 +548,8 @@ export class BinlogReader {
     };
     this.position = offset;
     this.trackLag(item.tsMs);
-    if (item.truncated.length > 0) await this.emitTruncates(item, offset);
+    const truncates = this.records.truncates(item, offset);
+    if (truncates.length > 0) await context.emit(truncates);
     if (changes.length === 0) return;
     await history.record([
       {
@@ -720,64 +568,7 @@ export class BinlogReader {
     mysqlSchemaChanges.inc({ connector: context.connectorName });
     context.logger.info('schema change', { ddl: item.sql, tables: changes.map((c) => `${c.db}.${c.table}`) });
     if (!config.includeSchemaChanges) return;
-    const source = mysqlSourceValue({
-      name: config.cdc.topicPrefix,
-      tsMs: item.tsMs,
-      snapshot: 'false',
-      db: item.db,
-      table: changes.length === 1 ? changes[0]!.table : null,
-      serverId: config.serverId,
-      gtid: item.gtid,
-      file: item.file,
-      pos: item.pos,
-      row: 0,
-      thread: item.thread,
-      query: null,
-    });
-    await context.emit([
-      schemaChangeRecord(
-        config.cdc.topicPrefix,
-        item.db,
-        item.sql,
-        changes,
-        source,
-        partition,
-        toSourceOffset(offset),
-        item.tsMs,
-      ),
-    ]);
-  }
-
-  /** Debezium's truncate events (op "t", no key, no row images); skipped by default (skipped.operations=t). */
-  private async emitTruncates(item: Extract<Item, { kind: 'ddl' }>, offset: BinlogOffset): Promise<void> {
-    const { config, context, partition } = this.deps;
-    if (config.cdc.skippedOperations.has('t')) return;
-    const records = item.truncated.map((table) =>
-      this.deps.eventsFor(table).changeRecord(
-        't',
-        null,
-        null,
-        mysqlSourceValue({
-          name: config.cdc.topicPrefix,
-          tsMs: item.tsMs,
-          snapshot: 'false',
-          db: table.db,
-          table: table.table,
-          serverId: config.serverId,
-          gtid: item.gtid,
-          file: item.file,
-          pos: item.pos,
-          row: 0,
-          thread: item.thread,
-          query: null,
-        }),
-        partition,
-        toSourceOffset(offset),
-        item.tsMs,
-      ),
-    );
-    mysqlEvents.inc({ connector: context.connectorName, op: 't' }, records.length);
-    await context.emit(records);
+    await context.emit([this.records.schemaChange(item, changes, offset)]);
   }
 
   private async maybeHeartbeat(): Promise<void> {
@@ -807,36 +598,4 @@ export class BinlogReader {
 function parseGtids(text: string | null): MariadbGtidPosition | GtidSet | null {
   if (text === null || text === '') return null;
   return text.includes(':') ? GtidSet.parse(text) : MariadbGtidPosition.parse(text);
-}
-
-function isReconnectable(error: Error): boolean {
-  const code = (error as { code?: string }).code;
-  return (
-    (code !== undefined && reconnectableCodes.has(code)) ||
-    /Connection lost|closed the connection/i.test(error.message)
-  );
-}
-
-/** The errors users can act on, with the action. */
-function explain(error: Error, config: MySqlSourceConfig): Error {
-  const errno = (error as { errno?: number }).errno;
-  if (errno === 4052 || /same server_uuid\/server_id/i.test(error.message)) {
-    return new Error(
-      `another binlog reader connected with database.server.id=${config.serverId}, and the server dropped this connector's connection; give each connector (and replica) its own database.server.id`,
-      { cause: error },
-    );
-  }
-  if (errno === 1236 && /could not find first log file|purged|not find.*log/i.test(error.message)) {
-    return new Error(
-      `the binlog position to resume from is no longer on the server (purged): ${error.message}. Set snapshot.mode=when_needed to take a new snapshot, or delete the connector's offsets`,
-      { cause: error },
-    );
-  }
-  if (errno === 1227 || errno === 1045 || errno === 1044) {
-    return new Error(
-      `database.user "${config.user}" may not read the binlog: ${error.message}. Grant it REPLICATION SLAVE and REPLICATION CLIENT`,
-      { cause: error },
-    );
-  }
-  return error;
 }

@@ -1,0 +1,49 @@
+import type { MySqlSourceConfig } from './config.js';
+
+/**
+ * Binlog connection failures: the ones after which reading again from the last position is
+ * expected to work, and clear messages for the ones the user must act on.
+ */
+const reconnectableCodes = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+]);
+
+export function isReconnectable(error: Error): boolean {
+  const code = (error as { code?: string }).code;
+  return (
+    (code !== undefined && reconnectableCodes.has(code)) ||
+    /Connection lost|closed the connection/i.test(error.message)
+  );
+}
+
+/** The errors users can act on, with the action. */
+export function explain(error: Error, config: MySqlSourceConfig): Error {
+  const errno = (error as { errno?: number }).errno;
+  if (errno === 4052 || /same server_uuid\/server_id/i.test(error.message)) {
+    return new Error(
+      `another binlog reader connected with database.server.id=${config.serverId}, and the server dropped this connector's connection; give each connector (and replica) its own database.server.id`,
+      { cause: error },
+    );
+  }
+  if (errno === 1236 && /could not find first log file|purged|not find.*log/i.test(error.message)) {
+    return new Error(
+      `the binlog position to resume from is no longer on the server (purged): ${error.message}. Set snapshot.mode=when_needed to take a new snapshot, or delete the connector's offsets`,
+      { cause: error },
+    );
+  }
+  if (errno === 1227 || errno === 1045 || errno === 1044) {
+    return new Error(
+      `database.user "${config.user}" may not read the binlog: ${error.message}. Grant it REPLICATION SLAVE and REPLICATION CLIENT`,
+      { cause: error },
+    );
+  }
+  return error;
+}
