@@ -1,5 +1,4 @@
 import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/index.js';
-import { debeziumCompatibleVersion } from '../../runtime/cdc/index.js';
 import { mysqlConfigDef, readMySqlConfig } from './config.js';
 import { checkServer, openConnection } from './mysql-server.js';
 import { MySqlSourceTask, tableFilter } from './task.js';
@@ -20,7 +19,7 @@ export const plugin: SourceConnectorPlugin = {
   name: 'mysql',
   className: 'io.debezium.connector.mysql.MySqlConnector',
   aliases: ['io.debezium.connector.mariadb.MariaDbConnector'],
-  version: debeziumCompatibleVersion,
+  version: '0.1.0',
   configDef: mysqlConfigDef,
   async validate(parsed) {
     const issues: ConfigIssue[] = [];
