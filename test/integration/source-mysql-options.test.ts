@@ -16,9 +16,12 @@ before(async () => {
     `CREATE TABLE ${db.name}.opts (id INT PRIMARY KEY, code VARCHAR(10) NOT NULL, secret VARCHAR(20), n INT)`,
   );
   await db.query(`INSERT INTO ${db.name}.opts VALUES (1, 'A', 's1', 0), (2, 'B', 's2', 0)`);
+  await db.query(`CREATE TABLE ${db.name}.beat (beats INT NOT NULL)`);
+  await db.query(`INSERT INTO ${db.name}.beat VALUES (0)`);
   // No RELOAD: FLUSH TABLES WITH READ LOCK is refused, the snapshot locks the tables instead.
   await db.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'lock-secret'`);
   await db.query(`GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '${user}'@'%'`);
+  await db.query(`GRANT UPDATE ON ${db.name}.* TO '${user}'@'%'`);
 });
 
 after(async () => {
@@ -41,9 +44,11 @@ test('filters, custom keys, skipped operations and heartbeats, with a LOCK TABLE
     'database.user': user,
     'database.password': 'lock-secret',
     'column.exclude.list': `${db.name}\\.opts\\.secret`,
+    'table.include.list': `${db.name}\\.opts`,
     'message.key.columns': `${db.name}\\.opts:code`,
     'skipped.operations': 'u',
     'heartbeat.interval.ms': '300',
+    'heartbeat.action.query': `UPDATE ${db.name}.beat SET beats = beats + 1`,
   });
   const prefix = raw['topic.prefix']!;
   const topic = `${prefix}.${db.name}.opts`;
@@ -72,6 +77,14 @@ test('filters, custom keys, skipped operations and heartbeats, with a LOCK TABLE
     const heartbeat = records.find((r) => r.topic === `__debezium-heartbeat.${prefix}`)!;
     assert.equal(heartbeat.sourceOffset.file, changes[0]!.sourceOffset.file);
     assert.equal(typeof heartbeat.sourceOffset.pos, 'number');
+    // The action query runs right after each heartbeat.
+    let beats = 0;
+    for (let i = 0; i < 50 && beats === 0; i++) {
+      const [rows] = (await db.query(`SELECT beats FROM ${db.name}.beat`)) as [{ beats: number }[]];
+      beats = rows[0]!.beats;
+      if (beats === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(beats > 0, 'heartbeat.action.query ran');
     const metrics = await metricsRegistry.metrics();
     assert.match(metrics, new RegExp(`siphon_source_mysql_events_total\\{connector="${prefix}",op="r"\\} 2`));
     assert.match(metrics, new RegExp(`siphon_source_mysql_events_total\\{connector="${prefix}",op="c"\\} 1`));
