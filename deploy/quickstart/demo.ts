@@ -216,8 +216,10 @@ function startLiveLine(writer: InventoryWriter): () => void {
         };
         const seconds = (now.at - last.at) / 1000;
         const rate = (a: number, b: number) => ((a - b) / seconds).toFixed(0).padStart(4);
+        // Lag of the freshest row applied: a table nobody writes to keeps an old
+        // last-applied time, so the per-partition maximum would only say how quiet it is.
         const lag = (connector: string) => {
-          const value = m.max('siphon_sink_jdbc_end_to_end_lag_seconds', connector);
+          const value = m.min('siphon_sink_jdbc_end_to_end_lag_seconds', connector);
           return value === undefined ? '   -  ' : `${value.toFixed(2).padStart(5)}s`;
         };
         console.log(

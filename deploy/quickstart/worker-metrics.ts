@@ -27,8 +27,8 @@ export class WorkerMetrics {
   }
 
   /** undefined while the connector has not reported the metric yet. */
-  max(name: string, connector: string): number | undefined {
+  min(name: string, connector: string): number | undefined {
     const values = this.of(name, connector);
-    return values.length ? Math.max(...values) : undefined;
+    return values.length ? Math.min(...values) : undefined;
   }
 }

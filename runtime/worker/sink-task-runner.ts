@@ -44,6 +44,9 @@ export interface SinkTaskRunnerOptions {
   readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
 }
 
+/** How often a `topics.regex` sink looks for new matching topics. */
+const TOPIC_PATTERN_REFRESH_MS = 5000;
+
 export function sinkGroupId(connector: string): string {
   return `connect-${connector}`;
 }
@@ -57,6 +60,8 @@ export class SinkTaskRunner {
   private assigned: TopicPartition[] = [];
   /** Next offset per partition that an exactly-once sink asked for in open(). */
   private readonly seekTargets = new Map<string, bigint>();
+  /** End offset per partition as of the last fetch, for the task's consumer-lag metric. */
+  private readonly highWatermarks = new Map<string, bigint>();
   private opening: Promise<void> = Promise.resolve();
   /** Raw messages of the chunk in put(), for the dead-letter queue. */
   private readonly inFlight = new Map<string, KafkaMessage>();
@@ -111,16 +116,29 @@ export class SinkTaskRunner {
         if (!payload.restart) this.fail(payload.error);
       });
       const regex = config['topics.regex'];
+      const pattern = typeof regex === 'string' && regex !== '' ? new RegExp(`^(?:${regex})$`) : null;
       const topics = (config.topics as string[] | null) ?? [];
-      await consumer.subscribe({
-        topics: typeof regex === 'string' && regex !== '' ? [new RegExp(`^(?:${regex})$`)] : topics,
-        fromBeginning: true,
-      });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
+      // kafkajs resolves a pattern only when it subscribes; Kafka's own consumer also
+      // picks up topics created later, so the runner re-subscribes when new ones match.
+      let matching = pattern ? await this.topicsMatching(pattern) : new Set<string>();
+      for (;;) {
+        await consumer.subscribe({ topics: pattern ? [pattern] : topics, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: (payload) => this.onBatch(payload),
+        });
+        if (!pattern) break;
+        const grown = await this.newTopicsMatching(pattern, matching);
+        if (!grown) break;
+        this.options.logger.info('new topics match topics.regex; subscribing again', {
+          topics: [...grown].filter((t) => !matching.has(t)),
+        });
+        matching = grown;
+        // Offsets of everything put so far are committed after each batch; stop() lets
+        // the batch in flight finish first.
+        await consumer.stop();
+      }
       if (!this.stopping.signal.aborted) await stopped;
     } finally {
       await consumer.disconnect().catch(() => undefined);
@@ -132,6 +150,31 @@ export class SinkTaskRunner {
       }
     }
     if (this.failure) throw this.failure;
+  }
+
+  private async topicsMatching(pattern: RegExp): Promise<Set<string>> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      return new Set((await admin.listTopics()).filter((topic) => pattern.test(topic)));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Resolves with the grown set once a topic matching `pattern` appears that is not in
+   * `known`, or with null when the task stops first.
+   */
+  private async newTopicsMatching(pattern: RegExp, known: ReadonlySet<string>): Promise<Set<string> | null> {
+    // stop() and fail() both abort this signal.
+    while (!this.stopping.signal.aborted) {
+      await sleep(TOPIC_PATTERN_REFRESH_MS, this.stopping.signal);
+      if (this.stopping.signal.aborted) break;
+      const now = await this.topicsMatching(pattern).catch(() => known);
+      if ([...now].some((topic) => !known.has(topic))) return new Set(now);
+    }
+    return null;
   }
 
   private async reassign(partitions: TopicPartition[]): Promise<void> {
@@ -162,6 +205,7 @@ export class SinkTaskRunner {
         const message = this.inFlight.get(`${record.topic}:${record.kafkaPartition}:${record.kafkaOffset}`);
         await this.badRecord('TASK_PUT', record.topic, record.kafkaPartition, message, error);
       },
+      endOffset: (tp) => this.highWatermarks.get(topicPartitionKey(tp)),
     };
   }
 
@@ -175,6 +219,7 @@ export class SinkTaskRunner {
     await this.opening;
     const { topic, partition } = batch;
     const key = topicPartitionKey({ topic, partition });
+    this.highWatermarks.set(key, BigInt(batch.highWatermark));
     const target = this.seekTargets.get(key);
     const messages =
       target === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= target);
