@@ -13,14 +13,9 @@ import type { DdlItem, OpenTransaction, QueuedItem, RowChange } from './binlog-i
 import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
 import type { MySqlSourceConfig } from './config.js';
+import { lastEventTimestampSeconds, millisecondsBehindSource } from '../../runtime/cdc/cdc-metrics.js';
 import { isDdlStatement } from './ddl-parser.js';
-import {
-  mysqlBinlogFileNumber,
-  mysqlBinlogPosition,
-  mysqlConnected,
-  mysqlMillisecondsBehindSource,
-  mysqlSchemaChanges,
-} from './metrics.js';
+import { mysqlBinlogFileNumber, mysqlBinlogPosition, mysqlConnected, mysqlSchemaChanges } from './metrics.js';
 import { connectionOptions, openConnection, readTableSchemas } from './mysql-server.js';
 import type { SchemaChange } from './schema-change-event.js';
 import { tableId } from './schema-history.js';
@@ -506,7 +501,8 @@ export class BinlogReader {
 
   private trackLag(tsMs: number): void {
     const connector = this.deps.context.connectorName;
-    if (tsMs > 0) mysqlMillisecondsBehindSource.set({ connector }, Math.max(0, Date.now() - tsMs));
+    if (tsMs > 0) millisecondsBehindSource.set({ connector }, Math.max(0, Date.now() - tsMs));
+    lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
     mysqlBinlogFileNumber.set({ connector }, Number(/\.(\d+)$/.exec(this.position.file)?.[1] ?? 0));
     mysqlBinlogPosition.set({ connector }, this.position.pos);
   }

@@ -5,7 +5,7 @@ import type { DdlItem, OpenTransaction, RowsItem } from './binlog-items.js';
 import { alreadyEmitted, toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import type { MySqlSourceConfig } from './config.js';
-import { mysqlEvents } from './metrics.js';
+import { changeEventsTotal } from '../../runtime/cdc/cdc-metrics.js';
 import { schemaChangeRecord } from './schema-change-event.js';
 import type { SchemaChange } from './schema-change-event.js';
 import { mysqlSourceValue } from './source-info.js';
@@ -92,7 +92,7 @@ export class BinlogRecords {
       );
       records.push(record);
       if (item.op === 'd' && config.cdc.tombstonesOnDelete) records.push(events.tombstone(record));
-      mysqlEvents.inc({ connector: connectorName, op: item.op });
+      changeEventsTotal.inc({ connector: connectorName, op: item.op });
     });
     return { records, last };
   }
@@ -129,7 +129,7 @@ export class BinlogRecords {
           item.tsMs,
         ),
     );
-    mysqlEvents.inc({ connector: connectorName, op: 't' }, records.length);
+    changeEventsTotal.inc({ connector: connectorName, op: 't' }, records.length);
     return records;
   }
 

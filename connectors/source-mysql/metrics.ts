@@ -2,24 +2,10 @@ import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from '../../runtime/metrics/registry.js';
 
 /**
- * The MySQL source's metrics, labelled by connector (Debezium's streaming and snapshot
- * MBeans in Prometheus naming). Defined once here, updated by the snapshot and the
- * binlog reader.
+ * The MySQL-only metrics, labelled by connector (Debezium's streaming and snapshot
+ * MBeans in Prometheus naming). Events by op, lag behind the source and snapshot rows
+ * are shared with the PostgreSQL source: runtime/cdc/cdc-metrics.ts.
  */
-export const mysqlEvents = new Counter({
-  name: 'siphon_source_mysql_events_total',
-  help: 'Change events emitted by the MySQL source, by operation (r, c, u, d, t).',
-  labelNames: ['connector', 'op'],
-  registers: [metricsRegistry],
-});
-
-export const mysqlMillisecondsBehindSource = new Gauge({
-  name: 'siphon_source_mysql_milliseconds_behind_source',
-  help: 'Milliseconds between a binlog event being written and the connector reading it (last event).',
-  labelNames: ['connector'],
-  registers: [metricsRegistry],
-});
-
 export const mysqlBinlogFileNumber = new Gauge({
   name: 'siphon_source_mysql_binlog_file_number',
   help: 'Numeric suffix of the binlog file being read (mysql-bin.000042 → 42).',
@@ -59,12 +45,5 @@ export const mysqlSnapshotTables = new Gauge({
   name: 'siphon_source_mysql_snapshot_tables',
   help: 'Tables of the snapshot: total and completed.',
   labelNames: ['connector', 'state'],
-  registers: [metricsRegistry],
-});
-
-export const mysqlSnapshotRows = new Counter({
-  name: 'siphon_source_mysql_snapshot_rows_scanned_total',
-  help: 'Rows read by the snapshot.',
-  labelNames: ['connector'],
   registers: [metricsRegistry],
 });

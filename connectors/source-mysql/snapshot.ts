@@ -6,7 +6,8 @@ import type { SourcePartition, SourceRecord, Struct } from '../../runtime/record
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import type { MySqlSourceConfig } from './config.js';
-import { mysqlEvents, mysqlSnapshotRows, mysqlSnapshotRunning, mysqlSnapshotTables } from './metrics.js';
+import { changeEventsTotal, snapshotRowsDone } from '../../runtime/cdc/cdc-metrics.js';
+import { mysqlSnapshotRunning, mysqlSnapshotTables } from './metrics.js';
 import {
   currentBinlogPosition,
   currentGtids,
@@ -280,8 +281,8 @@ async function readTables(
         );
       });
       rows += records.length;
-      mysqlSnapshotRows.inc({ connector }, records.length);
-      mysqlEvents.inc({ connector, op: 'r' }, records.length);
+      snapshotRowsDone.set({ connector, table: key }, rows);
+      changeEventsTotal.inc({ connector, op: 'r' }, records.length);
       await flush(records);
       context.reportProgress({
         snapshotTable: key,

@@ -86,8 +86,14 @@ test('filters, custom keys, skipped operations and heartbeats, with a LOCK TABLE
     }
     assert.ok(beats > 0, 'heartbeat.action.query ran');
     const metrics = await metricsRegistry.metrics();
-    assert.match(metrics, new RegExp(`siphon_source_mysql_events_total\\{connector="${prefix}",op="r"\\} 2`));
-    assert.match(metrics, new RegExp(`siphon_source_mysql_events_total\\{connector="${prefix}",op="c"\\} 1`));
+    assert.match(
+      metrics,
+      new RegExp(`siphon_source_change_events_total\\{connector="${prefix}",op="r"\\} 2`),
+    );
+    assert.match(
+      metrics,
+      new RegExp(`siphon_source_change_events_total\\{connector="${prefix}",op="c"\\} 1`),
+    );
     assert.match(
       metrics,
       new RegExp(`siphon_source_mysql_snapshot_tables\\{connector="${prefix}",state="completed"\\} 1`),
