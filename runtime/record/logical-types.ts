@@ -59,12 +59,15 @@ export interface LogicalTypeDef {
   readonly check?: (value: unknown, schema: Schema) => string | undefined;
 }
 
-const isoZonedTimestamp = /^[+-]?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+// Debezium writes PostgreSQL's infinite timestamptz values as the words themselves.
+const isoZonedTimestamp =
+  /^(?:-?infinity|[+-]?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}))$/;
 const isoZonedTime = /^\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const isoDuration = /^-?P(-?\d+Y)?(-?\d+M)?(-?\d+W)?(-?\d+D)?(T(-?\d+H)?(-?\d+M)?(-?\d+(\.\d+)?S)?)?$/;
 const uuidText = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 const millisPerDay = 86_400_000;
+const mysqlTimeLimitMicros = (838n * 3600n + 59n * 60n + 59n) * 1_000_000n + 999_999n;
 
 function matches(pattern: RegExp, what: string): (value: unknown) => string | undefined {
   return (value) => (pattern.test(value as string) ? undefined : `is not ${what}`);
@@ -124,7 +127,9 @@ export const logicalTypes: Readonly<Record<LogicalTypeName, LogicalTypeDef>> = {
   [LogicalName.MicroTime]: {
     schema: version1(int64(), LogicalName.MicroTime),
     avroLogicalType: 'time-micros',
-    check: inRange(0n, BigInt(millisPerDay) * 1000n, 'microseconds of a day'),
+    // MySQL's TIME is a duration from -838:59:59.999999 to 838:59:59.999999, which
+    // Debezium emits as MicroTime unchanged; PostgreSQL's time stays within a day.
+    check: inRange(-mysqlTimeLimitMicros, mysqlTimeLimitMicros, 'microseconds within ±838:59:59.999999'),
   },
   [LogicalName.NanoTime]: {
     schema: version1(int64(), LogicalName.NanoTime),

@@ -137,7 +137,15 @@ describe('validateValue', () => {
     assert.match(problemOf(() => validateValue(logical(LogicalName.Uuid), 'nope')).message, /not a UUID/);
     assert.match(problemOf(() => validateValue(enumOf(['a']), 'b')).message, /allowed values a/);
     assert.match(problemOf(() => validateValue(enumSet(['a', 'b']), 'a,c')).message, /holds "c"/);
-    assert.match(problemOf(() => validateValue(logical(LogicalName.MicroTime), -1n)).message, /outside/);
+    // MySQL TIME values are durations: negative and past 24h are valid, past 838:59:59.999999 not.
+    validateValue(logical(LogicalName.MicroTime), -3_600_000_000n);
+    validateValue(logical(LogicalName.MicroTime), 100n * 3_600_000_000n);
+    assert.match(
+      problemOf(() => validateValue(logical(LogicalName.MicroTime), 839n * 3_600_000_000n)).message,
+      /outside/,
+    );
+    validateValue(logical(LogicalName.ZonedTimestamp), 'infinity');
+    validateValue(logical(LogicalName.ZonedTimestamp), '-infinity');
     assert.match(problemOf(() => validateValue(bits(8), Buffer.from([1, 1]))).message, /more than 1 bytes/);
     assert.match(problemOf(() => validateValue(bytes(), 'x')).message, /expected a Buffer/);
   });
