@@ -25,6 +25,7 @@ import { createProducer } from './kafka-client.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
 import { isRetriable, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
 import { backoffDelay, sleep, withRetries } from './retry-backoff.js';
+import { produceRequests } from './produce-requests.js';
 
 /**
  * Runs one source task: the task emits into a bounded queue; this loop takes batches,
@@ -206,9 +207,9 @@ export class SourceTaskRunner {
     if (this.transactional) {
       await this.sendTransaction(this.transactional, topicMessages, offsets);
     } else {
-      if (produced > 0) {
+      for (const request of produceRequests(topicMessages)) {
         await this.retrying('KAFKA_PRODUCE', () =>
-          this.options.producer.sendBatch({ topicMessages, acks: -1 }),
+          this.options.producer.sendBatch({ topicMessages: request, acks: -1 }),
         );
       }
       for (const o of offsets) this.pending.set(offsetKey(this.options.connector, o.partition), o);
@@ -229,10 +230,11 @@ export class SourceTaskRunner {
     const transaction = await producer.transaction();
     try {
       const offsetMessages = offsetStore.messages(connector, entries);
-      await transaction.sendBatch({
-        acks: -1,
-        topicMessages: [...topicMessages, { topic: offsetStore.topic.spec.topic, messages: offsetMessages }],
-      });
+      const requests = produceRequests([
+        ...topicMessages,
+        { topic: offsetStore.topic.spec.topic, messages: offsetMessages },
+      ]);
+      for (const request of requests) await transaction.sendBatch({ acks: -1, topicMessages: request });
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
