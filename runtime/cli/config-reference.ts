@@ -1,5 +1,8 @@
 import { formatConfigValue } from '../config/config-parser.js';
+import { workerConfigDef } from '../config/worker-config.js';
 import type { ConfigDef } from '../plugin/index.js';
+import { connectorConfigDef } from '../worker/connector-config.js';
+import type { PluginCatalog } from '../worker/plugin-catalog.js';
 
 /**
  * The Markdown configuration reference (`siphon docs`), rendered from the same ConfigDef
@@ -38,4 +41,15 @@ export function configReference(title: string, def: ConfigDef): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** The worker's keys, then every installed plugin's (with the runtime keys it accepts). */
+export function fullConfigReference(catalog: PluginCatalog): string {
+  const sections = [configReference('Worker configuration', workerConfigDef)];
+  for (const plugin of catalog.list()) {
+    sections.push(
+      configReference(`${plugin.className} (\`${plugin.name}\`, ${plugin.type})`, connectorConfigDef(plugin)),
+    );
+  }
+  return sections.join('\n');
 }

@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseProperties } from '../config/properties-file.js';
-import { loadWorkerConfig, workerConfigDef } from '../config/worker-config.js';
+import { loadWorkerConfig } from '../config/worker-config.js';
 import { createLogger } from '../logging/logger.js';
 import { runSchemaRegistryMain } from '../registry/index.js';
-import { connectorConfigDef } from '../worker/connector-config.js';
 import { installedConnectorsDir, PluginCatalog } from '../worker/plugin-catalog.js';
 import { startWorkerProcess } from '../worker/worker-process.js';
-import { configReference } from './config-reference.js';
+import { fullConfigReference } from './config-reference.js';
 import { RestClient, RestClientError } from './rest-client.js';
 import { formatTable } from './table.js';
 
@@ -94,16 +93,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       modulePaths: config.list('plugin.path'),
       logger: createLogger(),
     });
-    const sections = [configReference('Worker configuration', workerConfigDef)];
-    for (const plugin of catalog.list()) {
-      sections.push(
-        configReference(
-          `${plugin.className} (\`${plugin.name}\`, ${plugin.type})`,
-          connectorConfigDef(plugin),
-        ),
-      );
-    }
-    process.stdout.write(sections.join('\n'));
+    process.stdout.write(fullConfigReference(catalog));
     return 0;
   }
   if (command === 'registry') {
