@@ -13,7 +13,7 @@ import type { DdlItem, OpenTransaction, QueuedItem, RowChange } from './binlog-i
 import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
 import type { MySqlSourceConfig } from './config.js';
-import { lastEventTimestampSeconds, millisecondsBehindSource } from '../../runtime/cdc/cdc-metrics.js';
+import { lastEventTimestampSeconds, sourceLagSeconds } from '../../runtime/cdc/cdc-metrics.js';
 import { isDdlStatement } from './ddl-parser.js';
 import { mysqlBinlogFileNumber, mysqlBinlogPosition, mysqlConnected, mysqlSchemaChanges } from './metrics.js';
 import { connectionOptions, openConnection, readTableSchemas } from './mysql-server.js';
@@ -501,7 +501,7 @@ export class BinlogReader {
 
   private trackLag(tsMs: number): void {
     const connector = this.deps.context.connectorName;
-    if (tsMs > 0) millisecondsBehindSource.set({ connector }, Math.max(0, Date.now() - tsMs));
+    if (tsMs > 0) sourceLagSeconds.set({ connector }, Math.max(0, Date.now() - tsMs) / 1000);
     lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
     mysqlBinlogFileNumber.set({ connector }, Number(/\.(\d+)$/.exec(this.position.file)?.[1] ?? 0));
     mysqlBinlogPosition.set({ connector }, this.position.pos);

@@ -1,7 +1,7 @@
 import {
   changeEventsTotal,
   lastEventTimestampSeconds,
-  millisecondsBehindSource,
+  sourceLagSeconds,
 } from '../../runtime/cdc/cdc-metrics.js';
 import type { Op } from '../../runtime/cdc/change-event.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
@@ -52,7 +52,7 @@ export class RecordBatcher {
     this.opCounts.clear();
     lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
     if (this.lastSourceTsMs !== undefined) {
-      millisecondsBehindSource.set({ connector }, Math.max(0, Date.now() - this.lastSourceTsMs));
+      sourceLagSeconds.set({ connector }, Math.max(0, Date.now() - this.lastSourceTsMs) / 1000);
     }
   }
 }

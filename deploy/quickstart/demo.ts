@@ -195,7 +195,7 @@ function printWhereThingsRun(logFile: string): void {
   How to look, from another terminal:
     npx siphon connectors list --url ${restUrl}
     curl -s ${restUrl}/connectors/${names.sourceConnector}/status
-    curl -s ${restUrl}/metrics | grep -E 'siphon_(sink_jdbc_end_to_end_lag|source_milliseconds_behind)'
+    curl -s ${restUrl}/metrics | grep -E 'siphon_(sink_jdbc_end_to_end_lag|source_lag)_seconds'
     curl -s ${registryUrl}/subjects
     psql -h 127.0.0.1 -U postgres ${names.replicaDatabase} -c 'SELECT count(*) FROM orders'
 `);

@@ -26,9 +26,9 @@ export const snapshotRowsTotal = new Gauge({
   registers: [metricsRegistry],
 });
 
-export const millisecondsBehindSource = new Gauge({
-  name: 'siphon_source_milliseconds_behind_source',
-  help: 'Now minus the commit time of the last change event, in milliseconds.',
+export const sourceLagSeconds = new Gauge({
+  name: 'siphon_source_lag_seconds',
+  help: "Now minus the commit time of the last change event, in seconds (Debezium's MilliSecondsBehindSource).",
   labelNames: ['connector'] as const,
   registers: [metricsRegistry],
 });

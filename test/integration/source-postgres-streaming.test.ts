@@ -93,7 +93,7 @@ describe('PostgreSQL source: streaming', () => {
       (sample('siphon_source_last_event_timestamp_seconds', { connector: 'pg-it' }) ?? 0) >
         Date.now() / 1000 - 60,
     );
-    assert.ok(sample('siphon_source_milliseconds_behind_source', { connector: 'pg-it' }) !== undefined);
+    assert.ok(sample('siphon_source_lag_seconds', { connector: 'pg-it' }) !== undefined);
     assert.ok(sample('siphon_source_postgres_replication_lag_bytes', { connector: 'pg-it' }) !== undefined);
   });
 
