@@ -155,8 +155,13 @@ export class PostgresSourceTask implements SourceTask {
     let exported: string | null = null;
     let replication: ReplicationStream | null = null;
     let consistentPoint: bigint | null = null;
-    if (mode !== 'initial_only' && !resuming) {
-      if (slot !== null) await dropSlot(admin, options.slotName);
+    // A new slot exports the snapshot its stream starts from: no gap, no duplicate. An
+    // existing slot is kept (as Debezium does): a crashed first run may already have
+    // published changes past the slot's confirmed position, and only the slot can still
+    // deliver what followed them (a delete of a row the topic has). The snapshot then
+    // reads a later state, and the stream replays from the slot's position after it:
+    // at-least-once for that window, converging per key.
+    if (mode !== 'initial_only' && !resuming && slot === null) {
       replication = await this.openReplication('slot');
       const created = (
         await replication.command<{ consistent_point: string; snapshot_name: string }>(
@@ -176,10 +181,17 @@ export class PostgresSourceTask implements SourceTask {
       await replication?.close();
       slot = await slotState(admin, options.slotName);
       this.confirmed = slot?.confirmedFlushLsn ?? 0n;
+      const streamFrom = consistentPoint ?? slot?.confirmedFlushLsn ?? null;
       const position: StreamPosition =
         resuming && offset !== null
           ? offset.position
-          : { ...initialPosition, lsn: consistentPoint, lsnFlush: consistentPoint };
+          : { ...initialPosition, lsn: streamFrom, lsnFlush: streamFrom };
+      if (!resuming && consistentPoint === null && slot !== null) {
+        context.logger.info(
+          'snapshotting with the existing slot: changes after its confirmed position are emitted again after the snapshot',
+          { slot: options.slotName },
+        );
+      }
       const plan: SnapshotPlan = {
         tables,
         position,

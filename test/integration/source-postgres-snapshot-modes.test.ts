@@ -44,6 +44,36 @@ describe('PostgreSQL source: snapshot modes and filters', () => {
     assert.ok(!(await slotExists(config['slot.name']!)));
   });
 
+  it('a first run that crashed before committing any offset keeps its slot: deletes made while down still arrive', async () => {
+    await db.client.query('CREATE TABLE orders (id int PRIMARY KEY, note text)');
+    await db.client.query("INSERT INTO orders SELECT g, 'old' FROM generate_series(1, 5) g");
+    const config = connectorConfig(db.name, { 'table.include.list': 'public.orders' });
+    const offsets = new Map<string, SourceOffset>();
+    const first = new TaskRun(config, offsets);
+    try {
+      await first.drain((all) => reads(all).length >= 5, { commit: false });
+      await db.client.query("INSERT INTO orders VALUES (6, 'new')");
+      // Published (as far as a consumer knows) but never committed: then the crash.
+      await first.drain((all) => all.some((r) => op(r) === 'c'), { commit: false });
+    } finally {
+      await first.stop();
+    }
+    assert.equal(offsets.size, 0);
+    await db.client.query('DELETE FROM orders WHERE id = 6');
+
+    const second = new TaskRun(config, offsets);
+    try {
+      const records = await second.drain((all) =>
+        all.some((r) => op(r) === 'd' && (r.key as Struct | null)?.['id'] === 6),
+      );
+      assert.equal(reads(records).length, 5, 'the second run snapshots again');
+    } finally {
+      await second.stop();
+      await db.client.query('SELECT pg_drop_replication_slot($1)', [config['slot.name']]);
+      await db.client.query('DROP TABLE orders');
+    }
+  });
+
   it('always re-snapshots at each start; when_needed re-snapshots when the slot is gone; initial refuses', async () => {
     const offsets = new Map<string, SourceOffset>();
     const always = connectorConfig(db.name, { 'snapshot.mode': 'always' });
