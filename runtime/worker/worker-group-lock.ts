@@ -90,7 +90,11 @@ export class WorkerGroupLock {
           options.onLost();
         }
       });
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+      // kafkajs restarts itself after retriable crashes, e.g. a store topic created a
+      // moment ago whose metadata has not reached every client yet.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) reject(payload.error);
+      });
     });
     await consumer.connect();
     await consumer.subscribe({ topic });
