@@ -44,7 +44,7 @@ export interface SinkTaskRunnerOptions {
   readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
 }
 
-/** How often a `topics.regex` sink looks for new matching topics. */
+/** How often a sink looks for topics that appeared (missing ones, new `topics.regex` matches). */
 const TOPIC_PATTERN_REFRESH_MS = 5000;
 
 export function sinkGroupId(connector: string): string {
@@ -118,26 +118,32 @@ export class SinkTaskRunner {
       const regex = config['topics.regex'];
       const pattern = typeof regex === 'string' && regex !== '' ? new RegExp(`^(?:${regex})$`) : null;
       const topics = (config.topics as string[] | null) ?? [];
-      // kafkajs resolves a pattern only when it subscribes; Kafka's own consumer also
-      // picks up topics created later, so the runner re-subscribes when new ones match.
-      let matching = pattern ? await this.topicsMatching(pattern) : new Set<string>();
+      const wanted = (topic: string) => (pattern ? pattern.test(topic) : topics.includes(topic));
+      // Like Kafka's consumer, a sink waits for topics that do not exist yet, and picks up
+      // topics created later that match topics.regex (kafkajs resolves a pattern only when
+      // it subscribes): the runner subscribes again when the set of present topics grows.
+      let present = await this.topicsPresent(wanted);
       for (;;) {
-        await consumer.subscribe({ topics: pattern ? [pattern] : topics, fromBeginning: true });
-        await consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          eachBatch: (payload) => this.onBatch(payload),
-        });
-        if (!pattern) break;
-        const grown = await this.newTopicsMatching(pattern, matching);
+        if (present.size > 0) {
+          await consumer.subscribe({ topics: pattern ? [pattern] : [...present], fromBeginning: true });
+          await consumer.run({
+            autoCommit: false,
+            eachBatchAutoResolve: false,
+            eachBatch: (payload) => this.onBatch(payload),
+          });
+        } else {
+          this.options.logger.info('waiting for the topics to exist', { topics: pattern ? regex : topics });
+        }
+        if (!pattern && present.size === topics.length) break;
+        const grown = await this.newTopicsPresent(wanted, present);
         if (!grown) break;
-        this.options.logger.info('new topics match topics.regex; subscribing again', {
-          topics: [...grown].filter((t) => !matching.has(t)),
+        this.options.logger.info('new topics to consume; subscribing again', {
+          topics: [...grown].filter((t) => !present.has(t)),
         });
-        matching = grown;
         // Offsets of everything put so far are committed after each batch; stop() lets
         // the batch in flight finish first.
-        await consumer.stop();
+        if (present.size > 0) await consumer.stop();
+        present = grown;
       }
       if (!this.stopping.signal.aborted) await stopped;
     } finally {
@@ -152,26 +158,29 @@ export class SinkTaskRunner {
     if (this.failure) throw this.failure;
   }
 
-  private async topicsMatching(pattern: RegExp): Promise<Set<string>> {
+  private async topicsPresent(wanted: (topic: string) => boolean): Promise<Set<string>> {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
-      return new Set((await admin.listTopics()).filter((topic) => pattern.test(topic)));
+      return new Set((await admin.listTopics()).filter(wanted));
     } finally {
       await admin.disconnect();
     }
   }
 
   /**
-   * Resolves with the grown set once a topic matching `pattern` appears that is not in
-   * `known`, or with null when the task stops first.
+   * Resolves with the grown set once a wanted topic appears that is not in `known`, or
+   * with null when the task stops first.
    */
-  private async newTopicsMatching(pattern: RegExp, known: ReadonlySet<string>): Promise<Set<string> | null> {
+  private async newTopicsPresent(
+    wanted: (topic: string) => boolean,
+    known: ReadonlySet<string>,
+  ): Promise<Set<string> | null> {
     // stop() and fail() both abort this signal.
     while (!this.stopping.signal.aborted) {
       await sleep(TOPIC_PATTERN_REFRESH_MS, this.stopping.signal);
       if (this.stopping.signal.aborted) break;
-      const now = await this.topicsMatching(pattern).catch(() => known);
+      const now = await this.topicsPresent(wanted).catch(() => known);
       if ([...now].some((topic) => !known.has(topic))) return new Set(now);
     }
     return null;
