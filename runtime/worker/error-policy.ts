@@ -1,4 +1,6 @@
+import type { Logger } from '../logging/logger.js';
 import { RetriableError, type ParsedConfig } from '../plugin/index.js';
+import { withRetries } from './retry-backoff.js';
 
 /** A connector's `errors.*` settings, read once from its validated config. */
 export interface ErrorPolicy {
@@ -39,4 +41,26 @@ export class StageError extends Error {
     this.name = cause instanceof Error ? cause.name : 'Error';
     if (cause instanceof Error && cause.stack) this.stack = cause.stack;
   }
+}
+
+/**
+ * Runs one stage of a task (conversion, transform, produce, put) under the connector's
+ * retry policy; a failure that outlasts it carries the stage, for the dead-letter queue
+ * headers and the task's trace.
+ */
+export function retryStage<T>(
+  stage: ErrorStage,
+  operation: () => Promise<T>,
+  options: { readonly errors: ErrorPolicy; readonly logger: Logger; readonly signal: AbortSignal },
+): Promise<T> {
+  const { errors, logger, signal } = options;
+  return withRetries(operation, {
+    timeoutMs: errors.retryTimeoutMs,
+    maxDelayMs: errors.retryMaxDelayMs,
+    isRetriable,
+    signal,
+    onRetry: (error, attempt, delayMs) => logger.warn('retrying', { stage, attempt, delayMs, error }),
+  }).catch((error: unknown) => {
+    throw error instanceof StageError ? error : new StageError(stage, error);
+  });
 }

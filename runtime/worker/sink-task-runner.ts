@@ -19,8 +19,8 @@ import {
 import type { RecordHeader, SinkRecord } from '../record/index.js';
 import type { Transform } from '../transforms/transform.js';
 import type { DeadLetterQueue } from './dead-letter-queue.js';
-import { isRetriable, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
-import { backoffDelay, sleep, withRetries } from './retry-backoff.js';
+import { isRetriable, retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
+import { backoffDelay, sleep } from './retry-backoff.js';
 
 /**
  * Runs one sink task: a consumer in group `connect-<connector>` reads batches, the runtime
@@ -360,15 +360,7 @@ export class SinkTaskRunner {
 
   private retrying<T>(stage: ErrorStage, operation: () => Promise<T>): Promise<T> {
     const { errors, logger } = this.options;
-    return withRetries(operation, {
-      timeoutMs: errors.retryTimeoutMs,
-      maxDelayMs: errors.retryMaxDelayMs,
-      isRetriable,
-      signal: this.stopping.signal,
-      onRetry: (error, attempt, delayMs) => logger.warn('retrying', { stage, attempt, delayMs, error }),
-    }).catch((error: unknown) => {
-      throw error instanceof StageError ? error : new StageError(stage, error);
-    });
+    return retryStage(stage, operation, { errors, logger, signal: this.stopping.signal });
   }
 }
 

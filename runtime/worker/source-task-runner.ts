@@ -23,8 +23,8 @@ import { offsetKey } from '../stores/offset-store.js';
 import type { Transform } from '../transforms/transform.js';
 import { createProducer } from './kafka-client.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
-import { isRetriable, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
-import { backoffDelay, sleep, withRetries } from './retry-backoff.js';
+import { isRetriable, retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
+import { backoffDelay, sleep } from './retry-backoff.js';
 import { produceRequests } from './produce-requests.js';
 
 /**
@@ -283,15 +283,7 @@ export class SourceTaskRunner {
 
   private retrying<T>(stage: ErrorStage, operation: () => Promise<T>): Promise<T> {
     const { errors, logger } = this.options;
-    return withRetries(operation, {
-      timeoutMs: errors.retryTimeoutMs,
-      maxDelayMs: errors.retryMaxDelayMs,
-      isRetriable,
-      signal: this.stopping.signal,
-      onRetry: (error, attempt, delayMs) => logger.warn('retrying', { stage, attempt, delayMs, error }),
-    }).catch((error: unknown) => {
-      throw error instanceof StageError ? error : new StageError(stage, error);
-    });
+    return retryStage(stage, operation, { errors, logger, signal: this.stopping.signal });
   }
 
   /** Writes the offsets of every acknowledged record, then tells the task. Serialized. */
