@@ -237,7 +237,9 @@ export async function run(argv: readonly string[]): Promise<void> {
     } else if (error instanceof RestClientError) {
       process.stderr.write(`Error${error.status ? ` ${error.status}` : ''}: ${error.message}\n`);
     } else {
-      process.stderr.write(`Error: ${(error as Error).message}\n`);
+      // Not a user mistake: the stack says where it came from.
+      const { message, stack } = error as Error;
+      process.stderr.write(`${stack ?? `Error: ${message}`}\n`);
     }
     process.exit(1);
   }

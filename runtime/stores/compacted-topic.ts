@@ -50,6 +50,7 @@ export class CompactedTopic {
         // Another process may have created it in between; anything else is real.
         if (!(await this.admin.listTopics()).includes(topic)) throw error;
       }
+      await this.waitForMetadata();
       return;
     }
     const described = await this.admin.describeConfigs({
@@ -62,6 +63,27 @@ export class CompactedTopic {
         `Store topic "${topic}" has cleanup.policy=${policy.configValue}; it must be compact ` +
           `(kafka-configs --alter --entity-type topics --entity-name ${topic} --add-config cleanup.policy=compact)`,
       );
+    }
+  }
+
+  /**
+   * A topic created a moment ago can still be unknown to the broker's metadata for some
+   * partitions ("This server does not host this topic-partition"); reading or writing it
+   * then fails. Waits until every partition answers, for at most 30 s.
+   */
+  private async waitForMetadata(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const offsets = await this.admin.fetchTopicOffsets(this.spec.topic);
+        if (offsets.length === this.spec.partitions) return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`store topic ${this.spec.topic} has no metadata for all partitions after 30 s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 
