@@ -10,6 +10,7 @@ import {
   deleteTopics,
   eventually,
   kafka,
+  killAndRestart,
   readTopic,
   uniqueNames,
   WorkerProcess,
@@ -127,22 +128,7 @@ test(
         async () => JSON.parse(await targetRows()).length >= 400,
         60_000,
       );
-      first.kill('SIGKILL');
-      await first.waitForExit();
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const second = await start();
-      await eventually(
-        'both connectors running again',
-        async () => {
-          const statuses = await Promise.all(
-            ['source', 'sink'].map((kind) => second.api('GET', `/connectors/${names.group}-${kind}/status`)),
-          );
-          return statuses.every(
-            (s) => (s.json as { tasks?: { state: string }[] })?.tasks?.[0]?.state === 'RUNNING',
-          );
-        },
-        60_000,
-      );
+      await killAndRestart(first, start, [`${names.group}-source`, `${names.group}-sink`]);
       await new Promise((resolve) => setTimeout(resolve, 3000));
     } finally {
       writing = false;
