@@ -54,10 +54,24 @@ export function checkSlot(state: SlotState, options: PostgresOptions): void {
   if (state.active) throw slotInUseError(options.slotName, state.activePid);
 }
 
+/**
+ * Drops the slot. Right after the replication connection closed, its walsender may still
+ * hold the slot for a moment ("is active", 55006): that is waited out, for at most 10 s.
+ */
 export async function dropSlot(client: pg.Client, slotName: string): Promise<void> {
-  await client.query('SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1', [
-    slotName,
-  ]);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await client.query(
+        'SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1',
+        [slotName],
+      );
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006' || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** Creates or checks the publication as publication.autocreate.mode says. */
