@@ -90,6 +90,9 @@ function startWorker(logFile: string): ChildProcess {
       SIPHON_SCHEMA_REGISTRY_PORT: options['registry-port'],
       SIPHON_SCHEMA_REGISTRY_TOPIC: registryTopic,
       SIPHON_OFFSET_FLUSH_INTERVAL_MS: '1000',
+      // The demo needs no secrets; a connector config may reference only these.
+      SIPHON_CONFIG_PROVIDERS_ENV_PARAM_ALLOWLIST_PATTERN: 'PG_PASSWORD|MYSQL_PASSWORD|SINK_PASSWORD',
+      SIPHON_CONFIG_PROVIDERS_FILE_PARAM_ALLOWED_PATHS: '/etc/siphon/secrets',
     },
   });
   worker.stdout?.pipe(log);

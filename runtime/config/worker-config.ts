@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, isAbsolute } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ConfigDef, ConfigKey, ParsedConfig } from '../plugin/index.js';
 import { converterClassNames } from '../converters/index.js';
 import { registerSecret } from '../logging/logger.js';
-import { configProviderNames, resolveConfigProviders } from './config-providers.js';
+import {
+  configProviderNames,
+  resolveConfigProviders,
+  type ConfigProviderPolicy,
+} from './config-providers.js';
 import { describeErrors, parseConfig } from './config-parser.js';
+import { withoutResolvedValues } from './resolved-value-errors.js';
 import { parseProperties } from './properties-file.js';
 
 /**
@@ -323,6 +328,38 @@ export const workerConfigDef: ConfigDef = [
     documentation: 'Config providers connectors may reference: env (${env:VAR}), file (${file:path:key}).',
   }),
   key({
+    name: 'config.providers.file.param.allowed.paths',
+    type: 'list',
+    default: null,
+    importance: 'high',
+    group: 'Secrets',
+    documentation:
+      'Absolute directories (or files) connector configs may read with ${file:path:key} (KIP-993); a path outside them is refused without saying whether it exists. Unset: any file the worker can read, as in Kafka. The quick start and the deploy/ configs set it.',
+    validator: (v) => {
+      const relative = (v as string[]).filter((p) => !isAbsolute(p));
+      return relative.length > 0
+        ? `Invalid value ${relative.join(',')} for configuration config.providers.file.param.allowed.paths: paths must be absolute, e.g. /etc/siphon/secrets`
+        : undefined;
+    },
+  }),
+  key({
+    name: 'config.providers.env.param.allowlist.pattern',
+    type: 'string',
+    default: '.*',
+    importance: 'high',
+    group: 'Secrets',
+    documentation:
+      "Regular expression the whole name of a variable read with ${env:VAR} must match; other names are refused without saying whether they are set. The default `.*` (Kafka's) allows every variable of the worker; the quick start and the deploy/ configs allow only the credentials they pass.",
+    validator: (v) => {
+      try {
+        new RegExp(String(v));
+        return undefined;
+      } catch (error) {
+        return `Invalid value ${String(v)} for configuration config.providers.env.param.allowlist.pattern: ${(error as Error).message}`;
+      }
+    },
+  }),
+  key({
     name: 'log.level',
     type: 'string',
     default: 'info',
@@ -346,6 +383,16 @@ export function knownConverter(name: string) {
     converterClassNames.some((c) => c.toLowerCase() === String(value).trim().toLowerCase())
       ? undefined
       : `Invalid value ${String(value)} for configuration ${name}: use one of ${converterClassNames.join(', ')}`;
+}
+
+/** What connector configs may reference through config providers. */
+export function providerPolicyOf(config: WorkerConfig): ConfigProviderPolicy {
+  const paths = config.values['config.providers.file.param.allowed.paths'];
+  return {
+    enabled: config.list('config.providers'),
+    allowedPaths: Array.isArray(paths) ? paths : null,
+    envAllowlist: new RegExp(`^(?:${config.string('config.providers.env.param.allowlist.pattern')})$`),
+  };
 }
 
 /** `bootstrap.servers` → `SIPHON_BOOTSTRAP_SERVERS`. */
@@ -411,8 +458,9 @@ export function loadWorkerConfig(
   resolved.secrets.forEach(registerSecret);
   const { values, errors } = parseConfig(workerConfigDef, resolved.config);
   if (errors.size > 0) {
+    const safe = withoutResolvedValues(errors, raw, workerConfigDef, resolved.secrets);
     throw new WorkerConfigError(
-      `Invalid worker configuration:\n  ${describeErrors(errors).join('\n  ')}\n` +
+      `Invalid worker configuration:\n  ${describeErrors(safe).join('\n  ')}\n` +
         `Fix the file or the SIPHON_* environment variable (e.g. ${environmentName('rest.port')}).`,
     );
   }

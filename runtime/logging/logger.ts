@@ -1,10 +1,12 @@
+import { maskUrlCredentials } from '../config/url-credentials.js';
 import type { TaskLogger } from '../plugin/index.js';
 
 /**
  * The worker's one logger: JSON lines (`log.format=json`) or readable lines on stderr.
- * Every line passes through `maskSecrets`, so a secret registered once (a password-type
- * config value, anything a config provider resolved) never reaches the output, whatever
- * message, field or stack trace carries it.
+ * Every line is masked after it is formatted, so a secret registered once (a
+ * password-type config value, anything a config provider resolved, a URL's password)
+ * never reaches the output, whatever message, field or stack trace carries it, and
+ * whatever escaping the format applied to it.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'text';
@@ -14,18 +16,53 @@ export const HIDDEN = '[hidden]';
 
 /** Secrets shorter than this are not masked inside other text (too many false hits). */
 const minimumMaskedLength = 3;
+/** A JSON string inside a JSON string (an error body quoted in a field) escapes twice. */
+const escapingLevels = 2;
 const secrets = new Set<string>();
+/** Every form of every registered secret, longest first, so no form masks part of another. */
+let secretForms: string[] = [];
 
-export function registerSecret(value: string | null | undefined): void {
-  if (value && value.length >= minimumMaskedLength) secrets.add(value);
+/** The secret as written and as JSON.stringify escapes it, once and twice. */
+function formsOf(secret: string): string[] {
+  const forms = [secret];
+  let escaped = secret;
+  for (let level = 0; level < escapingLevels; level++) {
+    escaped = JSON.stringify(escaped).slice(1, -1);
+    forms.push(escaped);
+  }
+  return forms;
 }
 
-export function maskSecrets(text: string): string {
-  let masked = text;
-  for (const secret of secrets) {
-    if (masked.includes(secret)) masked = masked.split(secret).join(HIDDEN);
+function sortedForms(values: Iterable<string>): string[] {
+  const forms = new Set<string>();
+  for (const value of values) {
+    if (value.length >= minimumMaskedLength) for (const form of formsOf(value)) forms.add(form);
   }
-  return masked;
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+export function registerSecret(value: string | null | undefined): void {
+  if (!value || value.length < minimumMaskedLength || secrets.has(value)) return;
+  secrets.add(value);
+  secretForms = sortedForms(secrets);
+}
+
+function maskForms(text: string, forms: readonly string[]): string {
+  let masked = text;
+  for (const form of forms) {
+    if (masked.includes(form)) masked = masked.split(form).join(HIDDEN);
+  }
+  return maskUrlCredentials(masked);
+}
+
+/** `text` with every registered secret and every URL password hidden. */
+export function maskSecrets(text: string): string {
+  return maskForms(text, secretForms);
+}
+
+/** Like maskSecrets, for values known only to one request (a validated config's). */
+export function maskValues(text: string, values: Iterable<string>): string {
+  return maskForms(maskSecrets(text), sortedForms(values));
 }
 
 interface LoggerSettings {

@@ -3,8 +3,11 @@ import {
   ConfigProviderError,
   hasProviderReference,
   resolveConfigProviders,
+  type ConfigProviderPolicy,
 } from '../config/config-providers.js';
-import { HIDDEN } from '../logging/logger.js';
+import { withoutResolvedValues } from '../config/resolved-value-errors.js';
+import { maskUrlCredentials, urlPasswords } from '../config/url-credentials.js';
+import { HIDDEN, maskValues } from '../logging/logger.js';
 import type { ConfigDef, ConnectorPlugin, ParsedConfig } from '../plugin/index.js';
 import { validateTransformConfig } from '../transforms/index.js';
 import { connectorConfigDef, passwordKeys } from './connector-config.js';
@@ -14,7 +17,8 @@ import type { PluginCatalog } from './plugin-catalog.js';
  * Validates a connector config the way `POST /connectors` and
  * `PUT /connector-plugins/{p}/config/validate` need it: every key's own check, the
  * transforms, the plugin's cross-key checks, sink topic rules. Config provider references
- * are resolved for checking only; the stored config keeps them.
+ * are resolved for checking only; the stored config keeps them, and no message shows
+ * what they resolved to (nor a password or a URL's password).
  */
 export interface ConnectorValidation {
   readonly plugin: ConnectorPlugin | undefined;
@@ -27,7 +31,7 @@ export interface ConnectorValidation {
 export async function validateConnector(
   catalog: PluginCatalog,
   raw: RawConfig,
-  worker: { readonly enabledProviders: readonly string[]; readonly exactlyOnceSource: boolean },
+  worker: { readonly providers: ConfigProviderPolicy; readonly exactlyOnceSource: boolean },
 ): Promise<ConnectorValidation> {
   const className = raw['connector.class'];
   const plugin = className ? catalog.resolve(className) : undefined;
@@ -36,24 +40,37 @@ export async function validateConnector(
   const add = (name: string, message: string) => errors.set(name, [...(errors.get(name) ?? []), message]);
 
   const resolvedRaw: Record<string, string> = {};
+  const providerErrors = new Map<string, string>();
+  const secrets: string[] = [];
   for (const [key, value] of Object.entries(raw)) {
     try {
-      Object.assign(resolvedRaw, resolveConfigProviders({ [key]: value }, worker.enabledProviders).config);
+      const resolved = resolveConfigProviders({ [key]: value }, worker.providers);
+      Object.assign(resolvedRaw, resolved.config);
+      secrets.push(...resolved.secrets);
     } catch (error) {
       if (!(error instanceof ConfigProviderError)) throw error;
-      add(key, error.message);
+      providerErrors.set(key, error.message);
       resolvedRaw[key] = value;
     }
   }
+  for (const key of passwordKeys(def)) if (raw[key] !== undefined) secrets.push(raw[key]);
+  for (const value of Object.values(resolvedRaw)) secrets.push(...urlPasswords(value));
   const parsed = parseConfig(def, resolvedRaw);
-  for (const [name, messages] of parsed.errors) for (const m of messages) add(name, m);
+  // Per-key checks quote the value they refused: none of them may see a resolved one.
+  const keyProblems = new Map(parsed.errors);
+  for (const issue of validateTransformConfig(resolvedRaw)) {
+    keyProblems.set(issue.name, [...(keyProblems.get(issue.name) ?? []), issue.message]);
+  }
+  for (const [name, messages] of withoutResolvedValues(keyProblems, raw, def, secrets)) {
+    if (!providerErrors.has(name)) for (const m of messages) add(name, m);
+  }
+  for (const [name, message] of providerErrors) add(name, message);
   if (className && !plugin) {
     add(
       'connector.class',
       `Failed to find any class that implements Connector and which name matches ${className}; installed plugins: ${catalog.describeInstalled()}`,
     );
   }
-  for (const issue of validateTransformConfig(resolvedRaw)) add(issue.name, issue.message);
   if (plugin?.type === 'sink') {
     const topics = parsed.values.topics as string[] | null;
     const regex = parsed.values['topics.regex'];
@@ -66,7 +83,7 @@ export async function validateConnector(
     if (typeof dlq === 'string' && dlq !== '' && (topics ?? []).includes(dlq)) {
       add(
         'errors.deadletterqueue.topic.name',
-        `The dead-letter topic "${dlq}" may not be one of the consumed topics`,
+        maskValues(`The dead-letter topic "${dlq}" may not be one of the consumed topics`, secrets),
       );
     }
   }
@@ -81,7 +98,9 @@ export async function validateConnector(
     );
   }
   if (plugin?.validate && errors.size === 0) {
-    for (const issue of await plugin.validate(parsed.values)) add(issue.name, issue.message);
+    // Cross-key checks (connecting to the database …) may quote any key's value.
+    for (const issue of await plugin.validate(parsed.values))
+      add(issue.name, maskValues(issue.message, secrets));
   }
   let errorCount = 0;
   for (const messages of errors.values()) errorCount += messages.length;
@@ -93,7 +112,7 @@ export function maskConfig(def: ConfigDef, config: RawConfig): Record<string, st
   const hidden = passwordKeys(def);
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) {
-    out[key] = hidden.has(key) && !hasProviderReference(value) ? HIDDEN : value;
+    out[key] = hidden.has(key) && !hasProviderReference(value) ? HIDDEN : maskUrlCredentials(value);
   }
   return out;
 }
@@ -112,7 +131,7 @@ export function validateResponse(validation: ConnectorValidation, raw: RawConfig
         ? formatConfigValue(validation.values[key.name])
         : hidden.has(key.name) && !hasProviderReference(rawValue)
           ? HIDDEN
-          : rawValue;
+          : maskUrlCredentials(rawValue);
     return {
       definition: {
         name: key.name,
@@ -153,7 +172,13 @@ export function validateResponse(validation: ConnectorValidation, raw: RawConfig
         dependents: [],
         order: configs.length + 1,
       },
-      value: { name, value: raw[name] ?? null, recommended_values: [], errors: [...errors], visible: true },
+      value: {
+        name,
+        value: raw[name] === undefined ? null : maskUrlCredentials(raw[name]),
+        recommended_values: [],
+        errors: [...errors],
+        visible: true,
+      },
     });
   }
   return { name: className, error_count: validation.errorCount, groups, configs };

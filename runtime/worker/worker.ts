@@ -1,7 +1,9 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { describeErrors, parseConfig, type RawConfig } from '../config/config-parser.js';
 import { resolveConfigProviders } from '../config/config-providers.js';
-import type { WorkerConfig } from '../config/worker-config.js';
+import { withoutResolvedValues } from '../config/resolved-value-errors.js';
+import { urlPasswords } from '../config/url-credentials.js';
+import { providerPolicyOf, type WorkerConfig } from '../config/worker-config.js';
 import { HIDDEN, maskSecrets, registerSecret, type Logger } from '../logging/logger.js';
 import { recordConnectorState, recordTaskState } from '../metrics/runtime-metrics.js';
 import type { ConnectorConfig, ConnectorPlugin, ParsedConfig } from '../plugin/index.js';
@@ -245,7 +247,7 @@ export class Worker {
 
   async validate(raw: RawConfig): Promise<ConnectorValidation> {
     return validateConnector(this.catalog, raw, {
-      enabledProviders: this.deps.config.list('config.providers'),
+      providers: providerPolicyOf(this.deps.config),
       exactlyOnceSource: this.exactlyOnceEnabled(),
     });
   }
@@ -504,7 +506,7 @@ export class Worker {
       }
       plugin = found;
       resolved = this.resolveSecrets(plugin, raw);
-      const parsed = this.parseOrThrow(plugin, resolved);
+      const parsed = this.parseOrThrow(plugin, resolved, raw);
       taskConfigs = plugin.taskConfigs(parsed, Number(parsed['tasks.max'] ?? 1));
     } catch (error) {
       logger.error('connector failed to start', { error });
@@ -535,7 +537,10 @@ export class Worker {
     let handle: TaskHandle | undefined;
     try {
       const merged = { ...resolvedConnectorConfig, ...(runtime.taskConfigs[id] ?? {}) };
-      const parsed = this.parseOrThrow(plugin, merged);
+      const parsed = this.parseOrThrow(plugin, merged, {
+        ...(this.configStore.get(name) ?? {}),
+        ...(runtime.taskConfigs[id] ?? {}),
+      });
       const keyConverter = await this.converter(true, merged);
       const valueConverter = await this.converter(false, merged);
       const transform = (parsed.transforms as string[] | null)?.length ? buildTransformChain(merged) : null;
@@ -690,15 +695,25 @@ export class Worker {
   }
 
   private resolveSecrets(plugin: ConnectorPlugin, raw: StoredConfig): Record<string, string> {
-    const { config, secrets } = resolveConfigProviders(raw, this.deps.config.list('config.providers'));
+    const { config, secrets } = resolveConfigProviders(raw, providerPolicyOf(this.deps.config));
     secrets.forEach(registerSecret);
     for (const key of passwordKeys(plugin.configDef)) registerSecret(config[key]);
+    for (const value of Object.values(config)) urlPasswords(value).forEach(registerSecret);
     return config;
   }
 
-  private parseOrThrow(plugin: ConnectorPlugin, config: Record<string, string>): ParsedConfig {
-    const { values, errors } = parseConfig(connectorConfigDef(plugin), config);
-    if (errors.size > 0) throw new Error(`Invalid configuration: ${describeErrors(errors).join('; ')}`);
+  /** `written`: the config as stored, so a problem names a key's reference, not its value. */
+  private parseOrThrow(
+    plugin: ConnectorPlugin,
+    config: Record<string, string>,
+    written: RawConfig,
+  ): ParsedConfig {
+    const def = connectorConfigDef(plugin);
+    const { values, errors } = parseConfig(def, config);
+    if (errors.size > 0) {
+      const safe = withoutResolvedValues(errors, written, def, []);
+      throw new Error(`Invalid configuration: ${describeErrors(safe).join('; ')}`);
+    }
     return values;
   }
 

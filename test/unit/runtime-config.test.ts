@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { configReference } from '../../runtime/cli/config-reference.js';
 import { parseConfig } from '../../runtime/config/config-parser.js';
-import { ConfigProviderError, resolveConfigProviders } from '../../runtime/config/config-providers.js';
+import {
+  ConfigProviderError,
+  resolveConfigProviders,
+  unrestrictedProviders,
+} from '../../runtime/config/config-providers.js';
 import { parseProperties } from '../../runtime/config/properties-file.js';
 import {
   environmentName,
@@ -144,7 +148,8 @@ describe('config providers', () => {
       /k: cannot read/,
     );
     assert.throws(
-      () => resolveConfigProviders({ k: '${vault:a:b}' }, ['env', 'file']),
+      () =>
+        resolveConfigProviders({ k: '${vault:a:b}' }, { ...unrestrictedProviders, enabled: ['env', 'file'] }),
       /"vault" is not enabled/,
     );
   });
