@@ -184,7 +184,7 @@ const postgresKeys: readonly ConfigKey[] = [
     importance: 'low',
     group: 'Replication',
     documentation:
-      'Drop the slot when the task stops cleanly (testing only: the next start misses changes made meanwhile).',
+      'Drop the replication slot when the task stops cleanly — on pause, stop, restart, worker shutdown and DELETE /connectors/{name} — so it retains no WAL; the next start then misses changes made meanwhile and snapshots again as snapshot.mode says (tests, throwaway connectors). Off (the default, as in Debezium), a deleted connector leaves its slot and publication in place; the DELETE answers with a Warning header naming them.',
   },
   {
     name: 'publication.name',

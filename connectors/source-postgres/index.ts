@@ -37,6 +37,18 @@ export const plugin: SourceConnectorPlugin = {
       await client.end();
     }
   },
+  leftBehindOnDelete(config) {
+    const slot = String(config['slot.name']);
+    const publication = String(config['publication.name']);
+    return [
+      ...(config['slot.drop.on.stop'] === true
+        ? []
+        : [
+            `replication slot ${slot} is kept and retains WAL until dropped (SELECT pg_drop_replication_slot('${slot}'); set slot.drop.on.stop=true to drop it on delete)`,
+          ]),
+      `publication ${publication} is kept (DROP PUBLICATION ${publication} when no connector uses it)`,
+    ];
+  },
   taskConfigs(_config, _maxTasks) {
     // One replication slot can be read by one connection only: always a single task.
     return [{}];

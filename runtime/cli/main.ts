@@ -29,13 +29,13 @@ Commands:
   connectors status <name>                    connector and task states (with failure traces)
   connectors pause|resume|stop <name>         change the target state
   connectors restart <name> [--include-tasks] [--only-failed]
-  connectors delete <name>                    remove a connector (offsets are kept)
+  connectors delete <name>                    remove a connector (offsets are kept; prints what it left behind)
   connectors offsets <name>                   committed offsets
 
 Options:
   --url <url>       worker REST URL (default $SIPHON_URL or http://127.0.0.1:8083)
   --token <token>   bearer token (default $SIPHON_REST_TOKEN)
-  --json            print the API's JSON instead of tables
+  --json            print the API's JSON instead of tables; errors as {"error_code", "message"} on stderr
   -h, --help        this help`;
 
 class UsageError extends Error {}
@@ -44,7 +44,32 @@ interface ConnectorStatus {
   name: string;
   type: string;
   connector: { state: string; worker_id: string; trace?: string };
-  tasks: { id: number; state: string; worker_id: string; trace?: string }[];
+  tasks: {
+    id: number;
+    state: string;
+    worker_id: string;
+    trace?: string;
+    progress?: Record<string, string | number>;
+  }[];
+}
+
+/** A name column never wider than this; longer names keep their start and end. */
+const nameWidth = 48;
+
+function elide(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const head = Math.ceil((width - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
+}
+
+/** A task's progress as the status carries it (snapshot phase, table, rows …). */
+function describeProgress(progress: Record<string, string | number> | undefined): string {
+  if (!progress) return '';
+  const pairs = Object.entries(progress).map(([key, value]) => `${key}=${value}`);
+  const done = Number(progress.rows_done ?? progress.snapshotTableRows);
+  const estimated = Number(progress.rows_estimated);
+  if (Number.isFinite(done) && estimated > 0) pairs.push(`(${Math.floor((100 * done) / estimated)}%)`);
+  return pairs.join(' ');
 }
 
 function readConnectorFile(path: string): { name?: string; config: Record<string, string> } {
@@ -136,7 +161,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         formatTable(
           ['NAME', 'TYPE', 'STATE', 'TASKS'],
           Object.values(all).map(({ status }) => [
-            status.name,
+            elide(status.name, nameWidth),
             status.type,
             status.connector.state,
             status.tasks.map((t) => `${t.id}:${t.state}`).join(' '),
@@ -181,13 +206,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       const status = await client.request<ConnectorStatus>('GET', `/connectors/${needName()}/status`);
       print(status, () => {
         const rows = [
-          ['connector', status.connector.state, status.connector.worker_id],
-          ...status.tasks.map((t) => [`task ${t.id}`, t.state, t.worker_id]),
+          ['connector', status.connector.state, status.connector.worker_id, ''],
+          ...status.tasks.map((t) => [`task ${t.id}`, t.state, t.worker_id, describeProgress(t.progress)]),
         ];
         const traces = [status.connector, ...status.tasks]
           .filter((s) => s.trace)
           .map((s) => `\n${'id' in s ? `task ${String(s.id)}` : 'connector'} trace:\n${s.trace}`);
-        return formatTable(['WHAT', 'STATE', 'WORKER'], rows) + traces.join('');
+        return formatTable(['WHAT', 'STATE', 'WORKER', 'PROGRESS'], rows) + traces.join('');
       });
       return 0;
     }
@@ -205,8 +230,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'delete': {
-      await client.request('DELETE', `/connectors/${needName()}`);
-      print({ name, deleted: true }, () => `Deleted connector ${name}`);
+      const { warnings } = await client.exchange('DELETE', `/connectors/${needName()}`);
+      print({ name, deleted: true, ...(warnings.length > 0 ? { warnings } : {}) }, () =>
+        [`Deleted connector ${name}`, ...warnings.map((w) => `Warning: ${w}`)].join('\n'),
+      );
       return 0;
     }
     case 'offsets': {
@@ -227,12 +254,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** `--json`: every failure as Kafka Connect's error body (error_code null when no HTTP status). */
+function jsonError(error: unknown): string {
+  const status = error instanceof RestClientError && error.status > 0 ? error.status : null;
+  return JSON.stringify({ error_code: status, message: (error as Error).message ?? String(error) });
+}
+
 export async function run(argv: readonly string[]): Promise<void> {
   try {
     const code = await main(argv);
     if (code >= 0) process.exitCode = code;
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (argv.includes('--json')) {
+      process.stderr.write(`${jsonError(error)}\n`);
+    } else if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n\n${usage}\n`);
     } else if (error instanceof RestClientError) {
       process.stderr.write(`Error${error.status ? ` ${error.status}` : ''}: ${error.message}\n`);

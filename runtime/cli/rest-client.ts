@@ -13,6 +13,14 @@ export class RestClientError extends Error {
   }
 }
 
+/** The quoted texts of `Warning: 299 agent "text", …` headers (fetch joins repeated headers). */
+function warningTexts(header: string | null): string[] {
+  if (!header) return [];
+  return [...header.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((m) =>
+    (m[1] ?? '').replace(/\\(.)/g, '$1'),
+  );
+}
+
 export interface RestClientOptions {
   readonly url: string;
   readonly token?: string;
@@ -23,6 +31,15 @@ export class RestClient {
   constructor(private readonly options: RestClientOptions) {}
 
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.exchange<T>(method, path, body)).body;
+  }
+
+  /** The body and the texts of the response's `Warning` headers. */
+  async exchange<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ body: T; warnings: string[] }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
@@ -43,11 +60,20 @@ export class RestClient {
       );
     }
     const text = await response.text();
-    const json = text ? (JSON.parse(text) as unknown) : null;
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      // Not the worker (a proxy's HTML page …): say what came back.
+      throw new RestClientError(
+        response.status,
+        `HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+      );
+    }
     if (!response.ok) {
       const message = (json as { message?: string } | null)?.message ?? `HTTP ${response.status}`;
       throw new RestClientError(response.status, message);
     }
-    return json as T;
+    return { body: json as T, warnings: warningTexts(response.headers.get('warning')) };
   }
 }

@@ -98,6 +98,12 @@ interface PluginBase {
   validate?(config: ParsedConfig): Promise<readonly ConfigIssue[]>;
   /** Splits the work into at most `maxTasks` task configs (merged over the connector config). */
   taskConfigs(config: ParsedConfig, maxTasks: number): readonly ConnectorConfig[];
+  /**
+   * What deleting the connector leaves behind in the external system (a replication
+   * slot retaining WAL …), one sentence each with how to remove it; the worker logs it
+   * and says it in the DELETE response.
+   */
+  leftBehindOnDelete?(config: ParsedConfig): readonly string[];
 }
 
 export interface SourceConnectorPlugin extends PluginBase {

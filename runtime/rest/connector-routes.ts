@@ -30,6 +30,12 @@ function taskId(worker: Worker, name: string, task: string): number {
   return id;
 }
 
+/** RFC 9111 warn-text: a quoted string, printable ASCII only. */
+function warningHeader(text: string): string {
+  const printable = text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&');
+  return `299 siphon "${printable}"`;
+}
+
 const initialStates: Record<string, TargetState> = {
   RUNNING: 'STARTED',
   PAUSED: 'PAUSED',
@@ -146,7 +152,9 @@ export function registerConnectorRoutes(app: FastifyInstance, worker: Worker): v
   }
 
   app.delete<Named>('/connectors/:name', async (request, reply) => {
-    await worker.deleteConnector(request.params.name);
+    const leftBehind = await worker.deleteConnector(request.params.name);
+    // Kafka Connect answers 204 without a body; what stays behind goes in Warning headers.
+    if (leftBehind.length > 0) void reply.header('warning', leftBehind.map(warningHeader));
     return reply.code(204).send();
   });
 

@@ -1,5 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { WorkerConfig } from '../config/worker-config.js';
 import { maskSecrets, type Logger } from '../logging/logger.js';
@@ -8,11 +10,13 @@ import type { Worker } from '../worker/worker.js';
 import { ConnectRestError } from './connect-rest-error.js';
 import { registerConnectorRoutes } from './connector-routes.js';
 import { registerPluginRoutes } from './plugin-routes.js';
+import { RouteMethods } from './route-methods.js';
 
 /**
  * The worker's REST API, Kafka Connect compatible: same paths, bodies, status codes and
- * `{"error_code", "message"}` errors. Optional bearer or basic authentication (every
- * path but `/health`), optional TLS, `/metrics` for Prometheus.
+ * `{"error_code", "message"}` errors — fastify's own (unknown route, wrong method, body
+ * too large or not JSON, bad URL, malformed request) included. Optional bearer or basic
+ * authentication (every path but `/health`), optional TLS, `/metrics` for Prometheus.
  */
 export const siphonVersion = '0.1.0';
 
@@ -48,6 +52,31 @@ export function sendError(reply: FastifyReply, status: number, message: string):
   return reply.code(status).send({ error_code: status, message: maskSecrets(message) });
 }
 
+/** Jersey's wording, which Kafka Connect clients see for errors of the HTTP layer. */
+function httpStatusMessage(status: number): string {
+  return `HTTP ${status} ${STATUS_CODES[status] ?? 'Error'}`;
+}
+
+/**
+ * Kafka Connect names are not length-limited; a path parameter is bounded only by
+ * Node's header size limit (16 KiB), which answers 431 itself.
+ */
+const maxParamLength = 16 * 1024;
+
+/** Requests Node rejects before fastify sees them (header overflow, garbage, timeouts). */
+function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = JSON.stringify({ error_code: status, message: httpStatusMessage(status) });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 export function buildRestServer(options: RestServerOptions): FastifyInstance {
   const { worker, config, logger } = options;
   const certificate = config.optionalString('rest.ssl.certificate.location');
@@ -56,9 +85,24 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
     logger: false,
     // Config values are strings; coercion would turn a PATCH's null into "".
     ajv: { customOptions: { coerceTypes: false } },
+    routerOptions: { maxParamLength },
+    clientErrorHandler: clientError,
+    frameworkErrors: (error, _request, reply) => sendError(reply, error.statusCode ?? 400, error.message),
     ...(certificate && key ? { https: { cert: readFileSync(certificate), key: readFileSync(key) } } : {}),
   }) as unknown as FastifyInstance;
   const authenticated = authenticator(config);
+  const routeMethods = new RouteMethods();
+  routeMethods.record(app);
+
+  // Bodies are JSON only (415 otherwise, as Jersey answers); an empty body with a JSON
+  // content type is no body, as for Kafka Connect's PUT /connectors/{name}/pause.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text === '') done(null, undefined);
+    else parseJson(request, text, done);
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
@@ -82,6 +126,9 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ConnectRestError) return sendError(reply, error.status, error.message);
     const status = (error as { statusCode?: number }).statusCode;
+    if (status === 415) {
+      return sendError(reply, 415, `${httpStatusMessage(415)}: send the body as application/json`);
+    }
     if (status && status >= 400 && status < 500) {
       const message = (error as { validation?: unknown }).validation
         ? `Invalid request body: ${(error as Error).message}`
@@ -92,9 +139,13 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
     return sendError(reply, 500, (error as Error).message || 'Internal server error');
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, `HTTP 404 Not Found: ${request.method} ${request.url}`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = routeMethods.allowed(request.url.split('?')[0] ?? '');
+    if (allowed.length > 0) {
+      return sendError(reply.header('allow', allowed.join(', ')), 405, httpStatusMessage(405));
+    }
+    return sendError(reply, 404, `${httpStatusMessage(404)}: ${request.method} ${request.url}`);
+  });
 
   app.get('/', async () => ({
     version: siphonVersion,

@@ -20,6 +20,7 @@ import type { RecordHeader, SinkRecord } from '../record/index.js';
 import type { Transform } from '../transforms/transform.js';
 import type { DeadLetterQueue } from './dead-letter-queue.js';
 import { isRetriable, retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
+import { recordFailure } from './record-failure.js';
 import { backoffDelay, sleep } from './retry-backoff.js';
 
 /**
@@ -341,8 +342,10 @@ export class SinkTaskRunner {
       cause instanceof StageError && cause.cause instanceof Error ? cause.cause : (cause as Error);
     const { errors, deadLetterQueue, logger } = this.options;
     if (!errors.tolerateAll) {
-      this.fail(error);
-      throw error;
+      const where = `topic ${topic}, partition ${partition}, offset ${message?.offset ?? 'unknown'}`;
+      const failure = recordFailure(stage, where, error);
+      this.fail(failure);
+      throw failure;
     }
     recordsSkipped.inc({ ...this.labels, stage });
     if (errors.logErrors) {

@@ -24,6 +24,7 @@ import type { Transform } from '../transforms/transform.js';
 import { createProducer } from './kafka-client.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
 import { isRetriable, retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
+import { recordFailure } from './record-failure.js';
 import { backoffDelay, sleep } from './retry-backoff.js';
 import { produceRequests } from './produce-requests.js';
 
@@ -268,7 +269,13 @@ export class SourceTaskRunner {
       return [topic, message];
     } catch (error) {
       const stage = error instanceof StageError ? error.stage : 'TRANSFORMATION';
-      if (!this.options.errors.tolerateAll) throw error;
+      if (!this.options.errors.tolerateAll) {
+        // Not produced yet: the record is where the source says it is.
+        const partition =
+          typeof record.kafkaPartition === 'number' ? `, partition ${record.kafkaPartition}` : '';
+        const where = `topic ${record.topic}${partition}, source partition ${JSON.stringify(record.sourcePartition)}, source offset ${JSON.stringify(record.sourceOffset)}`;
+        throw recordFailure(stage, where, error);
+      }
       recordsSkipped.inc({ ...this.labels, stage });
       if (this.options.errors.logErrors) {
         this.options.logger.warn('skipping source record after an error (errors.tolerance=all)', {

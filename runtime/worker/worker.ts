@@ -316,14 +316,27 @@ export class Worker {
     });
   }
 
-  async deleteConnector(name: string): Promise<void> {
-    await this.serialized(name, async () => {
-      this.requireConfig(name);
+  /** Resolves with what the connector left behind in its external system (see the plugin). */
+  async deleteConnector(name: string): Promise<readonly string[]> {
+    return this.serialized(name, async () => {
+      const raw = this.requireConfig(name);
+      const plugin = this.catalog.resolve(raw['connector.class'] ?? '');
       await this.stopConnectorTasks(name);
       await this.configStore.remove(name);
       await this.statusStore.remove(name);
       recordConnectorState(name, null);
-      this.deps.logger.info('connector deleted', { connector: name });
+      // Unresolved references parse as null; the plugin names what it can.
+      const leftBehind =
+        plugin?.leftBehindOnDelete?.(parseConfig(connectorConfigDef(plugin), raw).values) ?? [];
+      if (leftBehind.length > 0) {
+        this.deps.logger.warn('connector deleted; it left objects behind in its source', {
+          connector: name,
+          leftBehind,
+        });
+      } else {
+        this.deps.logger.info('connector deleted', { connector: name });
+      }
+      return leftBehind;
     });
   }
 

@@ -7,6 +7,8 @@ import { BoundedQueue, QueueClosedError } from '../../runtime/worker/bounded-que
 import { connectorConfigDef } from '../../runtime/worker/connector-config.js';
 import { maskConfig } from '../../runtime/worker/connector-validation.js';
 import { chooseConverter } from '../../runtime/worker/converter-setup.js';
+import { StageError } from '../../runtime/worker/error-policy.js';
+import { recordFailure } from '../../runtime/worker/record-failure.js';
 import { PluginCatalog } from '../../runtime/worker/plugin-catalog.js';
 import { backoffDelay, withRetries } from '../../runtime/worker/retry-backoff.js';
 import { RetriableError } from '../../runtime/plugin/index.js';
@@ -159,5 +161,24 @@ describe('offset keys', () => {
   it('writes one key per source partition whatever the field order', () => {
     assert.equal(offsetKey('c', { b: 1, a: 'x' }), '["c",{"a":"x","b":1}]');
     assert.equal(offsetKey('c', { a: 'x', b: 1 }), offsetKey('c', { b: 1, a: 'x' }));
+  });
+});
+
+describe('record failures', () => {
+  it('name the stage, topic, partition and offset, and keep the cause', () => {
+    const cause = new SyntaxError('Unexpected token n in JSON');
+    const failure = recordFailure(
+      'VALUE_CONVERTER',
+      'topic orders, partition 2, offset 41',
+      new StageError('VALUE_CONVERTER', cause),
+    );
+    assert.equal(
+      failure.message,
+      'VALUE_CONVERTER failed for the record at topic orders, partition 2, offset 41 (errors.tolerance=none): Unexpected token n in JSON',
+    );
+    assert.ok(
+      failure instanceof StageError && failure.stage === 'VALUE_CONVERTER' && failure.cause === cause,
+    );
+    assert.match(failure.stack ?? '', /offset 41[^]*Caused by: SyntaxError: Unexpected token/);
   });
 });
