@@ -2,7 +2,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { describeErrors, parseConfig, type RawConfig } from '../config/config-parser.js';
 import { resolveConfigProviders } from '../config/config-providers.js';
 import { withoutResolvedValues } from '../config/resolved-value-errors.js';
-import { urlPasswords } from '../config/url-credentials.js';
+import { maskUrlCredentials, urlPasswords } from '../config/url-credentials.js';
 import { providerPolicyOf, type WorkerConfig } from '../config/worker-config.js';
 import { HIDDEN, maskSecrets, registerSecret, type Logger } from '../logging/logger.js';
 import { recordConnectorState, recordTaskState } from '../metrics/runtime-metrics.js';
@@ -856,11 +856,14 @@ export class Worker {
     return maskConfig([...(plugin?.configDef ?? [])], config);
   }
 
-  /** A GET-shown `[hidden]` password sent back unchanged keeps the stored value. */
+  /** A GET-shown `[hidden]` password (or URL with one) sent back unchanged keeps the stored value. */
   private keepHiddenPasswords(raw: RawConfig, previous: StoredConfig): Record<string, string> {
     const out = { ...raw };
     for (const [key, value] of Object.entries(raw)) {
-      if (value === HIDDEN && previous[key] !== undefined) out[key] = previous[key];
+      const stored = previous[key];
+      if (stored !== undefined && (value === HIDDEN || value === maskUrlCredentials(stored))) {
+        out[key] = stored;
+      }
     }
     return out;
   }

@@ -7,7 +7,14 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { deleteTopics, eventually, kafka, uniqueNames, WorkerProcess } from '../fixtures/worker-harness.js';
+import {
+  deleteTopics,
+  eventually,
+  kafka,
+  readTopic,
+  uniqueNames,
+  WorkerProcess,
+} from '../fixtures/worker-harness.js';
 import { createTestDatabase, pgAdmin, uniqueName } from './source-postgres-harness.js';
 
 /**
@@ -206,9 +213,23 @@ describe('REST hardening (issue 19)', { timeout: 240000 }, () => {
       configs.find((c) => c.value.name === 'connection.url')?.value.value,
       'jdbc:postgresql://db:5432/x?user=u&password=[hidden]',
     );
-    // PUT back what GET showed: the stored password stays.
+    // PUT back what GET showed: the stored passwords stay, not "[hidden]".
     const config = (await call('GET', '/connectors/with-url/config')).json;
-    assert.equal((await call('PUT', '/connectors/with-url/config', config)).status, 200);
+    assert.equal(
+      (await call('PUT', '/connectors/with-url/config', { ...config, 'interval.ms': '300' })).status,
+      200,
+    );
+    const stored = await readTopic(names.configs, (messages) =>
+      messages.some((m) => m.value?.toString().includes('"interval.ms":"300"')),
+    );
+    const last = JSON.parse(
+      stored
+        .filter((m) => m.key?.toString() === 'connector-with-url')
+        .at(-1)
+        ?.value?.toString() ?? '{}',
+    ) as { properties: Record<string, string> };
+    assert.equal(last.properties['connection.url'], url);
+    assert.equal(last.properties['other.url'], `postgres://u:${urlSecret}@db/x`);
     assert.equal((await call('DELETE', '/connectors/with-url')).status, 204);
   });
 
