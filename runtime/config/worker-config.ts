@@ -395,6 +395,23 @@ export function providerPolicyOf(config: WorkerConfig): ConfigProviderPolicy {
   };
 }
 
+/** What a worker with Kafka's permissive provider defaults lets any REST client read. */
+export function openProviderWarnings(config: WorkerConfig): string[] {
+  const policy = providerPolicyOf(config);
+  const warnings: string[] = [];
+  if (policy.enabled.includes('env') && policy.envAllowlist?.test('SIPHON_REST_AUTH_BEARER_TOKEN')) {
+    warnings.push(
+      'connector configs may read every environment variable of the worker, its own SIPHON_* settings included (${env:...}); set config.providers.env.param.allowlist.pattern to the variables they need',
+    );
+  }
+  if (policy.enabled.includes('file') && policy.allowedPaths === null) {
+    warnings.push(
+      'connector configs may read every file the worker can read (${file:...}); set config.providers.file.param.allowed.paths to the directories they need',
+    );
+  }
+  return warnings;
+}
+
 /** `bootstrap.servers` → `SIPHON_BOOTSTRAP_SERVERS`. */
 export function environmentName(configName: string): string {
   return 'SIPHON_' + configName.toUpperCase().replace(/[.-]/g, '_');

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createConverter } from '../converters/index.js';
-import { loadWorkerConfig } from '../config/worker-config.js';
+import { loadWorkerConfig, openProviderWarnings } from '../config/worker-config.js';
 import { configureLogging, createLogger, type LogFormat, type LogLevel } from '../logging/logger.js';
 import type { ConnectorPlugin } from '../plugin/index.js';
 import { startSchemaRegistry, type RunningSchemaRegistry } from '../registry/index.js';
@@ -37,6 +37,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
     format: config.string('log.format') as LogFormat,
   });
   const logger = createLogger({ component: 'worker' });
+  for (const warning of openProviderWarnings(config)) logger.warn(warning);
   const catalog = await PluginCatalog.load({
     connectorsDir: config.optionalString('connectors.dir') ?? installedConnectorsDir,
     modulePaths: config.list('plugin.path'),

@@ -306,6 +306,8 @@ describe('REST hardening (issue 19)', { timeout: 240000 }, () => {
       '{}',
     );
     assertConnectError(validate.status, validate.text, 415, 'text/plain validate');
+    const untyped = await rawRequest('POST', '/connectors', {}, JSON.stringify(counter('as-text')));
+    assertConnectError(untyped.status, untyped.text, 415, 'a body without a content type');
     assert.equal((await call('GET', '/connectors/as-text')).status, 404);
     // A JSON content type without a body is no body, as curl sends it for PUT …/pause.
     const pause = await rawRequest('PUT', '/connectors/methods/pause', {

@@ -11,7 +11,11 @@ import {
   type ConfigProviderPolicy,
 } from '../../runtime/config/config-providers.js';
 import { maskUrlCredentials, urlPasswords } from '../../runtime/config/url-credentials.js';
-import { loadWorkerConfig, providerPolicyOf } from '../../runtime/config/worker-config.js';
+import {
+  loadWorkerConfig,
+  openProviderWarnings,
+  providerPolicyOf,
+} from '../../runtime/config/worker-config.js';
 import { configureLogging, createLogger, maskSecrets, registerSecret } from '../../runtime/logging/logger.js';
 import { connectorConfigDef } from '../../runtime/worker/connector-config.js';
 import {
@@ -116,6 +120,7 @@ describe('config provider allow-lists', () => {
       }),
     );
     assert.deepEqual(strict.allowedPaths, ['/etc/siphon/secrets', '/run/secrets']);
+    assert.equal(openProviderWarnings(loadWorkerConfig({ env: {} })).length, 2);
     assert.ok(strict.envAllowlist?.test('PG_PASSWORD'));
     assert.ok(!strict.envAllowlist?.test('XPG_PASSWORD'), 'the whole name must match');
     assert.ok(!strict.envAllowlist?.test('SIPHON_SASL_PASSWORD'));
@@ -306,9 +311,8 @@ describe('shipped configs', () => {
   it("set both allow-lists, and never allow the worker's own settings or arbitrary files", () => {
     for (const [where, env] of settings()) {
       assert.ok(env[envKey] && env[pathsKey], `${where} sets both allow-lists`);
-      const policy = providerPolicyOf(
-        loadWorkerConfig({ env: { [envKey]: env[envKey]!, [pathsKey]: env[pathsKey]! } }),
-      );
+      const config = loadWorkerConfig({ env: { [envKey]: env[envKey]!, [pathsKey]: env[pathsKey]! } });
+      const policy = providerPolicyOf(config);
       for (const name of ['SIPHON_SASL_PASSWORD', 'SIPHON_REST_AUTH_BEARER_TOKEN', 'HOME', 'PATH']) {
         assert.ok(!policy.envAllowlist?.test(name), `${where} allows ${name}`);
       }
@@ -316,6 +320,7 @@ describe('shipped configs', () => {
         policy.allowedPaths?.every((p) => p.startsWith('/etc/siphon/secrets')),
         where,
       );
+      assert.deepEqual(openProviderWarnings(config), [], where);
     }
   });
 });
