@@ -766,7 +766,8 @@ export class Worker {
     return {
       state: status.state,
       worker_id: status.worker_id,
-      ...(status.trace ? { trace: status.trace } : {}),
+      // Masked again when shown: a trace stored by an older worker may predate a masking rule.
+      ...(status.trace ? { trace: maskSecrets(status.trace) } : {}),
     };
   }
 
