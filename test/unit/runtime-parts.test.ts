@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import Fastify from 'fastify';
 import { configureLogging, createLogger, maskSecrets, registerSecret } from '../../runtime/logging/logger.js';
+import { RouteMethods } from '../../runtime/rest/route-methods.js';
 import type { ConnectorPlugin } from '../../runtime/plugin/index.js';
 import { offsetKey } from '../../runtime/stores/offset-store.js';
 import { BoundedQueue, QueueClosedError } from '../../runtime/worker/bounded-queue.js';
@@ -180,5 +182,24 @@ describe('record failures', () => {
       failure instanceof StageError && failure.stage === 'VALUE_CONVERTER' && failure.cause === cause,
     );
     assert.match(failure.stack ?? '', /offset 41[^]*Caused by: SyntaxError: Unexpected token/);
+  });
+});
+
+describe('route methods', () => {
+  it('knows which methods a concrete path answers, parameters and wildcards included', async () => {
+    const app = Fastify();
+    const methods = new RouteMethods();
+    methods.record(app);
+    app.get('/connectors/:name/config', async () => ({}));
+    app.put('/connectors/:name/config', async () => ({}));
+    app.get('/ui/*', async () => '');
+    app.route({ method: ['POST', 'DELETE'], url: '/a.b', handler: async () => ({}) });
+    await app.ready();
+    assert.deepEqual(methods.allowed('/connectors/x%20y/config'), ['GET', 'HEAD', 'PUT']);
+    assert.deepEqual(methods.allowed('/connectors/x/y/config'), []);
+    assert.deepEqual(methods.allowed('/ui/app/main.js'), ['GET', 'HEAD']);
+    assert.deepEqual(methods.allowed('/a.b'), ['DELETE', 'POST']);
+    assert.deepEqual(methods.allowed('/aXb'), [], 'a dot in a path is no wildcard');
+    await app.close();
   });
 });
