@@ -81,6 +81,9 @@ export interface OffsetView {
   offset: Record<string, unknown> | null;
 }
 
+/** A longer name could be created but not addressed: its URLs would pass Node's 16 KiB header limit. */
+const maxEncodedNameLength = 8192;
+
 export class Worker {
   private admin!: Admin;
   private storeProducer!: Producer;
@@ -823,6 +826,12 @@ export class Worker {
       throw new ConnectRestError(
         400,
         `Connector name "${name}" is invalid: no control characters, slashes or surrounding spaces`,
+      );
+    }
+    if (encodeURIComponent(name).length > maxEncodedNameLength) {
+      throw new ConnectRestError(
+        400,
+        `Connector name of ${name.length} characters is too long: URLs of its REST resources would exceed the HTTP header limit; use a name of at most ${maxEncodedNameLength} URL-encoded characters`,
       );
     }
     const className = raw['connector.class'];
