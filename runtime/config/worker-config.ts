@@ -334,7 +334,7 @@ export const workerConfigDef: ConfigDef = [
     importance: 'high',
     group: 'Secrets',
     documentation:
-      'Absolute directories (or files) connector configs may read with ${file:path:key} (KIP-993); a path outside them is refused without saying whether it exists. Unset: any file the worker can read, as in Kafka. The quick start and the deploy/ configs set it.',
+      'Absolute directories (or files) connector configs may read with ${file:path:key} (KIP-993); a path outside them is refused without saying whether it exists. Unset: any file the worker can read, as in Kafka (the worker warns at start). The quick start and the deploy/ configs set it.',
     validator: (v) => {
       const relative = (v as string[]).filter((p) => !isAbsolute(p));
       return relative.length > 0
@@ -349,7 +349,7 @@ export const workerConfigDef: ConfigDef = [
     importance: 'high',
     group: 'Secrets',
     documentation:
-      "Regular expression the whole name of a variable read with ${env:VAR} must match; other names are refused without saying whether they are set. The default `.*` (Kafka's) allows every variable of the worker; the quick start and the deploy/ configs allow only the credentials they pass.",
+      "Regular expression the whole name of a variable read with ${env:VAR} must match; other names are refused without saying whether they are set. The default `.*` (Kafka's) allows every variable of the worker (the worker warns at start); the quick start and the deploy/ configs allow only the credentials they pass.",
     validator: (v) => {
       try {
         new RegExp(String(v));
