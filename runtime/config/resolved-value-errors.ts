@@ -27,7 +27,7 @@ function expectation(key: ConfigKey | undefined): string {
   }
 }
 
-export function referenceProblem(name: string, written: string, key: ConfigKey | undefined): string {
+function referenceProblem(name: string, written: string, key: ConfigKey | undefined): string {
   return `Invalid value for configuration ${name}: the config provider reference ${written} resolved to an invalid value (expected ${expectation(key)}); the resolved value is not shown — fix the referenced variable or file`;
 }
 
