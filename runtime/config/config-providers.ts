@@ -46,7 +46,7 @@ export function hasProviderReference(value: string): boolean {
 }
 
 /** True when `path` (after normalising `..`) is one of `allowed` or inside one of them. */
-export function pathAllowed(path: string, allowed: readonly string[]): boolean {
+function pathAllowed(path: string, allowed: readonly string[]): boolean {
   const target = resolve(path);
   return allowed.some((entry) => {
     const inside = relative(resolve(entry), target);
