@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import {
+  backoff,
+  isConnectionLost,
   RetriableError,
   type CommittedSourceOffset,
   type SourceTask,
@@ -37,7 +39,7 @@ import { TypeRegistry } from './type-registry.js';
 /** How often the replication lag metric is refreshed. */
 const lagRefreshMs = 10_000;
 /** Reconnect backoff after a lost replication connection: 1 s doubling up to 30 s. */
-const maxBackoffMs = 30_000;
+const reconnectPolicy = { initialDelayMs: 1000, maxDelayMs: 30_000 };
 
 /**
  * The PostgreSQL source task: preflight checks, publication and slot, the snapshot the
@@ -91,7 +93,7 @@ export class PostgresSourceTask implements SourceTask {
     } catch (error) {
       // A lost server (restart, network) is worth retrying: the runtime restarts the task
       // from its committed offsets after a backoff.
-      if (!(error instanceof RetriableError) && isConnectionLoss(error)) {
+      if (!(error instanceof RetriableError) && isConnectionLost(error)) {
         throw new RetriableError(`lost the connection to PostgreSQL: ${(error as Error).message}`, {
           cause: error,
         });
@@ -258,7 +260,7 @@ export class PostgresSourceTask implements SourceTask {
   ): Promise<void> {
     const options = this.options;
     let resume = start;
-    let backoff = 1000;
+    const reconnects = backoff(reconnectPolicy, context.signal);
     context.reportProgress({ phase: 'streaming' });
     while (!context.signal.aborted) {
       const reader = new ChangeStreamReader(
@@ -286,24 +288,26 @@ export class PostgresSourceTask implements SourceTask {
         ];
         stream.start(options.slotName, formatLsn(startLsn), pluginOptions);
         await reader.run(stream, (reply) => stream.sendStatus(this.confirmed, reply));
-        backoff = 1000;
+        reconnects.reset();
         if (!context.signal.aborted)
           throw new RetriableError('the replication stream ended without an error; reconnecting');
       } catch (error) {
         const failure = classifyReplicationError(error, options.slotName);
         resume = reader.emittedPosition;
         if (context.signal.aborted) return;
-        if (!isConnectionLoss(error) && !(failure instanceof RetriableError)) throw failure;
+        if (!isConnectionLost(error) && !(failure instanceof RetriableError)) throw failure;
         // The catalog connection may be the one that was lost: then the whole task restarts.
         await admin.query('SELECT 1').catch((probe: Error) => {
           throw new RetriableError(`lost the connection to PostgreSQL: ${probe.message}`, { cause: probe });
         });
-        context.logger.warn('replication connection lost; reconnecting from the last emitted position', {
-          error: failure.message,
-          retryInMs: backoff,
+        await reconnects.failed((attempt, delayMs) => {
+          context.logger.warn('replication connection lost; reconnecting from the last emitted position', {
+            error: failure.message,
+            attempt,
+            retryInMs: delayMs,
+          });
+          context.reportRetrying?.(failure, attempt);
         });
-        await sleep(backoff, context.signal);
-        backoff = Math.min(maxBackoffMs, backoff * 2);
       } finally {
         await stream.close();
         this.stream = null;
@@ -345,31 +349,4 @@ export class PostgresSourceTask implements SourceTask {
       this.stream?.sendStatus(highest);
     }
   }
-}
-
-function isConnectionLoss(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return (
-    e.code === '57P01' || // admin_shutdown: pg_terminate_backend or a server restart
-    e.code === '57P02' ||
-    e.code === '57P03' ||
-    e.code === '08006' ||
-    e.code === 'ECONNRESET' ||
-    e.code === 'ECONNREFUSED' ||
-    /Connection terminated|terminating connection|ECONNRESET|socket/i.test(e.message ?? '')
-  );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -10,12 +10,15 @@ import {
   sourceRecordsProduced,
   taskErrors,
 } from '../metrics/runtime-metrics.js';
-import type {
-  CommittedSourceOffset,
-  ParsedConfig,
-  SourceConnectorPlugin,
-  SourceTask,
-  SourceTaskContext,
+import {
+  backoff,
+  isRetriable,
+  type Backoff,
+  type CommittedSourceOffset,
+  type ParsedConfig,
+  type SourceConnectorPlugin,
+  type SourceTask,
+  type SourceTaskContext,
 } from '../plugin/index.js';
 import type { RecordHeader, SourceRecord } from '../record/index.js';
 import type { OffsetStore } from '../stores/offset-store.js';
@@ -23,8 +26,13 @@ import { offsetKey } from '../stores/offset-store.js';
 import type { Transform } from '../transforms/transform.js';
 import { createProducer } from './kafka-client.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
-import { isRetriable, retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
-import { backoffDelay, sleep } from './retry-backoff.js';
+import {
+  retryStage,
+  StageError,
+  taskRetryPolicy,
+  type ErrorPolicy,
+  type ErrorStage,
+} from './error-policy.js';
 import { produceRequests } from './produce-requests.js';
 
 /**
@@ -53,6 +61,9 @@ export interface SourceTaskRunnerOptions {
   readonly kafka: Kafka;
   readonly onTopic: (topic: string) => Promise<void>;
   readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
+  /** A transient failure is being retried in the background; onRecovered once it passed. */
+  readonly onRetrying: (error: unknown, attempt: number) => void;
+  readonly onRecovered: () => void;
 }
 
 type PendingOffset = CommittedSourceOffset;
@@ -68,6 +79,8 @@ export class SourceTaskRunner {
   private commitChain: Promise<void> = Promise.resolve();
   private transactional: Producer | null = null;
   private failure: unknown = null;
+  /** A transient failure is shown in the status until the task emits records again. */
+  private showsRetry = false;
   private finished: Promise<void> | null = null;
 
   constructor(private readonly options: SourceTaskRunnerOptions) {
@@ -128,10 +141,15 @@ export class SourceTaskRunner {
     this.stopping.abort();
   }
 
-  /** Runs the task, restarting it with capped backoff after retriable errors. */
+  /**
+   * Runs the task, restarting it with capped backoff after transient errors, at most
+   * `errors.max.retries` times in a row (the count starts again once the task emits).
+   */
   private async runTask(): Promise<void> {
-    const { logger, errors } = this.options;
-    for (let attempt = 0; ; attempt++) {
+    const { logger, errors, config } = this.options;
+    const policy = taskRetryPolicy(config, errors);
+    this.restarts = backoff(policy, this.stopping.signal);
+    for (;;) {
       try {
         await this.task.run(this.context());
         return;
@@ -144,16 +162,39 @@ export class SourceTaskRunner {
           if (!this.stopping.signal.aborted || !this.failure) this.fail(error);
           return;
         }
-        const delay = backoffDelay(attempt, errors.retryMaxDelayMs);
-        logger.warn('source task failed with a retriable error; restarting it', {
-          error,
-          attempt,
-          delayMs: delay,
+        const again = await this.restarts.failed((attempt, delayMs) => {
+          logger.warn('source task failed with a transient error; restarting it', { error, attempt, delayMs });
+          this.reportRetrying(error, attempt);
         });
-        await sleep(delay, this.stopping.signal);
         if (this.stopping.signal.aborted) return;
+        if (!again) {
+          this.fail(
+            new Error(
+              `gave up after ${this.restarts.attempts} attempts (errors.max.retries=${policy.maxRetries}): ${
+                (error as Error)?.message ?? String(error)
+              }`,
+              { cause: error },
+            ),
+          );
+          return;
+        }
       }
     }
+  }
+
+  private restarts: Backoff | null = null;
+
+  private reportRetrying(error: unknown, attempt: number): void {
+    this.showsRetry = true;
+    this.options.onRetrying(error, attempt);
+  }
+
+  /** The task made progress: a retry shown in the status is over, and the retry count starts again. */
+  private progressed(): void {
+    this.restarts?.reset();
+    if (!this.showsRetry) return;
+    this.showsRetry = false;
+    this.options.onRecovered();
   }
 
   private context(): SourceTaskContext {
@@ -165,10 +206,12 @@ export class SourceTaskRunner {
       logger,
       signal: this.stopping.signal,
       reportProgress: onProgress,
+      reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),
       committedOffset: async (partition) => offsetStore.get(connector, partition),
       emit: async (records) => {
         await this.queue.push(records);
         sourceQueueFill.set(this.labels, this.queue.size);
+        if (records.length > 0) this.progressed();
       },
     };
   }

@@ -19,7 +19,7 @@ import { createProducer } from './kafka-client.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { errorPolicy } from './error-policy.js';
 import type { PluginCatalog } from './plugin-catalog.js';
-import { sleep } from './retry-backoff.js';
+import { backoff, sleep } from '../plugin/index.js';
 import { SinkTaskRunner, sinkGroupId } from './sink-task-runner.js';
 import { SourceTaskRunner } from './source-task-runner.js';
 import { WorkerGroupLock } from './worker-group-lock.js';
@@ -90,6 +90,10 @@ export class Worker {
   private readonly runtimes = new Map<string, ConnectorRuntime>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private generation = 0;
+  /** The newest status generation per connector/task: an older write that failed is not retried over it. */
+  private readonly latestStatus = new Map<string, number>();
+  /** Ends status write retries once the worker stops. */
+  private readonly statusRetries = new AbortController();
   private workerId = 'unassigned';
   private clusterId: string | null = null;
   private started = false;
@@ -165,6 +169,7 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.statusRetries.abort();
     const names = [...this.runtimes.keys()];
     // Like a Kafka Connect worker leaving its group: what it ran is UNASSIGNED until a worker starts it.
     await Promise.all(names.map((name) => this.stopConnectorTasks(name, { markUnassigned: true })));
@@ -544,6 +549,14 @@ export class Worker {
       const onProgress = (progress: Readonly<Record<string, string | number>>) => {
         if (handle) handle.progress = progress;
       };
+      // The status says what the task is doing: RUNNING with the error and attempt while it retries.
+      const isCurrent = () => handle !== undefined && runtime.tasks.get(id) === handle && !handle.stopping;
+      const onRetrying = (error: unknown, attempt: number) => {
+        if (isCurrent()) void this.putStatus(name, id, 'RUNNING', retryingError(error, attempt));
+      };
+      const onRecovered = () => {
+        if (isCurrent()) void this.putStatus(name, id, 'RUNNING');
+      };
       let runner: SourceTaskRunner | SinkTaskRunner;
       if (plugin.type === 'source') {
         runner = new SourceTaskRunner({
@@ -565,6 +578,8 @@ export class Worker {
           kafka: this.deps.kafka,
           onTopic,
           onProgress,
+          onRetrying,
+          onRecovered,
         });
       } else {
         const dlqTopic = String(parsed['errors.deadletterqueue.topic.name'] ?? '');
@@ -595,6 +610,8 @@ export class Worker {
           kafka: this.deps.kafka,
           onTopic,
           onProgress,
+          onRetrying,
+          onRecovered,
         });
       }
       const current: TaskHandle = { runner, done: runner.start(), stopping: false, progress: {} };
@@ -716,16 +733,41 @@ export class Worker {
       generation: ++this.generation,
       ...(error ? { trace: maskSecrets(describeError(error)) } : {}),
     };
-    try {
-      if (task === null) {
-        await this.statusStore.putConnector(name, status);
-        recordConnectorState(name, state);
-      } else {
-        await this.statusStore.putTask(name, task, status);
-        recordTaskState(name, task, state);
+    const key = `${name}/${task ?? 'connector'}`;
+    this.latestStatus.set(key, status.generation);
+    // REST must never show a state the task left: a write that fails (broker away) is
+    // retried until stored, unless a newer status for the same task came meanwhile.
+    const retries = backoff({ maxDelayMs: 10_000 }, this.statusRetries.signal);
+    for (;;) {
+      try {
+        if (task === null) {
+          await this.statusStore.putConnector(name, status);
+          recordConnectorState(name, state);
+        } else {
+          await this.statusStore.putTask(name, task, status);
+          recordTaskState(name, task, state);
+        }
+        return;
+      } catch (writeError) {
+        const superseded = this.latestStatus.get(key) !== status.generation;
+        const again =
+          !superseded &&
+          (await retries.failed((attempt, delayMs) =>
+            this.deps.logger.warn('could not write status; retrying', {
+              connector: name,
+              task,
+              state,
+              attempt,
+              delayMs,
+              error: writeError,
+            }),
+          ));
+        if (!again) {
+          if (!superseded)
+            this.deps.logger.error('could not write status', { connector: name, task, state, error: writeError });
+          return;
+        }
       }
-    } catch (writeError) {
-      this.deps.logger.error('could not write status', { connector: name, task, state, error: writeError });
     }
   }
 
@@ -836,6 +878,15 @@ export class Worker {
     }
     return out;
   }
+}
+
+/** A task's transient failure as its status trace shows it while the task retries. */
+function retryingError(error: unknown, attempt: number): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const shown = new Error(`attempt ${attempt} failed; retrying in the background: ${message}`);
+  shown.name = 'Retrying';
+  shown.stack = `${shown.name}: ${shown.message}\nCaused by: ${describeError(error)}`;
+  return shown;
 }
 
 function describeError(error: unknown): string {
