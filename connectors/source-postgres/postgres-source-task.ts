@@ -49,6 +49,10 @@ const reconnectPolicy = { initialDelayMs: 1000, maxDelayMs: 30_000 };
 export class PostgresSourceTask implements SourceTask {
   private options!: PostgresOptions;
   private stream: ReplicationStream | null = null;
+  private reader: ChangeStreamReader | null = null;
+  private batcher: RecordBatcher | null = null;
+  /** The last offset stored in Kafka, as JSON (compared with the batcher's last emitted one). */
+  private lastCommittedOffset: string | null = null;
   /** Highest LSN the runtime committed and the slot may confirm. */
   private confirmed: bigint = 0n;
   private partition!: SourcePartition;
@@ -72,6 +76,7 @@ export class PostgresSourceTask implements SourceTask {
       const offset = committed === null ? null : fromSourceOffset(committed);
       const records = new ChangeRecords(options.topicPrefix, options.dbname, this.partition);
       const batcher = new RecordBatcher(context, options.maxBatchSize);
+      this.batcher = batcher;
 
       const start = await this.prepare(
         admin,
@@ -86,7 +91,7 @@ export class PostgresSourceTask implements SourceTask {
       if (start === null) return;
       void this.refreshLag(admin, context.connectorName);
       timers.push(
-        setInterval(() => this.stream?.sendStatus(this.confirmed), options.statusUpdateIntervalMs),
+        setInterval(() => this.stream?.sendStatus(this.flushable()), options.statusUpdateIntervalMs),
         setInterval(() => void this.refreshLag(admin, context.connectorName), lagRefreshMs),
       );
       await this.streamChanges(admin, context, registry, schemaOptions, records, batcher, start);
@@ -287,7 +292,8 @@ export class PostgresSourceTask implements SourceTask {
           ...(options.pgoutputStreaming ? [`streaming 'on'`] : []),
         ];
         stream.start(options.slotName, formatLsn(startLsn), pluginOptions);
-        await reader.run(stream, (reply) => stream.sendStatus(this.confirmed, reply));
+        this.reader = reader;
+        await reader.run(stream, (reply) => stream.sendStatus(this.flushable(), reply));
         reconnects.reset();
         if (!context.signal.aborted)
           throw new RetriableError('the replication stream ended without an error; reconnecting');
@@ -309,6 +315,7 @@ export class PostgresSourceTask implements SourceTask {
           context.reportRetrying?.(failure, attempt);
         });
       } finally {
+        this.reader = null;
         await stream.close();
         this.stream = null;
       }
@@ -341,12 +348,19 @@ export class PostgresSourceTask implements SourceTask {
     let highest = this.confirmed;
     for (const entry of committed) {
       if (entry.partition['server'] !== this.partition?.['server']) continue;
+      this.lastCommittedOffset = JSON.stringify(entry.offset);
       const flush = fromSourceOffset(entry.offset).position.lsnFlush;
       if (flush !== null && flush > highest) highest = flush;
     }
-    if (highest > this.confirmed) {
-      this.confirmed = highest;
-      this.stream?.sendStatus(highest);
-    }
+    this.confirmed = highest;
+    this.stream?.sendStatus(this.flushable());
+  }
+
+  /** The LSN to confirm to the server: the committed one, or the idle WAL end past it. */
+  private flushable(): bigint {
+    const batcher = this.batcher;
+    const everythingCommitted =
+      batcher === null || batcher.lastOffset === null || batcher.lastOffset === this.lastCommittedOffset;
+    return this.reader?.confirmable(this.confirmed, everythingCommitted) ?? this.confirmed;
   }
 }

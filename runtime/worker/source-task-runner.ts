@@ -163,7 +163,11 @@ export class SourceTaskRunner {
           return;
         }
         const again = await this.restarts.failed((attempt, delayMs) => {
-          logger.warn('source task failed with a transient error; restarting it', { error, attempt, delayMs });
+          logger.warn('source task failed with a transient error; restarting it', {
+            error,
+            attempt,
+            delayMs,
+          });
           this.reportRetrying(error, attempt);
         });
         if (this.stopping.signal.aborted) return;

@@ -764,7 +764,12 @@ export class Worker {
           ));
         if (!again) {
           if (!superseded)
-            this.deps.logger.error('could not write status', { connector: name, task, state, error: writeError });
+            this.deps.logger.error('could not write status', {
+              connector: name,
+              task,
+              state,
+              error: writeError,
+            });
           return;
         }
       }
