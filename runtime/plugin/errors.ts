@@ -109,7 +109,7 @@ const kafkaConnectionErrorNames = new Set([
 ]);
 
 const connectionLostMessage =
-  /connection terminated|terminating connection|connection (?:is )?(?:in )?closed|connection lost|closed the connection|server closed the connection|ECONNRESET|ECONNREFUSED|read ETIMEDOUT|socket hang up|the database system is (?:starting up|shutting down|in recovery mode)/i;
+  /connection terminated|terminating connection|connection (?:is )?(?:in )?closed|connection lost|closed the connection|not queryable|server closed the connection|ECONNRESET|ECONNREFUSED|read ETIMEDOUT|socket hang up|the database system is (?:starting up|shutting down|in recovery mode)/i;
 
 interface ErrorFields {
   readonly code?: unknown;

@@ -12,6 +12,7 @@ import {
 } from '../metrics/runtime-metrics.js';
 import {
   backoff,
+  isConnectionLost,
   isRetriable,
   type Backoff,
   type CommittedSourceOffset,
@@ -187,6 +188,10 @@ export class SourceTaskRunner {
   }
 
   private restarts: Backoff | null = null;
+  /** The phase the task last reported (snapshot, streaming, …). */
+  private phase: string | number | undefined;
+  /** Commit offsets as soon as what the task emitted so far is produced. */
+  private commitWhenDelivered = false;
 
   private reportRetrying(error: unknown, attempt: number): void {
     this.showsRetry = true;
@@ -209,7 +214,15 @@ export class SourceTaskRunner {
       config,
       logger,
       signal: this.stopping.signal,
-      reportProgress: onProgress,
+      reportProgress: (progress) => {
+        // A finished snapshot is committed at once, not at the next flush: a restart
+        // (or a broker outage) in between must not take the snapshot again.
+        if (progress['phase'] !== this.phase) {
+          if (this.phase !== undefined) this.commitWhenDelivered = true;
+          this.phase = progress['phase'];
+        }
+        onProgress(progress);
+      },
       reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),
       committedOffset: async (partition) => offsetStore.get(connector, partition),
       emit: async (records) => {
@@ -228,6 +241,10 @@ export class SourceTaskRunner {
       const batch = await this.queue.take(maxBatch, this.taskDone.signal);
       sourceQueueFill.set(this.labels, this.queue.size);
       if (batch.length > 0) await this.deliver(batch);
+      if (this.commitWhenDelivered && this.queue.size === 0) {
+        this.commitWhenDelivered = false;
+        void this.commitOffsets().catch(() => undefined);
+      }
     }
   }
 
@@ -255,8 +272,10 @@ export class SourceTaskRunner {
       await this.sendTransaction(this.transactional, topicMessages, offsets);
     } else {
       for (const request of produceRequests(topicMessages)) {
-        await this.retrying('KAFKA_PRODUCE', () =>
-          this.options.producer.sendBatch({ topicMessages: request, acks: -1 }),
+        await this.produce(() =>
+          this.retrying('KAFKA_PRODUCE', () =>
+            this.options.producer.sendBatch({ topicMessages: request, acks: -1 }),
+          ),
         );
       }
       for (const o of offsets) this.pending.set(offsetKey(this.options.connector, o.partition), o);
@@ -325,6 +344,39 @@ export class SourceTaskRunner {
         });
       }
       return null;
+    }
+  }
+
+  /**
+   * Produces, riding out a broker that cannot be reached for as long as that lasts
+   * (errors.retry.timeout governs the other failures). Memory stays bounded meanwhile:
+   * this batch waits, the queue fills, and the task's emit waits on it. Once the broker
+   * is back, offsets are committed at once, so a restart after a long outage does not
+   * repeat what was produced before it.
+   */
+  private async produce(send: () => Promise<unknown>): Promise<void> {
+    const outage = backoff({ maxDelayMs: this.options.errors.retryMaxDelayMs }, this.stopping.signal);
+    for (;;) {
+      try {
+        await send();
+        if (outage.attempts > 0) {
+          this.progressed();
+          void this.commitOffsets().catch(() => undefined);
+        }
+        return;
+      } catch (error) {
+        const cause = error instanceof StageError ? error.cause : error;
+        if (!isConnectionLost(cause) || this.stopping.signal.aborted) throw error;
+        const again = await outage.failed((attempt, delayMs) => {
+          this.options.logger.warn('Kafka cannot be reached; retrying the produce', {
+            attempt,
+            delayMs,
+            error: cause,
+          });
+          this.reportRetrying(cause, attempt);
+        });
+        if (!again) throw error;
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import type { SourceOffset, SourcePartition } from '../record/index.js';
 import { ConnectRestError } from '../rest/connect-rest-error.js';
 import { CompactedTopic } from '../stores/compacted-topic.js';
 import { ConfigStore, type StoredConfig, type TargetState } from '../stores/config-store.js';
+import { createTopicAndWait } from '../stores/new-topic.js';
 import { OffsetStore } from '../stores/offset-store.js';
 import { StatusStore, type ConnectorState, type Status } from '../stores/status-store.js';
 import { buildTransformChain } from '../transforms/index.js';
@@ -688,11 +689,7 @@ export class Worker {
   private async ensureDeadLetterTopic(topic: string, replicationFactor: number): Promise<void> {
     const topics = await this.admin.listTopics();
     if (topics.includes(topic)) return;
-    await this.admin
-      .createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor }] })
-      .catch(async (error: unknown) => {
-        if (!(await this.admin.listTopics()).includes(topic)) throw error;
-      });
+    await createTopicAndWait(this.admin, { topic, numPartitions: 1, replicationFactor });
   }
 
   private converter(isKey: boolean, config: Record<string, string>) {

@@ -65,6 +65,23 @@ describe('source task retries in the status', { timeout: 5 * 60_000 }, () => {
     const created = await worker.api('POST', '/connectors', { name: `${names.group}-${name}`, config });
     assert.equal(created.status, 201, created.text);
     await eventually(`${name} streaming`, async () => (await status(name))?.state === 'RUNNING', 60_000);
+    // RUNNING is written when the task starts; the slot is read once the task streams.
+    await eventually(
+      `${name} reading its slot`,
+      async () => {
+        const admin = await connectTo(pgAdmin.database);
+        try {
+          const slot = await admin.query(
+            'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active',
+            [config['slot.name']],
+          );
+          return slot.rowCount === 1;
+        } finally {
+          await admin.end();
+        }
+      },
+      60_000,
+    );
   }
 
   async function status(name: string): Promise<TaskStatus | undefined> {
