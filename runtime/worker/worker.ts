@@ -20,7 +20,7 @@ import { createProducer } from './kafka-client.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { errorPolicy } from './error-policy.js';
 import type { PluginCatalog } from './plugin-catalog.js';
-import { backoff, sleep } from '../plugin/index.js';
+import { backoff, ConfigError, sleep } from '../plugin/index.js';
 import { SinkTaskRunner, sinkGroupId } from './sink-task-runner.js';
 import { SourceTaskRunner } from './source-task-runner.js';
 import { WorkerGroupLock } from './worker-group-lock.js';
@@ -712,7 +712,9 @@ export class Worker {
 
   private parseOrThrow(plugin: ConnectorPlugin, config: Record<string, string>): ParsedConfig {
     const { values, errors } = parseConfig(connectorConfigDef(plugin), config);
-    if (errors.size > 0) throw new Error(`Invalid configuration: ${describeErrors(errors).join('; ')}`);
+    const [firstKey] = errors.keys();
+    if (firstKey !== undefined)
+      throw new ConfigError(firstKey, `Invalid configuration: ${describeErrors(errors).join('; ')}`);
     return values;
   }
 
