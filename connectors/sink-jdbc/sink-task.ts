@@ -1,5 +1,5 @@
 import type { SinkTask, SinkTaskContext, TopicPartition } from '../../runtime/plugin/index.js';
-import { RetriableError, topicPartitionKey } from '../../runtime/plugin/index.js';
+import { RetriableError, sleep, topicPartitionKey } from '../../runtime/plugin/index.js';
 import type { SinkRecord } from '../../runtime/record/index.js';
 import { planBatch, type BatchPlan, type UpsertChange } from './batch-plan.js';
 import { BatchWriter } from './batch-writer.js';
@@ -343,17 +343,4 @@ function nextOffsetsOf(
 
 function describeRecord(record: SinkRecord): string {
   return `record ${record.topic}-${record.kafkaPartition}@${record.kafkaOffset}`;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

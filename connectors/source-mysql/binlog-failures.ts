@@ -1,28 +1,9 @@
 import type { MySqlSourceConfig } from './config.js';
 
 /**
- * Binlog connection failures: the ones after which reading again from the last position is
- * expected to work, and clear messages for the ones the user must act on.
+ * Binlog failures the user must act on, with clear messages. Which failures are worth
+ * reading again from the last position is the runtime's one policy (isConnectionLost).
  */
-const reconnectableCodes = new Set([
-  'PROTOCOL_CONNECTION_LOST',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CONNECTION_KILLED',
-  'ER_SERVER_SHUTDOWN',
-]);
-
-export function isReconnectable(error: Error): boolean {
-  const code = (error as { code?: string }).code;
-  return (
-    (code !== undefined && reconnectableCodes.has(code)) ||
-    /Connection lost|closed the connection/i.test(error.message)
-  );
-}
 
 /** The errors users can act on, with the action. */
 export function explain(error: Error, config: MySqlSourceConfig): Error {

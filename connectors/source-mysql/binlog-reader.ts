@@ -3,12 +3,12 @@ import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData 
 import type mysql from 'mysql2/promise';
 import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/index.js';
 import type { TableFilter } from '../../runtime/cdc/index.js';
-import { RetriableError } from '../../runtime/plugin/index.js';
+import { backoff, isConnectionLost, RetriableError } from '../../runtime/plugin/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
-import { explain, isReconnectable } from './binlog-failures.js';
+import { explain } from './binlog-failures.js';
 import type { DdlItem, OpenTransaction, QueuedItem, RowChange } from './binlog-items.js';
 import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
@@ -96,8 +96,7 @@ export class BinlogReader {
 
   async run(): Promise<void> {
     const { context } = this.deps;
-    let failedSince: number | null = null;
-    let attempt = 0;
+    const reconnects = backoff({ maxDelayMs: 10_000, timeoutMs: reconnectBudgetMs }, context.signal);
     let lastUnknown: string | null = null;
     try {
       while (!context.signal.aborted) {
@@ -115,23 +114,24 @@ export class BinlogReader {
           this.restartFrom(this.position);
           continue;
         }
-        if (!isReconnectable(failure)) throw explain(failure, this.deps.config);
-        if (progressed) {
-          failedSince = null;
-          attempt = 0;
-        }
-        failedSince ??= Date.now();
-        if (Date.now() - failedSince > reconnectBudgetMs) {
-          throw new RetriableError(`the binlog connection kept failing for 5 minutes: ${failure.message}`);
-        }
-        const delay = Math.min(300 * 2 ** attempt++, 10_000);
-        context.logger.warn('binlog connection lost, reconnecting from the last emitted position', {
-          error: failure.message,
-          file: this.position.file,
-          pos: this.position.pos,
-          delayMs: delay,
+        if (!isConnectionLost(failure)) throw explain(failure, this.deps.config);
+        if (progressed) reconnects.reset();
+        const again = await reconnects.failed((attempt, delayMs) => {
+          context.logger.warn('binlog connection lost, reconnecting from the last emitted position', {
+            error: failure.message,
+            file: this.position.file,
+            pos: this.position.pos,
+            attempt,
+            delayMs,
+          });
+          context.reportRetrying?.(failure, attempt);
         });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (context.signal.aborted) return;
+        if (!again) {
+          throw new RetriableError(`the binlog connection kept failing for 5 minutes: ${failure.message}`, {
+            cause: failure,
+          });
+        }
         this.restartFrom(this.position);
       }
     } finally {

@@ -115,6 +115,19 @@ export class ChangeStreamReader {
 
   private idleKeepaliveLsn: bigint | null = null;
 
+  /**
+   * How far the slot may be confirmed. `committed` is the flush LSN of the last stored
+   * offset, which trails the last transaction (a record carries the end of the
+   * transaction before its own). Once every emitted record is stored, no transaction is
+   * open and nothing waits in the batcher, the end of the last transaction and the WAL
+   * end of an idle keepalive may be confirmed too, as pg_recvlogical does: otherwise the
+   * walsender never sees its sent WAL confirmed, and a fast shutdown waits forever.
+   */
+  confirmable(committed: bigint, everythingCommitted: boolean): bigint {
+    if (!everythingCommitted || this.tx !== null || this.batcher.size > 0) return committed;
+    return maxLsn(maxLsn(committed, this.lastCompleteEnd), this.idleKeepaliveLsn) ?? committed;
+  }
+
   private async heartbeat(): Promise<void> {
     if (this.options.heartbeatActionQuery !== null) {
       await this.admin.query(this.options.heartbeatActionQuery);

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import {
+  backoff,
+  isConnectionLost,
   RetriableError,
   type CommittedSourceOffset,
   type SourceTask,
@@ -37,7 +39,7 @@ import { TypeRegistry } from './type-registry.js';
 /** How often the replication lag metric is refreshed. */
 const lagRefreshMs = 10_000;
 /** Reconnect backoff after a lost replication connection: 1 s doubling up to 30 s. */
-const maxBackoffMs = 30_000;
+const reconnectPolicy = { initialDelayMs: 1000, maxDelayMs: 30_000 };
 
 /**
  * The PostgreSQL source task: preflight checks, publication and slot, the snapshot the
@@ -47,6 +49,10 @@ const maxBackoffMs = 30_000;
 export class PostgresSourceTask implements SourceTask {
   private options!: PostgresOptions;
   private stream: ReplicationStream | null = null;
+  private reader: ChangeStreamReader | null = null;
+  private batcher: RecordBatcher | null = null;
+  /** The last offset stored in Kafka, as JSON (compared with the batcher's last emitted one). */
+  private lastCommittedOffset: string | null = null;
   /** Highest LSN the runtime committed and the slot may confirm. */
   private confirmed: bigint = 0n;
   private partition!: SourcePartition;
@@ -70,6 +76,7 @@ export class PostgresSourceTask implements SourceTask {
       const offset = committed === null ? null : fromSourceOffset(committed);
       const records = new ChangeRecords(options.topicPrefix, options.dbname, this.partition);
       const batcher = new RecordBatcher(context, options.maxBatchSize);
+      this.batcher = batcher;
 
       const start = await this.prepare(
         admin,
@@ -84,14 +91,14 @@ export class PostgresSourceTask implements SourceTask {
       if (start === null) return;
       void this.refreshLag(admin, context.connectorName);
       timers.push(
-        setInterval(() => this.stream?.sendStatus(this.confirmed), options.statusUpdateIntervalMs),
+        setInterval(() => this.stream?.sendStatus(this.flushable()), options.statusUpdateIntervalMs),
         setInterval(() => void this.refreshLag(admin, context.connectorName), lagRefreshMs),
       );
       await this.streamChanges(admin, context, registry, schemaOptions, records, batcher, start);
     } catch (error) {
       // A lost server (restart, network) is worth retrying: the runtime restarts the task
       // from its committed offsets after a backoff.
-      if (!(error instanceof RetriableError) && isConnectionLoss(error)) {
+      if (!(error instanceof RetriableError) && isConnectionLost(error)) {
         throw new RetriableError(`lost the connection to PostgreSQL: ${(error as Error).message}`, {
           cause: error,
         });
@@ -258,7 +265,7 @@ export class PostgresSourceTask implements SourceTask {
   ): Promise<void> {
     const options = this.options;
     let resume = start;
-    let backoff = 1000;
+    const reconnects = backoff(reconnectPolicy, context.signal);
     context.reportProgress({ phase: 'streaming' });
     while (!context.signal.aborted) {
       const reader = new ChangeStreamReader(
@@ -285,26 +292,30 @@ export class PostgresSourceTask implements SourceTask {
           ...(options.pgoutputStreaming ? [`streaming 'on'`] : []),
         ];
         stream.start(options.slotName, formatLsn(startLsn), pluginOptions);
-        await reader.run(stream, (reply) => stream.sendStatus(this.confirmed, reply));
-        backoff = 1000;
+        this.reader = reader;
+        await reader.run(stream, (reply) => stream.sendStatus(this.flushable(), reply));
+        reconnects.reset();
         if (!context.signal.aborted)
           throw new RetriableError('the replication stream ended without an error; reconnecting');
       } catch (error) {
         const failure = classifyReplicationError(error, options.slotName);
         resume = reader.emittedPosition;
         if (context.signal.aborted) return;
-        if (!isConnectionLoss(error) && !(failure instanceof RetriableError)) throw failure;
+        if (!isConnectionLost(error) && !(failure instanceof RetriableError)) throw failure;
         // The catalog connection may be the one that was lost: then the whole task restarts.
         await admin.query('SELECT 1').catch((probe: Error) => {
           throw new RetriableError(`lost the connection to PostgreSQL: ${probe.message}`, { cause: probe });
         });
-        context.logger.warn('replication connection lost; reconnecting from the last emitted position', {
-          error: failure.message,
-          retryInMs: backoff,
+        await reconnects.failed((attempt, delayMs) => {
+          context.logger.warn('replication connection lost; reconnecting from the last emitted position', {
+            error: failure.message,
+            attempt,
+            retryInMs: delayMs,
+          });
+          context.reportRetrying?.(failure, attempt);
         });
-        await sleep(backoff, context.signal);
-        backoff = Math.min(maxBackoffMs, backoff * 2);
       } finally {
+        this.reader = null;
         await stream.close();
         this.stream = null;
       }
@@ -337,39 +348,19 @@ export class PostgresSourceTask implements SourceTask {
     let highest = this.confirmed;
     for (const entry of committed) {
       if (entry.partition['server'] !== this.partition?.['server']) continue;
+      this.lastCommittedOffset = JSON.stringify(entry.offset);
       const flush = fromSourceOffset(entry.offset).position.lsnFlush;
       if (flush !== null && flush > highest) highest = flush;
     }
-    if (highest > this.confirmed) {
-      this.confirmed = highest;
-      this.stream?.sendStatus(highest);
-    }
+    this.confirmed = highest;
+    this.stream?.sendStatus(this.flushable());
   }
-}
 
-function isConnectionLoss(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return (
-    e.code === '57P01' || // admin_shutdown: pg_terminate_backend or a server restart
-    e.code === '57P02' ||
-    e.code === '57P03' ||
-    e.code === '08006' ||
-    e.code === 'ECONNRESET' ||
-    e.code === 'ECONNREFUSED' ||
-    /Connection terminated|terminating connection|ECONNRESET|socket/i.test(e.message ?? '')
-  );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+  /** The LSN to confirm to the server: the committed one, or the idle WAL end past it. */
+  private flushable(): bigint {
+    const batcher = this.batcher;
+    const everythingCommitted =
+      batcher === null || batcher.lastOffset === null || batcher.lastOffset === this.lastCommittedOffset;
+    return this.reader?.confirmable(this.confirmed, everythingCommitted) ?? this.confirmed;
+  }
 }

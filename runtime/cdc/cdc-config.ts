@@ -220,6 +220,16 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
       'SQL run against the source at each heartbeat (e.g. an UPDATE of a heartbeat table) so that a database with traffic only in uncaptured tables still produces changes.',
   },
   {
+    name: 'errors.max.retries',
+    type: 'int',
+    default: -1,
+    importance: 'low',
+    group: 'Connector',
+    documentation:
+      'How many times in a row the task is restarted after a transient failure (a lost connection) before it fails; -1: no limit, 0: never. The count starts again once the task emits records. Authentication and permission failures are never retried.',
+    validator: atLeast(-1),
+  },
+  {
     name: 'max.batch.size',
     type: 'int',
     default: 2048,

@@ -27,6 +27,11 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** Reported in the task's status (e.g. snapshot progress). */
   reportProgress(progress: Readonly<Record<string, string | number>>): void;
+  /**
+   * The task retries a transient failure by itself (e.g. a reconnect): the status shows
+   * the error and the attempt until the task makes progress again. Optional for runtimes.
+   */
+  reportRetrying?(error: unknown, attempt: number): void;
 }
 
 export interface SourceTaskContext extends TaskContext {
@@ -117,11 +122,6 @@ export interface SinkConnectorPlugin extends PluginBase {
 }
 
 export type ConnectorPlugin = SourceConnectorPlugin | SinkConnectorPlugin;
-
-/** Thrown by tasks for errors that may pass (connection lost, lock held): retried with backoff. */
-export class RetriableError extends Error {
-  override readonly name = 'RetriableError';
-}
 
 /** Stable key for a topic partition in maps. */
 export function topicPartitionKey(tp: TopicPartition): string {

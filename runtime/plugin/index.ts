@@ -1,3 +1,13 @@
 export type * from './config-def.js';
 export type * from './connector.js';
-export { RetriableError, topicPartitionKey } from './connector.js';
+export { topicPartitionKey } from './connector.js';
+export {
+  ConfigError,
+  DataError,
+  isAccessDenied,
+  isConnectionLost,
+  isRetriable,
+  RetriableError,
+  SiphonError,
+} from './errors.js';
+export { backoff, backoffDelay, Backoff, sleep, withRetries, type BackoffPolicy } from './backoff.js';

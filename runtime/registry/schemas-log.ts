@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import { createTopicAndWait } from '../stores/new-topic.js';
 import { decodeRecord, encodeRecord, type RegistryRecord } from './registry-records.js';
 
 export interface RegistryLogger {
@@ -109,12 +110,10 @@ export class SchemasLog {
       const { topic } = this.options;
       const exists = (await admin.listTopics()).includes(topic);
       if (!exists) {
-        // Another registry may create it at the same moment: createTopics then just returns false.
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: [
-            { topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-          ],
+        await createTopicAndWait(admin, {
+          topic,
+          numPartitions: 1,
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
         });
       }
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
+import { createTopicAndWait } from './new-topic.js';
 
 /**
  * A compacted Kafka topic used as a key-value log (Kafka Connect's KafkaBasedLog):
@@ -33,24 +34,13 @@ export class CompactedTopic {
     const { topic, partitions, replicationFactor } = this.spec;
     const existing = await this.admin.listTopics();
     if (!existing.includes(topic)) {
-      try {
-        await this.admin.createTopics({
-          waitForLeaders: true,
-          topics: [
-            {
-              topic,
-              numPartitions: partitions,
-              replicationFactor,
-              configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-            },
-          ],
-        });
-        this.logger.info('created store topic', { topic, partitions });
-      } catch (error) {
-        // Another process may have created it in between; anything else is real.
-        if (!(await this.admin.listTopics()).includes(topic)) throw error;
-      }
-      await this.waitForMetadata();
+      const created = await createTopicAndWait(this.admin, {
+        topic,
+        numPartitions: partitions,
+        replicationFactor,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      });
+      if (created) this.logger.info('created store topic', { topic, partitions });
       return;
     }
     const described = await this.admin.describeConfigs({
@@ -63,27 +53,6 @@ export class CompactedTopic {
         `Store topic "${topic}" has cleanup.policy=${policy.configValue}; it must be compact ` +
           `(kafka-configs --alter --entity-type topics --entity-name ${topic} --add-config cleanup.policy=compact)`,
       );
-    }
-  }
-
-  /**
-   * A topic created a moment ago can still be unknown to the broker's metadata for some
-   * partitions ("This server does not host this topic-partition"); reading or writing it
-   * then fails. Waits until every partition answers, for at most 30 s.
-   */
-  private async waitForMetadata(): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const offsets = await this.admin.fetchTopicOffsets(this.spec.topic);
-        if (offsets.length === this.spec.partitions) return;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`store topic ${this.spec.topic} has no metadata for all partitions after 30 s`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 

@@ -62,14 +62,18 @@ export class StatusStore {
     return this.tasks.get(name)?.get(id);
   }
 
+  /**
+   * The worker's own view changes at once, so REST tells what the worker knows even while
+   * the write waits for the broker (the worker retries failed status writes until stored).
+   */
   async putConnector(name: string, status: Status): Promise<void> {
-    await this.topic.write([{ key: `status-connector-${name}`, value: JSON.stringify(status) }]);
     this.connectors.set(name, status);
+    await this.topic.write([{ key: `status-connector-${name}`, value: JSON.stringify(status) }]);
   }
 
   async putTask(name: string, id: number, status: Status): Promise<void> {
-    await this.topic.write([{ key: `status-task-${name}-${id}`, value: JSON.stringify(status) }]);
     this.taskMap(name).set(id, status);
+    await this.topic.write([{ key: `status-task-${name}-${id}`, value: JSON.stringify(status) }]);
   }
 
   /** Drops task statuses with ids from `fromId` on (fewer tasks, or STOPPED). */

@@ -1,6 +1,5 @@
 import type { Logger } from '../logging/logger.js';
-import { RetriableError, type ParsedConfig } from '../plugin/index.js';
-import { withRetries } from './retry-backoff.js';
+import { withRetries, type BackoffPolicy, type ParsedConfig } from '../plugin/index.js';
 
 /** A connector's `errors.*` settings, read once from its validated config. */
 export interface ErrorPolicy {
@@ -21,11 +20,17 @@ export function errorPolicy(config: ParsedConfig): ErrorPolicy {
   };
 }
 
-/** Errors worth retrying: RetriableError from plugins/converters, and kafkajs' retriable ones. */
-export function isRetriable(error: unknown): boolean {
-  if (error instanceof RetriableError) return true;
-  if (error instanceof Error && (error as { retriable?: unknown }).retriable === true) return true;
-  return error instanceof Error && error.name === 'RetriableError';
+/**
+ * How a failed task is retried in the background: capped backoff, and at most
+ * `errors.max.retries` times in a row where the connector has that key (Debezium's
+ * sources; -1: no limit).
+ */
+export function taskRetryPolicy(config: ParsedConfig, errors: ErrorPolicy): BackoffPolicy {
+  const maxRetries = config['errors.max.retries'];
+  return {
+    maxDelayMs: errors.retryMaxDelayMs,
+    maxRetries: typeof maxRetries === 'number' ? maxRetries : -1,
+  };
 }
 
 /** Which step failed, as Kafka Connect names it in `__connect.errors.stage`. */
@@ -55,9 +60,7 @@ export function retryStage<T>(
 ): Promise<T> {
   const { errors, logger, signal } = options;
   return withRetries(operation, {
-    timeoutMs: errors.retryTimeoutMs,
-    maxDelayMs: errors.retryMaxDelayMs,
-    isRetriable,
+    policy: { timeoutMs: errors.retryTimeoutMs, maxDelayMs: errors.retryMaxDelayMs },
     signal,
     onRetry: (error, attempt, delayMs) => logger.warn('retrying', { stage, attempt, delayMs, error }),
   }).catch((error: unknown) => {

@@ -9,6 +9,9 @@ import {
   taskErrors,
 } from '../metrics/runtime-metrics.js';
 import {
+  backoff,
+  isRetriable,
+  sleep,
   topicPartitionKey,
   type ParsedConfig,
   type SinkConnectorPlugin,
@@ -19,9 +22,8 @@ import {
 import type { RecordHeader, SinkRecord } from '../record/index.js';
 import type { Transform } from '../transforms/transform.js';
 import type { DeadLetterQueue } from './dead-letter-queue.js';
-import { isRetriable, retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
+import { retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
 import { recordFailure } from './record-failure.js';
-import { backoffDelay, sleep } from './retry-backoff.js';
 
 /**
  * Runs one sink task: a consumer in group `connect-<connector>` reads batches, the runtime
@@ -43,10 +45,28 @@ export interface SinkTaskRunnerOptions {
   readonly kafka: Kafka;
   readonly onTopic: (topic: string) => Promise<void>;
   readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
+  /** A transient failure is being retried in the background; onRecovered once it passed. */
+  readonly onRetrying: (error: unknown, attempt: number) => void;
+  readonly onRecovered: () => void;
 }
 
 /** How often a sink looks for topics that appeared (missing ones, new `topics.regex` matches). */
 const TOPIC_PATTERN_REFRESH_MS = 5000;
+const SESSION_TIMEOUT_MS = 10000;
+const HEARTBEAT_INTERVAL_MS = 2500;
+
+/** kafkajs errors after which the member must rejoin its group (kafkajs does so when eachBatch throws them). */
+const membershipErrorTypes = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
+
+function isMembershipError(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && membershipErrorTypes.has(type);
+}
 
 export function sinkGroupId(connector: string): string {
   return `connect-${connector}`;
@@ -67,6 +87,10 @@ export class SinkTaskRunner {
   /** Raw messages of the chunk in put(), for the dead-letter queue. */
   private readonly inFlight = new Map<string, KafkaMessage>();
   private failure: unknown = null;
+  /** Why the consumer session ended by itself (kafkajs gave up): retried with a new session if transient. */
+  private sessionFailure: unknown = null;
+  /** A transient failure is shown in the status until the next put succeeds. */
+  private showsRetry = false;
   private finished: Promise<void> | null = null;
   private settle: (() => void) | null = null;
 
@@ -93,13 +117,55 @@ export class SinkTaskRunner {
   }
 
   private async runAll(): Promise<void> {
-    const { connector, config, kafka } = this.options;
-    const stopped = new Promise<void>((resolve) => (this.settle = resolve));
+    const { errors, logger } = this.options;
     await this.task.start(this.context());
+    const retries = backoff({ maxDelayMs: errors.retryMaxDelayMs }, this.stopping.signal);
+    try {
+      // A consumer session that ends on a transient failure (broker or coordinator away
+      // longer than kafkajs retries) is replaced by a new one, which rejoins the group and
+      // resumes from the committed offsets.
+      while (!this.stopping.signal.aborted) {
+        this.sessionFailure = null;
+        try {
+          await this.runSession();
+        } catch (error) {
+          this.sessionFailure ??= error;
+        }
+        const error = this.sessionFailure;
+        if (error === null || this.stopping.signal.aborted) break;
+        if (!isRetriable(error)) {
+          this.fail(error);
+          break;
+        }
+        await retries.failed((attempt, delayMs) => {
+          logger.warn('sink consumer failed with a transient error; starting it again', {
+            error,
+            attempt,
+            delayMs,
+          });
+          this.reportRetrying(error, attempt);
+        });
+      }
+    } finally {
+      await this.task.close?.(this.assigned).catch(() => undefined);
+      this.assigned = [];
+      try {
+        await this.task.stop();
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Resolves when the task stops, or when the consumer session ended with `sessionFailure` set. */
+  private async runSession(): Promise<void> {
+    const { connector, config, kafka } = this.options;
+    const ended = new Promise<void>((resolve) => (this.settle = resolve));
     const consumer = kafka.consumer({
       groupId: sinkGroupId(connector),
-      sessionTimeout: 10000,
-      heartbeatInterval: 2500,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       // stop() waits for the fetch in flight; keep that short.
       maxWaitTimeInMs: 1000,
       retry: { retries: 5 },
@@ -114,7 +180,9 @@ export class SinkTaskRunner {
         this.opening = this.opening.then(() => this.reassign(partitions)).catch((error) => this.fail(error));
       });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart) this.fail(payload.error);
+        if (payload.restart) return;
+        this.sessionFailure ??= payload.error;
+        this.settle?.();
       });
       const regex = config['topics.regex'];
       const pattern = typeof regex === 'string' && regex !== '' ? new RegExp(`^(?:${regex})$`) : null;
@@ -146,17 +214,22 @@ export class SinkTaskRunner {
         if (present.size > 0) await consumer.stop();
         present = grown;
       }
-      if (!this.stopping.signal.aborted) await stopped;
+      if (!this.stopping.signal.aborted && this.sessionFailure === null) await ended;
     } finally {
+      this.consumer = null;
       await consumer.disconnect().catch(() => undefined);
-      await this.task.close?.(this.assigned).catch(() => undefined);
-      try {
-        await this.task.stop();
-      } catch (error) {
-        this.fail(error);
-      }
     }
-    if (this.failure) throw this.failure;
+  }
+
+  private reportRetrying(error: unknown, attempt: number): void {
+    this.showsRetry = true;
+    this.options.onRetrying(error, attempt);
+  }
+
+  private recovered(): void {
+    if (!this.showsRetry) return;
+    this.showsRetry = false;
+    this.options.onRecovered();
   }
 
   private async topicsPresent(wanted: (topic: string) => boolean): Promise<Set<string>> {
@@ -178,9 +251,9 @@ export class SinkTaskRunner {
     known: ReadonlySet<string>,
   ): Promise<Set<string> | null> {
     // stop() and fail() both abort this signal.
-    while (!this.stopping.signal.aborted) {
+    while (!this.stopping.signal.aborted && this.sessionFailure === null) {
       await sleep(TOPIC_PATTERN_REFRESH_MS, this.stopping.signal);
-      if (this.stopping.signal.aborted) break;
+      if (this.stopping.signal.aborted || this.sessionFailure !== null) break;
       const now = await this.topicsPresent(wanted).catch(() => known);
       if ([...now].some((topic) => !known.has(topic))) return new Set(now);
     }
@@ -211,6 +284,7 @@ export class SinkTaskRunner {
       logger,
       signal: this.stopping.signal,
       reportProgress: onProgress,
+      reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),
       reportBadRecord: async (record, error) => {
         const message = this.inFlight.get(`${record.topic}:${record.kafkaPartition}:${record.kafkaOffset}`);
         await this.badRecord('TASK_PUT', record.topic, record.kafkaPartition, message, error);
@@ -242,7 +316,7 @@ export class SinkTaskRunner {
     for (let start = 0; start < messages.length; start += chunkSize) {
       if (this.failure || !isRunning() || isStale()) return;
       const chunk = messages.slice(start, start + chunkSize);
-      const ok = await this.process(topic, partition, chunk);
+      const ok = await this.process(topic, partition, chunk, heartbeat);
       if (!ok) return;
       const last = chunk[chunk.length - 1];
       if (!last) continue;
@@ -263,7 +337,12 @@ export class SinkTaskRunner {
   }
 
   /** Decodes, transforms and puts one chunk; false when the task failed. */
-  private async process(topic: string, partition: number, chunk: KafkaMessage[]): Promise<boolean> {
+  private async process(
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
     const records: SinkRecord[] = [];
     this.inFlight.clear();
     try {
@@ -273,10 +352,12 @@ export class SinkTaskRunner {
         this.inFlight.set(`${record.topic}:${record.kafkaPartition}:${record.kafkaOffset}`, message);
         records.push(record);
       }
-      if (records.length > 0) await this.put(records);
+      if (records.length > 0) await this.put(records, heartbeat);
       sinkRecordsConsumed.inc(this.labels, chunk.length);
       return !this.failure;
     } catch (error) {
+      // kafkajs rejoins the group and fetches again from the committed offsets.
+      if (isMembershipError(error)) throw error;
       this.fail(error);
       return false;
     } finally {
@@ -310,23 +391,46 @@ export class SinkTaskRunner {
     }
   }
 
-  private async put(records: SinkRecord[]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.task.put(records);
-        return;
-      } catch (error) {
-        const retriable = isRetriable(error);
-        taskErrors.inc({ ...this.labels, retriable: String(retriable) });
-        if (!retriable || this.stopping.signal.aborted) throw error;
-        const delay = backoffDelay(attempt, this.options.errors.retryMaxDelayMs);
-        this.options.logger.warn('put failed with a retriable error; retrying the batch', {
-          error,
-          attempt,
-          delayMs: delay,
-        });
-        await sleep(delay, this.stopping.signal);
+  /**
+   * Puts a chunk, retrying transient failures for as long as they last (like Kafka
+   * Connect retries RetriableException from put). kafkajs heartbeats only between batches,
+   * so this heartbeats itself meanwhile: the member stays in its group however long the
+   * target is away. If the group rebalances or forgets the member anyway, the batch is
+   * left to kafkajs, which rejoins and fetches again from the committed offsets.
+   */
+  private async put(records: SinkRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    const retries = backoff({ maxDelayMs: this.options.errors.retryMaxDelayMs }, this.stopping.signal);
+    let membershipLost: unknown = null;
+    const beat = setInterval(() => {
+      heartbeat().catch((error: unknown) => {
+        // A broker that is away is kafkajs's to ride out; only the group's verdict matters here.
+        if (isMembershipError(error)) membershipLost ??= error;
+      });
+    }, HEARTBEAT_INTERVAL_MS);
+    try {
+      for (;;) {
+        try {
+          await this.task.put(records);
+          this.recovered();
+          return;
+        } catch (error) {
+          const retriable = isRetriable(error);
+          taskErrors.inc({ ...this.labels, retriable: String(retriable) });
+          if (!retriable || this.stopping.signal.aborted) throw error;
+          if (membershipLost) throw membershipLost;
+          await retries.failed((attempt, delayMs) => {
+            this.options.logger.warn('put failed with a transient error; retrying the batch', {
+              error,
+              attempt,
+              delayMs,
+            });
+            this.reportRetrying(error, attempt);
+          });
+          if (membershipLost) throw membershipLost;
+        }
       }
+    } finally {
+      clearInterval(beat);
     }
   }
 

@@ -10,12 +10,16 @@ import {
   sourceRecordsProduced,
   taskErrors,
 } from '../metrics/runtime-metrics.js';
-import type {
-  CommittedSourceOffset,
-  ParsedConfig,
-  SourceConnectorPlugin,
-  SourceTask,
-  SourceTaskContext,
+import {
+  backoff,
+  isConnectionLost,
+  isRetriable,
+  type Backoff,
+  type CommittedSourceOffset,
+  type ParsedConfig,
+  type SourceConnectorPlugin,
+  type SourceTask,
+  type SourceTaskContext,
 } from '../plugin/index.js';
 import type { RecordHeader, SourceRecord } from '../record/index.js';
 import type { OffsetStore } from '../stores/offset-store.js';
@@ -23,9 +27,14 @@ import { offsetKey } from '../stores/offset-store.js';
 import type { Transform } from '../transforms/transform.js';
 import { createProducer } from './kafka-client.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
-import { isRetriable, retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
+import {
+  retryStage,
+  StageError,
+  taskRetryPolicy,
+  type ErrorPolicy,
+  type ErrorStage,
+} from './error-policy.js';
 import { recordFailure } from './record-failure.js';
-import { backoffDelay, sleep } from './retry-backoff.js';
 import { produceRequests } from './produce-requests.js';
 
 /**
@@ -54,6 +63,9 @@ export interface SourceTaskRunnerOptions {
   readonly kafka: Kafka;
   readonly onTopic: (topic: string) => Promise<void>;
   readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
+  /** A transient failure is being retried in the background; onRecovered once it passed. */
+  readonly onRetrying: (error: unknown, attempt: number) => void;
+  readonly onRecovered: () => void;
 }
 
 type PendingOffset = CommittedSourceOffset;
@@ -69,6 +81,8 @@ export class SourceTaskRunner {
   private commitChain: Promise<void> = Promise.resolve();
   private transactional: Producer | null = null;
   private failure: unknown = null;
+  /** A transient failure is shown in the status until the task emits records again. */
+  private showsRetry = false;
   private finished: Promise<void> | null = null;
 
   constructor(private readonly options: SourceTaskRunnerOptions) {
@@ -129,10 +143,15 @@ export class SourceTaskRunner {
     this.stopping.abort();
   }
 
-  /** Runs the task, restarting it with capped backoff after retriable errors. */
+  /**
+   * Runs the task, restarting it with capped backoff after transient errors, at most
+   * `errors.max.retries` times in a row (the count starts again once the task emits).
+   */
   private async runTask(): Promise<void> {
-    const { logger, errors } = this.options;
-    for (let attempt = 0; ; attempt++) {
+    const { logger, errors, config } = this.options;
+    const policy = taskRetryPolicy(config, errors);
+    this.restarts = backoff(policy, this.stopping.signal);
+    for (;;) {
       try {
         await this.task.run(this.context());
         return;
@@ -145,16 +164,47 @@ export class SourceTaskRunner {
           if (!this.stopping.signal.aborted || !this.failure) this.fail(error);
           return;
         }
-        const delay = backoffDelay(attempt, errors.retryMaxDelayMs);
-        logger.warn('source task failed with a retriable error; restarting it', {
-          error,
-          attempt,
-          delayMs: delay,
+        const again = await this.restarts.failed((attempt, delayMs) => {
+          logger.warn('source task failed with a transient error; restarting it', {
+            error,
+            attempt,
+            delayMs,
+          });
+          this.reportRetrying(error, attempt);
         });
-        await sleep(delay, this.stopping.signal);
         if (this.stopping.signal.aborted) return;
+        if (!again) {
+          this.fail(
+            new Error(
+              `gave up after ${this.restarts.attempts} attempts (errors.max.retries=${policy.maxRetries}): ${
+                (error as Error)?.message ?? String(error)
+              }`,
+              { cause: error },
+            ),
+          );
+          return;
+        }
       }
     }
+  }
+
+  private restarts: Backoff | null = null;
+  /** The phase the task last reported (snapshot, streaming, …). */
+  private phase: string | number | undefined;
+  /** Commit offsets as soon as what the task emitted so far is produced. */
+  private commitWhenDelivered = false;
+
+  private reportRetrying(error: unknown, attempt: number): void {
+    this.showsRetry = true;
+    this.options.onRetrying(error, attempt);
+  }
+
+  /** The task made progress: a retry shown in the status is over, and the retry count starts again. */
+  private progressed(): void {
+    this.restarts?.reset();
+    if (!this.showsRetry) return;
+    this.showsRetry = false;
+    this.options.onRecovered();
   }
 
   private context(): SourceTaskContext {
@@ -165,11 +215,21 @@ export class SourceTaskRunner {
       config,
       logger,
       signal: this.stopping.signal,
-      reportProgress: onProgress,
+      reportProgress: (progress) => {
+        // A finished snapshot is committed at once, not at the next flush: a restart
+        // (or a broker outage) in between must not take the snapshot again.
+        if (progress['phase'] !== this.phase) {
+          if (this.phase !== undefined) this.commitWhenDelivered = true;
+          this.phase = progress['phase'];
+        }
+        onProgress(progress);
+      },
+      reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),
       committedOffset: async (partition) => offsetStore.get(connector, partition),
       emit: async (records) => {
         await this.queue.push(records);
         sourceQueueFill.set(this.labels, this.queue.size);
+        if (records.length > 0) this.progressed();
       },
     };
   }
@@ -182,6 +242,10 @@ export class SourceTaskRunner {
       const batch = await this.queue.take(maxBatch, this.taskDone.signal);
       sourceQueueFill.set(this.labels, this.queue.size);
       if (batch.length > 0) await this.deliver(batch);
+      if (this.commitWhenDelivered && this.queue.size === 0) {
+        this.commitWhenDelivered = false;
+        void this.commitOffsets().catch(() => undefined);
+      }
     }
   }
 
@@ -209,8 +273,10 @@ export class SourceTaskRunner {
       await this.sendTransaction(this.transactional, topicMessages, offsets);
     } else {
       for (const request of produceRequests(topicMessages)) {
-        await this.retrying('KAFKA_PRODUCE', () =>
-          this.options.producer.sendBatch({ topicMessages: request, acks: -1 }),
+        await this.produce(() =>
+          this.retrying('KAFKA_PRODUCE', () =>
+            this.options.producer.sendBatch({ topicMessages: request, acks: -1 }),
+          ),
         );
       }
       for (const o of offsets) this.pending.set(offsetKey(this.options.connector, o.partition), o);
@@ -285,6 +351,39 @@ export class SourceTaskRunner {
         });
       }
       return null;
+    }
+  }
+
+  /**
+   * Produces, riding out a broker that cannot be reached for as long as that lasts
+   * (errors.retry.timeout governs the other failures). Memory stays bounded meanwhile:
+   * this batch waits, the queue fills, and the task's emit waits on it. Once the broker
+   * is back, offsets are committed at once, so a restart after a long outage does not
+   * repeat what was produced before it.
+   */
+  private async produce(send: () => Promise<unknown>): Promise<void> {
+    const outage = backoff({ maxDelayMs: this.options.errors.retryMaxDelayMs }, this.stopping.signal);
+    for (;;) {
+      try {
+        await send();
+        if (outage.attempts > 0) {
+          this.progressed();
+          void this.commitOffsets().catch(() => undefined);
+        }
+        return;
+      } catch (error) {
+        const cause = error instanceof StageError ? error.cause : error;
+        if (!isConnectionLost(cause) || this.stopping.signal.aborted) throw error;
+        const again = await outage.failed((attempt, delayMs) => {
+          this.options.logger.warn('Kafka cannot be reached; retrying the produce', {
+            attempt,
+            delayMs,
+            error: cause,
+          });
+          this.reportRetrying(cause, attempt);
+        });
+        if (!again) throw error;
+      }
     }
   }
 

@@ -7,7 +7,7 @@ import { startSchemaRegistry, type RunningSchemaRegistry } from '../registry/ind
 import { buildRestServer } from '../rest/rest-server.js';
 import { createKafka } from './kafka-client.js';
 import { installedConnectorsDir, PluginCatalog } from './plugin-catalog.js';
-import { sleep } from './retry-backoff.js';
+import { sleep } from '../plugin/index.js';
 import { Worker } from './worker.js';
 
 /**

@@ -11,6 +11,7 @@ import type { SourceOffset, SourcePartition } from '../record/index.js';
 import { ConnectRestError } from '../rest/connect-rest-error.js';
 import { CompactedTopic } from '../stores/compacted-topic.js';
 import { ConfigStore, type StoredConfig, type TargetState } from '../stores/config-store.js';
+import { createTopicAndWait } from '../stores/new-topic.js';
 import { OffsetStore } from '../stores/offset-store.js';
 import { StatusStore, type ConnectorState, type Status } from '../stores/status-store.js';
 import { buildTransformChain } from '../transforms/index.js';
@@ -21,7 +22,7 @@ import { createProducer } from './kafka-client.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { errorPolicy } from './error-policy.js';
 import type { PluginCatalog } from './plugin-catalog.js';
-import { sleep } from './retry-backoff.js';
+import { backoff, ConfigError, sleep } from '../plugin/index.js';
 import { SinkTaskRunner, sinkGroupId } from './sink-task-runner.js';
 import { SourceTaskRunner } from './source-task-runner.js';
 import { WorkerGroupLock } from './worker-group-lock.js';
@@ -95,6 +96,10 @@ export class Worker {
   private readonly runtimes = new Map<string, ConnectorRuntime>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private generation = 0;
+  /** The newest status generation per connector/task: an older write that failed is not retried over it. */
+  private readonly latestStatus = new Map<string, number>();
+  /** Ends status write retries once the worker stops. */
+  private readonly statusRetries = new AbortController();
   private workerId = 'unassigned';
   private clusterId: string | null = null;
   private started = false;
@@ -170,6 +175,7 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.statusRetries.abort();
     const names = [...this.runtimes.keys()];
     // Like a Kafka Connect worker leaving its group: what it ran is UNASSIGNED until a worker starts it.
     await Promise.all(names.map((name) => this.stopConnectorTasks(name, { markUnassigned: true })));
@@ -565,6 +571,14 @@ export class Worker {
       const onProgress = (progress: Readonly<Record<string, string | number>>) => {
         if (handle) handle.progress = progress;
       };
+      // The status says what the task is doing: RUNNING with the error and attempt while it retries.
+      const isCurrent = () => handle !== undefined && runtime.tasks.get(id) === handle && !handle.stopping;
+      const onRetrying = (error: unknown, attempt: number) => {
+        if (isCurrent()) void this.putStatus(name, id, 'RUNNING', retryingError(error, attempt));
+      };
+      const onRecovered = () => {
+        if (isCurrent()) void this.putStatus(name, id, 'RUNNING');
+      };
       let runner: SourceTaskRunner | SinkTaskRunner;
       if (plugin.type === 'source') {
         runner = new SourceTaskRunner({
@@ -586,6 +600,8 @@ export class Worker {
           kafka: this.deps.kafka,
           onTopic,
           onProgress,
+          onRetrying,
+          onRecovered,
         });
       } else {
         const dlqTopic = String(parsed['errors.deadletterqueue.topic.name'] ?? '');
@@ -616,6 +632,8 @@ export class Worker {
           kafka: this.deps.kafka,
           onTopic,
           onProgress,
+          onRetrying,
+          onRecovered,
         });
       }
       const current: TaskHandle = { runner, done: runner.start(), stopping: false, progress: {} };
@@ -692,11 +710,7 @@ export class Worker {
   private async ensureDeadLetterTopic(topic: string, replicationFactor: number): Promise<void> {
     const topics = await this.admin.listTopics();
     if (topics.includes(topic)) return;
-    await this.admin
-      .createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor }] })
-      .catch(async (error: unknown) => {
-        if (!(await this.admin.listTopics()).includes(topic)) throw error;
-      });
+    await createTopicAndWait(this.admin, { topic, numPartitions: 1, replicationFactor });
   }
 
   private converter(isKey: boolean, config: Record<string, string>) {
@@ -726,9 +740,10 @@ export class Worker {
   ): ParsedConfig {
     const def = connectorConfigDef(plugin);
     const { values, errors } = parseConfig(def, config);
-    if (errors.size > 0) {
+    const [firstKey] = errors.keys();
+    if (firstKey !== undefined) {
       const safe = withoutResolvedValues(errors, written, def, []);
-      throw new Error(`Invalid configuration: ${describeErrors(safe).join('; ')}`);
+      throw new ConfigError(firstKey, `Invalid configuration: ${describeErrors(safe).join('; ')}`);
     }
     return values;
   }
@@ -747,16 +762,46 @@ export class Worker {
       generation: ++this.generation,
       ...(error ? { trace: maskSecrets(describeError(error)) } : {}),
     };
-    try {
-      if (task === null) {
-        await this.statusStore.putConnector(name, status);
-        recordConnectorState(name, state);
-      } else {
-        await this.statusStore.putTask(name, task, status);
-        recordTaskState(name, task, state);
+    const key = `${name}/${task ?? 'connector'}`;
+    this.latestStatus.set(key, status.generation);
+    // REST must never show a state the task left: a write that fails (broker away) is
+    // retried until stored, unless a newer status for the same task came meanwhile.
+    const retries = backoff({ maxDelayMs: 10_000 }, this.statusRetries.signal);
+    for (;;) {
+      try {
+        if (task === null) {
+          await this.statusStore.putConnector(name, status);
+          recordConnectorState(name, state);
+        } else {
+          await this.statusStore.putTask(name, task, status);
+          recordTaskState(name, task, state);
+        }
+        return;
+      } catch (writeError) {
+        const superseded = this.latestStatus.get(key) !== status.generation;
+        const again =
+          !superseded &&
+          (await retries.failed((attempt, delayMs) =>
+            this.deps.logger.warn('could not write status; retrying', {
+              connector: name,
+              task,
+              state,
+              attempt,
+              delayMs,
+              error: writeError,
+            }),
+          ));
+        if (!again) {
+          if (!superseded)
+            this.deps.logger.error('could not write status', {
+              connector: name,
+              task,
+              state,
+              error: writeError,
+            });
+          return;
+        }
       }
-    } catch (writeError) {
-      this.deps.logger.error('could not write status', { connector: name, task, state, error: writeError });
     }
   }
 
@@ -877,6 +922,15 @@ export class Worker {
     }
     return out;
   }
+}
+
+/** A task's transient failure as its status trace shows it while the task retries. */
+function retryingError(error: unknown, attempt: number): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const shown = new Error(`attempt ${attempt} failed; retrying in the background: ${message}`);
+  shown.name = 'Retrying';
+  shown.stack = `${shown.name}: ${shown.message}\nCaused by: ${describeError(error)}`;
+  return shown;
 }
 
 function describeError(error: unknown): string {

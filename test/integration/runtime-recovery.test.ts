@@ -29,11 +29,27 @@ const env = { SIPHON_REST_AUTH_BEARER_TOKEN: token, SIPHON_TASK_SHUTDOWN_GRACEFU
 const started: WorkerProcess[] = [];
 const run = promisify(execFile);
 
+function countOf(message: KafkaMessage): number {
+  const json = JSON.parse(message.value?.toString() ?? '{}') as { payload?: { count: number } };
+  return Number(json.payload?.count);
+}
+
 function counts(messages: KafkaMessage[]): number[] {
-  return messages.map((m) => {
-    const json = JSON.parse(m.value?.toString() ?? '{}') as { payload?: { count: number } };
-    return Number(json.payload?.count);
-  });
+  return messages.map(countOf);
+}
+
+/**
+ * A readTopic condition that is met once a count satisfies `wanted`. It parses each
+ * message once: re-reading every message for every new one (quadratic) took the reader
+ * longer than readTopic's deadline on a busy machine once the topic held a few thousand.
+ */
+function untilCount(wanted: (count: number) => boolean): (messages: KafkaMessage[]) => boolean {
+  let parsed = 0;
+  let found = false;
+  return (messages) => {
+    for (; parsed < messages.length && !found; parsed++) found = wanted(countOf(messages[parsed]!));
+    return found;
+  };
 }
 
 async function topicSize(topic: string): Promise<number> {
@@ -92,7 +108,12 @@ describe('runtime recovery', { timeout: 150000 }, () => {
     );
     assert.equal(created.status, 201);
     await readTopic(dataTopic, (m) => m.length >= 200);
-    await new Promise((r) => setTimeout(r, 700)); // at least one offset flush
+    await eventually('an offset flush', async () => {
+      const offsets = await first.api('GET', '/connectors/ctr/offsets', undefined, auth);
+      return (
+        ((offsets.json as { offsets: { offset: { count: number } }[] }).offsets[0]?.offset.count ?? 0) > 0
+      );
+    });
     first.kill('SIGKILL');
     await first.waitForExit();
     const beforeCrash = assertNoGap(await readAll());
@@ -114,7 +135,10 @@ describe('runtime recovery', { timeout: 150000 }, () => {
       `restored offset ${restored}, produced ${beforeCrash}`,
     );
 
-    await readTopic(dataTopic, (m) => Math.max(...counts(m)) > beforeCrash + 100);
+    await readTopic(
+      dataTopic,
+      untilCount((c) => c > beforeCrash + 100),
+    );
     const all = await readAll();
     assertNoGap(all);
     // At-least-once: only what came after the last committed offset may repeat.
@@ -171,7 +195,10 @@ describe('runtime recovery', { timeout: 150000 }, () => {
     const last = Math.max(...beforeStop);
 
     const third = await start();
-    await readTopic(dataTopic, (m) => counts(m).includes(last + 50));
+    await readTopic(
+      dataTopic,
+      untilCount((c) => c === last + 50),
+    );
     const after = await readAll();
     assertNoGap(after);
     const occurrences = (list: number[], c: number) => list.filter((x) => x === c).length;

@@ -2,7 +2,6 @@
 // queue the tests drain, committed offsets from a map the tests control. Not a mock of
 // MariaDB or Kafka: the task talks to the real servers.
 import { randomInt } from 'node:crypto';
-import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { plugin } from '../../connectors/source-mysql/index.js';
@@ -177,45 +176,5 @@ export async function deleteTopics(topics: readonly string[]): Promise<void> {
     if (present.length > 0) await admin.deleteTopics({ topics: present });
   } finally {
     await admin.disconnect();
-  }
-}
-
-/**
- * A TCP proxy in front of MariaDB that can go down: `outage(ms)` drops every open
- * connection and refuses new ones for a while, as a server restart does to its clients
- * (the shared MariaDB itself is never restarted by these tests).
- */
-export class FlakyProxy {
-  private readonly sockets = new Set<net.Socket>();
-  private server: net.Server | null = null;
-  port = 0;
-
-  async start(port = 0): Promise<void> {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(localStack.mariadb.port, localStack.mariadb.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  async outage(ms: number): Promise<void> {
-    await this.stop();
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    await this.start(this.port);
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    const server = this.server;
-    this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

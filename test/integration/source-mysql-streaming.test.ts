@@ -9,11 +9,12 @@ import {
   changeRecords,
   connectorConfig,
   envelope,
-  FlakyProxy,
   mariadbOptions,
   startTask,
   TestDatabase,
 } from './source-mysql-harness.js';
+import { localStack } from '../support/local-stack.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 const db = new TestDatabase();
 const topics: string[] = [];
@@ -215,7 +216,7 @@ test('a killed binlog connection is reopened from the last emitted row: nothing 
 test('the server unreachable for a while (connections dropped and refused, as in a restart): the reader reconnects and resumes', async () => {
   const t = `${db.name}.outage_events`;
   await db.query(`CREATE TABLE ${t} (id INT PRIMARY KEY)`);
-  const proxy = new FlakyProxy();
+  const proxy = new TcpProxy(localStack.mariadb.port);
   await proxy.start();
   const raw = config('outage', { 'snapshot.mode': 'no_data', 'database.port': String(proxy.port) });
   const topic = `${raw['topic.prefix']}.${db.name}.outage_events`;

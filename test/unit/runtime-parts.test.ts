@@ -12,8 +12,7 @@ import { chooseConverter } from '../../runtime/worker/converter-setup.js';
 import { StageError } from '../../runtime/worker/error-policy.js';
 import { recordFailure } from '../../runtime/worker/record-failure.js';
 import { PluginCatalog } from '../../runtime/worker/plugin-catalog.js';
-import { backoffDelay, withRetries } from '../../runtime/worker/retry-backoff.js';
-import { RetriableError } from '../../runtime/plugin/index.js';
+import { backoffDelay, withRetries, RetriableError } from '../../runtime/plugin/index.js';
 import { counterSource, fileSink } from '../fixtures/counter-plugins.js';
 
 describe('BoundedQueue', () => {
@@ -47,9 +46,10 @@ describe('BoundedQueue', () => {
 
 describe('retry backoff', () => {
   it('grows exponentially up to the cap', () => {
-    assert.ok(backoffDelay(0, 60000) <= 300 && backoffDelay(0, 60000) >= 240);
-    assert.ok(backoffDelay(3, 60000) <= 2400 && backoffDelay(3, 60000) >= 1920);
-    assert.ok(backoffDelay(20, 1000) <= 1000);
+    const policy = { maxDelayMs: 60000 };
+    assert.ok(backoffDelay(0, policy) <= 300 && backoffDelay(0, policy) >= 240);
+    assert.ok(backoffDelay(3, policy) <= 2400 && backoffDelay(3, policy) >= 1920);
+    assert.ok(backoffDelay(20, { maxDelayMs: 1000 }) <= 1000);
   });
 
   it('retries only retriable errors, within the timeout', async () => {
@@ -59,7 +59,7 @@ describe('retry backoff', () => {
         if (++calls < 3) throw new RetriableError('later');
         return 'ok';
       },
-      { timeoutMs: 5000, maxDelayMs: 10, isRetriable: (e) => e instanceof RetriableError },
+      { policy: { timeoutMs: 5000, maxDelayMs: 10 }, signal: new AbortController().signal },
     );
     assert.equal(value, 'ok');
     assert.equal(calls, 3);
@@ -70,16 +70,15 @@ describe('retry backoff', () => {
           calls++;
           throw new RetriableError('always');
         },
-        { timeoutMs: 0, maxDelayMs: 10, isRetriable: () => true },
+        { policy: { timeoutMs: 0, maxDelayMs: 10 }, signal: new AbortController().signal },
       ),
       /always/,
     );
     assert.equal(calls, 1, 'errors.retry.timeout=0 means no retry');
     await assert.rejects(
       withRetries(async () => Promise.reject(new Error('fatal')), {
-        timeoutMs: -1,
-        maxDelayMs: 10,
-        isRetriable: (e) => e instanceof RetriableError,
+        policy: { timeoutMs: -1, maxDelayMs: 10 },
+        signal: new AbortController().signal,
       }),
       /fatal/,
     );

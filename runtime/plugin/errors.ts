@@ -1,0 +1,165 @@
+/**
+ * The one error model of the runtime and its plugins. Whether a failure may pass by
+ * itself is decided here and nowhere else: a lost connection or an error marked
+ * `retriable` is retried with backoff; an authentication or permission failure, bad
+ * data or bad configuration is not, and fails the task with its reason.
+ */
+
+/** The root of Siphon's own errors: says whether retrying may help. */
+export class SiphonError extends Error {
+  override readonly name: string = 'SiphonError';
+
+  constructor(
+    message: string,
+    readonly retriable: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Thrown for errors that may pass (connection lost, lock held): retried with backoff. */
+export class RetriableError extends SiphonError {
+  override readonly name: string = 'RetriableError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, true, options);
+  }
+}
+
+/** A record (or value) that cannot be processed as it is; retrying cannot help. */
+export class DataError extends SiphonError {
+  override readonly name: string = 'DataError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, false, options);
+  }
+}
+
+/** A configuration that cannot work; names the key to fix. */
+export class ConfigError extends SiphonError {
+  override readonly name: string = 'ConfigError';
+
+  constructor(
+    readonly key: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, false, options);
+  }
+}
+
+/** SQLSTATEs of failed authentication or missing privileges: a human has to act. */
+const accessDeniedSqlStates = new Set([
+  '28000', // invalid_authorization_specification (unknown role, pg_hba rejection)
+  '28P01', // invalid_password
+  '42501', // insufficient_privilege
+]);
+
+/** MySQL/MariaDB errnos of the same kind. */
+const accessDeniedErrnos = new Set([
+  1044, // ER_DBACCESS_DENIED_ERROR
+  1045, // ER_ACCESS_DENIED_ERROR
+  1142, // ER_TABLEACCESS_DENIED_ERROR
+  1227, // ER_SPECIFIC_ACCESS_DENIED_ERROR (e.g. REPLICATION SLAVE missing)
+]);
+
+/** Socket-level codes of Node.js and the database drivers for a connection that is gone. */
+const connectionLostCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_CONNECTION_KILLED',
+]);
+
+/** PostgreSQL SQLSTATEs of a server that went away or is starting/stopping. */
+const connectionLostSqlStates = new Set([
+  '57P01', // admin_shutdown: pg_terminate_backend or a server shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up or shutting down
+  '53300', // too_many_connections
+]);
+
+/** MySQL/MariaDB errnos of a server that went away or refuses connections for now. */
+const connectionLostErrnos = new Set([
+  1040, // ER_CON_COUNT_ERROR
+  1053, // ER_SERVER_SHUTDOWN
+  2002, // CR_CONNECTION_ERROR
+  2003, // CR_CONN_HOST_ERROR
+  2006, // CR_SERVER_GONE_ERROR
+  2013, // CR_SERVER_LOST
+]);
+
+/** kafkajs names errors of brokers that cannot be reached. */
+const kafkaConnectionErrorNames = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+]);
+
+const connectionLostMessage =
+  /connection terminated|terminating connection|connection (?:is )?(?:in )?closed|connection lost|closed the connection|not queryable|server closed the connection|ECONNRESET|ECONNREFUSED|read ETIMEDOUT|socket hang up|the database system is (?:starting up|shutting down|in recovery mode)/i;
+
+interface ErrorFields {
+  readonly code?: unknown;
+  readonly errno?: unknown;
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly cause?: unknown;
+  readonly retriable?: unknown;
+}
+
+/** The error and its causes, outermost first (bounded: a cycle cannot loop). */
+function chain(error: unknown): ErrorFields[] {
+  const out: ErrorFields[] = [];
+  for (let e = error; e !== null && typeof e === 'object' && out.length < 10; e = (e as ErrorFields).cause) {
+    out.push(e as ErrorFields);
+  }
+  return out;
+}
+
+function lostHere(e: ErrorFields): boolean {
+  if (typeof e.code === 'string' && (connectionLostCodes.has(e.code) || connectionLostSqlStates.has(e.code)))
+    return true;
+  // SQLSTATE class 08: connection exception.
+  if (typeof e.code === 'string' && /^08[0-9A-Z]{3}$/.test(e.code)) return true;
+  if (typeof e.errno === 'number' && connectionLostErrnos.has(e.errno)) return true;
+  if (typeof e.name === 'string' && kafkaConnectionErrorNames.has(e.name)) return true;
+  return typeof e.message === 'string' && connectionLostMessage.test(e.message);
+}
+
+/** Authentication failed or a privilege is missing, here or in a cause. */
+export function isAccessDenied(error: unknown): boolean {
+  return chain(error).some(
+    (e) =>
+      (typeof e.code === 'string' && accessDeniedSqlStates.has(e.code)) ||
+      (typeof e.errno === 'number' && accessDeniedErrnos.has(e.errno)),
+  );
+}
+
+/** The connection to a database or broker was lost or could not be opened, here or in a cause. */
+export function isConnectionLost(error: unknown): boolean {
+  return !isAccessDenied(error) && chain(error).some(lostHere);
+}
+
+/**
+ * The one retry policy: never for access denied; yes for a lost connection and for
+ * errors marked `retriable` (RetriableError, kafkajs' retriable errors), here or in a cause.
+ */
+export function isRetriable(error: unknown): boolean {
+  if (isAccessDenied(error)) return false;
+  // Siphon's own errors say it themselves; a DataError is never retried for its cause.
+  if (error instanceof SiphonError) return error.retriable;
+  return chain(error).some((e) => e.retriable === true || e.name === 'RetriableError' || lostHere(e));
+}

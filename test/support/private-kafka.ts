@@ -1,0 +1,114 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { freePort } from './free-port.js';
+
+/**
+ * A one-node KRaft broker of the test's own, on free ports in a temp dir, for tests that
+ * kill or restart the broker (the shared one on 9092 is never touched). The jars are the
+ * local stack's (`<repo>/.cache/kafka-libs`, fetched by Maven the way deploy/local/kafka.sh
+ * does when missing); the config is the stack's server.properties with other ports.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const deploy = join(root, 'deploy/local');
+const libs = join(root, '.cache/kafka-libs');
+const run = promisify(execFile);
+
+async function ensureJars(): Promise<void> {
+  if (existsSync(join(libs, '.version'))) return;
+  await run(
+    'mvn',
+    ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`],
+    { cwd: deploy, timeout: 600_000 },
+  );
+  const version = /<kafka\.version>(.*)<\/kafka\.version>/.exec(
+    readFileSync(join(deploy, 'pom.xml'), 'utf8'),
+  )?.[1];
+  writeFileSync(join(libs, '.version'), `${version ?? 'unknown'}\n`);
+}
+
+export class PrivateKafka {
+  private process: ChildProcess | null = null;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    private readonly properties: string,
+  ) {}
+
+  get bootstrap(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  static async create(): Promise<PrivateKafka> {
+    await ensureJars();
+    const dir = mkdtempSync(join(tmpdir(), 'siphon-kafka-'));
+    const [port, controller] = [await freePort(), await freePort()];
+    const properties = join(dir, 'server.properties');
+    const config = readFileSync(join(deploy, 'kafka-server.properties'), 'utf8')
+      .replaceAll('@DATA_DIR@', join(dir, 'data'))
+      .replaceAll('127.0.0.1:9092', `127.0.0.1:${port}`)
+      .replaceAll('127.0.0.1:9093', `127.0.0.1:${controller}`);
+    writeFileSync(properties, config);
+    const java = ['-cp', `${libs}/*`, `-Dlog4j.configuration=file:${join(deploy, 'kafka-log4j.properties')}`];
+    const { stdout } = await run('java', [...java, 'kafka.tools.StorageTool', 'random-uuid']);
+    const clusterId = stdout.trim().split('\n').pop() ?? '';
+    await run('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]);
+    const broker = new PrivateKafka(dir, port, properties);
+    await broker.start();
+    return broker;
+  }
+
+  /** Starts the broker and resolves once it answers metadata requests. */
+  async start(): Promise<void> {
+    this.process = spawn(
+      'java',
+      [
+        '-Xms128m',
+        '-Xmx384m',
+        '-Djava.awt.headless=true',
+        `-Dlog4j.configuration=file:${join(deploy, 'kafka-log4j.properties')}`,
+        '-cp',
+        `${libs}/*`,
+        'kafka.Kafka',
+        this.properties,
+      ],
+      { stdio: 'ignore' },
+    );
+    const kafka = new Kafka({ brokers: [this.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        await admin.describeCluster();
+        return;
+      } catch (error) {
+        if (Date.now() > deadline)
+          throw new Error(`the private broker did not start: ${String(error)}`, { cause: error });
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** kill -9 (`SIGKILL`) or a clean shutdown (`SIGTERM`); resolves once the process is gone. */
+  async stop(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    const child = this.process;
+    this.process = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
