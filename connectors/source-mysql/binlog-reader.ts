@@ -3,7 +3,7 @@ import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData 
 import type mysql from 'mysql2/promise';
 import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/index.js';
 import type { TableFilter } from '../../runtime/cdc/index.js';
-import { backoff, isConnectionLost, RetriableError } from '../../runtime/plugin/index.js';
+import { backoff, isConnectionLost, RetriableError, SiphonError } from '../../runtime/plugin/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
@@ -96,7 +96,11 @@ export class BinlogReader {
 
   async run(): Promise<void> {
     const { context } = this.deps;
-    const reconnects = backoff({ maxDelayMs: 10_000, timeoutMs: reconnectBudgetMs }, context.signal);
+    const maxRetries = Number(context.config['errors.max.retries'] ?? -1);
+    const reconnects = backoff(
+      { maxDelayMs: 10_000, timeoutMs: reconnectBudgetMs, maxRetries },
+      context.signal,
+    );
     let lastUnknown: string | null = null;
     try {
       while (!context.signal.aborted) {
@@ -127,6 +131,13 @@ export class BinlogReader {
           context.reportRetrying?.(failure, attempt);
         });
         if (context.signal.aborted) return;
+        if (!again && maxRetries >= 0 && reconnects.attempts > maxRetries) {
+          throw new SiphonError(
+            `gave up after ${reconnects.attempts} attempts (errors.max.retries=${maxRetries}): ${failure.message}`,
+            false,
+            { cause: failure },
+          );
+        }
         if (!again) {
           throw new RetriableError(`the binlog connection kept failing for 5 minutes: ${failure.message}`, {
             cause: failure,

@@ -3,6 +3,7 @@ import {
   backoff,
   isConnectionLost,
   RetriableError,
+  SiphonError,
   type CommittedSourceOffset,
   type SourceTask,
   type SourceTaskContext,
@@ -265,7 +266,8 @@ export class PostgresSourceTask implements SourceTask {
   ): Promise<void> {
     const options = this.options;
     let resume = start;
-    const reconnects = backoff(reconnectPolicy, context.signal);
+    const maxRetries = Number(context.config['errors.max.retries'] ?? -1);
+    const reconnects = backoff({ ...reconnectPolicy, maxRetries }, context.signal);
     context.reportProgress({ phase: 'streaming' });
     while (!context.signal.aborted) {
       const reader = new ChangeStreamReader(
@@ -299,6 +301,8 @@ export class PostgresSourceTask implements SourceTask {
           throw new RetriableError('the replication stream ended without an error; reconnecting');
       } catch (error) {
         const failure = classifyReplicationError(error, options.slotName);
+        // errors.max.retries counts failures in a row: a session that emitted starts it again.
+        if (reader.emittedPosition !== resume) reconnects.reset();
         resume = reader.emittedPosition;
         if (context.signal.aborted) return;
         if (!isConnectionLost(error) && !(failure instanceof RetriableError)) throw failure;
@@ -306,7 +310,7 @@ export class PostgresSourceTask implements SourceTask {
         await admin.query('SELECT 1').catch((probe: Error) => {
           throw new RetriableError(`lost the connection to PostgreSQL: ${probe.message}`, { cause: probe });
         });
-        await reconnects.failed((attempt, delayMs) => {
+        const again = await reconnects.failed((attempt, delayMs) => {
           context.logger.warn('replication connection lost; reconnecting from the last emitted position', {
             error: failure.message,
             attempt,
@@ -314,6 +318,14 @@ export class PostgresSourceTask implements SourceTask {
           });
           context.reportRetrying?.(failure, attempt);
         });
+        if (context.signal.aborted) return;
+        if (!again) {
+          throw new SiphonError(
+            `gave up after ${reconnects.attempts} attempts (errors.max.retries=${maxRetries}): ${failure.message}`,
+            false,
+            { cause: failure },
+          );
+        }
       } finally {
         this.reader = null;
         await stream.close();

@@ -189,9 +189,9 @@ export class SourceTaskRunner {
   }
 
   private restarts: Backoff | null = null;
-  /** The phase the task last reported (snapshot, streaming, …). */
-  private phase: string | number | undefined;
-  /** Commit offsets as soon as what the task emitted so far is produced. */
+  /** The phase the task reported last (`phase`, or `snapshot` for MySQL's). */
+  private phase = '';
+  /** Commit offsets once what the task emitted so far is produced. */
   private commitWhenDelivered = false;
 
   private reportRetrying(error: unknown, attempt: number): void {
@@ -216,11 +216,13 @@ export class SourceTaskRunner {
       logger,
       signal: this.stopping.signal,
       reportProgress: (progress) => {
-        // A finished snapshot is committed at once, not at the next flush: a restart
-        // (or a broker outage) in between must not take the snapshot again.
-        if (progress['phase'] !== this.phase) {
-          if (this.phase !== undefined) this.commitWhenDelivered = true;
-          this.phase = progress['phase'];
+        // A phase change (snapshot completed, streaming begun) is committed as soon as its
+        // records are produced, not at the next flush: a restart in between (a broker
+        // outage, a crash) must not take a finished snapshot again.
+        const phase = String(progress['phase'] ?? progress['snapshot'] ?? '');
+        if (phase !== '' && phase !== this.phase) {
+          this.phase = phase;
+          this.commitWhenDelivered = true;
         }
         onProgress(progress);
       },

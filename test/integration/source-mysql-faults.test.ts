@@ -71,7 +71,7 @@ test("the source server's own server id is refused", async () => {
 test('two connectors with one server id: the first is told why the server dropped it', async () => {
   const shared = config('dup_a', { 'snapshot.mode': 'no_data' });
   const first = startTask(shared);
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await first.streaming();
   const second = startTask(
     config('dup_b', { 'snapshot.mode': 'no_data', 'database.server.id': shared['database.server.id']! }),
   );

@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { plugin } from '../../connectors/source-mysql/index.js';
+import { mysqlConnected } from '../../connectors/source-mysql/metrics.js';
 import { parseConfig } from '../../runtime/config/config-parser.js';
 import type { SourceTaskContext, TaskLogger } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourcePartition, SourceRecord, Struct } from '../../runtime/record/index.js';
@@ -90,6 +91,8 @@ export interface RunningTask {
   readonly done: Promise<Error | null>;
   /** Records until `predicate` holds for the collected list (or the timeout fails the test). */
   collect(predicate: (records: SourceRecord[]) => boolean, timeoutMs?: number): Promise<SourceRecord[]>;
+  /** Resolves once the snapshot is done and the binlog connection is open (changes from now on are read). */
+  streaming(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,6 +126,17 @@ export function startTask(raw: Record<string, string>, committed?: Map<string, S
         collected.push(...(await context.queue.take(1000, timeout)));
       }
       return collected;
+    },
+    async streaming(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const gauge = await mysqlConnected.get();
+        if (gauge.values.some((v) => v.labels.connector === context.connectorName && v.value === 1)) return;
+        if (settled !== undefined)
+          throw new Error(`the task ended (${settled?.message ?? 'cleanly'}) before streaming`);
+        if (Date.now() > deadline) throw new Error('the binlog reader did not connect in time');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async stop() {
       context.stop();

@@ -146,7 +146,7 @@ test('TRUNCATE TABLE becomes a truncate event when skipped.operations lets it th
   const topic = `${raw['topic.prefix']}.${db.name}.trunc`;
   const task = startTask(raw);
   try {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await task.streaming();
     await db.query(`INSERT INTO ${db.name}.trunc VALUES (1), (2)`);
     await db.query(`TRUNCATE TABLE ${db.name}.trunc`);
     await db.query(`INSERT INTO ${db.name}.trunc VALUES (3)`);
@@ -177,7 +177,7 @@ test('a 20,000-row transaction streams through a 100-row queue (the binlog conne
   const topic = `${raw['topic.prefix']}.${db.name}.big`;
   const task = startTask(raw);
   try {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await task.streaming();
     await db.query(`UPDATE ${db.name}.big SET n = 1`);
     const records = changeRecords(
       await task.collect((all) => changeRecords(all, topic).length >= 20_000, 60_000),

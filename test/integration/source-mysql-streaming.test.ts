@@ -47,7 +47,7 @@ test('DDL mid-stream: ADD / DROP COLUMN and RENAME TABLE, and a restart reads ol
   const prefix = raw['topic.prefix']!;
   const task = startTask(raw);
   // no_data: the structures are recorded; wait until the reader is on the binlog.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await task.streaming();
   await db.query(`INSERT INTO ${t} VALUES (1, 'one')`);
   await db.query(`ALTER TABLE ${t} ADD COLUMN price DECIMAL(8,2) NOT NULL DEFAULT 0 AFTER id`);
   await db.query(`INSERT INTO ${t} VALUES (2, 9.50, 'two')`);
@@ -106,7 +106,7 @@ test('a restart from an offset inside a transaction skips exactly the rows alrea
   const status = (records: SourceRecord[]) =>
     records.filter((r) => r.topic === transactionTopic).map((r) => (r.value as { status: string }).status);
   const task = startTask(raw);
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await task.streaming();
   // One transaction: three row events (insert of 5 rows, update of 5 rows, delete of 2).
   await db.query(
     `START TRANSACTION; INSERT INTO ${t} VALUES (1,1),(2,2),(3,3),(4,4),(5,5); UPDATE ${t} SET qty = qty * 10; DELETE FROM ${t} WHERE id <= 2; COMMIT`,
@@ -180,7 +180,7 @@ test('a killed binlog connection is reopened from the last emitted row: nothing 
   const task = startTask(raw);
   const admin = await mysql.createConnection(mariadbOptions);
   try {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await task.streaming();
     for (let i = 1; i <= 50; i++) await db.query(`INSERT INTO ${t} VALUES (?)`, [i]);
     await task.collect((records) => changeRecords(records, topic).length >= 50);
     const [threads] = (await admin.query(
@@ -222,7 +222,7 @@ test('the server unreachable for a while (connections dropped and refused, as in
   const topic = `${raw['topic.prefix']}.${db.name}.outage_events`;
   const task = startTask(raw);
   try {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await task.streaming();
     for (let i = 1; i <= 30; i++) await db.query(`INSERT INTO ${t} VALUES (?)`, [i]);
     await task.collect((records) => changeRecords(records, topic).length >= 30);
     const down = proxy.outage(3000);

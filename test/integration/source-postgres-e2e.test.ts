@@ -129,7 +129,9 @@ test(
         60_000,
       );
       await killAndRestart(first, start, [`${names.group}-source`, `${names.group}-sink`]);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      // More load after the restart, for the restarted tasks to pick up.
+      const atRestart = written;
+      await eventually('load after the restart', async () => written >= atRestart + 50, 60_000);
     } finally {
       writing = false;
       await writer;

@@ -26,7 +26,11 @@ describe('error policy', () => {
       sqlError('role "nobody" does not exist', '28000'),
       sqlError('permission denied to start WAL sender', '42501'),
       mysqlError("Access denied for user 'x'@'localhost'", 1045, 'ER_ACCESS_DENIED_ERROR'),
-      mysqlError('Access denied; you need the REPLICATION SLAVE privilege', 1227, 'ER_SPECIFIC_ACCESS_DENIED_ERROR'),
+      mysqlError(
+        'Access denied; you need the REPLICATION SLAVE privilege',
+        1227,
+        'ER_SPECIFIC_ACCESS_DENIED_ERROR',
+      ),
     ];
     for (const error of denied) {
       assert.equal(isAccessDenied(error), true, error.message);
