@@ -162,6 +162,16 @@ export const configDef: ConfigDef = [
       "The Confluent JDBC sink's name for quote.identifiers: always (true) or never (false); when set it wins.",
   },
   {
+    name: 'temporal.out.of.range.mode',
+    type: 'string',
+    default: 'fail',
+    allowed: ['fail', 'clamp'],
+    importance: 'medium',
+    group: 'Writes',
+    documentation:
+      'MySQL/MariaDB targets only (PostgreSQL holds every value): dates and timestamps that are ±infinity, BC or after 9999, and TIME beyond ±838:59:59.999999. fail: the record is a bad record naming the column and value (dead-letter queue or FAILED task). clamp: store the nearest value the column holds (0001-01-01, 9999-12-31 23:59:59.999999, ±838:59:59.999999).',
+  },
+  {
     name: 'batch.size',
     type: 'int',
     default: 500,
@@ -236,6 +246,8 @@ export interface SinkConfig {
   readonly tableNameFormat: TableNameFormat;
   readonly quoteIdentifiers: boolean;
   readonly batchSize: number;
+  /** temporal.out.of.range.mode=clamp. */
+  readonly clampTemporal: boolean;
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
   readonly mappings: readonly MappingRule[];
@@ -270,6 +282,7 @@ export function readSinkConfig(config: ParsedConfig): SinkConfig {
         ? config['quote.identifiers'] !== false
         : text('quote.sql.identifiers') === 'always',
     batchSize: Number(config['batch.size'] ?? 500),
+    clampTemporal: text('temporal.out.of.range.mode') === 'clamp',
     maxRetries: Number(config['max.retries'] ?? 10),
     retryBackoffMs: Number(config['retry.backoff.ms'] ?? 3000),
     mappings: parseMappingRules(text('mappings') ?? ''),

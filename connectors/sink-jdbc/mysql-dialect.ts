@@ -13,6 +13,7 @@ import {
   type TypeMapping,
 } from './dialect.js';
 import type { TableRef } from './table-name.js';
+import { targetColumnsFrom } from './target-column.js';
 
 /**
  * Record-model types as MySQL/MariaDB column types. Key columns need bounded types
@@ -60,7 +61,7 @@ const typeMapping: TypeMapping = {
 };
 
 const bindOptions: BindOptions = {
-  zoned: 'utc',
+  temporal: 'mysql',
   scalarArrays: 'json',
   booleans: 'integer',
   durations: 'micros',
@@ -94,16 +95,25 @@ export const mysqlDialect: SqlDialect = {
     // VALUES(col) is deprecated in MySQL 8.0.20 but is the form MariaDB and MySQL both accept.
     return ` ON DUPLICATE KEY UPDATE ${targets.map((c) => `${this.quote(c)} = VALUES(${this.quote(c)})`).join(', ')}`;
   },
+  maxDecimal: { precision: 65, scale: 30 },
+  widenColumn(table, column, type) {
+    // MODIFY restates the whole definition: nullability and the default (as information_schema shows it) go with it.
+    const defaultClause = column.columnDefault === null ? '' : ` DEFAULT ${column.columnDefault}`;
+    return `ALTER TABLE ${qualifiedName(this, table)} MODIFY COLUMN ${this.quote(column.name)} ${type}${column.nullable ? ' NULL' : ' NOT NULL'}${defaultClause}`;
+  },
   truncate(table: TableRef) {
     // TRUNCATE would commit the batch transaction implicitly; DELETE stays inside it.
     return `DELETE FROM ${qualifiedName(this, table)}`;
   },
   async listColumns(connection, table) {
     const rows = await connection.select(
-      'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?',
+      `SELECT column_name AS name, data_type AS data_type, numeric_precision AS numeric_precision,
+              numeric_scale AS numeric_scale, character_maximum_length AS character_maximum_length,
+              is_nullable AS is_nullable, column_default AS column_default
+         FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
       [table.schema, table.name],
     );
-    return rows.length === 0 ? null : new Set(rows.map((row) => String(row.name)));
+    return targetColumnsFrom(rows);
   },
   isRetriable(error) {
     const { code, errno, fatal } = (error ?? {}) as { code?: unknown; errno?: unknown; fatal?: unknown };
@@ -136,6 +146,12 @@ export const mysqlDialect: SqlDialect = {
     await connection.query("SET SESSION time_zone = '+00:00'");
     return new MysqlConnection(connection);
   },
+};
+
+/** The MySQL/MariaDB dialect with `temporal.out.of.range.mode=clamp`: out-of-range dates and times become the nearest value the target holds. */
+export const clampingMysqlDialect: SqlDialect = {
+  ...mysqlDialect,
+  bind: (schema, value) => bindValue(schema, value, { ...bindOptions, temporal: 'mysql-clamp' }),
 };
 
 class MysqlConnection implements SqlConnection {

@@ -13,6 +13,7 @@ import {
   type TypeMapping,
 } from './dialect.js';
 import type { TableRef } from './table-name.js';
+import { targetColumnsFrom } from './target-column.js';
 
 const SCALAR_ARRAY_ELEMENTS = new Set([
   'int8',
@@ -73,7 +74,7 @@ const typeMapping: TypeMapping = {
 };
 
 const bindOptions: BindOptions = {
-  zoned: 'keep',
+  temporal: 'postgresql',
   scalarArrays: 'native',
   booleans: 'boolean',
   durations: 'interval',
@@ -106,15 +107,22 @@ export const postgresDialect: SqlDialect = {
     if (updates.length === 0) return ` ON CONFLICT (${keys}) DO NOTHING`;
     return ` ON CONFLICT (${keys}) DO UPDATE SET ${updates.map((c) => `${this.quote(c)} = EXCLUDED.${this.quote(c)}`).join(', ')}`;
   },
+  maxDecimal: { precision: Number.POSITIVE_INFINITY, scale: Number.POSITIVE_INFINITY },
+  widenColumn(table, column, type) {
+    return `ALTER TABLE ${qualifiedName(this, table)} ALTER COLUMN ${this.quote(column.name)} TYPE ${type}`;
+  },
   truncate(table: TableRef) {
     return `TRUNCATE TABLE ${qualifiedName(this, table)}`;
   },
   async listColumns(connection, table) {
     const rows = await connection.select(
-      'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2',
+      `SELECT column_name AS name, data_type AS data_type, numeric_precision AS numeric_precision,
+              numeric_scale AS numeric_scale, character_maximum_length AS character_maximum_length,
+              is_nullable AS is_nullable, column_default AS column_default
+         FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2`,
       [table.schema, table.name],
     );
-    return rows.length === 0 ? null : new Set(rows.map((row) => String(row.name)));
+    return targetColumnsFrom(rows);
   },
   isRetriable(error) {
     const code = (error as { code?: unknown } | null)?.code;

@@ -14,7 +14,7 @@ import {
   recordsRejected,
   trackLag,
 } from './metrics.js';
-import { mysqlDialect } from './mysql-dialect.js';
+import { clampingMysqlDialect, mysqlDialect } from './mysql-dialect.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { BadRecordError, RowChangeReader, type RowChange } from './row-change.js';
 import { TargetOffsets } from './target-offsets.js';
@@ -53,7 +53,12 @@ export class JdbcSinkTask implements SinkTask {
     const issues = crossKeyIssues(this.config);
     if (issues.length > 0)
       throw new Error(issues.map((issue) => `${issue.name}: ${issue.message}`).join('; '));
-    this.dialect = this.config.connection.dialect === 'postgresql' ? postgresDialect : mysqlDialect;
+    this.dialect =
+      this.config.connection.dialect === 'postgresql'
+        ? postgresDialect
+        : this.config.clampTemporal
+          ? clampingMysqlDialect
+          : mysqlDialect;
     const identifier = this.config.quoteIdentifiers ? (name: string) => name : this.dialect.fold;
     this.reader = new RowChangeReader(this.config, identifier);
     this.tables = new TargetTables(this.dialect, this.config, context.logger);

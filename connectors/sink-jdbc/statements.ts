@@ -1,4 +1,4 @@
-import type { Column } from './row-change.js';
+import { BadRecordError, type Column } from './row-change.js';
 import { qualifiedName, type SqlDialect } from './dialect.js';
 import type { TableRef } from './table-name.js';
 
@@ -6,6 +6,15 @@ import type { TableRef } from './table-name.js';
 export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
+}
+
+/** A column's value as a parameter; a value the dialect cannot represent is a bad record naming the column. */
+function bound(dialect: SqlDialect, column: Column): unknown {
+  try {
+    return dialect.bind(column.schema, column.value);
+  } catch (error) {
+    throw new BadRecordError(`column "${column.name}": ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Multi-row INSERT, optionally as an upsert on `keyColumns`. Every value is a parameter. */
@@ -21,7 +30,7 @@ export function insertStatement(
     const byName = new Map(row.map((column) => [column.name, column]));
     const slots = columnNames.map((name) => {
       const column = byName.get(name);
-      params.push(column ? dialect.bind(column.schema, column.value) : null);
+      params.push(column ? bound(dialect, column) : null);
       return dialect.placeholder(params.length);
     });
     return `(${slots.join(', ')})`;
@@ -42,7 +51,7 @@ export function updateStatement(
   const keyNames = new Set(key.map((column) => column.name));
   const params: unknown[] = [];
   const bind = (column: Column) => {
-    params.push(dialect.bind(column.schema, column.value));
+    params.push(bound(dialect, column));
     return `${dialect.quote(column.name)} = ${dialect.placeholder(params.length)}`;
   };
   const sets = columns.filter((column) => !keyNames.has(column.name)).map(bind);
@@ -65,7 +74,7 @@ export function deleteStatement(
   const names = first.map((column) => dialect.quote(column.name));
   const tuples = keys.map((key) => {
     const slots = key.map((column) => {
-      params.push(dialect.bind(column.schema, column.value));
+      params.push(bound(dialect, column));
       return dialect.placeholder(params.length);
     });
     return slots.length === 1 ? (slots[0] ?? '') : `(${slots.join(', ')})`;
