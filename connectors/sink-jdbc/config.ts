@@ -220,6 +220,15 @@ export const configDef: ConfigDef = [
       'Store consumed offsets in a table in the target, in the same transaction as the rows, and resume from them: no record is applied twice, even with non-idempotent mappings.',
   },
   {
+    name: 'unavailable.value.placeholder',
+    type: 'string',
+    default: '__debezium_unavailable_value',
+    importance: 'low',
+    group: 'Writes',
+    documentation:
+      "In update events, a column whose value is this placeholder (Debezium's unavailable.value.placeholder: the string, its UTF-8 bytes, or a one-element array of it) is unavailable and keeps its stored value, as are the columns Siphon's sources name in the __siphon.unavailable.columns header. Empty: only the header counts.",
+  },
+  {
     name: 'offsets.table.name',
     type: 'string',
     default: 'siphon_sink_offsets',
@@ -253,6 +262,8 @@ export interface SinkConfig {
   readonly mappings: readonly MappingRule[];
   readonly exactlyOnce: boolean;
   readonly offsetsTable: string;
+  /** unavailable.value.placeholder; null when empty (off). */
+  readonly unavailablePlaceholder: string | null;
 }
 
 export function readSinkConfig(config: ParsedConfig): SinkConfig {
@@ -288,6 +299,7 @@ export function readSinkConfig(config: ParsedConfig): SinkConfig {
     mappings: parseMappingRules(text('mappings') ?? ''),
     exactlyOnce: config['exactly.once'] === true,
     offsetsTable: text('offsets.table.name') ?? 'siphon_sink_offsets',
+    unavailablePlaceholder: text('unavailable.value.placeholder') || null,
   };
 }
 

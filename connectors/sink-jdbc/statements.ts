@@ -55,6 +55,8 @@ export function updateStatement(
     return `${dialect.quote(column.name)} = ${dialect.placeholder(params.length)}`;
   };
   const sets = columns.filter((column) => !keyNames.has(column.name)).map(bind);
+  // Nothing but the key to set: a no-op assignment still reports whether the row exists.
+  if (sets.length === 0 && key[0]) sets.push(`${dialect.quote(key[0].name)} = ${dialect.quote(key[0].name)}`);
   const where = key.map(bind);
   return {
     sql: `UPDATE ${qualifiedName(dialect, table)} SET ${sets.join(', ')} WHERE ${where.join(' AND ')}`,

@@ -353,9 +353,11 @@ export class ChangeStreamReader {
       if (deleteCtx !== null && !skipped.has('d')) await this.emitDelete(table, oldTuple, deleteCtx);
       const createCtx = await this.next(table.dataCollection, walStart);
       if (createCtx === null || skipped.has('c')) return;
-      const after = table.rowValue(message.newTuple, message.oldKind === 'O' ? oldTuple : null);
+      const fallback = message.oldKind === 'O' ? oldTuple : null;
+      const after = table.rowValue(message.newTuple, fallback);
+      const unavailable = table.unavailableColumns(message.newTuple, fallback);
       await this.batcher.add(
-        this.records.change(table, 'c', newKey, null, after, createCtx),
+        this.records.change(table, 'c', newKey, null, after, createCtx, unavailable),
         'c',
         createCtx.tsMs,
       );
@@ -366,7 +368,12 @@ export class ChangeStreamReader {
     const fullOld = message.oldKind === 'O' ? oldTuple : null;
     const before = fullOld === null ? null : table.rowValue(fullOld);
     const after = table.rowValue(message.newTuple, fullOld);
-    await this.batcher.add(this.records.change(table, 'u', newKey, before, after, ctx), 'u', ctx.tsMs);
+    const unavailable = table.unavailableColumns(message.newTuple, fullOld);
+    await this.batcher.add(
+      this.records.change(table, 'u', newKey, before, after, ctx, unavailable),
+      'u',
+      ctx.tsMs,
+    );
   }
 
   private async emitDelete(table: TableSchema, oldTuple: Tuple, ctx: ChangeContext): Promise<void> {

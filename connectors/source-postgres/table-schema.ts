@@ -154,6 +154,13 @@ export class TableSchema {
     return row;
   }
 
+  /** Value columns whose value the tuple lacks (unchanged TOAST) and `fallback` does not supply. */
+  unavailableColumns(texts: ColumnTexts, fallback?: ColumnTexts | null): string[] {
+    return this.valueColumns
+      .filter((column) => texts[column.position] === undefined && fallback?.[column.position] === undefined)
+      .map((column) => column.name);
+  }
+
   /** The key struct, or null for a table without a key. */
   keyValue(texts: ColumnTexts): Struct | null {
     if (this.keyColumns.length === 0) return null;
