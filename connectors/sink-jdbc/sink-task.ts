@@ -1,7 +1,7 @@
 import type { SinkTask, SinkTaskContext, TopicPartition } from '../../runtime/plugin/index.js';
 import { RetriableError, topicPartitionKey } from '../../runtime/plugin/index.js';
 import type { SinkRecord } from '../../runtime/record/index.js';
-import { planBatch, type BatchPlan, type UpsertChange } from './batch-plan.js';
+import { planBatch, type BatchPlan } from './batch-plan.js';
 import { BatchWriter, type WriteOutcome } from './batch-writer.js';
 import { crossKeyIssues, readSinkConfig, type SinkConfig } from './config.js';
 import { describeSqlError, type SqlConnection, type SqlDialect } from './dialect.js';
