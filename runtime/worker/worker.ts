@@ -16,7 +16,7 @@ import { connectorConfigDef, passwordKeys } from './connector-config.js';
 import { maskConfig, validateConnector, type ConnectorValidation } from './connector-validation.js';
 import { chooseConverter, type ConverterFactory } from './converter-setup.js';
 import { createProducer } from './kafka-client.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DEAD_LETTER_MAX_MESSAGE_BYTES, DeadLetterQueue } from './dead-letter-queue.js';
 import { errorPolicy } from './error-policy.js';
 import type { PluginCatalog } from './plugin-catalog.js';
 import { sleep } from './retry-backoff.js';
@@ -672,7 +672,17 @@ export class Worker {
     const topics = await this.admin.listTopics();
     if (topics.includes(topic)) return;
     await this.admin
-      .createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor }] })
+      .createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic,
+            numPartitions: 1,
+            replicationFactor,
+            configEntries: [{ name: 'max.message.bytes', value: String(DEAD_LETTER_MAX_MESSAGE_BYTES) }],
+          },
+        ],
+      })
       .catch(async (error: unknown) => {
         if (!(await this.admin.listTopics()).includes(topic)) throw error;
       });
