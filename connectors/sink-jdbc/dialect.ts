@@ -12,9 +12,13 @@ export interface SqlConnection {
   close(): Promise<void>;
 }
 
-/** How one record-model type becomes a column type: `shown` in the README, `sqlType` in DDL. */
+/**
+ * How one record-model type becomes a column type: `shown` in the README, `sqlType` in DDL,
+ * and `note`, what the README says about values the column changes or refuses.
+ */
 export interface ColumnTypeRule {
   readonly shown: string;
+  readonly note?: string;
   readonly sqlType: (
     schema: Schema,
     isKey: boolean,
@@ -29,6 +33,9 @@ export const fixedType = (shown: string, keyType?: string): ColumnTypeRule => ({
   shown: keyType ? `${shown} (${keyType} in a primary key)` : shown,
   sqlType: (_schema, isKey) => (isKey && keyType ? keyType : shown),
 });
+
+/** A rule with what the README says about its values. */
+export const noted = (rule: ColumnTypeRule, note: string): ColumnTypeRule => ({ ...rule, note });
 
 /** What differs between PostgreSQL and MySQL/MariaDB; statements are built from it in statements.ts. */
 export interface SqlDialect {

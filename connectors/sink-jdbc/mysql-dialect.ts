@@ -7,6 +7,7 @@ import {
   columnTypeFrom,
   decimalParameters,
   fixedType,
+  noted,
   qualifiedName,
   type SqlConnection,
   type SqlDialect,
@@ -20,44 +21,67 @@ import { targetColumnsFrom } from './target-column.js';
  * (InnoDB cannot index TEXT/BLOB whole), hence varchar(255)/varbinary(255) there.
  * MySQL has no zoned timestamp: ZonedTimestamp is stored converted to UTC.
  */
+const RANGE_TEXT =
+  'years 1–9999 exact; ±infinity, BC and later years are bad records naming the column and value, or the nearest value with temporal.out.of.range.mode=clamp';
+
 const typeMapping: TypeMapping = {
   int8: fixedType('tinyint'),
   int16: fixedType('smallint'),
   int32: fixedType('int'),
   int64: fixedType('bigint'),
-  float32: fixedType('float'),
-  float64: fixedType('double'),
-  boolean: fixedType('boolean'),
+  float32: noted(
+    fixedType('float'),
+    'NaN and ±Infinity are bad records (MySQL/MariaDB have none); -0 is stored as 0',
+  ),
+  float64: noted(
+    fixedType('double'),
+    'NaN and ±Infinity are bad records (MySQL/MariaDB have none); -0 is stored as 0',
+  ),
+  boolean: noted(fixedType('boolean'), 'tinyint(1): true and false are 1 and 0'),
   string: fixedType('longtext', 'varchar(255)'),
   bytes: fixedType('longblob', 'varbinary(255)'),
-  array: fixedType('json'),
+  array: noted(fixedType('json'), 'the array as JSON text'),
   map: fixedType('json'),
   struct: fixedType('json'),
   [LogicalName.Decimal]: {
     shown: 'decimal(precision, scale), decimal(65, scale) without a precision',
+    note: 'a value the column cannot hold exactly (MariaDB would round it) is a bad record naming the column and value',
     sqlType: (schema) => {
       const { precision, scale } = decimalParameters(schema);
       return `decimal(${Math.min(precision ?? 65, 65)}, ${Math.min(scale, 30)})`;
     },
   },
-  [LogicalName.VariableScaleDecimal]: fixedType('decimal(65, 30)'),
-  [LogicalName.Date]: fixedType('date'),
-  [LogicalName.DebeziumDate]: fixedType('date'),
+  [LogicalName.VariableScaleDecimal]: noted(
+    fixedType('decimal(65, 30)'),
+    'more than 30 digits after the point or 35 before is a bad record; for those, decimal.handling.mode=string upstream gives a text column',
+  ),
+  [LogicalName.Date]: noted(fixedType('date'), RANGE_TEXT),
+  [LogicalName.DebeziumDate]: noted(fixedType('date'), RANGE_TEXT),
   [LogicalName.Time]: fixedType('time(3)'),
   [LogicalName.DebeziumTime]: fixedType('time(3)'),
-  [LogicalName.MicroTime]: fixedType('time(6)'),
-  [LogicalName.NanoTime]: fixedType('time(6)'),
-  [LogicalName.Timestamp]: fixedType('datetime(3)'),
-  [LogicalName.DebeziumTimestamp]: fixedType('datetime(3)'),
-  [LogicalName.MicroTimestamp]: fixedType('datetime(6)'),
-  [LogicalName.NanoTimestamp]: fixedType('datetime(6)'),
-  [LogicalName.ZonedTimestamp]: { shown: 'datetime(6), converted to UTC', sqlType: () => 'datetime(6)' },
-  [LogicalName.ZonedTime]: fixedType('time(6)'),
-  [LogicalName.MicroDuration]: fixedType('bigint'),
-  [LogicalName.Interval]: fixedType('varchar(64)'),
-  [LogicalName.Json]: fixedType('json'),
+  [LogicalName.MicroTime]: noted(fixedType('time(6)'), 'exact from -838:59:59.999999 to 838:59:59.999999'),
+  [LogicalName.NanoTime]: noted(fixedType('time(6)'), 'truncated to microseconds'),
+  [LogicalName.Timestamp]: noted(fixedType('datetime(3)'), RANGE_TEXT),
+  [LogicalName.DebeziumTimestamp]: noted(fixedType('datetime(3)'), RANGE_TEXT),
+  [LogicalName.MicroTimestamp]: noted(fixedType('datetime(6)'), RANGE_TEXT),
+  [LogicalName.NanoTimestamp]: noted(
+    fixedType('datetime(6)'),
+    'truncated to microseconds; range as for MicroTimestamp',
+  ),
+  [LogicalName.ZonedTimestamp]: {
+    shown: 'datetime(6), converted to UTC',
+    note: `the instant in UTC, the offset not kept; ${RANGE_TEXT}`,
+    sqlType: () => 'datetime(6)',
+  },
+  [LogicalName.ZonedTime]: noted(fixedType('time(6)'), 'converted to UTC, the offset not kept'),
+  [LogicalName.MicroDuration]: noted(fixedType('bigint'), 'the number of microseconds'),
+  [LogicalName.Interval]: noted(fixedType('varchar(64)'), 'the ISO-8601 duration text'),
+  [LogicalName.Json]: noted(
+    fixedType('json'),
+    'the JSON text as the source wrote it (MariaDB JSON is checked longtext)',
+  ),
   [LogicalName.Xml]: fixedType('longtext'),
-  [LogicalName.Uuid]: fixedType('char(36)'),
+  [LogicalName.Uuid]: noted(fixedType('char(36)'), 'the UUID text'),
 };
 
 const bindOptions: BindOptions = {

@@ -230,7 +230,7 @@ export class RowChangeReader {
       what: string,
     ): Column[] =>
       names.map((name) => {
-        if (!struct || !(name in struct))
+        if (!struct || !Object.hasOwn(struct, name))
           throw new BadRecordError(`key field "${name}" is not in the ${what}`);
         const value = struct[name];
         if (value === null || value === undefined)
@@ -246,7 +246,7 @@ export class RowChangeReader {
     const keyStruct = isStruct(record.key) ? record.key : null;
     if (rule?.key) {
       const names = rule.key;
-      const inRow = row !== null && names.every((name) => name in row);
+      const inRow = row !== null && names.every((name) => Object.hasOwn(row, name));
       return inRow
         ? fromStruct(row, rowSchema, names, 'row')
         : fromStruct(keyStruct, record.keySchema, names, 'record key');

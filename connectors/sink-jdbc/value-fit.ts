@@ -7,10 +7,18 @@ import type { TargetColumn } from './target-column.js';
  * Whether a value fits a target column exactly. Databases round a decimal with more
  * fractional digits than the column's scale without an error (PostgreSQL and MariaDB
  * alike), so that is checked here, before the write: a value that would change is a bad
- * record naming the column and the value, never a silently different row.
+ * record naming the column and the value, never a silently different row. MySQL/MariaDB
+ * floating-point columns have no NaN or ±Infinity (the server's own error names neither).
  */
 export function valueFitProblem(column: Column, target: TargetColumn): string | undefined {
   if (column.value === null || column.value === undefined) return undefined;
+  if (
+    (target.dataType === 'float' || target.dataType === 'double') &&
+    typeof column.value === 'number' &&
+    !Number.isFinite(column.value)
+  ) {
+    return `column "${column.name}" value ${column.value} has no MySQL/MariaDB ${target.dataType}; map the column to text upstream to keep it`;
+  }
   if (target.dataType !== 'numeric' && target.dataType !== 'decimal') return undefined;
   const text = decimalText(column.schema, column.value);
   if (text === undefined) return undefined;

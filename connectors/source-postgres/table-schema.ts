@@ -10,6 +10,7 @@ import {
   type TypeMappingOptions,
 } from './type-mapping.js';
 import type { TypeRegistry } from './type-registry.js';
+import { newStruct } from '../../runtime/record/index.js';
 
 /**
  * The record-model view of one captured table: topic, key/value/envelope schemas and the
@@ -145,7 +146,7 @@ export class TableSchema {
 
   /** The row struct; `fallback` supplies values for unchanged TOAST columns (the old row under FULL identity). */
   rowValue(texts: ColumnTexts, fallback?: ColumnTexts | null): Struct {
-    const row: Struct = {};
+    const row = newStruct();
     for (const column of this.valueColumns) {
       let text = texts[column.position];
       if (text === undefined && fallback) text = fallback[column.position];
@@ -164,7 +165,7 @@ export class TableSchema {
   /** The key struct, or null for a table without a key. */
   keyValue(texts: ColumnTexts): Struct | null {
     if (this.keyColumns.length === 0) return null;
-    const key: Struct = {};
+    const key = newStruct();
     for (const column of this.keyColumns) {
       const text = texts[column.position];
       key[column.name] = text === undefined || text === null ? null : convert(column, text);
