@@ -133,7 +133,12 @@ function required(column: TableColumn, options: TypeOptions): ColumnConverter {
         convert: (raw) => zonedTimestamp(text(raw)) ?? zero('1970-01-01T00:00:00Z'),
       };
     case 'year':
-      return { schema: logical(LogicalName.Year), convert: Number };
+      // The binlog decoder reads YEAR 0000 as 1900 (it adds 1900 to the stored byte); YEAR holds
+      // 1901–2155 and 0000 only, so 1900 is always 0000, as the snapshot reads it.
+      return {
+        schema: logical(LogicalName.Year),
+        convert: (raw) => (Number(raw) === 1900 ? 0 : Number(raw)),
+      };
     case 'enum':
       return { schema: enumOf(enumValues(type)), convert: text };
     case 'set':

@@ -7,6 +7,7 @@ export function asPlainObjects(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(asPlainObjects);
   if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, asPlainObjects(v)]));
   if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return value;
-  if (Object.getPrototypeOf(value) !== null) return value;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== null && prototype !== Object.prototype) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asPlainObjects(v)]));
 }
