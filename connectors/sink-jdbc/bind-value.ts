@@ -62,6 +62,8 @@ export function bindValue(schema: Schema | null, value: unknown, options: BindOp
 function bindPlain(schema: Schema | null, value: unknown, options: BindOptions): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'boolean') return options.booleans === 'boolean' ? value : value ? 1 : 0;
+  // Drivers send numbers as String(n), which writes -0 as "0".
+  if (Object.is(value, -0)) return '-0';
   if (typeof value === 'number' || typeof value === 'string' || Buffer.isBuffer(value)) return value;
   if (Array.isArray(value) && options.scalarArrays === 'native' && isScalarArray(schema, value)) {
     return value.map((item) => bindValue(schema?.valueSchema ?? null, item, options));
