@@ -114,6 +114,14 @@ export function addColumnStatement(dialect: SqlDialect, table: TableRef, column:
   return `ALTER TABLE ${qualifiedName(dialect, table)} ADD COLUMN ${dialect.quote(column.name)} ${column.type}`;
 }
 
+/** Sets a just-added column to `column.value` in every existing row (the source's column default). */
+export function fillColumnStatement(dialect: SqlDialect, table: TableRef, column: Column): Statement {
+  return {
+    sql: `UPDATE ${qualifiedName(dialect, table)} SET ${dialect.quote(column.name)} = ${dialect.placeholder(1)} WHERE ${dialect.quote(column.name)} IS NULL`,
+    params: [bound(dialect, column)],
+  };
+}
+
 /** Splits rows so no statement exceeds the dialect's parameter limit or `maxRows`. */
 export function chunkRows<T>(
   rows: readonly T[],

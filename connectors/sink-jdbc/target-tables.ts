@@ -2,7 +2,12 @@ import type { Schema } from '../../runtime/record/index.js';
 import type { TaskLogger } from '../../runtime/plugin/index.js';
 import type { SqlConnection, SqlDialect } from './dialect.js';
 import { BadRecordError, type Column, type RowChange } from './row-change.js';
-import { addColumnStatement, createTableStatement, type ColumnDefinition } from './statements.js';
+import {
+  addColumnStatement,
+  createTableStatement,
+  fillColumnStatement,
+  type ColumnDefinition,
+} from './statements.js';
 import { describeTable, tableKey, type TableRef } from './table-name.js';
 import { widening } from './column-widening.js';
 import type { TargetColumns } from './target-column.js';
@@ -131,6 +136,13 @@ export class TargetTables {
           // Another task may have added it at the same moment; only a still-missing column is an error.
           const now = await this.dialect.listColumns(connection, table);
           if (!now?.has(column.name)) throw error;
+          continue;
+        }
+        const defaultValue = column.schema?.defaultValue;
+        if (defaultValue !== undefined && defaultValue !== null) {
+          // ADD COLUMN … DEFAULT upstream gave the rows that already existed this value: so here.
+          const fill = fillColumnStatement(this.dialect, table, { ...column, value: defaultValue });
+          await connection.execute(fill.sql, fill.params);
         }
       }
       columns = await this.dialect.listColumns(connection, table);

@@ -39,6 +39,17 @@ export async function tableColumns(client: pg.Client, oid: number): Promise<Colu
   return result.rows.map((r) => ({ name: r.name, typeOid: Number(r.type_oid), typmod: Number(r.typmod) }));
 }
 
+/** Column name → its default expression, for columns that have one. */
+export async function columnDefaults(client: pg.Client, oid: number): Promise<Map<string, string>> {
+  const result = await client.query<{ name: string; expression: string }>(
+    `SELECT a.attname AS name, pg_get_expr(d.adbin, d.adrelid) AS expression
+       FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+      WHERE d.adrelid = $1 AND a.attgenerated = ''`,
+    [oid],
+  );
+  return new Map(result.rows.map((r) => [r.name, r.expression]));
+}
+
 export async function primaryKey(client: pg.Client, oid: number): Promise<string[]> {
   const result = await client.query<{ name: string }>(
     `SELECT a.attname AS name

@@ -4,7 +4,7 @@ import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/heartbeat.js'
 import { TransactionTracker, transactionTopic } from '../../runtime/cdc/transaction-metadata.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, Struct } from '../../runtime/record/index.js';
-import { primaryKey } from './catalog.js';
+import { columnDefaults, primaryKey } from './catalog.js';
 import type { ChangeContext, ChangeRecords } from './change-records.js';
 import type { PostgresOptions } from './config.js';
 import { alreadyEmitted, toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
@@ -247,6 +247,7 @@ export class ChangeStreamReader {
       pk,
       this.registry,
       this.schemaOptions,
+      await columnDefaults(this.admin, relation.relationOid),
     );
     if (table.unmappedColumns.length > 0) {
       this.context.logger.warn(

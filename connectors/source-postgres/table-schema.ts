@@ -2,6 +2,7 @@ import { envelopeSchema, recordNames } from '../../runtime/cdc/change-event.js';
 import type { MessageKeyColumns } from '../../runtime/cdc/message-key-columns.js';
 import type { TableFilter } from '../../runtime/cdc/table-filter.js';
 import type { Schema, Struct } from '../../runtime/record/index.js';
+import { constantDefaultText } from './column-default.js';
 import { postgresSourceSchema } from './source-info.js';
 import {
   columnMapping,
@@ -29,6 +30,8 @@ export interface ColumnDescriptor {
 
 interface MappedColumn {
   readonly name: string;
+  /** The column's constant default as a record value, when it has one. */
+  readonly defaultValue?: unknown;
   /** Position of the column in the source tuple (relation message or SELECT list). */
   readonly position: number;
   readonly mapping: ColumnMapping;
@@ -73,7 +76,10 @@ export class TableSchema {
       fields: valueColumns.map((c, index) => ({
         name: c.name,
         index,
-        schema: { ...c.mapping.schema, optional: true },
+        schema:
+          c.defaultValue === undefined
+            ? { ...c.mapping.schema, optional: true }
+            : { ...c.mapping.schema, optional: true, defaultValue: c.defaultValue },
       })),
     };
     this.keySchema =
@@ -103,6 +109,8 @@ export class TableSchema {
     primaryKey: readonly string[],
     registry: TypeRegistry,
     options: TableSchemaOptions,
+    /** Column name → default expression (pg_attrdef); constants become schema defaults. */
+    defaults: ReadonlyMap<string, string> = new Map(),
   ): TableSchema {
     const unmapped: string[] = [];
     const mapped: MappedColumn[] = [];
@@ -115,7 +123,12 @@ export class TableSchema {
         unmapped.push(column.name);
         return;
       }
-      const entry = { name: column.name, position, mapping };
+      const entry = {
+        name: column.name,
+        position,
+        mapping,
+        ...defaultOf(defaults.get(column.name), mapping),
+      };
       byName.set(column.name, entry);
       if (options.filter.includesColumn(schemaName, tableName, column.name)) mapped.push(entry);
     });
@@ -179,6 +192,17 @@ export class TableSchema {
     if (schema.type === 'bytes' && schema.name === undefined) return Buffer.from(this.placeholder);
     if (schema.type === 'array' && schema.valueSchema?.type === 'string') return [this.placeholder];
     return null;
+  }
+}
+
+/** A constant default converted like a value of the column; none for expressions or texts the type rejects. */
+function defaultOf(expression: string | undefined, mapping: ColumnMapping): { defaultValue?: unknown } {
+  const text = expression === undefined ? undefined : constantDefaultText(expression);
+  if (text === undefined) return {};
+  try {
+    return { defaultValue: mapping.convert(text) };
+  } catch {
+    return {};
   }
 }
 

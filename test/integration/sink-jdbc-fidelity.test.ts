@@ -345,6 +345,37 @@ for (const target of TARGETS) {
       assert.equal(context.badRecords.length, 0);
     });
 
+    it('ADD COLUMN with a default upstream gives existing target rows that default', async () => {
+      const name = table('added');
+      const v1 = struct('srv.public.docs.Value', [
+        ['id', int32()],
+        ['n', optional(int32())],
+      ]);
+      const v2 = struct('srv.public.docs.Value', [
+        ['id', int32()],
+        ['n', optional(int32())],
+        ['score', { ...optional(int32()), defaultValue: 42 }],
+      ]);
+      const first = new EventFactory(uniqueName('srv.public.docs'), keySchema, v1);
+      const { task, context } = await start({ 'table.name.format': name, 'schema.evolution': 'basic' });
+      await task.put([
+        first.event('r', { id: 1 }, null, { id: 1, n: 1 }),
+        first.event('r', { id: 2 }, null, { id: 2, n: 2 }),
+      ]);
+      const later = new EventFactory(first.topic, keySchema, v2);
+      await task.put([later.event('c', { id: 3 }, null, { id: 3, n: 3, score: 7 })]);
+      const rows = await db.query(`SELECT id, score FROM ${q(name)} ORDER BY id`);
+      assert.deepEqual(
+        rows.map((r) => [Number(r.id), Number(r.score)]),
+        [
+          [1, 42],
+          [2, 42],
+          [3, 7],
+        ],
+      );
+      assert.equal(context.badRecords.length, 0);
+    });
+
     it('columns named like JavaScript properties are ordinary columns; two fields onto one column are refused', async () => {
       const name = table('proto');
       const rowSchema = struct('srv.public.docs.Value', [

@@ -137,6 +137,9 @@ describe('PostgreSQL source: streaming', () => {
     assert.deepEqual(fields(items[0]!), ['id:int32', 'name:string', 'qty:int32']);
     assert.deepEqual(fields(items[1]!), ['id:int32', 'name:string', 'qty:int32', 'price:bytes']);
     assert.equal(value(items[1]!).after!['price'], '9.99');
+    // The constant DEFAULT travels in the schema, so a sink can give earlier rows the value.
+    const price = items[1]!.valueSchema!.fields![0]!.schema.fields!.find((f) => f.name === 'price')!.schema;
+    assert.match(String(price.defaultValue), /^0(\.00)?$/);
     assert.deepEqual(fields(items[2]!), ['id:int32', 'name:string', 'price:string']);
     assert.ok(
       items[1]!.valueSchema!.fields![0]!.schema.fields!.every((f) => f.schema.optional),
