@@ -8,6 +8,7 @@ import {
 } from '../record/index.js';
 import { avroFieldNames } from './avro-schema.js';
 import { newStruct } from '../record/struct-value.js';
+import { avscKey } from './avsc-type-hook.js';
 
 /**
  * Record-model values to the values avsc encodes for the schema toAvroSchema made, and
@@ -76,7 +77,7 @@ export function toAvroValue(schema: Schema, value: unknown, path = ''): unknown 
       const names = avroFieldNames(schema);
       const record: Record<string, unknown> = newStruct();
       (schema.fields ?? []).forEach((f, i) => {
-        record[names[i]!] = toAvroValue(f.schema, struct[f.name], join(path, f.name));
+        record[avscKey(names[i]!)] = toAvroValue(f.schema, struct[f.name], join(path, f.name));
       });
       return record;
     }
@@ -115,7 +116,7 @@ export function fromAvroValue(schema: Schema, value: unknown): unknown {
     case 'struct': {
       const record = value as Record<string, unknown>;
       const struct = newStruct();
-      for (const f of schema.fields ?? []) struct[f.name] = fromAvroValue(f.schema, record[f.name]);
+      for (const f of schema.fields ?? []) struct[f.name] = fromAvroValue(f.schema, record[avscKey(f.name)]);
       return struct;
     }
     default:
