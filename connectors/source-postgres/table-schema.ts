@@ -200,7 +200,14 @@ function defaultOf(expression: string | undefined, mapping: ColumnMapping): { de
   const text = expression === undefined ? undefined : constantDefaultText(expression);
   if (text === undefined) return {};
   try {
-    return { defaultValue: mapping.convert(text) };
+    const value = mapping.convert(text);
+    // An Avro schema's default is JSON: a long past 2^53 would not survive it exactly.
+    if (
+      typeof value === 'bigint' &&
+      (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+    )
+      return {};
+    return { defaultValue: value };
   } catch {
     return {};
   }

@@ -80,8 +80,13 @@ const md5: Partial<Record<'source' | Target, Reader>> = {
 const PG_CASES: readonly Case[] = [
   { column: 'c_smallint', type: 'smallint', value: '-32768', edges: ['32767'] },
   { column: 'c_int', type: 'integer', value: '-2147483648' },
-  { column: 'c_bigint', type: 'bigint', value: '9223372036854775807', edges: ['-9223372036854775808'] },
-  { column: 'c_num', type: 'numeric(12,2)', value: '-1234567890.12' },
+  {
+    column: 'c_bigint',
+    type: 'bigint DEFAULT 5',
+    value: '9223372036854775807',
+    edges: ['-9223372036854775808'],
+  },
+  { column: 'c_num', type: 'numeric(12,2) DEFAULT 1.5', value: '-1234567890.12' },
   {
     column: 'c_numv',
     type: 'numeric',
@@ -133,7 +138,7 @@ const PG_CASES: readonly Case[] = [
   },
   {
     column: 'c_bool',
-    type: 'boolean',
+    type: 'boolean DEFAULT true',
     value: 'true',
     edges: ['false'],
     transform: { mariadb: { why: 'boolean is tinyint(1): 1 and 0', to: (s) => (s === 'true' ? '1' : '0') } },
@@ -167,14 +172,14 @@ const PG_CASES: readonly Case[] = [
   },
   {
     column: 'c_date',
-    type: 'date',
+    type: "date DEFAULT '2024-01-01'",
     value: "'2024-02-29'",
     edges: ["'infinity'", "'-infinity'", "'0001-01-01'", "'9999-12-31'", "'0044-03-15 BC'"],
     rejects: { mariadb: { edges: [0, 1, 4], message: outOfMysqlRange('c_date') } },
   },
   {
     column: 'c_ts',
-    type: 'timestamp(6)',
+    type: "timestamp(6) DEFAULT '2024-01-01 00:00:00'",
     value: "'2024-02-29 13:14:15.123456'",
     edges: [
       "'infinity'",
@@ -188,7 +193,7 @@ const PG_CASES: readonly Case[] = [
   },
   {
     column: 'c_tstz',
-    type: 'timestamptz',
+    type: "timestamptz DEFAULT '2024-01-01 00:00:00+00'",
     value: "'2024-02-29 13:14:15.123456+02'",
     edges: ["'infinity'", "'-infinity'", "'0001-01-01 00:00:00+00'", "'0044-03-15 10:00:00+00 BC'"],
     read: {
@@ -235,7 +240,7 @@ const PG_CASES: readonly Case[] = [
       postgresql: { why: 'json as jsonb (key order, spaces)', to: () => '{"a": [1, 2.50], "b": 1}' },
     },
   },
-  { column: 'c_jsonb', type: 'jsonb', value: `'{"b": 1, "a": "x"}'`, norm: json },
+  { column: 'c_jsonb', type: "jsonb DEFAULT '{}'", value: `'{"b": 1, "a": "x"}'`, norm: json },
   { column: 'c_xml', type: 'xml', value: `'<a x="1">t</a>'` },
   { column: 'c_inet', type: 'inet', value: "'192.168.0.1/24'" },
   { column: 'c_cidr', type: 'cidr', value: "'10.0.0.0/8'" },

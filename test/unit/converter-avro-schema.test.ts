@@ -126,3 +126,20 @@ describe('field names that are JavaScript property names', () => {
     ]);
   });
 });
+
+describe('field defaults', () => {
+  it('int64 and timestamp defaults map to Avro and back', () => {
+    const schema = struct('srv.public.defaults.Value', [
+      ['id', int32()],
+      ['n', { ...optional(int64()), defaultValue: 5n }],
+      ['at', { ...optional(logical(LogicalName.MicroTimestamp)), defaultValue: 1_700_000_000_000_000n }],
+    ]);
+    const avroSchema = toAvroSchema(schema);
+    avro.Type.forSchema(avroSchema as avro.Schema, { typeHook: avscTypeHook as never });
+    const back = fromAvroSchema(avroSchema);
+    assert.deepEqual(
+      back.fields?.map((f) => f.schema.defaultValue),
+      [undefined, 5n, 1_700_000_000_000_000n],
+    );
+  });
+});
