@@ -350,8 +350,8 @@ const MY_CASES: readonly Case[] = [
   { column: 'm_utiny', type: 'TINYINT UNSIGNED', value: '255' },
   { column: 'm_usmall', type: 'SMALLINT UNSIGNED', value: '65535' },
   { column: 'm_uint', type: 'INT UNSIGNED', value: '4294967295' },
-  { column: 'm_ubig', type: 'BIGINT UNSIGNED', value: '18446744073709551615', edges: ['0'] },
-  { column: 'm_dec', type: 'DECIMAL(30,10)', value: '12345678901234567890.0123456789' },
+  { column: 'm_ubig', type: 'BIGINT UNSIGNED DEFAULT 7', value: '18446744073709551615', edges: ['0'] },
+  { column: 'm_dec', type: 'DECIMAL(30,10) DEFAULT 1.5', value: '12345678901234567890.0123456789' },
   { column: 'm_float', type: 'FLOAT', value: '1.5' },
   { column: 'm_double', type: 'DOUBLE', value: '2.25' },
   {
@@ -369,7 +369,7 @@ const MY_CASES: readonly Case[] = [
     },
   },
   { column: 'm_char', type: 'CHAR(5)', value: "'ab'" },
-  { column: 'm_vc', type: 'VARCHAR(50) CHARACTER SET utf8mb4', value: "'héllo 😀'" },
+  { column: 'm_vc', type: "VARCHAR(50) CHARACTER SET utf8mb4 DEFAULT 'x'", value: "'héllo 😀'" },
   { column: 'm_text', type: 'TEXT', value: "'long ✓ text'" },
   {
     column: 'm_blob',
@@ -382,7 +382,12 @@ const MY_CASES: readonly Case[] = [
     },
   },
   { column: 'm_json', type: 'JSON', value: `'{"k": [1, 2]}'`, norm: json },
-  { column: 'm_date', type: 'DATE', value: "'2024-02-29'", edges: ["'1000-01-01'", "'9999-12-31'"] },
+  {
+    column: 'm_date',
+    type: "DATE DEFAULT '2024-01-01'",
+    value: "'2024-02-29'",
+    edges: ["'1000-01-01'", "'9999-12-31'"],
+  },
   {
     column: 'm_dt',
     type: 'DATETIME(6)',
