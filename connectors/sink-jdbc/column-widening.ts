@@ -9,7 +9,7 @@ import type { TargetColumn } from './target-column.js';
  * numeric(20,2), varchar(10) → text when a value is longer). Anything else — narrowing,
  * another type — is left alone and reported, never retyped destructively.
  */
-export type Widening =
+type Widening =
   | { readonly kind: 'none' }
   | { readonly kind: 'widen'; readonly type: string; readonly from: string }
   | { readonly kind: 'not-evolved'; readonly reason: string };
@@ -25,7 +25,7 @@ const INTEGER_BITS: Readonly<Record<string, number>> = {
 const SCHEMA_BITS: Readonly<Record<string, number>> = { int8: 8, int16: 16, int32: 32, int64: 64 };
 const VARCHAR_TYPES = new Set(['character varying', 'varchar', 'character', 'char']);
 
-export interface WideningInput {
+interface WideningInput {
   readonly schema: Schema;
   readonly target: TargetColumn;
   /** The type auto.create would give the column (the dialect's mapping). */

@@ -12,7 +12,7 @@ const MICROS_PER_DAY = 86_400_000_000n;
 export type TemporalTarget = 'postgresql' | 'mysql' | 'mysql-clamp';
 
 /** A value the target column cannot hold; the sink names the column around it. */
-export class TemporalRangeError extends Error {
+class TemporalRangeError extends Error {
   override readonly name = 'TemporalRangeError';
 }
 
@@ -140,7 +140,7 @@ const ZONED =
   /^([+-]?\d{4,})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)$/;
 
 /** Microseconds since the epoch of an ISO-8601 timestamp with offset (years may be signed or have more than 4 digits). */
-export function zonedToMicros(iso: string): bigint {
+function zonedToMicros(iso: string): bigint {
   const match = ZONED.exec(iso.trim());
   if (!match) throw new Error(`"${iso}" is not an ISO-8601 timestamp with an offset`);
   const [, year = '', month = '', day = '', hour = '', minute = '', second = '', fraction = '', zone = 'Z'] =

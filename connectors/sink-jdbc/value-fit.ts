@@ -43,7 +43,7 @@ function decimalText(schema: Schema | null, value: unknown): string | undefined 
 }
 
 /** Digits before and after the point a decimal text needs, exponent applied, without padding zeros. */
-export function decimalDigits(text: string): { integer: number; fraction: number } | undefined {
+function decimalDigits(text: string): { integer: number; fraction: number } | undefined {
   const match = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
   if (!match) return undefined;
   const [, whole = '', fraction = '', exponent = '0'] = match;

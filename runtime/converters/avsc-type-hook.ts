@@ -7,7 +7,7 @@ import { bigintLongHook } from './avro-long.js';
  * names, so inside avsc such a field takes another name (same position, same bytes) while
  * the registered schema keeps `__proto__`; avro-value.ts reads and writes it under this key.
  */
-export const AVSC_PROTO_KEY = 'siphon__proto__field';
+const AVSC_PROTO_KEY = 'siphon__proto__field';
 
 /** The key avsc holds an Avro field's value under. */
 export function avscKey(avroFieldName: string): string {
