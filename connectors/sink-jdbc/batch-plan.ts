@@ -68,8 +68,12 @@ export function planBatch(changes: readonly RowChange[]): BatchPlan {
     const id = keyId(change.key.map((column) => column.value));
     const previous = state.keys.get(id);
     const deletedBefore = previous?.final.kind === 'delete' ? previous.final : previous?.deletedBefore;
-    const lastUpsert = change.kind === 'upsert' ? change : previous?.lastUpsert;
-    state.keys.set(id, { final: change, deletedBefore, lastUpsert });
+    const final =
+      change.kind === 'upsert' && change.unavailable.length > 0 && previous?.final.kind === 'upsert'
+        ? mergePartial(previous.final, change)
+        : change;
+    const lastUpsert = final.kind === 'upsert' ? final : previous?.lastUpsert;
+    state.keys.set(id, { final, deletedBefore, lastUpsert });
   }
   return {
     truncates: [...truncates.values()],
@@ -98,6 +102,20 @@ export function planBatch(changes: readonly RowChange[]): BatchPlan {
         inserts: state.inserts,
       };
     }),
+  };
+}
+
+/**
+ * A partial update after an earlier write of the same key in the batch: the earlier write's
+ * values fill the columns the partial one lacks, so collapsing loses nothing.
+ */
+function mergePartial(earlier: UpsertChange, partial: UpsertChange): UpsertChange {
+  const columns = new Map(earlier.columns.map((column) => [column.name, column]));
+  for (const column of partial.columns) columns.set(column.name, column);
+  return {
+    ...partial,
+    columns: [...columns.values()],
+    unavailable: partial.unavailable.filter((name) => !columns.has(name)),
   };
 }
 

@@ -10,6 +10,12 @@ import {
 } from './statements.js';
 import type { TableRef } from './table-name.js';
 
+/** What a plan's writes could not do: insert.mode=update rows that matched nothing, partial updates of rows the target lacks. */
+export interface WriteOutcome {
+  readonly unmatched: UpsertChange[];
+  readonly partialWithoutRow: UpsertChange[];
+}
+
 /** Runs a BatchPlan as multi-row statements on an open transaction. */
 export class BatchWriter {
   constructor(
@@ -19,18 +25,18 @@ export class BatchWriter {
     private readonly maxRows: number,
   ) {}
 
-  /** Runs the plan; resolves to the records whose UPDATE (insert.mode=update) matched no row. */
-  async apply(connection: SqlConnection, plan: BatchPlan): Promise<UpsertChange[]> {
-    const unmatched: UpsertChange[] = [];
+  /** Runs the plan; resolves to the changes whose UPDATE matched no row. */
+  async apply(connection: SqlConnection, plan: BatchPlan): Promise<WriteOutcome> {
+    const outcome: WriteOutcome = { unmatched: [], partialWithoutRow: [] };
     for (const table of plan.truncates) await connection.execute(this.dialect.truncate(table));
     for (const writes of plan.tables) {
       await this.deletes(connection, writes.table, writes.clearFirst);
       await this.deletes(connection, writes.table, writes.deletes);
-      await this.writes(connection, writes.table, writes.upserts, unmatched);
-      await this.writes(connection, writes.table, writes.inserts, unmatched);
+      await this.writes(connection, writes.table, writes.upserts, outcome);
+      await this.writes(connection, writes.table, writes.inserts, outcome);
       await this.deletes(connection, writes.table, writes.softDeletes);
     }
-    return unmatched;
+    return outcome;
   }
 
   private async deletes(
@@ -63,17 +69,26 @@ export class BatchWriter {
     connection: SqlConnection,
     table: TableRef,
     changes: readonly UpsertChange[],
-    unmatched: UpsertChange[],
+    outcome: WriteOutcome,
   ): Promise<void> {
+    // A partial update changes only the columns it has: an UPDATE, never an insert with holes.
+    for (const change of changes) {
+      if (change.unavailable.length === 0) continue;
+      const statement = updateStatement(this.dialect, table, change.columns, change.key);
+      if ((await connection.execute(statement.sql, statement.params)) === 0)
+        outcome.partialWithoutRow.push(change);
+    }
+    const complete = changes.filter((change) => change.unavailable.length === 0);
     // Rows with the same columns share a statement; a schema change mid-batch starts a new group.
-    const groups = groupBy(changes, (change) => change.columns.map((column) => column.name).join('\u0000'));
+    const groups = groupBy(complete, (change) => change.columns.map((column) => column.name).join('\u0000'));
     for (const group of groups) {
       const first = group[0];
       if (!first) continue;
       if (this.insertMode === 'update') {
         for (const change of group) {
           const statement = updateStatement(this.dialect, table, change.columns, change.key);
-          if ((await connection.execute(statement.sql, statement.params)) === 0) unmatched.push(change);
+          if ((await connection.execute(statement.sql, statement.params)) === 0)
+            outcome.unmatched.push(change);
         }
         continue;
       }

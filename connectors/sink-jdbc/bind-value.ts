@@ -2,18 +2,19 @@ import type { Schema } from '../../runtime/record/index.js';
 import { bytesToUnscaled, LogicalName, unscaledToDecimal } from '../../runtime/record/index.js';
 import { toJsonText } from './json-text.js';
 import {
-  daysToDate,
-  microsToTime,
-  microsToTimestamp,
+  dateLiteral,
+  timeLiteral,
+  timestampLiteral,
   toMicros,
+  zonedTimestampLiteral,
   zonedTimeToUtc,
-  zonedToUtc,
+  type TemporalTarget,
 } from './temporal-values.js';
 
 /** Where the two dialects bind differently. */
 export interface BindOptions {
-  /** PostgreSQL keeps zoned values (timestamptz); MySQL stores them converted to UTC. */
-  readonly zoned: 'keep' | 'utc';
+  /** Temporal ranges and forms: PostgreSQL (±infinity, BC, zoned kept) or MySQL (UTC, years 1–9999, refused or clamped). */
+  readonly temporal: TemporalTarget;
   /** PostgreSQL arrays of scalars bind as arrays; everything else as JSON text. */
   readonly scalarArrays: 'native' | 'json';
   readonly booleans: 'boolean' | 'integer';
@@ -33,25 +34,25 @@ export function bindValue(schema: Schema | null, value: unknown, options: BindOp
     }
     case LogicalName.Date:
     case LogicalName.DebeziumDate:
-      return daysToDate(Number(value));
+      return dateLiteral(Number(value), options.temporal);
     case LogicalName.Time:
     case LogicalName.DebeziumTime:
-      return microsToTime(toMicros(value, 1_000n));
+      return timeLiteral(toMicros(value, 1_000n), options.temporal);
     case LogicalName.MicroTime:
-      return microsToTime(toMicros(value, 1_000_000n));
+      return timeLiteral(toMicros(value, 1_000_000n), options.temporal);
     case LogicalName.NanoTime:
-      return microsToTime(toMicros(value, 1_000_000_000n));
+      return timeLiteral(toMicros(value, 1_000_000_000n), options.temporal);
     case LogicalName.Timestamp:
     case LogicalName.DebeziumTimestamp:
-      return microsToTimestamp(toMicros(value, 1_000n));
+      return timestampLiteral(toMicros(value, 1_000n), options.temporal);
     case LogicalName.MicroTimestamp:
-      return microsToTimestamp(toMicros(value, 1_000_000n));
+      return timestampLiteral(toMicros(value, 1_000_000n), options.temporal);
     case LogicalName.NanoTimestamp:
-      return microsToTimestamp(toMicros(value, 1_000_000_000n));
+      return timestampLiteral(toMicros(value, 1_000_000_000n), options.temporal);
     case LogicalName.ZonedTimestamp:
-      return options.zoned === 'keep' ? String(value) : zonedToUtc(String(value));
+      return zonedTimestampLiteral(String(value), options.temporal);
     case LogicalName.ZonedTime:
-      return options.zoned === 'keep' ? String(value) : zonedTimeToUtc(String(value));
+      return options.temporal === 'postgresql' ? String(value) : zonedTimeToUtc(String(value));
     case LogicalName.MicroDuration:
       return options.durations === 'interval' ? `${String(value)} microseconds` : String(value);
   }
@@ -61,6 +62,8 @@ export function bindValue(schema: Schema | null, value: unknown, options: BindOp
 function bindPlain(schema: Schema | null, value: unknown, options: BindOptions): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'boolean') return options.booleans === 'boolean' ? value : value ? 1 : 0;
+  // Drivers send numbers as String(n), which writes -0 as "0".
+  if (Object.is(value, -0)) return '-0';
   if (typeof value === 'number' || typeof value === 'string' || Buffer.isBuffer(value)) return value;
   if (Array.isArray(value) && options.scalarArrays === 'native' && isScalarArray(schema, value)) {
     return value.map((item) => bindValue(schema?.valueSchema ?? null, item, options));

@@ -113,7 +113,7 @@ export const configDef: ConfigDef = [
     importance: 'medium',
     group: 'Schema',
     documentation:
-      'basic: add columns the records have and the table lacks (ALTER TABLE … ADD COLUMN, nullable). Columns are never dropped or retyped.',
+      "basic: add columns the records have and the table lacks (nullable; rows that existed get the source column's default, where the schema carries one) and widen columns the records outgrow (int to bigint, real to double, numeric precision and scale, a varchar shorter than a value). Columns are never narrowed, dropped or retyped otherwise; what is not evolved is logged with the reason.",
   },
   {
     name: 'auto.evolve',
@@ -160,6 +160,16 @@ export const configDef: ConfigDef = [
     group: 'Schema',
     documentation:
       "The Confluent JDBC sink's name for quote.identifiers: always (true) or never (false); when set it wins.",
+  },
+  {
+    name: 'temporal.out.of.range.mode',
+    type: 'string',
+    default: 'fail',
+    allowed: ['fail', 'clamp'],
+    importance: 'medium',
+    group: 'Writes',
+    documentation:
+      'MySQL/MariaDB targets only (PostgreSQL holds every value): dates and timestamps that are ±infinity, BC or after 9999, and TIME beyond ±838:59:59.999999. fail: the record is a bad record naming the column and value (dead-letter queue or FAILED task). clamp: store the nearest value the column holds (0001-01-01, 9999-12-31 23:59:59.999999, ±838:59:59.999999).',
   },
   {
     name: 'batch.size',
@@ -210,6 +220,15 @@ export const configDef: ConfigDef = [
       'Store consumed offsets in a table in the target, in the same transaction as the rows, and resume from them: no record is applied twice, even with non-idempotent mappings.',
   },
   {
+    name: 'unavailable.value.placeholder',
+    type: 'string',
+    default: '__debezium_unavailable_value',
+    importance: 'low',
+    group: 'Writes',
+    documentation:
+      "In update events, a column whose value is this placeholder (Debezium's unavailable.value.placeholder: the string, its UTF-8 bytes, or a one-element array of it) is unavailable and keeps its stored value, as are the columns Siphon's sources name in the __siphon.unavailable.columns header. Empty: only the header counts.",
+  },
+  {
     name: 'offsets.table.name',
     type: 'string',
     default: 'siphon_sink_offsets',
@@ -236,11 +255,15 @@ export interface SinkConfig {
   readonly tableNameFormat: TableNameFormat;
   readonly quoteIdentifiers: boolean;
   readonly batchSize: number;
+  /** temporal.out.of.range.mode=clamp. */
+  readonly clampTemporal: boolean;
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
   readonly mappings: readonly MappingRule[];
   readonly exactlyOnce: boolean;
   readonly offsetsTable: string;
+  /** unavailable.value.placeholder; null when empty (off). */
+  readonly unavailablePlaceholder: string | null;
 }
 
 export function readSinkConfig(config: ParsedConfig): SinkConfig {
@@ -270,11 +293,13 @@ export function readSinkConfig(config: ParsedConfig): SinkConfig {
         ? config['quote.identifiers'] !== false
         : text('quote.sql.identifiers') === 'always',
     batchSize: Number(config['batch.size'] ?? 500),
+    clampTemporal: text('temporal.out.of.range.mode') === 'clamp',
     maxRetries: Number(config['max.retries'] ?? 10),
     retryBackoffMs: Number(config['retry.backoff.ms'] ?? 3000),
     mappings: parseMappingRules(text('mappings') ?? ''),
     exactlyOnce: config['exactly.once'] === true,
     offsetsTable: text('offsets.table.name') ?? 'siphon_sink_offsets',
+    unavailablePlaceholder: text('unavailable.value.placeholder') || null,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Schema } from '../../runtime/record/index.js';
 import type { TaskLogger } from '../../runtime/plugin/index.js';
 import type { ConnectionSettings, DialectName } from './connection-url.js';
 import type { TableRef } from './table-name.js';
+import type { TargetColumn, TargetColumns } from './target-column.js';
 
 /** One open connection to the target; values are always bound parameters. */
 export interface SqlConnection {
@@ -11,9 +12,13 @@ export interface SqlConnection {
   close(): Promise<void>;
 }
 
-/** How one record-model type becomes a column type: `shown` in the README, `sqlType` in DDL. */
+/**
+ * How one record-model type becomes a column type: `shown` in the README, `sqlType` in DDL,
+ * and `note`, what the README says about values the column changes or refuses.
+ */
 export interface ColumnTypeRule {
   readonly shown: string;
+  readonly note?: string;
   readonly sqlType: (
     schema: Schema,
     isKey: boolean,
@@ -28,6 +33,9 @@ export const fixedType = (shown: string, keyType?: string): ColumnTypeRule => ({
   shown: keyType ? `${shown} (${keyType} in a primary key)` : shown,
   sqlType: (_schema, isKey) => (isKey && keyType ? keyType : shown),
 });
+
+/** A rule with what the README says about its values. */
+export const noted = (rule: ColumnTypeRule, note: string): ColumnTypeRule => ({ ...rule, note });
 
 /** What differs between PostgreSQL and MySQL/MariaDB; statements are built from it in statements.ts. */
 export interface SqlDialect {
@@ -45,10 +53,14 @@ export interface SqlDialect {
   bind(schema: Schema | null, value: unknown): unknown;
   /** The clause after a multi-row INSERT that turns it into an upsert. */
   upsertClause(columns: readonly string[], keyColumns: readonly string[]): string;
+  /** Retypes a column to a wider type, keeping its nullability and default. */
+  widenColumn(table: TableRef, column: TargetColumn, type: string): string;
+  /** The largest decimal(precision, scale) the database has (Infinity: unconstrained numeric). */
+  readonly maxDecimal: { readonly precision: number; readonly scale: number };
   /** Empties a table inside the open transaction. */
   truncate(table: TableRef): string;
-  /** Column names of a table, or null when it does not exist. */
-  listColumns(connection: SqlConnection, table: TableRef): Promise<Set<string> | null>;
+  /** The columns of a table, or null when it does not exist. */
+  listColumns(connection: SqlConnection, table: TableRef): Promise<TargetColumns | null>;
   /** Connection lost, server gone, deadlock, lock timeout: worth retrying the whole batch. */
   isRetriable(error: unknown): boolean;
   connect(settings: ConnectionSettings, logger: TaskLogger): Promise<SqlConnection>;

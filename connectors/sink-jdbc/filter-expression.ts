@@ -331,7 +331,7 @@ function value(node: Node, row: Readonly<Record<string, unknown>>, context: Reco
     case 'literal':
       return node.value;
     case 'column':
-      if (!(node.name in row))
+      if (!Object.hasOwn(row, node.name))
         throw new Error(`the filter names column "${node.name}", which the row does not have`);
       return row[node.name] ?? null;
     case 'placeholder':

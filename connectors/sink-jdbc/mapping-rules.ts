@@ -142,6 +142,16 @@ function parseRule(
   const key = raw.key === undefined ? undefined : attempt('key', () => nonEmpty(stringList(raw.key)));
   const softDelete =
     raw.softDelete === undefined ? undefined : attempt('softDelete', () => requireString(raw.softDelete));
+  for (const [from, to] of rename) {
+    // A rename onto a column the rule also writes would drop one of the two values.
+    const clash =
+      values.some((computed) => computed.column === to) || softDelete === to
+        ? 'a column this rule sets (values/softDelete)'
+        : include?.has(to) && !rename.has(to)
+          ? 'a field this rule includes under its own name'
+          : undefined;
+    if (clash) problem('rename', `renames "${from}" onto "${to}", ${clash}; pick another name`);
+  }
   if (match === undefined) return undefined;
   return {
     label,

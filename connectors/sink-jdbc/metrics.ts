@@ -18,6 +18,13 @@ export const recordsRejected = new Counter({
   registers,
 });
 
+export const partialUpdatesWithoutRow = new Counter({
+  name: 'siphon_sink_jdbc_partial_updates_without_row_total',
+  help: 'Partial updates (some columns unavailable, e.g. unchanged TOAST) of a row the target does not have: rejected as bad records rather than inserted with holes',
+  labelNames: ['connector'] as const,
+  registers,
+});
+
 export const batchDuration = new Histogram({
   name: 'siphon_sink_jdbc_batch_duration_seconds',
   help: 'Time to apply one batch to the target, retries included, until its transaction committed',

@@ -7,60 +7,85 @@ import {
   columnTypeFrom,
   decimalParameters,
   fixedType,
+  noted,
   qualifiedName,
   type SqlConnection,
   type SqlDialect,
   type TypeMapping,
 } from './dialect.js';
 import type { TableRef } from './table-name.js';
+import { targetColumnsFrom } from './target-column.js';
 
 /**
  * Record-model types as MySQL/MariaDB column types. Key columns need bounded types
  * (InnoDB cannot index TEXT/BLOB whole), hence varchar(255)/varbinary(255) there.
  * MySQL has no zoned timestamp: ZonedTimestamp is stored converted to UTC.
  */
+const RANGE_TEXT =
+  'years 1–9999 exact; ±infinity, BC and later years are bad records naming the column and value, or the nearest value with temporal.out.of.range.mode=clamp';
+
 const typeMapping: TypeMapping = {
   int8: fixedType('tinyint'),
   int16: fixedType('smallint'),
   int32: fixedType('int'),
   int64: fixedType('bigint'),
-  float32: fixedType('float'),
-  float64: fixedType('double'),
-  boolean: fixedType('boolean'),
+  float32: noted(
+    fixedType('float'),
+    'NaN and ±Infinity are bad records (MySQL/MariaDB have none); -0 is stored as 0',
+  ),
+  float64: noted(
+    fixedType('double'),
+    'NaN and ±Infinity are bad records (MySQL/MariaDB have none); -0 is stored as 0',
+  ),
+  boolean: noted(fixedType('boolean'), 'tinyint(1): true and false are 1 and 0'),
   string: fixedType('longtext', 'varchar(255)'),
   bytes: fixedType('longblob', 'varbinary(255)'),
-  array: fixedType('json'),
+  array: noted(fixedType('json'), 'the array as JSON text'),
   map: fixedType('json'),
   struct: fixedType('json'),
   [LogicalName.Decimal]: {
     shown: 'decimal(precision, scale), decimal(65, scale) without a precision',
+    note: 'a value the column cannot hold exactly (MariaDB would round it) is a bad record naming the column and value',
     sqlType: (schema) => {
       const { precision, scale } = decimalParameters(schema);
       return `decimal(${Math.min(precision ?? 65, 65)}, ${Math.min(scale, 30)})`;
     },
   },
-  [LogicalName.VariableScaleDecimal]: fixedType('decimal(65, 30)'),
-  [LogicalName.Date]: fixedType('date'),
-  [LogicalName.DebeziumDate]: fixedType('date'),
+  [LogicalName.VariableScaleDecimal]: noted(
+    fixedType('decimal(65, 30)'),
+    'more than 30 digits after the point or 35 before is a bad record; for those, decimal.handling.mode=string upstream gives a text column',
+  ),
+  [LogicalName.Date]: noted(fixedType('date'), RANGE_TEXT),
+  [LogicalName.DebeziumDate]: noted(fixedType('date'), RANGE_TEXT),
   [LogicalName.Time]: fixedType('time(3)'),
   [LogicalName.DebeziumTime]: fixedType('time(3)'),
-  [LogicalName.MicroTime]: fixedType('time(6)'),
-  [LogicalName.NanoTime]: fixedType('time(6)'),
-  [LogicalName.Timestamp]: fixedType('datetime(3)'),
-  [LogicalName.DebeziumTimestamp]: fixedType('datetime(3)'),
-  [LogicalName.MicroTimestamp]: fixedType('datetime(6)'),
-  [LogicalName.NanoTimestamp]: fixedType('datetime(6)'),
-  [LogicalName.ZonedTimestamp]: { shown: 'datetime(6), converted to UTC', sqlType: () => 'datetime(6)' },
-  [LogicalName.ZonedTime]: fixedType('time(6)'),
-  [LogicalName.MicroDuration]: fixedType('bigint'),
-  [LogicalName.Interval]: fixedType('varchar(64)'),
-  [LogicalName.Json]: fixedType('json'),
+  [LogicalName.MicroTime]: noted(fixedType('time(6)'), 'exact from -838:59:59.999999 to 838:59:59.999999'),
+  [LogicalName.NanoTime]: noted(fixedType('time(6)'), 'truncated to microseconds'),
+  [LogicalName.Timestamp]: noted(fixedType('datetime(3)'), RANGE_TEXT),
+  [LogicalName.DebeziumTimestamp]: noted(fixedType('datetime(3)'), RANGE_TEXT),
+  [LogicalName.MicroTimestamp]: noted(fixedType('datetime(6)'), RANGE_TEXT),
+  [LogicalName.NanoTimestamp]: noted(
+    fixedType('datetime(6)'),
+    'truncated to microseconds; range as for MicroTimestamp',
+  ),
+  [LogicalName.ZonedTimestamp]: {
+    shown: 'datetime(6), converted to UTC',
+    note: `the instant in UTC, the offset not kept; ${RANGE_TEXT}`,
+    sqlType: () => 'datetime(6)',
+  },
+  [LogicalName.ZonedTime]: noted(fixedType('time(6)'), 'converted to UTC, the offset not kept'),
+  [LogicalName.MicroDuration]: noted(fixedType('bigint'), 'the number of microseconds'),
+  [LogicalName.Interval]: noted(fixedType('varchar(64)'), 'the ISO-8601 duration text'),
+  [LogicalName.Json]: noted(
+    fixedType('json'),
+    'the JSON text as the source wrote it (MariaDB JSON is checked longtext)',
+  ),
   [LogicalName.Xml]: fixedType('longtext'),
-  [LogicalName.Uuid]: fixedType('char(36)'),
+  [LogicalName.Uuid]: noted(fixedType('char(36)'), 'the UUID text'),
 };
 
 const bindOptions: BindOptions = {
-  zoned: 'utc',
+  temporal: 'mysql',
   scalarArrays: 'json',
   booleans: 'integer',
   durations: 'micros',
@@ -94,16 +119,25 @@ export const mysqlDialect: SqlDialect = {
     // VALUES(col) is deprecated in MySQL 8.0.20 but is the form MariaDB and MySQL both accept.
     return ` ON DUPLICATE KEY UPDATE ${targets.map((c) => `${this.quote(c)} = VALUES(${this.quote(c)})`).join(', ')}`;
   },
+  maxDecimal: { precision: 65, scale: 30 },
+  widenColumn(table, column, type) {
+    // MODIFY restates the whole definition: nullability and the default (as information_schema shows it) go with it.
+    const defaultClause = column.columnDefault === null ? '' : ` DEFAULT ${column.columnDefault}`;
+    return `ALTER TABLE ${qualifiedName(this, table)} MODIFY COLUMN ${this.quote(column.name)} ${type}${column.nullable ? ' NULL' : ' NOT NULL'}${defaultClause}`;
+  },
   truncate(table: TableRef) {
     // TRUNCATE would commit the batch transaction implicitly; DELETE stays inside it.
     return `DELETE FROM ${qualifiedName(this, table)}`;
   },
   async listColumns(connection, table) {
     const rows = await connection.select(
-      'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?',
+      `SELECT column_name AS name, data_type AS data_type, numeric_precision AS numeric_precision,
+              numeric_scale AS numeric_scale, character_maximum_length AS character_maximum_length,
+              is_nullable AS is_nullable, column_default AS column_default
+         FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
       [table.schema, table.name],
     );
-    return rows.length === 0 ? null : new Set(rows.map((row) => String(row.name)));
+    return targetColumnsFrom(rows);
   },
   isRetriable(error) {
     const { code, errno, fatal } = (error ?? {}) as { code?: unknown; errno?: unknown; fatal?: unknown };
@@ -136,6 +170,12 @@ export const mysqlDialect: SqlDialect = {
     await connection.query("SET SESSION time_zone = '+00:00'");
     return new MysqlConnection(connection);
   },
+};
+
+/** The MySQL/MariaDB dialect with `temporal.out.of.range.mode=clamp`: out-of-range dates and times become the nearest value the target holds. */
+export const clampingMysqlDialect: SqlDialect = {
+  ...mysqlDialect,
+  bind: (schema, value) => bindValue(schema, value, { ...bindOptions, temporal: 'mysql-clamp' }),
 };
 
 class MysqlConnection implements SqlConnection {

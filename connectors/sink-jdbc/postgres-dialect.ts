@@ -7,12 +7,14 @@ import {
   columnTypeFrom,
   decimalParameters,
   fixedType,
+  noted,
   qualifiedName,
   type SqlConnection,
   type SqlDialect,
   type TypeMapping,
 } from './dialect.js';
 import type { TableRef } from './table-name.js';
+import { targetColumnsFrom } from './target-column.js';
 
 const SCALAR_ARRAY_ELEMENTS = new Set([
   'int8',
@@ -31,8 +33,8 @@ const typeMapping: TypeMapping = {
   int16: fixedType('smallint'),
   int32: fixedType('integer'),
   int64: fixedType('bigint'),
-  float32: fixedType('real'),
-  float64: fixedType('double precision'),
+  float32: noted(fixedType('real'), 'NaN, ±Infinity and -0 exact'),
+  float64: noted(fixedType('double precision'), 'NaN, ±Infinity and -0 exact'),
   boolean: fixedType('boolean'),
   string: fixedType('text'),
   bytes: fixedType('bytea'),
@@ -47,33 +49,46 @@ const typeMapping: TypeMapping = {
   struct: fixedType('jsonb'),
   [LogicalName.Decimal]: {
     shown: 'numeric(precision, scale), numeric without a precision',
+    note: 'a value with more digits than an existing column holds is a bad record (PostgreSQL would round it)',
     sqlType: (schema) => {
       const { precision, scale } = decimalParameters(schema);
       return precision === undefined ? 'numeric' : `numeric(${precision}, ${scale})`;
     },
   },
-  [LogicalName.VariableScaleDecimal]: fixedType('numeric'),
-  [LogicalName.Date]: fixedType('date'),
-  [LogicalName.DebeziumDate]: fixedType('date'),
+  [LogicalName.VariableScaleDecimal]: noted(fixedType('numeric'), 'exact at any scale'),
+  [LogicalName.Date]: noted(fixedType('date'), 'exact, ±infinity and BC included'),
+  [LogicalName.DebeziumDate]: noted(fixedType('date'), 'exact, ±infinity and BC included'),
   [LogicalName.Time]: fixedType('time(3)'),
   [LogicalName.DebeziumTime]: fixedType('time(3)'),
-  [LogicalName.MicroTime]: fixedType('time(6)'),
-  [LogicalName.NanoTime]: fixedType('time(6)'),
-  [LogicalName.Timestamp]: fixedType('timestamp(3)'),
-  [LogicalName.DebeziumTimestamp]: fixedType('timestamp(3)'),
-  [LogicalName.MicroTimestamp]: fixedType('timestamp(6)'),
-  [LogicalName.NanoTimestamp]: fixedType('timestamp(6)'),
-  [LogicalName.ZonedTimestamp]: fixedType('timestamptz'),
-  [LogicalName.ZonedTime]: fixedType('timetz'),
+  [LogicalName.MicroTime]: noted(
+    fixedType('time(6)'),
+    'a MySQL TIME outside 00:00:00–24:00:00 (negative, over 24 h) is a bad record naming the column',
+  ),
+  [LogicalName.NanoTime]: noted(fixedType('time(6)'), 'truncated to microseconds'),
+  [LogicalName.Timestamp]: noted(fixedType('timestamp(3)'), 'exact, ±infinity and BC included'),
+  [LogicalName.DebeziumTimestamp]: noted(fixedType('timestamp(3)'), 'exact, ±infinity and BC included'),
+  [LogicalName.MicroTimestamp]: noted(fixedType('timestamp(6)'), 'exact, ±infinity and BC included'),
+  [LogicalName.NanoTimestamp]: noted(
+    fixedType('timestamp(6)'),
+    'truncated to microseconds; ±infinity and BC exact',
+  ),
+  [LogicalName.ZonedTimestamp]: noted(
+    fixedType('timestamptz'),
+    'the instant is exact (±infinity and BC included); PostgreSQL keeps it in UTC, not the offset',
+  ),
+  [LogicalName.ZonedTime]: noted(fixedType('timetz'), 'exact, offset kept'),
   [LogicalName.MicroDuration]: fixedType('interval'),
   [LogicalName.Interval]: fixedType('interval'),
-  [LogicalName.Json]: fixedType('jsonb'),
+  [LogicalName.Json]: noted(
+    fixedType('jsonb'),
+    'jsonb normalises the text (key order, spaces, duplicate keys)',
+  ),
   [LogicalName.Xml]: fixedType('xml'),
   [LogicalName.Uuid]: fixedType('uuid'),
 };
 
 const bindOptions: BindOptions = {
-  zoned: 'keep',
+  temporal: 'postgresql',
   scalarArrays: 'native',
   booleans: 'boolean',
   durations: 'interval',
@@ -106,15 +121,22 @@ export const postgresDialect: SqlDialect = {
     if (updates.length === 0) return ` ON CONFLICT (${keys}) DO NOTHING`;
     return ` ON CONFLICT (${keys}) DO UPDATE SET ${updates.map((c) => `${this.quote(c)} = EXCLUDED.${this.quote(c)}`).join(', ')}`;
   },
+  maxDecimal: { precision: Number.POSITIVE_INFINITY, scale: Number.POSITIVE_INFINITY },
+  widenColumn(table, column, type) {
+    return `ALTER TABLE ${qualifiedName(this, table)} ALTER COLUMN ${this.quote(column.name)} TYPE ${type}`;
+  },
   truncate(table: TableRef) {
     return `TRUNCATE TABLE ${qualifiedName(this, table)}`;
   },
   async listColumns(connection, table) {
     const rows = await connection.select(
-      'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2',
+      `SELECT column_name AS name, data_type AS data_type, numeric_precision AS numeric_precision,
+              numeric_scale AS numeric_scale, character_maximum_length AS character_maximum_length,
+              is_nullable AS is_nullable, column_default AS column_default
+         FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2`,
       [table.schema, table.name],
     );
-    return rows.length === 0 ? null : new Set(rows.map((row) => String(row.name)));
+    return targetColumnsFrom(rows);
   },
   isRetriable(error) {
     const code = (error as { code?: unknown } | null)?.code;

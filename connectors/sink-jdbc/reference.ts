@@ -16,7 +16,11 @@ export function sinkJdbcReference(): string {
   const names = [
     ...new Set([...Object.keys(postgresDialect.typeMapping), ...Object.keys(mysqlDialect.typeMapping)]),
   ];
-  const shown = (mapping: typeof postgresDialect.typeMapping, name: string) => mapping[name]?.shown ?? '—';
+  const shown = (mapping: typeof postgresDialect.typeMapping, name: string) => {
+    const rule = mapping[name];
+    if (rule === undefined) return '—';
+    return rule.note === undefined ? rule.shown : `${rule.shown} — ${rule.note}`;
+  };
   const rows = names.map(
     (name) =>
       `| \`${name}\` | ${shown(postgresDialect.typeMapping, name)} | ${shown(mysqlDialect.typeMapping, name)} |`,
@@ -25,7 +29,10 @@ export function sinkJdbcReference(): string {
     configReference('Configuration', configDef),
     '## Column types (auto.create, schema.evolution)',
     '',
-    'By logical type name (`Schema.name`) first, then by the base type.',
+    'By logical type name (`Schema.name`) first, then by the base type. After the type, what the target does',
+    'to values: no note means every value is stored exactly; a bad record goes to the dead-letter queue',
+    '(`errors.tolerance=all`) or fails the task (`none`), naming topic, partition, offset, column and value.',
+    'The type-fidelity matrix test (`test/integration/type-fidelity-matrix.test.ts`) checks these against real sources and targets.',
     '',
     '| Record type | PostgreSQL | MySQL / MariaDB |',
     '| --- | --- | --- |',

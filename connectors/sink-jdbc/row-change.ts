@@ -3,6 +3,7 @@ import { boolean, int32, int64, string } from '../../runtime/record/index.js';
 import { castSchema, castValue } from '../../runtime/transforms/cast-value.js';
 import { isStruct } from '../../runtime/transforms/record-part.js';
 import { asChangeEvent, type ChangeEvent } from '../../runtime/transforms/read-change-event.js';
+import { unavailableColumnsOf } from '../../runtime/cdc/unavailable-columns.js';
 import type { SinkConfig } from './config.js';
 import { ruleMatches, type MappingRule } from './mapping-rules.js';
 import type { RecordContext } from './record-context.js';
@@ -24,7 +25,14 @@ interface ChangeBase {
 
 /** What one record asks of the target, after the mapping rules. */
 export type RowChange =
-  | (ChangeBase & { kind: 'upsert'; table: TableRef; key: readonly Column[]; columns: readonly Column[] })
+  | (ChangeBase & {
+      kind: 'upsert';
+      table: TableRef;
+      key: readonly Column[];
+      columns: readonly Column[];
+      /** Target columns whose value the source did not send (unchanged TOAST): a partial update keeps them. */
+      unavailable: readonly string[];
+    })
   | (ChangeBase & { kind: 'delete'; table: TableRef; key: readonly Column[]; softDeleteColumn?: string })
   | (ChangeBase & { kind: 'truncate'; table: TableRef })
   | (ChangeBase & { kind: 'skip'; reason: string });
@@ -155,8 +163,28 @@ export class RowChangeReader {
         `insert.mode=${this.config.insertMode} needs a primary key, and this record has none (primary.key.mode=${this.config.primaryKeyMode})`,
       );
     }
-    const columns = this.rowColumns(row, rowSchema, rule, key, context);
-    return { ...base, kind: 'upsert', table: folded, key, columns };
+    const unavailableFields = this.unavailableFields(record, op, row, rowSchema);
+    const { columns, unavailable } = this.rowColumns(row, rowSchema, rule, key, context, unavailableFields);
+    return { ...base, kind: 'upsert', table: folded, key, columns, unavailable };
+  }
+
+  /**
+   * Row fields the source did not send: those the __siphon.unavailable.columns header names,
+   * and in updates those holding Debezium's placeholder (topics written by Debezium itself).
+   */
+  private unavailableFields(
+    record: SinkRecord,
+    op: string,
+    row: Struct,
+    rowSchema: Schema | null,
+  ): Set<string> {
+    const fields = new Set(unavailableColumnsOf(record.headers));
+    const placeholder = this.config.unavailablePlaceholder;
+    if (placeholder === null || op !== 'u') return fields;
+    for (const field of rowSchema?.fields?.map((f) => f.name) ?? Object.keys(row)) {
+      if (isPlaceholder(Object.hasOwn(row, field) ? row[field] : undefined, placeholder)) fields.add(field);
+    }
+    return fields;
   }
 
   private target(record: SinkRecord, context: RecordContext, source: Struct | null): Target {
@@ -202,7 +230,7 @@ export class RowChangeReader {
       what: string,
     ): Column[] =>
       names.map((name) => {
-        if (!struct || !(name in struct))
+        if (!struct || !Object.hasOwn(struct, name))
           throw new BadRecordError(`key field "${name}" is not in the ${what}`);
         const value = struct[name];
         if (value === null || value === undefined)
@@ -218,7 +246,7 @@ export class RowChangeReader {
     const keyStruct = isStruct(record.key) ? record.key : null;
     if (rule?.key) {
       const names = rule.key;
-      const inRow = row !== null && names.every((name) => name in row);
+      const inRow = row !== null && names.every((name) => Object.hasOwn(row, name));
       return inRow
         ? fromStruct(row, rowSchema, names, 'row')
         : fromStruct(keyStruct, record.keySchema, names, 'record key');
@@ -262,8 +290,11 @@ export class RowChangeReader {
     rule: MappingRule | undefined,
     key: readonly Column[],
     context: RecordContext,
-  ): Column[] {
+    unavailableFields: ReadonlySet<string>,
+  ): { columns: Column[]; unavailable: string[] } {
     const columns = new Map<string, Column>();
+    const unavailable: string[] = [];
+    const sourceOf = new Map<string, string>();
     const keyNames = new Set(key.map((column) => column.name));
     const fieldNames = rowSchema?.fields?.map((field) => field.name) ?? Object.keys(row);
     for (const field of fieldNames) {
@@ -272,9 +303,20 @@ export class RowChangeReader {
         keyNames.has(name) ||
         (!rule?.exclude.has(field) && (rule?.include === undefined || rule.include.has(field)));
       if (!kept) continue;
+      const earlier = sourceOf.get(name);
+      if (earlier !== undefined) {
+        throw new BadRecordError(
+          `${rule?.label ?? 'mapping'} maps both "${earlier}" and "${field}" onto column "${name}"; rename one of them elsewhere or exclude one`,
+        );
+      }
+      sourceOf.set(name, field);
+      if (unavailableFields.has(field) && !keyNames.has(name)) {
+        unavailable.push(name);
+        continue;
+      }
       const schema = rowSchema?.fields?.find((candidate) => candidate.name === field)?.schema ?? null;
       const type = rule?.casts.get(field);
-      let value: unknown = row[field] ?? null;
+      let value: unknown = Object.hasOwn(row, field) ? (row[field] ?? null) : null;
       if (type) {
         try {
           value = castValue(value, type);
@@ -297,6 +339,13 @@ export class RowChangeReader {
       const name = this.identifier(rule.softDelete);
       columns.set(name, { name, schema: boolean(), value: false });
     }
-    return [...columns.values()];
+    return { columns: [...columns.values()], unavailable };
   }
+}
+
+/** Debezium's placeholder in the forms it writes it: the string, its UTF-8 bytes, a one-element array. */
+function isPlaceholder(value: unknown, placeholder: string): boolean {
+  if (typeof value === 'string') return value === placeholder;
+  if (Buffer.isBuffer(value)) return value.equals(Buffer.from(placeholder));
+  return Array.isArray(value) && value.length === 1 && value[0] === placeholder;
 }

@@ -1,24 +1,26 @@
 import type { SinkTask, SinkTaskContext, TopicPartition } from '../../runtime/plugin/index.js';
 import { RetriableError, sleep, topicPartitionKey } from '../../runtime/plugin/index.js';
 import type { SinkRecord } from '../../runtime/record/index.js';
-import { planBatch, type BatchPlan, type UpsertChange } from './batch-plan.js';
-import { BatchWriter } from './batch-writer.js';
+import { planBatch, type BatchPlan } from './batch-plan.js';
+import { BatchWriter, type WriteOutcome } from './batch-writer.js';
 import { crossKeyIssues, readSinkConfig, type SinkConfig } from './config.js';
 import { describeSqlError, type SqlConnection, type SqlDialect } from './dialect.js';
 import {
   batchDuration,
   batchRetries,
   forgetPartition,
+  partialUpdatesWithoutRow,
   recordApplied,
   recordsApplied,
   recordsRejected,
   trackLag,
 } from './metrics.js';
-import { mysqlDialect } from './mysql-dialect.js';
+import { clampingMysqlDialect, mysqlDialect } from './mysql-dialect.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { BadRecordError, RowChangeReader, type RowChange } from './row-change.js';
 import { TargetOffsets } from './target-offsets.js';
 import { TargetTables } from './target-tables.js';
+import { describeTable } from './table-name.js';
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -53,7 +55,12 @@ export class JdbcSinkTask implements SinkTask {
     const issues = crossKeyIssues(this.config);
     if (issues.length > 0)
       throw new Error(issues.map((issue) => `${issue.name}: ${issue.message}`).join('; '));
-    this.dialect = this.config.connection.dialect === 'postgresql' ? postgresDialect : mysqlDialect;
+    this.dialect =
+      this.config.connection.dialect === 'postgresql'
+        ? postgresDialect
+        : this.config.clampTemporal
+          ? clampingMysqlDialect
+          : mysqlDialect;
     const identifier = this.config.quoteIdentifiers ? (name: string) => name : this.dialect.fold;
     this.reader = new RowChangeReader(this.config, identifier);
     this.tables = new TargetTables(this.dialect, this.config, context.logger);
@@ -143,7 +150,7 @@ export class JdbcSinkTask implements SinkTask {
       const applicable = changes.filter((change) => !prepared.bad.has(change) && !prepared.moot.has(change));
       try {
         await this.inTransaction(connection, fresh, bad, async () =>
-          this.warnUnmatched(await this.writer.apply(connection, planBatch(applicable))),
+          this.handleOutcome(await this.writer.apply(connection, planBatch(applicable)), bad),
         );
       } catch (error) {
         if (this.dialect.isRetriable(error) || error instanceof BadRecordRefused) throw error;
@@ -229,7 +236,7 @@ export class JdbcSinkTask implements SinkTask {
       await connection.execute('SAVEPOINT siphon_row');
       try {
         const plan: BatchPlan = planBatch([change]);
-        this.warnUnmatched(await this.writer.apply(connection, plan));
+        this.handleOutcome(await this.writer.apply(connection, plan), bad);
         await connection.execute('RELEASE SAVEPOINT siphon_row');
       } catch (error) {
         if (this.dialect.isRetriable(error)) throw error;
@@ -239,8 +246,21 @@ export class JdbcSinkTask implements SinkTask {
     }
   }
 
-  /** insert.mode=update leaves rows that do not exist alone; say so rather than drop them silently. */
-  private warnUnmatched(unmatched: readonly UpsertChange[]): void {
+  /**
+   * insert.mode=update leaves rows that do not exist alone: said in the log. A partial update
+   * (unavailable columns) of a row the target lacks would be a row with holes: a bad record.
+   */
+  private handleOutcome({ unmatched, partialWithoutRow }: WriteOutcome, bad: Map<SinkRecord, Error>): void {
+    for (const change of partialWithoutRow) {
+      bad.set(
+        change.record,
+        new BadRecordError(
+          `partial update of a row ${describeTable(change.table)} does not have: the source did not send ${change.unavailable.map((name) => `"${name}"`).join(', ')} (unchanged TOASTed values), so the row cannot be written whole; set REPLICA IDENTITY FULL on the source table, or snapshot it again`,
+        ),
+      );
+    }
+    if (partialWithoutRow.length > 0)
+      partialUpdatesWithoutRow.inc({ connector: this.context.connectorName }, partialWithoutRow.length);
     if (unmatched.length === 0) return;
     this.context.logger.warn(
       'insert.mode=update: no target row matched these records; nothing was written for them',

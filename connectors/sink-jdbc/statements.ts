@@ -1,4 +1,4 @@
-import type { Column } from './row-change.js';
+import { BadRecordError, type Column } from './row-change.js';
 import { qualifiedName, type SqlDialect } from './dialect.js';
 import type { TableRef } from './table-name.js';
 
@@ -6,6 +6,15 @@ import type { TableRef } from './table-name.js';
 export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
+}
+
+/** A column's value as a parameter; a value the dialect cannot represent is a bad record naming the column. */
+function bound(dialect: SqlDialect, column: Column): unknown {
+  try {
+    return dialect.bind(column.schema, column.value);
+  } catch (error) {
+    throw new BadRecordError(`column "${column.name}": ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Multi-row INSERT, optionally as an upsert on `keyColumns`. Every value is a parameter. */
@@ -21,7 +30,7 @@ export function insertStatement(
     const byName = new Map(row.map((column) => [column.name, column]));
     const slots = columnNames.map((name) => {
       const column = byName.get(name);
-      params.push(column ? dialect.bind(column.schema, column.value) : null);
+      params.push(column ? bound(dialect, column) : null);
       return dialect.placeholder(params.length);
     });
     return `(${slots.join(', ')})`;
@@ -42,10 +51,12 @@ export function updateStatement(
   const keyNames = new Set(key.map((column) => column.name));
   const params: unknown[] = [];
   const bind = (column: Column) => {
-    params.push(dialect.bind(column.schema, column.value));
+    params.push(bound(dialect, column));
     return `${dialect.quote(column.name)} = ${dialect.placeholder(params.length)}`;
   };
   const sets = columns.filter((column) => !keyNames.has(column.name)).map(bind);
+  // Nothing but the key to set: a no-op assignment still reports whether the row exists.
+  if (sets.length === 0 && key[0]) sets.push(`${dialect.quote(key[0].name)} = ${dialect.quote(key[0].name)}`);
   const where = key.map(bind);
   return {
     sql: `UPDATE ${qualifiedName(dialect, table)} SET ${sets.join(', ')} WHERE ${where.join(' AND ')}`,
@@ -65,7 +76,7 @@ export function deleteStatement(
   const names = first.map((column) => dialect.quote(column.name));
   const tuples = keys.map((key) => {
     const slots = key.map((column) => {
-      params.push(dialect.bind(column.schema, column.value));
+      params.push(bound(dialect, column));
       return dialect.placeholder(params.length);
     });
     return slots.length === 1 ? (slots[0] ?? '') : `(${slots.join(', ')})`;
@@ -101,6 +112,14 @@ export function createTableStatement(
 /** Added columns are nullable: existing rows have no value for them. */
 export function addColumnStatement(dialect: SqlDialect, table: TableRef, column: ColumnDefinition): string {
   return `ALTER TABLE ${qualifiedName(dialect, table)} ADD COLUMN ${dialect.quote(column.name)} ${column.type}`;
+}
+
+/** Sets a just-added column to `column.value` in every existing row (the source's column default). */
+export function fillColumnStatement(dialect: SqlDialect, table: TableRef, column: Column): Statement {
+  return {
+    sql: `UPDATE ${qualifiedName(dialect, table)} SET ${dialect.quote(column.name)} = ${dialect.placeholder(1)} WHERE ${dialect.quote(column.name)} IS NULL`,
+    params: [bound(dialect, column)],
+  };
 }
 
 /** Splits rows so no statement exceeds the dialect's parameter limit or `maxRows`. */

@@ -2,8 +2,16 @@ import type { Schema } from '../../runtime/record/index.js';
 import type { TaskLogger } from '../../runtime/plugin/index.js';
 import type { SqlConnection, SqlDialect } from './dialect.js';
 import { BadRecordError, type Column, type RowChange } from './row-change.js';
-import { addColumnStatement, createTableStatement, type ColumnDefinition } from './statements.js';
+import {
+  addColumnStatement,
+  createTableStatement,
+  fillColumnStatement,
+  type ColumnDefinition,
+} from './statements.js';
 import { describeTable, tableKey, type TableRef } from './table-name.js';
+import { widening } from './column-widening.js';
+import type { TargetColumns } from './target-column.js';
+import { valueFitProblem } from './value-fit.js';
 
 export interface PreparedChanges {
   readonly bad: ReadonlyMap<RowChange, BadRecordError>;
@@ -16,7 +24,9 @@ export interface PreparedChanges {
  * before the batch transaction, because MySQL commits implicitly on DDL.
  */
 export class TargetTables {
-  private readonly known = new Map<string, Set<string>>();
+  private readonly known = new Map<string, TargetColumns>();
+  /** Columns already reported as not evolved, so the warning is logged once per column. */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly dialect: SqlDialect,
@@ -67,6 +77,16 @@ export class TargetTables {
               `table ${describeTable(table)} has no column ${missing.map((name) => `"${name}"`).join(', ')}; add it or set schema.evolution=basic`,
             ),
           );
+          continue;
+        }
+        if (change.kind !== 'upsert') continue;
+        for (const column of change.columns) {
+          const target = columns.get(column.name);
+          const problem = target && valueFitProblem(column, target);
+          if (problem) {
+            bad.set(change, new BadRecordError(problem));
+            break;
+          }
         }
       }
     }
@@ -82,7 +102,7 @@ export class TargetTables {
     connection: SqlConnection,
     table: TableRef,
     changes: readonly RowChange[],
-  ): Promise<Set<string> | null> {
+  ): Promise<TargetColumns | null> {
     const id = tableKey(table);
     let columns = this.known.get(id) ?? (await this.dialect.listColumns(connection, table));
     // Only writes shape a table: a table that would exist just to delete from it is not created.
@@ -116,13 +136,74 @@ export class TargetTables {
           // Another task may have added it at the same moment; only a still-missing column is an error.
           const now = await this.dialect.listColumns(connection, table);
           if (!now?.has(column.name)) throw error;
+          continue;
+        }
+        const defaultValue = column.schema?.defaultValue;
+        if (defaultValue !== undefined && defaultValue !== null) {
+          // ADD COLUMN … DEFAULT upstream gave the rows that already existed this value: so here.
+          const fill = fillColumnStatement(this.dialect, table, { ...column, value: defaultValue });
+          await connection.execute(fill.sql, fill.params);
         }
       }
       columns = await this.dialect.listColumns(connection, table);
       if (columns === null) return null;
     }
+    if (this.options.schemaEvolution && (await this.widen(connection, table, columns, wanted, writes)))
+      columns = await this.dialect.listColumns(connection, table);
+    if (columns === null) return null;
     this.known.set(id, columns);
     return columns;
+  }
+
+  /** Widens existing columns the records need wider; says what it does not evolve, and why. Resolves to whether it altered. */
+  private async widen(
+    connection: SqlConnection,
+    table: TableRef,
+    columns: TargetColumns,
+    wanted: ReadonlyMap<string, Column>,
+    writes: readonly RowChange[],
+  ): Promise<boolean> {
+    const keyNames = keyColumnsOf(writes);
+    let altered = false;
+    for (const column of wanted.values()) {
+      const target = columns.get(column.name);
+      if (!target || column.schema === null) continue;
+      const isKey = keyNames.includes(column.name);
+      const change = widening({
+        schema: column.schema,
+        target,
+        createType: this.dialect.columnType(column.schema, isKey),
+        isKey,
+        values: () =>
+          writes.flatMap((write) =>
+            write.kind === 'upsert'
+              ? write.columns.filter((c) => c.name === column.name).map((c) => c.value)
+              : [],
+          ),
+        maxDecimal: this.dialect.maxDecimal,
+      });
+      if (change.kind === 'not-evolved') {
+        const id = `${tableKey(table)}\u0000${column.name}`;
+        if (!this.reported.has(id)) {
+          this.reported.add(id);
+          this.logger.warn('target column not evolved', {
+            table: describeTable(table),
+            column: column.name,
+            reason: change.reason,
+          });
+        }
+        continue;
+      }
+      if (change.kind !== 'widen') continue;
+      this.logger.info('widening target column', {
+        table: describeTable(table),
+        column: change.from,
+        to: change.type,
+      });
+      await connection.execute(this.dialect.widenColumn(table, target, change.type));
+      altered = true;
+    }
+    return altered;
   }
 
   private definition(column: Column, isKey: boolean): ColumnDefinition {

@@ -25,6 +25,8 @@ export interface ColumnDefinition {
   readonly primaryKey: boolean;
   /** FIRST / AFTER in ALTER TABLE; null keeps the column where it is or appends it. */
   readonly position: ColumnPosition;
+  /** A constant DEFAULT's text (TableColumn.defaultText). */
+  readonly defaultText?: string;
 }
 
 export type ColumnPosition = { readonly first: true } | { readonly after: string } | null;
@@ -315,6 +317,7 @@ export function parseColumnDefinition(cursor: TokenCursor): ColumnDefinition | u
   let json = spelled === 'json';
   let primaryKey = false;
   let position: ColumnPosition = null;
+  let defaultText: string | undefined;
   while (!cursor.done && !cursor.isPunct(',') && !cursor.isPunct(')')) {
     if (cursor.accept('UNSIGNED')) unsigned = true;
     else if (cursor.accept('SIGNED')) unsigned = false;
@@ -338,7 +341,9 @@ export function parseColumnDefinition(cursor: TokenCursor): ColumnDefinition | u
       nullable = false;
     } else if (cursor.accept('CHECK')) {
       if (jsonValidColumn(cursor.group()) === name) json = true;
-    } else if (cursor.accept('DEFAULT') || cursor.accept('COMMENT') || cursor.accept('ON', 'UPDATE')) {
+    } else if (cursor.accept('DEFAULT')) {
+      defaultText = constantDefault(cursor);
+    } else if (cursor.accept('COMMENT') || cursor.accept('ON', 'UPDATE')) {
       skipExpression(cursor);
     } else if (cursor.accept('GENERATED', 'ALWAYS', 'AS') || cursor.accept('AS')) {
       cursor.group();
@@ -354,7 +359,16 @@ export function parseColumnDefinition(cursor: TokenCursor): ColumnDefinition | u
   const textual = ['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set'].includes(
     base,
   );
-  return { name, columnType, nullable, charset: textual ? charset : null, json, primaryKey, position };
+  return {
+    name,
+    columnType,
+    nullable,
+    charset: textual ? charset : null,
+    json,
+    primaryKey,
+    position,
+    ...(defaultText === undefined ? {} : { defaultText }),
+  };
 }
 
 function isNumeric(base: string): boolean {
@@ -368,6 +382,29 @@ function renderArguments(tokens: Token[]): string {
     return token.text;
   });
   return `(${parts.join('')})`;
+}
+
+/** A DEFAULT that is a constant — a string or a (signed) number — as text; anything else is skipped. */
+function constantDefault(cursor: TokenCursor): string | undefined {
+  const first = cursor.peek();
+  const second = cursor.peek(1);
+  const ends = (token: Token | undefined) =>
+    token === undefined || token.kind !== 'punct' || token.text === ',' || token.text === ')';
+  if (first?.kind === 'string' && ends(second)) {
+    cursor.next();
+    return first.text;
+  }
+  if (first?.kind === 'number' && ends(second)) {
+    cursor.next();
+    return first.text;
+  }
+  if (first?.kind === 'punct' && first.text === '-' && second?.kind === 'number' && ends(cursor.peek(2))) {
+    cursor.next();
+    cursor.next();
+    return `-${second.text}`;
+  }
+  skipExpression(cursor);
+  return undefined;
 }
 
 /** Skips a DEFAULT / COMMENT / ON UPDATE value: a literal, a word, or a parenthesised expression. */

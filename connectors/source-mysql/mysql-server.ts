@@ -56,7 +56,7 @@ export async function readTableSchemas(
   const result: TableSchema[] = [];
   for (const { db, table } of tables) {
     const [columns] = await connection.query<RowDataPacket[]>(
-      `SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME FROM information_schema.COLUMNS
+      `SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, COLUMN_DEFAULT FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
       [db, table],
     );
@@ -82,12 +82,24 @@ export async function readTableSchemas(
         charset: (column.CHARACTER_SET_NAME as string | null) ?? null,
         json:
           String(column.COLUMN_TYPE).toLowerCase() === 'json' || jsonColumns.has(String(column.COLUMN_NAME)),
+        ...constantDefault(column.COLUMN_DEFAULT),
       })),
       primaryKey: keys.map((key) => String(key.COLUMN_NAME)),
       defaultCharset: collation ? charsetOfCollation(collation) : null,
     });
   }
   return result;
+}
+
+/**
+ * MariaDB's COLUMN_DEFAULT is the default as an SQL expression: `42`, `'text'`, `NULL`,
+ * `current_timestamp()`. Only constants become TableColumn.defaultText.
+ */
+function constantDefault(expression: unknown): { defaultText?: string } {
+  if (typeof expression !== 'string') return {};
+  const quoted = /^'((?:[^']|'')*)'$/s.exec(expression);
+  if (quoted) return { defaultText: (quoted[1] ?? '').replaceAll("''", "'") };
+  return /^-?\d+(\.\d+)?$/.test(expression) ? { defaultText: expression } : {};
 }
 
 /**

@@ -210,6 +210,7 @@ function toColumn(
     nullable: definition.nullable,
     charset: textual ? (definition.charset ?? tableCharset) : null,
     json: definition.json || jsonCheck,
+    ...(definition.defaultText === undefined ? {} : { defaultText: definition.defaultText }),
   };
 }
 

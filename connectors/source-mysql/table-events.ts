@@ -11,6 +11,7 @@ import { columnConverter } from './column-types.js';
 import type { ColumnConverter, TypeOptions } from './column-types.js';
 import { mysqlSourceSchema } from './source-info.js';
 import type { TableSchema } from './table-schema.js';
+import { newStruct } from '../../runtime/record/index.js';
 
 export interface TableEventOptions {
   readonly topicPrefix: string;
@@ -121,7 +122,7 @@ function structSchema(name: string, columns: readonly ConvertedColumn[]): Schema
 }
 
 function structValue(columns: readonly ConvertedColumn[], row: Readonly<Record<string, unknown>>): Struct {
-  const value: Struct = {};
+  const value = newStruct();
   for (const column of columns) {
     const raw = row[column.name];
     value[column.name] = raw === null || raw === undefined ? null : column.converter.convert(raw);

@@ -15,6 +15,11 @@ export interface TableColumn {
   readonly charset: string | null;
   /** MariaDB's JSON: a LONGTEXT with a JSON_VALID check (MySQL 8's JSON has its own type). */
   readonly json: boolean;
+  /**
+   * A constant DEFAULT as MySQL text (the number, or the string without quotes); absent
+   * without a default and for NULL or expressions (CURRENT_TIMESTAMP, functions).
+   */
+  readonly defaultText?: string;
 }
 
 export interface TableSchema {

@@ -24,13 +24,30 @@ export async function capturedTables(client: pg.Client, filter: TableFilter): Pr
     .filter((t) => filter.includesTable(t.schema, t.table));
 }
 
+/**
+ * The columns pgoutput streams, in order. Generated columns are left out: PostgreSQL 15's
+ * pgoutput never sends them, and a snapshot that did would give the table a second schema
+ * and the targets values that streaming never updates.
+ */
 export async function tableColumns(client: pg.Client, oid: number): Promise<ColumnDescriptor[]> {
   const result = await client.query<{ name: string; type_oid: string; typmod: string }>(
     `SELECT attname AS name, atttypid::int AS type_oid, atttypmod AS typmod
-       FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+       FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+      ORDER BY attnum`,
     [oid],
   );
   return result.rows.map((r) => ({ name: r.name, typeOid: Number(r.type_oid), typmod: Number(r.typmod) }));
+}
+
+/** Column name → its default expression, for columns that have one. */
+export async function columnDefaults(client: pg.Client, oid: number): Promise<Map<string, string>> {
+  const result = await client.query<{ name: string; expression: string }>(
+    `SELECT a.attname AS name, pg_get_expr(d.adbin, d.adrelid) AS expression
+       FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+      WHERE d.adrelid = $1 AND a.attgenerated = ''`,
+    [oid],
+  );
+  return new Map(result.rows.map((r) => [r.name, r.expression]));
 }
 
 export async function primaryKey(client: pg.Client, oid: number): Promise<string[]> {

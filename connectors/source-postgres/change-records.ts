@@ -1,4 +1,5 @@
 import { envelopeValue, type Op, type TransactionBlock } from '../../runtime/cdc/change-event.js';
+import { unavailableColumnsHeader } from '../../runtime/cdc/unavailable-columns.js';
 import type { SnapshotMarker } from '../../runtime/cdc/source-block.js';
 import type {
   Schema,
@@ -80,8 +81,10 @@ export class ChangeRecords {
     before: Struct | null,
     after: Struct | null,
     ctx: ChangeContext,
+    /** Columns of `after` PostgreSQL did not send (unchanged TOAST): named in a header. */
+    unavailable: readonly string[] = [],
   ) {
-    return this.record(
+    const record = this.record(
       table.topic,
       table.keySchema,
       key,
@@ -96,6 +99,9 @@ export class ChangeRecords {
       }),
       ctx,
     );
+    return unavailable.length === 0
+      ? record
+      : { ...record, headers: [unavailableColumnsHeader(unavailable)] };
   }
 
   tombstone(table: TableSchema, key: Struct | null, ctx: ChangeContext): SourceRecord {

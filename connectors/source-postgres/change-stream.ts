@@ -4,7 +4,7 @@ import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/heartbeat.js'
 import { TransactionTracker, transactionTopic } from '../../runtime/cdc/transaction-metadata.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, Struct } from '../../runtime/record/index.js';
-import { primaryKey } from './catalog.js';
+import { columnDefaults, primaryKey } from './catalog.js';
 import type { ChangeContext, ChangeRecords } from './change-records.js';
 import type { PostgresOptions } from './config.js';
 import { alreadyEmitted, toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
@@ -260,6 +260,7 @@ export class ChangeStreamReader {
       pk,
       this.registry,
       this.schemaOptions,
+      await columnDefaults(this.admin, relation.relationOid),
     );
     if (table.unmappedColumns.length > 0) {
       this.context.logger.warn(
@@ -366,9 +367,11 @@ export class ChangeStreamReader {
       if (deleteCtx !== null && !skipped.has('d')) await this.emitDelete(table, oldTuple, deleteCtx);
       const createCtx = await this.next(table.dataCollection, walStart);
       if (createCtx === null || skipped.has('c')) return;
-      const after = table.rowValue(message.newTuple, message.oldKind === 'O' ? oldTuple : null);
+      const fallback = message.oldKind === 'O' ? oldTuple : null;
+      const after = table.rowValue(message.newTuple, fallback);
+      const unavailable = table.unavailableColumns(message.newTuple, fallback);
       await this.batcher.add(
-        this.records.change(table, 'c', newKey, null, after, createCtx),
+        this.records.change(table, 'c', newKey, null, after, createCtx, unavailable),
         'c',
         createCtx.tsMs,
       );
@@ -379,7 +382,12 @@ export class ChangeStreamReader {
     const fullOld = message.oldKind === 'O' ? oldTuple : null;
     const before = fullOld === null ? null : table.rowValue(fullOld);
     const after = table.rowValue(message.newTuple, fullOld);
-    await this.batcher.add(this.records.change(table, 'u', newKey, before, after, ctx), 'u', ctx.tsMs);
+    const unavailable = table.unavailableColumns(message.newTuple, fullOld);
+    await this.batcher.add(
+      this.records.change(table, 'u', newKey, before, after, ctx, unavailable),
+      'u',
+      ctx.tsMs,
+    );
   }
 
   private async emitDelete(table: TableSchema, oldTuple: Tuple, ctx: ChangeContext): Promise<void> {

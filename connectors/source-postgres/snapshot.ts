@@ -3,7 +3,7 @@ import { snapshotRowsDone, snapshotRowsTotal } from '../../runtime/cdc/cdc-metri
 import type { SnapshotMarker } from '../../runtime/cdc/source-block.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourceRecord } from '../../runtime/record/index.js';
-import { estimatedRows, primaryKey, tableColumns, type TableRef } from './catalog.js';
+import { columnDefaults, estimatedRows, primaryKey, tableColumns, type TableRef } from './catalog.js';
 import type { ChangeRecords } from './change-records.js';
 import { toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
 import type { RecordBatcher } from './record-batcher.js';
@@ -57,7 +57,15 @@ export class SnapshotReader {
       const columns = await tableColumns(this.client, ref.oid);
       for (const c of columns) await this.registry.resolve(c.typeOid);
       const pk = await primaryKey(this.client, ref.oid);
-      const schema = TableSchema.build(ref.schema, ref.table, columns, pk, this.registry, this.schemaOptions);
+      const schema = TableSchema.build(
+        ref.schema,
+        ref.table,
+        columns,
+        pk,
+        this.registry,
+        this.schemaOptions,
+        await columnDefaults(this.client, ref.oid),
+      );
       const chunker = new SnapshotChunker(this.client, ref.schema, ref.table, columns, pk, this.fetchSize);
       const total = await estimatedRows(this.client, ref.oid);
       const labels = { connector, table: id(ref) };

@@ -2,6 +2,7 @@ import { envelopeSchema, recordNames } from '../../runtime/cdc/change-event.js';
 import type { MessageKeyColumns } from '../../runtime/cdc/message-key-columns.js';
 import type { TableFilter } from '../../runtime/cdc/table-filter.js';
 import type { Schema, Struct } from '../../runtime/record/index.js';
+import { constantDefaultText } from './column-default.js';
 import { postgresSourceSchema } from './source-info.js';
 import {
   columnMapping,
@@ -10,6 +11,7 @@ import {
   type TypeMappingOptions,
 } from './type-mapping.js';
 import type { TypeRegistry } from './type-registry.js';
+import { newStruct } from '../../runtime/record/index.js';
 
 /**
  * The record-model view of one captured table: topic, key/value/envelope schemas and the
@@ -28,6 +30,8 @@ export interface ColumnDescriptor {
 
 interface MappedColumn {
   readonly name: string;
+  /** The column's constant default as a record value, when it has one. */
+  readonly defaultValue?: unknown;
   /** Position of the column in the source tuple (relation message or SELECT list). */
   readonly position: number;
   readonly mapping: ColumnMapping;
@@ -72,7 +76,10 @@ export class TableSchema {
       fields: valueColumns.map((c, index) => ({
         name: c.name,
         index,
-        schema: { ...c.mapping.schema, optional: true },
+        schema:
+          c.defaultValue === undefined
+            ? { ...c.mapping.schema, optional: true }
+            : { ...c.mapping.schema, optional: true, defaultValue: c.defaultValue },
       })),
     };
     this.keySchema =
@@ -102,6 +109,8 @@ export class TableSchema {
     primaryKey: readonly string[],
     registry: TypeRegistry,
     options: TableSchemaOptions,
+    /** Column name → default expression (pg_attrdef); constants become schema defaults. */
+    defaults: ReadonlyMap<string, string> = new Map(),
   ): TableSchema {
     const unmapped: string[] = [];
     const mapped: MappedColumn[] = [];
@@ -114,7 +123,12 @@ export class TableSchema {
         unmapped.push(column.name);
         return;
       }
-      const entry = { name: column.name, position, mapping };
+      const entry = {
+        name: column.name,
+        position,
+        mapping,
+        ...defaultOf(defaults.get(column.name), mapping),
+      };
       byName.set(column.name, entry);
       if (options.filter.includesColumn(schemaName, tableName, column.name)) mapped.push(entry);
     });
@@ -145,7 +159,7 @@ export class TableSchema {
 
   /** The row struct; `fallback` supplies values for unchanged TOAST columns (the old row under FULL identity). */
   rowValue(texts: ColumnTexts, fallback?: ColumnTexts | null): Struct {
-    const row: Struct = {};
+    const row = newStruct();
     for (const column of this.valueColumns) {
       let text = texts[column.position];
       if (text === undefined && fallback) text = fallback[column.position];
@@ -154,10 +168,17 @@ export class TableSchema {
     return row;
   }
 
+  /** Value columns whose value the tuple lacks (unchanged TOAST) and `fallback` does not supply. */
+  unavailableColumns(texts: ColumnTexts, fallback?: ColumnTexts | null): string[] {
+    return this.valueColumns
+      .filter((column) => texts[column.position] === undefined && fallback?.[column.position] === undefined)
+      .map((column) => column.name);
+  }
+
   /** The key struct, or null for a table without a key. */
   keyValue(texts: ColumnTexts): Struct | null {
     if (this.keyColumns.length === 0) return null;
-    const key: Struct = {};
+    const key = newStruct();
     for (const column of this.keyColumns) {
       const text = texts[column.position];
       key[column.name] = text === undefined || text === null ? null : convert(column, text);
@@ -171,6 +192,24 @@ export class TableSchema {
     if (schema.type === 'bytes' && schema.name === undefined) return Buffer.from(this.placeholder);
     if (schema.type === 'array' && schema.valueSchema?.type === 'string') return [this.placeholder];
     return null;
+  }
+}
+
+/** A constant default converted like a value of the column; none for expressions or texts the type rejects. */
+function defaultOf(expression: string | undefined, mapping: ColumnMapping): { defaultValue?: unknown } {
+  const text = expression === undefined ? undefined : constantDefaultText(expression);
+  if (text === undefined) return {};
+  try {
+    const value = mapping.convert(text);
+    // An Avro schema's default is JSON: a long past 2^53 would not survive it exactly.
+    if (
+      typeof value === 'bigint' &&
+      (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+    )
+      return {};
+    return { defaultValue: value };
+  } catch {
+    return {};
   }
 }
 

@@ -11,3 +11,4 @@ export * from './table-filter.js';
 export * from './temporal-handling.js';
 export * from './transaction-metadata.js';
 export * from './cdc-metrics.js';
+export * from './unavailable-columns.js';

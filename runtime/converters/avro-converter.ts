@@ -1,7 +1,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { ConfigDef } from '../plugin/index.js';
 import { validateValue, type Schema, type SchemaAndValue } from '../record/index.js';
-import { bigintLongHook } from './avro-long.js';
+import { avscTypeHook } from './avsc-type-hook.js';
 import { fromAvroSchema, toAvroSchema, type AvroJson } from './avro-schema.js';
 import { fromAvroValue, toAvroValue } from './avro-value.js';
 import type { Converter } from './converter.js';
@@ -127,7 +127,7 @@ export class AvroConverter implements Converter {
     this.codec = new SchemaRegistry(
       { host: url, ...(credentials === undefined ? {} : { auth: { ...credentials } }) },
       // The client types typeHook against its own copy of avsc's declarations: same function, other type.
-      { [SchemaType.AVRO]: { typeHook: bigintLongHook as never } },
+      { [SchemaType.AVRO]: { typeHook: avscTypeHook as never } },
     );
   }
 

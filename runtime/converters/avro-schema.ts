@@ -154,7 +154,8 @@ class ConnectToAvro {
       fullName = namespace === undefined ? name : `${namespace}.${name}`;
     }
     const fieldNames = avroFieldNames(schema);
-    const definitionKey = JSON.stringify(schema);
+    // Defaults of int64 fields are bigint, which JSON.stringify refuses.
+    const definitionKey = JSON.stringify(schema, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
     const earlier = this.defined.get(fullName);
     if (earlier !== undefined) {
       if (earlier !== definitionKey) {

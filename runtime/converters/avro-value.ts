@@ -7,6 +7,8 @@ import {
   type Schema,
 } from '../record/index.js';
 import { avroFieldNames } from './avro-schema.js';
+import { newStruct } from '../record/struct-value.js';
+import { avscKey } from './avsc-type-hook.js';
 
 /**
  * Record-model values to the values avsc encodes for the schema toAvroSchema made, and
@@ -59,7 +61,7 @@ export function toAvroValue(schema: Schema, value: unknown, path = ''): unknown 
       const keySchema = schema.keySchema!;
       const valueSchema = schema.valueSchema!;
       if (keySchema.type === 'string' && !keySchema.optional) {
-        const object: Record<string, unknown> = {};
+        const object: Record<string, unknown> = newStruct();
         for (const [k, v] of value)
           object[k as string] = toAvroValue(valueSchema, v, `${path}[${String(k)}]`);
         return object;
@@ -73,9 +75,9 @@ export function toAvroValue(schema: Schema, value: unknown, path = ''): unknown 
       if (typeof value !== 'object') throw at(path, `expected a struct, got ${typeof value}`);
       const struct = value as Record<string, unknown>;
       const names = avroFieldNames(schema);
-      const record: Record<string, unknown> = {};
+      const record: Record<string, unknown> = newStruct();
       (schema.fields ?? []).forEach((f, i) => {
-        record[names[i]!] = toAvroValue(f.schema, struct[f.name], join(path, f.name));
+        record[avscKey(names[i]!)] = toAvroValue(f.schema, struct[f.name], join(path, f.name));
       });
       return record;
     }
@@ -113,8 +115,8 @@ export function fromAvroValue(schema: Schema, value: unknown): unknown {
     }
     case 'struct': {
       const record = value as Record<string, unknown>;
-      const struct: Record<string, unknown> = {};
-      for (const f of schema.fields ?? []) struct[f.name] = fromAvroValue(f.schema, record[f.name]);
+      const struct = newStruct();
+      for (const f of schema.fields ?? []) struct[f.name] = fromAvroValue(f.schema, record[avscKey(f.name)]);
       return struct;
     }
     default:

@@ -7,6 +7,7 @@ import {
   type Schema,
 } from '../record/index.js';
 import { JsonNumberText, isJsonObject, type ExactJson } from './exact-json.js';
+import { newStruct } from '../record/struct-value.js';
 
 /**
  * The `"payload"` half of Kafka Connect's JsonConverter format: record-model values to
@@ -84,7 +85,7 @@ export function toJsonPayload(schema: Schema, value: unknown, options: PayloadOp
       const keySchema = schema.keySchema!;
       const valueSchema = schema.valueSchema!;
       if (keySchema.type === 'string') {
-        const object: Record<string, unknown> = {};
+        const object: Record<string, unknown> = newStruct();
         for (const [k, v] of value)
           object[k as string] = toJsonPayload(valueSchema, v, options, `${path}[${k}]`);
         return object;
@@ -97,7 +98,7 @@ export function toJsonPayload(schema: Schema, value: unknown, options: PayloadOp
     case 'struct': {
       if (typeof value !== 'object') throw wrongType('a struct');
       const struct = value as Record<string, unknown>;
-      const object: Record<string, unknown> = {};
+      const object: Record<string, unknown> = newStruct();
       for (const field of schema.fields ?? []) {
         object[field.name] = toJsonPayload(field.schema, struct[field.name], options, join(path, field.name));
       }
@@ -190,7 +191,7 @@ export function fromJsonPayload(
     case 'struct': {
       if (typeof json !== 'object' || Array.isArray(json) || json instanceof JsonNumberText)
         throw wrongType('an object');
-      const struct: Record<string, unknown> = {};
+      const struct = newStruct();
       for (const field of schema.fields ?? []) {
         struct[field.name] = fromJsonPayload(field.schema, json[field.name], options, join(path, field.name));
       }

@@ -45,3 +45,4 @@ export {
   bytesToUnscaled,
   unscaledPrecision,
 } from './decimal-value.js';
+export { newStruct, copyStruct } from './struct-value.js';

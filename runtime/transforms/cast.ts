@@ -3,6 +3,7 @@ import type { Transform } from './transform.js';
 import { CAST_TYPES, castSchema, castValue, isCastType, type CastType } from './cast-value.js';
 import { isStruct, partSchema, partValue, structSchema, withPart, type RecordPart } from './record-part.js';
 import { TransformConfigError, type TransformSettings } from './settings.js';
+import { newStruct } from '../record/struct-value.js';
 
 /** Kafka Connect's Cast: `spec` is one type for the whole value, or `field:type,…`. */
 export class Cast implements Transform {
@@ -55,7 +56,7 @@ export class Cast implements Transform {
     }
     if (!isStruct(value))
       throw new Error(`Cast needs a struct ${this.part} for field casts, got ${typeof value}`);
-    const out: Record<string, unknown> = {};
+    const out = newStruct();
     for (const [name, fieldValue] of Object.entries(value)) {
       const type = this.fieldTypes.get(name);
       try {

@@ -3,6 +3,7 @@ import type { Transform } from './transform.js';
 import { asChangeEvent, type ChangeEvent } from './read-change-event.js';
 import { structSchema } from './record-part.js';
 import type { TransformSettings } from './settings.js';
+import { copyStruct } from '../record/struct-value.js';
 
 type DeleteMode = 'drop' | 'tombstone' | 'rewrite';
 
@@ -64,7 +65,7 @@ export class ExtractNewRecordState implements Transform {
     }
     const row = event.op === 'd' ? event.before : event.after;
     if (row === null) return { ...record, value: null, headers };
-    const value: Record<string, unknown> = { ...row };
+    const value = copyStruct(row);
     for (const field of this.addFields) value[field.name] = lookup(event, field.path);
     if (this.deleteMode === 'rewrite') value[this.deletedField] = event.op === 'd' ? 'true' : 'false';
     return { ...record, value, valueSchema: this.schema(record.valueSchema, event), headers };

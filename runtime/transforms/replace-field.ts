@@ -2,6 +2,7 @@ import type { ConnectRecord, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
 import { isStruct, partSchema, partValue, structSchema, withPart, type RecordPart } from './record-part.js';
 import { TransformConfigError, type TransformSettings } from './settings.js';
+import { newStruct } from '../record/struct-value.js';
 
 /** Kafka Connect's ReplaceField: drop, keep or rename top-level fields of a struct. */
 export class ReplaceField implements Transform {
@@ -34,7 +35,7 @@ export class ReplaceField implements Transform {
     if (value === null || value === undefined) return record;
     if (!isStruct(value)) throw new Error(`ReplaceField needs a struct ${this.part}, got ${typeof value}`);
     const schema = partSchema(record, this.part);
-    const out: Record<string, unknown> = {};
+    const out = newStruct();
     for (const [name, fieldValue] of Object.entries(value)) {
       if (this.keeps(name)) out[this.renamed(name)] = fieldValue;
     }

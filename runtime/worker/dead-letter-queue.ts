@@ -1,4 +1,4 @@
-import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import { CompressionTypes, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { maskSecrets } from '../logging/logger.js';
 import { deadLetterRecords } from '../metrics/runtime-metrics.js';
 import type { ErrorStage } from './error-policy.js';
@@ -17,6 +17,15 @@ export interface FailedRecord {
   readonly executingClass: string;
   readonly error: Error;
 }
+
+/**
+ * The dead-letter topic's `max.message.bytes` when the worker creates it. A sink consumes
+ * records as large as its source topics allow (fetches return at least one record, however
+ * large), and the broker's 1 MiB default would refuse them here; 64 MiB plus gzip covers
+ * what Kafka clients commonly allow, and a record that still does not fit fails the task
+ * naming it (send below).
+ */
+export const DEAD_LETTER_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export class DeadLetterQueue {
   constructor(
@@ -44,11 +53,20 @@ export class DeadLetterQueue {
         [`${prefix}exception.stacktrace`]: maskSecrets(failed.error.stack ?? failed.error.message),
       });
     }
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: [{ key: failed.message.key, value: failed.message.value, headers }],
-    });
+    try {
+      await this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: [{ key: failed.message.key, value: failed.message.value, headers }],
+      });
+    } catch (error) {
+      // Never skip a record unrecorded: the task fails, naming the record and why it was dead-lettered.
+      throw new Error(
+        `cannot write record ${failed.topic}-${failed.partition}@${failed.message.offset} (${failed.message.value?.length ?? 0} bytes) to the dead-letter queue ${this.topic}: ${(error as Error).message}; it failed with: ${maskSecrets(failed.error.message)}`,
+        { cause: error },
+      );
+    }
     deadLetterRecords.inc({ connector: this.connector, task: String(this.taskId) });
   }
 }

@@ -19,7 +19,7 @@ import { connectorConfigDef, passwordKeys } from './connector-config.js';
 import { maskConfig, validateConnector, type ConnectorValidation } from './connector-validation.js';
 import { chooseConverter, type ConverterFactory } from './converter-setup.js';
 import { createProducer } from './kafka-client.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DEAD_LETTER_MAX_MESSAGE_BYTES, DeadLetterQueue } from './dead-letter-queue.js';
 import { errorPolicy } from './error-policy.js';
 import type { PluginCatalog } from './plugin-catalog.js';
 import { backoff, ConfigError, sleep } from '../plugin/index.js';
@@ -710,7 +710,12 @@ export class Worker {
   private async ensureDeadLetterTopic(topic: string, replicationFactor: number): Promise<void> {
     const topics = await this.admin.listTopics();
     if (topics.includes(topic)) return;
-    await createTopicAndWait(this.admin, { topic, numPartitions: 1, replicationFactor });
+    await createTopicAndWait(this.admin, {
+      topic,
+      numPartitions: 1,
+      replicationFactor,
+      configEntries: [{ name: 'max.message.bytes', value: String(DEAD_LETTER_MAX_MESSAGE_BYTES) }],
+    });
   }
 
   private converter(isKey: boolean, config: Record<string, string>) {

@@ -1,8 +1,10 @@
 // End to end through the real runtime: Debezium envelopes encoded by the real Avro
 // converter (registered in the worker's embedded schema registry) → Kafka (2 partitions)
 // → a `siphon worker` running the JDBC sink with tasks.max=2, ExtractNewRecordState and a
-// dead-letter queue → PostgreSQL. Checks the target, the dead-letter headers and /metrics.
+// dead-letter queue → PostgreSQL. Checks the target, the dead-letter headers and /metrics, and
+// that a bad record larger than the broker's 1 MiB default still reaches the dead-letter queue.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createConverter } from '../../runtime/converters/index.js';
 import type { Schema } from '../../runtime/record/index.js';
@@ -37,7 +39,17 @@ before(async () => {
   await target.query('CREATE TABLE people (id integer PRIMARY KEY, name text NOT NULL, city text)');
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  // The source topic takes records up to 4 MiB, as a topic carrying wide rows is configured.
+  await admin.createTopics({
+    topics: [
+      {
+        topic,
+        numPartitions: 2,
+        configEntries: [{ name: 'max.message.bytes', value: String(4 * 1024 * 1024) }],
+      },
+    ],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
 });
 
@@ -95,6 +107,9 @@ test(
       messages.push({ key: await keys.fromConnectData(topic, keySchema, { id }), value: null });
     }
     messages.push(await event(41, 'c', null, person(41, null))); // NOT NULL violation → dead-letter queue
+    // As bad, and ~2 MB that gzip cannot shrink under 1 MiB: the dead-letter topic must take it.
+    const large = randomBytes(1_500_000).toString('base64');
+    messages.push(await event(42, 'c', null, person(42, null, large)));
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic, messages });
@@ -139,8 +154,13 @@ test(
       60_000,
     );
 
-    const [dead] = await readTopic(dlq, (m) => m.length >= 1);
+    const deadLetters = await readTopic(dlq, (m) => m.length >= 2);
+    const dead = deadLetters.find((m) => (m.value?.length ?? 0) < 1000);
     assert.ok(dead);
+    assert.ok(
+      deadLetters.some((m) => (m.value?.length ?? 0) > 1_900_000),
+      'the 2 MB bad record is in the dead-letter queue',
+    );
     const header = (name: string) => dead.headers?.[`__connect.errors.${name}`]?.toString();
     assert.equal(header('topic'), topic);
     assert.equal(header('stage'), 'TASK_PUT');
@@ -154,7 +174,7 @@ test(
     const connector = `connector="${names.group}-sink"`;
     assert.ok(counter('siphon_sink_jdbc_records_applied_total', `${connector},op="c"`) >= 54);
     assert.ok(counter('siphon_sink_jdbc_records_applied_total', `${connector},op="d"`) >= 16);
-    assert.ok(counter('siphon_sink_jdbc_records_rejected_total', connector) >= 1);
+    assert.ok(counter('siphon_sink_jdbc_records_rejected_total', connector) >= 2);
     assert.match(metrics.text, /siphon_sink_jdbc_end_to_end_lag_seconds\{[^}]*partition="[01]"\} [\d.e+-]+/);
     assert.match(metrics.text, /siphon_sink_jdbc_batch_duration_seconds_count\{[^}]*\} [1-9]/);
   },

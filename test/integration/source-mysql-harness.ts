@@ -12,6 +12,7 @@ import type { SourceOffset, SourcePartition, SourceRecord, Struct } from '../../
 import { BoundedQueue } from '../../runtime/worker/bounded-queue.js';
 import { localStack } from '../support/local-stack.js';
 import { uniqueName } from '../support/unique-name.js';
+import { asPlainObjects } from '../support/plain-objects.js';
 
 export const mariadbOptions = { ...localStack.mariadb, password: '', multipleStatements: true };
 
@@ -146,14 +147,19 @@ export function startTask(raw: Record<string, string>, committed?: Map<string, S
   };
 }
 
-/** The envelope fields of a change record. */
+/** The envelope fields of a change record, as plain objects (struct values are prototype-free). */
 export function envelope(record: SourceRecord): {
   op: string;
   before: Struct | null;
   after: Struct | null;
   source: Struct;
 } {
-  return record.value as { op: string; before: Struct | null; after: Struct | null; source: Struct };
+  return asPlainObjects(record.value) as {
+    op: string;
+    before: Struct | null;
+    after: Struct | null;
+    source: Struct;
+  };
 }
 
 export function changeRecords(records: readonly SourceRecord[], topic: string): SourceRecord[] {

@@ -68,6 +68,10 @@ test('DDL mid-stream: ADD / DROP COLUMN and RENAME TABLE, and a restart reads ol
     { id: 3, price: '3.25' },
     { id: 4, price: '4.00' },
   ]);
+  // The constant DEFAULT of the added column travels in the schema (the sink fills earlier rows with it).
+  const withPrice = records.find((r) => afterOf(r)?.id === 2)!;
+  const after = withPrice.valueSchema!.fields!.find((f) => f.name === 'after')!.schema;
+  assert.equal(after.fields!.find((f) => f.name === 'price')!.schema.defaultValue, '0.00');
   const schemaChanges = records.filter((r) => r.topic === prefix);
   assert.deepEqual(
     schemaChanges.map((r) => (r.value as { ddl: string }).ddl.split(' ').slice(0, 2).join(' ')).slice(-3),

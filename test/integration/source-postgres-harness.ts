@@ -5,6 +5,7 @@ import { parseConfig, describeErrors } from '../../runtime/config/config-parser.
 import type { SourceTask, SourceTaskContext, TaskLogger } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
 import { BoundedQueue } from '../../runtime/worker/bounded-queue.js';
+import { asPlainObjects } from '../support/plain-objects.js';
 
 /**
  * A harness of the SourceTask contract for the PostgreSQL source tests: a real bounded
@@ -169,5 +170,5 @@ export async function connectTo(database: string): Promise<pg.Client> {
 export function changeEvents(records: readonly SourceRecord[], topic: string): Record<string, unknown>[] {
   return records
     .filter((r) => r.topic === topic && r.value !== null)
-    .map((r) => r.value as Record<string, unknown>);
+    .map((r) => asPlainObjects(r.value) as Record<string, unknown>);
 }

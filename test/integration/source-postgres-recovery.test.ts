@@ -9,6 +9,7 @@ import {
   uniqueName,
 } from './source-postgres-harness.js';
 import pg from 'pg';
+import { asPlainObjects } from '../support/plain-objects.js';
 
 const op = (r: SourceRecord): string | undefined => (r.value as { op?: string } | null)?.op;
 const rowId = (r: SourceRecord): number => (r.value as { after: { id: number } }).after.id;
@@ -88,7 +89,7 @@ describe('PostgreSQL source: recovery, heartbeats and preflight', () => {
         },
       );
       const hb = heartbeats.find((r) => r.topic === '__debezium-heartbeat.it')!;
-      assert.deepEqual(hb.key, { serverName: 'it' });
+      assert.deepEqual(asPlainObjects(hb.key), { serverName: 'it' });
       const lag = await db.client.query<{ lag: string }>(
         'SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag FROM pg_replication_slots WHERE slot_name = $1',
         [config['slot.name']],

@@ -10,11 +10,14 @@ import {
   int32,
   int64,
   logical,
+  newStruct,
   optional,
   string,
   struct,
 } from '../../runtime/record/index.js';
 import { everyTypeEnvelope, everyTypeEvent } from '../support/converter-fixtures.js';
+import { asPlainObjects } from '../support/plain-objects.js';
+import { avscTypeHook } from '../../runtime/converters/avsc-type-hook.js';
 
 const row = struct('dbserver1.inventory.customers.Value', [
   ['id', int32()],
@@ -87,7 +90,56 @@ describe('record model to Avro schema', () => {
     const type = avro.Type.forSchema(avroSchema as avro.Schema, { typeHook: bigintLongHook as never });
     const bytes = type.toBuffer(toAvroValue(everyTypeEnvelope, everyTypeEvent));
     const schemaBack = fromAvroSchema(JSON.parse(JSON.stringify(avroSchema)));
-    assert.deepEqual(fromAvroValue(schemaBack, type.fromBuffer(bytes)), everyTypeEvent);
+    assert.deepEqual(asPlainObjects(fromAvroValue(schemaBack, type.fromBuffer(bytes))), everyTypeEvent);
     assert.deepEqual(JSON.parse(JSON.stringify(schemaBack)), JSON.parse(JSON.stringify(everyTypeEnvelope)));
+  });
+});
+
+describe('field names that are JavaScript property names', () => {
+  it('__proto__, constructor and toString fields round-trip through avsc binary', () => {
+    const schema = struct('srv.public.odd.Value', [
+      ['id', int32()],
+      ['__proto__', optional(string())],
+      ['constructor', optional(string())],
+      ['toString', optional(string())],
+    ]);
+    const value = newStruct();
+    value.id = 1;
+    value['__proto__'] = 'p';
+    Object.assign(value, { constructor: 'c', toString: 't' });
+    const avroSchema = toAvroSchema(schema);
+    assert.deepEqual(
+      (avroSchema as { fields: { name: string }[] }).fields.map((f) => f.name),
+      ['id', '__proto__', 'constructor', 'toString'],
+      'the registered schema keeps the names',
+    );
+    const type = avro.Type.forSchema(avroSchema as avro.Schema, { typeHook: avscTypeHook as never });
+    const back = fromAvroValue(
+      fromAvroSchema(avroSchema),
+      type.fromBuffer(type.toBuffer(toAvroValue(schema, value))),
+    );
+    assert.deepEqual(Object.entries(back as object), [
+      ['id', 1],
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['toString', 't'],
+    ]);
+  });
+});
+
+describe('field defaults', () => {
+  it('int64 and timestamp defaults map to Avro and back', () => {
+    const schema = struct('srv.public.defaults.Value', [
+      ['id', int32()],
+      ['n', { ...optional(int64()), defaultValue: 5n }],
+      ['at', { ...optional(logical(LogicalName.MicroTimestamp)), defaultValue: 1_700_000_000_000_000n }],
+    ]);
+    const avroSchema = toAvroSchema(schema);
+    avro.Type.forSchema(avroSchema as avro.Schema, { typeHook: avscTypeHook as never });
+    const back = fromAvroSchema(avroSchema);
+    assert.deepEqual(
+      back.fields?.map((f) => f.schema.defaultValue),
+      [undefined, 5n, 1_700_000_000_000_000n],
+    );
   });
 });

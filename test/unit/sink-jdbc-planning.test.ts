@@ -7,11 +7,12 @@ import { postgresDialect } from '../../connectors/sink-jdbc/postgres-dialect.js'
 import { BadRecordError, RowChangeReader } from '../../connectors/sink-jdbc/row-change.js';
 import { deleteStatement, insertStatement, chunkRows } from '../../connectors/sink-jdbc/statements.js';
 import {
-  microsToTimestamp,
-  zonedToUtc,
-  daysToDate,
-  microsToTime,
+  dateLiteral,
+  timeLiteral,
+  timestampLiteral,
+  zonedTimestampLiteral,
 } from '../../connectors/sink-jdbc/temporal-values.js';
+import { decimalFitProblem } from '../../connectors/sink-jdbc/value-fit.js';
 import { parseConfig } from '../../runtime/config/config-parser.js';
 import type { SinkRecord, Schema } from '../../runtime/record/index.js';
 import {
@@ -312,11 +313,14 @@ describe('type mapping and values', () => {
   });
 
   it('binds temporal values exactly', () => {
-    assert.equal(microsToTimestamp(1_700_000_000_123_456n), '2023-11-14 22:13:20.123456');
-    assert.equal(microsToTimestamp(-1n), '1969-12-31 23:59:59.999999');
-    assert.equal(microsToTime(45_296_000_001n), '12:34:56.000001');
-    assert.equal(daysToDate(19000), '2022-01-08');
-    assert.equal(zonedToUtc('2024-03-01T10:15:30.123456+02:00'), '2024-03-01 08:15:30.123456');
+    assert.equal(timestampLiteral(1_700_000_000_123_456n, 'mysql'), '2023-11-14 22:13:20.123456');
+    assert.equal(timestampLiteral(-1n, 'postgresql'), '1969-12-31 23:59:59.999999');
+    assert.equal(timeLiteral(45_296_000_001n, 'postgresql'), '12:34:56.000001');
+    assert.equal(dateLiteral(19000, 'mysql'), '2022-01-08');
+    assert.equal(
+      zonedTimestampLiteral('2024-03-01T10:15:30.123456+02:00', 'mysql'),
+      '2024-03-01 08:15:30.123456',
+    );
     assert.equal(postgresDialect.bind(logical(LogicalName.MicroTimestamp), 0n), '1970-01-01 00:00:00.000000');
     assert.equal(
       mysqlDialect.bind(logical(LogicalName.ZonedTimestamp), '2024-01-01T00:00:00Z'),
@@ -331,5 +335,67 @@ describe('type mapping and values', () => {
       ),
       '12.34',
     );
+  });
+});
+
+describe('values a target cannot hold', () => {
+  it('PostgreSQL gets ±infinity and BC dates exactly', () => {
+    assert.equal(dateLiteral(2147483647, 'postgresql'), 'infinity');
+    assert.equal(dateLiteral(-2147483648, 'postgresql'), '-infinity');
+    // 0044-03-15 BC is astronomical year -43.
+    assert.equal(dateLiteral(-735160, 'postgresql'), '0044-03-15 BC');
+    assert.equal(dateLiteral(-719162, 'postgresql'), '0001-01-01');
+    assert.equal(timestampLiteral(9223372036854775807n, 'postgresql'), 'infinity');
+    assert.equal(timestampLiteral(-9223372036854775000n, 'postgresql'), '-infinity');
+    assert.equal(
+      zonedTimestampLiteral('-0043-03-15T10:00:00Z', 'postgresql'),
+      '0044-03-15 10:00:00.000000+00 BC',
+    );
+    assert.equal(zonedTimestampLiteral('infinity', 'postgresql'), 'infinity');
+    assert.equal(
+      zonedTimestampLiteral('2024-03-01T10:15:30.5+02:00', 'postgresql'),
+      '2024-03-01T10:15:30.5+02:00',
+    );
+  });
+
+  it('MySQL refuses them naming the value, or clamps when asked', () => {
+    assert.throws(() => dateLiteral(2147483647, 'mysql'), /infinity has no MySQL\/MariaDB DATE.*clamp/);
+    assert.throws(
+      () => timestampLiteral(-735160n * 86_400_000_000n, 'mysql'),
+      /0044-03-15 00:00:00.000000 BC is outside the years 1 to 9999/,
+    );
+    assert.equal(dateLiteral(2147483647, 'mysql-clamp'), '9999-12-31');
+    assert.equal(timestampLiteral(-735160n * 86_400_000_000n, 'mysql-clamp'), '0001-01-01 00:00:00.000000');
+  });
+
+  it('MySQL TIME durations are exact in MySQL and refused by PostgreSQL time', () => {
+    const negative = -((12n * 3600n + 34n * 60n + 56n) * 1_000_000n + 123_456n);
+    assert.equal(timeLiteral(negative, 'mysql'), '-12:34:56.123456');
+    assert.equal(timeLiteral((838n * 3600n + 59n * 60n + 59n) * 1_000_000n, 'mysql'), '838:59:59.000000');
+    assert.throws(
+      () => timeLiteral(negative, 'postgresql'),
+      /time -12:34:56.123456 is outside 00:00:00 to 24:00:00/,
+    );
+    assert.equal(timeLiteral(86_400_000_000n, 'postgresql'), '24:00:00.000000');
+    assert.throws(
+      () => mysqlDialect.bind(logical(LogicalName.MicroTime), 900n * 3_600_000_000n),
+      /outside MySQL\/MariaDB TIME/,
+    );
+  });
+
+  it('a decimal that would be rounded does not fit', () => {
+    assert.equal(decimalFitProblem('12.34', 12, 2), undefined);
+    assert.equal(decimalFitProblem('1e-20', 65, 30), undefined);
+    assert.match(
+      decimalFitProblem('1e-40', 65, 30) ?? '',
+      /40 digits after the point, more than the scale 30/,
+    );
+    assert.match(decimalFitProblem('12.345', 12, 2) ?? '', /3 digits after the point/);
+    assert.match(
+      decimalFitProblem('12345678901.5', 12, 2) ?? '',
+      /11 digits before the point, more than the 10 allowed/,
+    );
+    assert.equal(decimalFitProblem('-0.0000', 3, 0), undefined);
+    assert.equal(decimalFitProblem('12345678901234567890.123456789', null, null), undefined);
   });
 });

@@ -108,3 +108,29 @@ test('database and table default character sets reach new text columns', () => {
   catalog.applyDdl('ALTER TABLE eu.t CONVERT TO CHARACTER SET latin1', '', all);
   assert.equal(catalog.get('eu', 't')!.columns[0]!.charset, 'latin1');
 });
+
+test('constant column defaults are kept, expressions are not', () => {
+  const catalog = catalogWith(`CREATE TABLE d (
+    id INT PRIMARY KEY,
+    price DEC(10, 2) DEFAULT '0.00',
+    n INT NOT NULL DEFAULT -5,
+    kind ENUM('a','b') DEFAULT 'a' COMMENT 'x',
+    created DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6),
+    nothing INT DEFAULT NULL,
+    quoted VARCHAR(10) DEFAULT 'it''s'
+  )`);
+  catalog.applyDdl('ALTER TABLE d ADD COLUMN score INT DEFAULT 42 AFTER n', 'shop', all);
+  assert.deepEqual(
+    catalog.get('shop', 'd')!.columns.map((c) => [c.name, c.defaultText]),
+    [
+      ['id', undefined],
+      ['price', '0.00'],
+      ['n', '-5'],
+      ['score', '42'],
+      ['kind', 'a'],
+      ['created', undefined],
+      ['nothing', undefined],
+      ['quoted', "it's"],
+    ],
+  );
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseArrayLiteral } from '../../connectors/source-postgres/array-literal.js';
+import { constantDefaultText } from '../../connectors/source-postgres/column-default.js';
 import { formatLsn, parseLsn } from '../../connectors/source-postgres/lsn.js';
 import {
   bitsToBytes,
@@ -83,5 +84,19 @@ describe('LSN offsets', () => {
     assert.ok(!alreadyEmitted(back.position, 90n, 4));
     assert.ok(!alreadyEmitted(back.position, 91n, 1));
     assert.ok(!alreadyEmitted(initialPosition, 1n, 1));
+  });
+});
+
+describe('column defaults', () => {
+  it('only constants travel in the schema', () => {
+    assert.equal(constantDefaultText("'42'::integer"), '42');
+    assert.equal(constantDefaultText('42'), '42');
+    assert.equal(constantDefaultText('(-5)'), '-5');
+    assert.equal(constantDefaultText("'it''s'::text"), "it's");
+    assert.equal(constantDefaultText("'a b'::character varying"), 'a b');
+    assert.equal(constantDefaultText('true'), 't');
+    assert.equal(constantDefaultText('now()'), undefined);
+    assert.equal(constantDefaultText("nextval('items_id_seq'::regclass)"), undefined);
+    assert.equal(constantDefaultText('(1 + 2)'), undefined);
   });
 });

@@ -1,0 +1,13 @@
+/**
+ * Struct values are prototype-free (runtime/record/struct-value.ts); deepStrictEqual also
+ * compares prototypes, so tests compare them to object literals through this deep copy
+ * with Object's prototype. Buffers, Maps, arrays and scalars are kept as they are.
+ */
+export function asPlainObjects(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(asPlainObjects);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, asPlainObjects(v)]));
+  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return value;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== null && prototype !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asPlainObjects(v)]));
+}
