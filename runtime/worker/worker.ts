@@ -2,6 +2,9 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { describeErrors, parseConfig, type RawConfig } from '../config/config-parser.js';
 import { resolveConfigProviders } from '../config/config-providers.js';
 import type { WorkerConfig } from '../config/worker-config.js';
+import type { EventBus } from '../events/event-bus.js';
+import { SnapshotProgressPublisher } from '../events/snapshot-progress.js';
+import { RetentionGuardian, type RetentionView } from '../guardian/retention-guardian.js';
 import { HIDDEN, maskSecrets, registerSecret, type Logger } from '../logging/logger.js';
 import { recordConnectorState, recordTaskState } from '../metrics/runtime-metrics.js';
 import type { ConnectorConfig, ConnectorPlugin, ParsedConfig } from '../plugin/index.js';
@@ -36,6 +39,8 @@ export interface WorkerDependencies {
   /** Converters, already pointed at the worker's schema registry. */
   readonly createConverter: ConverterFactory;
   readonly logger: Logger;
+  /** Where state, config, snapshot and retention events are published (GET /events). */
+  readonly events: EventBus;
   /** Called when this worker lost its group to another worker and must exit. */
   readonly onFatal: (error: Error) => void;
 }
@@ -72,6 +77,8 @@ export interface ConnectorStatusView {
   connector: StatusView;
   tasks: (StatusView & { id: number; progress?: Readonly<Record<string, string | number>> })[];
   type: 'source' | 'sink' | 'unknown';
+  /** What the source server retains for the connector, measured from the database. */
+  retention?: RetentionView;
 }
 
 export interface OffsetView {
@@ -95,7 +102,23 @@ export class Worker {
   private started = false;
   private stopping = false;
 
-  constructor(private readonly deps: WorkerDependencies) {}
+  readonly guardian: RetentionGuardian;
+  private readonly snapshotProgress: SnapshotProgressPublisher;
+
+  constructor(private readonly deps: WorkerDependencies) {
+    this.guardian = new RetentionGuardian({
+      events: deps.events,
+      logger: deps.logger.child({ component: 'retention-guardian' }),
+      intervalMs: deps.config.number('retention.check.interval.ms'),
+      committedOffsets: (name) => this.offsetStore.list(name),
+      connectorState: (name) => this.statusStore.connector(name)?.state ?? null,
+    });
+    this.snapshotProgress = new SnapshotProgressPublisher(deps.events);
+  }
+
+  get events(): EventBus {
+    return this.deps.events;
+  }
 
   get isReady(): boolean {
     return this.started && !this.stopping;
@@ -155,6 +178,7 @@ export class Worker {
     this.statusStore = new StatusStore(statusTopic);
     await Promise.all([this.configStore.load(), this.offsetStore.load(), this.statusStore.load()]);
     this.started = true;
+    this.guardian.start();
     logger.info('worker started', { workerId, connectors: this.configStore.names().length });
     for (const name of this.configStore.names()) {
       await this.serialized(name, () => this.startConnector(name));
@@ -168,6 +192,7 @@ export class Worker {
     const names = [...this.runtimes.keys()];
     // Like a Kafka Connect worker leaving its group: what it ran is UNASSIGNED until a worker starts it.
     await Promise.all(names.map((name) => this.stopConnectorTasks(name, { markUnassigned: true })));
+    await this.guardian.stop();
     await Promise.allSettled([
       this.dataProducer?.disconnect(),
       this.storeProducer?.disconnect(),
@@ -200,6 +225,7 @@ export class Worker {
     const plugin = this.catalog.resolve(config['connector.class'] ?? '');
     const connector = this.statusStore.connector(name);
     const runtime = this.runtimes.get(name);
+    const retention = this.guardian.latest(name);
     return {
       name,
       connector: this.view(connector),
@@ -212,7 +238,13 @@ export class Worker {
         };
       }),
       type: plugin?.type ?? 'unknown',
+      ...(retention ? { retention } : {}),
     };
+  }
+
+  connectorType(name: string): 'source' | 'sink' | 'unknown' {
+    const config = this.configStore.get(name);
+    return (config && this.catalog.resolve(config['connector.class'] ?? '')?.type) ?? 'unknown';
   }
 
   taskStatus(name: string, id: number): StatusView & { id: number } {
@@ -259,6 +291,7 @@ export class Worker {
       await this.checkValid(raw);
       await this.configStore.put(name, raw, initialState);
       this.deps.logger.info('connector created', { connector: name });
+      this.publishConfig(name, 'created');
       await this.startConnector(name);
       return this.connectorInfo(name);
     });
@@ -281,6 +314,7 @@ export class Worker {
       const merged = previous ? this.keepHiddenPasswords(raw, previous) : raw;
       await this.checkValid(merged);
       await this.configStore.put(name, merged, previous ? undefined : 'STARTED');
+      this.publishConfig(name, previous ? 'updated' : 'created');
       await this.stopConnectorTasks(name);
       await this.startConnector(name);
       return { created: !previous, info: this.connectorInfo(name) };
@@ -308,6 +342,7 @@ export class Worker {
       this.checkBasics(next);
       await this.checkValid(next);
       await this.configStore.put(name, next);
+      this.publishConfig(name, 'updated');
       await this.stopConnectorTasks(name);
       await this.startConnector(name);
       return this.connectorInfo(name);
@@ -321,7 +356,9 @@ export class Worker {
       await this.configStore.remove(name);
       await this.statusStore.remove(name);
       recordConnectorState(name, null);
+      this.guardian.connectorDeleted(name);
       this.deps.logger.info('connector deleted', { connector: name });
+      this.deps.events.publish('connector.config', name, { action: 'deleted' });
     });
   }
 
@@ -486,6 +523,7 @@ export class Worker {
     if (!raw) return;
     const target = this.configStore.targetState(name);
     const logger = this.deps.logger.child({ connector: name });
+    this.watchRetention(name, raw);
     if (target === 'STOPPED') {
       this.runtimes.delete(name);
       await this.statusStore.removeTasks(name);
@@ -543,6 +581,7 @@ export class Worker {
       const onTopic = (topic: string) => this.statusStore.addTopic(name, topic);
       const onProgress = (progress: Readonly<Record<string, string | number>>) => {
         if (handle) handle.progress = progress;
+        this.snapshotProgress.report(name, id, progress);
       };
       let runner: SourceTaskRunner | SinkTaskRunner;
       if (plugin.type === 'source') {
@@ -696,6 +735,24 @@ export class Worker {
     return config;
   }
 
+  /** The guardian measures a source's retention whatever its target state, so from here. */
+  private watchRetention(name: string, raw: StoredConfig): void {
+    const plugin = this.catalog.resolve(raw['connector.class'] ?? '');
+    if (!plugin) return;
+    try {
+      this.guardian.watch(name, plugin, this.parseOrThrow(plugin, this.resolveSecrets(plugin, raw)));
+    } catch {
+      // An unresolvable or invalid config fails the connector's start, which says why.
+    }
+  }
+
+  private publishConfig(name: string, action: 'created' | 'updated'): void {
+    const config = this.configStore.get(name);
+    if (!config) return;
+    const plugin = this.catalog.resolve(config['connector.class'] ?? '');
+    this.deps.events.publish('connector.config', name, { action, config: this.masked(plugin, config) });
+  }
+
   private parseOrThrow(plugin: ConnectorPlugin, config: Record<string, string>): ParsedConfig {
     const { values, errors } = parseConfig(connectorConfigDef(plugin), config);
     if (errors.size > 0) throw new Error(`Invalid configuration: ${describeErrors(errors).join('; ')}`);
@@ -724,6 +781,12 @@ export class Worker {
         await this.statusStore.putTask(name, task, status);
         recordTaskState(name, task, state);
       }
+      this.deps.events.publish(task === null ? 'connector.state' : 'task.state', name, {
+        ...(task === null ? {} : { task }),
+        state,
+        worker_id: status.worker_id,
+        ...(status.trace ? { trace: status.trace } : {}),
+      });
     } catch (writeError) {
       this.deps.logger.error('could not write status', { connector: name, task, state, error: writeError });
     }
