@@ -38,7 +38,6 @@ after(async () => {
   await deleteTopics(names.group);
 });
 
-const stateOnly = (e: StreamedEvent) => e.data.type === 'connector.state' || e.data.type === 'task.state';
 const describe = (e: StreamedEvent) =>
   `${e.data.type}${e.data.data?.task === undefined ? '' : `#${String(e.data.data.task)}`}:${String(e.data.data?.state)}`;
 
