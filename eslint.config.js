@@ -16,4 +16,24 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // The console's ES modules run in the browser.
+    files: ['runtime/ui/assets/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'fetch',
+          'sessionStorage',
+          'btoa',
+          'setTimeout',
+          'clearTimeout',
+          'ResizeObserver',
+          'TextDecoderStream',
+          'AbortController',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -61,6 +61,11 @@ export class EventBus {
     return this.nextId - 1;
   }
 
+  /** The id of the oldest event still buffered (the next id when none is). */
+  get oldestId(): number {
+    return this.buffer[0]?.id ?? this.nextId;
+  }
+
   publish(type: EventType, connector: string | null, data: Readonly<Record<string, unknown>>): SiphonEvent {
     const masked = JSON.parse(maskSecrets(JSON.stringify(data))) as Record<string, unknown>;
     const event: SiphonEvent = {
@@ -78,7 +83,7 @@ export class EventBus {
 
   /** Buffered events with an id above `afterId` (ids are contiguous), at most `limit`. */
   since(afterId: number, limit = Number.MAX_SAFE_INTEGER): Replay {
-    const oldest = this.buffer[0]?.id ?? this.nextId;
+    const oldest = this.oldestId;
     const missed = afterId < this.firstId - 1 ? null : Math.max(0, oldest - afterId - 1);
     const start = Math.max(0, afterId + 1 - oldest);
     return { events: this.buffer.slice(start, start + limit), missed };

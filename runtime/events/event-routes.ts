@@ -5,7 +5,7 @@ import { eventTypes, type EventBus, type EventType, type SiphonEvent } from './e
 
 /**
  * `GET /events`: the event bus as Server-Sent Events, filtered by `?connector=a,b` and
- * `?types=t1,t2`. A reconnect with `Last-Event-ID` (header, or `?lastEventId=` for the
+ * `?types=t1,t2`; `?replay=n` starts with the last n buffered events (history for charts). A reconnect with `Last-Event-ID` (header, or `?lastEventId=` for the
  * first request) replays what the buffer still holds; what it no longer holds is announced
  * by a `stream.gap` event. Each client is only a cursor into the shared bounded buffer:
  * a slow client is fed as its socket drains, never through a queue of its own, so it
@@ -43,6 +43,15 @@ function parseLastEventId(value: string | undefined): number | null {
   return id;
 }
 
+function parseReplay(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const count = Number(value);
+  if (!Number.isSafeInteger(count) || count < 0) {
+    throw new ConnectRestError(400, `replay "${value}" is not a number of events (a non-negative integer)`);
+  }
+  return count;
+}
+
 export function formatEvent(event: SiphonEvent): string {
   return `id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`;
 }
@@ -66,7 +75,7 @@ export function registerEventRoutes(app: FastifyInstance, bus: EventBus): void {
     for (const response of open) response.end();
   });
 
-  app.get<{ Querystring: { connector?: string; types?: string; lastEventId?: string } }>(
+  app.get<{ Querystring: { connector?: string; types?: string; lastEventId?: string; replay?: string } }>(
     '/events',
     async (request, reply) => {
       const connectors = new Set(splitList(request.query.connector));
@@ -75,6 +84,7 @@ export function registerEventRoutes(app: FastifyInstance, bus: EventBus): void {
       const resumeFrom = parseLastEventId(
         (Array.isArray(header) ? header[0] : header) ?? request.query.lastEventId,
       );
+      const replay = parseReplay(request.query.replay);
       const wanted = (event: SiphonEvent) =>
         (types === null || types.has(event.type)) &&
         (connectors.size === 0 || (event.connector !== null && connectors.has(event.connector)));
@@ -90,7 +100,8 @@ export function registerEventRoutes(app: FastifyInstance, bus: EventBus): void {
       response.write('retry: 2000\n\n');
       open.add(response);
 
-      let cursor = resumeFrom ?? bus.lastId;
+      // A resume continues after its id; a new client starts now, or `replay` events back.
+      let cursor = resumeFrom ?? Math.max(bus.oldestId, bus.lastId + 1 - replay) - 1;
       let draining = false;
       const pump = () => {
         if (draining || response.writableEnded) return;
