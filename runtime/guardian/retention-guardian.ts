@@ -22,6 +22,8 @@ import {
  * server lost what the connector needs) it raises an `alert` event and a warning once per
  * episode, and with the opt-in `drop` action releases a retention nobody reads.
  */
+const mebibytes = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
 export interface RetentionView extends RetentionSample {
   readonly measuredAt: string;
   readonly limitBytes: number | null;
@@ -36,6 +38,9 @@ interface Watched {
   deleted: boolean;
   latest: RetentionView | null;
   alerting: boolean;
+  /** Retained bytes when nobody was found reading (null while someone reads). */
+  unreadSince: number | null;
+  unreadAlerting: boolean;
   error: string | null;
 }
 
@@ -82,6 +87,8 @@ export class RetentionGuardian {
       deleted: false,
       latest: null,
       alerting: false,
+      unreadSince: null,
+      unreadAlerting: false,
       error: null,
     });
   }
@@ -151,6 +158,7 @@ export class RetentionGuardian {
       watched.alerting = overLimit;
       this.alert(connector, view, state);
     }
+    this.checkUnread(connector, watched, view, state);
     if (overLimit && !sample.lost && watched.probe.limits.action === 'drop' && sample.active === false) {
       await this.release(connector, watched);
     }
@@ -160,8 +168,8 @@ export class RetentionGuardian {
     const message = view.lost
       ? `the source server no longer has what ${connector} needs to resume (${view.holder}): a new snapshot is needed`
       : view.overLimit
-        ? `${view.holder} retains ${view.retainedBytes} bytes for ${connector} (${state ?? 'unknown state'}), over the limit of ${view.limitBytes} bytes`
-        : `${view.holder} retains ${view.retainedBytes} bytes for ${connector}, back under the limit`;
+        ? `${view.holder} retains ${view.retainedBytes} bytes (${mebibytes(view.retainedBytes)}) for ${connector} (${state ?? 'unknown state'}), over the limit of ${view.limitBytes} bytes`
+        : `${view.holder} retains ${mebibytes(view.retainedBytes)} for ${connector}, back under the limit`;
     if (view.overLimit) this.options.logger.warn('retention over limit', { connector, message });
     else this.options.logger.info('retention back under its limit', { connector });
     this.options.events.publish('alert', connector, {
@@ -171,6 +179,43 @@ export class RetentionGuardian {
       retainedBytes: view.retainedBytes,
       limitBytes: view.limitBytes,
       connectorState: state,
+    });
+  }
+
+  /**
+   * Nobody reads (PostgreSQL: the slot is inactive; MySQL: the connector is not RUNNING)
+   * for two checks in a row and the server keeps more than at the first: announced once,
+   * like the SiphonRetentionGrowingWhileNotRunning alert, resolved when reading resumes.
+   */
+  private checkUnread(connector: string, watched: Watched, view: RetentionView, state: string | null): void {
+    const unread = view.active === false || (view.active === null && state !== 'RUNNING');
+    if (!unread) {
+      watched.unreadSince = null;
+      if (watched.unreadAlerting) {
+        watched.unreadAlerting = false;
+        this.options.events.publish('alert', connector, {
+          kind: 'retention.unread',
+          status: 'resolved',
+          message: `${view.holder} is read again; the source server can release what it kept for ${connector}`,
+        });
+      }
+      return;
+    }
+    if (watched.unreadSince === null) {
+      watched.unreadSince = view.retainedBytes;
+      return;
+    }
+    const grown = view.retainedBytes - watched.unreadSince;
+    if (watched.unreadAlerting || grown <= 0) return;
+    watched.unreadAlerting = true;
+    this.options.logger.warn('retention grows while nobody reads it', { connector, grownBytes: grown });
+    this.options.events.publish('alert', connector, {
+      kind: 'retention.unread',
+      status: 'firing',
+      grownBytes: grown,
+      retainedBytes: view.retainedBytes,
+      connectorState: state,
+      message: `nobody reads ${view.holder} (${connector} is ${state ?? 'unknown'}) and the source server keeps more and more for it: ${mebibytes(view.retainedBytes)} retained, ${mebibytes(grown)} more since`,
     });
   }
 

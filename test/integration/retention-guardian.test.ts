@@ -153,7 +153,16 @@ test('retained WAL follows PostgreSQL while paused, failed and deleted with the 
     30000,
   );
   await writeAndCompare('PAUSED', true);
-  const alert = await events.waitFor(1, (e) => e.data.type === 'alert' && e.data.data?.status === 'firing');
+  const unread = await events.waitFor(
+    1,
+    (e) => e.data.type === 'alert' && e.data.data?.kind === 'retention.unread',
+  );
+  assert.equal(unread[0]?.data.data?.status, 'firing');
+  assert.equal(unread[0]?.data.data?.connectorState, 'PAUSED');
+  const alert = await events.waitFor(
+    1,
+    (e) => e.data.type === 'alert' && e.data.data?.kind === 'retention' && e.data.data?.status === 'firing',
+  );
   assert.match(
     String(alert[0]?.data.data?.message),
     new RegExp(`${slot} retains \\d+ bytes .*over the limit of ${limitBytes}`),

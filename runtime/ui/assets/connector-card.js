@@ -13,8 +13,8 @@ function Stat({ label, value, hint }) {
 
 function SnapshotProgress({ snapshot }) {
   if (!snapshot || snapshot.tables.length === 0) return null;
-  const percent = snapshot.total > 0 ? Math.min(100, (100 * snapshot.done) / snapshot.total) : 0;
   const finished = snapshot.done >= snapshot.total;
+  const percent = finished ? 100 : Math.min(100, (100 * snapshot.done) / snapshot.total);
   return html`<section class="snapshot">
     <h4>
       Snapshot ${finished ? 'completed' : 'in progress'}

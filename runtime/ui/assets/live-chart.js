@@ -21,7 +21,14 @@ export function LiveChart({ title, times, series, height = 120 }) {
       cursor: { drag: { x: false, y: false } },
       // The last ten minutes at most, and at least half a minute, so the chart scrolls as samples arrive.
       scales: {
-        x: { time: true, range: (_u, min, max) => [Math.min(Math.max(min, max - 600), max - 30), max] },
+        x: {
+          time: true,
+          range: (_u, min, max) => {
+            // No samples yet: show the last half minute rather than 1970.
+            if (!Number.isFinite(max) || max < 1e9) return [Date.now() / 1000 - 30, Date.now() / 1000];
+            return [Math.min(Math.max(min, max - 600), max - 30), max];
+          },
+        },
       },
       axes: [
         {
