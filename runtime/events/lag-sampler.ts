@@ -85,6 +85,7 @@ export class LagSampler {
       });
       this.checkAlert(name, seconds);
     }
+    for (const name of this.alerting) if (!totals.has(name)) this.alerting.delete(name);
     this.previous = totals;
     this.previousAt = now;
   }

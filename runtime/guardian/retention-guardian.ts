@@ -50,6 +50,8 @@ export interface RetentionGuardianOptions {
   readonly intervalMs: number;
   readonly committedOffsets: (connector: string) => readonly CommittedOffsetEntry[];
   readonly connectorState: (connector: string) => string | null;
+  /** Whether any task of the connector is RUNNING (its slot may be between two readers). */
+  readonly anyTaskRunning: (connector: string) => boolean;
 }
 
 export class RetentionGuardian {
@@ -158,8 +160,20 @@ export class RetentionGuardian {
       watched.alerting = overLimit;
       this.alert(connector, view, state);
     }
-    this.checkUnread(connector, watched, view, state);
-    if (overLimit && !sample.lost && watched.probe.limits.action === 'drop' && sample.active === false) {
+    // A running task's slot is inactive for moments (snapshot to streaming, reconnects):
+    // only a connector without a running task counts as not reading.
+    const idle = watched.deleted || !this.options.anyTaskRunning(connector);
+    const unreadBefore = watched.unreadSince !== null;
+    this.checkUnread(connector, watched, view, state, idle);
+    const unreadTwice = unreadBefore && watched.unreadSince !== null;
+    if (
+      overLimit &&
+      !sample.lost &&
+      watched.probe.limits.action === 'drop' &&
+      sample.active === false &&
+      unreadTwice &&
+      idle
+    ) {
       await this.release(connector, watched);
     }
   }
@@ -183,12 +197,17 @@ export class RetentionGuardian {
   }
 
   /**
-   * Nobody reads (PostgreSQL: the slot is inactive; MySQL: the connector is not RUNNING)
-   * for two checks in a row and the server keeps more than at the first: announced once,
+   * Nobody reads (no task runs, and PostgreSQL's slot is inactive) for two checks in a row and the server keeps more than at the first: announced once,
    * like the SiphonRetentionGrowingWhileNotRunning alert, resolved when reading resumes.
    */
-  private checkUnread(connector: string, watched: Watched, view: RetentionView, state: string | null): void {
-    const unread = view.active === false || (view.active === null && state !== 'RUNNING');
+  private checkUnread(
+    connector: string,
+    watched: Watched,
+    view: RetentionView,
+    state: string | null,
+    idle: boolean,
+  ): void {
+    const unread = idle && view.active !== true;
     if (!unread) {
       watched.unreadSince = null;
       if (watched.unreadAlerting) {

@@ -112,6 +112,7 @@ export class Worker {
       intervalMs: deps.config.number('retention.check.interval.ms'),
       committedOffsets: (name) => this.offsetStore.list(name),
       connectorState: (name) => this.statusStore.connector(name)?.state ?? null,
+      anyTaskRunning: (name) => this.statusStore.taskStatuses(name).some(([, s]) => s.state === 'RUNNING'),
     });
     this.snapshotProgress = new SnapshotProgressPublisher(deps.events);
   }

@@ -150,3 +150,39 @@ test('state changes arrive in order, resume with Last-Event-ID misses none, secr
   assert.equal((config?.data.data?.config as Record<string, string>).secret, '[hidden]');
   assert.ok(!everything.raw.includes(secret), 'the secret never appears in the stream');
 });
+
+test('GET/PUT /admin/loggers change log levels at run time; GET /connector-plugins/{p}/config', async () => {
+  const listed = await worker.api('GET', '/admin/loggers', undefined, auth);
+  assert.equal(listed.status, 200);
+  const levels = listed.json as Record<string, { level: string }>;
+  assert.equal(levels.root?.level, 'INFO');
+  assert.ok(levels.worker, 'the worker logger is listed');
+  const quiet = await worker.api('PUT', '/admin/loggers/worker', { level: 'ERROR' }, auth);
+  assert.equal(quiet.status, 200, quiet.text);
+  assert.ok((quiet.json as string[]).includes('worker'));
+  const level = await worker.api('GET', '/admin/loggers/worker', undefined, auth);
+  assert.equal((level.json as { level: string }).level, 'ERROR');
+  const other = `${connector}-quiet`;
+  const config = { 'connector.class': 'counter', topic: `${names.group}-data`, limit: '1' };
+  assert.equal((await worker.api('POST', '/connectors', { name: other, config }, auth)).status, 201);
+  await worker.api('PUT', '/admin/loggers/worker', { level: 'INFO' }, auth);
+  assert.equal((await worker.api('DELETE', `/connectors/${other}`, undefined, auth)).status, 204);
+  await eventually('the deletion is logged at INFO again', async () =>
+    worker.lines.some((l) => l.includes('connector deleted') && l.includes(other)),
+  );
+  assert.ok(
+    !worker.lines.some((l) => l.includes('connector created') && l.includes(other)),
+    'quiet at ERROR',
+  );
+  const bad = await worker.api('PUT', '/admin/loggers/worker', { level: 'LOUD' }, auth);
+  assert.equal(bad.status, 400);
+  assert.match(String((bad.json as { message: string }).message), /Invalid log level/);
+
+  const keys = await worker.api('GET', '/connector-plugins/counter/config', undefined, auth);
+  assert.equal(keys.status, 200);
+  const mode = (keys.json as { name: string; recommended_values: string[]; type: string }[]).find(
+    (k) => k.name === 'mode',
+  );
+  assert.deepEqual(mode?.recommended_values, ['normal', 'fast']);
+  assert.equal((await worker.api('GET', '/connector-plugins/nope/config', undefined, auth)).status, 404);
+});

@@ -198,3 +198,61 @@ test('retained WAL follows PostgreSQL while paused, failed and deleted with the 
     30000,
   );
 });
+
+test('slot.max.retained.wal.action=drop drops a slot nobody reads past the limit; the connector then fails loudly', async () => {
+  const name = `${connector}-drop`;
+  await database.client.query('CREATE TABLE small (id serial PRIMARY KEY, note text)');
+  await database.client.query("INSERT INTO small (note) VALUES ('one row, so offsets exist')");
+  const config = connectorConfig(database.name, {
+    'connector.class': 'postgres',
+    'topic.prefix': `${names.group}-drop`,
+    'table.include.list': 'public.small',
+    'slot.max.retained.wal.bytes': '1',
+    'slot.max.retained.wal.action': 'drop',
+  });
+  const dropSlot = config['slot.name'] ?? '';
+  const stream = await SseStream.open(
+    `${worker.url}/events?connector=${encodeURIComponent(name)}&types=alert`,
+  );
+  try {
+    assert.equal((await worker.api('POST', '/connectors', { name, config })).status, 201);
+    await eventually(
+      'the task streams',
+      async () => {
+        const status = (await worker.api('GET', `/connectors/${name}/status`)).json as {
+          tasks: { progress?: { phase?: string } }[];
+        };
+        return status.tasks[0]?.progress?.phase === 'streaming';
+      },
+      60000,
+    );
+    const slotExists = async () =>
+      ((await admin.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [dropSlot])).rowCount ??
+        0) > 0;
+    assert.ok(await slotExists(), 'read while running: never dropped');
+    assert.equal((await worker.api('PUT', `/connectors/${name}/pause`)).status, 202);
+    const [released] = await stream.waitFor(1, (e) => e.data.data?.kind === 'retention.released');
+    assert.match(String(released?.data.data?.message), new RegExp(`dropped replication slot "${dropSlot}"`));
+    assert.equal(await slotExists(), false);
+    assert.equal((await worker.api('PUT', `/connectors/${name}/resume`)).status, 202);
+    let last = '';
+    await eventually(
+      'the task fails naming the lost slot',
+      async () => {
+        const status = (await worker.api('GET', `/connectors/${name}/status`)).json as {
+          tasks: { state: string; trace?: string }[];
+        };
+        last = JSON.stringify(status.tasks);
+        return (
+          status.tasks[0]?.state === 'FAILED' && /is gone but offsets exist/.test(status.tasks[0].trace ?? '')
+        );
+      },
+      60000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; last status ${last}`);
+    });
+  } finally {
+    await stream.close();
+    await worker.api('DELETE', `/connectors/${name}`);
+  }
+});

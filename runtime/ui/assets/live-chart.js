@@ -6,7 +6,7 @@ import uPlot from 'uplot';
  * A small live time-series chart (uPlot): `series` are [{label, color, values, format}]
  * over the shared `times` (unix seconds). Redraws in place when new samples arrive.
  */
-export function LiveChart({ title, times, series, height = 120 }) {
+export function LiveChart({ title, times, series, height = 150 }) {
   const box = useRef(null);
   const plot = useRef(null);
   const labels = series.map((s) => s.label).join('|');
@@ -46,6 +46,7 @@ export function LiveChart({ title, times, series, height = 120 }) {
           ticks: { stroke: '#e2e8f0' },
           font: '11px system-ui',
           size: 64,
+          space: 24,
           values: (_u, values) => values.map(format),
         },
       ],
