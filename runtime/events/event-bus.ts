@@ -6,6 +6,10 @@ import { maskSecrets } from '../logging/logger.js';
  * reconnects with `Last-Event-ID` misses none; older ones are gone and a resuming client
  * is told how many (never a silent gap). Every event passes through `maskSecrets`.
  */
+/**
+ * `verification` is published by the verifier with at least `status` and, when it compared
+ * rows, `differences` (a count) and a one-line `summary`; the console shows those.
+ */
 export type EventType =
   | 'connector.state'
   | 'task.state'
