@@ -112,9 +112,14 @@ export class RetentionGuardian {
 
   /** One round over every watched connector (the timer calls it; tests may too). */
   checkNow(): Promise<void> {
-    this.checking ??= Promise.all([...this.watched.keys()].map((name) => this.check(name))).then(() => {
-      this.checking = null;
-    });
+    this.checking ??= Promise.all([...this.watched.keys()].map((name) => this.check(name)))
+      .then(
+        () => undefined,
+        (error: unknown) => this.options.logger.error('retention check failed', { error }),
+      )
+      .finally(() => {
+        this.checking = null;
+      });
     return this.checking;
   }
 
