@@ -130,6 +130,8 @@ export function registerEventRoutes(app: FastifyInstance, bus: EventBus): void {
       const unsubscribe = bus.subscribe(pump);
       const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), heartbeatMs);
       heartbeat.unref();
+      // A client gone mid-write is handled by 'close'; the error itself needs no report.
+      response.on('error', () => undefined);
       response.once('close', () => {
         unsubscribe();
         clearInterval(heartbeat);
