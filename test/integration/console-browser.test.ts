@@ -20,6 +20,7 @@ const artifacts = join(root, 'test-artifacts/console');
 const names = uniqueNames('console');
 const existing = `${names.group}-inventory`;
 const created = `${names.group}-orders`;
+const secret = `pw-${names.group}`;
 let worker: WorkerProcess;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let context: BrowserContext | null = null;
@@ -128,6 +129,8 @@ async function useTheConsole(page: Page, problems: string[]): Promise<void> {
   await portError.waitFor({ state: 'detached', timeout: 30000 });
   const config = connectorConfig(database.name, { 'topic.prefix': `${names.group}-b` });
   await form.locator('[id="field-database.user"]').fill('postgres');
+  // The local server trusts 127.0.0.1, so any password works; it must never be shown again.
+  await form.locator('[id="field-database.password"]').fill(secret);
   await form.locator('[id="field-database.dbname"]').fill(database.name);
   await form.locator('[id="field-topic.prefix"]').fill(config['topic.prefix'] ?? '');
   await form.getByRole('button', { name: /Show all/ }).click();
@@ -144,6 +147,16 @@ async function useTheConsole(page: Page, problems: string[]): Promise<void> {
   };
   assert.equal(stored.config['database.port'], '5432');
   assert.equal(stored.config['slot.name'], config['slot.name']);
+
+  // Editing shows the stored config with the password still masked.
+  await orders.locator('[data-action="edit"]').click();
+  const edit = page.locator('form.form');
+  await edit.locator('[id="field-database.password"]').waitFor();
+  assert.equal(await edit.locator('[id="field-database.password"]').inputValue(), '[hidden]');
+  assert.equal(await edit.locator('[id="field-slot.name"]').inputValue(), config['slot.name']);
+  assert.ok(!(await page.content()).includes(secret), 'the password never reaches the page');
+  await edit.getByRole('button', { name: 'Cancel' }).click();
+  await edit.waitFor({ state: 'detached' });
 
   // Pause, confirmed; the state changes through the event stream, without a reload.
   await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
