@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.cache/'] },
+  { ignores: ['node_modules/', 'dist/', '.cache/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,5 +15,25 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The console's ES modules run in the browser.
+    files: ['runtime/ui/assets/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'fetch',
+          'sessionStorage',
+          'btoa',
+          'setTimeout',
+          'clearTimeout',
+          'ResizeObserver',
+          'TextDecoderStream',
+          'AbortController',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
   },
 );

@@ -1,4 +1,5 @@
 import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/index.js';
+import { binlogRetentionProbe } from './binlog-retention.js';
 import { mysqlConfigDef, readMySqlConfig } from './config.js';
 import { checkServer, openConnection } from './mysql-server.js';
 import { MySqlSourceTask, tableFilter } from './task.js';
@@ -48,4 +49,5 @@ export const plugin: SourceConnectorPlugin = {
   createTask() {
     return new MySqlSourceTask();
   },
+  retentionProbe: binlogRetentionProbe,
 };

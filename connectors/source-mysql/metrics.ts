@@ -47,3 +47,10 @@ export const mysqlSnapshotTables = new Gauge({
   labelNames: ['connector', 'state'],
   registers: [metricsRegistry],
 });
+
+export const mysqlBinlogFilesNeeded = new Gauge({
+  name: 'siphon_source_mysql_binlog_files_needed',
+  help: "Binlog files on the server from the connector's committed position on (measured by the worker whatever the connector's state).",
+  labelNames: ['connector'],
+  registers: [metricsRegistry],
+});

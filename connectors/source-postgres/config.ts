@@ -187,6 +187,27 @@ const postgresKeys: readonly ConfigKey[] = [
       'Drop the replication slot when the task stops cleanly — on pause, stop, restart, worker shutdown and DELETE /connectors/{name} — so it retains no WAL; the next start then misses changes made meanwhile and snapshots again as snapshot.mode says (tests, throwaway connectors). Off (the default, as in Debezium), a deleted connector leaves its slot and publication in place; the DELETE answers with a Warning header naming them.',
   },
   {
+    name: 'slot.max.retained.wal.bytes',
+    type: 'long',
+    default: 1073741824,
+    importance: 'medium',
+    group: 'Replication',
+    documentation:
+      "Warn (an alert event and a log line) when the slot retains more WAL than this (pg_current_wal_lsn() - restart_lsn), measured by the worker whatever the connector's state; 0 never warns.",
+    validator: (v) =>
+      typeof v === 'number' && v >= 0 ? undefined : `must be 0 or more bytes, got ${String(v)}`,
+  },
+  {
+    name: 'slot.max.retained.wal.action',
+    type: 'string',
+    default: 'warn',
+    allowed: ['warn', 'drop'],
+    importance: 'low',
+    group: 'Replication',
+    documentation:
+      "Past slot.max.retained.wal.bytes: warn only, or drop the slot when no one reads it (paused, failed, stopped or deleted connector) to save the server's disk. After a drop the connector fails loudly at its next start until it takes a new snapshot (snapshot.mode=when_needed).",
+  },
+  {
     name: 'publication.name',
     type: 'string',
     default: 'dbz_publication',
@@ -292,6 +313,8 @@ export interface PostgresOptions extends CdcOptions {
   readonly schemaExclude: string | null;
   readonly slotName: string;
   readonly slotDropOnStop: boolean;
+  readonly slotMaxRetainedWalBytes: number;
+  readonly slotMaxRetainedWalAction: 'warn' | 'drop';
   readonly publicationName: string;
   readonly publicationAutocreateMode: PublicationAutocreateMode;
   readonly protoVersion: 1 | 2;
@@ -321,6 +344,8 @@ export function readPostgresOptions(config: ParsedConfig): PostgresOptions {
     schemaExclude: read.optionalString('schema.exclude.list'),
     slotName: read.string('slot.name'),
     slotDropOnStop: read.boolean('slot.drop.on.stop'),
+    slotMaxRetainedWalBytes: read.number('slot.max.retained.wal.bytes'),
+    slotMaxRetainedWalAction: read.oneOf('slot.max.retained.wal.action', ['warn', 'drop'] as const),
     publicationName: read.string('publication.name'),
     publicationAutocreateMode: read.oneOf('publication.autocreate.mode', publicationAutocreateModes),
     protoVersion: read.number('proto.version') === 2 ? 2 : 1,

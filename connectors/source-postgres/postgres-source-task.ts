@@ -22,7 +22,6 @@ import {
   type LsnOffset,
   type StreamPosition,
 } from './lsn-offset.js';
-import { replicationLagBytes } from './metrics.js';
 import { preflightProblems } from './preflight.js';
 import { RecordBatcher } from './record-batcher.js';
 import { ReplicationStream } from './replication-stream.js';
@@ -37,8 +36,6 @@ import { SnapshotReader, type SnapshotPlan } from './snapshot.js';
 import type { TableSchemaOptions } from './table-schema.js';
 import { TypeRegistry } from './type-registry.js';
 
-/** How often the replication lag metric is refreshed. */
-const lagRefreshMs = 10_000;
 /** Reconnect backoff after a lost replication connection: 1 s doubling up to 30 s. */
 const reconnectPolicy = { initialDelayMs: 1000, maxDelayMs: 30_000 };
 
@@ -90,10 +87,10 @@ export class PostgresSourceTask implements SourceTask {
         batcher,
       );
       if (start === null) return;
-      void this.refreshLag(admin, context.connectorName);
+      // The slot's lag metrics come from the worker's retention guardian (slot-retention.ts),
+      // which measures whatever the task's state.
       timers.push(
         setInterval(() => this.stream?.sendStatus(this.flushable()), options.statusUpdateIntervalMs),
-        setInterval(() => void this.refreshLag(admin, context.connectorName), lagRefreshMs),
       );
       await this.streamChanges(admin, context, registry, schemaOptions, records, batcher, start);
     } catch (error) {
@@ -331,20 +328,6 @@ export class PostgresSourceTask implements SourceTask {
         await stream.close();
         this.stream = null;
       }
-    }
-  }
-
-  private async refreshLag(admin: pg.Client, connector: string): Promise<void> {
-    try {
-      const row = (
-        await admin.query<{ lag: string | null }>(
-          'SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag FROM pg_replication_slots WHERE slot_name = $1',
-          [this.options.slotName],
-        )
-      ).rows[0];
-      if (row?.lag != null) replicationLagBytes.set({ connector }, Number(row.lag));
-    } catch {
-      // The admin connection is checked by the streaming loop; a missed sample is harmless.
     }
   }
 

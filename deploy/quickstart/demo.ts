@@ -189,6 +189,7 @@ async function createConnectors(): Promise<void> {
 
 function printWhereThingsRun(logFile: string): void {
   console.log(`
+  Console             ${restUrl}/ui   (open it: the pipeline live; pause the source and watch its slot grow)
   PostgreSQL source   postgres://postgres@127.0.0.1:5432/${names.sourceDatabase}  (customers, products, orders)
   Kafka               127.0.0.1:9092, topics ${names.topicPrefix}.public.*  (Avro, schemas in ${registryUrl})
   Siphon worker       ${restUrl}  (log: ${logFile})
@@ -197,6 +198,7 @@ function printWhereThingsRun(logFile: string): void {
 
   How to look, from another terminal:
     npx siphon connectors list --url ${restUrl}
+    npx siphon events --url ${restUrl}
     curl -s ${restUrl}/connectors/${names.sourceConnector}/status
     curl -s ${restUrl}/metrics | grep -E 'siphon_(sink_jdbc_end_to_end_lag|source_lag)_seconds'
     curl -s ${registryUrl}/subjects

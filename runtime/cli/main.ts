@@ -8,6 +8,7 @@ import { runSchemaRegistryMain } from '../registry/index.js';
 import { installedConnectorsDir, PluginCatalog } from '../worker/plugin-catalog.js';
 import { startWorkerProcess } from '../worker/worker-process.js';
 import { fullConfigReference } from './config-reference.js';
+import { followEvents } from './events-command.js';
 import { RestClient, RestClientError } from './rest-client.js';
 import { formatTable } from './table.js';
 
@@ -31,6 +32,7 @@ Commands:
   connectors restart <name> [--include-tasks] [--only-failed]
   connectors delete <name>                    remove a connector (offsets are kept; prints what it left behind)
   connectors offsets <name>                   committed offsets
+  events [--connector <n>] [--types <t,…>]   follow the live event stream (GET /events)
 
 Options:
   --url <url>       worker REST URL (default $SIPHON_URL or http://127.0.0.1:8083)
@@ -99,6 +101,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       'include-tasks': { type: 'boolean', default: false },
       'only-failed': { type: 'boolean', default: false },
+      connector: { type: 'string' },
+      types: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -125,10 +129,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     await runSchemaRegistryMain({ configFile: values.config });
     return -1;
   }
-  const client = new RestClient({
-    url: values.url ?? process.env.SIPHON_URL ?? 'http://127.0.0.1:8083',
-    token: values.token ?? process.env.SIPHON_REST_TOKEN,
-  });
+  const url = values.url ?? process.env.SIPHON_URL ?? 'http://127.0.0.1:8083';
+  const token = values.token ?? process.env.SIPHON_REST_TOKEN;
+  if (command === 'events') {
+    await followEvents({
+      url,
+      authorization: token ? `Bearer ${token}` : null,
+      connector: values.connector,
+      types: values.types,
+      json: values.json,
+      write: (line) => process.stdout.write(line + '\n'),
+    });
+    return 0;
+  }
+  const client = new RestClient({ url, token });
   const print = (json: unknown, table: () => string) =>
     process.stdout.write((values.json ? JSON.stringify(json, null, 2) : table()) + '\n');
   const needName = () => {

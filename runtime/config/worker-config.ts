@@ -360,6 +360,42 @@ export const workerConfigDef: ConfigDef = [
     },
   }),
   key({
+    name: 'events.buffer.size',
+    type: 'int',
+    default: 10000,
+    group: 'Events and console',
+    documentation:
+      'Events GET /events keeps for clients that reconnect with Last-Event-ID; older ones are announced as a gap.',
+    validator: (v) => (typeof v === 'number' && v >= 1 ? undefined : `must be at least 1, got ${String(v)}`),
+  }),
+  key({
+    name: 'events.lag.interval.ms',
+    type: 'long',
+    default: 5000,
+    group: 'Events and console',
+    documentation: 'How often a lag event (seconds, bytes, records per second) is published per connector.',
+    validator: (v) =>
+      typeof v === 'number' && v >= 100 ? undefined : `must be at least 100 ms, got ${String(v)}`,
+  }),
+  key({
+    name: 'events.lag.alert.seconds',
+    type: 'double',
+    default: 300,
+    group: 'Events and console',
+    documentation:
+      'An alert event is published when a connector lags more than this many seconds (and when it recovers).',
+  }),
+  key({
+    name: 'retention.check.interval.ms',
+    type: 'long',
+    default: 10000,
+    group: 'Events and console',
+    documentation:
+      "How often the worker measures, from the database, what each source server retains for its connector (replication slot WAL, binlog files), whatever the connector's state.",
+    validator: (v) =>
+      typeof v === 'number' && v >= 100 ? undefined : `must be at least 100 ms, got ${String(v)}`,
+  }),
+  key({
     name: 'log.level',
     type: 'string',
     default: 'info',

@@ -89,8 +89,72 @@ function describe(value: unknown): unknown {
   return value;
 }
 
-function emit(level: LogLevel, message: string, context: Record<string, unknown>): void {
-  if (levelOrder[level] < levelOrder[settings.level]) return;
+/**
+ * Run-time levels per logger (Kafka Connect's /admin/loggers). A logger's name is its
+ * component, then its connector (`worker.inventory-source`); a level set on a name applies
+ * to it and every name below it, `root` is `log.level`.
+ */
+export const rootLogger = 'root';
+const loggerLevels = new Map<string, { level: LogLevel; lastModified: number }>();
+const knownLoggers = new Set<string>();
+let rootLastModified: number | null = null;
+
+function loggerName(fields: Record<string, unknown>): string {
+  return [fields.component ?? 'siphon', fields.connector].filter((p) => p !== undefined).join('.');
+}
+
+function levelOf(name: string): LogLevel {
+  for (let candidate = name; ; candidate = candidate.slice(0, candidate.lastIndexOf('.'))) {
+    const set = loggerLevels.get(candidate);
+    if (set) return set.level;
+    if (!candidate.includes('.')) return settings.level;
+  }
+}
+
+export function isLogLevel(value: string): value is LogLevel {
+  return value in levelOrder;
+}
+
+export interface LoggerLevelView {
+  readonly level: string;
+  readonly last_modified: number | null;
+}
+
+/** Every logger seen so far with its effective level, and root. */
+export function listLoggerLevels(): Record<string, LoggerLevelView> {
+  const out: Record<string, LoggerLevelView> = {
+    [rootLogger]: { level: settings.level.toUpperCase(), last_modified: rootLastModified },
+  };
+  for (const name of [...new Set([...knownLoggers, ...loggerLevels.keys()])].sort()) {
+    out[name] = {
+      level: levelOf(name).toUpperCase(),
+      last_modified: loggerLevels.get(name)?.lastModified ?? null,
+    };
+  }
+  return out;
+}
+
+export function loggerLevel(name: string): LoggerLevelView | null {
+  if (name !== rootLogger && !knownLoggers.has(name) && !loggerLevels.has(name)) return null;
+  return listLoggerLevels()[name] ?? null;
+}
+
+/** Sets a level for a logger and everything below it; returns the loggers it changed. */
+export function setLoggerLevel(name: string, level: LogLevel): string[] {
+  const now = Date.now();
+  const below = (other: string) => name === rootLogger || other.startsWith(`${name}.`);
+  for (const other of [...loggerLevels.keys()]) if (below(other)) loggerLevels.delete(other);
+  if (name === rootLogger) {
+    settings.level = level;
+    rootLastModified = now;
+  } else {
+    loggerLevels.set(name, { level, lastModified: now });
+  }
+  return [name, ...[...knownLoggers].filter((other) => other !== name && below(other))].sort();
+}
+
+function emit(level: LogLevel, message: string, context: Record<string, unknown>, name: string): void {
+  if (levelOrder[level] < levelOrder[levelOf(name)]) return;
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(context)) fields[key] = describe(value);
   let line: string;
@@ -106,11 +170,13 @@ function emit(level: LogLevel, message: string, context: Record<string, unknown>
 }
 
 export function createLogger(fields: Record<string, unknown> = {}): Logger {
+  const name = loggerName(fields);
+  knownLoggers.add(name);
   return {
-    debug: (message, extra) => emit('debug', message, { ...fields, ...extra }),
-    info: (message, extra) => emit('info', message, { ...fields, ...extra }),
-    warn: (message, extra) => emit('warn', message, { ...fields, ...extra }),
-    error: (message, extra) => emit('error', message, { ...fields, ...extra }),
+    debug: (message, extra) => emit('debug', message, { ...fields, ...extra }, name),
+    info: (message, extra) => emit('info', message, { ...fields, ...extra }, name),
+    warn: (message, extra) => emit('warn', message, { ...fields, ...extra }, name),
+    error: (message, extra) => emit('error', message, { ...fields, ...extra }, name),
     child: (extra) => createLogger({ ...fields, ...extra }),
   };
 }

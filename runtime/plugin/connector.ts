@@ -1,5 +1,6 @@
 import type { SinkRecord, SourceOffset, SourcePartition, SourceRecord } from '../record/index.js';
 import type { ConfigDef, ParsedConfig } from './config-def.js';
+import type { RetentionMeasurable } from './retention.js';
 
 /** The connector's raw config as stored, secrets already resolved for the task. */
 export type ConnectorConfig = Readonly<Record<string, string>>;
@@ -111,7 +112,7 @@ interface PluginBase {
   leftBehindOnDelete?(config: ParsedConfig): readonly string[];
 }
 
-export interface SourceConnectorPlugin extends PluginBase {
+export interface SourceConnectorPlugin extends PluginBase, Partial<RetentionMeasurable> {
   readonly type: 'source';
   createTask(): SourceTask;
 }

@@ -8,7 +8,11 @@ import { maskSecrets, type Logger } from '../logging/logger.js';
 import { metricsRegistry } from '../metrics/registry.js';
 import type { Worker } from '../worker/worker.js';
 import { ConnectRestError } from './connect-rest-error.js';
+import { registerEventRoutes } from '../events/event-routes.js';
+import { registerUiRoutes } from '../ui/ui-routes.js';
+import { registerAdminLoggerRoutes } from './admin-logger-routes.js';
 import { registerConnectorRoutes } from './connector-routes.js';
+import { registerPluginConfigRoutes } from './plugin-config-routes.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { RouteMethods } from './route-methods.js';
 
@@ -105,8 +109,9 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    if (path === '/health') return;
+    const path = request.url.split('?')[0] ?? '';
+    // The console's static files hold no data; what they fetch is authenticated.
+    if (path === '/health' || path === '/ui' || path.startsWith('/ui/')) return;
     if (authenticated && !authenticated(request)) {
       void reply.header(
         'www-authenticate',
@@ -167,5 +172,9 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
 
   registerConnectorRoutes(app, worker);
   registerPluginRoutes(app, worker);
+  registerPluginConfigRoutes(app, worker);
+  registerAdminLoggerRoutes(app);
+  registerEventRoutes(app, worker.events);
+  registerUiRoutes(app);
   return app;
 }

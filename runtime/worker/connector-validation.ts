@@ -119,6 +119,23 @@ export function maskConfig(def: ConfigDef, config: RawConfig): Record<string, st
 
 const connectType = (type: string) => type.toUpperCase();
 
+/** Kafka Connect's ConfigKeyInfo: one key's definition (`GET /connector-plugins/{p}/config`). */
+export function configKeyInfo(key: ConfigDef[number], order: number) {
+  return {
+    name: key.name,
+    type: connectType(key.type),
+    required: key.default === undefined,
+    default_value: key.default === undefined ? null : formatConfigValue(key.default),
+    importance: key.importance.toUpperCase(),
+    documentation: key.documentation,
+    group: key.group,
+    width: 'NONE',
+    display_name: key.name,
+    dependents: [...(key.dependents ?? [])],
+    order: order + 1,
+  };
+}
+
 /** Kafka Connect's ConfigInfos body for the validate endpoint. */
 export function validateResponse(validation: ConnectorValidation, raw: RawConfig, className: string) {
   const hidden = passwordKeys(validation.def);
@@ -133,19 +150,7 @@ export function validateResponse(validation: ConnectorValidation, raw: RawConfig
           ? HIDDEN
           : maskUrlCredentials(rawValue);
     return {
-      definition: {
-        name: key.name,
-        type: connectType(key.type),
-        required: key.default === undefined,
-        default_value: key.default === undefined ? null : formatConfigValue(key.default),
-        importance: key.importance.toUpperCase(),
-        documentation: key.documentation,
-        group: key.group,
-        width: 'NONE',
-        display_name: key.name,
-        dependents: [...(key.dependents ?? [])],
-        order: order + 1,
-      },
+      definition: configKeyInfo(key, order),
       value: {
         name: key.name,
         value: shown,

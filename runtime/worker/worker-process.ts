@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createConverter } from '../converters/index.js';
+import { EventBus } from '../events/event-bus.js';
+import { LagSampler } from '../events/lag-sampler.js';
 import { loadWorkerConfig, openProviderWarnings } from '../config/worker-config.js';
 import { configureLogging, createLogger, type LogFormat, type LogLevel } from '../logging/logger.js';
 import type { ConnectorPlugin } from '../plugin/index.js';
@@ -58,7 +60,9 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
     schemaRegistryUrl = registry.url;
   }
   let fatal: (error: Error) => void = () => undefined;
+  const events = new EventBus(config.number('events.buffer.size'));
   const worker = new Worker({
+    events,
     config,
     kafka,
     catalog,
@@ -81,9 +85,23 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
   const url = `${scheme}://${host}:${address.port}`;
   const workerId = `${host}:${address.port}`;
 
+  const lagSampler = new LagSampler(
+    events,
+    {
+      connectorNames: () => (worker.isReady ? worker.connectorNames() : []),
+      connectorType: (name) => worker.connectorType(name),
+      behindBytes: (name) => worker.guardian.latest(name)?.behindBytes ?? null,
+    },
+    {
+      intervalMs: config.number('events.lag.interval.ms'),
+      alertSeconds: config.number('events.lag.alert.seconds'),
+    },
+  );
+
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      lagSampler.stop();
       await worker.stop();
       await app.close();
       await registry?.close();
@@ -96,6 +114,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
     await stop().catch(() => undefined);
     throw error;
   }
+  lagSampler.start();
   logger.info('REST API listening', { url, plugins: catalog.list().map((p) => p.className) });
 
   if (options.handleSignals) {

@@ -4,6 +4,9 @@ import { resolveConfigProviders } from '../config/config-providers.js';
 import { withoutResolvedValues } from '../config/resolved-value-errors.js';
 import { maskUrlCredentials, urlPasswords } from '../config/url-credentials.js';
 import { providerPolicyOf, type WorkerConfig } from '../config/worker-config.js';
+import type { EventBus } from '../events/event-bus.js';
+import { SnapshotProgressPublisher } from '../events/snapshot-progress.js';
+import { RetentionGuardian, type RetentionView } from '../guardian/retention-guardian.js';
 import { HIDDEN, maskSecrets, registerSecret, type Logger } from '../logging/logger.js';
 import { recordConnectorState, recordTaskState } from '../metrics/runtime-metrics.js';
 import type { ConnectorConfig, ConnectorPlugin, ParsedConfig } from '../plugin/index.js';
@@ -39,6 +42,8 @@ export interface WorkerDependencies {
   /** Converters, already pointed at the worker's schema registry. */
   readonly createConverter: ConverterFactory;
   readonly logger: Logger;
+  /** Where state, config, snapshot and retention events are published (GET /events). */
+  readonly events: EventBus;
   /** Called when this worker lost its group to another worker and must exit. */
   readonly onFatal: (error: Error) => void;
 }
@@ -75,6 +80,8 @@ export interface ConnectorStatusView {
   connector: StatusView;
   tasks: (StatusView & { id: number; progress?: Readonly<Record<string, string | number>> })[];
   type: 'source' | 'sink' | 'unknown';
+  /** What the source server retains for the connector, measured from the database. */
+  retention?: RetentionView;
 }
 
 export interface OffsetView {
@@ -105,7 +112,24 @@ export class Worker {
   private started = false;
   private stopping = false;
 
-  constructor(private readonly deps: WorkerDependencies) {}
+  readonly guardian: RetentionGuardian;
+  private readonly snapshotProgress: SnapshotProgressPublisher;
+
+  constructor(private readonly deps: WorkerDependencies) {
+    this.guardian = new RetentionGuardian({
+      events: deps.events,
+      logger: deps.logger.child({ component: 'retention-guardian' }),
+      intervalMs: deps.config.number('retention.check.interval.ms'),
+      committedOffsets: (name) => this.offsetStore.list(name),
+      connectorState: (name) => this.statusStore.connector(name)?.state ?? null,
+      anyTaskRunning: (name) => this.statusStore.taskStatuses(name).some(([, s]) => s.state === 'RUNNING'),
+    });
+    this.snapshotProgress = new SnapshotProgressPublisher(deps.events);
+  }
+
+  get events(): EventBus {
+    return this.deps.events;
+  }
 
   get isReady(): boolean {
     return this.started && !this.stopping;
@@ -165,6 +189,7 @@ export class Worker {
     this.statusStore = new StatusStore(statusTopic);
     await Promise.all([this.configStore.load(), this.offsetStore.load(), this.statusStore.load()]);
     this.started = true;
+    this.guardian.start();
     logger.info('worker started', { workerId, connectors: this.configStore.names().length });
     for (const name of this.configStore.names()) {
       await this.serialized(name, () => this.startConnector(name));
@@ -179,6 +204,7 @@ export class Worker {
     const names = [...this.runtimes.keys()];
     // Like a Kafka Connect worker leaving its group: what it ran is UNASSIGNED until a worker starts it.
     await Promise.all(names.map((name) => this.stopConnectorTasks(name, { markUnassigned: true })));
+    await this.guardian.stop();
     await Promise.allSettled([
       this.dataProducer?.disconnect(),
       this.storeProducer?.disconnect(),
@@ -211,6 +237,7 @@ export class Worker {
     const plugin = this.catalog.resolve(config['connector.class'] ?? '');
     const connector = this.statusStore.connector(name);
     const runtime = this.runtimes.get(name);
+    const retention = this.guardian.latest(name);
     return {
       name,
       connector: this.view(connector),
@@ -223,7 +250,13 @@ export class Worker {
         };
       }),
       type: plugin?.type ?? 'unknown',
+      ...(retention ? { retention } : {}),
     };
+  }
+
+  connectorType(name: string): 'source' | 'sink' | 'unknown' {
+    const config = this.configStore.get(name);
+    return (config && this.catalog.resolve(config['connector.class'] ?? '')?.type) ?? 'unknown';
   }
 
   taskStatus(name: string, id: number): StatusView & { id: number } {
@@ -270,6 +303,7 @@ export class Worker {
       await this.checkValid(raw);
       await this.configStore.put(name, raw, initialState);
       this.deps.logger.info('connector created', { connector: name });
+      this.publishConfig(name, 'created');
       await this.startConnector(name);
       return this.connectorInfo(name);
     });
@@ -292,6 +326,7 @@ export class Worker {
       const merged = previous ? this.keepHiddenPasswords(raw, previous) : raw;
       await this.checkValid(merged);
       await this.configStore.put(name, merged, previous ? undefined : 'STARTED');
+      this.publishConfig(name, previous ? 'updated' : 'created');
       await this.stopConnectorTasks(name);
       await this.startConnector(name);
       return { created: !previous, info: this.connectorInfo(name) };
@@ -319,6 +354,7 @@ export class Worker {
       this.checkBasics(next);
       await this.checkValid(next);
       await this.configStore.put(name, next);
+      this.publishConfig(name, 'updated');
       await this.stopConnectorTasks(name);
       await this.startConnector(name);
       return this.connectorInfo(name);
@@ -334,6 +370,8 @@ export class Worker {
       await this.configStore.remove(name);
       await this.statusStore.remove(name);
       recordConnectorState(name, null);
+      this.guardian.connectorDeleted(name);
+      this.deps.events.publish('connector.config', name, { action: 'deleted' });
       // Unresolved references parse as null; the plugin names what it can.
       const leftBehind =
         plugin?.leftBehindOnDelete?.(parseConfig(connectorConfigDef(plugin), raw).values) ?? [];
@@ -510,6 +548,7 @@ export class Worker {
     if (!raw) return;
     const target = this.configStore.targetState(name);
     const logger = this.deps.logger.child({ connector: name });
+    this.watchRetention(name, raw);
     if (target === 'STOPPED') {
       this.runtimes.delete(name);
       await this.statusStore.removeTasks(name);
@@ -570,6 +609,7 @@ export class Worker {
       const onTopic = (topic: string) => this.statusStore.addTopic(name, topic);
       const onProgress = (progress: Readonly<Record<string, string | number>>) => {
         if (handle) handle.progress = progress;
+        this.snapshotProgress.report(name, id, progress);
       };
       // The status says what the task is doing: RUNNING with the error and attempt while it retries.
       const isCurrent = () => handle !== undefined && runtime.tasks.get(id) === handle && !handle.stopping;
@@ -737,6 +777,24 @@ export class Worker {
     return config;
   }
 
+  /** The guardian measures a source's retention whatever its target state, so from here. */
+  private watchRetention(name: string, raw: StoredConfig): void {
+    const plugin = this.catalog.resolve(raw['connector.class'] ?? '');
+    if (!plugin) return;
+    try {
+      this.guardian.watch(name, plugin, this.parseOrThrow(plugin, this.resolveSecrets(plugin, raw), raw));
+    } catch {
+      // An unresolvable or invalid config fails the connector's start, which says why.
+    }
+  }
+
+  private publishConfig(name: string, action: 'created' | 'updated'): void {
+    const config = this.configStore.get(name);
+    if (!config) return;
+    const plugin = this.catalog.resolve(config['connector.class'] ?? '');
+    this.deps.events.publish('connector.config', name, { action, config: this.masked(plugin, config) });
+  }
+
   /** `written`: the config as stored, so a problem names a key's reference, not its value. */
   private parseOrThrow(
     plugin: ConnectorPlugin,
@@ -769,6 +827,12 @@ export class Worker {
     };
     const key = `${name}/${task ?? 'connector'}`;
     this.latestStatus.set(key, status.generation);
+    this.deps.events.publish(task === null ? 'connector.state' : 'task.state', name, {
+      ...(task === null ? {} : { task }),
+      state,
+      worker_id: status.worker_id,
+      ...(status.trace ? { trace: status.trace } : {}),
+    });
     // REST must never show a state the task left: a write that fails (broker away) is
     // retried until stored, unless a newer status for the same task came meanwhile.
     const retries = backoff({ maxDelayMs: 10_000 }, this.statusRetries.signal);

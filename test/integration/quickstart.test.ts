@@ -35,6 +35,7 @@ test(
     const code = await new Promise<number | null>((resolveExit) => demo.once('exit', resolveExit));
     assert.equal(code, 0, output);
     assert.match(output, /both replicas equal the source: (\d+) orders/);
+    assert.match(output, /Console +http:\/\/127\.0\.0\.1:\d+\/ui/, 'the console URL is printed');
     assert.match(
       output,
       /\[live\] writes +\d+\/s \| source +\d+ ev\/s \| postgres replica +\d+ rows\/s, lag +\d+\.\d+s/,

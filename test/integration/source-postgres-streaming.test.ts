@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { plugin } from '../../connectors/source-postgres/index.js';
+import { parseConfig } from '../../runtime/config/config-parser.js';
 import { metricsRegistry } from '../../runtime/metrics/registry.js';
 import type { SourceOffset, SourceRecord, Struct } from '../../runtime/record/index.js';
 import { connectorConfig, connectTo, createTestDatabase, TaskRun } from './source-postgres-harness.js';
@@ -22,6 +24,7 @@ describe('PostgreSQL source: streaming', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let run: TaskRun;
   const offsets = new Map<string, SourceOffset>();
+  let raw: Record<string, string>;
 
   before(async () => {
     db = await createTestDatabase();
@@ -30,14 +33,12 @@ describe('PostgreSQL source: streaming', () => {
     await db.client.query('ALTER TABLE full_items REPLICA IDENTITY FULL');
     await db.client.query('CREATE TABLE toasty (id int PRIMARY KEY, big text, n int)');
     await db.client.query('CREATE TABLE nokey (a int, b text)');
-    run = new TaskRun(
-      connectorConfig(db.name, {
-        'snapshot.mode': 'no_data',
-        'provide.transaction.metadata': 'true',
-        'skipped.operations': 'none',
-      }),
-      offsets,
-    );
+    raw = connectorConfig(db.name, {
+      'snapshot.mode': 'no_data',
+      'provide.transaction.metadata': 'true',
+      'skipped.operations': 'none',
+    });
+    run = new TaskRun(raw, offsets);
     // Wait until streaming runs (no snapshot in no_data mode).
     const deadline = Date.now() + 15_000;
     while (run.progress['phase'] !== 'streaming' && Date.now() < deadline)
@@ -95,7 +96,22 @@ describe('PostgreSQL source: streaming', () => {
         Date.now() / 1000 - 60,
     );
     assert.ok(sample('siphon_source_lag_seconds', { connector: 'pg-it' }) !== undefined);
-    assert.ok(sample('siphon_source_postgres_replication_lag_bytes', { connector: 'pg-it' }) !== undefined);
+    // The slot's numbers come from the worker's guardian through the plugin's probe.
+    const probe = plugin.retentionProbe?.(parseConfig(plugin.configDef, raw).values, 'pg-it');
+    assert.ok(probe);
+    try {
+      const slot = await probe.measure([]);
+      assert.equal(slot?.active, true);
+      assert.ok((slot?.behindBytes ?? -1) >= 0 && (slot?.retainedBytes ?? -1) >= (slot?.behindBytes ?? 0));
+    } finally {
+      await probe.close();
+    }
+    const measured = await metricsRegistry.getMetricsAsJSON();
+    assert.ok(
+      measured
+        .find((m) => m.name === 'siphon_source_postgres_replication_lag_bytes')
+        ?.values.some((v) => v.labels.connector === 'pg-it'),
+    );
   });
 
   it('fills before under REPLICA IDENTITY FULL and keeps unchanged TOAST values out of null', async () => {
