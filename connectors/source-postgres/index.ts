@@ -4,6 +4,7 @@ import { postgresConfigDef, readPostgresOptions, tableFilterOf } from './config.
 import { connect } from './connection.js';
 import { PostgresSourceTask } from './postgres-source-task.js';
 import { preflightProblems } from './preflight.js';
+import { postgresVerification } from './verify-reader.js';
 
 /**
  * The PostgreSQL source connector: a consistent snapshot, then pgoutput streaming, as
@@ -42,4 +43,5 @@ export const plugin: SourceConnectorPlugin = {
     return [{}];
   },
   createTask: () => new PostgresSourceTask(),
+  verification: postgresVerification,
 };

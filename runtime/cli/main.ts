@@ -10,6 +10,7 @@ import { startWorkerProcess } from '../worker/worker-process.js';
 import { fullConfigReference } from './config-reference.js';
 import { RestClient, RestClientError } from './rest-client.js';
 import { formatTable } from './table.js';
+import { verifyCommand } from './verify-command.js';
 
 /**
  * `siphon`: runs the worker, or talks to a running worker's REST API with readable
@@ -31,6 +32,7 @@ Commands:
   connectors restart <name> [--include-tasks] [--only-failed]
   connectors delete <name>                    remove a connector (offsets are kept)
   connectors offsets <name>                   committed offsets
+  verify <sink> [--table t]... [--repair]     compare a sink's target with its source (exit 0 equal, 1 different, 2 error)
 
 Options:
   --url <url>       worker REST URL (default $SIPHON_URL or http://127.0.0.1:8083)
@@ -74,6 +76,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       'include-tasks': { type: 'boolean', default: false },
       'only-failed': { type: 'boolean', default: false },
+      table: { type: 'string', multiple: true },
+      repair: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -124,6 +128,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return 0;
   }
+  if (command === 'verify')
+    return verifyCommand(client, sub, { tables: values.table ?? [], repair: values.repair, json: values.json });
   if (command !== 'connectors') throw new UsageError(`Unknown command "${command}"`);
 
   switch (sub) {

@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { WorkerConfig } from '../config/worker-config.js';
 import { maskSecrets, type Logger } from '../logging/logger.js';
 import { metricsRegistry } from '../metrics/registry.js';
+import { VerifyManager } from '../verify/verify-manager.js';
+import { registerVerifyRoutes } from '../verify/verify-routes.js';
 import type { Worker } from '../worker/worker.js';
 import { ConnectRestError } from './connect-rest-error.js';
 import { registerConnectorRoutes } from './connector-routes.js';
@@ -116,5 +118,9 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
 
   registerConnectorRoutes(app, worker);
   registerPluginRoutes(app, worker);
+  const verifications = new VerifyManager(worker, logger.child({ component: 'verify' }));
+  registerVerifyRoutes(app, verifications);
+  app.addHook('onReady', async () => verifications.startSchedule());
+  app.addHook('onClose', async () => verifications.close());
   return app;
 }

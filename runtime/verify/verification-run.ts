@@ -1,0 +1,334 @@
+import type { Logger } from '../logging/logger.js';
+import type {
+  ExpectedRow,
+  SinkVerifier,
+  SourcePosition,
+  SourceRowReader,
+  SourceVerification,
+  TargetKey,
+  VerifiableTable,
+} from '../plugin/index.js';
+import type { SinkRecord, SourceRecord } from '../record/index.js';
+import { buildTransformChain } from '../transforms/index.js';
+import type { Transform } from '../transforms/transform.js';
+import { pause, waitUntilApplied } from './pipeline-settle.js';
+import { compareRows, persisting } from './row-comparison.js';
+import type { VerificationHost } from './verification-host.js';
+import { MAX_LISTED, shownDifference, type RowDifference, type TableReport } from './verify-report.js';
+import { verifyRowsCompared } from './verify-metrics.js';
+
+export interface VerificationOptions {
+  readonly sink: string;
+  /** Source connectors to compare with; empty: every verifiable source whose topics the sink consumes. */
+  readonly sources: readonly string[];
+  /** Source tables (`schema.table`) or target tables to verify; empty: all. */
+  readonly tables: readonly string[];
+  readonly repair: boolean;
+  readonly chunkSize: number;
+  /** Rows per second read from each side; 0: unlimited. */
+  readonly maxRowsPerSecond: number;
+  /** How long a differing chunk waits for the pipeline to apply up to its source position. */
+  readonly settleTimeoutMs: number;
+  /** Re-reads of a differing chunk before what still differs is reported. */
+  readonly rechecks: number;
+}
+
+export interface VerificationCallbacks {
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  onTable(report: TableReport): void;
+  onProgress(table: string, rowsCompared: number): void;
+}
+
+interface SourceSide {
+  readonly name: string;
+  readonly verification: SourceVerification;
+  readonly reader: SourceRowReader;
+  readonly transform: Transform | null;
+}
+
+/** A key range read from both sides: source-native bounds and the target's. */
+interface ChunkBounds {
+  readonly after: readonly unknown[] | null;
+  readonly upTo: readonly unknown[] | null;
+  readonly targetAfter: TargetKey | null;
+  readonly targetUpTo: TargetKey | null;
+}
+
+/**
+ * One verification of a sink: every table of every source feeding it, chunk by chunk in
+ * key order. Each chunk is read from the source in its own read-only snapshot, mapped by
+ * the sink, and compared with the target's rows of the same key range. A chunk that
+ * differs is read again (up to `rechecks` times) after the pipeline applied everything
+ * up to the position of the earlier read; only rows that keep differing are reported, so
+ * a row busy with writes is not a mismatch. With `repair`, the current source rows of what
+ * differs are written through the sink's write path, then the chunk is verified again.
+ */
+export class VerificationRun {
+  private readonly sinkTransform: Transform | null;
+  private readonly sinkTopics: (topic: string) => boolean;
+  private rowsRead = 0;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly host: VerificationHost,
+    private readonly options: VerificationOptions,
+    private readonly callbacks: VerificationCallbacks,
+    private readonly verifier: SinkVerifier,
+  ) {
+    const sink = host.resolvedConnector(options.sink);
+    this.sinkTransform = transformOf(sink.raw);
+    const regex = sink.config['topics.regex'];
+    const pattern = typeof regex === 'string' && regex !== '' ? new RegExp(`^(?:${regex})$`) : null;
+    const topics = (sink.config.topics as string[] | null) ?? [];
+    this.sinkTopics = (topic) => (pattern ? pattern.test(topic) : topics.includes(topic));
+  }
+
+  /** The source connectors this sink is fed from. */
+  sourceNames(): string[] {
+    if (this.options.sources.length > 0) return [...this.options.sources];
+    const consumed = new Set(this.host.activeTopics(this.options.sink));
+    return this.host.connectorNames().filter((name) => {
+      if (name === this.options.sink) return false;
+      const { plugin } = this.host.resolvedConnector(name);
+      return (
+        plugin.type === 'source' &&
+        plugin.verification !== undefined &&
+        this.host.activeTopics(name).some((topic) => consumed.has(topic) || this.sinkTopics(topic))
+      );
+    });
+  }
+
+  async run(): Promise<void> {
+    const verifier = this.verifier;
+    const sources = this.sourceNames();
+    if (sources.length === 0) {
+      throw new Error(
+        `no verifiable source connector feeds ${this.options.sink} (none on this worker produces to the topics it consumes); name one with "source.connector"`,
+      );
+    }
+    for (const name of sources) {
+      const { plugin, config, raw } = this.host.resolvedConnector(name);
+      if (plugin.type !== 'source' || !plugin.verification)
+        throw new Error(`connector ${name} is not a source that can be verified against`);
+      const reader = await plugin.verification.openRowReader(config, this.callbacks.logger);
+      try {
+        const side: SourceSide = { name, verification: plugin.verification, reader, transform: transformOf(raw) };
+        for (const table of await reader.tables()) {
+          if (this.callbacks.signal.aborted) return;
+          const report = await this.verifyTable(side, table, verifier);
+          if (report) this.callbacks.onTable(report);
+        }
+      } finally {
+        await reader.close();
+      }
+    }
+  }
+
+  private async verifyTable(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+  ): Promise<TableReport | null> {
+    const started = Date.now();
+    const report: TableReport = {
+      table: table.id,
+      source_connector: source.name,
+      target_table: null,
+      rows_compared: 0,
+      chunks: 0,
+      seconds: 0,
+      differences: [],
+      differences_total: 0,
+      rows_unchecked: 0,
+      unsettled_rechecks: 0,
+      notes: [],
+    };
+    if (table.keyColumns.length === 0) {
+      report.notes.push('the table has no primary key: rows cannot be matched by key, so it is not verified');
+      return this.wanted(table.id, null) ? finish(report, started) : null;
+    }
+    const repaired = { written: 0, deleted: 0, rows: [] as RowDifference[] };
+    let after: readonly unknown[] | null = null;
+    let targetAfter: TargetKey | null = null;
+    for (;;) {
+      if (this.callbacks.signal.aborted) break;
+      const first = await this.read(source, table, after, null, this.options.chunkSize);
+      if (first.sinkRecords === 0 && report.chunks === 0 && first.chunk.records.length > 0) return null;
+      const mapped = first.expected.find((row) => row.kind !== 'unmappable');
+      report.target_table ??= mapped && 'table' in mapped ? mapped.table : null;
+      if (!this.wanted(table.id, report.target_table)) return null;
+      const final = first.chunk.records.length < this.options.chunkSize;
+      const bounds: ChunkBounds = {
+        after,
+        upTo: final ? null : first.chunk.lastKey,
+        targetAfter,
+        targetUpTo: final ? null : lastBound(first.expected),
+      };
+      report.chunks++;
+      report.rows_compared += first.chunk.records.length;
+      report.rows_unchecked += first.expected.filter((r) => r.kind === 'unchecked' || r.kind === 'unmappable').length;
+      verifyRowsCompared.inc({ connector: this.options.sink, table: table.id }, first.chunk.records.length);
+      this.callbacks.onProgress(table.id, report.rows_compared);
+      if (report.target_table !== null) {
+        let differences = await this.compare(verifier, report.target_table, first.expected, bounds);
+        differences = await this.recheck(source, table, verifier, report, bounds, first.position, differences);
+        if (differences.length > 0 && this.options.repair) {
+          const outcome = await this.repair(source, table, verifier, report.target_table, bounds, differences);
+          repaired.written += outcome.written;
+          repaired.deleted += outcome.deleted;
+          for (const difference of differences) if (repaired.rows.length < MAX_LISTED) repaired.rows.push(difference);
+          const confirm = await this.read(source, table, bounds.after, bounds.upTo, Number.POSITIVE_INFINITY);
+          differences = await this.compare(verifier, report.target_table, confirm.expected, bounds);
+          differences = await this.recheck(source, table, verifier, report, bounds, confirm.position, differences);
+        }
+        report.differences_total += differences.length;
+        for (const difference of differences)
+          if (report.differences.length < MAX_LISTED) report.differences.push(shownDifference(difference));
+      } else if (first.chunk.records.length > 0) {
+        report.notes.push('no source row of this chunk maps to a target row; nothing to compare');
+      }
+      if (final) break;
+      after = first.chunk.lastKey;
+      targetAfter = bounds.targetUpTo;
+    }
+    if (report.target_table === null && report.rows_compared === 0)
+      report.notes.push('the source table is empty: its target table is not known, so extra target rows are not looked for');
+    if (this.options.repair) report.repaired = { ...repaired, rows: repaired.rows.map(shownDifference) };
+    return finish(report, started);
+  }
+
+  /** Re-reads a differing chunk after the pipeline caught up; keeps only what still differs. */
+  private async recheck(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+    report: TableReport,
+    bounds: ChunkBounds,
+    position: SourcePosition,
+    differences: RowDifference[],
+  ): Promise<RowDifference[]> {
+    let current = differences;
+    let readAt = position;
+    for (let attempt = 0; attempt < this.options.rechecks && current.length > 0; attempt++) {
+      const settled = await waitUntilApplied(
+        this.host,
+        source,
+        this.options.sink,
+        readAt,
+        this.options.settleTimeoutMs,
+        this.callbacks.signal,
+      );
+      if (!settled) report.unsettled_rechecks++;
+      const again = await this.read(source, table, bounds.after, bounds.upTo, Number.POSITIVE_INFINITY);
+      if (report.target_table === null) return [];
+      const next = persisting(current, await this.compare(verifier, report.target_table, again.expected, bounds));
+      readAt = again.position;
+      const stable = next.length === current.length && settled;
+      current = next;
+      if (stable) break;
+    }
+    return current;
+  }
+
+  private async repair(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+    targetTable: string,
+    bounds: ChunkBounds,
+    differences: readonly RowDifference[],
+  ) {
+    const fresh = await this.read(source, table, bounds.after, bounds.upTo, Number.POSITIVE_INFINITY);
+    const keys = new Set(differences.map((difference) => difference.key));
+    const rewrite: SinkRecord[] = [];
+    fresh.expected.forEach((row, i) => {
+      const record = fresh.records[i];
+      if (record && row.kind !== 'unmappable' && keys.has(row.key)) rewrite.push(record);
+    });
+    const sourceKeys = new Set(fresh.expected.flatMap((row) => (row.kind === 'unmappable' ? [] : [row.key])));
+    const extra = differences
+      .filter((difference) => difference.kind === 'extra' && !sourceKeys.has(difference.key))
+      .map((difference) => ({ table: targetTable, key: difference.key }));
+    const outcome = await verifier.repair(rewrite, extra);
+    this.callbacks.logger.info('verification repaired rows', {
+      connector: this.options.sink,
+      table: targetTable,
+      written: outcome.written,
+      deleted: outcome.deleted,
+    });
+    return outcome;
+  }
+
+  private async compare(
+    verifier: SinkVerifier,
+    targetTable: string,
+    expected: readonly ExpectedRow[],
+    bounds: ChunkBounds,
+  ): Promise<RowDifference[]> {
+    const inTable = expected.filter((row) => row.kind === 'unmappable' || row.table === targetTable);
+    const target = await verifier.readRange(targetTable, bounds.targetAfter, bounds.targetUpTo);
+    await this.throttle(target.length);
+    return compareRows(inTable, target);
+  }
+
+  /** One source read in its own snapshot, mapped by the sink. */
+  private async read(
+    source: SourceSide,
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+  ) {
+    const position = await source.reader.begin();
+    let chunk;
+    try {
+      chunk = await source.reader.readChunk(table, after, upTo, limit);
+    } finally {
+      await source.reader.end();
+    }
+    await this.throttle(chunk.records.length);
+    const records = chunk.records.flatMap((record) => this.asSinkRecord(source, record));
+    return { position, chunk, records, sinkRecords: records.length, expected: await this.verifier.expected(records) };
+  }
+
+  /** The record as the sink would receive it: the source's transforms, its topic, the sink's transforms. */
+  private asSinkRecord(source: SourceSide, record: SourceRecord): SinkRecord[] {
+    const produced = source.transform ? source.transform.apply(record) : record;
+    if (produced === null || !this.sinkTopics(produced.topic)) return [];
+    const received: SinkRecord = { ...produced, kafkaPartition: 0, kafkaOffset: -1n };
+    const transformed = this.sinkTransform ? this.sinkTransform.apply(received) : received;
+    return transformed === null ? [] : [transformed];
+  }
+
+  private wanted(sourceTable: string, targetTable: string | null): boolean {
+    const { tables } = this.options;
+    return tables.length === 0 || tables.includes(sourceTable) || (targetTable !== null && tables.includes(targetTable));
+  }
+
+  /** Keeps reads at or below maxRowsPerSecond per side. */
+  private async throttle(rows: number): Promise<void> {
+    this.rowsRead += rows;
+    const rate = this.options.maxRowsPerSecond;
+    if (rate <= 0) return;
+    const dueMs = (this.rowsRead / 2 / rate) * 1000 - (Date.now() - this.startedAt);
+    if (dueMs > 0) await pause(dueMs, this.callbacks.signal);
+  }
+}
+
+function transformOf(raw: Record<string, string>): Transform | null {
+  return raw.transforms && raw.transforms.trim() !== '' ? buildTransformChain(raw) : null;
+}
+
+function lastBound(expected: readonly ExpectedRow[]): TargetKey | null {
+  for (let i = expected.length - 1; i >= 0; i--) {
+    const row = expected[i];
+    if (row && row.kind !== 'unmappable') return row.boundKey;
+  }
+  return null;
+}
+
+function finish(report: TableReport, started: number): TableReport {
+  report.seconds = Math.round((Date.now() - started) / 10) / 100;
+  return report;
+}
