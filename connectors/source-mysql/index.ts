@@ -2,6 +2,7 @@ import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/in
 import { mysqlConfigDef, readMySqlConfig } from './config.js';
 import { checkServer, openConnection } from './mysql-server.js';
 import { MySqlSourceTask, tableFilter } from './task.js';
+import { mysqlVerification } from './verify-reader.js';
 
 /**
  * The MySQL/MariaDB source connector (Debezium's MySqlConnector and MariaDbConnector
@@ -48,4 +49,5 @@ export const plugin: SourceConnectorPlugin = {
   createTask() {
     return new MySqlSourceTask();
   },
+  verification: mysqlVerification,
 };
