@@ -29,8 +29,10 @@ export type ColumnKind =
 /** The kind of a column from information_schema's data_type (and MySQL's column_type). */
 export function columnKind(dataType: string, columnType = ''): ColumnKind {
   const type = dataType.toLowerCase();
-  if (/^tinyint\(1\)/.test(columnType.toLowerCase()) || type === 'boolean' || type === 'bool') return 'boolean';
-  if (['smallint', 'integer', 'bigint', 'int', 'tinyint', 'mediumint', 'year'].includes(type)) return 'integer';
+  if (/^tinyint\(1\)/.test(columnType.toLowerCase()) || type === 'boolean' || type === 'bool')
+    return 'boolean';
+  if (['smallint', 'integer', 'bigint', 'int', 'tinyint', 'mediumint', 'year'].includes(type))
+    return 'integer';
   if (['numeric', 'decimal'].includes(type)) return 'decimal';
   if (['real', 'float'].includes(type)) return 'float4';
   if (['double precision', 'double'].includes(type)) return 'float8';
@@ -43,7 +45,8 @@ export function columnKind(dataType: string, columnType = ''): ColumnKind {
   if (type === 'time with time zone') return 'timetz';
   if (['json', 'jsonb'].includes(type)) return 'json';
   if (type === 'array') return 'array';
-  if (['bytea', 'blob', 'longblob', 'mediumblob', 'tinyblob', 'binary', 'varbinary'].includes(type)) return 'bytes';
+  if (['bytea', 'blob', 'longblob', 'mediumblob', 'tinyblob', 'binary', 'varbinary'].includes(type))
+    return 'bytes';
   if (type === 'uuid') return 'uuid';
   if (type === 'interval') return 'interval';
   return 'text';
@@ -82,7 +85,11 @@ export function canonicalValue(kind: ColumnKind, value: unknown): CanonicalValue
     case 'interval':
       return intervalMicros(String(value));
     case 'text':
-      return Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'object' ? toJsonText(value) : String(value);
+      return Buffer.isBuffer(value)
+        ? value.toString('utf8')
+        : typeof value === 'object'
+          ? toJsonText(value)
+          : String(value);
   }
 }
 
@@ -116,7 +123,8 @@ export function timestampText(value: unknown): string {
   const [, date = '', hh = '00', mm = '00', ss = '00', fraction = '', zone] = match;
   const micros = fraction.padEnd(6, '0').slice(0, 6);
   if (zone === undefined || /^(Z|[+-]00(:?00)?)$/i.test(zone)) return `${date} ${hh}:${mm}:${ss}.${micros}`;
-  const offset = zone.length === 3 ? `${zone}:00` : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const offset =
+    zone.length === 3 ? `${zone}:00` : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
   const millis = Date.parse(`${date}T${hh}:${mm}:${ss}${offset}`);
   if (Number.isNaN(millis)) return text;
   return `${new Date(millis).toISOString().slice(0, 19).replace('T', ' ')}.${micros}`;
@@ -157,7 +165,9 @@ function canonicalJson(value: unknown, scalarsAsText: boolean): string {
     if (Array.isArray(item)) return `[${item.map(write).join(',')}]`;
     if (Buffer.isBuffer(item)) return JSON.stringify(item.toString('base64'));
     if (typeof item === 'object') {
-      const entries = Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const entries = Object.entries(item as Record<string, unknown>).sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
       return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${write(inner)}`).join(',')}}`;
     }
     if (scalarsAsText) return JSON.stringify(String(item));

@@ -139,7 +139,11 @@ class JdbcSinkVerifier implements SinkVerifier {
       const shape = this.requireShape(table);
       const values = JSON.parse(key) as (string | null)[];
       // Canonical key texts bind as they are: the target converts them to the key columns' types.
-      const keyColumns: Column[] = shape.keyColumns.map((name, i) => ({ name, schema: null, value: values[i] }));
+      const keyColumns: Column[] = shape.keyColumns.map((name, i) => ({
+        name,
+        schema: null,
+        value: values[i],
+      }));
       changes.push({
         kind: 'delete',
         table: shape.ref,
@@ -215,7 +219,9 @@ class JdbcSinkVerifier implements SinkVerifier {
     const jsonColumns = postgres ? new Set<string>() : await this.mariadbJsonColumns(table);
     return rows.map((row) => {
       const name = String(row.name ?? row.NAME);
-      const kind = jsonColumns.has(name) ? 'json' : columnKind(String(row.type ?? row.TYPE), String(row.full_type ?? row.FULL_TYPE));
+      const kind = jsonColumns.has(name)
+        ? 'json'
+        : columnKind(String(row.type ?? row.TYPE), String(row.full_type ?? row.FULL_TYPE));
       return { name, kind };
     });
   }
@@ -237,11 +243,17 @@ class JdbcSinkVerifier implements SinkVerifier {
 
   private canonicalKey(key: readonly Column[], kinds: ReadonlyMap<string, ColumnKind>): string {
     return JSON.stringify(
-      key.map((column) => canonicalValue(kinds.get(column.name) ?? 'text', this.dialect.bind(column.schema, column.value))),
+      key.map((column) =>
+        canonicalValue(kinds.get(column.name) ?? 'text', this.dialect.bind(column.schema, column.value)),
+      ),
     );
   }
 
-  private async select(shape: TableShape, where: string, params: readonly unknown[]): Promise<CanonicalRow[]> {
+  private async select(
+    shape: TableShape,
+    where: string,
+    params: readonly unknown[],
+  ): Promise<CanonicalRow[]> {
     shape.columns ??= await this.targetColumns(shape.ref);
     const columns = shape.columns;
     if (columns === null) return [];
@@ -252,7 +264,8 @@ class JdbcSinkVerifier implements SinkVerifier {
       if (!postgres) return `${name} AS ${alias}`;
       // Text in PostgreSQL's own output form; arrays as JSON, intervals as exact microseconds.
       if (column.kind === 'array') return `array_to_json(${name})::text AS ${alias}`;
-      if (column.kind === 'interval') return `(extract(epoch from ${name}) * 1000000)::numeric::text AS ${alias}`;
+      if (column.kind === 'interval')
+        return `(extract(epoch from ${name}) * 1000000)::numeric::text AS ${alias}`;
       return `${name}::text AS ${alias}`;
     });
     const sql = `SELECT ${list.join(', ')} FROM ${qualifiedName(this.dialect, shape.ref)}${where}`;

@@ -60,8 +60,10 @@ class MySqlRowReader implements SourceRowReader {
   async begin(): Promise<SourcePosition> {
     await this.connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     const [status] = await this.connection.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    const file = status.find((row) => row.Variable_name === 'Binlog_snapshot_file')?.Value as string | undefined;
-    const pos = status.find((row) => row.Variable_name === 'Binlog_snapshot_position')?.Value as string | undefined;
+    const file = status.find((row) => row.Variable_name === 'Binlog_snapshot_file')?.Value as
+      string | undefined;
+    const pos = status.find((row) => row.Variable_name === 'Binlog_snapshot_position')?.Value as
+      string | undefined;
     this.position = file && pos ? { file, pos: Number(pos) } : await currentBinlogPosition(this.connection);
     return {
       description: `${this.position.file}:${this.position.pos}`,
@@ -142,7 +144,12 @@ class MySqlRowReader implements SourceRowReader {
 }
 
 /** `a > ? OR (a = ? AND b > ?)` (or `<=`): a key bound in the form InnoDB uses an index for. */
-function keyBound(key: readonly string[], values: readonly unknown[], operator: '>' | '<=', params: unknown[]): string {
+function keyBound(
+  key: readonly string[],
+  values: readonly unknown[],
+  operator: '>' | '<=',
+  params: unknown[],
+): string {
   const strict = operator === '>' ? '>' : '<';
   const terms: string[] = [];
   for (let i = 0; i < key.length; i++) {

@@ -24,7 +24,10 @@ import { TypeRegistry } from './type-registry.js';
  * change the snapshot sees committed below it.
  */
 class PostgresRowReader implements SourceRowReader {
-  private readonly schemas = new Map<string, { schema: TableSchema; selectList: string; keyPositions: number[] }>();
+  private readonly schemas = new Map<
+    string,
+    { schema: TableSchema; selectList: string; keyPositions: number[] }
+  >();
   private readonly records: ChangeRecords;
   private readonly schemaOptions: TableSchemaOptions;
   private position: SourcePosition | null = null;
@@ -34,7 +37,11 @@ class PostgresRowReader implements SourceRowReader {
     private readonly options: PostgresOptions,
     private readonly registry: TypeRegistry,
   ) {
-    this.records = new ChangeRecords(options.topicPrefix, options.dbname, sourcePartition(options.topicPrefix));
+    this.records = new ChangeRecords(
+      options.topicPrefix,
+      options.dbname,
+      sourcePartition(options.topicPrefix),
+    );
     this.schemaOptions = { ...options, filter: tableFilterOf(options) };
   }
 
@@ -83,7 +90,11 @@ class PostgresRowReader implements SourceRowReader {
       `SELECT ${entry.selectList} FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}` +
       `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${keyList}` +
       (Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '');
-    const result = await this.client.query<(string | null)[]>({ text: sql, values: params, rowMode: 'array' });
+    const result = await this.client.query<(string | null)[]>({
+      text: sql,
+      values: params,
+      rowMode: 'array',
+    });
     const lsn = this.position === null ? null : BigInt(this.position.value.lsn ?? 0);
     const records: SourceRecord[] = result.rows.map((row) =>
       this.records.change(entry.schema, 'r', entry.schema.keyValue(row), null, entry.schema.rowValue(row), {

@@ -129,7 +129,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (command === 'verify')
-    return verifyCommand(client, sub, { tables: values.table ?? [], repair: values.repair, json: values.json });
+    return verifyCommand(client, sub, {
+      tables: values.table ?? [],
+      repair: values.repair,
+      json: values.json,
+    });
   if (command !== 'connectors') throw new UsageError(`Unknown command "${command}"`);
 
   switch (sub) {

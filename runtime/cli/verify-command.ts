@@ -21,7 +21,9 @@ export async function verifyCommand(
   options: VerifyCommandOptions,
 ): Promise<number> {
   if (!sink) {
-    process.stderr.write('siphon verify needs a sink connector name: siphon verify <sink> [--table t] [--repair]\n');
+    process.stderr.write(
+      'siphon verify needs a sink connector name: siphon verify <sink> [--table t] [--repair]\n',
+    );
     return 2;
   }
   try {
@@ -85,11 +87,19 @@ export function describeRun(run: VerifyRunView): string {
   const rows = run.tables.flatMap((t) =>
     t.differences.flatMap((d) =>
       d.columns && d.columns.length > 0
-        ? d.columns.map((c) => [t.target_table ?? t.table, d.key, d.kind, c.column, show(c.source), show(c.target)])
+        ? d.columns.map((c) => [
+            t.target_table ?? t.table,
+            d.key,
+            d.kind,
+            c.column,
+            show(c.source),
+            show(c.target),
+          ])
         : [[t.target_table ?? t.table, d.key, d.kind, '', '', '']],
     ),
   );
-  if (rows.length > 0) lines.push('', formatTable(['TABLE', 'KEY', 'KIND', 'COLUMN', 'SOURCE', 'TARGET'], rows));
+  if (rows.length > 0)
+    lines.push('', formatTable(['TABLE', 'KEY', 'KIND', 'COLUMN', 'SOURCE', 'TARGET'], rows));
   for (const t of run.tables) for (const note of t.notes) lines.push(`note (${t.table}): ${note}`);
   const total = run.tables.reduce((sum, t) => sum + t.rows_compared, 0);
   const different = run.tables.reduce((sum, t) => sum + t.differences_total, 0);
@@ -100,7 +110,9 @@ export function describeRun(run: VerifyRunView): string {
       `EQUAL: ${run.connector} equals its source (${total} rows in ${run.tables.length} table(s))${repaired > 0 ? `; ${repaired} row(s) repaired` : ''}`,
     );
   else if (run.state === 'DIFFERENT')
-    lines.push(`DIFFERENT: ${different} row(s) of ${run.connector} differ from the source (${total} rows compared)`);
+    lines.push(
+      `DIFFERENT: ${different} row(s) of ${run.connector} differ from the source (${total} rows compared)`,
+    );
   else lines.push(`${run.state}: ${run.error ?? 'the verification did not finish'}`);
   return lines.join('\n');
 }

@@ -48,12 +48,19 @@ async function endOffsets(host: VerificationHost, topics: readonly string[]): Pr
   return ends;
 }
 
-async function caughtUp(host: VerificationHost, sink: string, ends: ReadonlyMap<string, bigint>): Promise<boolean> {
+async function caughtUp(
+  host: VerificationHost,
+  sink: string,
+  ends: ReadonlyMap<string, bigint>,
+): Promise<boolean> {
   const committed = new Map<string, bigint>();
   for (const entry of await host.offsets(sink)) {
     const offset = entry.offset?.kafka_offset;
     if (typeof offset === 'number')
-      committed.set(`${String(entry.partition.kafka_topic)}:${String(entry.partition.kafka_partition)}`, BigInt(offset));
+      committed.set(
+        `${String(entry.partition.kafka_topic)}:${String(entry.partition.kafka_partition)}`,
+        BigInt(offset),
+      );
   }
   for (const [partition, end] of ends) if ((committed.get(partition) ?? -1n) < end) return false;
   return true;

@@ -42,7 +42,10 @@ export function compareRows(
 }
 
 /** The differences of `later` whose key and kind also differed in `earlier`: what stays different. */
-export function persisting(earlier: readonly RowDifference[], later: readonly RowDifference[]): RowDifference[] {
+export function persisting(
+  earlier: readonly RowDifference[],
+  later: readonly RowDifference[],
+): RowDifference[] {
   const before = new Set(earlier.map((difference) => `${difference.kind}\u0000${difference.key}`));
   return later.filter((difference) => before.has(`${difference.kind}\u0000${difference.key}`));
 }

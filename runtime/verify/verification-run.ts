@@ -113,7 +113,12 @@ export class VerificationRun {
         throw new Error(`connector ${name} is not a source that can be verified against`);
       const reader = await plugin.verification.openRowReader(config, this.callbacks.logger);
       try {
-        const side: SourceSide = { name, verification: plugin.verification, reader, transform: transformOf(raw) };
+        const side: SourceSide = {
+          name,
+          verification: plugin.verification,
+          reader,
+          transform: transformOf(raw),
+        };
         for (const table of await reader.tables()) {
           if (this.callbacks.signal.aborted) return;
           const report = await this.verifyTable(side, table, verifier);
@@ -167,20 +172,46 @@ export class VerificationRun {
       };
       report.chunks++;
       report.rows_compared += first.chunk.records.length;
-      report.rows_unchecked += first.expected.filter((r) => r.kind === 'unchecked' || r.kind === 'unmappable').length;
+      report.rows_unchecked += first.expected.filter(
+        (r) => r.kind === 'unchecked' || r.kind === 'unmappable',
+      ).length;
       verifyRowsCompared.inc({ connector: this.options.sink, table: table.id }, first.chunk.records.length);
       this.callbacks.onProgress(table.id, report.rows_compared);
       if (report.target_table !== null) {
         let differences = await this.compare(verifier, report.target_table, first.expected, bounds);
-        differences = await this.recheck(source, table, verifier, report, bounds, first.position, differences);
+        differences = await this.recheck(
+          source,
+          table,
+          verifier,
+          report,
+          bounds,
+          first.position,
+          differences,
+        );
         if (differences.length > 0 && this.options.repair) {
-          const outcome = await this.repair(source, table, verifier, report.target_table, bounds, differences);
+          const outcome = await this.repair(
+            source,
+            table,
+            verifier,
+            report.target_table,
+            bounds,
+            differences,
+          );
           repaired.written += outcome.written;
           repaired.deleted += outcome.deleted;
-          for (const difference of differences) if (repaired.rows.length < MAX_LISTED) repaired.rows.push(difference);
+          for (const difference of differences)
+            if (repaired.rows.length < MAX_LISTED) repaired.rows.push(difference);
           const confirm = await this.read(source, table, bounds.after, bounds.upTo, Number.POSITIVE_INFINITY);
           differences = await this.compare(verifier, report.target_table, confirm.expected, bounds);
-          differences = await this.recheck(source, table, verifier, report, bounds, confirm.position, differences);
+          differences = await this.recheck(
+            source,
+            table,
+            verifier,
+            report,
+            bounds,
+            confirm.position,
+            differences,
+          );
         }
         report.differences_total += differences.length;
         for (const difference of differences)
@@ -193,7 +224,9 @@ export class VerificationRun {
       targetAfter = bounds.targetUpTo;
     }
     if (report.target_table === null && report.rows_compared === 0)
-      report.notes.push('the source table is empty: its target table is not known, so extra target rows are not looked for');
+      report.notes.push(
+        'the source table is empty: its target table is not known, so extra target rows are not looked for',
+      );
     if (this.options.repair) report.repaired = { ...repaired, rows: repaired.rows.map(shownDifference) };
     return finish(report, started);
   }
@@ -222,7 +255,10 @@ export class VerificationRun {
       if (!settled) report.unsettled_rechecks++;
       const again = await this.read(source, table, bounds.after, bounds.upTo, Number.POSITIVE_INFINITY);
       if (report.target_table === null) return [];
-      const next = persisting(current, await this.compare(verifier, report.target_table, again.expected, bounds));
+      const next = persisting(
+        current,
+        await this.compare(verifier, report.target_table, again.expected, bounds),
+      );
       readAt = again.position;
       const stable = next.length === current.length && settled;
       current = next;
@@ -289,7 +325,13 @@ export class VerificationRun {
     }
     await this.throttle(chunk.records.length);
     const records = chunk.records.flatMap((record) => this.asSinkRecord(source, record));
-    return { position, chunk, records, sinkRecords: records.length, expected: await this.verifier.expected(records) };
+    return {
+      position,
+      chunk,
+      records,
+      sinkRecords: records.length,
+      expected: await this.verifier.expected(records),
+    };
   }
 
   /** The record as the sink would receive it: the source's transforms, its topic, the sink's transforms. */
@@ -303,7 +345,11 @@ export class VerificationRun {
 
   private wanted(sourceTable: string, targetTable: string | null): boolean {
     const { tables } = this.options;
-    return tables.length === 0 || tables.includes(sourceTable) || (targetTable !== null && tables.includes(targetTable));
+    return (
+      tables.length === 0 ||
+      tables.includes(sourceTable) ||
+      (targetTable !== null && tables.includes(targetTable))
+    );
   }
 
   /** Keeps reads at or below maxRowsPerSecond per side. */

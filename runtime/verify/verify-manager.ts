@@ -76,21 +76,28 @@ export class VerifyManager {
     }
     const running = this.list(sink).find((run) => run.state === 'RUNNING');
     if (running)
-      throw new ConnectRestError(409, `A verification of ${sink} is already running (${running.id}); wait for it or DELETE it`);
+      throw new ConnectRestError(
+        409,
+        `A verification of ${sink} is already running (${running.id}); wait for it or DELETE it`,
+      );
     const options: VerificationOptions = {
       sink,
       sources: request.sourceConnector ? [request.sourceConnector] : [],
       tables: request.tables ?? [],
       repair: request.repair ?? false,
       chunkSize: request.chunkSize ?? DEFAULT_CHUNK_SIZE,
-      maxRowsPerSecond: request.maxRowsPerSecond ?? (scheduled ? Number(config['verify.max.rows.per.second'] ?? 0) : 0),
+      maxRowsPerSecond:
+        request.maxRowsPerSecond ?? (scheduled ? Number(config['verify.max.rows.per.second'] ?? 0) : 0),
       settleTimeoutMs: SETTLE_TIMEOUT_MS,
       rechecks: RECHECKS,
     };
     if (request.sourceConnector) {
       const source = this.host.resolvedConnector(request.sourceConnector).plugin;
       if (source.type !== 'source' || !source.verification)
-        throw new ConnectRestError(400, `source.connector ${request.sourceConnector} is not a source connector that can be read for a verification`);
+        throw new ConnectRestError(
+          400,
+          `source.connector ${request.sourceConnector} is not a source connector that can be read for a verification`,
+        );
     }
     const view: VerifyRunView = {
       id: randomUUID().slice(0, 8),

@@ -69,7 +69,9 @@ const MAX_VALUE_CHARS = 80;
 export function shownValue(value: CanonicalValue): CanonicalValue {
   if (value === null) return null;
   const masked = maskSecrets(value);
-  return masked.length <= MAX_VALUE_CHARS ? masked : `${masked.slice(0, MAX_VALUE_CHARS - 20)}… (${masked.length} chars)`;
+  return masked.length <= MAX_VALUE_CHARS
+    ? masked
+    : `${masked.slice(0, MAX_VALUE_CHARS - 20)}… (${masked.length} chars)`;
 }
 
 export function shownDifference(difference: RowDifference): RowDifference {

@@ -234,7 +234,11 @@ export class Worker {
   }
 
   /** A connector's plugin and its config with secrets resolved, for a verification (runtime/verify). */
-  resolvedConnector(name: string): { plugin: ConnectorPlugin; config: ParsedConfig; raw: Record<string, string> } {
+  resolvedConnector(name: string): {
+    plugin: ConnectorPlugin;
+    config: ParsedConfig;
+    raw: Record<string, string>;
+  } {
     const plugin = this.requirePlugin(name);
     const raw = this.resolveSecrets(plugin, this.requireConfig(name));
     return { plugin, config: this.parseOrThrow(plugin, raw), raw };

@@ -17,7 +17,11 @@ const ROWS = 300;
 
 interface Run {
   state: string;
-  tables: { table: string; rows_compared: number; differences: { key: string; kind: string; columns?: { column: string }[] }[] }[];
+  tables: {
+    table: string;
+    rows_compared: number;
+    differences: { key: string; kind: string; columns?: { column: string }[] }[];
+  }[];
 }
 
 async function verify(body: Record<string, unknown> = {}): Promise<Run> {
@@ -41,7 +45,8 @@ before(async () => {
     label varchar(50), weight double, updated datetime(6) NOT NULL, flag tinyint(1) NOT NULL DEFAULT 0)`);
   const values = Array.from(
     { length: ROWS },
-    (_, i) => `(${i + 1}, ${(i + 1) * 1.5}, 'item ${i + 1}', ${i}.25, '2024-05-01 08:00:00.${String(i).padStart(6, '0')}', ${i % 2})`,
+    (_, i) =>
+      `(${i + 1}, ${(i + 1) * 1.5}, 'item ${i + 1}', ${i}.25, '2024-05-01 08:00:00.${String(i).padStart(6, '0')}', ${i % 2})`,
   );
   await source.query(`INSERT INTO ${source.name}.items VALUES ${values.join(', ')}`);
   worker = await WorkerProcess.start(names, { SIPHON_KEY_CONVERTER: 'json', SIPHON_VALUE_CONVERTER: 'json' });
@@ -77,7 +82,9 @@ before(async () => {
     let i = 0;
     while (writing) {
       const id = 50 + (i++ % (ROWS - 50));
-      await source.query(`UPDATE ${source.name}.items SET price = price + 1, updated = NOW(6) WHERE id = ?`, [id]);
+      await source.query(`UPDATE ${source.name}.items SET price = price + 1, updated = NOW(6) WHERE id = ?`, [
+        id,
+      ]);
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
   })();
@@ -96,25 +103,29 @@ after(async () => {
   await target?.drop();
 });
 
-test('MariaDB → PostgreSQL compares equal under writes; divergences are found and repaired', { timeout: 300_000 }, async () => {
-  const equal = await verify();
-  assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
-  assert.equal(equal.tables[0]?.rows_compared, ROWS);
+test(
+  'MariaDB → PostgreSQL compares equal under writes; divergences are found and repaired',
+  { timeout: 300_000 },
+  async () => {
+    const equal = await verify();
+    assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
+    assert.equal(equal.tables[0]?.rows_compared, ROWS);
 
-  await target.query('UPDATE items SET label = $1 WHERE id = 5', ['changed']);
-  await target.query('DELETE FROM items WHERE id = 6');
-  const found = await verify();
-  assert.equal(found.state, 'DIFFERENT', JSON.stringify(found, null, 2));
-  const differences = found.tables[0]?.differences ?? [];
-  assert.deepEqual(
-    differences.map((d) => [d.key, d.kind, (d.columns ?? []).map((c) => c.column).join(',')]).sort(),
-    [
-      ['["5"]', 'different', 'label'],
-      ['["6"]', 'missing', ''],
-    ],
-  );
-  const repaired = await verify({ repair: true });
-  assert.equal(repaired.state, 'EQUAL', JSON.stringify(repaired, null, 2));
-  const [five] = await target.query('SELECT label FROM items WHERE id = 5');
-  assert.equal(five?.label, 'item 5');
-});
+    await target.query('UPDATE items SET label = $1 WHERE id = 5', ['changed']);
+    await target.query('DELETE FROM items WHERE id = 6');
+    const found = await verify();
+    assert.equal(found.state, 'DIFFERENT', JSON.stringify(found, null, 2));
+    const differences = found.tables[0]?.differences ?? [];
+    assert.deepEqual(
+      differences.map((d) => [d.key, d.kind, (d.columns ?? []).map((c) => c.column).join(',')]).sort(),
+      [
+        ['["5"]', 'different', 'label'],
+        ['["6"]', 'missing', ''],
+      ],
+    );
+    const repaired = await verify({ repair: true });
+    assert.equal(repaired.state, 'EQUAL', JSON.stringify(repaired, null, 2));
+    const [five] = await target.query('SELECT label FROM items WHERE id = 5');
+    assert.equal(five?.label, 'item 5');
+  },
+);

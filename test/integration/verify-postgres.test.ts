@@ -27,7 +27,11 @@ interface Run {
     target_table: string | null;
     rows_compared: number;
     differences_total: number;
-    differences: { key: string; kind: string; columns?: { column: string; source: string | null; target: string | null }[] }[];
+    differences: {
+      key: string;
+      kind: string;
+      columns?: { column: string; source: string | null; target: string | null }[];
+    }[];
     repaired?: { written: number; deleted: number };
   }[];
 }
@@ -94,7 +98,9 @@ before(async () => {
     'the snapshot in the target',
     async () => {
       const [orders] = await target.query('SELECT count(*)::int AS n FROM orders').catch(() => [{ n: 0 }]);
-      const [customers] = await target.query('SELECT count(*)::int AS n FROM customers').catch(() => [{ n: 0 }]);
+      const [customers] = await target
+        .query('SELECT count(*)::int AS n FROM customers')
+        .catch(() => [{ n: 0 }]);
       return orders?.n === ROWS && customers?.n === 20;
     },
     120_000,
@@ -104,7 +110,10 @@ before(async () => {
     let i = 0;
     while (writing) {
       const id = 50 + (i++ % (ROWS - 50));
-      await source.client.query('UPDATE orders SET revision = revision + 1, amount = amount + 1 WHERE id = $1', [id]);
+      await source.client.query(
+        'UPDATE orders SET revision = revision + 1, amount = amount + 1 WHERE id = $1',
+        [id],
+      );
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
   })();
@@ -124,54 +133,72 @@ after(async () => {
   await target?.drop();
 });
 
-test('a verification during a burst of writes reports no differences; mapping rules compare equal', { timeout: 300_000 }, async () => {
-  // A soft-deleted customer in the target (deleted=true) is the source's deleted row.
-  await source.client.query('DELETE FROM customers WHERE id = 3');
-  await eventually('the soft delete', async () => {
-    const rows = await target.query('SELECT deleted FROM customers WHERE id = 3');
-    return rows[0]?.deleted === true;
-  });
-  const run = await verify();
-  assert.equal(run.state, 'EQUAL', JSON.stringify(run, null, 2));
-  const orders = run.tables.find((t) => t.table === 'public.orders');
-  const customers = run.tables.find((t) => t.table === 'public.customers');
-  assert.equal(orders?.rows_compared, ROWS);
-  assert.equal(customers?.rows_compared, 19);
-  assert.equal(customers?.target_table, 'customers');
-});
+test(
+  'a verification during a burst of writes reports no differences; mapping rules compare equal',
+  { timeout: 300_000 },
+  async () => {
+    // A soft-deleted customer in the target (deleted=true) is the source's deleted row.
+    await source.client.query('DELETE FROM customers WHERE id = 3');
+    await eventually('the soft delete', async () => {
+      const rows = await target.query('SELECT deleted FROM customers WHERE id = 3');
+      return rows[0]?.deleted === true;
+    });
+    const run = await verify();
+    assert.equal(run.state, 'EQUAL', JSON.stringify(run, null, 2));
+    const orders = run.tables.find((t) => t.table === 'public.orders');
+    const customers = run.tables.find((t) => t.table === 'public.customers');
+    assert.equal(orders?.rows_compared, ROWS);
+    assert.equal(customers?.rows_compared, 19);
+    assert.equal(customers?.target_table, 'customers');
+  },
+);
 
-test('injected divergences are reported exactly, and repair makes the target equal', { timeout: 300_000 }, async () => {
-  await target.query('UPDATE orders SET amount = 0 WHERE id = 7');
-  await target.query('DELETE FROM orders WHERE id = 8');
-  await target.query(
-    "INSERT INTO orders (id, amount, note, doc, placed_at, revision) VALUES (100000, 1, 'extra', '{}', now(), 0)",
-  );
-  await target.query('UPDATE orders SET note = NULL WHERE id = 9');
-  // Not differences: the same JSON with its keys in another order, the same instant in another zone.
-  await target.query(`UPDATE orders SET doc = '{"b": "x10", "a": 10}' WHERE id = 10`);
-  await target.query(`UPDATE orders SET placed_at = '2024-03-01 12:11:00.123467+02:00' WHERE id = 11`);
-  const [instant] = await source.client.query("SELECT placed_at = '2024-03-01 12:11:00.123467+02:00' AS same FROM orders WHERE id = 11").then((r) => r.rows as { same: boolean }[]);
-  assert.equal(instant?.same, true, 'the rewritten timestamp is the source instant');
+test(
+  'injected divergences are reported exactly, and repair makes the target equal',
+  { timeout: 300_000 },
+  async () => {
+    await target.query('UPDATE orders SET amount = 0 WHERE id = 7');
+    await target.query('DELETE FROM orders WHERE id = 8');
+    await target.query(
+      "INSERT INTO orders (id, amount, note, doc, placed_at, revision) VALUES (100000, 1, 'extra', '{}', now(), 0)",
+    );
+    await target.query('UPDATE orders SET note = NULL WHERE id = 9');
+    // Not differences: the same JSON with its keys in another order, the same instant in another zone.
+    await target.query(`UPDATE orders SET doc = '{"b": "x10", "a": 10}' WHERE id = 10`);
+    await target.query(`UPDATE orders SET placed_at = '2024-03-01 12:11:00.123467+02:00' WHERE id = 11`);
+    const [instant] = await source.client
+      .query("SELECT placed_at = '2024-03-01 12:11:00.123467+02:00' AS same FROM orders WHERE id = 11")
+      .then((r) => r.rows as { same: boolean }[]);
+    assert.equal(instant?.same, true, 'the rewritten timestamp is the source instant');
 
-  const found = await verify({ tables: ['public.orders'] });
-  assert.equal(found.state, 'DIFFERENT', JSON.stringify(found, null, 2));
-  const [orders] = found.tables;
-  const byKey = Object.fromEntries((orders?.differences ?? []).map((d) => [d.key, d]));
-  assert.deepEqual(Object.keys(byKey).sort(), ['["100000"]', '["7"]', '["8"]', '["9"]'].sort(), JSON.stringify(orders, null, 2));
-  assert.equal(byKey['["7"]']?.kind, 'different');
-  assert.deepEqual(byKey['["7"]']?.columns, [{ column: 'amount', source: '8.75', target: '0' }]);
-  assert.equal(byKey['["8"]']?.kind, 'missing');
-  assert.equal(byKey['["100000"]']?.kind, 'extra');
-  assert.deepEqual(byKey['["9"]']?.columns, [{ column: 'note', source: 'order 9', target: null }]);
+    const found = await verify({ tables: ['public.orders'] });
+    assert.equal(found.state, 'DIFFERENT', JSON.stringify(found, null, 2));
+    const [orders] = found.tables;
+    const byKey = Object.fromEntries((orders?.differences ?? []).map((d) => [d.key, d]));
+    assert.deepEqual(
+      Object.keys(byKey).sort(),
+      ['["100000"]', '["7"]', '["8"]', '["9"]'].sort(),
+      JSON.stringify(orders, null, 2),
+    );
+    assert.equal(byKey['["7"]']?.kind, 'different');
+    assert.deepEqual(byKey['["7"]']?.columns, [{ column: 'amount', source: '8.75', target: '0' }]);
+    assert.equal(byKey['["8"]']?.kind, 'missing');
+    assert.equal(byKey['["100000"]']?.kind, 'extra');
+    assert.deepEqual(byKey['["9"]']?.columns, [{ column: 'note', source: 'order 9', target: null }]);
 
-  const repaired = await verify({ tables: ['public.orders'], repair: true });
-  assert.equal(repaired.state, 'EQUAL', JSON.stringify(repaired, null, 2));
-  assert.deepEqual(repaired.tables[0]?.repaired, { ...repaired.tables[0]?.repaired, written: 3, deleted: 1 });
-  const [seven] = await target.query('SELECT amount::text AS amount FROM orders WHERE id = 7');
-  assert.equal(seven?.amount, '8.75');
-  const again = await verify({ tables: ['public.orders'] });
-  assert.equal(again.state, 'EQUAL', JSON.stringify(again, null, 2));
-});
+    const repaired = await verify({ tables: ['public.orders'], repair: true });
+    assert.equal(repaired.state, 'EQUAL', JSON.stringify(repaired, null, 2));
+    assert.deepEqual(repaired.tables[0]?.repaired, {
+      ...repaired.tables[0]?.repaired,
+      written: 3,
+      deleted: 1,
+    });
+    const [seven] = await target.query('SELECT amount::text AS amount FROM orders WHERE id = 7');
+    assert.equal(seven?.amount, '8.75');
+    const again = await verify({ tables: ['public.orders'] });
+    assert.equal(again.state, 'EQUAL', JSON.stringify(again, null, 2));
+  },
+);
 
 test('the REST API answers 404, 409 and 400 like the rest of the API', { timeout: 60_000 }, async () => {
   const unknown = await worker!.api('POST', '/connectors/nope/verify', {});
