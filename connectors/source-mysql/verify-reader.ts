@@ -24,6 +24,7 @@ import { tableFilter } from './task.js';
  * past the snapshot and so safe to wait for.
  */
 class MySqlRowReader implements SourceRowReader {
+  readonly engine = 'mysql';
   private readonly events = new Map<string, TableEvents>();
   private position: { file: string; pos: number } | null = null;
 

@@ -1,9 +1,11 @@
 import type pg from 'pg';
 import type {
+  RangeHash,
   SourceChunk,
   SourcePosition,
   SourceRowReader,
   SourceVerification,
+  TargetHashPlan,
   VerifiableTable,
 } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
@@ -24,6 +26,7 @@ import { TypeRegistry } from './type-registry.js';
  * change the snapshot sees committed below it.
  */
 class PostgresRowReader implements SourceRowReader {
+  readonly engine = 'postgresql';
   private readonly schemas = new Map<
     string,
     { schema: TableSchema; selectList: string; keyPositions: number[] }
@@ -77,18 +80,10 @@ class PostgresRowReader implements SourceRowReader {
     if (!entry) throw new Error(`table ${table.id} is not captured by this source`);
     const keyList = table.keyColumns.map(quoteIdent).join(', ');
     const params: unknown[] = [];
-    const bound = (key: readonly unknown[], operator: string) => {
-      const slots = key.map((value) => {
-        params.push(value);
-        return `$${params.length}`;
-      });
-      return `(${keyList}) ${operator} (${slots.join(', ')})`;
-    };
-    const where = [after ? bound(after, '>') : null, upTo ? bound(upTo, '<=') : null].filter(Boolean);
+    const where = this.bounds(keyList, after, upTo, params);
     const [schemaName, tableName] = splitId(table.id);
     const sql =
-      `SELECT ${entry.selectList} FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}` +
-      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${keyList}` +
+      `SELECT ${entry.selectList} FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}${where} ORDER BY ${keyList}` +
       (Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '');
     const result = await this.client.query<(string | null)[]>({
       text: sql,
@@ -112,6 +107,55 @@ class PostgresRowReader implements SourceRowReader {
     );
     const last = result.rows[result.rows.length - 1];
     return { records, lastKey: last ? entry.keyPositions.map((p) => last[p] ?? null) : null };
+  }
+
+  async hashRange(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<RangeHash> {
+    const keyList = table.keyColumns.map(quoteIdent).join(', ');
+    const params: unknown[] = [];
+    const where = this.bounds(keyList, after, upTo, params);
+    const [schemaName, tableName] = splitId(table.id);
+    const row = plan.columns.map((column) => column.sql(quoteIdent(column.source))).join(', ');
+    const descending = table.keyColumns.map((name) => `${quoteIdent(name)} DESC`).join(', ');
+    // The last key of the range, as text (the form readChunk's bounds take).
+    const lastKey = table.keyColumns
+      .map((name, i) => `(array_agg(${quoteIdent(name)}::text ORDER BY ${descending}))[1] AS k${i}`)
+      .join(', ');
+    const sql =
+      `SELECT count(*)::text AS n, coalesce(sum(h), 0)::text AS hash, ${lastKey} FROM (` +
+      `SELECT ${keyList}, ${plan.rowHash(row)} AS h ` +
+      `FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}${where} ORDER BY ${keyList}` +
+      `${Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : ''}) AS s`;
+    const result = await this.client.query<Record<string, string | null>>({ text: sql, values: params });
+    const found = result.rows[0] ?? {};
+    const count = Number(found.n ?? 0);
+    return {
+      count,
+      hash: String(found.hash ?? '0'),
+      lastKey: count === 0 ? null : table.keyColumns.map((_, i) => found[`k${i}`] ?? null),
+    };
+  }
+
+  private bounds(
+    keyList: string,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    params: unknown[],
+  ): string {
+    const bound = (key: readonly unknown[], operator: string) => {
+      const slots = key.map((value) => {
+        params.push(value);
+        return `$${params.length}`;
+      });
+      return `(${keyList}) ${operator} (${slots.join(', ')})`;
+    };
+    const where = [after ? bound(after, '>') : null, upTo ? bound(upTo, '<=') : null].filter(Boolean);
+    return where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
   }
 
   async close(): Promise<void> {

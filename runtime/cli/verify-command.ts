@@ -72,10 +72,11 @@ export function describeRun(run: VerifyRunView): string {
   const lines: string[] = [];
   lines.push(
     formatTable(
-      ['TABLE', 'TARGET', 'ROWS', 'CHUNKS', 'SECONDS', 'DIFFERENT', 'REPAIRED'],
+      ['TABLE', 'TARGET', 'COMPARED BY', 'ROWS', 'CHUNKS', 'SECONDS', 'DIFFERENT', 'REPAIRED'],
       run.tables.map((t) => [
         t.table,
         t.target_table ?? '-',
+        t.comparison,
         String(t.rows_compared),
         String(t.chunks),
         t.seconds.toFixed(2),

@@ -31,7 +31,27 @@ export interface SourceChunk {
   readonly lastKey: readonly unknown[] | null;
 }
 
+/** The SQL engine a reader or verifier runs on: in-database hashes compare only within one. */
+export type SqlEngine = 'postgresql' | 'mysql';
+
+/** A column of an in-database hash: the source column and its canonical SQL text expression. */
+export interface HashColumn {
+  readonly source: string;
+  readonly target: string;
+  /** The column's canonical text as SQL, given the quoted column name (same on both sides). */
+  sql(quotedColumn: string): string;
+}
+
+/** Count and order-independent hash of a key range's rows, computed in the database. */
+export interface RangeHash {
+  readonly count: number;
+  readonly hash: string;
+  /** The source-native key of the last row (the range's upper bound); null when empty. */
+  readonly lastKey: readonly unknown[] | null;
+}
+
 export interface SourceRowReader {
+  readonly engine: SqlEngine;
   tables(): Promise<readonly VerifiableTable[]>;
   /** Starts a read-only, repeatable-read transaction (no locks); resolves to its position. */
   begin(): Promise<SourcePosition>;
@@ -47,6 +67,17 @@ export interface SourceRowReader {
     upTo: readonly unknown[] | null,
     limit: number,
   ): Promise<SourceChunk>;
+  /**
+   * Hashes at most `limit` rows with keys in (after, upTo] inside the database, with the
+   * sink's plan (the columns' canonical text and the row hash), in the open transaction.
+   */
+  hashRange?(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<RangeHash>;
   close(): Promise<void>;
 }
 
@@ -110,7 +141,23 @@ export interface SinkVerifier {
     records: readonly SinkRecord[],
     extra: readonly { readonly table: string; readonly key: string }[],
   ): Promise<RepairOutcome>;
+  /**
+   * How a source table's rows hash to the same value in the target when the mapping is
+   * plain enough for SQL (renames, excluded and computed columns, soft deletes; no row
+   * filter or cast): the target table and columns. Null when not possible: then rows are
+   * compared through the worker. `sample` is one mapped record of the table.
+   */
+  hashPlan?(sample: SinkRecord, engine: SqlEngine): Promise<TargetHashPlan | null>;
+  /** The target's count and hash of the key range, source-native key bounds (same values). */
+  hashRange?(plan: TargetHashPlan, after: TargetKey | null, upTo: TargetKey | null): Promise<RangeHash>;
   close(): Promise<void>;
+}
+
+export interface TargetHashPlan {
+  readonly table: string;
+  readonly columns: readonly HashColumn[];
+  /** A row's hash as SQL from its columns' canonical texts (comma-separated); summed per range. */
+  rowHash(columnTexts: string): string;
 }
 
 export interface SinkVerification {

@@ -1,10 +1,13 @@
 import type { Logger } from '../logging/logger.js';
 import type {
   ExpectedRow,
+  RangeHash,
   SinkVerifier,
+  SourceChunk,
   SourcePosition,
   SourceRowReader,
   SourceVerification,
+  TargetHashPlan,
   TargetKey,
   VerifiableTable,
 } from '../plugin/index.js';
@@ -45,6 +48,24 @@ interface SourceSide {
   readonly verification: SourceVerification;
   readonly reader: SourceRowReader;
   readonly transform: Transform | null;
+}
+
+/** Ranges at most this large are compared row by row; larger differing ones are halved. */
+const BISECT_ROWS = 1000;
+
+interface Repaired {
+  written: number;
+  deleted: number;
+  rows: RowDifference[];
+}
+
+/** One source read in its own snapshot, mapped by the sink. */
+interface SourceRead {
+  readonly position: SourcePosition;
+  readonly chunk: SourceChunk;
+  readonly records: readonly SinkRecord[];
+  readonly sinkRecords: number;
+  readonly expected: readonly ExpectedRow[];
 }
 
 /** A key range read from both sides: source-native bounds and the target's. */
@@ -140,6 +161,7 @@ export class VerificationRun {
       table: table.id,
       source_connector: source.name,
       target_table: null,
+      comparison: 'rows',
       rows_compared: 0,
       chunks: 0,
       seconds: 0,
@@ -154,15 +176,123 @@ export class VerificationRun {
       return this.wanted(table.id, null) ? finish(report, started) : null;
     }
     const repaired = { written: 0, deleted: 0, rows: [] as RowDifference[] };
+    const plan = await this.hashPlan(source, table, verifier);
+    if (plan === 'not consumed') return null;
+    if (plan !== null) {
+      report.target_table = plan.table;
+      report.comparison = 'hash';
+      if (!this.wanted(table.id, report.target_table)) return null;
+      await this.verifyHashed(source, table, verifier, report, repaired, plan);
+    } else {
+      const fed = await this.verifyStreamed(source, table, verifier, report, repaired);
+      if (!fed || !this.wanted(table.id, report.target_table)) return null;
+    }
+    if (report.target_table === null && report.rows_compared === 0)
+      report.notes.push(
+        'the source table is empty: its target table is not known, so extra target rows are not looked for',
+      );
+    if (this.options.repair) report.repaired = { ...repaired, rows: repaired.rows.map(shownDifference) };
+    return finish(report, started);
+  }
+
+  /**
+   * The in-database path: count + hash per chunk on both sides; a differing chunk is
+   * bisected (count + hash of each half) down to BISECT_ROWS rows, which are then compared
+   * row by row (with the re-reads and repair of the streamed path).
+   */
+  private async verifyHashed(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+    report: TableReport,
+    repaired: Repaired,
+    plan: TargetHashPlan,
+  ): Promise<void> {
+    let after: readonly unknown[] | null = null;
+    for (;;) {
+      if (this.callbacks.signal.aborted) return;
+      const chunk = await this.sourceHash(source, table, after, null, this.options.chunkSize, plan);
+      const final = chunk.count < this.options.chunkSize;
+      const upTo = final ? null : chunk.lastKey;
+      report.chunks++;
+      report.rows_compared += chunk.count;
+      verifyRowsCompared.inc({ connector: this.options.sink, table: table.id }, chunk.count);
+      this.callbacks.onProgress(table.id, report.rows_compared);
+      await this.bisect(source, table, verifier, report, repaired, plan, after, upTo, chunk);
+      if (final) return;
+      after = chunk.lastKey;
+    }
+  }
+
+  private async bisect(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+    report: TableReport,
+    repaired: Repaired,
+    plan: TargetHashPlan,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    sourceHash: RangeHash,
+  ): Promise<void> {
+    if (!verifier.hashRange) throw new Error('the sink verifier cannot hash ranges');
+    const target = await verifier.hashRange(plan, after, upTo);
+    await this.throttle(target.count);
+    if (target.count === sourceHash.count && target.hash === sourceHash.hash) return;
+    if (sourceHash.count > BISECT_ROWS) {
+      const left = await this.sourceHash(source, table, after, upTo, Math.ceil(sourceHash.count / 2), plan);
+      const middle = left.lastKey;
+      await this.bisect(source, table, verifier, report, repaired, plan, after, middle, left);
+      const right = await this.sourceHash(source, table, middle, upTo, Number.POSITIVE_INFINITY, plan);
+      await this.bisect(source, table, verifier, report, repaired, plan, middle, upTo, right);
+      return;
+    }
+    const rows = await this.read(source, table, after, upTo, Number.POSITIVE_INFINITY);
+    // Source-native keys bound the target too: the key values are the same on both sides.
+    const bounds: ChunkBounds = { after, upTo, targetAfter: after, targetUpTo: upTo };
+    await this.checkRange(source, table, verifier, report, repaired, bounds, rows);
+  }
+
+  private async sourceHash(
+    source: SourceSide,
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<RangeHash> {
+    if (!source.reader.hashRange) throw new Error('the source reader cannot hash ranges');
+    await source.reader.begin();
+    try {
+      const hash = await source.reader.hashRange(table, after, upTo, limit, plan);
+      await this.throttle(hash.count);
+      return hash;
+    } finally {
+      await source.reader.end();
+    }
+  }
+
+  /**
+   * The streamed path: each chunk's rows read from the source, mapped by the sink and
+   * compared with the target's rows of the same range. False when the sink does not
+   * consume the table's topic.
+   */
+  private async verifyStreamed(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+    report: TableReport,
+    repaired: Repaired,
+  ): Promise<boolean> {
     let after: readonly unknown[] | null = null;
     let targetAfter: TargetKey | null = null;
     for (;;) {
-      if (this.callbacks.signal.aborted) break;
+      if (this.callbacks.signal.aborted) return true;
       const first = await this.read(source, table, after, null, this.options.chunkSize);
-      if (first.sinkRecords === 0 && report.chunks === 0 && first.chunk.records.length > 0) return null;
+      if (first.sinkRecords === 0 && report.chunks === 0 && first.chunk.records.length > 0) return false;
       const mapped = first.expected.find((row) => row.kind !== 'unmappable');
       report.target_table ??= mapped && 'table' in mapped ? mapped.table : null;
-      if (!this.wanted(table.id, report.target_table)) return null;
+      if (!this.wanted(table.id, report.target_table)) return true;
       const final = first.chunk.records.length < this.options.chunkSize;
       const bounds: ChunkBounds = {
         after,
@@ -172,63 +302,60 @@ export class VerificationRun {
       };
       report.chunks++;
       report.rows_compared += first.chunk.records.length;
-      report.rows_unchecked += first.expected.filter(
-        (r) => r.kind === 'unchecked' || r.kind === 'unmappable',
-      ).length;
       verifyRowsCompared.inc({ connector: this.options.sink, table: table.id }, first.chunk.records.length);
       this.callbacks.onProgress(table.id, report.rows_compared);
-      if (report.target_table !== null) {
-        let differences = await this.compare(verifier, report.target_table, first.expected, bounds);
-        differences = await this.recheck(
-          source,
-          table,
-          verifier,
-          report,
-          bounds,
-          first.position,
-          differences,
-        );
-        if (differences.length > 0 && this.options.repair) {
-          const outcome = await this.repair(
-            source,
-            table,
-            verifier,
-            report.target_table,
-            bounds,
-            differences,
-          );
-          repaired.written += outcome.written;
-          repaired.deleted += outcome.deleted;
-          for (const difference of differences)
-            if (repaired.rows.length < MAX_LISTED) repaired.rows.push(difference);
-          const confirm = await this.read(source, table, bounds.after, bounds.upTo, Number.POSITIVE_INFINITY);
-          differences = await this.compare(verifier, report.target_table, confirm.expected, bounds);
-          differences = await this.recheck(
-            source,
-            table,
-            verifier,
-            report,
-            bounds,
-            confirm.position,
-            differences,
-          );
-        }
-        report.differences_total += differences.length;
-        for (const difference of differences)
-          if (report.differences.length < MAX_LISTED) report.differences.push(shownDifference(difference));
-      } else if (first.chunk.records.length > 0) {
-        report.notes.push('no source row of this chunk maps to a target row; nothing to compare');
-      }
-      if (final) break;
+      await this.checkRange(source, table, verifier, report, repaired, bounds, first);
+      if (final) return true;
       after = first.chunk.lastKey;
       targetAfter = bounds.targetUpTo;
     }
-    if (report.target_table === null && report.rows_compared === 0)
-      report.notes.push(
-        'the source table is empty: its target table is not known, so extra target rows are not looked for',
-      );
-    if (this.options.repair) report.repaired = { ...repaired, rows: repaired.rows.map(shownDifference) };
-    return finish(report, started);
+  }
+
+  /** Compares one range row by row: re-reads what differs, repairs it when asked, records what remains. */
+  private async checkRange(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+    report: TableReport,
+    repaired: Repaired,
+    bounds: ChunkBounds,
+    first: SourceRead,
+  ): Promise<void> {
+    report.rows_unchecked += first.expected.filter(
+      (r) => r.kind === 'unchecked' || r.kind === 'unmappable',
+    ).length;
+    if (report.target_table === null) {
+      if (first.chunk.records.length > 0)
+        report.notes.push('no source row of this chunk maps to a target row; nothing to compare');
+      return;
+    }
+    let differences = await this.compare(verifier, report.target_table, first.expected, bounds);
+    differences = await this.recheck(source, table, verifier, report, bounds, first.position, differences);
+    if (differences.length > 0 && this.options.repair) {
+      const outcome = await this.repair(source, table, verifier, report.target_table, bounds, differences);
+      repaired.written += outcome.written;
+      repaired.deleted += outcome.deleted;
+      for (const difference of differences) if (repaired.rows.length < MAX_LISTED) repaired.rows.push(difference);
+      const confirm = await this.read(source, table, bounds.after, bounds.upTo, Number.POSITIVE_INFINITY);
+      differences = await this.compare(verifier, report.target_table, confirm.expected, bounds);
+      differences = await this.recheck(source, table, verifier, report, bounds, confirm.position, differences);
+    }
+    report.differences_total += differences.length;
+    for (const difference of differences)
+      if (report.differences.length < MAX_LISTED) report.differences.push(shownDifference(difference));
+  }
+
+  /** The sink's hash plan when both sides can hash in one engine; 'not consumed' when the sink does not read the table. */
+  private async hashPlan(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+  ): Promise<TargetHashPlan | null | 'not consumed'> {
+    if (!source.reader.hashRange || !verifier.hashPlan || !verifier.hashRange) return null;
+    const sample = await this.read(source, table, null, null, 1);
+    const [record] = sample.records;
+    if (!record) return sample.chunk.records.length > 0 ? 'not consumed' : null;
+    return verifier.hashPlan(record, source.reader.engine);
   }
 
   /** Re-reads a differing chunk after the pipeline caught up; keeps only what still differs. */
@@ -315,7 +442,7 @@ export class VerificationRun {
     after: readonly unknown[] | null,
     upTo: readonly unknown[] | null,
     limit: number,
-  ) {
+  ): Promise<SourceRead> {
     const position = await source.reader.begin();
     let chunk;
     try {

@@ -27,6 +27,8 @@ export interface TableReport {
   readonly table: string;
   readonly source_connector: string;
   target_table: string | null;
+  /** hash: count + hash per range in both databases, rows of differing ranges only; rows: every row through the worker. */
+  comparison: 'hash' | 'rows';
   rows_compared: number;
   chunks: number;
   seconds: number;

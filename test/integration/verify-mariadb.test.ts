@@ -19,6 +19,7 @@ interface Run {
   state: string;
   tables: {
     table: string;
+    comparison: string;
     rows_compared: number;
     differences: { key: string; kind: string; columns?: { column: string }[] }[];
   }[];
@@ -110,6 +111,7 @@ test(
     const equal = await verify();
     assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
     assert.equal(equal.tables[0]?.rows_compared, ROWS);
+  assert.equal(equal.tables[0]?.comparison, 'rows', 'MariaDB → PostgreSQL streams rows through the worker');
 
     await target.query('UPDATE items SET label = $1 WHERE id = 5', ['changed']);
     await target.query('DELETE FROM items WHERE id = 6');

@@ -25,6 +25,7 @@ interface Run {
   tables: {
     table: string;
     target_table: string | null;
+    comparison: string;
     rows_compared: number;
     differences_total: number;
     differences: {
@@ -150,6 +151,9 @@ test(
     assert.equal(orders?.rows_compared, ROWS);
     assert.equal(customers?.rows_compared, 19);
     assert.equal(customers?.target_table, 'customers');
+  // PostgreSQL on both sides, plain mapping rules: hashed in the databases.
+  assert.equal(orders?.comparison, 'hash');
+  assert.equal(customers?.comparison, 'hash');
   },
 );
 
