@@ -122,10 +122,14 @@ class PostgresRowReader implements SourceRowReader {
     const [schemaName, tableName] = splitId(table.id);
     const row = plan.columns.map((column) => column.sql(quoteIdent(column.source))).join(', ');
     const descending = table.keyColumns.map((name) => `${quoteIdent(name)} DESC`).join(', ');
-    // The last key of the range, as text (the form readChunk's bounds take).
-    const lastKey = table.keyColumns
-      .map((name, i) => `(array_agg(${quoteIdent(name)}::text ORDER BY ${descending}))[1] AS k${i}`)
-      .join(', ');
+    // The last key of the range, as text (the form readChunk's bounds take); max() for one column.
+    const [single] = table.keyColumns;
+    const lastKey =
+      table.keyColumns.length === 1 && single !== undefined
+        ? `max(${quoteIdent(single)})::text AS k0`
+        : table.keyColumns
+            .map((name, i) => `(array_agg(${quoteIdent(name)}::text ORDER BY ${descending}))[1] AS k${i}`)
+            .join(', ');
     const sql =
       `SELECT count(*)::text AS n, coalesce(sum(h), 0)::text AS hash, ${lastKey} FROM (` +
       `SELECT ${keyList}, ${plan.rowHash(row)} AS h ` +

@@ -209,19 +209,37 @@ export class VerificationRun {
     plan: TargetHashPlan,
   ): Promise<void> {
     let after: readonly unknown[] | null = null;
+    let current = await this.sourceHash(source, table, null, null, this.options.chunkSize, plan);
     for (;;) {
       if (this.callbacks.signal.aborted) return;
-      const chunk = await this.sourceHash(source, table, after, null, this.options.chunkSize, plan);
-      const final = chunk.count < this.options.chunkSize;
-      const upTo = final ? null : chunk.lastKey;
+      const final = current.count < this.options.chunkSize;
+      const upTo = final ? null : current.lastKey;
       report.chunks++;
-      report.rows_compared += chunk.count;
-      verifyRowsCompared.inc({ connector: this.options.sink, table: table.id }, chunk.count);
+      report.rows_compared += current.count;
+      verifyRowsCompared.inc({ connector: this.options.sink, table: table.id }, current.count);
       this.callbacks.onProgress(table.id, report.rows_compared);
-      await this.bisect(source, table, verifier, report, repaired, plan, after, upTo, chunk);
-      if (final) return;
-      after = chunk.lastKey;
+      // The target hashes chunk n while the source hashes chunk n + 1 (two connections, two databases).
+      const [target, next] = await Promise.all([
+        this.targetHash(verifier, plan, after, upTo),
+        final ? null : this.sourceHash(source, table, upTo, null, this.options.chunkSize, plan),
+      ]);
+      await this.bisect(source, table, verifier, report, repaired, plan, after, upTo, current, target);
+      if (final || next === null) return;
+      after = upTo;
+      current = next;
     }
+  }
+
+  private async targetHash(
+    verifier: SinkVerifier,
+    plan: TargetHashPlan,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+  ): Promise<RangeHash> {
+    if (!verifier.hashRange) throw new Error('the sink verifier cannot hash ranges');
+    const hash = await verifier.hashRange(plan, after, upTo);
+    await this.throttle(hash.count);
+    return hash;
   }
 
   private async bisect(
@@ -234,10 +252,9 @@ export class VerificationRun {
     after: readonly unknown[] | null,
     upTo: readonly unknown[] | null,
     sourceHash: RangeHash,
+    known?: RangeHash,
   ): Promise<void> {
-    if (!verifier.hashRange) throw new Error('the sink verifier cannot hash ranges');
-    const target = await verifier.hashRange(plan, after, upTo);
-    await this.throttle(target.count);
+    const target = known ?? (await this.targetHash(verifier, plan, after, upTo));
     if (target.count === sourceHash.count && target.hash === sourceHash.hash) return;
     if (sourceHash.count > BISECT_ROWS) {
       const left = await this.sourceHash(source, table, after, upTo, Math.ceil(sourceHash.count / 2), plan);
@@ -335,10 +352,19 @@ export class VerificationRun {
       const outcome = await this.repair(source, table, verifier, report.target_table, bounds, differences);
       repaired.written += outcome.written;
       repaired.deleted += outcome.deleted;
-      for (const difference of differences) if (repaired.rows.length < MAX_LISTED) repaired.rows.push(difference);
+      for (const difference of differences)
+        if (repaired.rows.length < MAX_LISTED) repaired.rows.push(difference);
       const confirm = await this.read(source, table, bounds.after, bounds.upTo, Number.POSITIVE_INFINITY);
       differences = await this.compare(verifier, report.target_table, confirm.expected, bounds);
-      differences = await this.recheck(source, table, verifier, report, bounds, confirm.position, differences);
+      differences = await this.recheck(
+        source,
+        table,
+        verifier,
+        report,
+        bounds,
+        confirm.position,
+        differences,
+      );
     }
     report.differences_total += differences.length;
     for (const difference of differences)
