@@ -26,7 +26,11 @@ interface Run {
 }
 
 async function verify(body: Record<string, unknown> = {}): Promise<Run> {
-  const started = await worker!.api('POST', '/connectors/replica/verify', body);
+  // A scheduled run may be going (409): wait for it to end.
+  const started = await eventually('a verification to start', async () => {
+    const response = await worker!.api('POST', '/connectors/replica/verify', body);
+    return response.status === 409 ? undefined : response;
+  });
   assert.equal(started.status, 202, started.text);
   const id = (started.json as { id: string }).id;
   return eventually(
@@ -68,6 +72,8 @@ before(async () => {
       'delete.enabled': 'true',
       'auto.create': 'true',
       'table.name.format': '${source.table}',
+      'verify.interval.ms': '4000',
+      'verify.max.rows.per.second': '2000',
     },
   });
   assert.equal(sink.status, 201, sink.text);
@@ -111,7 +117,7 @@ test(
     const equal = await verify();
     assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
     assert.equal(equal.tables[0]?.rows_compared, ROWS);
-  assert.equal(equal.tables[0]?.comparison, 'rows', 'MariaDB → PostgreSQL streams rows through the worker');
+    assert.equal(equal.tables[0]?.comparison, 'rows', 'MariaDB → PostgreSQL streams rows through the worker');
 
     await target.query('UPDATE items SET label = $1 WHERE id = 5', ['changed']);
     await target.query('DELETE FROM items WHERE id = 6');
@@ -129,5 +135,34 @@ test(
     assert.equal(repaired.state, 'EQUAL', JSON.stringify(repaired, null, 2));
     const [five] = await target.query('SELECT label FROM items WHERE id = 5');
     assert.equal(five?.label, 'item 5');
+  },
+);
+
+test(
+  'verify.interval.ms runs scheduled verifications and publishes their outcome as metrics',
+  { timeout: 120_000 },
+  async () => {
+    const scheduled = await eventually(
+      'a scheduled verification that finished',
+      async () => {
+        const runs = (await worker!.api('GET', '/connectors/replica/verify')).json as {
+          scheduled: boolean;
+          state: string;
+        }[];
+        return runs.find((run) => run.scheduled && run.state !== 'RUNNING');
+      },
+      90_000,
+    );
+    assert.equal(scheduled.state, 'EQUAL');
+    const metrics = (await worker!.api('GET', '/metrics')).text;
+    assert.match(
+      metrics,
+      /siphon_verify_last_run_timestamp_seconds\{connector="replica",outcome="equal"\} \d/,
+    );
+    assert.match(
+      metrics,
+      /siphon_verify_rows_compared_total\{connector="replica",table="[^"]+\.items"\} \d+/,
+    );
+    assert.match(metrics, /siphon_verify_rows_different\{connector="replica",table="[^"]+\.items"\} 0/);
   },
 );

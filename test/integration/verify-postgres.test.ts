@@ -5,6 +5,7 @@
 // repair makes the target equal again; a table with mapping rules (rename, excluded
 // column, soft delete) compares equal.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { deleteTopics, eventually, uniqueNames, WorkerProcess } from '../fixtures/worker-harness.js';
 import { createDatabase, type TestDatabase } from './sink-jdbc-harness.js';
@@ -49,6 +50,17 @@ async function verify(body: Record<string, unknown> = {}): Promise<Run> {
     },
     180_000,
   );
+}
+
+/** `siphon verify` against the test worker: exit code and output. */
+function cli(...args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['bin/siphon.js', 'verify', ...args, '--url', worker!.url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }
 
 before(async () => {
@@ -151,9 +163,9 @@ test(
     assert.equal(orders?.rows_compared, ROWS);
     assert.equal(customers?.rows_compared, 19);
     assert.equal(customers?.target_table, 'customers');
-  // PostgreSQL on both sides, plain mapping rules: hashed in the databases.
-  assert.equal(orders?.comparison, 'hash');
-  assert.equal(customers?.comparison, 'hash');
+    // PostgreSQL on both sides, plain mapping rules: hashed in the databases.
+    assert.equal(orders?.comparison, 'hash');
+    assert.equal(customers?.comparison, 'hash');
   },
 );
 
@@ -189,6 +201,11 @@ test(
     assert.equal(byKey['["8"]']?.kind, 'missing');
     assert.equal(byKey['["100000"]']?.kind, 'extra');
     assert.deepEqual(byKey['["9"]']?.columns, [{ column: 'note', source: 'order 9', target: null }]);
+
+    const shown = await cli('replica', '--table', 'public.orders');
+    assert.equal(shown.code, 1, shown.output);
+    assert.match(shown.output, /orders +\["7"\] +different +amount +8\.75 +0/);
+    assert.match(shown.output, /DIFFERENT: 4 row\(s\) of replica differ/);
 
     const repaired = await verify({ tables: ['public.orders'], repair: true });
     assert.equal(repaired.state, 'EQUAL', JSON.stringify(repaired, null, 2));
