@@ -118,6 +118,10 @@ class JdbcSinkVerifier implements SinkVerifier {
     return expected;
   }
 
+  appliesDeletes(table: string): boolean {
+    return this.config.deleteEnabled || this.shapes.get(table)?.softDelete !== undefined;
+  }
+
   async readRange(table: string, after: TargetKey | null, upTo: TargetKey | null): Promise<CanonicalRow[]> {
     const shape = this.requireShape(table);
     const params: unknown[] = [];
@@ -220,7 +224,8 @@ class JdbcSinkVerifier implements SinkVerifier {
     const prepared = await tables.prepare(this.connection, applicable);
     const [firstBad] = prepared.bad.values();
     if (firstBad) throw new Error(`repair cannot write a row: ${firstBad.message}`);
-    const writer = new BatchWriter(this.dialect, this.config.insertMode, this.config.batchSize);
+    // Upserts whatever insert.mode says: a repair must fix both missing and differing rows.
+    const writer = new BatchWriter(this.dialect, 'upsert', this.config.batchSize);
     await this.connection.execute('BEGIN');
     try {
       await writer.apply(this.connection, planBatch(applicable));

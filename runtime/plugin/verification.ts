@@ -131,6 +131,11 @@ export interface SinkVerifier {
    * rules: the target table (`schema.table`) and the canonical row it should hold.
    */
   expected(records: readonly SinkRecord[]): Promise<ExpectedRow[]>;
+  /**
+   * False when the sink leaves rows deleted at the source in the target (no delete.enabled,
+   * no soft delete): rows only the target has are then expected, not differences.
+   */
+  appliesDeletes(table: string): boolean;
   /** Target rows of `table` with keys in (after, upTo] (null: unbounded), in canonical form. */
   readRange(table: string, after: TargetKey | null, upTo: TargetKey | null): Promise<CanonicalRow[]>;
   /**

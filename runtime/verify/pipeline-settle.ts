@@ -19,6 +19,8 @@ export async function waitUntilApplied(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<boolean> {
+  // A sink that does not run applies nothing: waiting would only delay the re-read.
+  if (host.connectorStatus(sink).connector.state !== 'RUNNING') return false;
   const deadline = Date.now() + timeoutMs;
   let sourceReached = false;
   while (!signal.aborted && Date.now() < deadline) {

@@ -458,7 +458,7 @@ export class VerificationRun {
     const inTable = expected.filter((row) => row.kind === 'unmappable' || row.table === targetTable);
     const target = await verifier.readRange(targetTable, bounds.targetAfter, bounds.targetUpTo);
     await this.throttle(target.length);
-    return compareRows(inTable, target);
+    return compareRows(inTable, target, verifier.appliesDeletes(targetTable));
   }
 
   /** One source read in its own snapshot, mapped by the sink. */

@@ -103,6 +103,15 @@ describe('row comparison', () => {
     ]);
   });
 
+  it('rows only the target has are expected when the sink keeps deleted rows', () => {
+    const differences = compareRows(
+      [row('1', { a: 'x' })],
+      [held('1', { a: 'x' }), held('2', { a: 'y' })],
+      false,
+    );
+    assert.deepEqual(differences, []);
+  });
+
   it('a re-read keeps only what differed both times', () => {
     const earlier = [
       { key: '1', kind: 'missing' as const },
