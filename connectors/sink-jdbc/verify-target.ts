@@ -138,8 +138,8 @@ class JdbcSinkVerifier implements SinkVerifier {
   }
 
   async hashPlan(sample: SinkRecord, engine: SqlEngine): Promise<TargetHashPlan | null> {
-    // PostgreSQL only: MariaDB prints DOUBLE with 15 digits, so equal texts would not prove equal values.
-    if (engine !== 'postgresql' || this.dialect.name !== 'postgresql') return null;
+    // One engine on both sides: the canonical SQL texts are that engine's.
+    if (engine !== this.dialect.name) return null;
     if (this.config.primaryKeyMode !== 'record_key') return null;
     let change: RowChange;
     try {
@@ -164,9 +164,13 @@ class JdbcSinkVerifier implements SinkVerifier {
       if (!written.has(target) || shape.computed.has(target) || target === shape.softDelete) continue;
       const kind = kinds.get(target);
       if (kind === undefined) return null;
-      columns.push({ source: field, target, sql: postgresCanonicalSql(kind) });
+      const sql = this.dialect.name === 'postgresql' ? postgresCanonicalSql(kind) : mysqlCanonicalSql(kind);
+      if (sql === null) return null;
+      columns.push({ source: field, target, sql });
     }
-    return columns.length === 0 ? null : { table: describeTable(shape.ref), columns, rowHash: rowHashSql };
+    if (columns.length === 0) return null;
+    const rowHash = this.dialect.name === 'postgresql' ? postgresRowHash : mysqlRowHash;
+    return { table: describeTable(shape.ref), columns, rowHash };
   }
 
   async hashRange(plan: TargetHashPlan, after: TargetKey | null, upTo: TargetKey | null): Promise<RangeHash> {
@@ -186,10 +190,14 @@ class JdbcSinkVerifier implements SinkVerifier {
       shape.softDelete ? `${this.dialect.quote(shape.softDelete)} IS NOT TRUE` : null,
     ].filter(Boolean);
     const row = plan.columns.map((column) => column.sql(this.dialect.quote(column.target))).join(', ');
+    const postgres = this.dialect.name === 'postgresql';
+    const totals = postgres
+      ? 'count(*)::text AS n, coalesce(sum(h), 0)::text AS hash'
+      : 'COUNT(*) AS n, CAST(COALESCE(SUM(h), 0) AS CHAR) AS hash';
     const sql =
-      `SELECT count(*)::text AS n, coalesce(sum(h), 0)::text AS hash FROM (SELECT ${plan.rowHash(row)} AS h FROM ` +
+      `SELECT ${totals} FROM (SELECT ${plan.rowHash(row)} AS h FROM ` +
       `${qualifiedName(this.dialect, shape.ref)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}) AS s`;
-    const [result] = await this.readOnly(() => this.connection.select(sql, params), true);
+    const [result] = await this.readOnly(() => this.connection.select(sql, params), postgres);
     return { count: Number(result?.n ?? 0), hash: String(result?.hash ?? '0'), lastKey: null };
   }
 
@@ -383,8 +391,23 @@ function postgresCanonicalSql(kind: ColumnKind): (column: string) => string {
 }
 
 /** 60 bits of the row text's md5 as a bigint; summed per range (with the count, so pairs do not cancel as in XOR). */
-function rowHashSql(rowExpressions: string): string {
-  return `('x' || left(md5(row(${rowExpressions})::text), 15))::bit(60)::bigint`;
+function postgresRowHash(columnTexts: string): string {
+  return `('x' || left(md5(row(${columnTexts})::text), 15))::bit(60)::bigint`;
+}
+
+/**
+ * MySQL/MariaDB: each column as its quoted text (NULL apart from 'NULL'), bytes as hex.
+ * FLOAT and DOUBLE have no exact text in SQL (MariaDB prints 15 digits): such a table is
+ * compared row by row instead.
+ */
+function mysqlCanonicalSql(kind: ColumnKind): ((column: string) => string) | null {
+  if (kind === 'float4' || kind === 'float8') return null;
+  if (kind === 'bytes') return (column) => `IFNULL(HEX(${column}), 'NULL')`;
+  return (column) => `IFNULL(QUOTE(CAST(${column} AS CHAR)), 'NULL')`;
+}
+
+function mysqlRowHash(columnTexts: string): string {
+  return `CAST(CONV(LEFT(MD5(CONCAT_WS(',', ${columnTexts})), 15), 16, 10) AS UNSIGNED)`;
 }
 
 export const jdbcVerification: SinkVerification = {

@@ -1,10 +1,12 @@
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import type {
+  RangeHash,
   SourceChunk,
   SourcePosition,
   SourceRowReader,
   SourceVerification,
+  TargetHashPlan,
   VerifiableTable,
 } from '../../runtime/plugin/index.js';
 import { compareBinlogFiles, fromSourceOffset, sourcePartition, toSourceOffset } from './binlog-offset.js';
@@ -137,6 +139,43 @@ class MySqlRowReader implements SourceRowReader {
     );
     const last = rows[rows.length - 1] as Record<string, unknown> | undefined;
     return { records, lastKey: last ? table.keyColumns.map((name) => last[name] ?? null) : null };
+  }
+
+  async hashRange(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<RangeHash> {
+    const events = this.events.get(table.id);
+    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
+    const schema = events.table;
+    const params: unknown[] = [];
+    const where = [
+      after ? keyBound(table.keyColumns, after, '>', params) : null,
+      upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
+    ].filter(Boolean);
+    const from = `${quoteId(schema.db)}.${quoteId(schema.table)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const order = table.keyColumns.map(quoteId).join(', ');
+    const limited = Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '';
+    const row = plan.columns.map((column) => column.sql(quoteId(column.source))).join(', ');
+    const [totals] = await this.connection.execute<RowDataPacket[]>(
+      `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(h), 0) AS CHAR) AS hash FROM (SELECT ${plan.rowHash(row)} AS h FROM ${from} ORDER BY ${order}${limited}) AS s`,
+      params as (string | number | null)[],
+    );
+    const count = Number(totals[0]?.n ?? 0);
+    let lastKey: unknown[] | null = null;
+    if (count > 0) {
+      // The same snapshot: the count-th key of the range is its last.
+      const [last] = await this.connection.execute<RowDataPacket[]>(
+        `SELECT ${order} FROM ${from} ORDER BY ${order} LIMIT 1 OFFSET ${count - 1}`,
+        params as (string | number | null)[],
+      );
+      const found = last[0] as Record<string, unknown> | undefined;
+      lastKey = found ? table.keyColumns.map((name) => found[name] ?? null) : null;
+    }
+    return { count, hash: String(totals[0]?.hash ?? '0'), lastKey };
   }
 
   async close(): Promise<void> {

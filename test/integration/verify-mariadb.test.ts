@@ -10,6 +10,7 @@ import { connectorConfig, TestDatabase as MariaDatabase } from './source-mysql-h
 const names = uniqueNames('verify-my');
 const source = new MariaDatabase();
 let target: TestDatabase;
+let mariaTarget: TestDatabase;
 let worker: WorkerProcess | undefined;
 let writing = true;
 let writer: Promise<void> = Promise.resolve();
@@ -25,10 +26,10 @@ interface Run {
   }[];
 }
 
-async function verify(body: Record<string, unknown> = {}): Promise<Run> {
+async function verify(body: Record<string, unknown> = {}, sink = 'replica'): Promise<Run> {
   // A scheduled run may be going (409): wait for it to end.
   const started = await eventually('a verification to start', async () => {
-    const response = await worker!.api('POST', '/connectors/replica/verify', body);
+    const response = await worker!.api('POST', `/connectors/${sink}/verify`, body);
     return response.status === 409 ? undefined : response;
   });
   assert.equal(started.status, 202, started.text);
@@ -36,7 +37,7 @@ async function verify(body: Record<string, unknown> = {}): Promise<Run> {
   return eventually(
     'the verification to finish',
     async () => {
-      const run = (await worker!.api('GET', `/connectors/replica/verify/${id}`)).json as Run;
+      const run = (await worker!.api('GET', `/connectors/${sink}/verify/${id}`)).json as Run;
       return run.state === 'RUNNING' ? undefined : run;
     },
     180_000,
@@ -46,6 +47,16 @@ async function verify(body: Record<string, unknown> = {}): Promise<Run> {
 before(async () => {
   await source.create();
   target = await createDatabase('postgresql');
+  mariaTarget = await createDatabase('mariadb');
+  await source.query(`CREATE TABLE ${source.name}.tags (id int PRIMARY KEY, name varchar(40), amount decimal(8,2),
+    seen datetime(6), flag tinyint(1) NOT NULL DEFAULT 0)`);
+  await source.query(
+    `INSERT INTO ${source.name}.tags VALUES ${Array.from(
+      { length: 100 },
+      (_, i) =>
+        `(${i + 1}, 'tag ${i + 1}', ${(i + 1) / 4}, '2024-06-01 00:${String(i % 60).padStart(2, '0')}:00.000001', ${i % 2})`,
+    ).join(', ')}`,
+  );
   await source.query(`CREATE TABLE ${source.name}.items (id int PRIMARY KEY, price decimal(10,2) NOT NULL,
     label varchar(50), weight double, updated datetime(6) NOT NULL, flag tinyint(1) NOT NULL DEFAULT 0)`);
   const values = Array.from(
@@ -77,11 +88,26 @@ before(async () => {
     },
   });
   assert.equal(sink.status, 201, sink.text);
+  const mariaSink = await worker.api('POST', '/connectors', {
+    name: 'replica-maria',
+    config: {
+      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+      'topics.regex': `${source.name}\\.${source.name}\\..*`,
+      'connection.url': mariaTarget.url,
+      'delete.enabled': 'true',
+      'auto.create': 'true',
+      'table.name.format': '${source.table}',
+    },
+  });
+  assert.equal(mariaSink.status, 201, mariaSink.text);
   await eventually(
     'the snapshot in the target',
     async () => {
       const [items] = await target.query('SELECT count(*)::int AS n FROM items').catch(() => [{ n: 0 }]);
-      return items?.n === ROWS;
+      const [tags] = (await mariaTarget.query('SELECT count(*) AS n FROM tags').catch(() => [{ n: 0 }])) as {
+        n: number | string;
+      }[];
+      return items?.n === ROWS && Number(tags?.n) === 100;
     },
     120_000,
   );
@@ -108,6 +134,7 @@ after(async () => {
   await deleteTopics(source.name);
   await source.drop();
   await target?.drop();
+  await mariaTarget?.drop();
 });
 
 test(
@@ -135,6 +162,29 @@ test(
     assert.equal(repaired.state, 'EQUAL', JSON.stringify(repaired, null, 2));
     const [five] = await target.query('SELECT label FROM items WHERE id = 5');
     assert.equal(five?.label, 'item 5');
+  },
+);
+
+test(
+  'MariaDB → MariaDB hashes in the databases (tables without floats) and finds a changed row',
+  { timeout: 180_000 },
+  async () => {
+    const equal = await verify({}, 'replica-maria');
+    assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
+    const byTable = Object.fromEntries(equal.tables.map((t) => [t.table.split('.')[1], t]));
+    assert.equal(byTable.tags?.comparison, 'hash');
+    assert.equal(byTable.items?.comparison, 'rows', 'a DOUBLE column has no exact text in MariaDB');
+    await mariaTarget.query('UPDATE tags SET amount = 0 WHERE id = 3');
+    const found = await verify({ tables: [`${source.name}.tags`] }, 'replica-maria');
+    assert.equal(found.state, 'DIFFERENT', JSON.stringify(found, null, 2));
+    assert.deepEqual(
+      found.tables[0]?.differences.map((d) => [
+        d.key,
+        d.kind,
+        (d.columns ?? []).map((c) => c.column).join(','),
+      ]),
+      [['["3"]', 'different', 'amount']],
+    );
   },
 );
 
