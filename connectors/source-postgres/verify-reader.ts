@@ -91,20 +91,31 @@ class PostgresRowReader implements SourceRowReader {
       rowMode: 'array',
     });
     const lsn = this.position === null ? null : BigInt(this.position.value.lsn ?? 0);
-    const records: SourceRecord[] = result.rows.map((row) =>
-      this.records.change(entry.schema, 'r', entry.schema.keyValue(row), null, entry.schema.rowValue(row), {
-        tsMs: Date.now(),
-        snapshot: 'true',
-        txId: null,
-        lsn,
-        lastCommitLsn: null,
-        transaction: null,
-        offset: toSourceOffset({
-          position: initialPosition,
-          snapshot: { inProgress: false, completed: true, table: null, lastKey: null },
-        }),
-      }),
-    );
+    // One record built in full; the others share its source block and envelope fields (rows differ only).
+    const [firstRow] = result.rows;
+    const template =
+      firstRow === undefined
+        ? null
+        : this.records.change(entry.schema, 'r', null, null, null, {
+            tsMs: Date.now(),
+            snapshot: 'true',
+            txId: null,
+            lsn,
+            lastCommitLsn: null,
+            transaction: null,
+            offset: toSourceOffset({
+              position: initialPosition,
+              snapshot: { inProgress: false, completed: true, table: null, lastKey: null },
+            }),
+          });
+    const records: SourceRecord[] = template
+      ? result.rows.map((row) => ({
+          ...template,
+          keySchema: entry.schema.keySchema,
+          key: entry.schema.keyValue(row),
+          value: { ...(template.value as Record<string, unknown>), after: entry.schema.rowValue(row) },
+        }))
+      : [];
     const last = result.rows[result.rows.length - 1];
     return { records, lastKey: last ? entry.keyPositions.map((p) => last[p] ?? null) : null };
   }

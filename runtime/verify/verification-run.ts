@@ -303,10 +303,10 @@ export class VerificationRun {
   ): Promise<boolean> {
     let after: readonly unknown[] | null = null;
     let targetAfter: TargetKey | null = null;
+    let first = await this.read(source, table, null, null, this.options.chunkSize);
+    if (first.sinkRecords === 0 && first.chunk.records.length > 0) return false;
     for (;;) {
       if (this.callbacks.signal.aborted) return true;
-      const first = await this.read(source, table, after, null, this.options.chunkSize);
-      if (first.sinkRecords === 0 && report.chunks === 0 && first.chunk.records.length > 0) return false;
       const mapped = first.expected.find((row) => row.kind !== 'unmappable');
       report.target_table ??= mapped && 'table' in mapped ? mapped.table : null;
       if (!this.wanted(table.id, report.target_table)) return true;
@@ -321,10 +321,17 @@ export class VerificationRun {
       report.rows_compared += first.chunk.records.length;
       verifyRowsCompared.inc({ connector: this.options.sink, table: table.id }, first.chunk.records.length);
       this.callbacks.onProgress(table.id, report.rows_compared);
-      await this.checkRange(source, table, verifier, report, repaired, bounds, first);
-      if (final) return true;
-      after = first.chunk.lastKey;
+      // The source reads chunk n + 1 while the target's rows of chunk n are read and compared.
+      const next = final ? null : this.read(source, table, bounds.upTo, null, this.options.chunkSize);
+      // Its failure surfaces at `await next` below; meanwhile it must not count as unhandled.
+      next?.catch(() => undefined);
+      await this.checkRange(source, table, verifier, report, repaired, bounds, first, async () => {
+        await next?.catch(() => undefined);
+      });
+      if (final || next === null) return true;
+      after = bounds.upTo;
       targetAfter = bounds.targetUpTo;
+      first = await next;
     }
   }
 
@@ -337,6 +344,8 @@ export class VerificationRun {
     repaired: Repaired,
     bounds: ChunkBounds,
     first: SourceRead,
+    /** Resolves once a read started ahead is done: the source connection is then free again. */
+    sourceIdle: () => Promise<unknown> = () => Promise.resolve(),
   ): Promise<void> {
     report.rows_unchecked += first.expected.filter(
       (r) => r.kind === 'unchecked' || r.kind === 'unmappable',
@@ -347,6 +356,8 @@ export class VerificationRun {
       return;
     }
     let differences = await this.compare(verifier, report.target_table, first.expected, bounds);
+    if (differences.length === 0) return;
+    await sourceIdle();
     differences = await this.recheck(source, table, verifier, report, bounds, first.position, differences);
     if (differences.length > 0 && this.options.repair) {
       const outcome = await this.repair(source, table, verifier, report.target_table, bounds, differences);

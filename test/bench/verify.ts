@@ -87,6 +87,7 @@ async function measure(target: 'postgresql' | 'mariadb'): Promise<Record<string,
     'connector.class': sinkPlugin.className,
     'topics.regex': `${prefix}\\..*`,
     'connection.url': url,
+    'delete.enabled': 'true',
     'table.name.format': '${source.table}',
   });
   const host: VerificationHost = {
