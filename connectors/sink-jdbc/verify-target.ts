@@ -122,7 +122,12 @@ class JdbcSinkVerifier implements SinkVerifier {
     return this.config.deleteEnabled || this.shapes.get(table)?.softDelete !== undefined;
   }
 
-  async readRange(table: string, after: TargetKey | null, upTo: TargetKey | null): Promise<CanonicalRow[]> {
+  async readRange(
+    table: string,
+    after: TargetKey | null,
+    upTo: TargetKey | null,
+    limit: number,
+  ): Promise<CanonicalRow[]> {
     const shape = this.requireShape(table);
     const params: unknown[] = [];
     const keys = shape.keyColumns.map((name) => this.dialect.quote(name)).join(', ');
@@ -134,7 +139,8 @@ class JdbcSinkVerifier implements SinkVerifier {
       return `(${keys}) ${operator} (${slots.join(', ')})`;
     };
     const where = [after ? bound(after, '>') : null, upTo ? bound(upTo, '<=') : null].filter(Boolean);
-    return this.select(shape, where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', params);
+    const clauses = `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${keys} LIMIT ${Math.max(1, Math.floor(limit))}`;
+    return this.select(shape, clauses, params);
   }
 
   async hashPlan(sample: SinkRecord, engine: SqlEngine): Promise<TargetHashPlan | null> {

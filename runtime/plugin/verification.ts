@@ -136,8 +136,13 @@ export interface SinkVerifier {
    * no soft delete): rows only the target has are then expected, not differences.
    */
   appliesDeletes(table: string): boolean;
-  /** Target rows of `table` with keys in (after, upTo] (null: unbounded), in canonical form. */
-  readRange(table: string, after: TargetKey | null, upTo: TargetKey | null): Promise<CanonicalRow[]>;
+  /** At most `limit` target rows of `table` with keys in (after, upTo] (null: unbounded), in key order, canonical. */
+  readRange(
+    table: string,
+    after: TargetKey | null,
+    upTo: TargetKey | null,
+    limit: number,
+  ): Promise<CanonicalRow[]>;
   /**
    * Re-applies `records` (the current source rows) through the sink's write path and
    * deletes (or soft-deletes) the target rows of `extraKeys`, in one transaction.

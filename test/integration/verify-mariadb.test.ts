@@ -192,14 +192,17 @@ test(
   'verify.interval.ms runs scheduled verifications and publishes their outcome as metrics',
   { timeout: 120_000 },
   async () => {
+    // Scheduled runs also ran during the tests above (and saw their divergences): wait for one started now.
+    const since = new Date().toISOString();
     const scheduled = await eventually(
-      'a scheduled verification that finished',
+      'a scheduled verification started after the repairs',
       async () => {
         const runs = (await worker!.api('GET', '/connectors/replica/verify')).json as {
           scheduled: boolean;
           state: string;
+          started: string;
         }[];
-        return runs.find((run) => run.scheduled && run.state !== 'RUNNING');
+        return runs.find((run) => run.scheduled && run.started > since && run.state !== 'RUNNING');
       },
       90_000,
     );
