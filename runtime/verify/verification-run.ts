@@ -41,6 +41,8 @@ export interface VerificationCallbacks {
   readonly logger: Logger;
   onTable(report: TableReport): void;
   onProgress(table: string, rowsCompared: number): void;
+  /** Tables found at a source (some may turn out not to feed the sink). */
+  onTablesFound(count: number): void;
 }
 
 interface SourceSide {
@@ -140,7 +142,9 @@ export class VerificationRun {
           reader,
           transform: transformOf(raw),
         };
-        for (const table of await reader.tables()) {
+        const tables = await reader.tables();
+        this.callbacks.onTablesFound(tables.length);
+        for (const table of tables) {
           if (this.callbacks.signal.aborted) return;
           const report = await this.verifyTable(side, table, verifier);
           if (report) this.callbacks.onTable(report);

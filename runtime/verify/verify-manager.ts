@@ -165,6 +165,9 @@ export class VerifyManager {
               view.tables.push(report);
               view.progress.tables_done++;
             },
+            onTablesFound: (count) => {
+              view.progress.tables_total += count;
+            },
             onProgress: (table, rows) => {
               view.progress.table = table;
               view.progress.rows_compared =

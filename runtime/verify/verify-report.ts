@@ -44,6 +44,7 @@ export interface TableReport {
 }
 
 export interface VerifyProgress {
+  /** Tables verified so far, of the tables the sources capture (those not fed to the sink are skipped). */
   tables_done: number;
   tables_total: number;
   table: string | null;

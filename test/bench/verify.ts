@@ -124,6 +124,7 @@ async function measure(target: 'postgresql' | 'mariadb'): Promise<Record<string,
         logger,
         onTable: (t) => tables.push(t),
         onProgress: () => undefined,
+        onTablesFound: () => undefined,
       },
       verifier,
     );

@@ -22,6 +22,7 @@ const ROWS = 400;
 
 interface Run {
   state: string;
+  progress: { tables_done: number; tables_total: number; rows_compared: number };
   error?: string;
   tables: {
     table: string;
@@ -161,6 +162,12 @@ test(
     const orders = run.tables.find((t) => t.table === 'public.orders');
     const customers = run.tables.find((t) => t.table === 'public.customers');
     assert.equal(orders?.rows_compared, ROWS);
+    assert.deepEqual(run.progress, {
+      ...run.progress,
+      tables_done: 2,
+      tables_total: 2,
+      rows_compared: ROWS + 19,
+    });
     assert.equal(customers?.rows_compared, 19);
     assert.equal(customers?.target_table, 'customers');
     // PostgreSQL on both sides, plain mapping rules: hashed in the databases.
