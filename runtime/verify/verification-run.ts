@@ -113,7 +113,12 @@ export class VerificationRun {
     const consumed = new Set(this.host.activeTopics(this.options.sink));
     return this.host.connectorNames().filter((name) => {
       if (name === this.options.sink) return false;
-      const { plugin } = this.host.resolvedConnector(name);
+      let plugin;
+      try {
+        plugin = this.host.resolvedConnector(name).plugin;
+      } catch {
+        return false; // not installed here, or a config that does not parse: not a source to read
+      }
       return (
         plugin.type === 'source' &&
         plugin.verification !== undefined &&
