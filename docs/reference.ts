@@ -12,6 +12,7 @@ import { createLogger } from '../runtime/logging/logger.js';
 import { metricsRegistry } from '../runtime/metrics/registry.js';
 import '../runtime/guardian/retention-metrics.js';
 import '../runtime/metrics/runtime-metrics.js';
+import '../runtime/verify/verify-metrics.js';
 import { installedConnectorsDir, PluginCatalog } from '../runtime/worker/plugin-catalog.js';
 
 export const CONFIGURATION_DOC = fileURLToPath(new URL('./configuration.md', import.meta.url));

@@ -1,4 +1,5 @@
 import type { ConfigDef, ConfigIssue, ParsedConfig } from '../../runtime/plugin/index.js';
+import { verificationConfigDef } from '../../runtime/plugin/index.js';
 import { parseConnectionUrl, type ConnectionSettings } from './connection-url.js';
 import { parseMappingRules, type MappingRule } from './mapping-rules.js';
 import { parseTableNameFormat, type TableNameFormat } from './table-name.js';
@@ -237,6 +238,7 @@ export const configDef: ConfigDef = [
     documentation:
       'The table exactly.once keeps offsets in (created when missing), optionally schema-qualified.',
   },
+  ...verificationConfigDef,
 ];
 
 export type InsertMode = (typeof INSERT_MODES)[number];

@@ -9,6 +9,7 @@ import { describeSqlError } from './dialect.js';
 import { mysqlDialect } from './mysql-dialect.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { JdbcSinkTask } from './sink-task.js';
+import { jdbcVerification } from './verify-target.js';
 
 const silentLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -57,4 +58,5 @@ export const plugin: SinkConnectorPlugin = {
   },
 
   createTask: () => new JdbcSinkTask(),
+  verification: jdbcVerification,
 };

@@ -3,6 +3,7 @@ import { binlogRetentionProbe } from './binlog-retention.js';
 import { mysqlConfigDef, readMySqlConfig } from './config.js';
 import { checkServer, openConnection } from './mysql-server.js';
 import { MySqlSourceTask, tableFilter } from './task.js';
+import { mysqlVerification } from './verify-reader.js';
 
 /**
  * The MySQL/MariaDB source connector (Debezium's MySqlConnector and MariaDbConnector
@@ -50,4 +51,5 @@ export const plugin: SourceConnectorPlugin = {
     return new MySqlSourceTask();
   },
   retentionProbe: binlogRetentionProbe,
+  verification: mysqlVerification,
 };

@@ -5,6 +5,7 @@ import { connect } from './connection.js';
 import { PostgresSourceTask } from './postgres-source-task.js';
 import { preflightProblems } from './preflight.js';
 import { slotRetentionProbe } from './slot-retention.js';
+import { postgresVerification } from './verify-reader.js';
 
 /**
  * The PostgreSQL source connector: a consistent snapshot, then pgoutput streaming, as
@@ -56,4 +57,5 @@ export const plugin: SourceConnectorPlugin = {
   },
   createTask: () => new PostgresSourceTask(),
   retentionProbe: slotRetentionProbe,
+  verification: postgresVerification,
 };

@@ -11,6 +11,7 @@ import { fullConfigReference } from './config-reference.js';
 import { followEvents } from './events-command.js';
 import { RestClient, RestClientError } from './rest-client.js';
 import { formatTable } from './table.js';
+import { verifyCommand } from './verify-command.js';
 
 /**
  * `siphon`: runs the worker, or talks to a running worker's REST API with readable
@@ -33,6 +34,7 @@ Commands:
   connectors delete <name>                    remove a connector (offsets are kept; prints what it left behind)
   connectors offsets <name>                   committed offsets
   events [--connector <n>] [--types <t,…>]   follow the live event stream (GET /events)
+  verify <sink> [--table t]... [--repair]     compare a sink's target with its source (exit 0 equal, 1 different, 2 error)
 
 Options:
   --url <url>       worker REST URL (default $SIPHON_URL or http://127.0.0.1:8083)
@@ -103,6 +105,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       'only-failed': { type: 'boolean', default: false },
       connector: { type: 'string' },
       types: { type: 'string' },
+      table: { type: 'string', multiple: true },
+      repair: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -163,6 +167,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return 0;
   }
+  if (command === 'verify')
+    return verifyCommand(client, sub, {
+      tables: values.table ?? [],
+      repair: values.repair,
+      json: values.json,
+    });
   if (command !== 'connectors') throw new UsageError(`Unknown command "${command}"`);
 
   switch (sub) {

@@ -1,6 +1,7 @@
 import type { SinkRecord, SourceOffset, SourcePartition, SourceRecord } from '../record/index.js';
 import type { ConfigDef, ParsedConfig } from './config-def.js';
 import type { RetentionMeasurable } from './retention.js';
+import type { SinkVerification, SourceVerification } from './verification.js';
 
 /** The connector's raw config as stored, secrets already resolved for the task. */
 export type ConnectorConfig = Readonly<Record<string, string>>;
@@ -115,11 +116,15 @@ interface PluginBase {
 export interface SourceConnectorPlugin extends PluginBase, Partial<RetentionMeasurable> {
   readonly type: 'source';
   createTask(): SourceTask;
+  /** Row reads for verifications (runtime/verify); absent: its sinks cannot be verified. */
+  readonly verification?: SourceVerification;
 }
 
 export interface SinkConnectorPlugin extends PluginBase {
   readonly type: 'sink';
   createTask(): SinkTask;
+  /** Target reads and repairs for verifications (runtime/verify); absent: not verifiable. */
+  readonly verification?: SinkVerification;
 }
 
 export type ConnectorPlugin = SourceConnectorPlugin | SinkConnectorPlugin;

@@ -12,3 +12,5 @@ export {
 } from './errors.js';
 export { backoff, backoffDelay, Backoff, sleep, withRetries, type BackoffPolicy } from './backoff.js';
 export type * from './retention.js';
+export type * from './verification.js';
+export { verificationConfigDef } from './verification.js';

@@ -6,6 +6,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { WorkerConfig } from '../config/worker-config.js';
 import { maskSecrets, type Logger } from '../logging/logger.js';
 import { metricsRegistry } from '../metrics/registry.js';
+import { VerifyManager } from '../verify/verify-manager.js';
+import { registerVerifyRoutes } from '../verify/verify-routes.js';
 import type { Worker } from '../worker/worker.js';
 import { ConnectRestError } from './connect-rest-error.js';
 import { registerEventRoutes } from '../events/event-routes.js';
@@ -15,6 +17,7 @@ import { registerConnectorRoutes } from './connector-routes.js';
 import { registerPluginConfigRoutes } from './plugin-config-routes.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { RouteMethods } from './route-methods.js';
+import { publishVerificationResults } from '../verify/verify-events.js';
 
 /**
  * The worker's REST API, Kafka Connect compatible: same paths, bodies, status codes and
@@ -176,5 +179,10 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
   registerAdminLoggerRoutes(app);
   registerEventRoutes(app, worker.events);
   registerUiRoutes(app);
+  const verifications = new VerifyManager(worker, logger.child({ component: 'verify' }));
+  registerVerifyRoutes(app, verifications);
+  publishVerificationResults(verifications, worker.events);
+  app.addHook('onReady', async () => verifications.startSchedule());
+  app.addHook('onClose', async () => verifications.close());
   return app;
 }

@@ -277,6 +277,23 @@ export class Worker {
     }));
   }
 
+  /** A connector's plugin and its config with secrets resolved, for a verification (runtime/verify). */
+  resolvedConnector(name: string): {
+    plugin: ConnectorPlugin;
+    config: ParsedConfig;
+    raw: Record<string, string>;
+  } {
+    const plugin = this.requirePlugin(name);
+    const written = this.requireConfig(name);
+    const raw = this.resolveSecrets(plugin, written);
+    return { plugin, config: this.parseOrThrow(plugin, raw, written), raw };
+  }
+
+  /** The worker's Kafka admin client (verifications read end and committed offsets). */
+  get kafkaAdmin(): Admin {
+    return this.admin;
+  }
+
   activeTopics(name: string): string[] {
     this.requireConfig(name);
     return this.statusStore.activeTopics(name);

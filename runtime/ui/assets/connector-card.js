@@ -96,7 +96,9 @@ function Verifications({ verifications }) {
     <ul>
       ${verifications.map(
         (v) =>
-          html`<li class=${v.differences > 0 || v.status === 'different' ? 'bad' : 'ok'}>
+          html`<li
+            class=${v.differences > 0 || v.status === 'DIFFERENT' || v.status === 'FAILED' ? 'bad' : 'ok'}
+          >
             <span class="muted">${formatTime(v.time)}</span>
             ${v.summary ?? v.message ?? `${v.status ?? 'done'}${v.differences === undefined ? '' : `, ${v.differences} difference(s)`}`}
           </li>`,

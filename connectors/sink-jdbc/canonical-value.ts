@@ -1,0 +1,178 @@
+import type { CanonicalValue } from '../../runtime/plugin/index.js';
+import { toJsonText } from './json-text.js';
+
+/**
+ * One canonical text per value, by the target column's kind, for verifications: the
+ * parameter the sink binds for a record and the value read back from the column give the
+ * same text exactly when the column holds what the sink wrote. So equal timestamps written
+ * differently (`…T10:00:00.5Z`, `… 10:00:00.500000+00`), JSON with another key order,
+ * `t`/`true`/`1` or `12.50`/`12.5` compare equal; anything else that differs is a difference.
+ */
+export type ColumnKind =
+  | 'integer'
+  | 'decimal'
+  | 'float4'
+  | 'float8'
+  | 'boolean'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'date'
+  | 'time'
+  | 'timetz'
+  | 'json'
+  | 'array'
+  | 'bytes'
+  | 'uuid'
+  | 'interval'
+  | 'text';
+
+/** The kind of a column from information_schema's data_type (and MySQL's column_type). */
+export function columnKind(dataType: string, columnType = ''): ColumnKind {
+  const type = dataType.toLowerCase();
+  if (/^tinyint\(1\)/.test(columnType.toLowerCase()) || type === 'boolean' || type === 'bool')
+    return 'boolean';
+  if (['smallint', 'integer', 'bigint', 'int', 'tinyint', 'mediumint', 'year'].includes(type))
+    return 'integer';
+  if (['numeric', 'decimal'].includes(type)) return 'decimal';
+  if (['real', 'float'].includes(type)) return 'float4';
+  if (['double precision', 'double'].includes(type)) return 'float8';
+  if (['timestamp without time zone', 'datetime'].includes(type)) return 'timestamp';
+  // MySQL's TIMESTAMP is read in the session's UTC: a UTC wall time like DATETIME.
+  if (type === 'timestamp') return 'timestamp';
+  if (type === 'timestamp with time zone') return 'timestamptz';
+  if (type === 'date') return 'date';
+  if (['time without time zone', 'time'].includes(type)) return 'time';
+  if (type === 'time with time zone') return 'timetz';
+  if (['json', 'jsonb'].includes(type)) return 'json';
+  if (type === 'array') return 'array';
+  if (['bytea', 'blob', 'longblob', 'mediumblob', 'tinyblob', 'binary', 'varbinary'].includes(type))
+    return 'bytes';
+  if (type === 'uuid') return 'uuid';
+  if (type === 'interval') return 'interval';
+  return 'text';
+}
+
+export function canonicalValue(kind: ColumnKind, value: unknown): CanonicalValue {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case 'integer':
+      return integerText(value);
+    case 'decimal':
+      return decimalText(String(value));
+    case 'float4':
+      return String(Math.fround(Number(value)));
+    case 'float8':
+      return String(Number(value));
+    case 'boolean':
+      return [true, 1, 1n, '1', 't', 'true', 'TRUE'].includes(value as never) ? 'true' : 'false';
+    case 'timestamp':
+    case 'timestamptz':
+      return timestampText(value);
+    case 'date':
+      return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+    case 'time':
+      return timeText(String(value));
+    case 'timetz':
+      return timeTzText(String(value));
+    case 'json':
+      return canonicalJson(typeof value === 'string' ? parseJson(value) : value, false);
+    case 'array':
+      return canonicalJson(typeof value === 'string' ? parseJson(value) : value, true);
+    case 'bytes':
+      return Buffer.isBuffer(value) ? value.toString('hex') : String(value).replace(/^\\x/, '').toLowerCase();
+    case 'uuid':
+      return String(value).toLowerCase();
+    case 'interval':
+      return intervalMicros(String(value));
+    case 'text':
+      return Buffer.isBuffer(value)
+        ? value.toString('utf8')
+        : typeof value === 'object'
+          ? toJsonText(value)
+          : String(value);
+  }
+}
+
+function integerText(value: unknown): string {
+  const text = String(value).trim();
+  try {
+    return BigInt(text).toString();
+  } catch {
+    return text;
+  }
+}
+
+/** `-012.3400` → `-12.34`; `0.000` → `0`. */
+export function decimalText(text: string): string {
+  const match = /^([+-]?)0*(\d*?)(?:\.(\d*?)0*)?$/.exec(text.trim());
+  if (!match) return text.trim();
+  const [, sign, whole = '', fraction = ''] = match;
+  const digits = `${whole === '' ? '0' : whole}${fraction === '' ? '' : `.${fraction}`}`;
+  return sign === '-' && /[1-9]/.test(digits) ? `-${digits}` : digits;
+}
+
+const timestampPattern =
+  /^(-?\d{4,}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** A timestamp as `YYYY-MM-DD HH:MM:SS.ffffff` in UTC (a wall time without a zone stays as it is). */
+export function timestampText(value: unknown): string {
+  if (value instanceof Date) return timestampText(value.toISOString());
+  const text = String(value).trim();
+  const match = timestampPattern.exec(text);
+  if (!match) return text;
+  const [, date = '', hh = '00', mm = '00', ss = '00', fraction = '', zone] = match;
+  const micros = fraction.padEnd(6, '0').slice(0, 6);
+  if (zone === undefined || /^(Z|[+-]00(:?00)?)$/i.test(zone)) return `${date} ${hh}:${mm}:${ss}.${micros}`;
+  const offset =
+    zone.length === 3 ? `${zone}:00` : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const millis = Date.parse(`${date}T${hh}:${mm}:${ss}${offset}`);
+  if (Number.isNaN(millis)) return text;
+  return `${new Date(millis).toISOString().slice(0, 19).replace('T', ' ')}.${micros}`;
+}
+
+function timeText(text: string): string {
+  const match = /^(-?\d{1,3}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(text.trim());
+  if (!match) return text.trim();
+  const [, hh = '', mm = '', ss = '', fraction = ''] = match;
+  return `${hh.padStart(2, '0')}:${mm}:${ss}.${fraction.padEnd(6, '0').slice(0, 6)}`;
+}
+
+function timeTzText(text: string): string {
+  const match = /^(\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i.exec(text.trim());
+  if (!match) return text.trim();
+  const [, time = '', zone = 'Z'] = match;
+  return `${timestampText(`1970-01-02T${time}${zone}`).slice(11)}Z`;
+}
+
+/** MicroDuration: `N microseconds` as bound, or the epoch microseconds the target query returns. */
+function intervalMicros(text: string): string {
+  const bound = /^(-?\d+) microseconds$/.exec(text.trim());
+  return decimalText(bound ? (bound[1] ?? text) : text);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** JSON with object keys sorted; in arrays read from array columns, scalars compare as text. */
+function canonicalJson(value: unknown, scalarsAsText: boolean): string {
+  const write = (item: unknown): string => {
+    if (item === null || item === undefined) return 'null';
+    if (Array.isArray(item)) return `[${item.map(write).join(',')}]`;
+    if (Buffer.isBuffer(item)) return JSON.stringify(item.toString('base64'));
+    if (typeof item === 'object') {
+      const entries = Object.entries(item as Record<string, unknown>).sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
+      return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${write(inner)}`).join(',')}}`;
+    }
+    if (scalarsAsText) return JSON.stringify(String(item));
+    if (typeof item === 'bigint') return item.toString();
+    return JSON.stringify(item);
+  };
+  return write(value);
+}

@@ -1,0 +1,228 @@
+import type mysql from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
+import type {
+  RangeHash,
+  SourceChunk,
+  SourcePosition,
+  SourceRowReader,
+  SourceVerification,
+  TargetHashPlan,
+  VerifiableTable,
+} from '../../runtime/plugin/index.js';
+import { compareBinlogFiles, fromSourceOffset, sourcePartition, toSourceOffset } from './binlog-offset.js';
+import { readMySqlConfig, type MySqlSourceConfig } from './config.js';
+import { currentBinlogPosition, listTables, openConnection, readTableSchemas } from './mysql-server.js';
+import { mysqlSourceValue } from './source-info.js';
+import { TableEvents } from './table-events.js';
+import { tableKey } from './table-schema.js';
+import { tableFilter } from './task.js';
+
+/**
+ * Reads captured tables for a verification: one connection, each chunk in its own
+ * `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY` (InnoDB MVCC, no locks), rows in
+ * primary-key order converted by the same TableEvents as the binlog reader. The position is
+ * MariaDB's `binlog_snapshot_file/position` of that transaction (exact); where the server
+ * lacks it (MySQL), SHOW MASTER STATUS right after the snapshot started, which is at or
+ * past the snapshot and so safe to wait for.
+ */
+class MySqlRowReader implements SourceRowReader {
+  readonly engine = 'mysql';
+  private readonly events = new Map<string, TableEvents>();
+  private position: { file: string; pos: number } | null = null;
+
+  constructor(
+    private readonly connection: mysql.Connection,
+    private readonly config: MySqlSourceConfig,
+  ) {}
+
+  async tables(): Promise<VerifiableTable[]> {
+    const filter = tableFilter(this.config);
+    const captured = (await listTables(this.connection)).filter((t) => filter.includesTable(t.db, t.table));
+    const schemas = await readTableSchemas(this.connection, captured);
+    const tables: VerifiableTable[] = [];
+    for (const schema of schemas) {
+      const events = new TableEvents(schema, {
+        topicPrefix: this.config.cdc.topicPrefix,
+        filter,
+        keyColumns: this.config.cdc.messageKeyColumns,
+        types: {
+          decimalMode: this.config.cdc.decimalMode,
+          timePrecisionMode: this.config.cdc.timePrecisionMode,
+          binaryMode: this.config.cdc.binaryMode,
+          bigintUnsignedMode: this.config.bigintUnsignedMode,
+          tinyint1AsBoolean: this.config.tinyint1AsBoolean,
+        },
+      });
+      const id = tableKey(schema.db, schema.table);
+      this.events.set(id, events);
+      tables.push({ id, keyColumns: schema.primaryKey });
+    }
+    return tables;
+  }
+
+  async begin(): Promise<SourcePosition> {
+    await this.connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const [status] = await this.connection.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const file = status.find((row) => row.Variable_name === 'Binlog_snapshot_file')?.Value as
+      string | undefined;
+    const pos = status.find((row) => row.Variable_name === 'Binlog_snapshot_position')?.Value as
+      string | undefined;
+    this.position = file && pos ? { file, pos: Number(pos) } : await currentBinlogPosition(this.connection);
+    return {
+      description: `${this.position.file}:${this.position.pos}`,
+      value: { file: this.position.file, pos: this.position.pos },
+    };
+  }
+
+  async end(): Promise<void> {
+    await this.connection.query('COMMIT');
+  }
+
+  async readChunk(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+  ): Promise<SourceChunk> {
+    const events = this.events.get(table.id);
+    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
+    const schema = events.table;
+    const params: unknown[] = [];
+    const where = [
+      after ? keyBound(table.keyColumns, after, '>', params) : null,
+      upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
+    ].filter(Boolean);
+    const columns = schema.columns.map((column) => quoteId(column.name)).join(', ');
+    const sql =
+      `SELECT ${columns} FROM ${quoteId(schema.db)}.${quoteId(schema.table)}` +
+      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.keyColumns.map(quoteId).join(', ')}` +
+      (Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '');
+    // The binary protocol: DOUBLE arrives exactly, as the binlog gives it (the text protocol
+    // prints 15 significant digits, which do not always read back as the stored double).
+    const [rows] = await this.connection.execute<RowDataPacket[]>(sql, params as (string | number | null)[]);
+    const position = this.position ?? { file: '', pos: 4 };
+    const offset = toSourceOffset({
+      file: position.file,
+      pos: position.pos,
+      event: 0,
+      row: -1,
+      gtids: null,
+      tsSec: 0,
+      snapshot: null,
+      snapshotTable: null,
+      snapshotKey: null,
+    });
+    const partition = sourcePartition(this.config.cdc.topicPrefix);
+    const records = (rows as Record<string, unknown>[]).map((row) =>
+      events.changeRecord(
+        'r',
+        null,
+        row,
+        mysqlSourceValue({
+          name: this.config.cdc.topicPrefix,
+          tsMs: Date.now(),
+          snapshot: 'true',
+          db: schema.db,
+          table: schema.table,
+          serverId: this.config.serverId,
+          gtid: null,
+          file: position.file,
+          pos: position.pos,
+          row: 0,
+          thread: null,
+          query: null,
+        }),
+        partition,
+        offset,
+        Date.now(),
+      ),
+    );
+    const last = rows[rows.length - 1] as Record<string, unknown> | undefined;
+    return { records, lastKey: last ? table.keyColumns.map((name) => last[name] ?? null) : null };
+  }
+
+  async hashRange(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<RangeHash> {
+    const events = this.events.get(table.id);
+    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
+    const schema = events.table;
+    const params: unknown[] = [];
+    const where = [
+      after ? keyBound(table.keyColumns, after, '>', params) : null,
+      upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
+    ].filter(Boolean);
+    const from = `${quoteId(schema.db)}.${quoteId(schema.table)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const order = table.keyColumns.map(quoteId).join(', ');
+    const limited = Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '';
+    const row = plan.columns.map((column) => column.sql(quoteId(column.source))).join(', ');
+    const [totals] = await this.connection.execute<RowDataPacket[]>(
+      `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(h), 0) AS CHAR) AS hash FROM (SELECT ${plan.rowHash(row)} AS h FROM ${from} ORDER BY ${order}${limited}) AS s`,
+      params as (string | number | null)[],
+    );
+    const count = Number(totals[0]?.n ?? 0);
+    let lastKey: unknown[] | null = null;
+    if (count > 0) {
+      // The same snapshot: the count-th key of the range is its last.
+      const [last] = await this.connection.execute<RowDataPacket[]>(
+        `SELECT ${order} FROM ${from} ORDER BY ${order} LIMIT 1 OFFSET ${count - 1}`,
+        params as (string | number | null)[],
+      );
+      const found = last[0] as Record<string, unknown> | undefined;
+      lastKey = found ? table.keyColumns.map((name) => found[name] ?? null) : null;
+    }
+    return { count, hash: String(totals[0]?.hash ?? '0'), lastKey };
+  }
+
+  async close(): Promise<void> {
+    await this.connection.end().catch(() => this.connection.destroy());
+  }
+}
+
+/** `a > ? OR (a = ? AND b > ?)` (or `<=`): a key bound in the form InnoDB uses an index for. */
+function keyBound(
+  key: readonly string[],
+  values: readonly unknown[],
+  operator: '>' | '<=',
+  params: unknown[],
+): string {
+  const strict = operator === '>' ? '>' : '<';
+  const terms: string[] = [];
+  for (let i = 0; i < key.length; i++) {
+    const parts: string[] = [];
+    for (let j = 0; j < i; j++) {
+      parts.push(`${quoteId(key[j] ?? '')} = ?`);
+      params.push(values[j]);
+    }
+    parts.push(`${quoteId(key[i] ?? '')} ${strict} ?`);
+    params.push(values[i]);
+    terms.push(`(${parts.join(' AND ')})`);
+  }
+  if (operator === '<=') {
+    terms.push(`(${key.map((name) => `${quoteId(name)} = ?`).join(' AND ')})`);
+    params.push(...values);
+  }
+  return `(${terms.join(' OR ')})`;
+}
+
+function quoteId(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``;
+}
+
+export const mysqlVerification: SourceVerification = {
+  async openRowReader(config) {
+    const sourceConfig = readMySqlConfig(config);
+    const connection = await openConnection(sourceConfig);
+    return new MySqlRowReader(connection, sourceConfig);
+  },
+  reached(offset, position) {
+    const stored = fromSourceOffset(offset);
+    const file = String(position.value.file ?? '');
+    const order = compareBinlogFiles(stored.file, file);
+    return order > 0 || (order === 0 && stored.pos >= Number(position.value.pos ?? Number.POSITIVE_INFINITY));
+  },
+};

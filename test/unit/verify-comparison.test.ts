@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  canonicalValue,
+  columnKind,
+  decimalText,
+  timestampText,
+} from '../../connectors/sink-jdbc/canonical-value.js';
+import type { CanonicalRow, ExpectedRow } from '../../runtime/plugin/index.js';
+import { compareRows, persisting } from '../../runtime/verify/row-comparison.js';
+import { verifyRequest } from '../../runtime/verify/verify-routes.js';
+import { shownValue } from '../../runtime/verify/verify-report.js';
+
+describe('canonical values: what the sink binds equals what the column reads back', () => {
+  it('timestamps: the same instant in any zone or precision is one text; another microsecond is not', () => {
+    const bound = canonicalValue('timestamptz', '2024-03-01T10:11:00.123467Z');
+    assert.equal(canonicalValue('timestamptz', '2024-03-01 12:11:00.123467+02'), bound);
+    assert.equal(canonicalValue('timestamptz', '2024-03-01 10:11:00.123467+00'), bound);
+    assert.notEqual(canonicalValue('timestamptz', '2024-03-01 10:11:00.123468+00'), bound);
+    assert.equal(timestampText('2024-03-01 10:11:00.5'), '2024-03-01 10:11:00.500000');
+    assert.equal(timestampText('2024-03-01 05:41:00.5-04:30'), '2024-03-01 10:11:00.500000');
+  });
+
+  it('JSON: key order and spacing do not matter, values do', () => {
+    assert.equal(
+      canonicalValue('json', '{"b": 2, "a": {"y": 1, "x": [1, 2]}}'),
+      '{"a":{"x":[1,2],"y":1},"b":2}',
+    );
+    assert.equal(
+      canonicalValue('json', { a: { x: [1, 2], y: 1 }, b: 2 }),
+      canonicalValue('json', '{"b":2,"a":{"y":1,"x":[1,2]}}'),
+    );
+    assert.notEqual(canonicalValue('json', '{"a": 1}'), canonicalValue('json', '{"a": "1"}'));
+  });
+
+  it('decimals, booleans, floats, bytes and arrays in one form across drivers', () => {
+    assert.equal(decimalText('012.3400'), '12.34');
+    assert.equal(decimalText('-0.00'), '0');
+    assert.equal(canonicalValue('decimal', '8.75'), canonicalValue('decimal', '8.7500'));
+    assert.notEqual(canonicalValue('decimal', '8.75'), canonicalValue('decimal', '8.76'));
+    for (const yes of [true, 1, 't', 'true', '1']) assert.equal(canonicalValue('boolean', yes), 'true');
+    for (const no of [false, 0, 'f', 'false', '0']) assert.equal(canonicalValue('boolean', no), 'false');
+    assert.equal(canonicalValue('float4', 1.100000023841858), canonicalValue('float4', '1.1'));
+    assert.notEqual(canonicalValue('float8', 1.1), canonicalValue('float8', '1.1000000000000003'));
+    assert.equal(canonicalValue('bytes', Buffer.from([0xab, 1])), canonicalValue('bytes', '\\xab01'));
+    assert.equal(canonicalValue('array', [1, '2']), canonicalValue('array', '[1,2]'));
+    assert.equal(canonicalValue('time', '10:00:00.5'), '10:00:00.500000');
+    assert.equal(canonicalValue('integer', 7n), canonicalValue('integer', '7'));
+    assert.equal(canonicalValue('text', null), null);
+  });
+
+  it('column kinds from information_schema, MySQL booleans included', () => {
+    assert.equal(columnKind('timestamp with time zone'), 'timestamptz');
+    assert.equal(columnKind('tinyint', 'tinyint(1)'), 'boolean');
+    assert.equal(columnKind('tinyint', 'tinyint(4)'), 'integer');
+    assert.equal(columnKind('ARRAY'), 'array');
+    assert.equal(columnKind('character varying'), 'text');
+  });
+});
+
+const row = (key: string, columns: Record<string, string | null>): ExpectedRow => ({
+  kind: 'row',
+  table: 't',
+  key,
+  boundKey: [key],
+  row: { key, columns, softDeleted: false },
+});
+const held = (key: string, columns: Record<string, string | null>, softDeleted = false): CanonicalRow => ({
+  key,
+  columns,
+  softDeleted,
+});
+
+describe('row comparison', () => {
+  it('names missing, extra and differing rows with the columns and both values', () => {
+    const differences = compareRows(
+      [row('1', { a: 'x' }), row('2', { a: 'y', b: null }), row('3', { a: 'z' })],
+      [held('1', { a: 'x', extra: 'ignored' }), held('2', { a: 'y', b: 'now set' }), held('4', { a: 'q' })],
+    );
+    assert.deepEqual(differences, [
+      { key: '2', kind: 'different', columns: [{ column: 'b', source: null, target: 'now set' }] },
+      { key: '3', kind: 'missing' },
+      { key: '4', kind: 'extra' },
+    ]);
+  });
+
+  it('soft-deleted target rows count as absent; unchecked rows are not compared', () => {
+    const expected: ExpectedRow[] = [
+      { kind: 'absent', table: 't', key: '1', boundKey: ['1'] },
+      { kind: 'unchecked', table: 't', key: '2', boundKey: ['2'], reason: 'filtered' },
+      row('3', { a: 'x' }),
+      { kind: 'absent', table: 't', key: '5', boundKey: ['5'] },
+    ];
+    const differences = compareRows(expected, [
+      held('1', { a: 'x' }, true),
+      held('2', { a: 'whatever' }),
+      held('3', { a: 'x' }, true),
+      held('5', { a: 'x' }),
+    ]);
+    assert.deepEqual(differences, [
+      { key: '3', kind: 'missing' },
+      { key: '5', kind: 'extra' },
+    ]);
+  });
+
+  it('rows only the target has are expected when the sink keeps deleted rows', () => {
+    const differences = compareRows(
+      [row('1', { a: 'x' })],
+      [held('1', { a: 'x' }), held('2', { a: 'y' })],
+      false,
+    );
+    assert.deepEqual(differences, []);
+  });
+
+  it('a re-read keeps only what differed both times', () => {
+    const earlier = [
+      { key: '1', kind: 'missing' as const },
+      { key: '2', kind: 'extra' as const },
+    ];
+    const later = [
+      { key: '2', kind: 'extra' as const },
+      { key: '3', kind: 'missing' as const },
+    ];
+    assert.deepEqual(persisting(earlier, later), [{ key: '2', kind: 'extra' }]);
+  });
+});
+
+describe('the verify request body and report values', () => {
+  it('accepts the documented fields and names the bad one', () => {
+    assert.deepEqual(verifyRequest({ tables: ['public.orders'], repair: true, 'chunk.size': 500 }), {
+      tables: ['public.orders'],
+      repair: true,
+      chunkSize: 500,
+    });
+    assert.deepEqual(verifyRequest(undefined), {});
+    assert.throws(() => verifyRequest({ repair: 'yes' }), /"repair" must be true or false/);
+    assert.throws(() => verifyRequest({ 'chunk.size': 0 }), /"chunk.size" must be an integer of at least 1/);
+    assert.throws(() => verifyRequest({ table: 'x' }), /Unknown verify field\(s\) "table"/);
+  });
+
+  it('abbreviates long values', () => {
+    const long = 'x'.repeat(500);
+    const shown = shownValue(long) ?? '';
+    assert.ok(shown.length < 100, shown);
+    assert.match(shown, /\(500 chars\)$/);
+    assert.equal(shownValue('short'), 'short');
+  });
+});
