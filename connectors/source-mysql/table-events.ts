@@ -1,4 +1,4 @@
-import { envelopeSchema, envelopeValue, recordNames } from '../../runtime/cdc/index.js';
+import { envelopeSchema, envelopeValue, epochMicrosNow, recordNames } from '../../runtime/cdc/index.js';
 import type { MessageKeyColumns, Op, TableFilter, TransactionBlock } from '../../runtime/cdc/index.js';
 import type {
   Schema,
@@ -96,7 +96,7 @@ export class TableEvents {
         before: before === null ? null : this.rowValue(before),
         after: after === null ? null : this.rowValue(after),
         source,
-        tsMs: Date.now(),
+        tsUs: epochMicrosNow(),
         transaction,
       }),
       timestamp: eventTimeMs,

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { TransactionBlock } from '../../runtime/cdc/change-event.js';
+import { epochMicrosNow, type TransactionBlock } from '../../runtime/cdc/change-event.js';
 import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/heartbeat.js';
 import { TransactionTracker, transactionTopic } from '../../runtime/cdc/transaction-metadata.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
@@ -32,6 +32,8 @@ interface OpenTransaction {
   readonly commitLsn: bigint;
   readonly commitTimeMs: number;
   readonly commitTimeMicros: bigint;
+  /** Set by an ORIGIN message right after BEGIN (a transaction a subscriber replayed). */
+  origin: { readonly name: string; readonly lsn: bigint } | null;
   seq: number;
   tracker: TransactionTracker | null;
 }
@@ -179,6 +181,7 @@ export class ChangeStreamReader {
           commitLsn: message.commitLsn,
           commitTimeMicros: message.commitTimeMicros,
           commitTimeMs: Number(message.commitTimeMicros / 1000n),
+          origin: null,
           seq: 0,
           tracker: null,
         };
@@ -225,6 +228,8 @@ export class ChangeStreamReader {
         await this.replayStreamed(message);
         return;
       case 'origin':
+        if (this.tx !== null) this.tx.origin = { name: message.name, lsn: message.lsn };
+        return;
       case 'type':
         return;
     }
@@ -272,7 +277,8 @@ export class ChangeStreamReader {
     let block: TransactionBlock | null = null;
     if (this.options.provideTransactionMetadata) {
       if (tx.tracker === null) {
-        tx.tracker = new TransactionTracker(String(tx.xid));
+        // Debezium's PostgreSQL transaction id is `txId:LSN`; the LSN is the commit's, known at BEGIN.
+        tx.tracker = new TransactionTracker(`${tx.xid}:${tx.commitLsn}`);
         await this.batcher.add(
           tx.tracker.beginRecord(
             transactionTopic(this.options.topicPrefix),
@@ -295,10 +301,12 @@ export class ChangeStreamReader {
     };
     return {
       tsMs: tx.commitTimeMs,
+      tsUs: tx.commitTimeMicros,
+      origin: tx.origin,
       snapshot: 'false',
       txId: tx.xid,
       lsn: walStart,
-      lastCommitLsn: this.lastCompleteCommit,
+      lastCommitLsn: this.lastCompleteEnd,
       transaction: block,
       offset: toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
     };
@@ -307,12 +315,15 @@ export class ChangeStreamReader {
   /** Context of a non-transactional logical message, which has no transaction to count in. */
   private loose(lsn: bigint): ChangeContext | null {
     if (this.resume.lsn !== null && lsn <= this.resume.lsn) return null;
+    const now = epochMicrosNow();
     return {
-      tsMs: Date.now(),
+      tsMs: Number(now / 1000n),
+      tsUs: now,
+      origin: null,
       snapshot: 'false',
       txId: null,
       lsn,
-      lastCommitLsn: this.lastCompleteCommit,
+      lastCommitLsn: this.lastCompleteEnd,
       transaction: null,
       offset: toSourceOffset({ position: { ...this.position, lsn }, snapshot: this.completedSnapshot }),
     };

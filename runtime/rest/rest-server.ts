@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { WorkerConfig } from '../config/worker-config.js';
 import { maskSecrets, type Logger } from '../logging/logger.js';
 import { metricsRegistry } from '../metrics/registry.js';
+import { siphonVersion } from '../siphon-version.js';
 import type { Worker } from '../worker/worker.js';
 import { ConnectRestError } from './connect-rest-error.js';
 import { registerConnectorRoutes } from './connector-routes.js';
@@ -14,7 +15,6 @@ import { registerPluginRoutes } from './plugin-routes.js';
  * `{"error_code", "message"}` errors. Optional bearer or basic authentication (every
  * path but `/health`), optional TLS, `/metrics` for Prometheus.
  */
-export const siphonVersion = '0.1.0';
 
 export interface RestServerOptions {
   readonly worker: Worker;
