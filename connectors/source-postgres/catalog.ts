@@ -33,6 +33,16 @@ export async function tableColumns(client: pg.Client, oid: number): Promise<Colu
   return result.rows.map((r) => ({ name: r.name, typeOid: Number(r.type_oid), typmod: Number(r.typmod) }));
 }
 
+/** Names of the table's NOT NULL columns: required fields in the value schema, as in Debezium. */
+export async function notNullColumns(client: pg.Client, oid: number): Promise<Set<string>> {
+  const result = await client.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute
+      WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attnotnull`,
+    [oid],
+  );
+  return new Set(result.rows.map((r) => r.name));
+}
+
 export async function primaryKey(client: pg.Client, oid: number): Promise<string[]> {
   const result = await client.query<{ name: string }>(
     `SELECT a.attname AS name

@@ -4,7 +4,7 @@ import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/heartbeat.js'
 import { TransactionTracker, transactionTopic } from '../../runtime/cdc/transaction-metadata.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, Struct } from '../../runtime/record/index.js';
-import { primaryKey } from './catalog.js';
+import { notNullColumns, primaryKey } from './catalog.js';
 import type { ChangeContext, ChangeRecords } from './change-records.js';
 import type { PostgresOptions } from './config.js';
 import { alreadyEmitted, toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
@@ -250,6 +250,7 @@ export class ChangeStreamReader {
       relation.table,
       relation.columns,
       pk,
+      await notNullColumns(this.admin, relation.relationOid),
       this.registry,
       this.schemaOptions,
     );
@@ -352,7 +353,7 @@ export class ChangeStreamReader {
     if (message.tag === 'delete') {
       const ctx = await this.next(table.dataCollection, walStart);
       if (ctx === null || skipped.has('d')) return;
-      await this.emitDelete(table, message.oldTuple, ctx);
+      await this.emitDelete(table, message.oldTuple, message.oldKind === 'K', ctx);
       return;
     }
     const oldTuple = message.oldTuple;
@@ -361,7 +362,8 @@ export class ChangeStreamReader {
     if (oldTuple !== null && oldKey !== null && !sameKey(oldKey, newKey)) {
       // A primary key change is a delete of the old key and a create of the new one, as in Debezium.
       const deleteCtx = await this.next(table.dataCollection, walStart);
-      if (deleteCtx !== null && !skipped.has('d')) await this.emitDelete(table, oldTuple, deleteCtx);
+      if (deleteCtx !== null && !skipped.has('d'))
+        await this.emitDelete(table, oldTuple, message.oldKind === 'K', deleteCtx);
       const createCtx = await this.next(table.dataCollection, walStart);
       if (createCtx === null || skipped.has('c')) return;
       const after = table.rowValue(message.newTuple, message.oldKind === 'O' ? oldTuple : null);
@@ -380,13 +382,15 @@ export class ChangeStreamReader {
     await this.batcher.add(this.records.change(table, 'u', newKey, before, after, ctx), 'u', ctx.tsMs);
   }
 
-  private async emitDelete(table: TableSchema, oldTuple: Tuple, ctx: ChangeContext): Promise<void> {
+  private async emitDelete(
+    table: TableSchema,
+    oldTuple: Tuple,
+    keyOnly: boolean,
+    ctx: ChangeContext,
+  ): Promise<void> {
     const key = table.keyValue(oldTuple);
-    await this.batcher.add(
-      this.records.change(table, 'd', key, table.rowValue(oldTuple), null, ctx),
-      'd',
-      ctx.tsMs,
-    );
+    const before = keyOnly ? table.keyOnlyRowValue(oldTuple) : table.rowValue(oldTuple);
+    await this.batcher.add(this.records.change(table, 'd', key, before, null, ctx), 'd', ctx.tsMs);
     if (this.options.tombstonesOnDelete) await this.batcher.add(this.records.tombstone(table, key, ctx));
   }
 

@@ -93,9 +93,13 @@ function civilFromDays(z: number): { year: number; month: number; day: number } 
 }
 
 /** timestamptz text → Debezium ZonedTimestamp ("2024-02-29T13:45:07.25Z"; ±infinity kept as words). */
-export function zonedTimestamp(text: string): string {
+export function zonedTimestamp(text: string, fractionWidth = 6): string {
   if (text === 'infinity' || text === '-infinity') return text;
-  return formatIsoTimestamp(parseTimestampMicros(text));
+  const iso = formatIsoTimestamp(parseTimestampMicros(text));
+  // Debezium writes the column's precision in full: 11:45:07.250000Z, 11:45:05.000000Z.
+  if (fractionWidth === 0) return iso;
+  const [whole, fraction = ''] = iso.slice(0, -1).split('.');
+  return `${whole}.${fraction.padEnd(fractionWidth, '0').slice(0, Math.max(fractionWidth, fraction.length))}Z`;
 }
 
 /** timetz text ("13:45:07.25+02") → Debezium ZonedTime in UTC ("11:45:07.25Z"). */

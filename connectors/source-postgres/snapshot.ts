@@ -4,7 +4,7 @@ import { epochMicrosNow } from '../../runtime/cdc/change-event.js';
 import { snapshotMarkerFor } from '../../runtime/cdc/source-block.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourceRecord } from '../../runtime/record/index.js';
-import { estimatedRows, primaryKey, tableColumns, type TableRef } from './catalog.js';
+import { estimatedRows, notNullColumns, primaryKey, tableColumns, type TableRef } from './catalog.js';
 import type { ChangeRecords } from './change-records.js';
 import { toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
 import type { RecordBatcher } from './record-batcher.js';
@@ -67,7 +67,16 @@ export class SnapshotReader {
       const columns = await tableColumns(this.client, ref.oid);
       for (const c of columns) await this.registry.resolve(c.typeOid);
       const pk = await primaryKey(this.client, ref.oid);
-      const schema = TableSchema.build(ref.schema, ref.table, columns, pk, this.registry, this.schemaOptions);
+      const notNull = await notNullColumns(this.client, ref.oid);
+      const schema = TableSchema.build(
+        ref.schema,
+        ref.table,
+        columns,
+        pk,
+        notNull,
+        this.registry,
+        this.schemaOptions,
+      );
       const chunker = new SnapshotChunker(this.client, ref.schema, ref.table, columns, pk, this.fetchSize);
       const total = await estimatedRows(this.client, ref.oid);
       const labels = { connector, table: id(ref) };

@@ -1,7 +1,7 @@
 import { envelopeSchema, recordNames } from '../../runtime/cdc/change-event.js';
 import type { MessageKeyColumns } from '../../runtime/cdc/message-key-columns.js';
 import type { TableFilter } from '../../runtime/cdc/table-filter.js';
-import type { Schema, Struct } from '../../runtime/record/index.js';
+import { LogicalName, type Schema, type Struct } from '../../runtime/record/index.js';
 import { postgresSourceSchema } from './source-info.js';
 import {
   columnMapping,
@@ -16,9 +16,9 @@ import type { TypeRegistry } from './type-registry.js';
  * converters from column texts. Rebuilt whenever pgoutput sends a new relation message
  * (ADD/DROP COLUMN, type change), which yields a new schema version downstream.
  *
- * Value fields are all optional: a delete or key-changing update under the default replica
- * identity carries only the key columns in `before`, and optional fields keep each
- * ADD COLUMN a BACKWARD compatible schema change. Key fields are required.
+ * As in Debezium, key columns and NOT NULL columns are required fields, the others optional.
+ * A delete under the default replica identity carries only the key columns in `before`;
+ * its other required fields hold their type's zero value there, as Debezium's do.
  */
 export interface ColumnDescriptor {
   readonly name: string;
@@ -56,6 +56,7 @@ export class TableSchema {
     readonly tableName: string,
     private readonly valueColumns: readonly MappedColumn[],
     private readonly keyColumns: readonly MappedColumn[],
+    private readonly requiredColumns: ReadonlySet<string>,
     private readonly placeholder: string,
     /** Columns left out because their type has no mapping (reported once by the caller). */
     readonly unmappedColumns: readonly string[],
@@ -72,7 +73,7 @@ export class TableSchema {
       fields: valueColumns.map((c, index) => ({
         name: c.name,
         index,
-        schema: { ...c.mapping.schema, optional: true },
+        schema: { ...c.mapping.schema, optional: !requiredColumns.has(c.name) },
       })),
     };
     this.keySchema =
@@ -100,6 +101,7 @@ export class TableSchema {
     tableName: string,
     columns: readonly ColumnDescriptor[],
     primaryKey: readonly string[],
+    notNull: ReadonlySet<string>,
     registry: TypeRegistry,
     options: TableSchemaOptions,
   ): TableSchema {
@@ -133,6 +135,7 @@ export class TableSchema {
       tableName,
       mapped,
       keyColumns,
+      new Set([...notNull, ...keyNames]),
       options.unavailableValuePlaceholder,
       unmapped,
       options.topicPrefix,
@@ -150,6 +153,21 @@ export class TableSchema {
       let text = texts[column.position];
       if (text === undefined && fallback) text = fallback[column.position];
       row[column.name] = text === undefined ? this.unavailable(column.mapping.schema) : convert(column, text);
+    }
+    return row;
+  }
+
+  /**
+   * The `before` of a delete whose old tuple has only the key columns (replica identity
+   * DEFAULT or USING INDEX): the other required fields get their type's zero value, as in
+   * Debezium, since a required field cannot be null.
+   */
+  keyOnlyRowValue(texts: ColumnTexts): Struct {
+    const row = this.rowValue(texts);
+    for (const column of this.valueColumns) {
+      if (row[column.name] === null && this.requiredColumns.has(column.name)) {
+        row[column.name] = zeroValue(column.mapping.schema);
+      }
     }
     return row;
   }
@@ -180,5 +198,49 @@ function convert(column: MappedColumn, text: string | null): unknown {
     return column.mapping.convert(text);
   } catch (error) {
     throw new Error(`column "${column.name}": ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** A valid value of `schema` standing for "not sent": 0, "", false, empty, or the epoch for zoned types. */
+function zeroValue(schema: Schema): unknown {
+  switch (schema.name) {
+    case LogicalName.ZonedTimestamp:
+      return '1970-01-01T00:00:00Z';
+    case LogicalName.ZonedTime:
+      return '00:00:00Z';
+    case LogicalName.Uuid:
+      return '00000000-0000-0000-0000-000000000000';
+    case LogicalName.Interval:
+      return 'PT0S';
+    case LogicalName.Decimal:
+      return '0';
+    case LogicalName.Enum:
+      return schema.parameters?.allowed?.split(',')[0] ?? '';
+    case LogicalName.VariableScaleDecimal:
+      return { scale: 0, value: Buffer.alloc(1) };
+  }
+  switch (schema.type) {
+    case 'int64':
+      return 0n;
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'float32':
+    case 'float64':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'string':
+      return '';
+    case 'bytes':
+      return Buffer.alloc(0);
+    case 'array':
+      return [];
+    case 'map':
+      return new Map();
+    case 'struct':
+      return Object.fromEntries(
+        (schema.fields ?? []).map((f) => [f.name, f.schema.optional ? null : zeroValue(f.schema)]),
+      );
   }
 }

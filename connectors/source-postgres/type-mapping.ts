@@ -176,8 +176,10 @@ function baseMapping(type: PgType, typmod: number, options: TypeMappingOptions):
       const schema = timestampSchema(options.timePrecisionMode, fractionDigits(typmod), true);
       return { schema, convert: (t) => timestampValue(schema, timestampMicros(t)) };
     }
-    case 'timestamptz':
-      return { schema: zonedTimestampSchema(true), convert: zonedTimestamp };
+    case 'timestamptz': {
+      const width = fractionDigits(typmod);
+      return { schema: zonedTimestampSchema(true), convert: (t) => zonedTimestamp(t, width) };
+    }
     case 'interval':
       return { schema: durationSchema(true), convert: intervalMicros };
     case 'point':

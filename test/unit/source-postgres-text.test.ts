@@ -29,7 +29,10 @@ describe('PostgreSQL text values', () => {
     assert.equal(parseTimestampMicros('1970-01-01 00:00:01.5'), 1_500_000n);
     assert.equal(parseTimestampMicros('1970-01-01 02:00:00+02'), 0n);
     assert.equal(formatIsoTimestamp(-1n), '1969-12-31T23:59:59.999999Z');
-    assert.equal(zonedTimestamp('2024-02-29 13:45:07.25+02'), '2024-02-29T11:45:07.25Z');
+    assert.equal(zonedTimestamp('2024-02-29 13:45:07.25+02'), '2024-02-29T11:45:07.250000Z');
+    assert.equal(zonedTimestamp('2024-02-29 13:45:05+02'), '2024-02-29T11:45:05.000000Z');
+    assert.equal(zonedTimestamp('2024-02-29 13:45:05.5+02', 3), '2024-02-29T11:45:05.500Z');
+    assert.equal(zonedTimestamp('2024-02-29 13:45:05+02', 0), '2024-02-29T11:45:05Z');
     assert.equal(zonedTimestamp('infinity'), 'infinity');
     assert.equal(zonedTime('00:30:00+01'), '23:30:00Z');
   });
