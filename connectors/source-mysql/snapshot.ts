@@ -30,7 +30,8 @@ export interface SnapshotDeps {
   readonly filter: TableFilter;
   readonly catalog: TableCatalog;
   readonly history: KafkaSchemaHistory;
-  readonly eventsFor: (table: TableSchema) => TableEvents;
+  /** Null for a table that cannot be captured (already reported): its rows are skipped. */
+  readonly eventsFor: (table: TableSchema) => TableEvents | null;
   readonly context: SourceTaskContext;
   readonly partition: SourcePartition;
 }
@@ -258,6 +259,7 @@ async function readTables(
     if (context.signal.aborted) return;
     const key = tableKey(schema.db, schema.table);
     const events = deps.eventsFor(schema);
+    if (events === null) continue;
     const startKey =
       resumeTable === key && resume?.snapshotKey ? (JSON.parse(resume.snapshotKey) as unknown[]) : null;
     let rows = 0;

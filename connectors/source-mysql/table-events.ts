@@ -1,4 +1,12 @@
-import { envelopeSchema, envelopeValue, epochMicrosNow, recordNames } from '../../runtime/cdc/index.js';
+import {
+  dataCollectionTopic,
+  envelopeSchema,
+  envelopeValue,
+  epochMicrosNow,
+  recordNames,
+  topicNameProblem,
+} from '../../runtime/cdc/index.js';
+import type { TaskLogger } from '../../runtime/plugin/index.js';
 import type { MessageKeyColumns, Op, TableFilter, TransactionBlock } from '../../runtime/cdc/index.js';
 import type {
   Schema,
@@ -14,6 +22,8 @@ import type { TableSchema } from './table-schema.js';
 
 export interface TableEventOptions {
   readonly topicPrefix: string;
+  /** Where a sanitised topic name is logged (once per table). */
+  readonly logger: TaskLogger;
   readonly filter: TableFilter;
   readonly keyColumns: MessageKeyColumns;
   readonly types: TypeOptions;
@@ -41,7 +51,9 @@ export class TableEvents {
     readonly table: TableSchema,
     options: TableEventOptions,
   ) {
-    this.topic = `${options.topicPrefix}.${table.db}.${table.table}`;
+    this.topic = dataCollectionTopic(`${options.topicPrefix}.${table.db}.${table.table}`, options.logger);
+    const topicProblem = topicNameProblem(this.topic);
+    if (topicProblem !== undefined) throw new Error(topicProblem);
     const names = recordNames(this.topic);
     const converted = table.columns.map((column) => ({
       name: column.name,

@@ -245,15 +245,25 @@ export class ChangeStreamReader {
       relation.replicaIdentity === 'full' || relation.replicaIdentity === 'nothing'
         ? await primaryKey(this.admin, relation.relationOid)
         : relation.columns.filter((c) => c.isKey).map((c) => c.name);
-    const table = TableSchema.build(
-      relation.schema,
-      relation.table,
-      relation.columns,
-      pk,
-      await notNullColumns(this.admin, relation.relationOid),
-      this.registry,
-      this.schemaOptions,
-    );
+    const dataCollection = `${relation.schema}.${relation.table}`;
+    let table: TableSchema;
+    try {
+      table = TableSchema.build(
+        relation.schema,
+        relation.table,
+        relation.columns,
+        pk,
+        await notNullColumns(this.admin, relation.relationOid),
+        this.registry,
+        this.schemaOptions,
+      );
+    } catch (error) {
+      // One table's problem never stops the others: its changes are skipped and reported.
+      this.schemaOptions.uncaptured.add(dataCollection, (error as Error).message);
+      this.relations.set(relation.relationOid, { relation, table: null });
+      return;
+    }
+    this.schemaOptions.uncaptured.remove(dataCollection);
     if (table.unmappedColumns.length > 0) {
       this.context.logger.warn(
         'columns of unknown types left out (set include.unknown.datatypes=true to pass their text)',

@@ -68,15 +68,21 @@ export class SnapshotReader {
       for (const c of columns) await this.registry.resolve(c.typeOid);
       const pk = await primaryKey(this.client, ref.oid);
       const notNull = await notNullColumns(this.client, ref.oid);
-      const schema = TableSchema.build(
-        ref.schema,
-        ref.table,
-        columns,
-        pk,
-        notNull,
-        this.registry,
-        this.schemaOptions,
-      );
+      let schema: TableSchema;
+      try {
+        schema = TableSchema.build(
+          ref.schema,
+          ref.table,
+          columns,
+          pk,
+          notNull,
+          this.registry,
+          this.schemaOptions,
+        );
+      } catch (error) {
+        this.schemaOptions.uncaptured.add(id(ref), (error as Error).message);
+        continue;
+      }
       const chunker = new SnapshotChunker(this.client, ref.schema, ref.table, columns, pk, this.fetchSize);
       const total = await estimatedRows(this.client, ref.oid);
       const labels = { connector, table: id(ref) };

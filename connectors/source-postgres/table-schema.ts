@@ -1,6 +1,9 @@
 import { envelopeSchema, recordNames } from '../../runtime/cdc/change-event.js';
 import type { MessageKeyColumns } from '../../runtime/cdc/message-key-columns.js';
 import type { TableFilter } from '../../runtime/cdc/table-filter.js';
+import { dataCollectionTopic, topicNameProblem } from '../../runtime/cdc/topic-names.js';
+import type { UncapturedTables } from '../../runtime/cdc/uncaptured-tables.js';
+import type { TaskLogger } from '../../runtime/plugin/index.js';
 import { LogicalName, type Schema, type Struct } from '../../runtime/record/index.js';
 import { postgresSourceSchema } from './source-info.js';
 import {
@@ -35,6 +38,10 @@ interface MappedColumn {
 
 export interface TableSchemaOptions extends TypeMappingOptions {
   readonly topicPrefix: string;
+  /** Where a sanitised topic name is logged (once per table). */
+  readonly logger: TaskLogger;
+  /** Tables whose schema cannot be built: skipped, reported in the task's status. */
+  readonly uncaptured: UncapturedTables;
   readonly filter: TableFilter;
   readonly messageKeyColumns: MessageKeyColumns;
   readonly includeUnknownDatatypes: boolean;
@@ -60,11 +67,10 @@ export class TableSchema {
     private readonly placeholder: string,
     /** Columns left out because their type has no mapping (reported once by the caller). */
     readonly unmappedColumns: readonly string[],
-    topicPrefix: string,
+    topic: string,
   ) {
-    const recordPrefix = `${topicPrefix}.${schemaName}.${tableName}`;
-    const names = recordNames(recordPrefix);
-    this.topic = recordPrefix;
+    const names = recordNames(topic);
+    this.topic = topic;
     this.keyColumnNames = keyColumns.map((c) => c.name);
     this.valueSchema = {
       type: 'struct',
@@ -130,6 +136,9 @@ export class TableSchema {
       }
       return column;
     });
+    const topic = dataCollectionTopic(`${options.topicPrefix}.${schemaName}.${tableName}`, options.logger);
+    const topicProblem = topicNameProblem(topic);
+    if (topicProblem !== undefined) throw new Error(topicProblem);
     return new TableSchema(
       schemaName,
       tableName,
@@ -138,7 +147,7 @@ export class TableSchema {
       new Set([...notNull, ...keyNames]),
       options.unavailableValuePlaceholder,
       unmapped,
-      options.topicPrefix,
+      topic,
     );
   }
 

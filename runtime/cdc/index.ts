@@ -11,3 +11,5 @@ export * from './table-filter.js';
 export * from './temporal-handling.js';
 export * from './transaction-metadata.js';
 export * from './cdc-metrics.js';
+export * from './topic-names.js';
+export * from './uncaptured-tables.js';
