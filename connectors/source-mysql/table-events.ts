@@ -1,6 +1,8 @@
 import {
   dataCollectionTopic,
   envelopeSchema,
+  fieldNamesOf,
+  type FieldNameAdjustmentMode,
   envelopeValue,
   epochMicrosNow,
   recordNames,
@@ -8,12 +10,13 @@ import {
 } from '../../runtime/cdc/index.js';
 import type { TaskLogger } from '../../runtime/plugin/index.js';
 import type { MessageKeyColumns, Op, TableFilter, TransactionBlock } from '../../runtime/cdc/index.js';
-import type {
-  Schema,
-  SourceOffset,
-  SourcePartition,
-  SourceRecord,
-  Struct,
+import {
+  withSourceColumnName,
+  type Schema,
+  type SourceOffset,
+  type SourcePartition,
+  type SourceRecord,
+  type Struct,
 } from '../../runtime/record/index.js';
 import { columnConverter } from './column-types.js';
 import type { ColumnConverter, TypeOptions } from './column-types.js';
@@ -24,6 +27,7 @@ export interface TableEventOptions {
   readonly topicPrefix: string;
   /** Where a sanitised topic name is logged (once per table). */
   readonly logger: TaskLogger;
+  readonly fieldNameMode: FieldNameAdjustmentMode;
   readonly filter: TableFilter;
   readonly keyColumns: MessageKeyColumns;
   readonly types: TypeOptions;
@@ -31,6 +35,8 @@ export interface TableEventOptions {
 
 interface ConvertedColumn {
   readonly name: string;
+  /** The column's field name under field.name.adjustment.mode. */
+  readonly field: string;
   readonly converter: ColumnConverter;
 }
 
@@ -55,8 +61,14 @@ export class TableEvents {
     const topicProblem = topicNameProblem(this.topic);
     if (topicProblem !== undefined) throw new Error(topicProblem);
     const names = recordNames(this.topic);
-    const converted = table.columns.map((column) => ({
+    const fields = fieldNamesOf(
+      `${table.db}.${table.table}`,
+      table.columns.map((column) => column.name),
+      options.fieldNameMode,
+    );
+    const converted = table.columns.map((column, i) => ({
       name: column.name,
+      field: fields[i]!,
       converter: columnConverter(column, options.types),
       included: options.filter.includesColumn(table.db, table.table, column.name),
     }));
@@ -128,7 +140,11 @@ function structSchema(name: string, columns: readonly ConvertedColumn[]): Schema
     type: 'struct',
     optional: false,
     name,
-    fields: columns.map((column, index) => ({ name: column.name, index, schema: column.converter.schema })),
+    fields: columns.map((column, index) => ({
+      name: column.field,
+      index,
+      schema: withSourceColumnName(column.converter.schema, column.name, column.field),
+    })),
   };
 }
 
@@ -136,7 +152,7 @@ function structValue(columns: readonly ConvertedColumn[], row: Readonly<Record<s
   const value: Struct = {};
   for (const column of columns) {
     const raw = row[column.name];
-    value[column.name] = raw === null || raw === undefined ? null : column.converter.convert(raw);
+    value[column.field] = raw === null || raw === undefined ? null : column.converter.convert(raw);
   }
   return value;
 }

@@ -56,6 +56,7 @@ export class MySqlSourceTask implements SourceTask {
           events = this.tableEvents(table, uncaptured, {
             topicPrefix: config.cdc.topicPrefix,
             logger: context.logger,
+            fieldNameMode: config.cdc.fieldNameMode,
             filter,
             keyColumns: config.cdc.messageKeyColumns,
             types: {

@@ -1,10 +1,11 @@
 import { envelopeSchema, recordNames } from '../../runtime/cdc/change-event.js';
 import type { MessageKeyColumns } from '../../runtime/cdc/message-key-columns.js';
 import type { TableFilter } from '../../runtime/cdc/table-filter.js';
+import { fieldNamesOf, type FieldNameAdjustmentMode } from '../../runtime/cdc/field-names.js';
 import { dataCollectionTopic, topicNameProblem } from '../../runtime/cdc/topic-names.js';
 import type { UncapturedTables } from '../../runtime/cdc/uncaptured-tables.js';
 import type { TaskLogger } from '../../runtime/plugin/index.js';
-import { LogicalName, type Schema, type Struct } from '../../runtime/record/index.js';
+import { LogicalName, withSourceColumnName, type Schema, type Struct } from '../../runtime/record/index.js';
 import { postgresSourceSchema } from './source-info.js';
 import {
   columnMapping,
@@ -31,6 +32,8 @@ export interface ColumnDescriptor {
 
 interface MappedColumn {
   readonly name: string;
+  /** The column's field name under field.name.adjustment.mode. */
+  readonly field: string;
   /** Position of the column in the source tuple (relation message or SELECT list). */
   readonly position: number;
   readonly mapping: ColumnMapping;
@@ -40,6 +43,7 @@ export interface TableSchemaOptions extends TypeMappingOptions {
   readonly topicPrefix: string;
   /** Where a sanitised topic name is logged (once per table). */
   readonly logger: TaskLogger;
+  readonly fieldNameMode: FieldNameAdjustmentMode;
   /** Tables whose schema cannot be built: skipped, reported in the task's status. */
   readonly uncaptured: UncapturedTables;
   readonly filter: TableFilter;
@@ -77,9 +81,13 @@ export class TableSchema {
       optional: true,
       name: names.value,
       fields: valueColumns.map((c, index) => ({
-        name: c.name,
+        name: c.field,
         index,
-        schema: { ...c.mapping.schema, optional: !requiredColumns.has(c.name) },
+        schema: withSourceColumnName(
+          { ...c.mapping.schema, optional: !requiredColumns.has(c.name) },
+          c.name,
+          c.field,
+        ),
       })),
     };
     this.keySchema =
@@ -90,9 +98,9 @@ export class TableSchema {
             optional: false,
             name: names.key,
             fields: keyColumns.map((c, index) => ({
-              name: c.name,
+              name: c.field,
               index,
-              schema: { ...c.mapping.schema, optional: false },
+              schema: withSourceColumnName({ ...c.mapping.schema, optional: false }, c.name, c.field),
             })),
           };
     this.envelopeSchema = envelopeSchema(names.envelope, this.valueSchema, postgresSourceSchema);
@@ -114,6 +122,11 @@ export class TableSchema {
     const unmapped: string[] = [];
     const mapped: MappedColumn[] = [];
     const byName = new Map<string, MappedColumn>();
+    const fields = fieldNamesOf(
+      `${schemaName}.${tableName}`,
+      columns.map((c) => c.name),
+      options.fieldNameMode,
+    );
     columns.forEach((column, position) => {
       const mapping =
         columnMapping(registry, column.typeOid, column.typmod, options) ??
@@ -122,7 +135,7 @@ export class TableSchema {
         unmapped.push(column.name);
         return;
       }
-      const entry = { name: column.name, position, mapping };
+      const entry = { name: column.name, field: fields[position]!, position, mapping };
       byName.set(column.name, entry);
       if (options.filter.includesColumn(schemaName, tableName, column.name)) mapped.push(entry);
     });
@@ -161,7 +174,8 @@ export class TableSchema {
     for (const column of this.valueColumns) {
       let text = texts[column.position];
       if (text === undefined && fallback) text = fallback[column.position];
-      row[column.name] = text === undefined ? this.unavailable(column.mapping.schema) : convert(column, text);
+      row[column.field] =
+        text === undefined ? this.unavailable(column.mapping.schema) : convert(column, text);
     }
     return row;
   }
@@ -174,8 +188,8 @@ export class TableSchema {
   keyOnlyRowValue(texts: ColumnTexts): Struct {
     const row = this.rowValue(texts);
     for (const column of this.valueColumns) {
-      if (row[column.name] === null && this.requiredColumns.has(column.name)) {
-        row[column.name] = zeroValue(column.mapping.schema);
+      if (row[column.field] === null && this.requiredColumns.has(column.name)) {
+        row[column.field] = zeroValue(column.mapping.schema);
       }
     }
     return row;
@@ -187,7 +201,7 @@ export class TableSchema {
     const key: Struct = {};
     for (const column of this.keyColumns) {
       const text = texts[column.position];
-      key[column.name] = text === undefined || text === null ? null : convert(column, text);
+      key[column.field] = text === undefined || text === null ? null : convert(column, text);
     }
     return key;
   }

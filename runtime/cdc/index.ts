@@ -13,3 +13,4 @@ export * from './transaction-metadata.js';
 export * from './cdc-metrics.js';
 export * from './topic-names.js';
 export * from './uncaptured-tables.js';
+export * from './field-names.js';

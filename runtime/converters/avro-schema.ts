@@ -5,6 +5,7 @@ import {
   unscaledToBytes,
   unscaledToDecimal,
   bytesToUnscaled,
+  withSourceColumnName,
   type Field,
   type Schema,
 } from '../record/index.js';
@@ -22,7 +23,9 @@ import {
  *   Time as time-millis, Timestamp as timestamp-millis), never Debezium's semantic types;
  * - maps with string keys are Avro maps, others arrays of `io.confluent.connect.avro.MapEntry` records.
  * Avro names allow only [A-Za-z0-9_]: other characters become `_` (the original name stays in
- * `connect.name`, so it round-trips); field names are adjusted the same way and come back adjusted.
+ * `connect.name`, so it round-trips); field names are adjusted the same way and come back
+ * adjusted, their original name kept in the field schema's `__debezium.source.column.name`
+ * parameter (see runtime/record/source-column-name.ts) so a sink still writes that column.
  */
 
 export type AvroJson = string | AvroJson[] | { [key: string]: unknown };
@@ -83,7 +86,7 @@ class ConnectToAvro {
 
   /** A field's type and default: a default value puts its branch first, as Avro requires. */
   field(field: Field, avroFieldName: string): Record<string, unknown> {
-    const schema = field.schema;
+    const schema = withSourceColumnName(field.schema, field.name, avroFieldName);
     const base = this.nonNull(schema);
     const result: Record<string, unknown> = { name: avroFieldName };
     if (schema.optional) {

@@ -45,3 +45,4 @@ export {
   bytesToUnscaled,
   unscaledPrecision,
 } from './decimal-value.js';
+export { sourceColumnNameParameter, withSourceColumnName, sourceColumnName } from './source-column-name.js';
