@@ -7,6 +7,7 @@ import type { SourcePartition, Struct } from '../../runtime/record/index.js';
 import { notNullColumns, primaryKey } from './catalog.js';
 import type { ChangeContext, ChangeRecords } from './change-records.js';
 import type { PostgresOptions } from './config.js';
+import { formatLsn } from './lsn.js';
 import { alreadyEmitted, toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
 import {
   decodePgoutput,
@@ -18,7 +19,7 @@ import {
 import { StreamedTransactions } from './streamed-transactions.js';
 import type { RecordBatcher } from './record-batcher.js';
 import type { ReplicationStream } from './replication-stream.js';
-import { TableSchema, type TableSchemaOptions } from './table-schema.js';
+import { ColumnValueError, TableSchema, type TableSchemaOptions } from './table-schema.js';
 import type { TypeRegistry } from './type-registry.js';
 
 /**
@@ -192,7 +193,7 @@ export class ChangeStreamReader {
       case 'insert':
       case 'update':
       case 'delete':
-        await this.change(message, walStart);
+        await this.guarded(message.relationOid, walStart, () => this.change(message, walStart));
         return;
       case 'truncate':
         for (const oid of message.relationOids) {
@@ -338,6 +339,32 @@ export class ChangeStreamReader {
       transaction: null,
       offset: toSourceOffset({ position: { ...this.position, lsn }, snapshot: this.completedSnapshot }),
     };
+  }
+
+  /**
+   * Runs `emit` for one change; a value that cannot be captured fails the task naming
+   * table, column and LSN, or (errors.tolerance=all) skips that change with a warning.
+   */
+  private async guarded(relationOid: number, walStart: bigint, emit: () => Promise<void>): Promise<void> {
+    try {
+      await emit();
+    } catch (error) {
+      if (!(error instanceof ColumnValueError)) throw error;
+      const table = this.relations.get(relationOid)?.table?.dataCollection ?? `relation ${relationOid}`;
+      const lsn = formatLsn(walStart);
+      if (!this.options.skipBadValues) {
+        throw new Error(`${table} at LSN ${lsn}: ${error.message}`, { cause: error });
+      }
+      this.context.logger.warn(
+        'skipping a change with a value that cannot be captured (errors.tolerance=all)',
+        {
+          table,
+          column: error.column,
+          lsn,
+          error: error.message,
+        },
+      );
+    }
   }
 
   private async change(

@@ -6,10 +6,11 @@ import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourceRecord } from '../../runtime/record/index.js';
 import { estimatedRows, notNullColumns, primaryKey, tableColumns, type TableRef } from './catalog.js';
 import type { ChangeRecords } from './change-records.js';
+import { formatLsn } from './lsn.js';
 import { toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
 import type { RecordBatcher } from './record-batcher.js';
 import { SnapshotChunker } from './snapshot-chunker.js';
-import { TableSchema, type TableSchemaOptions } from './table-schema.js';
+import { ColumnValueError, TableSchema, type TableSchemaOptions } from './table-schema.js';
 import type { TypeRegistry } from './type-registry.js';
 
 /**
@@ -148,24 +149,38 @@ export class SnapshotReader {
       ? { inProgress: false, completed: true, table: null, lastKey: null }
       : held.progress;
     const now = epochMicrosNow();
-    const record: SourceRecord = this.records.change(
-      held.table,
-      'r',
-      held.table.keyValue(held.row),
-      null,
-      held.table.rowValue(held.row),
-      {
-        tsMs: Number(now / 1000n),
-        tsUs: now,
-        origin: null,
-        snapshot: marker,
-        txId: this.txId,
-        lsn: position.lsn,
-        lastCommitLsn: null,
-        transaction: null,
-        offset: toSourceOffset({ position, snapshot: progress }),
-      },
-    );
+    let record: SourceRecord;
+    try {
+      record = this.records.change(
+        held.table,
+        'r',
+        held.table.keyValue(held.row),
+        null,
+        held.table.rowValue(held.row),
+        {
+          tsMs: Number(now / 1000n),
+          tsUs: now,
+          origin: null,
+          snapshot: marker,
+          txId: this.txId,
+          lsn: position.lsn,
+          lastCommitLsn: null,
+          transaction: null,
+          offset: toSourceOffset({ position, snapshot: progress }),
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof ColumnValueError)) throw error;
+      const where = `${held.table.dataCollection} (snapshot at LSN ${position.lsn === null ? 'unknown' : formatLsn(position.lsn)}, key ${JSON.stringify(held.progress.lastKey)})`;
+      if (!this.schemaOptions.skipBadValues) throw new Error(`${where}: ${error.message}`, { cause: error });
+      this.context.logger.warn('skipping a row with a value that cannot be captured (errors.tolerance=all)', {
+        table: held.table.dataCollection,
+        column: error.column,
+        key: held.progress.lastKey,
+        error: error.message,
+      });
+      return;
+    }
     await this.batcher.add(record, 'r');
   }
 }

@@ -44,6 +44,8 @@ export interface TableSchemaOptions extends TypeMappingOptions {
   /** Where a sanitised topic name is logged (once per table). */
   readonly logger: TaskLogger;
   readonly fieldNameMode: FieldNameAdjustmentMode;
+  /** errors.tolerance=all: a row with a value that cannot be captured is skipped (ColumnValueError). */
+  readonly skipBadValues: boolean;
   /** Tables whose schema cannot be built: skipped, reported in the task's status. */
   readonly uncaptured: UncapturedTables;
   readonly filter: TableFilter;
@@ -215,12 +217,24 @@ export class TableSchema {
   }
 }
 
+/** A column value the type mapping cannot represent (e.g. an interval beyond int64 microseconds). */
+export class ColumnValueError extends Error {
+  override readonly name = 'ColumnValueError';
+  constructor(
+    readonly column: string,
+    message: string,
+    options: ErrorOptions,
+  ) {
+    super(`column "${column}": ${message}`, options);
+  }
+}
+
 function convert(column: MappedColumn, text: string | null): unknown {
   if (text === null) return null;
   try {
     return column.mapping.convert(text);
   } catch (error) {
-    throw new Error(`column "${column.name}": ${(error as Error).message}`, { cause: error });
+    throw new ColumnValueError(column.name, (error as Error).message, { cause: error });
   }
 }
 
