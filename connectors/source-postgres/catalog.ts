@@ -33,11 +33,17 @@ export async function tableColumns(client: pg.Client, oid: number): Promise<Colu
   return result.rows.map((r) => ({ name: r.name, typeOid: Number(r.type_oid), typmod: Number(r.typmod) }));
 }
 
-/** Names of the table's NOT NULL columns: required fields in the value schema, as in Debezium. */
+/**
+ * Names of the table's NOT NULL columns without a default: required fields in the value
+ * schema, as in Debezium. A NOT NULL column with a default stays optional: Debezium gives it
+ * a required field carrying the default value, which Siphon does not evaluate yet, and a
+ * required field without a default would make `ADD COLUMN … NOT NULL DEFAULT …` a schema
+ * change that is not BACKWARD compatible.
+ */
 export async function notNullColumns(client: pg.Client, oid: number): Promise<Set<string>> {
   const result = await client.query<{ name: string }>(
     `SELECT attname AS name FROM pg_attribute
-      WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attnotnull`,
+      WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attnotnull AND NOT atthasdef`,
     [oid],
   );
   return new Set(result.rows.map((r) => r.name));
