@@ -5,7 +5,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { AvroConverter } from '../../runtime/converters/avro-converter.js';
+import { bigintLongHook } from '../../runtime/converters/avro-long.js';
 import { toAvroSchema } from '../../runtime/converters/avro-schema.js';
 import { canonicalSchema } from '../../runtime/registry/canonical-schema.js';
 import type { RunningSchemaRegistry } from '../../runtime/registry/index.js';
@@ -15,8 +17,9 @@ import { call, registryFixture } from './registry-support.js';
 import { connectorConfig, createTestDatabase, TaskRun } from './source-postgres-harness.js';
 
 /**
- * Clients nobody here wrote read what Siphon writes: Apache Avro's Java library (strict
- * Schema.Parser, GenericDatumReader) with Kafka's Java consumer decodes a topic of
+ * Clients nobody here wrote read what Siphon writes: the Confluent-compatible npm client and
+ * Apache Avro's Java library (strict Schema.Parser, GenericDatumReader) with Kafka's Java
+ * consumer decode a topic of
  * PostgreSQL change events through the embedded registry; and registry subjects holding
  * the schema Debezium 3.x writes for a table accept Siphon's schema and the other way round
  * under BACKWARD compatibility. The Maven module test/avro-java-reader only resolves jars,
@@ -253,6 +256,16 @@ describe('clients we did not write', { timeout: 300_000 }, () => {
     );
     await producer.send({ topic, messages });
     await producer.disconnect();
+
+    // The Confluent-compatible npm client decodes the same bytes with the schema it fetches by id.
+    // ts_ns (as in Debezium 3.x) exceeds 2^53: a JavaScript reader needs a long type that holds it.
+    const npmClient = new SchemaRegistry(
+      { host: registry.url },
+      { [SchemaType.AVRO]: { typeHook: bigintLongHook as never } },
+    );
+    const decoded = (await npmClient.decode(messages[0]!.value!)) as { after: Record<string, unknown> };
+    assert.equal(Number(decoded.after['t']), 86_400_000_000);
+    assert.equal(decoded.after['tstz'], '2024-02-29T11:45:05.000000Z');
 
     const { stdout } = await run(
       'java',
