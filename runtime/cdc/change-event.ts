@@ -81,7 +81,11 @@ export function envelopeValue(event: ChangeEvent): Struct {
   };
 }
 
-/** Now, epoch microseconds: Date.now() has only milliseconds, the monotonic clock adds the rest. */
+/**
+ * Now, epoch microseconds: the wall clock's milliseconds (so ts_ms is Date.now() even after
+ * clock adjustments), the sub-millisecond part from the high-resolution clock.
+ */
 export function epochMicrosNow(): bigint {
-  return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+  const subMillisecond = Math.floor((performance.now() % 1) * 1000);
+  return BigInt(Date.now()) * 1000n + BigInt(subMillisecond);
 }
