@@ -1,5 +1,5 @@
 import type { Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
-import { boolean, int32, int64, string } from '../../runtime/record/index.js';
+import { boolean, int32, int64, sourceColumnName, string } from '../../runtime/record/index.js';
 import { castSchema, castValue } from '../../runtime/transforms/cast-value.js';
 import { isStruct } from '../../runtime/transforms/record-part.js';
 import { asChangeEvent, type ChangeEvent } from '../../runtime/transforms/read-change-event.js';
@@ -222,7 +222,10 @@ export class RowChangeReader {
     rowSchema: Schema | null,
     rule: MappingRule | undefined,
   ): Column[] {
-    const rename = (name: string) => this.identifier(rule?.rename.get(name) ?? name);
+    // A field named otherwise than its source column (field.name.adjustment.mode, Avro's
+    // name rules) writes the column named in its schema; a mapping rule's rename wins.
+    const rename = (name: string, schema: Schema | null = null) =>
+      this.identifier(rule?.rename.get(name) ?? sourceColumnName(name, schema));
     const fromStruct = (
       struct: Struct | null,
       schema: Schema | null,
@@ -238,7 +241,7 @@ export class RowChangeReader {
         const schemaOf = schema?.fields?.find((field) => field.name === name)?.schema ?? null;
         const type = rule?.casts.get(name);
         return {
-          name: rename(name),
+          name: rename(name, schemaOf),
           schema: type && schemaOf ? castSchema(schemaOf, type) : schemaOf,
           value: type ? castValue(value, type) : value,
         };
@@ -298,7 +301,8 @@ export class RowChangeReader {
     const keyNames = new Set(key.map((column) => column.name));
     const fieldNames = rowSchema?.fields?.map((field) => field.name) ?? Object.keys(row);
     for (const field of fieldNames) {
-      const name = this.identifier(rule?.rename.get(field) ?? field);
+      const schema = rowSchema?.fields?.find((candidate) => candidate.name === field)?.schema ?? null;
+      const name = this.identifier(rule?.rename.get(field) ?? sourceColumnName(field, schema));
       const kept =
         keyNames.has(name) ||
         (!rule?.exclude.has(field) && (rule?.include === undefined || rule.include.has(field)));
@@ -314,7 +318,6 @@ export class RowChangeReader {
         unavailable.push(name);
         continue;
       }
-      const schema = rowSchema?.fields?.find((candidate) => candidate.name === field)?.schema ?? null;
       const type = rule?.casts.get(field);
       let value: unknown = Object.hasOwn(row, field) ? (row[field] ?? null) : null;
       if (type) {

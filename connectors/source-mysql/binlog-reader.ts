@@ -29,7 +29,8 @@ export interface BinlogReaderDeps {
   readonly filter: TableFilter;
   readonly catalog: TableCatalog;
   readonly history: KafkaSchemaHistory;
-  readonly eventsFor: (table: TableSchema) => TableEvents;
+  /** Null for a table that cannot be captured (already reported): its rows are skipped. */
+  readonly eventsFor: (table: TableSchema) => TableEvents | null;
   readonly context: SourceTaskContext;
   readonly partition: SourcePartition;
 }

@@ -14,7 +14,8 @@ import type { TableSchema } from './table-schema.js';
 
 export interface BinlogRecordsDeps {
   readonly config: MySqlSourceConfig;
-  readonly eventsFor: (table: TableSchema) => TableEvents;
+  /** Null for a table that cannot be captured (already reported): its rows are skipped. */
+  readonly eventsFor: (table: TableSchema) => TableEvents | null;
   readonly partition: SourcePartition;
   readonly connectorName: string;
 }
@@ -35,6 +36,7 @@ export class BinlogRecords {
     const { config, connectorName, partition } = this.deps;
     const events = this.deps.eventsFor(item.table);
     const records: SourceRecord[] = [];
+    if (events === null) return { records, last: null };
     const { transaction } = item;
     let last: BinlogOffset | null = null;
     item.rows.forEach((row, index) => {
@@ -116,19 +118,19 @@ export class BinlogRecords {
   truncates(item: DdlItem, offset: BinlogOffset): SourceRecord[] {
     const { config, connectorName, partition } = this.deps;
     if (config.cdc.skippedOperations.has('t')) return [];
-    const records = item.truncated.map((table) =>
-      this.deps
-        .eventsFor(table)
-        .changeRecord(
-          't',
-          null,
-          null,
-          this.source(table, item.gtid, item.file, item.pos, 0, item.thread, item.tsMs),
-          partition,
-          toSourceOffset(offset),
-          item.tsMs,
-        ),
-    );
+    const records = item.truncated.flatMap((table) => {
+      const events = this.deps.eventsFor(table);
+      if (events === null) return [];
+      return events.changeRecord(
+        't',
+        null,
+        null,
+        this.source(table, item.gtid, item.file, item.pos, 0, item.thread, item.tsMs),
+        partition,
+        toSourceOffset(offset),
+        item.tsMs,
+      );
+    });
     changeEventsTotal.inc({ connector: connectorName, op: 't' }, records.length);
     return records;
   }

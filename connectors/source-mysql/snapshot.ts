@@ -1,6 +1,7 @@
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { TableFilter } from '../../runtime/cdc/index.js';
+import { snapshotMarkerFor } from '../../runtime/cdc/index.js';
+import type { SnapshotMarker, SnapshotRecordPlace, TableFilter } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, SourceRecord, Struct } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
@@ -29,7 +30,8 @@ export interface SnapshotDeps {
   readonly filter: TableFilter;
   readonly catalog: TableCatalog;
   readonly history: KafkaSchemaHistory;
-  readonly eventsFor: (table: TableSchema) => TableEvents;
+  /** Null for a table that cannot be captured (already reported): its rows are skipped. */
+  readonly eventsFor: (table: TableSchema) => TableEvents | null;
   readonly context: SourceTaskContext;
   readonly partition: SourcePartition;
 }
@@ -233,19 +235,31 @@ async function readTables(
       : ordered.filter((s) => tableKey(s.db, s.table).localeCompare(resumeTable) >= 0);
   mysqlSnapshotTables.set({ connector, state: 'total' }, ordered.length);
   mysqlSnapshotTables.set({ connector, state: 'completed' }, ordered.length - todo.length);
-  // The last snapshot record is marked "last" once no further row follows it.
-  let pending: SourceRecord | null = null;
-  const flush = async (records: SourceRecord[]) => {
-    if (records.length === 0) return;
-    if (pending) records.unshift(pending);
-    pending = records.pop() ?? null;
-    if (records.length > 0) await context.emit(records);
+  // Debezium's markers need one record of look-ahead: a record's marker is known once the
+  // next record (or the end) shows whether it was the last of its table.
+  let pending: {
+    record: SourceRecord;
+    place: Omit<SnapshotRecordPlace, 'lastInTable'>;
+    table: string;
+  } | null = null;
+  const flush = async (records: SourceRecord[], table: string, firstTable: boolean, lastTable: boolean) => {
+    const out: SourceRecord[] = [];
+    for (const record of records) {
+      if (pending !== null) {
+        const place = { ...pending.place, lastInTable: pending.table !== table };
+        out.push(withSnapshotMarker(pending.record, snapshotMarkerFor(place), false));
+      }
+      const firstInTable = pending === null || pending.table !== table;
+      pending = { record, place: { firstTable, lastTable, firstInTable }, table };
+    }
+    if (out.length > 0) await context.emit(out);
   };
   let done = ordered.length - todo.length;
-  for (const schema of todo) {
+  for (const [index, schema] of todo.entries()) {
     if (context.signal.aborted) return;
     const key = tableKey(schema.db, schema.table);
     const events = deps.eventsFor(schema);
+    if (events === null) continue;
     const startKey =
       resumeTable === key && resume?.snapshotKey ? (JSON.parse(resume.snapshotKey) as unknown[]) : null;
     let rows = 0;
@@ -283,7 +297,7 @@ async function readTables(
       rows += records.length;
       snapshotRowsDone.set({ connector, table: key }, rows);
       changeEventsTotal.inc({ connector, op: 'r' }, records.length);
-      await flush(records);
+      await flush(records, key, index === 0 && resumeTable === null, index === todo.length - 1);
       context.reportProgress({
         snapshotTable: key,
         snapshotTableRows: rows,
@@ -295,8 +309,9 @@ async function readTables(
     mysqlSnapshotTables.set({ connector, state: 'completed' }, done);
     context.logger.info('snapshot read a table', { table: key, rows });
   }
-  const last: SourceRecord | null = pending;
-  if (last !== null) await context.emit([markLast(last)]);
+  const last = pending as { record: SourceRecord } | null;
+  // The snapshot's very last record is "last" even when the tables after its own were empty.
+  if (last !== null) await context.emit([withSnapshotMarker(last.record, 'last', true)]);
   context.reportProgress({
     snapshotTablesCompleted: done,
     snapshotTablesTotal: ordered.length,
@@ -304,13 +319,16 @@ async function readTables(
   });
 }
 
-function markLast(record: SourceRecord): SourceRecord {
+/** `record` with `source.snapshot` set to `marker`; the overall last one also ends the snapshot in its offset. */
+function withSnapshotMarker(record: SourceRecord, marker: SnapshotMarker, last: boolean): SourceRecord {
   const value = record.value as Struct;
   const source = value.source as Struct;
   return {
     ...record,
-    value: { ...value, source: { ...source, snapshot: 'last' } },
-    sourceOffset: { ...record.sourceOffset, snapshot: 'last', snapshot_table: null, snapshot_key: null },
+    value: { ...value, source: { ...source, snapshot: marker } },
+    sourceOffset: last
+      ? { ...record.sourceOffset, snapshot: 'last', snapshot_table: null, snapshot_key: null }
+      : record.sourceOffset,
   };
 }
 

@@ -45,7 +45,7 @@ export function mysqlSourceValue(info: MySqlSourceInfo): Struct {
     ...commonSourceValue({
       connector: 'mysql',
       name: info.name,
-      tsMs: info.tsMs,
+      tsUs: BigInt(Math.trunc(info.tsMs)) * 1000n,
       snapshot: info.snapshot,
       db: info.db,
       sequence: null,

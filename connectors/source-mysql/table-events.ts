@@ -1,11 +1,22 @@
-import { envelopeSchema, envelopeValue, recordNames } from '../../runtime/cdc/index.js';
+import {
+  dataCollectionTopic,
+  envelopeSchema,
+  fieldNamesOf,
+  type FieldNameAdjustmentMode,
+  envelopeValue,
+  epochMicrosNow,
+  recordNames,
+  topicNameProblem,
+} from '../../runtime/cdc/index.js';
+import type { TaskLogger } from '../../runtime/plugin/index.js';
 import type { MessageKeyColumns, Op, TableFilter, TransactionBlock } from '../../runtime/cdc/index.js';
-import type {
-  Schema,
-  SourceOffset,
-  SourcePartition,
-  SourceRecord,
-  Struct,
+import {
+  withSourceColumnName,
+  type Schema,
+  type SourceOffset,
+  type SourcePartition,
+  type SourceRecord,
+  type Struct,
 } from '../../runtime/record/index.js';
 import { columnConverter } from './column-types.js';
 import type { ColumnConverter, TypeOptions } from './column-types.js';
@@ -15,6 +26,9 @@ import { newStruct } from '../../runtime/record/index.js';
 
 export interface TableEventOptions {
   readonly topicPrefix: string;
+  /** Where a sanitised topic name is logged (once per table). */
+  readonly logger: TaskLogger;
+  readonly fieldNameMode: FieldNameAdjustmentMode;
   readonly filter: TableFilter;
   readonly keyColumns: MessageKeyColumns;
   readonly types: TypeOptions;
@@ -22,6 +36,8 @@ export interface TableEventOptions {
 
 interface ConvertedColumn {
   readonly name: string;
+  /** The column's field name under field.name.adjustment.mode. */
+  readonly field: string;
   readonly converter: ColumnConverter;
 }
 
@@ -42,10 +58,18 @@ export class TableEvents {
     readonly table: TableSchema,
     options: TableEventOptions,
   ) {
-    this.topic = `${options.topicPrefix}.${table.db}.${table.table}`;
+    this.topic = dataCollectionTopic(`${options.topicPrefix}.${table.db}.${table.table}`, options.logger);
+    const topicProblem = topicNameProblem(this.topic);
+    if (topicProblem !== undefined) throw new Error(topicProblem);
     const names = recordNames(this.topic);
-    const converted = table.columns.map((column) => ({
+    const fields = fieldNamesOf(
+      `${table.db}.${table.table}`,
+      table.columns.map((column) => column.name),
+      options.fieldNameMode,
+    );
+    const converted = table.columns.map((column, i) => ({
       name: column.name,
+      field: fields[i]!,
       converter: columnConverter(column, options.types),
       included: options.filter.includesColumn(table.db, table.table, column.name),
     }));
@@ -97,7 +121,7 @@ export class TableEvents {
         before: before === null ? null : this.rowValue(before),
         after: after === null ? null : this.rowValue(after),
         source,
-        tsMs: Date.now(),
+        tsUs: epochMicrosNow(),
         transaction,
       }),
       timestamp: eventTimeMs,
@@ -117,7 +141,11 @@ function structSchema(name: string, columns: readonly ConvertedColumn[]): Schema
     type: 'struct',
     optional: false,
     name,
-    fields: columns.map((column, index) => ({ name: column.name, index, schema: column.converter.schema })),
+    fields: columns.map((column, index) => ({
+      name: column.field,
+      index,
+      schema: withSourceColumnName(column.converter.schema, column.name, column.field),
+    })),
   };
 }
 
@@ -125,7 +153,7 @@ function structValue(columns: readonly ConvertedColumn[], row: Readonly<Record<s
   const value = newStruct();
   for (const column of columns) {
     const raw = row[column.name];
-    value[column.name] = raw === null || raw === undefined ? null : column.converter.convert(raw);
+    value[column.field] = raw === null || raw === undefined ? null : column.converter.convert(raw);
   }
   return value;
 }

@@ -1,5 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { TableFilter } from '../../runtime/cdc/index.js';
+import { TableFilter, UncapturedTables } from '../../runtime/cdc/index.js';
 import type { SourceTask, SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition } from '../../runtime/record/index.js';
 import { fromSourceOffset, sourcePartition } from './binlog-offset.js';
@@ -12,7 +12,7 @@ import { applyHistory, KafkaSchemaHistory } from './schema-history.js';
 import { runSnapshot } from './snapshot.js';
 import type { SnapshotDeps } from './snapshot.js';
 import { TableCatalog } from './table-catalog.js';
-import { TableEvents } from './table-events.js';
+import { TableEvents, type TableEventOptions } from './table-events.js';
 import type { TableSchema } from './table-schema.js';
 
 /** Builds the include/exclude filter of a config (database lists are the namespace lists). */
@@ -34,7 +34,9 @@ export function tableFilter(config: MySqlSourceConfig): TableFilter {
  * history, and reads the binlog until the runtime stops it.
  */
 export class MySqlSourceTask implements SourceTask {
-  async run(context: SourceTaskContext): Promise<void> {
+  async run(taskContext: SourceTaskContext): Promise<void> {
+    const uncaptured = new UncapturedTables(taskContext);
+    const context = uncaptured.context;
     const config = readMySqlConfig(context.config);
     const filter = tableFilter(config);
     const partition = sourcePartition(config.cdc.topicPrefix);
@@ -46,12 +48,15 @@ export class MySqlSourceTask implements SourceTask {
     );
     await history.start();
     try {
-      const cache = new WeakMap<TableSchema, TableEvents>();
-      const eventsFor = (table: TableSchema) => {
+      const cache = new WeakMap<TableSchema, TableEvents | null>();
+      // A table whose events cannot be built is skipped and named in the status; the others go on.
+      const eventsFor = (table: TableSchema): TableEvents | null => {
         let events = cache.get(table);
-        if (!events) {
-          events = new TableEvents(table, {
+        if (events === undefined) {
+          events = this.tableEvents(table, uncaptured, {
             topicPrefix: config.cdc.topicPrefix,
+            logger: context.logger,
+            fieldNameMode: config.cdc.fieldNameMode,
             filter,
             keyColumns: config.cdc.messageKeyColumns,
             types: {
@@ -72,6 +77,22 @@ export class MySqlSourceTask implements SourceTask {
       await new BinlogReader(deps, start).run();
     } finally {
       await history.stop();
+    }
+  }
+
+  private tableEvents(
+    table: TableSchema,
+    uncaptured: UncapturedTables,
+    options: TableEventOptions,
+  ): TableEvents | null {
+    const name = `${table.db}.${table.table}`;
+    try {
+      const events = new TableEvents(table, options);
+      uncaptured.remove(name);
+      return events;
+    } catch (error) {
+      uncaptured.add(name, (error as Error).message);
+      return null;
     }
   }
 

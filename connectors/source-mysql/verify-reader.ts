@@ -6,6 +6,7 @@ import type {
   SourcePosition,
   SourceRowReader,
   SourceVerification,
+  TaskLogger,
   TargetHashPlan,
   VerifiableTable,
 } from '../../runtime/plugin/index.js';
@@ -33,6 +34,7 @@ class MySqlRowReader implements SourceRowReader {
   constructor(
     private readonly connection: mysql.Connection,
     private readonly config: MySqlSourceConfig,
+    private readonly logger: TaskLogger,
   ) {}
 
   async tables(): Promise<VerifiableTable[]> {
@@ -43,6 +45,8 @@ class MySqlRowReader implements SourceRowReader {
     for (const schema of schemas) {
       const events = new TableEvents(schema, {
         topicPrefix: this.config.cdc.topicPrefix,
+        logger: this.logger,
+        fieldNameMode: this.config.cdc.fieldNameMode,
         filter,
         keyColumns: this.config.cdc.messageKeyColumns,
         types: {
@@ -214,10 +218,10 @@ function quoteId(name: string): string {
 }
 
 export const mysqlVerification: SourceVerification = {
-  async openRowReader(config) {
+  async openRowReader(config, logger) {
     const sourceConfig = readMySqlConfig(config);
     const connection = await openConnection(sourceConfig);
-    return new MySqlRowReader(connection, sourceConfig);
+    return new MySqlRowReader(connection, sourceConfig, logger);
   },
   reached(offset, position) {
     const stored = fromSourceOffset(offset);

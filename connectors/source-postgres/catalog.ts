@@ -50,6 +50,22 @@ export async function columnDefaults(client: pg.Client, oid: number): Promise<Ma
   return new Map(result.rows.map((r) => [r.name, r.expression]));
 }
 
+/**
+ * Names of the table's NOT NULL columns without a default: required fields in the value
+ * schema, as in Debezium. A NOT NULL column with a default stays optional: Debezium gives it
+ * a required field carrying the default value, which Siphon does not evaluate yet, and a
+ * required field without a default would make `ADD COLUMN … NOT NULL DEFAULT …` a schema
+ * change that is not BACKWARD compatible.
+ */
+export async function notNullColumns(client: pg.Client, oid: number): Promise<Set<string>> {
+  const result = await client.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute
+      WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attnotnull AND NOT atthasdef`,
+    [oid],
+  );
+  return new Set(result.rows.map((r) => r.name));
+}
+
 export async function primaryKey(client: pg.Client, oid: number): Promise<string[]> {
   const result = await client.query<{ name: string }>(
     `SELECT a.attname AS name

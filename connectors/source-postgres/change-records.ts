@@ -1,4 +1,9 @@
-import { envelopeValue, type Op, type TransactionBlock } from '../../runtime/cdc/change-event.js';
+import {
+  envelopeValue,
+  epochMicrosNow,
+  type Op,
+  type TransactionBlock,
+} from '../../runtime/cdc/change-event.js';
 import { unavailableColumnsHeader } from '../../runtime/cdc/unavailable-columns.js';
 import type { SnapshotMarker } from '../../runtime/cdc/source-block.js';
 import type {
@@ -13,7 +18,11 @@ import type { TableSchema } from './table-schema.js';
 
 /** Builds the Debezium change event records of one connector (value, key, tombstone, message). */
 export interface ChangeContext {
+  /** Commit time (snapshot: read time), epoch ms for metrics and record timestamps. */
   readonly tsMs: number;
+  /** The same time in microseconds, as precise as the source has it. */
+  readonly tsUs: bigint;
+  readonly origin: { readonly name: string; readonly lsn: bigint } | null;
   readonly snapshot: SnapshotMarker;
   readonly txId: number | null;
   readonly lsn: bigint | null;
@@ -66,11 +75,12 @@ export class ChangeRecords {
       db: this.db,
       schema,
       table,
-      tsMs: ctx.tsMs,
+      tsUs: ctx.tsUs,
       snapshot: ctx.snapshot,
       txId: ctx.txId,
       lsn: ctx.lsn,
       lastCommitLsn: ctx.lastCommitLsn,
+      origin: ctx.origin,
     });
   }
 
@@ -94,7 +104,7 @@ export class ChangeRecords {
         before,
         after,
         source: this.source(table.schemaName, table.tableName, ctx),
-        tsMs: Date.now(),
+        tsUs: epochMicrosNow(),
         transaction: ctx.transaction,
       }),
       ctx,

@@ -1,12 +1,13 @@
 import type pg from 'pg';
-import type { TransactionBlock } from '../../runtime/cdc/change-event.js';
+import { epochMicrosNow, type TransactionBlock } from '../../runtime/cdc/change-event.js';
 import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/heartbeat.js';
 import { TransactionTracker, transactionTopic } from '../../runtime/cdc/transaction-metadata.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, Struct } from '../../runtime/record/index.js';
-import { columnDefaults, primaryKey } from './catalog.js';
+import { columnDefaults, notNullColumns, primaryKey } from './catalog.js';
 import type { ChangeContext, ChangeRecords } from './change-records.js';
 import type { PostgresOptions } from './config.js';
+import { formatLsn } from './lsn.js';
 import { alreadyEmitted, toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
 import {
   decodePgoutput,
@@ -18,7 +19,7 @@ import {
 import { StreamedTransactions } from './streamed-transactions.js';
 import type { RecordBatcher } from './record-batcher.js';
 import type { ReplicationStream } from './replication-stream.js';
-import { TableSchema, type TableSchemaOptions } from './table-schema.js';
+import { ColumnValueError, TableSchema, type TableSchemaOptions } from './table-schema.js';
 import type { TypeRegistry } from './type-registry.js';
 
 /**
@@ -32,6 +33,8 @@ interface OpenTransaction {
   readonly commitLsn: bigint;
   readonly commitTimeMs: number;
   readonly commitTimeMicros: bigint;
+  /** Set by an ORIGIN message right after BEGIN (a transaction a subscriber replayed). */
+  origin: { readonly name: string; readonly lsn: bigint } | null;
   seq: number;
   tracker: TransactionTracker | null;
 }
@@ -192,6 +195,7 @@ export class ChangeStreamReader {
           commitLsn: message.commitLsn,
           commitTimeMicros: message.commitTimeMicros,
           commitTimeMs: Number(message.commitTimeMicros / 1000n),
+          origin: null,
           seq: 0,
           tracker: null,
         };
@@ -202,7 +206,7 @@ export class ChangeStreamReader {
       case 'insert':
       case 'update':
       case 'delete':
-        await this.change(message, walStart);
+        await this.guarded(message.relationOid, walStart, () => this.change(message, walStart));
         return;
       case 'truncate':
         for (const oid of message.relationOids) {
@@ -238,6 +242,8 @@ export class ChangeStreamReader {
         await this.replayStreamed(message);
         return;
       case 'origin':
+        if (this.tx !== null) this.tx.origin = { name: message.name, lsn: message.lsn };
+        return;
       case 'type':
         return;
     }
@@ -253,15 +259,26 @@ export class ChangeStreamReader {
       relation.replicaIdentity === 'full' || relation.replicaIdentity === 'nothing'
         ? await primaryKey(this.admin, relation.relationOid)
         : relation.columns.filter((c) => c.isKey).map((c) => c.name);
-    const table = TableSchema.build(
-      relation.schema,
-      relation.table,
-      relation.columns,
-      pk,
-      this.registry,
-      this.schemaOptions,
-      await columnDefaults(this.admin, relation.relationOid),
-    );
+    const dataCollection = `${relation.schema}.${relation.table}`;
+    let table: TableSchema;
+    try {
+      table = TableSchema.build(
+        relation.schema,
+        relation.table,
+        relation.columns,
+        pk,
+        await notNullColumns(this.admin, relation.relationOid),
+        this.registry,
+        this.schemaOptions,
+        await columnDefaults(this.admin, relation.relationOid),
+      );
+    } catch (error) {
+      // One table's problem never stops the others: its changes are skipped and reported.
+      this.schemaOptions.uncaptured.add(dataCollection, (error as Error).message);
+      this.relations.set(relation.relationOid, { relation, table: null });
+      return;
+    }
+    this.schemaOptions.uncaptured.remove(dataCollection);
     if (table.unmappedColumns.length > 0) {
       this.context.logger.warn(
         'columns of unknown types left out (set include.unknown.datatypes=true to pass their text)',
@@ -286,7 +303,8 @@ export class ChangeStreamReader {
     let block: TransactionBlock | null = null;
     if (this.options.provideTransactionMetadata) {
       if (tx.tracker === null) {
-        tx.tracker = new TransactionTracker(String(tx.xid));
+        // Debezium's PostgreSQL transaction id is `txId:LSN`; the LSN is the commit's, known at BEGIN.
+        tx.tracker = new TransactionTracker(`${tx.xid}:${tx.commitLsn}`);
         await this.batcher.add(
           tx.tracker.beginRecord(
             transactionTopic(this.options.topicPrefix),
@@ -309,10 +327,12 @@ export class ChangeStreamReader {
     };
     return {
       tsMs: tx.commitTimeMs,
+      tsUs: tx.commitTimeMicros,
+      origin: tx.origin,
       snapshot: 'false',
       txId: tx.xid,
       lsn: walStart,
-      lastCommitLsn: this.lastCompleteCommit,
+      lastCommitLsn: this.lastCompleteEnd,
       transaction: block,
       offset: toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
     };
@@ -321,15 +341,44 @@ export class ChangeStreamReader {
   /** Context of a non-transactional logical message, which has no transaction to count in. */
   private loose(lsn: bigint): ChangeContext | null {
     if (this.resume.lsn !== null && lsn <= this.resume.lsn) return null;
+    const now = epochMicrosNow();
     return {
-      tsMs: Date.now(),
+      tsMs: Number(now / 1000n),
+      tsUs: now,
+      origin: null,
       snapshot: 'false',
       txId: null,
       lsn,
-      lastCommitLsn: this.lastCompleteCommit,
+      lastCommitLsn: this.lastCompleteEnd,
       transaction: null,
       offset: toSourceOffset({ position: { ...this.position, lsn }, snapshot: this.completedSnapshot }),
     };
+  }
+
+  /**
+   * Runs `emit` for one change; a value that cannot be captured fails the task naming
+   * table, column and LSN, or (errors.tolerance=all) skips that change with a warning.
+   */
+  private async guarded(relationOid: number, walStart: bigint, emit: () => Promise<void>): Promise<void> {
+    try {
+      await emit();
+    } catch (error) {
+      if (!(error instanceof ColumnValueError)) throw error;
+      const table = this.relations.get(relationOid)?.table?.dataCollection ?? `relation ${relationOid}`;
+      const lsn = formatLsn(walStart);
+      if (!this.options.skipBadValues) {
+        throw new Error(`${table} at LSN ${lsn}: ${error.message}`, { cause: error });
+      }
+      this.context.logger.warn(
+        'skipping a change with a value that cannot be captured (errors.tolerance=all)',
+        {
+          table,
+          column: error.column,
+          lsn,
+          error: error.message,
+        },
+      );
+    }
   }
 
   private async change(
@@ -355,7 +404,7 @@ export class ChangeStreamReader {
     if (message.tag === 'delete') {
       const ctx = await this.next(table.dataCollection, walStart);
       if (ctx === null || skipped.has('d')) return;
-      await this.emitDelete(table, message.oldTuple, ctx);
+      await this.emitDelete(table, message.oldTuple, message.oldKind === 'K', ctx);
       return;
     }
     const oldTuple = message.oldTuple;
@@ -364,7 +413,8 @@ export class ChangeStreamReader {
     if (oldTuple !== null && oldKey !== null && !sameKey(oldKey, newKey)) {
       // A primary key change is a delete of the old key and a create of the new one, as in Debezium.
       const deleteCtx = await this.next(table.dataCollection, walStart);
-      if (deleteCtx !== null && !skipped.has('d')) await this.emitDelete(table, oldTuple, deleteCtx);
+      if (deleteCtx !== null && !skipped.has('d'))
+        await this.emitDelete(table, oldTuple, message.oldKind === 'K', deleteCtx);
       const createCtx = await this.next(table.dataCollection, walStart);
       if (createCtx === null || skipped.has('c')) return;
       const fallback = message.oldKind === 'O' ? oldTuple : null;
@@ -390,13 +440,15 @@ export class ChangeStreamReader {
     );
   }
 
-  private async emitDelete(table: TableSchema, oldTuple: Tuple, ctx: ChangeContext): Promise<void> {
+  private async emitDelete(
+    table: TableSchema,
+    oldTuple: Tuple,
+    keyOnly: boolean,
+    ctx: ChangeContext,
+  ): Promise<void> {
     const key = table.keyValue(oldTuple);
-    await this.batcher.add(
-      this.records.change(table, 'd', key, table.rowValue(oldTuple), null, ctx),
-      'd',
-      ctx.tsMs,
-    );
+    const before = keyOnly ? table.keyOnlyRowValue(oldTuple) : table.rowValue(oldTuple);
+    await this.batcher.add(this.records.change(table, 'd', key, before, null, ctx), 'd', ctx.tsMs);
     if (this.options.tombstonesOnDelete) await this.batcher.add(this.records.tombstone(table, key, ctx));
   }
 

@@ -40,6 +40,10 @@ function positiveInt(value: unknown): string | undefined {
     : `must be a positive integer, got ${String(value)}`;
 }
 
+/** `interval.handling.mode`: microseconds (MicroDuration) or the ISO 8601 text (Interval). */
+export type IntervalHandlingMode = 'numeric' | 'string';
+export const intervalHandlingModes: readonly IntervalHandlingMode[] = ['numeric', 'string'];
+
 const postgresKeys: readonly ConfigKey[] = [
   {
     name: 'database.hostname',
@@ -277,6 +281,16 @@ const postgresKeys: readonly ConfigKey[] = [
       'Columns of types Siphon cannot map: false leaves them out of events; true passes their text form as a string.',
   },
   {
+    name: 'interval.handling.mode',
+    type: 'string',
+    default: 'numeric',
+    allowed: intervalHandlingModes,
+    importance: 'low',
+    group: 'Events',
+    documentation:
+      'interval columns: numeric (io.debezium.time.MicroDuration, int64 microseconds with months of 30.4375 days; a value beyond int64 is an error that follows errors.tolerance) or string (io.debezium.time.Interval, ISO 8601 such as P1Y2M3DT4H5M6.5S, any size).',
+  },
+  {
     name: 'unavailable.value.placeholder',
     type: 'string',
     default: '__debezium_unavailable_value',
@@ -322,6 +336,9 @@ export interface PostgresOptions extends CdcOptions {
   readonly snapshotMode: SnapshotMode;
   readonly snapshotFetchSize: number;
   readonly includeUnknownDatatypes: boolean;
+  readonly intervalMode: IntervalHandlingMode;
+  /** errors.tolerance=all: a change with a value that cannot be captured is skipped, not fatal. */
+  readonly skipBadValues: boolean;
   readonly unavailableValuePlaceholder: string;
   readonly statusUpdateIntervalMs: number;
 }
@@ -353,6 +370,9 @@ export function readPostgresOptions(config: ParsedConfig): PostgresOptions {
     snapshotMode: read.oneOf('snapshot.mode', snapshotModes),
     snapshotFetchSize: read.number('snapshot.fetch.size'),
     includeUnknownDatatypes: read.boolean('include.unknown.datatypes'),
+    intervalMode: read.oneOf('interval.handling.mode', intervalHandlingModes),
+    // errors.tolerance is the runtime's key; it is merged into every task's config.
+    skipBadValues: config['errors.tolerance'] === 'all',
     unavailableValuePlaceholder: read.string('unavailable.value.placeholder'),
     statusUpdateIntervalMs: read.number('status.update.interval.ms'),
   };

@@ -93,9 +93,13 @@ function civilFromDays(z: number): { year: number; month: number; day: number } 
 }
 
 /** timestamptz text → Debezium ZonedTimestamp ("2024-02-29T13:45:07.25Z"; ±infinity kept as words). */
-export function zonedTimestamp(text: string): string {
+export function zonedTimestamp(text: string, fractionWidth = 6): string {
   if (text === 'infinity' || text === '-infinity') return text;
-  return formatIsoTimestamp(parseTimestampMicros(text));
+  const iso = formatIsoTimestamp(parseTimestampMicros(text));
+  // Debezium writes the column's precision in full: 11:45:07.250000Z, 11:45:05.000000Z.
+  if (fractionWidth === 0) return iso;
+  const [whole, fraction = ''] = iso.slice(0, -1).split('.');
+  return `${whole}.${fraction.padEnd(fractionWidth, '0').slice(0, Math.max(fractionWidth, fraction.length))}Z`;
 }
 
 /** timetz text ("13:45:07.25+02") → Debezium ZonedTime in UTC ("11:45:07.25Z"). */
@@ -107,30 +111,68 @@ export function zonedTime(text: string): string {
   return `${formatTimeOfDay(micros)}Z`;
 }
 
-/** Debezium's MicroDuration month length: 365.25 / 12 days. */
-const daysPerMonth = 365.25 / 12;
+/** Debezium's MicroDuration month: 365.25 / 12 = 30.4375 days, exactly this many microseconds. */
+const microsPerMonth = 2_629_800_000_000n;
+const int64Max = 2n ** 63n - 1n;
 
-/** ISO-8601 interval ("P1Y2M3DT4H5M6.5S", parts may be negative) → microseconds (Debezium's MicroDuration). */
-export function intervalMicros(text: string): bigint {
-  const m =
-    /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?$/.exec(
-      text,
-    );
+const isoInterval =
+  /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?$/;
+
+interface IntervalParts {
+  readonly years: bigint;
+  readonly months: bigint;
+  readonly days: bigint;
+  readonly hours: bigint;
+  readonly minutes: bigint;
+  /** Seconds with their fraction, in microseconds. */
+  readonly secondMicros: bigint;
+}
+
+function intervalParts(text: string): IntervalParts {
+  const m = isoInterval.exec(text);
   if (m === null) throw bad('interval', text);
-  const n = (i: number): number => Number(m[i] ?? 0);
-  const months = n(1) * 12 + n(2);
-  const monthMicros = BigInt(Math.round(months * daysPerMonth * 86_400_000_000));
+  const n = (i: number): bigint => BigInt(m[i] ?? 0);
   const seconds = m[6] ?? '0';
   const negative = seconds.startsWith('-');
   const [whole = '0', fraction] = seconds.replace('-', '').split('.');
-  const secondMicros = (BigInt(whole) * 1_000_000n + fractionMicros(fraction)) * (negative ? -1n : 1n);
-  return (
-    monthMicros +
-    BigInt(n(3)) * microsPerDay +
-    BigInt(n(4)) * 3_600_000_000n +
-    BigInt(n(5)) * 60_000_000n +
-    secondMicros
-  );
+  return {
+    years: n(1),
+    months: n(2),
+    days: n(3),
+    hours: n(4),
+    minutes: n(5),
+    secondMicros: (BigInt(whole) * 1_000_000n + fractionMicros(fraction)) * (negative ? -1n : 1n),
+  };
+}
+
+/**
+ * ISO-8601 interval ("P1Y2M3DT4H5M6.5S", parts may be negative) → microseconds (Debezium's
+ * MicroDuration), exactly; throws when the result does not fit int64.
+ */
+export function intervalMicros(text: string): bigint {
+  const p = intervalParts(text);
+  const micros =
+    (p.years * 12n + p.months) * microsPerMonth +
+    p.days * microsPerDay +
+    p.hours * 3_600_000_000n +
+    p.minutes * 60_000_000n +
+    p.secondMicros;
+  if (micros > int64Max || micros < -int64Max - 1n) {
+    throw new Error(
+      `interval ${text} is beyond the int64 microseconds of io.debezium.time.MicroDuration; set interval.handling.mode=string to capture it as ISO 8601 text`,
+    );
+  }
+  return micros;
+}
+
+/** ISO-8601 interval → Debezium's io.debezium.time.Interval text, every part written: P1Y2M3DT4H5M6.5S. */
+export function intervalIso(text: string): string {
+  const p = intervalParts(text);
+  const sign = p.secondMicros < 0n ? '-' : '';
+  const abs = p.secondMicros < 0n ? -p.secondMicros : p.secondMicros;
+  const fraction = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+  const seconds = `${sign}${abs / 1_000_000n}${fraction === '' ? '' : `.${fraction}`}`;
+  return `P${p.years}Y${p.months}M${p.days}DT${p.hours}H${p.minutes}M${seconds}S`;
 }
 
 /** hstore text ('"a"=>"1", "b"=>NULL') → the JSON object text Debezium emits ({"a":"1","b":null}). */

@@ -37,7 +37,7 @@ export type PgoutputMessage =
       readonly endLsn: bigint;
       readonly commitTimeMicros: bigint;
     }
-  | { readonly tag: 'origin'; readonly name: string }
+  | { readonly tag: 'origin'; readonly lsn: bigint; readonly name: string }
   | { readonly tag: 'relation'; readonly relation: Relation }
   | { readonly tag: 'type'; readonly typeOid: number; readonly schema: string; readonly name: string }
   | { readonly tag: 'insert'; readonly relationOid: number; readonly newTuple: Tuple }
@@ -160,9 +160,10 @@ export function decodePgoutput(buf: Buffer, inStream = false): PgoutputMessage {
       const endLsn = r.u64();
       return { tag: 'commit', commitLsn, endLsn, commitTimeMicros: r.i64() + postgresEpochMicros };
     }
-    case 'O':
-      r.u64();
-      return { tag: 'origin', name: r.cstring() };
+    case 'O': {
+      const lsn = r.u64();
+      return { tag: 'origin', lsn, name: r.cstring() };
+    }
     case 'R': {
       const relationOid = r.u32();
       const schema = r.cstring();

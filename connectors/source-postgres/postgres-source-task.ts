@@ -1,3 +1,4 @@
+import { UncapturedTables } from '../../runtime/cdc/uncaptured-tables.js';
 import type pg from 'pg';
 import {
   backoff,
@@ -55,12 +56,14 @@ export class PostgresSourceTask implements SourceTask {
   private confirmed: bigint = 0n;
   private partition!: SourcePartition;
 
-  async run(context: SourceTaskContext): Promise<void> {
+  async run(taskContext: SourceTaskContext): Promise<void> {
+    const uncaptured = new UncapturedTables(taskContext);
+    const context = uncaptured.context;
     this.options = readPostgresOptions(context.config);
     const options = this.options;
     this.partition = sourcePartition(options.topicPrefix);
     const filter = tableFilterOf(options);
-    const schemaOptions: TableSchemaOptions = { ...options, filter };
+    const schemaOptions: TableSchemaOptions = { ...options, filter, logger: context.logger, uncaptured };
     const admin = await this.connectOrRetry(() => connect(options, `siphon-${context.connectorName}`));
     const timers: NodeJS.Timeout[] = [];
     try {

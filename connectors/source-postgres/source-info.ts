@@ -1,13 +1,19 @@
 import { commonSourceValue, sourceBlockSchema, type SnapshotMarker } from '../../runtime/cdc/source-block.js';
 import type { Schema, Struct } from '../../runtime/record/index.js';
 
-/** `io.debezium.connector.postgresql.Source`: the common fields, then schema, table, txId, lsn, xmin. */
+/**
+ * `io.debezium.connector.postgresql.Source`: the common fields, then schema, table, txId,
+ * lsn, xmin and (Debezium 3.x) the replication origin of a transaction replayed by a
+ * logical replication subscriber: `origin`, `origin_lsn`.
+ */
 export const postgresSourceSchema: Schema = sourceBlockSchema('io.debezium.connector.postgresql.Source', [
   { name: 'schema', schema: { type: 'string', optional: false } },
   { name: 'table', schema: { type: 'string', optional: false } },
   { name: 'txId', schema: { type: 'int64', optional: true } },
   { name: 'lsn', schema: { type: 'int64', optional: true } },
   { name: 'xmin', schema: { type: 'int64', optional: true } },
+  { name: 'origin', schema: { type: 'string', optional: true } },
+  { name: 'origin_lsn', schema: { type: 'int64', optional: true } },
 ]);
 
 export interface PostgresSourceInfo {
@@ -15,13 +21,15 @@ export interface PostgresSourceInfo {
   readonly db: string;
   readonly schema: string;
   readonly table: string;
-  /** Commit time of the change (snapshot: read time), epoch ms. */
-  readonly tsMs: number;
+  /** Commit time of the change (snapshot: read time), epoch microseconds. */
+  readonly tsUs: bigint;
   readonly snapshot: SnapshotMarker;
   readonly txId: number | null;
   readonly lsn: bigint | null;
-  /** Commit LSN of the last completed transaction before this event (Debezium's sequence[0]). */
+  /** End LSN of the last completed transaction's commit before this event (Debezium's sequence[0]). */
   readonly lastCommitLsn: bigint | null;
+  /** pgoutput's ORIGIN of the transaction, when a subscriber replayed it from elsewhere. */
+  readonly origin: { readonly name: string; readonly lsn: bigint } | null;
 }
 
 export function postgresSourceValue(info: PostgresSourceInfo): Struct {
@@ -29,7 +37,7 @@ export function postgresSourceValue(info: PostgresSourceInfo): Struct {
     ...commonSourceValue({
       connector: 'postgresql',
       name: info.serverName,
-      tsMs: info.tsMs,
+      tsUs: info.tsUs,
       snapshot: info.snapshot,
       db: info.db,
       // Debezium's ["<last commit LSN>","<event LSN>"], built without JSON.stringify on this hot path.
@@ -40,6 +48,8 @@ export function postgresSourceValue(info: PostgresSourceInfo): Struct {
     txId: info.txId === null ? null : BigInt(info.txId),
     lsn: info.lsn,
     xmin: null,
+    origin: info.origin?.name ?? null,
+    origin_lsn: info.origin?.lsn ?? null,
   };
 }
 

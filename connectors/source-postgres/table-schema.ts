@@ -1,7 +1,11 @@
 import { envelopeSchema, recordNames } from '../../runtime/cdc/change-event.js';
 import type { MessageKeyColumns } from '../../runtime/cdc/message-key-columns.js';
 import type { TableFilter } from '../../runtime/cdc/table-filter.js';
-import type { Schema, Struct } from '../../runtime/record/index.js';
+import { fieldNamesOf, type FieldNameAdjustmentMode } from '../../runtime/cdc/field-names.js';
+import { dataCollectionTopic, topicNameProblem } from '../../runtime/cdc/topic-names.js';
+import type { UncapturedTables, UncapturedTablesReporter } from '../../runtime/cdc/uncaptured-tables.js';
+import type { TaskLogger } from '../../runtime/plugin/index.js';
+import { LogicalName, withSourceColumnName, type Schema, type Struct } from '../../runtime/record/index.js';
 import { constantDefaultText } from './column-default.js';
 import { postgresSourceSchema } from './source-info.js';
 import {
@@ -18,9 +22,9 @@ import { newStruct } from '../../runtime/record/index.js';
  * converters from column texts. Rebuilt whenever pgoutput sends a new relation message
  * (ADD/DROP COLUMN, type change), which yields a new schema version downstream.
  *
- * Value fields are all optional: a delete or key-changing update under the default replica
- * identity carries only the key columns in `before`, and optional fields keep each
- * ADD COLUMN a BACKWARD compatible schema change. Key fields are required.
+ * As in Debezium, key columns and NOT NULL columns are required fields, the others optional.
+ * A delete under the default replica identity carries only the key columns in `before`;
+ * its other required fields hold their type's zero value there, as Debezium's do.
  */
 export interface ColumnDescriptor {
   readonly name: string;
@@ -32,6 +36,8 @@ interface MappedColumn {
   readonly name: string;
   /** The column's constant default as a record value, when it has one. */
   readonly defaultValue?: unknown;
+  /** The column's field name under field.name.adjustment.mode. */
+  readonly field: string;
   /** Position of the column in the source tuple (relation message or SELECT list). */
   readonly position: number;
   readonly mapping: ColumnMapping;
@@ -39,6 +45,13 @@ interface MappedColumn {
 
 export interface TableSchemaOptions extends TypeMappingOptions {
   readonly topicPrefix: string;
+  /** Where a sanitised topic name is logged (once per table). */
+  readonly logger: TaskLogger;
+  readonly fieldNameMode: FieldNameAdjustmentMode;
+  /** errors.tolerance=all: a row with a value that cannot be captured is skipped (ColumnValueError). */
+  readonly skipBadValues: boolean;
+  /** Tables whose schema cannot be built: skipped, reported in the task's status. */
+  readonly uncaptured: UncapturedTables<UncapturedTablesReporter>;
   readonly filter: TableFilter;
   readonly messageKeyColumns: MessageKeyColumns;
   readonly includeUnknownDatatypes: boolean;
@@ -60,26 +73,31 @@ export class TableSchema {
     readonly tableName: string,
     private readonly valueColumns: readonly MappedColumn[],
     private readonly keyColumns: readonly MappedColumn[],
+    private readonly requiredColumns: ReadonlySet<string>,
     private readonly placeholder: string,
     /** Columns left out because their type has no mapping (reported once by the caller). */
     readonly unmappedColumns: readonly string[],
-    topicPrefix: string,
+    topic: string,
   ) {
-    const recordPrefix = `${topicPrefix}.${schemaName}.${tableName}`;
-    const names = recordNames(recordPrefix);
-    this.topic = recordPrefix;
+    const names = recordNames(topic);
+    this.topic = topic;
     this.keyColumnNames = keyColumns.map((c) => c.name);
     this.valueSchema = {
       type: 'struct',
       optional: true,
       name: names.value,
       fields: valueColumns.map((c, index) => ({
-        name: c.name,
+        name: c.field,
         index,
-        schema:
-          c.defaultValue === undefined
-            ? { ...c.mapping.schema, optional: true }
-            : { ...c.mapping.schema, optional: true, defaultValue: c.defaultValue },
+        schema: withSourceColumnName(
+          {
+            ...c.mapping.schema,
+            optional: !requiredColumns.has(c.name),
+            ...(c.defaultValue === undefined ? {} : { defaultValue: c.defaultValue }),
+          },
+          c.name,
+          c.field,
+        ),
       })),
     };
     this.keySchema =
@@ -90,9 +108,9 @@ export class TableSchema {
             optional: false,
             name: names.key,
             fields: keyColumns.map((c, index) => ({
-              name: c.name,
+              name: c.field,
               index,
-              schema: { ...c.mapping.schema, optional: false },
+              schema: withSourceColumnName({ ...c.mapping.schema, optional: false }, c.name, c.field),
             })),
           };
     this.envelopeSchema = envelopeSchema(names.envelope, this.valueSchema, postgresSourceSchema);
@@ -107,6 +125,7 @@ export class TableSchema {
     tableName: string,
     columns: readonly ColumnDescriptor[],
     primaryKey: readonly string[],
+    notNull: ReadonlySet<string>,
     registry: TypeRegistry,
     options: TableSchemaOptions,
     /** Column name → default expression (pg_attrdef); constants become schema defaults. */
@@ -115,6 +134,11 @@ export class TableSchema {
     const unmapped: string[] = [];
     const mapped: MappedColumn[] = [];
     const byName = new Map<string, MappedColumn>();
+    const fields = fieldNamesOf(
+      `${schemaName}.${tableName}`,
+      columns.map((c) => c.name),
+      options.fieldNameMode,
+    );
     columns.forEach((column, position) => {
       const mapping =
         columnMapping(registry, column.typeOid, column.typmod, options) ??
@@ -125,6 +149,7 @@ export class TableSchema {
       }
       const entry = {
         name: column.name,
+        field: fields[position]!,
         position,
         mapping,
         ...defaultOf(defaults.get(column.name), mapping),
@@ -142,14 +167,18 @@ export class TableSchema {
       }
       return column;
     });
+    const topic = dataCollectionTopic(`${options.topicPrefix}.${schemaName}.${tableName}`, options.logger);
+    const topicProblem = topicNameProblem(topic);
+    if (topicProblem !== undefined) throw new Error(topicProblem);
     return new TableSchema(
       schemaName,
       tableName,
       mapped,
       keyColumns,
+      new Set([...notNull, ...keyNames]),
       options.unavailableValuePlaceholder,
       unmapped,
-      options.topicPrefix,
+      topic,
     );
   }
 
@@ -163,7 +192,23 @@ export class TableSchema {
     for (const column of this.valueColumns) {
       let text = texts[column.position];
       if (text === undefined && fallback) text = fallback[column.position];
-      row[column.name] = text === undefined ? this.unavailable(column.mapping.schema) : convert(column, text);
+      row[column.field] =
+        text === undefined ? this.unavailable(column.mapping.schema) : convert(column, text);
+    }
+    return row;
+  }
+
+  /**
+   * The `before` of a delete whose old tuple has only the key columns (replica identity
+   * DEFAULT or USING INDEX): the other required fields get their type's zero value, as in
+   * Debezium, since a required field cannot be null.
+   */
+  keyOnlyRowValue(texts: ColumnTexts): Struct {
+    const row = this.rowValue(texts);
+    for (const column of this.valueColumns) {
+      if (row[column.field] === null && this.requiredColumns.has(column.name)) {
+        row[column.field] = zeroValue(column.mapping.schema);
+      }
     }
     return row;
   }
@@ -181,7 +226,7 @@ export class TableSchema {
     const key = newStruct();
     for (const column of this.keyColumns) {
       const text = texts[column.position];
-      key[column.name] = text === undefined || text === null ? null : convert(column, text);
+      key[column.field] = text === undefined || text === null ? null : convert(column, text);
     }
     return key;
   }
@@ -213,11 +258,67 @@ function defaultOf(expression: string | undefined, mapping: ColumnMapping): { de
   }
 }
 
+/** A column value the type mapping cannot represent (e.g. an interval beyond int64 microseconds). */
+export class ColumnValueError extends Error {
+  override readonly name = 'ColumnValueError';
+  constructor(
+    readonly column: string,
+    message: string,
+    options: ErrorOptions,
+  ) {
+    super(`column "${column}": ${message}`, options);
+  }
+}
+
 function convert(column: MappedColumn, text: string | null): unknown {
   if (text === null) return null;
   try {
     return column.mapping.convert(text);
   } catch (error) {
-    throw new Error(`column "${column.name}": ${(error as Error).message}`, { cause: error });
+    throw new ColumnValueError(column.name, (error as Error).message, { cause: error });
+  }
+}
+
+/** A valid value of `schema` standing for "not sent": 0, "", false, empty, or the epoch for zoned types. */
+function zeroValue(schema: Schema): unknown {
+  switch (schema.name) {
+    case LogicalName.ZonedTimestamp:
+      return '1970-01-01T00:00:00Z';
+    case LogicalName.ZonedTime:
+      return '00:00:00Z';
+    case LogicalName.Uuid:
+      return '00000000-0000-0000-0000-000000000000';
+    case LogicalName.Interval:
+      return 'PT0S';
+    case LogicalName.Decimal:
+      return '0';
+    case LogicalName.Enum:
+      return schema.parameters?.allowed?.split(',')[0] ?? '';
+    case LogicalName.VariableScaleDecimal:
+      return { scale: 0, value: Buffer.alloc(1) };
+  }
+  switch (schema.type) {
+    case 'int64':
+      return 0n;
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'float32':
+    case 'float64':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'string':
+      return '';
+    case 'bytes':
+      return Buffer.alloc(0);
+    case 'array':
+      return [];
+    case 'map':
+      return new Map();
+    case 'struct':
+      return Object.fromEntries(
+        (schema.fields ?? []).map((f) => [f.name, f.schema.optional ? null : zeroValue(f.schema)]),
+      );
   }
 }

@@ -19,6 +19,7 @@ import { parseArrayLiteral } from './array-literal.js';
 import {
   bitsToBytes,
   hstoreToJson,
+  intervalIso,
   intervalMicros,
   negativeInfinityMicros,
   parseDate,
@@ -30,6 +31,7 @@ import {
   zonedTime,
   zonedTimestamp,
 } from './pg-text.js';
+import type { IntervalHandlingMode } from './config.js';
 import type { PgType, TypeRegistry } from './type-registry.js';
 
 /**
@@ -46,6 +48,7 @@ export interface ColumnMapping {
 
 export interface TypeMappingOptions {
   readonly decimalMode: DecimalHandlingMode;
+  readonly intervalMode: IntervalHandlingMode;
   readonly timePrecisionMode: TimePrecisionMode;
   readonly binaryMode: BinaryHandlingMode;
 }
@@ -176,10 +179,14 @@ function baseMapping(type: PgType, typmod: number, options: TypeMappingOptions):
       const schema = timestampSchema(options.timePrecisionMode, fractionDigits(typmod), true);
       return { schema, convert: (t) => timestampValue(schema, timestampMicros(t)) };
     }
-    case 'timestamptz':
-      return { schema: zonedTimestampSchema(true), convert: zonedTimestamp };
+    case 'timestamptz': {
+      const width = fractionDigits(typmod);
+      return { schema: zonedTimestampSchema(true), convert: (t) => zonedTimestamp(t, width) };
+    }
     case 'interval':
-      return { schema: durationSchema(true), convert: intervalMicros };
+      return options.intervalMode === 'string'
+        ? { schema: opt(logical(LogicalName.Interval)), convert: intervalIso }
+        : { schema: durationSchema(true), convert: intervalMicros };
     case 'point':
       return {
         schema: opt(logical(LogicalName.Point)),

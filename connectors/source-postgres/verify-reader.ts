@@ -5,11 +5,21 @@ import type {
   SourcePosition,
   SourceRowReader,
   SourceVerification,
+  TaskLogger,
   TargetHashPlan,
   VerifiableTable,
 } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
-import { capturedTables, primaryKey, tableColumns, type TableRef } from './catalog.js';
+import { UncapturedTables } from '../../runtime/cdc/uncaptured-tables.js';
+import { epochMicrosNow } from '../../runtime/cdc/change-event.js';
+import {
+  capturedTables,
+  columnDefaults,
+  notNullColumns,
+  primaryKey,
+  tableColumns,
+  type TableRef,
+} from './catalog.js';
 import { ChangeRecords } from './change-records.js';
 import { readPostgresOptions, tableFilterOf, type PostgresOptions } from './config.js';
 import { connect, quoteIdent } from './connection.js';
@@ -39,13 +49,17 @@ class PostgresRowReader implements SourceRowReader {
     private readonly client: pg.Client,
     private readonly options: PostgresOptions,
     private readonly registry: TypeRegistry,
+    logger: TaskLogger,
   ) {
     this.records = new ChangeRecords(
       options.topicPrefix,
       options.dbname,
       sourcePartition(options.topicPrefix),
     );
-    this.schemaOptions = { ...options, filter: tableFilterOf(options) };
+    // A table whose schema cannot be built fails its verification when read (schemaOf throws);
+    // a verification has no task status to list uncaptured tables in.
+    const uncaptured = new UncapturedTables({ logger, reportProgress: () => undefined });
+    this.schemaOptions = { ...options, filter: tableFilterOf(options), logger, uncaptured };
   }
 
   async tables(): Promise<VerifiableTable[]> {
@@ -98,6 +112,8 @@ class PostgresRowReader implements SourceRowReader {
         ? null
         : this.records.change(entry.schema, 'r', null, null, null, {
             tsMs: Date.now(),
+            tsUs: epochMicrosNow(),
+            origin: null,
             snapshot: 'true',
             txId: null,
             lsn,
@@ -184,7 +200,16 @@ class PostgresRowReader implements SourceRowReader {
     const columns = await tableColumns(this.client, ref.oid);
     for (const column of columns) await this.registry.resolve(column.typeOid);
     const pk = await primaryKey(this.client, ref.oid);
-    const schema = TableSchema.build(ref.schema, ref.table, columns, pk, this.registry, this.schemaOptions);
+    const schema = TableSchema.build(
+      ref.schema,
+      ref.table,
+      columns,
+      pk,
+      await notNullColumns(this.client, ref.oid),
+      this.registry,
+      this.schemaOptions,
+      await columnDefaults(this.client, ref.oid),
+    );
     const entry = {
       schema,
       selectList: columns.map((c) => quoteIdent(c.name)).join(', '),
@@ -207,13 +232,13 @@ function offsetLsn(offset: SourceOffset): number {
 }
 
 export const postgresVerification: SourceVerification = {
-  async openRowReader(config) {
+  async openRowReader(config, logger) {
     const options = readPostgresOptions(config);
     const client = await connect(options, 'siphon-verify');
     try {
       const registry = new TypeRegistry(client);
       await registry.load();
-      return new PostgresRowReader(client, options, registry);
+      return new PostgresRowReader(client, options, registry, logger);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;

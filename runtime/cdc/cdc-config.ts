@@ -2,6 +2,7 @@ import type { ConfigKey, ParsedConfig, ParsedConfigValue } from '../plugin/index
 import { binaryHandlingModes, type BinaryHandlingMode } from './binary-handling.js';
 import { ConfigReader } from './config-reader.js';
 import { decimalHandlingModes, type DecimalHandlingMode } from './decimal-handling.js';
+import { fieldNameAdjustmentModes, type FieldNameAdjustmentMode } from './field-names.js';
 import { MessageKeyColumns } from './message-key-columns.js';
 import { parseRegexList } from './regex-list.js';
 import { exclusiveListsError } from './table-filter.js';
@@ -165,6 +166,16 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
     documentation: 'Binary columns as bytes, or as a base64, base64-url-safe or hex string.',
   },
   {
+    name: 'field.name.adjustment.mode',
+    type: 'string',
+    default: 'none',
+    allowed: fieldNameAdjustmentModes,
+    importance: 'low',
+    group: 'Events',
+    documentation:
+      "How column names become field names: none (unchanged), avro (characters Avro names do not allow become _) or avro_unicode (they become _uXXXX). A field named otherwise than its column carries the column's name in the schema parameter __debezium.source.column.name, which sink-jdbc uses as the target column name.",
+  },
+  {
     name: 'tombstones.on.delete',
     type: 'boolean',
     default: true,
@@ -266,6 +277,7 @@ export interface CdcOptions {
   readonly decimalMode: DecimalHandlingMode;
   readonly timePrecisionMode: TimePrecisionMode;
   readonly binaryMode: BinaryHandlingMode;
+  readonly fieldNameMode: FieldNameAdjustmentMode;
   readonly tombstonesOnDelete: boolean;
   readonly skippedOperations: ReadonlySet<ChangeOp>;
   readonly provideTransactionMetadata: boolean;
@@ -288,6 +300,7 @@ export function readCdcOptions(config: ParsedConfig): CdcOptions {
     decimalMode: read.oneOf('decimal.handling.mode', decimalHandlingModes),
     timePrecisionMode: read.oneOf('time.precision.mode', timePrecisionModes),
     binaryMode: read.oneOf('binary.handling.mode', binaryHandlingModes),
+    fieldNameMode: read.oneOf('field.name.adjustment.mode', fieldNameAdjustmentModes),
     tombstonesOnDelete: read.boolean('tombstones.on.delete'),
     skippedOperations: parseSkippedOperations(read.optionalString('skipped.operations')),
     provideTransactionMetadata: read.boolean('provide.transaction.metadata'),

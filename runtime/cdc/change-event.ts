@@ -1,7 +1,7 @@
 import type { Schema, Struct } from '../record/index.js';
 
 /**
- * Debezium's change event envelope: `{before, after, source, op, ts_ms, transaction}`.
+ * Debezium's change event envelope: `{before, after, source, transaction, op, ts_ms, ts_us, ts_ns}`.
  * Record names follow Debezium (`<prefix>.<schema>.<table>.Value/.Key/.Envelope`) so
  * consumers written for Debezium topics read Siphon topics unchanged.
  */
@@ -33,21 +33,26 @@ export function recordNames(recordPrefix: string): { key: string; value: string;
   return { key: `${recordPrefix}.Key`, value: `${recordPrefix}.Value`, envelope: `${recordPrefix}.Envelope` };
 }
 
-/** The envelope schema around a table's row schema (`rowSchema` is the `.Value` struct). */
+/**
+ * The envelope schema around a table's row schema (`rowSchema` is the `.Value` struct):
+ * Debezium 3.x's version 2, fields in its order.
+ */
 export function envelopeSchema(envelopeName: string, rowSchema: Schema, sourceSchema: Schema): Schema {
   const row: Schema = { ...rowSchema, optional: true };
   return {
     type: 'struct',
     optional: false,
     name: envelopeName,
-    version: 1,
+    version: 2,
     fields: [
       { name: 'before', index: 0, schema: row },
       { name: 'after', index: 1, schema: row },
       { name: 'source', index: 2, schema: sourceSchema },
-      { name: 'op', index: 3, schema: { type: 'string', optional: false } },
-      { name: 'ts_ms', index: 4, schema: { type: 'int64', optional: true } },
-      { name: 'transaction', index: 5, schema: transactionBlockSchema },
+      { name: 'transaction', index: 3, schema: transactionBlockSchema },
+      { name: 'op', index: 4, schema: { type: 'string', optional: false } },
+      { name: 'ts_ms', index: 5, schema: { type: 'int64', optional: true } },
+      { name: 'ts_us', index: 6, schema: { type: 'int64', optional: true } },
+      { name: 'ts_ns', index: 7, schema: { type: 'int64', optional: true } },
     ],
   };
 }
@@ -57,8 +62,8 @@ export interface ChangeEvent {
   readonly before: Struct | null;
   readonly after: Struct | null;
   readonly source: Struct;
-  /** When the connector processed the event (epoch ms). */
-  readonly tsMs: number;
+  /** When the connector processed the event, epoch microseconds (`epochMicrosNow()`). */
+  readonly tsUs: bigint;
   readonly transaction?: TransactionBlock | null;
 }
 
@@ -68,8 +73,19 @@ export function envelopeValue(event: ChangeEvent): Struct {
     before: event.before,
     after: event.after,
     source: event.source,
-    op: event.op,
-    ts_ms: BigInt(event.tsMs),
     transaction: event.transaction ?? null,
+    op: event.op,
+    ts_ms: event.tsUs / 1000n,
+    ts_us: event.tsUs,
+    ts_ns: event.tsUs * 1000n,
   };
+}
+
+/**
+ * Now, epoch microseconds: the wall clock's milliseconds (so ts_ms is Date.now() even after
+ * clock adjustments), the sub-millisecond part from the high-resolution clock.
+ */
+export function epochMicrosNow(): bigint {
+  const subMillisecond = Math.floor((performance.now() % 1) * 1000);
+  return BigInt(Date.now()) * 1000n + BigInt(subMillisecond);
 }

@@ -12,3 +12,6 @@ export * from './temporal-handling.js';
 export * from './transaction-metadata.js';
 export * from './cdc-metrics.js';
 export * from './unavailable-columns.js';
+export * from './topic-names.js';
+export * from './uncaptured-tables.js';
+export * from './field-names.js';

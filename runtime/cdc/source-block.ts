@@ -1,15 +1,23 @@
 import type { Field, Schema, Struct } from '../record/index.js';
+import { siphonVersion } from '../siphon-version.js';
 
 /**
- * The `source` block every Debezium change event carries. The common fields come first
- * in Debezium's order; each connector appends its own (PostgreSQL: schema, table, txId,
- * lsn, xmin; MySQL: table, server_id, gtid, file, pos, ...). The Avro form is published
- * in schemas/ and checked against this definition by the unit tests.
+ * The `source` block every Debezium 3.x change event carries. The common fields come first
+ * in Debezium's order (version … sequence, ts_us, ts_ns); each connector appends its own
+ * (PostgreSQL: schema, table, txId, lsn, xmin, origin, origin_lsn; MySQL: table, server_id,
+ * gtid, file, pos, ...). The Avro form is published in schemas/ and checked against this
+ * definition by the unit tests.
  */
 
-/** `source.snapshot`: "true"/"first"/"last" while snapshotting, "false" while streaming. */
+/** `source.snapshot`: Debezium's SnapshotRecord values; "false" while streaming. */
 export type SnapshotMarker =
-  'true' | 'first' | 'last' | 'first_in_data_collection' | 'last_in_data_collection' | 'false';
+  | 'true'
+  | 'first'
+  | 'first_in_data_collection'
+  | 'last_in_data_collection'
+  | 'last'
+  | 'false'
+  | 'incremental';
 
 export const snapshotMarkers: readonly SnapshotMarker[] = [
   'true',
@@ -18,10 +26,25 @@ export const snapshotMarkers: readonly SnapshotMarker[] = [
   'last_in_data_collection',
   'last',
   'false',
+  'incremental',
 ];
 
-/** The Debezium version Siphon's events are compatible with, reported in `source.version`. */
-export const debeziumCompatibleVersion = '2.7.0.Final';
+/** Where a snapshot record sits: in the whole snapshot and in its table. */
+export interface SnapshotRecordPlace {
+  readonly firstTable: boolean;
+  readonly lastTable: boolean;
+  readonly firstInTable: boolean;
+  readonly lastInTable: boolean;
+}
+
+/** The marker Debezium gives a snapshot record at `place` (the overall last wins over first). */
+export function snapshotMarkerFor(place: SnapshotRecordPlace): SnapshotMarker {
+  if (place.lastInTable && place.lastTable) return 'last';
+  if (place.firstInTable && place.firstTable) return 'first';
+  if (place.lastInTable) return 'last_in_data_collection';
+  if (place.firstInTable) return 'first_in_data_collection';
+  return 'true';
+}
 
 const commonFields: readonly Omit<Field, 'index'>[] = [
   { name: 'version', schema: { type: 'string', optional: false } },
@@ -41,11 +64,13 @@ const commonFields: readonly Omit<Field, 'index'>[] = [
   },
   { name: 'db', schema: { type: 'string', optional: false } },
   { name: 'sequence', schema: { type: 'string', optional: true } },
+  { name: 'ts_us', schema: { type: 'int64', optional: true } },
+  { name: 'ts_ns', schema: { type: 'int64', optional: true } },
 ];
 
 /**
  * The source block schema of a connector: `io.debezium.connector.<connector>.Source`
- * with the common fields followed by `connectorFields`.
+ * (version 1, as Debezium 3.x) with the common fields followed by `connectorFields`.
  */
 export function sourceBlockSchema(
   schemaName: string,
@@ -55,6 +80,7 @@ export function sourceBlockSchema(
     type: 'struct',
     optional: false,
     name: schemaName,
+    version: 1,
     fields: [...commonFields, ...connectorFields].map((field, index) => ({ ...field, index })),
   };
 }
@@ -63,8 +89,8 @@ export interface CommonSourceInfo {
   readonly connector: string;
   /** The logical server name: `topic.prefix`. */
   readonly name: string;
-  /** When the change happened in the database (commit time), epoch ms. */
-  readonly tsMs: number;
+  /** When the change happened in the database (commit time), epoch microseconds. */
+  readonly tsUs: bigint;
   readonly snapshot: SnapshotMarker;
   readonly db: string;
   readonly sequence: string | null;
@@ -73,12 +99,20 @@ export interface CommonSourceInfo {
 /** The common part of a source block value; connectors spread their own fields after it. */
 export function commonSourceValue(info: CommonSourceInfo): Struct {
   return {
-    version: debeziumCompatibleVersion,
+    version: siphonVersion,
     connector: info.connector,
     name: info.name,
-    ts_ms: BigInt(Math.trunc(info.tsMs)),
+    ts_ms: floorDiv(info.tsUs, 1000n),
     snapshot: info.snapshot,
     db: info.db,
     sequence: info.sequence,
+    ts_us: info.tsUs,
+    ts_ns: info.tsUs * 1000n,
   };
+}
+
+/** Division rounding toward negative infinity, so times before 1970 keep their millisecond. */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n ? q - 1n : q;
 }

@@ -4,11 +4,14 @@ import type { TransactionBlock } from './change-event.js';
 /**
  * `provide.transaction.metadata`: BEGIN and END records on `<topic.prefix>.transaction`
  * (END with per-table event counts) and a `transaction` block in each change event.
+ * Schemas as Debezium 3.x: key and value version 1, `event_count` and `data_collections`
+ * optional (null in BEGIN).
  */
 export const transactionKeySchema: Schema = {
   type: 'struct',
   optional: false,
   name: 'io.debezium.connector.common.TransactionMetadataKey',
+  version: 1,
   fields: [{ name: 'id', index: 0, schema: { type: 'string', optional: false } }],
 };
 
@@ -27,6 +30,7 @@ export const transactionValueSchema: Schema = {
   type: 'struct',
   optional: false,
   name: 'io.debezium.connector.common.TransactionMetadataValue',
+  version: 1,
   fields: [
     { name: 'status', index: 0, schema: { type: 'string', optional: false } },
     { name: 'id', index: 1, schema: { type: 'string', optional: false } },

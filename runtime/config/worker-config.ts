@@ -242,6 +242,23 @@ export const workerConfigDef: ConfigDef = [
     documentation: 'How long stopping tasks may take on shutdown before the worker exits anyway.',
   }),
   key({
+    name: 'producer.compression.type',
+    type: 'string',
+    default: 'none',
+    allowed: ['none', 'gzip'],
+    group: 'Tasks',
+    documentation:
+      "Compression of the records source tasks produce: none or gzip (lz4, snappy and zstd need codecs that are not available as maintained pure JavaScript packages). Compressed, a record may be larger than the topic's max.message.bytes before compression.",
+  }),
+  key({
+    name: 'topic.creation.enable',
+    type: 'boolean',
+    default: true,
+    group: 'Tasks',
+    documentation:
+      'Whether source connectors with topic.creation.default.* settings have their topics created by the worker (KIP-158).',
+  }),
+  key({
     name: 'exactly.once.source.support',
     type: 'string',
     default: 'disabled',

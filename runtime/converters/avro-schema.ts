@@ -5,6 +5,7 @@ import {
   unscaledToBytes,
   unscaledToDecimal,
   bytesToUnscaled,
+  withSourceColumnName,
   type Field,
   type Schema,
 } from '../record/index.js';
@@ -16,12 +17,15 @@ import {
  *   plus `"connect.name"`; an unnamed struct is `io.confluent.connect.avro.ConnectDefault`;
  * - a named record appearing again (`before` and `after`) is written once, then referenced by name;
  * - optional becomes `["null", T]` with default null (`[T, "null"]` when the default is a value);
- * - int8/int16 are Avro int with `"connect.type"`; logical types keep `connect.name`,
- *   `connect.version`, `connect.parameters`, and gain Avro's `logicalType` where one fits
- *   (decimal as bytes with scale/precision, date, time-millis/-micros, timestamp-millis/-micros);
+ * - int8/int16 are Avro int with `"connect.type"`; named schemas keep `connect.name`,
+ *   `connect.version`, `connect.parameters` and `connect.default`; only Kafka Connect's own
+ *   logical types gain Avro's `logicalType` (Decimal as bytes with scale/precision, Date,
+ *   Time as time-millis, Timestamp as timestamp-millis), never Debezium's semantic types;
  * - maps with string keys are Avro maps, others arrays of `io.confluent.connect.avro.MapEntry` records.
  * Avro names allow only [A-Za-z0-9_]: other characters become `_` (the original name stays in
- * `connect.name`, so it round-trips); field names are adjusted the same way and come back adjusted.
+ * `connect.name`, so it round-trips); field names are adjusted the same way and come back
+ * adjusted, their original name kept in the field schema's `__debezium.source.column.name`
+ * parameter (see runtime/record/source-column-name.ts) so a sink still writes that column.
  */
 
 export type AvroJson = string | AvroJson[] | { [key: string]: unknown };
@@ -82,7 +86,7 @@ class ConnectToAvro {
 
   /** A field's type and default: a default value puts its branch first, as Avro requires. */
   field(field: Field, avroFieldName: string): Record<string, unknown> {
-    const schema = field.schema;
+    const schema = withSourceColumnName(field.schema, field.name, avroFieldName);
     const base = this.nonNull(schema);
     const result: Record<string, unknown> = { name: avroFieldName };
     if (schema.optional) {
@@ -134,7 +138,7 @@ class ConnectToAvro {
       props.precision = Number(schema.parameters?.['connect.decimal.precision'] ?? defaultDecimalPrecision);
     }
     if (schema.doc !== undefined) props['connect.doc'] = schema.doc;
-    Object.assign(props, connectProps(schema));
+    Object.assign(props, connectProps(schema, true));
     const logicalType = logicalTypeOf(schema)?.avroLogicalType;
     if (logicalType !== undefined) props.logicalType = logicalType;
     return Object.keys(props).length === 0 ? avroType : { type: avroType, ...props };
@@ -197,10 +201,14 @@ class ConnectToAvro {
   }
 }
 
-function connectProps(schema: Schema): Record<string, unknown> {
+/** Confluent's Connect metadata, in its order; `connect.default` only on primitives, as AvroData writes it. */
+function connectProps(schema: Schema, withDefault = false): Record<string, unknown> {
   const props: Record<string, unknown> = {};
   if (schema.version !== undefined) props['connect.version'] = schema.version;
   if (schema.parameters !== undefined) props['connect.parameters'] = schema.parameters;
+  if (withDefault && schema.defaultValue !== undefined && schema.defaultValue !== null) {
+    props['connect.default'] = avroDefault(schema, schema.defaultValue);
+  }
   if (schema.name !== undefined) props['connect.name'] = schema.name;
   return props;
 }

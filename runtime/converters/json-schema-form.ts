@@ -5,7 +5,13 @@ import { isJsonObject, type ExactJson } from './exact-json.js';
  * The `"schema"` half of Kafka Connect's JsonConverter envelope:
  * `{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":false,"name":"…"}`.
  * Defaults are carried in their JSON payload form, converted by the caller's `payload` functions.
+ * Type names and key order are Connect's: float32/float64 are "float"/"double", and
+ * `name`, `version`, `doc`, `parameters`, `default` follow `optional` in that order.
  */
+
+/** Connect's JSON spelling of the record model's floating point types. */
+const jsonTypeNames: Partial<Record<SchemaType, string>> = { float32: 'float', float64: 'double' };
+const typesByJsonName: Readonly<Record<string, SchemaType>> = { float: 'float32', double: 'float64' };
 
 const schemaTypes: readonly SchemaType[] = [
   'int8',
@@ -26,7 +32,7 @@ export function schemaToJson(
   schema: Schema,
   defaultToJson: (schema: Schema, value: unknown) => unknown,
 ): object {
-  const json: Record<string, unknown> = { type: schema.type };
+  const json: Record<string, unknown> = { type: jsonTypeNames[schema.type] ?? schema.type };
   if (schema.type === 'struct') {
     json.fields = (schema.fields ?? []).map((f) => ({
       ...schemaToJson(f.schema, defaultToJson),
@@ -39,11 +45,11 @@ export function schemaToJson(
     json.values = schemaToJson(requireChild(schema.valueSchema, 'map values'), defaultToJson);
   }
   json.optional = schema.optional;
-  if (schema.defaultValue !== undefined) json.default = defaultToJson(schema, schema.defaultValue);
   if (schema.name !== undefined) json.name = schema.name;
   if (schema.version !== undefined) json.version = schema.version;
   if (schema.doc !== undefined) json.doc = schema.doc;
   if (schema.parameters !== undefined) json.parameters = schema.parameters;
+  if (schema.defaultValue !== undefined) json.default = defaultToJson(schema, schema.defaultValue);
   return json;
 }
 
@@ -61,9 +67,12 @@ export function schemaFromJson(
   if (!isJsonObject(json)) {
     throw new Error(`${path} must be a JSON object`);
   }
-  const type = json.type;
+  // float32/float64 are read too: Siphon wrote them before it spelled them as Connect does.
+  const type = typeof json.type === 'string' ? (typesByJsonName[json.type] ?? json.type) : json.type;
   if (typeof type !== 'string' || !schemaTypes.includes(type as SchemaType)) {
-    throw new Error(`${path}.type ${JSON.stringify(String(type))} is not one of ${schemaTypes.join(', ')}`);
+    throw new Error(
+      `${path}.type ${JSON.stringify(String(json.type))} is not one of ${schemaTypes.map((t) => jsonTypeNames[t] ?? t).join(', ')}`,
+    );
   }
   const text = (key: string): string | undefined => {
     const v = json[key];

@@ -46,3 +46,4 @@ export {
   unscaledPrecision,
 } from './decimal-value.js';
 export { newStruct, copyStruct } from './struct-value.js';
+export { sourceColumnNameParameter, withSourceColumnName, sourceColumnName } from './source-column-name.js';

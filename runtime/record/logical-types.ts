@@ -53,7 +53,11 @@ export type LogicalTypeName = (typeof LogicalName)[keyof typeof LogicalName];
 export interface LogicalTypeDef {
   /** The schema (base type, version 1, fixed parameters) of the logical type. */
   readonly schema: Schema;
-  /** The Avro `logicalType` written next to `connect.name`, where Avro has one. */
+  /**
+   * The Avro `logicalType` written next to `connect.name`: only for Kafka Connect's own logical
+   * types, as Confluent's AvroData does. Debezium's semantic types (MicroTime, …) carry only
+   * `connect.name`, so Avro readers accept their full range (24:00:00, negative MySQL TIME).
+   */
   readonly avroLogicalType?: string;
   /** Checks a value already known to fit the base type; returns what is wrong, or undefined. */
   readonly check?: (value: unknown, schema: Schema) => string | undefined;
@@ -116,17 +120,14 @@ export const logicalTypes: Readonly<Record<LogicalTypeName, LogicalTypeDef>> = {
   },
   [LogicalName.DebeziumDate]: {
     schema: version1(int32(), LogicalName.DebeziumDate),
-    avroLogicalType: 'date',
   },
   [LogicalName.DebeziumTime]: {
     schema: version1(int32(), LogicalName.DebeziumTime),
-    avroLogicalType: 'time-millis',
     // PostgreSQL allows 24:00:00.
     check: inRange(0, millisPerDay, 'milliseconds of a day'),
   },
   [LogicalName.MicroTime]: {
     schema: version1(int64(), LogicalName.MicroTime),
-    avroLogicalType: 'time-micros',
     // MySQL's TIME is a duration from -838:59:59.999999 to 838:59:59.999999, which
     // Debezium emits as MicroTime unchanged; PostgreSQL's time stays within a day.
     check: inRange(-mysqlTimeLimitMicros, mysqlTimeLimitMicros, 'microseconds within ±838:59:59.999999'),
@@ -137,11 +138,9 @@ export const logicalTypes: Readonly<Record<LogicalTypeName, LogicalTypeDef>> = {
   },
   [LogicalName.DebeziumTimestamp]: {
     schema: version1(int64(), LogicalName.DebeziumTimestamp),
-    avroLogicalType: 'timestamp-millis',
   },
   [LogicalName.MicroTimestamp]: {
     schema: version1(int64(), LogicalName.MicroTimestamp),
-    avroLogicalType: 'timestamp-micros',
   },
   [LogicalName.NanoTimestamp]: { schema: version1(int64(), LogicalName.NanoTimestamp) },
   [LogicalName.ZonedTimestamp]: {

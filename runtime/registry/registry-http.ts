@@ -18,6 +18,10 @@ function flag(request: FastifyRequest, name: string): boolean {
   return (request.query as Flags)[name] === 'true';
 }
 
+function text(request: FastifyRequest, name: string): string {
+  return (request.query as Flags)[name] ?? '';
+}
+
 function schemaId(text: string): number {
   const id = Number(text);
   if (!/^\d+$/.test(text) || id < 1) throw new RegistryError(404, 40403, `Schema ${text} not found`);
@@ -71,7 +75,9 @@ export function registryHttpApi(service: RegistryService, logger: RegistryLogger
 
   app.get('/', async () => ({}));
 
-  app.get('/subjects', async (request) => service.subjects(flag(request, 'deleted')));
+  app.get('/subjects', async (request) =>
+    service.subjects(flag(request, 'deleted'), text(request, 'subjectPrefix')),
+  );
   app.get<{ Params: SubjectParams }>('/subjects/:subject/versions', async (request) =>
     service.versions(request.params.subject, flag(request, 'deleted')),
   );
@@ -89,11 +95,14 @@ export function registryHttpApi(service: RegistryService, logger: RegistryLogger
       return reply.send(schema);
     },
   );
+  app.get<{ Params: VersionParams }>('/subjects/:subject/versions/:version/referencedby', async (request) =>
+    service.referencedBy(request.params.subject, request.params.version),
+  );
   app.post<{ Params: SubjectParams; Body: SchemaRequest }>('/subjects/:subject/versions', async (request) =>
-    service.register(request.params.subject, request.body),
+    service.register(request.params.subject, request.body, flag(request, 'normalize')),
   );
   app.post<{ Params: SubjectParams; Body: SchemaRequest }>('/subjects/:subject', async (request) =>
-    service.lookup(request.params.subject, request.body),
+    service.lookup(request.params.subject, request.body, flag(request, 'deleted')),
   );
   app.delete<{ Params: SubjectParams }>('/subjects/:subject', async (request) =>
     service.deleteSubject(request.params.subject, flag(request, 'permanent')),
@@ -105,8 +114,18 @@ export function registryHttpApi(service: RegistryService, logger: RegistryLogger
   app.get<{ Params: IdParams }>('/schemas/ids/:id', async (request) =>
     service.schemaById(schemaId(request.params.id)),
   );
+  app.get<{ Params: IdParams }>('/schemas/ids/:id/schema', async (request, reply) => {
+    const { schema } = await service.schemaById(schemaId(request.params.id));
+    return reply.send(schema);
+  });
+  app.get<{ Params: IdParams }>('/schemas/ids/:id/subjects', async (request) =>
+    service.subjectsOfId(schemaId(request.params.id), flag(request, 'deleted')),
+  );
   app.get<{ Params: IdParams }>('/schemas/ids/:id/versions', async (request) =>
-    service.subjectVersionsOfId(schemaId(request.params.id)),
+    service.subjectVersionsOfId(schemaId(request.params.id), flag(request, 'deleted')),
+  );
+  app.get('/schemas', async (request) =>
+    service.schemas(text(request, 'subjectPrefix'), flag(request, 'deleted'), flag(request, 'latestOnly')),
   );
   app.get('/schemas/types', async () => ['AVRO']);
 
@@ -122,6 +141,25 @@ export function registryHttpApi(service: RegistryService, logger: RegistryLogger
     service.deleteSubjectConfig(request.params.subject),
   );
 
+  app.get('/mode', async () => service.mode(null, true));
+  app.put('/mode', async (request) => service.setMode(null, request.body));
+  app.get<{ Params: SubjectParams }>('/mode/:subject', async (request) =>
+    service.mode(request.params.subject, flag(request, 'defaultToGlobal')),
+  );
+  app.put<{ Params: SubjectParams }>('/mode/:subject', async (request) =>
+    service.setMode(request.params.subject, request.body),
+  );
+  app.delete<{ Params: SubjectParams }>('/mode/:subject', async (request) =>
+    service.deleteSubjectMode(request.params.subject),
+  );
+
+  app.post<{ Params: SubjectParams; Body: SchemaRequest }>(
+    '/compatibility/subjects/:subject/versions',
+    async (request) => {
+      const result = service.checkCompatibility(request.params.subject, null, request.body);
+      return flag(request, 'verbose') ? result : { is_compatible: result.is_compatible };
+    },
+  );
   app.post<{ Params: VersionParams; Body: SchemaRequest }>(
     '/compatibility/subjects/:subject/versions/:version',
     async (request) => {

@@ -3,6 +3,7 @@
  * topic reads the same to tools that know it. Keys are JSON; a null value is a tombstone.
  *   SCHEMA {subject, version} → {subject, version, id, schema, deleted}
  *   CONFIG {subject | null}   → {compatibilityLevel}   (null subject: the global level)
+ *   MODE {subject | null}     → {mode}                  (READWRITE, READONLY, …; null subject: global)
  *   NOOP                      → {marker}                (read-to-here markers, see SchemasLog)
  *   ID_HIGH_WATER             → {maxId}                 (Siphon's: the highest id ever allocated,
  *                                                         so permanently deleted ids are never reused)
@@ -15,6 +16,11 @@ export type RegistryRecord =
       readonly value: SchemaValue | null;
     }
   | { readonly keytype: 'CONFIG'; readonly subject: string | null; readonly value: ConfigValue | null }
+  | {
+      readonly keytype: 'MODE';
+      readonly subject: string | null;
+      readonly value: { readonly mode: string } | null;
+    }
   | { readonly keytype: 'NOOP'; readonly value: { readonly marker: string } | null }
   | { readonly keytype: 'ID_HIGH_WATER'; readonly value: { readonly maxId: number } | null };
 
@@ -45,6 +51,8 @@ export function encodeRecord(record: RegistryRecord): { key: string; value: stri
       };
     case 'CONFIG':
       return { key: JSON.stringify({ keytype: 'CONFIG', subject: record.subject, magic: 0 }), value };
+    case 'MODE':
+      return { key: JSON.stringify({ keytype: 'MODE', subject: record.subject, magic: 0 }), value };
     case 'NOOP':
       return { key: JSON.stringify({ keytype: 'NOOP', magic: 0 }), value };
     case 'ID_HIGH_WATER':
@@ -77,6 +85,12 @@ export function decodeRecord(key: Buffer | null, value: Buffer | null): Registry
         keytype: 'CONFIG',
         subject: typeof parsedKey.subject === 'string' ? parsedKey.subject : null,
         value: parsedValue as ConfigValue | null,
+      };
+    case 'MODE':
+      return {
+        keytype: 'MODE',
+        subject: typeof parsedKey.subject === 'string' ? parsedKey.subject : null,
+        value: parsedValue as { mode: string } | null,
       };
     case 'NOOP':
       return { keytype: 'NOOP', value: parsedValue as { marker: string } | null };

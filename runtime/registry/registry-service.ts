@@ -7,8 +7,9 @@ import {
   parseAvroSchema,
   type CompatibilityLevel,
 } from './compatibility.js';
+import { canonicalSchema } from './canonical-schema.js';
 import type { RegistryRecord } from './registry-records.js';
-import type { SchemaStore, StoredVersion } from './schema-store.js';
+import type { RegistryMode, SchemaStore, StoredVersion } from './schema-store.js';
 import type { SchemasLog } from './schemas-log.js';
 
 /** An error with Confluent's HTTP status and `error_code`. */
@@ -27,8 +28,12 @@ const notFound = {
   subject: (s: string) => new RegistryError(404, 40401, `Subject '${s}' not found.`),
   version: (s: string, v: string | number) =>
     new RegistryError(404, 40402, `Version ${v} not found for subject '${s}'.`),
-  schema: (what: string) => new RegistryError(404, 40403, `Schema ${what} not found`),
+  schema: (id?: number) =>
+    new RegistryError(404, 40403, id === undefined ? 'Schema not found' : `Schema ${id} not found`),
 };
+
+/** The modes a client may set; IMPORT (registering with given ids) is not supported. */
+const settableModes: readonly RegistryMode[] = ['READWRITE', 'READONLY', 'READONLY_OVERRIDE'];
 
 export interface SchemaRequest {
   readonly schema?: unknown;
@@ -56,8 +61,14 @@ export class RegistryService {
     private readonly log: SchemasLog,
   ) {}
 
-  /** Checks a request body and returns the schema in its stored (whitespace-normalised) form and type. */
-  parseRequest(body: SchemaRequest | undefined): { text: string; type: avro.Type } {
+  /**
+   * Checks a request body and returns the schema as stored (whitespace removed; its
+   * canonical form with `normalize`), its canonical form and its type.
+   */
+  parseRequest(
+    body: SchemaRequest | undefined,
+    normalize = false,
+  ): { text: string; canonical: string; type: avro.Type } {
     if (body === undefined || body === null || typeof body !== 'object') {
       throw new RegistryError(
         422,
@@ -92,11 +103,27 @@ export class RegistryService {
     } catch (error) {
       throw new RegistryError(422, 42201, (error as Error).message);
     }
-    return { text: JSON.stringify(JSON.parse(body.schema)), type };
+    const canonical = canonicalSchema(body.schema);
+    return { text: normalize ? canonical : JSON.stringify(JSON.parse(body.schema)), canonical, type };
   }
 
-  subjects(includeDeleted: boolean): string[] {
-    return this.store.subjectNames(includeDeleted);
+  subjects(includeDeleted: boolean, prefix = ''): string[] {
+    return this.store.subjectNames(includeDeleted).filter((s) => s.startsWith(prefix));
+  }
+
+  /** GET /schemas: every subject version (with `latestOnly`, each subject's latest). */
+  schemas(prefix: string, includeDeleted: boolean, latestOnly: boolean): VersionResponse[] {
+    const versions = this.store
+      .allVersions()
+      .filter((v) => v.subject.startsWith(prefix) && (includeDeleted || !v.deleted));
+    const chosen = latestOnly ? versions.filter((v, i) => versions[i + 1]?.subject !== v.subject) : versions;
+    return chosen.map(toResponse);
+  }
+
+  /** GET /subjects/{s}/versions/{v}/referencedby: schema references are not supported, so none. */
+  referencedBy(subject: string, versionText: string): number[] {
+    this.findVersion(subject, versionText, false);
+    return [];
   }
 
   versions(subject: string, includeDeleted: boolean): number[] {
@@ -124,13 +151,18 @@ export class RegistryService {
     return found;
   }
 
-  async register(subject: string, body: SchemaRequest | undefined): Promise<{ id: number }> {
-    const { text, type } = this.parseRequest(body);
-    const existing = this.liveVersionOf(subject, text);
+  async register(
+    subject: string,
+    body: SchemaRequest | undefined,
+    normalize = false,
+  ): Promise<{ id: number }> {
+    const { text, canonical, type } = this.parseRequest(body, normalize);
+    const existing = this.liveVersionOf(subject, canonical);
     if (existing !== undefined) return { id: existing.id };
     return this.log.write(() => {
+      this.requireWritable(subject);
       // Decided again on the caught-up state: another registry may have written meanwhile.
-      const again = this.liveVersionOf(subject, text);
+      const again = this.liveVersionOf(subject, canonical);
       if (again !== undefined) return { records: [], result: { id: again.id } };
       const problems = this.problems(subject, type, this.store.versions(subject, false));
       if (problems.length > 0) {
@@ -140,7 +172,7 @@ export class RegistryService {
           `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: ${problems.join('; ')}`,
         );
       }
-      const knownId = this.store.idOfSchema(text);
+      const knownId = this.store.idOfSchema(canonical);
       const id = knownId ?? this.store.maxId + 1;
       const version = this.store.highestVersion(subject) + 1;
       const records: RegistryRecord[] = [
@@ -156,11 +188,13 @@ export class RegistryService {
     });
   }
 
-  lookup(subject: string, body: SchemaRequest | undefined): VersionResponse {
-    const { text } = this.parseRequest(body);
-    if (this.store.versions(subject, false).length === 0) throw notFound.subject(subject);
-    const found = this.liveVersionOf(subject, text);
-    if (found === undefined) throw notFound.schema('');
+  /** POST /subjects/{s}: the version holding this schema, compared in canonical form. */
+  lookup(subject: string, body: SchemaRequest | undefined, includeDeleted = false): VersionResponse {
+    const { canonical } = this.parseRequest(body);
+    const versions = this.store.versions(subject, includeDeleted);
+    if (versions.length === 0) throw notFound.subject(subject);
+    const found = versions.find((v) => v.canonical === canonical);
+    if (found === undefined) throw notFound.schema();
     return toResponse(found);
   }
 
@@ -170,17 +204,65 @@ export class RegistryService {
       await this.log.catchUp();
       schema = this.store.schemaById(id);
     }
-    if (schema === undefined) throw notFound.schema(String(id));
+    if (schema === undefined) throw notFound.schema(id);
     return { schema };
   }
 
-  async subjectVersionsOfId(id: number): Promise<{ subject: string; version: number }[]> {
+  async subjectVersionsOfId(
+    id: number,
+    includeDeleted = false,
+  ): Promise<{ subject: string; version: number }[]> {
     await this.schemaById(id);
-    return this.store.usesOf(id).map((v) => ({ subject: v.subject, version: v.version }));
+    return this.store.usesOf(id, includeDeleted).map((v) => ({ subject: v.subject, version: v.version }));
+  }
+
+  async subjectsOfId(id: number, includeDeleted: boolean): Promise<string[]> {
+    const uses = await this.subjectVersionsOfId(id, includeDeleted);
+    return [...new Set(uses.map((u) => u.subject))].sort();
+  }
+
+  /** GET /mode, /mode/{s}: READWRITE unless set. */
+  mode(subject: string | null, defaultToGlobal: boolean): { mode: RegistryMode } {
+    const own = this.store.mode(subject);
+    if (own !== undefined) return { mode: own };
+    if (subject === null || defaultToGlobal) return { mode: this.store.mode(null) ?? 'READWRITE' };
+    throw new RegistryError(404, 40409, `Subject '${subject}' does not have subject-level mode configured`);
+  }
+
+  async setMode(subject: string | null, body: unknown): Promise<{ mode: RegistryMode }> {
+    const requested = (body as { mode?: unknown } | null)?.mode;
+    const mode = typeof requested === 'string' ? requested.toUpperCase() : requested;
+    if (!settableModes.includes(mode as RegistryMode)) {
+      throw new RegistryError(
+        422,
+        42204,
+        `Invalid mode ${JSON.stringify(requested ?? null)}. Valid values are ${settableModes.join(', ')} (IMPORT is not supported by this registry)`,
+      );
+    }
+    return this.log.write(() => ({
+      records: [{ keytype: 'MODE', subject, value: { mode: mode as string } }],
+      result: { mode: mode as RegistryMode },
+    }));
+  }
+
+  async deleteSubjectMode(subject: string): Promise<{ mode: RegistryMode }> {
+    return this.log.write(() => {
+      const previous = this.store.mode(subject);
+      if (previous === undefined) throw notFound.subject(subject);
+      return { records: [{ keytype: 'MODE', subject, value: null }], result: { mode: previous } };
+    });
+  }
+
+  private requireWritable(subject: string): void {
+    const mode = this.store.mode(subject) ?? this.store.mode(null) ?? 'READWRITE';
+    if (mode === 'READONLY' || mode === 'READONLY_OVERRIDE') {
+      throw new RegistryError(422, 42205, `Subject ${subject} is in read-only mode`);
+    }
   }
 
   async deleteSubject(subject: string, permanent: boolean): Promise<number[]> {
     return this.log.write(() => {
+      this.requireWritable(subject);
       const all = this.store.versions(subject, true);
       if (all.length === 0) throw notFound.subject(subject);
       const live = all.filter((v) => !v.deleted);
@@ -219,6 +301,7 @@ export class RegistryService {
   async deleteVersion(subject: string, versionText: string, permanent: boolean): Promise<number> {
     const wanted = parseVersion(versionText);
     return this.log.write(() => {
+      this.requireWritable(subject);
       const all = this.store.versions(subject, true);
       if (all.length === 0) throw notFound.subject(subject);
       const target =
@@ -290,17 +373,23 @@ export class RegistryService {
     });
   }
 
-  /** POST /compatibility: against one version, or (latest) the versions the subject's level checks. */
+  /**
+   * POST /compatibility: against one version, or (`latest`, or no version: all of them)
+   * the versions the subject's level checks, as registration would.
+   */
   checkCompatibility(
     subject: string,
-    versionText: string,
+    versionText: string | null,
     body: SchemaRequest | undefined,
   ): { is_compatible: boolean; messages: string[] } {
     const { type } = this.parseRequest(body);
     const live = this.store.versions(subject, false);
+    if (live.length === 0 && versionText === null) return { is_compatible: true, messages: [] };
     if (live.length === 0) throw notFound.subject(subject);
     const against =
-      parseVersion(versionText) === 'latest' ? live : [this.findVersion(subject, versionText, false)];
+      versionText === null || parseVersion(versionText) === 'latest'
+        ? live
+        : [this.findVersion(subject, versionText, false)];
     const problems = this.problems(subject, type, against);
     return { is_compatible: problems.length === 0, messages: problems };
   }
@@ -315,8 +404,8 @@ export class RegistryService {
     );
   }
 
-  private liveVersionOf(subject: string, text: string): StoredVersion | undefined {
-    return this.store.versions(subject, false).find((v) => v.schema === text);
+  private liveVersionOf(subject: string, canonical: string): StoredVersion | undefined {
+    return this.store.versions(subject, false).find((v) => v.canonical === canonical);
   }
 }
 

@@ -1,14 +1,19 @@
+import { canonicalSchema } from './canonical-schema.js';
 import type { CompatibilityLevel } from './compatibility.js';
 import { isCompatibilityLevel } from './compatibility.js';
-import type { RegistryRecord } from './registry-records.js';
+import type { RegistryRecord, SchemaValue } from './registry-records.js';
 
 export interface StoredVersion {
   readonly subject: string;
   readonly version: number;
   readonly id: number;
   readonly schema: string;
+  /** `schema` in canonical form: what lookups and registrations compare. */
+  readonly canonical: string;
   readonly deleted: boolean;
 }
+
+export type RegistryMode = 'READWRITE' | 'READONLY' | 'READONLY_OVERRIDE' | 'IMPORT';
 
 /**
  * The registry's state: what the `_schemas` log says after applying it in order. Every
@@ -17,7 +22,9 @@ export interface StoredVersion {
 export class SchemaStore {
   private readonly subjects = new Map<string, Map<number, StoredVersion>>();
   private readonly schemasById = new Map<number, string>();
+  /** Schema ids by canonical form. */
   private readonly idsBySchema = new Map<string, number>();
+  private readonly modes = new Map<string | null, RegistryMode>();
   private readonly subjectLevels = new Map<string, CompatibilityLevel>();
   private globalLevel: CompatibilityLevel | undefined;
   private highestId = 0;
@@ -34,6 +41,10 @@ export class SchemaStore {
         else this.subjectLevels.delete(record.subject);
         break;
       }
+      case 'MODE':
+        if (record.value === null) this.modes.delete(record.subject);
+        else this.modes.set(record.subject, record.value.mode as RegistryMode);
+        break;
       case 'ID_HIGH_WATER':
         if (record.value !== null) this.highestId = Math.max(this.highestId, record.value.maxId);
         break;
@@ -42,7 +53,7 @@ export class SchemaStore {
     }
   }
 
-  private applySchema(subject: string, version: number, value: StoredVersion | null): void {
+  private applySchema(subject: string, version: number, value: SchemaValue | null): void {
     let versions = this.subjects.get(subject);
     if (value === null) {
       const removed = versions?.get(version);
@@ -50,7 +61,7 @@ export class SchemaStore {
       if (versions?.size === 0) this.subjects.delete(subject);
       if (removed !== undefined && !this.isReferenced(removed.id)) {
         this.schemasById.delete(removed.id);
-        this.idsBySchema.delete(removed.schema);
+        this.idsBySchema.delete(removed.canonical);
       }
       return;
     }
@@ -58,15 +69,17 @@ export class SchemaStore {
       versions = new Map();
       this.subjects.set(subject, versions);
     }
+    const canonical = canonicalForm(value.schema);
     versions.set(version, {
       subject,
       version,
       id: value.id,
       schema: value.schema,
+      canonical,
       deleted: value.deleted === true,
     });
     this.schemasById.set(value.id, value.schema);
-    this.idsBySchema.set(value.schema, value.id);
+    this.idsBySchema.set(canonical, value.id);
     this.highestId = Math.max(this.highestId, value.id);
   }
 
@@ -99,14 +112,24 @@ export class SchemaStore {
     return this.schemasById.get(id);
   }
 
-  idOfSchema(schema: string): number | undefined {
-    return this.idsBySchema.get(schema);
+  idOfSchema(canonical: string): number | undefined {
+    return this.idsBySchema.get(canonical);
   }
 
-  /** Where a schema id is used: every live subject version holding it. */
-  usesOf(id: number): StoredVersion[] {
+  /** Live and deleted versions of every subject, by subject then version. */
+  allVersions(): StoredVersion[] {
+    return [...this.subjects.keys()].sort().flatMap((subject) => this.versions(subject, true));
+  }
+
+  /** The mode set for `subject` (null: the global mode), if any. */
+  mode(subject: string | null): RegistryMode | undefined {
+    return this.modes.get(subject);
+  }
+
+  /** Where a schema id is used: every live (or any) subject version holding it. */
+  usesOf(id: number, includeDeleted = false): StoredVersion[] {
     return [...this.subjects.values()].flatMap((versions) =>
-      [...versions.values()].filter((v) => v.id === id && !v.deleted),
+      [...versions.values()].filter((v) => v.id === id && (includeDeleted || !v.deleted)),
     );
   }
 
@@ -120,5 +143,14 @@ export class SchemaStore {
 
   subjectCompatibility(subject: string): CompatibilityLevel | undefined {
     return this.subjectLevels.get(subject);
+  }
+}
+
+/** A stored text that is not JSON (written by another tool) is compared as it is. */
+function canonicalForm(schema: string): string {
+  try {
+    return canonicalSchema(schema);
+  } catch {
+    return schema;
   }
 }

@@ -8,6 +8,7 @@ import { maskSecrets, type Logger } from '../logging/logger.js';
 import { metricsRegistry } from '../metrics/registry.js';
 import { VerifyManager } from '../verify/verify-manager.js';
 import { registerVerifyRoutes } from '../verify/verify-routes.js';
+import { siphonVersion } from '../siphon-version.js';
 import type { Worker } from '../worker/worker.js';
 import { ConnectRestError } from './connect-rest-error.js';
 import { registerEventRoutes } from '../events/event-routes.js';
@@ -25,7 +26,6 @@ import { publishVerificationResults } from '../verify/verify-events.js';
  * too large or not JSON, bad URL, malformed request) included. Optional bearer or basic
  * authentication (every path but `/health`), optional TLS, `/metrics` for Prometheus.
  */
-export const siphonVersion = '0.1.0';
 
 export interface RestServerOptions {
   readonly worker: Worker;

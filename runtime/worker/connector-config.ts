@@ -1,5 +1,6 @@
 import { knownConverter } from '../config/worker-config.js';
 import type { ConfigDef, ConfigKey, ConnectorPlugin } from '../plugin/index.js';
+import { topicCreationConfigKeys } from './topic-creation.js';
 
 /**
  * The keys every connector has (Kafka Connect's ConnectorConfig / SinkConnectorConfig
@@ -116,6 +117,7 @@ const common: ConfigDef = [
 ];
 
 const source: ConfigDef = [
+  ...topicCreationConfigKeys,
   {
     name: 'exactly.once.support',
     type: 'string',

@@ -1,4 +1,4 @@
-import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { CompressionTypes, IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { Converter } from '../converters/converter.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -36,6 +36,7 @@ import {
 } from './error-policy.js';
 import { recordFailure } from './record-failure.js';
 import { produceRequests } from './produce-requests.js';
+import { describeRecord, isRecordTooLarge } from './unproducible-record.js';
 
 /**
  * Runs one source task: the task emits into a bounded queue; this loop takes batches,
@@ -61,6 +62,8 @@ export interface SourceTaskRunnerOptions {
   /** Set for exactly-once: the task gets its own transactional producer with this id. */
   readonly transactionalId: string | null;
   readonly kafka: Kafka;
+  /** producer.compression.type of the worker. */
+  readonly compression: CompressionTypes;
   readonly onTopic: (topic: string) => Promise<void>;
   readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
   /** A transient failure is being retried in the background; onRecovered once it passed. */
@@ -254,11 +257,13 @@ export class SourceTaskRunner {
   private async deliver(batch: readonly SourceRecord[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     const offsets: PendingOffset[] = [];
+    const origins = new Map<Message, SourceRecord>();
     for (const record of batch) {
       offsets.push({ partition: record.sourcePartition, offset: record.sourceOffset });
       const message = await this.toMessage(record);
       if (!message) continue;
       const [topic, kafkaMessage] = message;
+      origins.set(kafkaMessage, record);
       let list = byTopic.get(topic);
       if (!list) byTopic.set(topic, (list = []));
       list.push(kafkaMessage);
@@ -272,14 +277,17 @@ export class SourceTaskRunner {
     const topicMessages = [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
     const produced = topicMessages.reduce((n, t) => n + t.messages.length, 0);
     if (this.transactional) {
-      await this.sendTransaction(this.transactional, topicMessages, offsets);
+      await this.sendTransaction(this.transactional, topicMessages, offsets).catch((error: unknown) => {
+        throw this.tooLarge(error, topicMessages, origins) ?? error;
+      });
     } else {
+      const { compression } = this.options;
       for (const request of produceRequests(topicMessages)) {
         await this.produce(() =>
           this.retrying('KAFKA_PRODUCE', () =>
-            this.options.producer.sendBatch({ topicMessages: request, acks: -1 }),
+            this.options.producer.sendBatch({ topicMessages: request, acks: -1, compression }),
           ),
-        );
+        ).catch((error: unknown) => this.produceOneByOne(error, request, origins));
       }
       for (const o of offsets) this.pending.set(offsetKey(this.options.connector, o.partition), o);
     }
@@ -303,7 +311,13 @@ export class SourceTaskRunner {
         ...topicMessages,
         { topic: offsetStore.topic.spec.topic, messages: offsetMessages },
       ]);
-      for (const request of requests) await transaction.sendBatch({ acks: -1, topicMessages: request });
+      for (const request of requests) {
+        await transaction.sendBatch({
+          acks: -1,
+          topicMessages: request,
+          compression: this.options.compression,
+        });
+      }
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
@@ -314,6 +328,60 @@ export class SourceTaskRunner {
     offsetCommits.inc({ ...this.labels, outcome: 'success' });
     offsetStore.apply(connector, entries);
     await this.task.offsetsCommitted(entries);
+  }
+
+  /**
+   * A request the broker refused as too large: its messages go one by one, in order, so
+   * the one(s) too large are known; each is reported naming topic, table, key and source
+   * position, and skipped (errors.tolerance=all) or fails the task.
+   */
+  private async produceOneByOne(
+    error: unknown,
+    request: readonly { topic: string; messages: Message[] }[],
+    origins: ReadonlyMap<Message, SourceRecord>,
+  ): Promise<void> {
+    if (!isRecordTooLarge(error)) throw error;
+    const { compression, producer, errors, logger } = this.options;
+    for (const { topic, messages } of request) {
+      for (const message of messages) {
+        try {
+          await this.retrying('KAFKA_PRODUCE', () =>
+            producer.sendBatch({ topicMessages: [{ topic, messages: [message] }], acks: -1, compression }),
+          );
+        } catch (single) {
+          if (!isRecordTooLarge(single)) throw single;
+          const description = describeRecord(origins.get(message)!, messageSize(message));
+          if (!errors.tolerateAll) throw new Error(description, { cause: single });
+          recordsSkipped.inc({ ...this.labels, stage: 'KAFKA_PRODUCE' });
+          logger.warn('skipping a source record the broker refuses (errors.tolerance=all)', {
+            record: description,
+          });
+        }
+      }
+    }
+  }
+
+  /** In a transaction nothing can be skipped: the failure names the record too large, when one is. */
+  private tooLarge(
+    error: unknown,
+    topicMessages: readonly { topic: string; messages: Message[] }[],
+    origins: ReadonlyMap<Message, SourceRecord>,
+  ): Error | undefined {
+    if (!isRecordTooLarge(error)) return undefined;
+    const largest = topicMessages
+      .flatMap((t) => t.messages)
+      .reduce<Message | undefined>(
+        (a, m) => (a === undefined || messageSize(m) > messageSize(a) ? m : a),
+        undefined,
+      );
+    const record = largest === undefined ? undefined : origins.get(largest);
+    if (largest === undefined || record === undefined) return undefined;
+    return new Error(
+      `${describeRecord(record, messageSize(largest))} (exactly-once: the transaction was aborted)`,
+      {
+        cause: error,
+      },
+    );
   }
 
   /** Transform and convert one record; null when it is dropped (filter) or skipped (tolerated error). */
@@ -433,4 +501,8 @@ function kafkaHeaders(headers: readonly RecordHeader[] | undefined): IHeaders | 
     out[key] = existing === undefined ? v : [...(Array.isArray(existing) ? existing : [existing]), v];
   }
   return out;
+}
+
+function messageSize(message: Message): number {
+  return (message.key?.length ?? 0) + (message.value?.length ?? 0);
 }

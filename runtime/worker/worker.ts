@@ -1,4 +1,4 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import { CompressionTypes, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { describeErrors, parseConfig, type RawConfig } from '../config/config-parser.js';
 import { resolveConfigProviders } from '../config/config-providers.js';
 import { withoutResolvedValues } from '../config/resolved-value-errors.js';
@@ -29,6 +29,7 @@ import { backoff, ConfigError, sleep } from '../plugin/index.js';
 import { SinkTaskRunner, sinkGroupId } from './sink-task-runner.js';
 import { SourceTaskRunner } from './source-task-runner.js';
 import { WorkerGroupLock } from './worker-group-lock.js';
+import { TopicCreation, type NewTopicSettings } from './topic-creation.js';
 
 /**
  * The worker: owns the stores, the connectors and their task runners, and implements
@@ -638,6 +639,10 @@ export class Worker {
       };
       let runner: SourceTaskRunner | SinkTaskRunner;
       if (plugin.type === 'source') {
+        const topicCreation = TopicCreation.of(
+          merged,
+          this.deps.config.values['topic.creation.enable'] === true,
+        );
         runner = new SourceTaskRunner({
           connector: name,
           taskId: id,
@@ -655,7 +660,14 @@ export class Worker {
             ? `${this.deps.config.string('group.id')}-${name}-${id}`
             : null,
           kafka: this.deps.kafka,
-          onTopic,
+          compression:
+            this.deps.config.string('producer.compression.type') === 'gzip'
+              ? CompressionTypes.GZIP
+              : CompressionTypes.None,
+          onTopic: async (topic) => {
+            if (topicCreation) await this.ensureTopic(topic, topicCreation.settingsFor(topic));
+            await onTopic(topic);
+          },
           onProgress,
           onRetrying,
           onRecovered,
@@ -762,6 +774,16 @@ export class Worker {
   /** With exactly.once.source.support=enabled every source task writes in transactions (as in Kafka Connect). */
   private exactlyOnceEnabled(): boolean {
     return this.deps.config.string('exactly.once.source.support') === 'enabled';
+  }
+
+  /** Creates a source topic with its topic.creation settings; an existing topic stays as it is. */
+  private async ensureTopic(topic: string, settings: NewTopicSettings): Promise<void> {
+    if ((await this.admin.listTopics()).includes(topic)) return;
+    await this.admin
+      .createTopics({ waitForLeaders: true, topics: [{ topic, ...settings }] })
+      .catch(async (error: unknown) => {
+        if (!(await this.admin.listTopics()).includes(topic)) throw error;
+      });
   }
 
   private async ensureDeadLetterTopic(topic: string, replicationFactor: number): Promise<void> {

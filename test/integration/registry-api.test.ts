@@ -275,3 +275,156 @@ describe('compatibility matrix', () => {
     }
   });
 });
+
+describe('what Confluent clients and UIs need', () => {
+  // A nested record written with its namespace spelled out, and as Avro Java's
+  // Schema.toString() prints it (a name inherits its namespace, so it is left out).
+  const spelledOut = JSON.stringify({
+    type: 'record',
+    name: 'Envelope',
+    namespace: 'srv.public.t',
+    fields: [
+      {
+        name: 'after',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'Value',
+            namespace: 'srv.public.t',
+            fields: [{ name: 'id', type: { type: 'int' } }],
+            'connect.name': 'srv.public.t.Value',
+          },
+        ],
+        default: null,
+      },
+      { name: 'op', type: 'string' },
+    ],
+    'connect.name': 'srv.public.t.Envelope',
+  });
+  const avroJavaText =
+    '{"type":"record","name":"Envelope","namespace":"srv.public.t","fields":[{"name":"after","type":["null",' +
+    '{"type":"record","name":"Value","fields":[{"name":"id","type":"int"}],"connect.name":"srv.public.t.Value"}],' +
+    '"default":null},{"name":"op","type":"string"}],"connect.name":"srv.public.t.Envelope"}';
+
+  it('compares schemas in canonical form: lookup finds, registration does not duplicate', async () => {
+    const subject = `canonical-${Math.random().toString(36).slice(2)}`;
+    const first = await call(registry.url, 'POST', `/subjects/${subject}/versions`, { schema: spelledOut });
+    assert.equal(first.status, 200);
+    const found = await call(registry.url, 'POST', `/subjects/${subject}`, { schema: avroJavaText });
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.equal((found.body as { version: number }).version, 1);
+    const again = await call(registry.url, 'POST', `/subjects/${subject}/versions`, { schema: avroJavaText });
+    assert.deepEqual(again.body, first.body);
+    assert.deepEqual((await call(registry.url, 'GET', `/subjects/${subject}/versions`)).body, [1]);
+    // A property is part of the schema: a different connect.name is another schema.
+    const other = await call(registry.url, 'POST', `/subjects/${subject}`, {
+      schema: avroJavaText.replace('"connect.name":"srv.public.t.Envelope"', '"connect.name":"x.Envelope"'),
+    });
+    assert.equal(other.status, 404);
+    assert.deepEqual(other.body, { error_code: 40403, message: 'Schema not found' });
+  });
+
+  it('stores the normalized form with normalize=true', async () => {
+    const subject = `normalize-${Math.random().toString(36).slice(2)}`;
+    await call(registry.url, 'POST', `/subjects/${subject}/versions?normalize=true`, { schema: spelledOut });
+    const stored = (await call(registry.url, 'GET', `/subjects/${subject}/versions/1`)).body as {
+      schema: string;
+    };
+    assert.ok(!stored.schema.includes('{"type":"int"}'), 'primitive written as its name');
+    assert.equal((stored.schema.match(/namespace/g) ?? []).length, 0, 'names are full names');
+    const found = await call(registry.url, 'POST', `/subjects/${subject}?normalize=true`, {
+      schema: avroJavaText,
+    });
+    assert.equal(found.status, 200);
+  });
+
+  it('serves the read endpoints: schemas, ids, subjects by prefix, referencedby', async () => {
+    const prefix = `reads-${Math.random().toString(36).slice(2)}`;
+    const a = `${prefix}-a`;
+    const b = `${prefix}-b`;
+    // A schema of this test only: ids are shared by every subject holding the same schema.
+    const mine = record(`R${prefix.replace(/-/g, '_')}`, [{ name: 'id', type: 'long' }]);
+    const mineEvolved = record(`R${prefix.replace(/-/g, '_')}`, [
+      { name: 'id', type: 'long' },
+      { name: 'email', type: ['null', 'string'], default: null },
+    ]);
+    const { id } = (await call(registry.url, 'POST', `/subjects/${a}/versions`, { schema: mine })).body as {
+      id: number;
+    };
+    await call(registry.url, 'POST', `/subjects/${b}/versions`, { schema: mine });
+    await call(registry.url, 'POST', `/subjects/${b}/versions`, { schema: mineEvolved });
+    assert.deepEqual((await call(registry.url, 'GET', `/subjects?subjectPrefix=${prefix}`)).body, [a, b]);
+    assert.deepEqual((await call(registry.url, 'GET', `/schemas/ids/${id}/schema`)).body, JSON.parse(mine));
+    assert.deepEqual((await call(registry.url, 'GET', `/schemas/ids/${id}/subjects`)).body, [a, b]);
+    assert.deepEqual((await call(registry.url, 'GET', `/schemas/ids/${id}/versions`)).body, [
+      { subject: a, version: 1 },
+      { subject: b, version: 1 },
+    ]);
+    const all = (await call(registry.url, 'GET', `/schemas?subjectPrefix=${prefix}`)).body as {
+      subject: string;
+      version: number;
+    }[];
+    assert.deepEqual(
+      all.map((s) => `${s.subject}/${s.version}`),
+      [`${a}/1`, `${b}/1`, `${b}/2`],
+    );
+    const latest = (await call(registry.url, 'GET', `/schemas?subjectPrefix=${prefix}&latestOnly=true`))
+      .body as { subject: string; version: number }[];
+    assert.deepEqual(
+      latest.map((s) => `${s.subject}/${s.version}`),
+      [`${a}/1`, `${b}/2`],
+    );
+    await call(registry.url, 'DELETE', `/subjects/${a}`);
+    assert.deepEqual((await call(registry.url, 'GET', `/subjects?subjectPrefix=${prefix}`)).body, [b]);
+    assert.deepEqual(
+      (await call(registry.url, 'GET', `/subjects?subjectPrefix=${prefix}&deleted=true`)).body,
+      [a, b],
+    );
+    assert.deepEqual((await call(registry.url, 'GET', `/subjects/${b}/versions/1/referencedby`)).body, []);
+    assert.equal((await call(registry.url, 'GET', `/subjects/${b}/versions/7/referencedby`)).status, 404);
+  });
+
+  it('checks compatibility against all versions, as registration does', async () => {
+    const subject = `compat-all-${Math.random().toString(36).slice(2)}`;
+    await call(registry.url, 'PUT', `/config/${subject}`, { compatibility: 'BACKWARD_TRANSITIVE' });
+    const empty = await call(registry.url, 'POST', `/compatibility/subjects/${subject}/versions`, {
+      schema: v1,
+    });
+    assert.deepEqual(empty.body, { is_compatible: true });
+    await call(registry.url, 'POST', `/subjects/${subject}/versions`, { schema: v1 });
+    await call(registry.url, 'POST', `/subjects/${subject}/versions`, { schema: withOptional });
+    const required = await call(
+      registry.url,
+      'POST',
+      `/compatibility/subjects/${subject}/versions?verbose=true`,
+      {
+        schema: withRequired,
+      },
+    );
+    assert.equal((required.body as { is_compatible: boolean }).is_compatible, false);
+    assert.equal((required.body as { messages: string[] }).messages.length, 2, 'both versions checked');
+  });
+
+  it('keeps the global and subject mode; READONLY refuses writes', async () => {
+    const subject = `mode-${Math.random().toString(36).slice(2)}`;
+    assert.deepEqual((await call(registry.url, 'GET', '/mode')).body, { mode: 'READWRITE' });
+    assert.equal((await call(registry.url, 'GET', `/mode/${subject}`)).status, 404);
+    assert.deepEqual((await call(registry.url, 'GET', `/mode/${subject}?defaultToGlobal=true`)).body, {
+      mode: 'READWRITE',
+    });
+    assert.deepEqual((await call(registry.url, 'PUT', `/mode/${subject}`, { mode: 'READONLY' })).body, {
+      mode: 'READONLY',
+    });
+    const refused = await call(registry.url, 'POST', `/subjects/${subject}/versions`, { schema: v1 });
+    assert.equal(refused.status, 422);
+    assert.equal((refused.body as { error_code: number }).error_code, 42205);
+    const bad = await call(registry.url, 'PUT', '/mode', { mode: 'SIDEWAYS' });
+    assert.equal((bad.body as { error_code: number }).error_code, 42204);
+    assert.deepEqual((await call(registry.url, 'DELETE', `/mode/${subject}`)).body, { mode: 'READONLY' });
+    assert.equal(
+      (await call(registry.url, 'POST', `/subjects/${subject}/versions`, { schema: v1 })).status,
+      200,
+    );
+  });
+});

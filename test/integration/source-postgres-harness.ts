@@ -107,7 +107,8 @@ export class TaskRun {
     const context: SourceTaskContext = {
       connectorName: 'pg-it',
       taskId: 0,
-      config: parsed.values,
+      // The runtime merges its own keys into every task config; errors.tolerance is one a task reads.
+      config: { ...parsed.values, 'errors.tolerance': raw['errors.tolerance'] ?? 'none' },
       logger: quietLogger,
       signal: this.abort.signal,
       reportProgress: (p) => {

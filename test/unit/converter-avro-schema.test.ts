@@ -61,7 +61,6 @@ describe('record model to Avro schema', () => {
       type: 'long',
       'connect.version': 1,
       'connect.name': 'io.debezium.time.MicroTimestamp',
-      logicalType: 'timestamp-micros',
     });
     assert.deepEqual(fields[3], { name: 'ts_ms', type: ['null', 'long'], default: null });
     // avsc accepts it as a valid Avro schema.

@@ -7,6 +7,7 @@ import {
   bitsToBytes,
   formatIsoTimestamp,
   hstoreToJson,
+  intervalIso,
   intervalMicros,
   parseDate,
   parseTimestampMicros,
@@ -30,7 +31,10 @@ describe('PostgreSQL text values', () => {
     assert.equal(parseTimestampMicros('1970-01-01 00:00:01.5'), 1_500_000n);
     assert.equal(parseTimestampMicros('1970-01-01 02:00:00+02'), 0n);
     assert.equal(formatIsoTimestamp(-1n), '1969-12-31T23:59:59.999999Z');
-    assert.equal(zonedTimestamp('2024-02-29 13:45:07.25+02'), '2024-02-29T11:45:07.25Z');
+    assert.equal(zonedTimestamp('2024-02-29 13:45:07.25+02'), '2024-02-29T11:45:07.250000Z');
+    assert.equal(zonedTimestamp('2024-02-29 13:45:05+02'), '2024-02-29T11:45:05.000000Z');
+    assert.equal(zonedTimestamp('2024-02-29 13:45:05.5+02', 3), '2024-02-29T11:45:05.500Z');
+    assert.equal(zonedTimestamp('2024-02-29 13:45:05+02', 0), '2024-02-29T11:45:05Z');
     assert.equal(zonedTimestamp('infinity'), 'infinity');
     assert.equal(zonedTime('00:30:00+01'), '23:30:00Z');
   });
@@ -39,6 +43,16 @@ describe('PostgreSQL text values', () => {
     assert.equal(intervalMicros('P1D'), 86_400_000_000n);
     assert.equal(intervalMicros('P-1DT-0.5S'), -86_400_500_000n);
     assert.equal(intervalMicros('P1M'), BigInt(Math.round(30.4375 * 86400e6)));
+    assert.equal(intervalMicros('P1Y2M3DT4H5M6.5S'), 37_091_106_500_000n);
+    // Beyond 2^53 microseconds the months stay exact: 2,000 years.
+    assert.equal(intervalMicros('P2000Y'), 24_000n * 2_629_800_000_000n);
+    assert.throws(
+      () => intervalMicros('P178000000Y'),
+      /beyond the int64 microseconds.*interval\.handling\.mode=string/,
+    );
+    assert.equal(intervalIso('P178000000Y'), 'P178000000Y0M0DT0H0M0S');
+    assert.equal(intervalIso('P1Y2M3DT4H5M6.5S'), 'P1Y2M3DT4H5M6.5S');
+    assert.equal(intervalIso('P-1DT-0.25S'), 'P0Y0M-1DT0H0M-0.25S');
   });
   it('parses array literals with quoting, NULL and nesting', () => {
     assert.deepEqual(parseArrayLiteral('{1,NULL,3}'), ['1', null, '3']);
