@@ -310,7 +310,7 @@ describe('runtime REST API', { timeout: 120000 }, () => {
     const routed = await readTopic(`${names.group}-routed`, (m) => m.length >= 10);
     assert.deepEqual(counts(routed), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.equal((await call('GET', '/connectors/routed/tasks/0/status')).json.state, 'RUNNING');
-    assert.ok(worker.lines.some((l) => l.includes('retriable error') && l.includes('routed')));
+    assert.ok(worker.lines.some((l) => l.includes('transient error') && l.includes('routed')));
     assert.deepEqual((await call('GET', '/connectors/routed/topics')).json, {
       routed: { topics: [`${names.group}-routed`] },
     });
