@@ -11,3 +11,4 @@ export {
   SiphonError,
 } from './errors.js';
 export { backoff, backoffDelay, Backoff, sleep, withRetries, type BackoffPolicy } from './backoff.js';
+export { createTopicAndWait, waitUntilUsable } from './new-topic.js';
