@@ -30,6 +30,8 @@ import { TargetTables } from './target-tables.js';
 import { describeTable } from './table-name.js';
 
 const MAX_BACKOFF_MS = 60_000;
+/** Columns not evolved that the status names; the count covers all of them. */
+const NOT_EVOLVED_SHOWN = 5;
 
 /** The runtime refused a bad record (errors.tolerance=none): the batch fails with its error, never retried. */
 class BadRecordRefused extends DataError {
@@ -57,6 +59,8 @@ export class JdbcSinkTask implements SinkTask {
   /** exactly.once: next offset to apply per partition, as stored in the target. */
   private readonly nextOffsets = new Map<string, bigint>();
   private readonly loadedPartitions = new Set<string>();
+  private readonly notEvolved: string[] = [];
+  private notEvolvedCount = 0;
 
   async start(context: SinkTaskContext): Promise<void> {
     this.context = context;
@@ -72,7 +76,9 @@ export class JdbcSinkTask implements SinkTask {
           : mysqlDialect;
     const identifier = this.config.quoteIdentifiers ? (name: string) => name : this.dialect.fold;
     this.reader = new RowChangeReader(this.config, identifier);
-    this.tables = new TargetTables(this.dialect, this.config, context.logger);
+    this.tables = new TargetTables(this.dialect, this.config, context.logger, (description) =>
+      this.reportNotEvolved(description),
+    );
     this.writer = new BatchWriter(this.dialect, this.config.insertMode, this.config.batchSize);
     if (this.config.exactlyOnce) {
       const table = TargetOffsets.tableRef(this.config.offsetsTable);
@@ -279,6 +285,16 @@ export class JdbcSinkTask implements SinkTask {
         count: unmatched.length,
       },
     );
+  }
+
+  /** schema.evolution left a column as it is: the task's status says so, not only the log. */
+  private reportNotEvolved(description: string): void {
+    this.notEvolvedCount++;
+    if (this.notEvolved.length < NOT_EVOLVED_SHOWN) this.notEvolved.push(description);
+    this.context.reportProgress({
+      columns_not_evolved: this.notEvolvedCount,
+      not_evolved: this.notEvolved.join('; '),
+    });
   }
 
   private async loadOffsets(partitions: readonly TopicPartition[]): Promise<void> {
