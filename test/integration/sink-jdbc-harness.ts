@@ -114,6 +114,13 @@ export class HarnessContext implements SinkTaskContext {
     this.progress = { ...progress };
   }
 
+  /** The in-task retries the task reported, as the runtime would show them in the status. */
+  readonly retries: { error: unknown; attempt: number }[] = [];
+
+  reportRetrying(error: unknown, attempt: number): void {
+    this.retries.push({ error, attempt });
+  }
+
   endOffset(partition: TopicPartition): bigint | undefined {
     return this.endOffsets.get(topicPartitionKey(partition));
   }
