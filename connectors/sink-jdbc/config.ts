@@ -114,7 +114,7 @@ export const configDef: ConfigDef = [
     importance: 'medium',
     group: 'Schema',
     documentation:
-      "basic: add columns the records have and the table lacks (nullable; rows that existed get the source column's default, where the schema carries one) and widen columns the records outgrow (int to bigint, real to double, numeric precision and scale, a varchar shorter than a value). Columns are never narrowed, dropped or retyped otherwise; what is not evolved is logged with the reason.",
+      "basic: add columns the records have and the table lacks (nullable; rows that existed get the source column's default, where the schema carries one) and widen columns the records outgrow (int to bigint, real to double, numeric precision and scale, a varchar shorter than a value). Nothing is narrowed, dropped or retyped otherwise; what is not evolved is logged and in the task status.",
   },
   {
     name: 'auto.evolve',

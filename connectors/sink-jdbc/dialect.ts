@@ -61,8 +61,6 @@ export interface SqlDialect {
   truncate(table: TableRef): string;
   /** The columns of a table, or null when it does not exist. */
   listColumns(connection: SqlConnection, table: TableRef): Promise<TargetColumns | null>;
-  /** Connection lost, server gone, deadlock, lock timeout: worth retrying the whole batch. */
-  isRetriable(error: unknown): boolean;
   connect(settings: ConnectionSettings, logger: TaskLogger): Promise<SqlConnection>;
 }
 

@@ -91,18 +91,6 @@ const bindOptions: BindOptions = {
   durations: 'micros',
 };
 
-/** Lost connections, server shutdown, killed connection, deadlock, lock wait timeout, too many connections. */
-const RETRIABLE_ERRNOS = new Set([1040, 1053, 1205, 1213, 1927, 2002, 2003, 2006, 2013]);
-const RETRIABLE_CODES = new Set([
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-]);
-
 export const mysqlDialect: SqlDialect = {
   name: 'mysql',
   typeMapping,
@@ -138,15 +126,6 @@ export const mysqlDialect: SqlDialect = {
       [table.schema, table.name],
     );
     return targetColumnsFrom(rows);
-  },
-  isRetriable(error) {
-    const { code, errno, fatal } = (error ?? {}) as { code?: unknown; errno?: unknown; fatal?: unknown };
-    if (typeof errno === 'number' && RETRIABLE_ERRNOS.has(errno)) return true;
-    if (typeof code === 'string' && RETRIABLE_CODES.has(code)) return true;
-    return (
-      fatal === true ||
-      (error instanceof Error && /connection is in closed state|Can't add new command/i.test(error.message))
-    );
   },
   async connect(settings: ConnectionSettings, logger) {
     const connection = await mysql.createConnection({

@@ -94,18 +94,6 @@ const bindOptions: BindOptions = {
   durations: 'interval',
 };
 
-/** SQLSTATE classes worth retrying: connection (08), rollback (40), resources (53), operator intervention (57), system (58). */
-const RETRIABLE_CLASSES = new Set(['08', '40', '53', '57', '58']);
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
 export const postgresDialect: SqlDialect = {
   name: 'postgresql',
   typeMapping,
@@ -137,16 +125,6 @@ export const postgresDialect: SqlDialect = {
       [table.schema, table.name],
     );
     return targetColumnsFrom(rows);
-  },
-  isRetriable(error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))
-      return RETRIABLE_CLASSES.has(code.slice(0, 2)) || code === '55P03';
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-    const message = error instanceof Error ? error.message : '';
-    return /connection terminated|connection .*closed|not queryable|timeout expired|ECONNRESET|ECONNREFUSED/i.test(
-      message,
-    );
   },
   async connect(settings: ConnectionSettings, logger) {
     const client = new pg.Client({

@@ -1,5 +1,12 @@
 import type { SinkTask, SinkTaskContext, TopicPartition } from '../../runtime/plugin/index.js';
-import { RetriableError, sleep, topicPartitionKey } from '../../runtime/plugin/index.js';
+import {
+  backoff,
+  DataError,
+  isAccessDenied,
+  isRetriable,
+  RetriableError,
+  topicPartitionKey,
+} from '../../runtime/plugin/index.js';
 import type { SinkRecord } from '../../runtime/record/index.js';
 import { planBatch, type BatchPlan } from './batch-plan.js';
 import { BatchWriter, type WriteOutcome } from './batch-writer.js';
@@ -23,9 +30,11 @@ import { TargetTables } from './target-tables.js';
 import { describeTable } from './table-name.js';
 
 const MAX_BACKOFF_MS = 60_000;
+/** Columns not evolved that the status names; the count covers all of them. */
+const NOT_EVOLVED_SHOWN = 5;
 
-/** The runtime refused a bad record (errors.tolerance=none): the batch fails with its error. */
-class BadRecordRefused extends Error {
+/** The runtime refused a bad record (errors.tolerance=none): the batch fails with its error, never retried. */
+class BadRecordRefused extends DataError {
   override readonly name = 'BadRecordRefused';
 }
 
@@ -33,8 +42,10 @@ class BadRecordRefused extends Error {
  * Applies batches of change events to a PostgreSQL or MySQL/MariaDB target: one database
  * transaction per batch (of at most batch.size records), collapsed per key, multi-row
  * statements. A batch that hits a data error is re-applied row by row under savepoints
- * so only the bad records go to the dead-letter path. Connection errors roll back and
- * retry with backoff; nothing is committed until the whole batch is.
+ * so only the bad records go to the dead-letter path. What the plugin contract's error
+ * policy calls retriable (a lost connection, a deadlock) rolls back and is retried with
+ * backoff, shown in the task's status; a denied login or privilege fails the task with
+ * its reason. Nothing is committed until the whole batch is.
  */
 export class JdbcSinkTask implements SinkTask {
   private context!: SinkTaskContext;
@@ -48,6 +59,8 @@ export class JdbcSinkTask implements SinkTask {
   /** exactly.once: next offset to apply per partition, as stored in the target. */
   private readonly nextOffsets = new Map<string, bigint>();
   private readonly loadedPartitions = new Set<string>();
+  private readonly notEvolved: string[] = [];
+  private notEvolvedCount = 0;
 
   async start(context: SinkTaskContext): Promise<void> {
     this.context = context;
@@ -63,7 +76,9 @@ export class JdbcSinkTask implements SinkTask {
           : mysqlDialect;
     const identifier = this.config.quoteIdentifiers ? (name: string) => name : this.dialect.fold;
     this.reader = new RowChangeReader(this.config, identifier);
-    this.tables = new TargetTables(this.dialect, this.config, context.logger);
+    this.tables = new TargetTables(this.dialect, this.config, context.logger, (description) =>
+      this.reportNotEvolved(description),
+    );
     this.writer = new BatchWriter(this.dialect, this.config.insertMode, this.config.batchSize);
     if (this.config.exactlyOnce) {
       const table = TargetOffsets.tableRef(this.config.offsetsTable);
@@ -153,7 +168,8 @@ export class JdbcSinkTask implements SinkTask {
           this.handleOutcome(await this.writer.apply(connection, planBatch(applicable)), bad),
         );
       } catch (error) {
-        if (this.dialect.isRetriable(error) || error instanceof BadRecordRefused) throw error;
+        // Not a data error: retried whole, or (access denied) the task's failure, never bad records.
+        if (isRetriable(error) || isAccessDenied(error) || error instanceof BadRecordRefused) throw error;
         // The table may have changed under us (a column dropped): read its columns afresh next time.
         this.tables.forget();
         this.context.logger.warn(
@@ -239,7 +255,7 @@ export class JdbcSinkTask implements SinkTask {
         this.handleOutcome(await this.writer.apply(connection, plan), bad);
         await connection.execute('RELEASE SAVEPOINT siphon_row');
       } catch (error) {
-        if (this.dialect.isRetriable(error)) throw error;
+        if (isRetriable(error) || isAccessDenied(error)) throw error;
         await connection.execute('ROLLBACK TO SAVEPOINT siphon_row');
         bad.set(change.record, new BadRecordError(describeSqlError(error), { cause: error }));
       }
@@ -271,6 +287,16 @@ export class JdbcSinkTask implements SinkTask {
     );
   }
 
+  /** schema.evolution left a column as it is: the task's status says so, not only the log. */
+  private reportNotEvolved(description: string): void {
+    this.notEvolvedCount++;
+    if (this.notEvolved.length < NOT_EVOLVED_SHOWN) this.notEvolved.push(description);
+    this.context.reportProgress({
+      columns_not_evolved: this.notEvolvedCount,
+      not_evolved: this.notEvolved.join('; '),
+    });
+  }
+
   private async loadOffsets(partitions: readonly TopicPartition[]): Promise<void> {
     const offsets = this.offsets;
     const missing = partitions.filter((tp) => !this.loadedPartitions.has(topicPartitionKey(tp)));
@@ -287,36 +313,53 @@ export class JdbcSinkTask implements SinkTask {
     }
   }
 
-  /** Runs `operation` on a live connection, reconnecting and retrying with backoff on retriable errors. */
+  /**
+   * Runs `operation` on a live connection, reconnecting and retrying with backoff (max.retries,
+   * retry.backoff.ms) what the error policy calls retriable; each retry is in the task's status.
+   */
   private async withRetries<T>(
     what: string,
     operation: (connection: SqlConnection) => Promise<T>,
   ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    const retries = backoff(
+      {
+        initialDelayMs: this.config.retryBackoffMs,
+        maxDelayMs: MAX_BACKOFF_MS,
+        maxRetries: this.config.maxRetries,
+      },
+      this.context.signal,
+    );
+    for (;;) {
       try {
         return await operation(await this.connect());
       } catch (error) {
-        if (!this.dialect.isRetriable(error)) throw error;
-        await this.dropConnection();
-        this.tables.forget();
-        if (attempt >= this.config.maxRetries) {
-          throw new RetriableError(
-            `${what}: the target is still unavailable after ${attempt + 1} attempts: ${describeSqlError(error)}`,
-            {
-              cause: error,
-            },
+        if (isAccessDenied(error)) {
+          await this.dropConnection();
+          throw new Error(
+            `${what}: the target denied access: ${describeSqlError(error)}; grant the privilege or fix the credentials of the connection user, then restart the task`,
+            { cause: error },
           );
         }
-        const delayMs = Math.min(this.config.retryBackoffMs * 2 ** attempt, MAX_BACKOFF_MS);
-        batchRetries.inc({ connector: this.context.connectorName });
-        this.context.logger.warn(`${what} failed; retrying`, {
-          attempt: attempt + 1,
-          delayMs,
-          error: describeSqlError(error),
+        if (!isRetriable(error)) throw error;
+        await this.dropConnection();
+        this.tables.forget();
+        const again = await retries.failed((attempt, delayMs) => {
+          batchRetries.inc({ connector: this.context.connectorName });
+          this.context.logger.warn(`${what} failed; retrying`, {
+            attempt,
+            delayMs,
+            error: describeSqlError(error),
+          });
+          this.context.reportRetrying?.(error, attempt);
         });
-        await sleep(delayMs, this.context.signal);
-        if (this.context.signal.aborted)
-          throw new RetriableError(`${what}: stopped while waiting to retry`, { cause: error });
+        if (!again) {
+          throw new RetriableError(
+            this.context.signal.aborted
+              ? `${what}: stopped while waiting to retry`
+              : `${what}: the target is still unavailable after ${retries.attempts} attempts: ${describeSqlError(error)}`,
+            { cause: error },
+          );
+        }
       }
     }
   }

@@ -32,6 +32,8 @@ export class TargetTables {
     private readonly dialect: SqlDialect,
     private readonly options: { autoCreate: boolean; schemaEvolution: boolean },
     private readonly logger: TaskLogger,
+    /** Told once per column that is not evolved, with the reason (for the task's status). */
+    private readonly onNotEvolved: (description: string) => void = () => undefined,
   ) {}
 
   /**
@@ -191,6 +193,8 @@ export class TargetTables {
             column: column.name,
             reason: change.reason,
           });
+          // The reason names the column.
+          this.onNotEvolved(`${describeTable(table)}: ${change.reason}`);
         }
         continue;
       }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
-import type { TaskLogger } from '../../runtime/plugin/index.js';
+import { createTopicAndWait, type TaskLogger } from '../../runtime/plugin/index.js';
 import { compareBinlogFiles } from './binlog-offset.js';
 import type { TableCatalog } from './table-catalog.js';
 import type { TableSchema } from './table-schema.js';
@@ -110,26 +110,19 @@ export class KafkaSchemaHistory {
     });
     await this.producer.connect();
     if ((await this.admin.listTopics()).includes(this.topic)) return;
-    try {
-      await this.admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic: this.topic,
-            numPartitions: 1,
-            // The history must outlive every binlog position a connector may resume from.
-            configEntries: [
-              { name: 'cleanup.policy', value: 'delete' },
-              { name: 'retention.ms', value: '-1' },
-              { name: 'retention.bytes', value: '-1' },
-            ],
-          },
-        ],
-      });
-      this.logger.info('created the schema history topic', { topic: this.topic });
-    } catch (error) {
-      if (!(await this.admin.listTopics()).includes(this.topic)) throw error;
-    }
+    // Not kafkajs's createTopics({ waitForLeaders }): it rejects on KRaft's transient
+    // UNKNOWN_TOPIC_OR_PARTITION right after the creation, which failed the task.
+    const created = await createTopicAndWait(this.admin, {
+      topic: this.topic,
+      numPartitions: 1,
+      // The history must outlive every binlog position a connector may resume from.
+      configEntries: [
+        { name: 'cleanup.policy', value: 'delete' },
+        { name: 'retention.ms', value: '-1' },
+        { name: 'retention.bytes', value: '-1' },
+      ],
+    });
+    if (created) this.logger.info('created the schema history topic', { topic: this.topic });
   }
 
   /** True when the topic holds at least one entry. */

@@ -76,6 +76,7 @@ const connectionLostCodes = new Set([
   'EAI_AGAIN',
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
   'ER_SERVER_SHUTDOWN',
   'ER_CON_COUNT_ERROR',
   'ER_CONNECTION_KILLED',
@@ -97,6 +98,22 @@ const connectionLostErrnos = new Set([
   2003, // CR_CONN_HOST_ERROR
   2006, // CR_SERVER_GONE_ERROR
   2013, // CR_SERVER_LOST
+  1927, // ER_CONNECTION_KILLED
+]);
+
+/**
+ * SQLSTATEs of a statement that may succeed when run again on a live connection: the
+ * server rolled the transaction back (class 40: deadlock, serialization failure), was
+ * short of a resource (class 53: disk full, out of memory; class 58: I/O error), a lock
+ * was not available (55P03) or the statement was cancelled (57014, statement_timeout).
+ */
+const transientSqlStateClasses = new Set(['40', '53', '58']);
+const transientSqlStates = new Set(['55P03', '57014']);
+
+/** MySQL/MariaDB errnos of the same kind. */
+const transientErrnos = new Set([
+  1205, // ER_LOCK_WAIT_TIMEOUT
+  1213, // ER_LOCK_DEADLOCK
 ]);
 
 /** kafkajs names errors of brokers that cannot be reached. */
@@ -109,7 +126,7 @@ const kafkaConnectionErrorNames = new Set([
 ]);
 
 const connectionLostMessage =
-  /connection terminated|terminating connection|connection (?:is )?(?:in )?closed|connection lost|closed the connection|not queryable|server closed the connection|ECONNRESET|ECONNREFUSED|read ETIMEDOUT|socket hang up|the database system is (?:starting up|shutting down|in recovery mode)/i;
+  /connection terminated|terminating connection|connection (?:is )?(?:in )?closed|connection lost|closed the connection|not queryable|server closed the connection|ECONNRESET|ECONNREFUSED|read ETIMEDOUT|socket hang up|timeout expired|the database system is (?:starting up|shutting down|in recovery mode)/i;
 
 interface ErrorFields {
   readonly code?: unknown;
@@ -139,6 +156,12 @@ function lostHere(e: ErrorFields): boolean {
   return typeof e.message === 'string' && connectionLostMessage.test(e.message);
 }
 
+function transientHere(e: ErrorFields): boolean {
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code))
+    return transientSqlStateClasses.has(e.code.slice(0, 2)) || transientSqlStates.has(e.code);
+  return typeof e.errno === 'number' && transientErrnos.has(e.errno);
+}
+
 /** Authentication failed or a privilege is missing, here or in a cause. */
 export function isAccessDenied(error: unknown): boolean {
   return chain(error).some(
@@ -154,12 +177,15 @@ export function isConnectionLost(error: unknown): boolean {
 }
 
 /**
- * The one retry policy: never for access denied; yes for a lost connection and for
- * errors marked `retriable` (RetriableError, kafkajs' retriable errors), here or in a cause.
+ * The one retry policy: never for access denied; yes for a lost connection, a transient
+ * database error (deadlock, lock timeout) and errors marked `retriable` (RetriableError,
+ * kafkajs' retriable errors), here or in a cause.
  */
 export function isRetriable(error: unknown): boolean {
   if (isAccessDenied(error)) return false;
   // Siphon's own errors say it themselves; a DataError is never retried for its cause.
   if (error instanceof SiphonError) return error.retriable;
-  return chain(error).some((e) => e.retriable === true || e.name === 'RetriableError' || lostHere(e));
+  return chain(error).some(
+    (e) => e.retriable === true || e.name === 'RetriableError' || lostHere(e) || transientHere(e),
+  );
 }

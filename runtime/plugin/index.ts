@@ -14,3 +14,4 @@ export { backoff, backoffDelay, Backoff, sleep, withRetries, type BackoffPolicy 
 export type * from './retention.js';
 export type * from './verification.js';
 export { verificationConfigDef } from './verification.js';
+export { createTopicAndWait, waitUntilUsable } from './new-topic.js';

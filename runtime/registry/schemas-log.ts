@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
-import { createTopicAndWait } from '../stores/new-topic.js';
+import { createTopicAndWait } from '../plugin/index.js';
 import { decodeRecord, encodeRecord, type RegistryRecord } from './registry-records.js';
 
 export interface RegistryLogger {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
-import { createTopicAndWait } from './new-topic.js';
+import { createTopicAndWait } from '../plugin/index.js';
 
 /**
  * A compacted Kafka topic used as a key-value log (Kafka Connect's KafkaBasedLog):

@@ -85,6 +85,11 @@ for (const target of TARGETS) {
         assert.equal(settled, false, 'put waits while the target is down');
         assert.ok((await retriesSoFar(name)) - retriesBefore >= 2, 'retried with backoff');
         assert.deepEqual(
+          run.context.retries.slice(0, 2).map((r) => r.attempt),
+          [1, 2],
+          'each retry reported for the task status, counted',
+        );
+        assert.deepEqual(
           (await db.query('SELECT id, name FROM items ORDER BY id')).map((r) => [Number(r.id), r.name]),
           [[1, 'before']],
           'nothing committed while down',

@@ -345,6 +345,29 @@ for (const target of TARGETS) {
       assert.equal(context.badRecords.length, 0);
     });
 
+    it('a column schema.evolution cannot widen is named in the task status, with the reason', async () => {
+      const name = table('keep');
+      await db.query(`CREATE TABLE ${q(name)} (${q('code')} varchar(5) PRIMARY KEY, ${q('n')} integer)`);
+      const codeKey = struct('srv.public.codes.Key', [['code', string()]]);
+      const row = struct('srv.public.codes.Value', [
+        ['code', string()],
+        ['n', optional(int32())],
+      ]);
+      const events = new EventFactory(uniqueName('srv.public.codes'), codeKey, row);
+      const { task, context } = await start({ 'table.name.format': name, 'schema.evolution': 'basic' });
+      await task.put([events.event('c', { code: 'ab' }, null, { code: 'ab', n: 1 })]);
+      assert.deepEqual(context.progress, {}, 'nothing to say while every column fits');
+      await task.put([events.event('c', { code: 'toolong' }, null, { code: 'toolong', n: 2 })]);
+      assert.equal(context.progress.columns_not_evolved, 1);
+      assert.match(
+        String(context.progress.not_evolved),
+        new RegExp(
+          `${name}: key column "code" (varchar|character varying)\\(5\\) is shorter than a value \\(7 characters\\); widen it by hand`,
+        ),
+      );
+      assert.equal(context.badRecords.length, 1, 'the value that does not fit is a bad record');
+    });
+
     it('ADD COLUMN with a default upstream gives existing target rows that default', async () => {
       const name = table('added');
       const v1 = struct('srv.public.docs.Value', [

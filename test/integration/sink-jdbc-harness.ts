@@ -107,7 +107,19 @@ export class HarnessContext implements SinkTaskContext {
   /** End offsets per partition as the runtime's consumer would report them (set by the tests). */
   readonly endOffsets = new Map<string, bigint>();
 
-  reportProgress(): void {}
+  /** The last progress the task reported, as the runtime shows it in the task's status. */
+  progress: Readonly<Record<string, string | number>> = {};
+
+  reportProgress(progress: Readonly<Record<string, string | number>>): void {
+    this.progress = { ...progress };
+  }
+
+  /** The in-task retries the task reported, as the runtime would show them in the status. */
+  readonly retries: { error: unknown; attempt: number }[] = [];
+
+  reportRetrying(error: unknown, attempt: number): void {
+    this.retries.push({ error, attempt });
+  }
 
   endOffset(partition: TopicPartition): bigint | undefined {
     return this.endOffsets.get(topicPartitionKey(partition));

@@ -61,6 +61,23 @@ describe('error policy', () => {
     }
   });
 
+  it('retries transient database errors on a live connection: deadlock, lock timeout, cancel', () => {
+    const transient = [
+      sqlError('deadlock detected', '40P01'),
+      sqlError('could not serialize access due to concurrent update', '40001'),
+      sqlError('could not obtain lock on row in relation "t"', '55P03'),
+      sqlError('canceling statement due to statement timeout', '57014'),
+      mysqlError('Deadlock found when trying to get lock', 1213, 'ER_LOCK_DEADLOCK'),
+      mysqlError('Lock wait timeout exceeded', 1205, 'ER_LOCK_WAIT_TIMEOUT'),
+    ];
+    for (const error of transient) {
+      assert.equal(isRetriable(error), true, error.message);
+      assert.equal(isConnectionLost(error), false, error.message);
+    }
+    assert.equal(isRetriable(sqlError('duplicate key value violates unique constraint', '23505')), false);
+    assert.equal(isRetriable(sqlError('value too long for type character varying(5)', '22001')), false);
+  });
+
   it('retries errors marked retriable and nothing else', () => {
     assert.equal(isRetriable(new RetriableError('slot in use')), true);
     assert.equal(isRetriable(Object.assign(new Error('leader moved'), { retriable: true })), true);

@@ -1,9 +1,9 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
-import { sleep } from '../plugin/index.js';
+import { sleep } from './backoff.js';
 
 /**
- * Creating a topic the runtime uses right away (store topics, `_schemas`, dead-letter
- * queues). kafkajs's `createTopics({ waitForLeaders: true })` polls the topic's metadata
+ * Creating a topic that is used right away: the runtime's (store topics, `_schemas`,
+ * dead-letter queues) and connectors' own (the MySQL source's schema history). kafkajs's `createTopics({ waitForLeaders: true })` polls the topic's metadata
  * but tolerates only LEADER_NOT_AVAILABLE; a KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION
  * ("This server does not host this topic-partition") for a moment after it created a
  * topic, and kafkajs then rejects although the topic exists. That rejection is what made
