@@ -217,7 +217,8 @@ export class Worker {
   // ---- queries ---------------------------------------------------------------
 
   connectorNames(): string[] {
-    return this.configStore.names();
+    // REST and the verification schedule may ask while start() still reads the config topic.
+    return (this.configStore as ConfigStore | undefined)?.names() ?? [];
   }
 
   connectorInfo(name: string): ConnectorInfo {

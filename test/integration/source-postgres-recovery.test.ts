@@ -130,7 +130,8 @@ describe('PostgreSQL source: recovery, heartbeats and preflight', () => {
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'siphon-%'",
         [db.name],
       );
-      await Promise.race([first.done, new Promise((r) => setTimeout(r, 20_000))]);
+      // A deadline, not a sleep: the race ends as soon as the task fails (slow on a busy machine).
+      await Promise.race([first.done, new Promise((r) => setTimeout(r, 60_000))]);
       assert.equal(first.failure?.name, 'RetriableError', String(first.failure));
     } finally {
       await first.stop();
