@@ -8,6 +8,9 @@ import { createDatabase, type TestDatabase } from './sink-jdbc-harness.js';
 import { connectorConfig, TestDatabase as MariaDatabase } from './source-mysql-harness.js';
 
 const names = uniqueNames('verify-my');
+// Sinks consume in group connect-<name>: unique names keep concurrent runs and files apart.
+const replica = `replica-${names.group}`;
+const replicaMaria = `replica-maria-${names.group}`;
 const source = new MariaDatabase();
 let target: TestDatabase;
 let mariaTarget: TestDatabase;
@@ -26,7 +29,7 @@ interface Run {
   }[];
 }
 
-async function verify(body: Record<string, unknown> = {}, sink = 'replica'): Promise<Run> {
+async function verify(body: Record<string, unknown> = {}, sink = replica): Promise<Run> {
   // A scheduled run may be going (409): wait for it to end.
   const started = await eventually('a verification to start', async () => {
     const response = await worker!.api('POST', `/connectors/${sink}/verify`, body);
@@ -75,7 +78,7 @@ before(async () => {
   });
   assert.equal(created.status, 201, created.text);
   const sink = await worker.api('POST', '/connectors', {
-    name: 'replica',
+    name: replica,
     config: {
       'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
       'topics.regex': `${source.name}\\.${source.name}\\..*`,
@@ -89,7 +92,7 @@ before(async () => {
   });
   assert.equal(sink.status, 201, sink.text);
   const mariaSink = await worker.api('POST', '/connectors', {
-    name: 'replica-maria',
+    name: replicaMaria,
     config: {
       'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
       'topics.regex': `${source.name}\\.${source.name}\\..*`,
@@ -169,13 +172,13 @@ test(
   'MariaDB → MariaDB hashes in the databases (tables without floats) and finds a changed row',
   { timeout: 180_000 },
   async () => {
-    const equal = await verify({}, 'replica-maria');
+    const equal = await verify({}, replicaMaria);
     assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
     const byTable = Object.fromEntries(equal.tables.map((t) => [t.table.split('.')[1], t]));
     assert.equal(byTable.tags?.comparison, 'hash');
     assert.equal(byTable.items?.comparison, 'rows', 'a DOUBLE column has no exact text in MariaDB');
     await mariaTarget.query('UPDATE tags SET amount = 0 WHERE id = 3');
-    const found = await verify({ tables: [`${source.name}.tags`] }, 'replica-maria');
+    const found = await verify({ tables: [`${source.name}.tags`] }, replicaMaria);
     assert.equal(found.state, 'DIFFERENT', JSON.stringify(found, null, 2));
     assert.deepEqual(
       found.tables[0]?.differences.map((d) => [
@@ -197,7 +200,7 @@ test(
     const scheduled = await eventually(
       'a scheduled verification started after the repairs',
       async () => {
-        const runs = (await worker!.api('GET', '/connectors/replica/verify')).json as {
+        const runs = (await worker!.api('GET', `/connectors/${replica}/verify`)).json as {
           scheduled: boolean;
           state: string;
           started: string;
@@ -210,12 +213,15 @@ test(
     const metrics = (await worker!.api('GET', '/metrics')).text;
     assert.match(
       metrics,
-      /siphon_verify_last_run_timestamp_seconds\{connector="replica",outcome="equal"\} \d/,
+      new RegExp(`siphon_verify_last_run_timestamp_seconds\\{connector="${replica}",outcome="equal"\\} \\d`),
     );
     assert.match(
       metrics,
-      /siphon_verify_rows_compared_total\{connector="replica",table="[^"]+\.items"\} \d+/,
+      new RegExp(`siphon_verify_rows_compared_total\\{connector="${replica}",table="[^"]+\\.items"\\} \\d+`),
     );
-    assert.match(metrics, /siphon_verify_rows_different\{connector="replica",table="[^"]+\.items"\} 0/);
+    assert.match(
+      metrics,
+      new RegExp(`siphon_verify_rows_different\\{connector="${replica}",table="[^"]+\\.items"\\} 0`),
+    );
   },
 );

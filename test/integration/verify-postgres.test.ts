@@ -12,6 +12,8 @@ import { createDatabase, type TestDatabase } from './sink-jdbc-harness.js';
 import { connectorConfig, createTestDatabase } from './source-postgres-harness.js';
 
 const names = uniqueNames('verify-pg');
+// Sinks consume in group connect-<name>: a unique name keeps concurrent runs and files apart.
+const replica = `replica-${names.group}`;
 const prefix = names.group.replaceAll('-', '_');
 let source: Awaited<ReturnType<typeof createTestDatabase>>;
 let target: TestDatabase;
@@ -40,13 +42,13 @@ interface Run {
 }
 
 async function verify(body: Record<string, unknown> = {}): Promise<Run> {
-  const started = await worker!.api('POST', '/connectors/replica/verify', body);
+  const started = await worker!.api('POST', `/connectors/${replica}/verify`, body);
   assert.equal(started.status, 202, started.text);
   const id = (started.json as { id: string }).id;
   return eventually(
     'the verification to finish',
     async () => {
-      const run = (await worker!.api('GET', `/connectors/replica/verify/${id}`)).json as Run;
+      const run = (await worker!.api('GET', `/connectors/${replica}/verify/${id}`)).json as Run;
       return run.state === 'RUNNING' ? undefined : run;
     },
     180_000,
@@ -86,7 +88,7 @@ before(async () => {
   });
   assert.equal(created.status, 201, created.text);
   const sink = await worker.api('POST', '/connectors', {
-    name: 'replica',
+    name: replica,
     config: {
       'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
       'topics.regex': `${prefix}\\.public\\..*`,
@@ -209,10 +211,10 @@ test(
     assert.equal(byKey['["100000"]']?.kind, 'extra');
     assert.deepEqual(byKey['["9"]']?.columns, [{ column: 'note', source: 'order 9', target: null }]);
 
-    const shown = await cli('replica', '--table', 'public.orders');
+    const shown = await cli(replica, '--table', 'public.orders');
     assert.equal(shown.code, 1, shown.output);
     assert.match(shown.output, /orders +\["7"\] +different +amount +8\.75 +0/);
-    assert.match(shown.output, /DIFFERENT: 4 row\(s\) of replica differ/);
+    assert.match(shown.output, new RegExp(`DIFFERENT: 4 row\\(s\\) of ${replica} differ`));
 
     const repaired = await verify({ tables: ['public.orders'], repair: true });
     assert.equal(repaired.state, 'EQUAL', JSON.stringify(repaired, null, 2));
@@ -232,20 +234,20 @@ test('the REST API answers 404, 409 and 400 like the rest of the API', { timeout
   const unknown = await worker!.api('POST', '/connectors/nope/verify', {});
   assert.equal(unknown.status, 404);
   assert.match((unknown.json as { message: string }).message, /nope/);
-  const bad = await worker!.api('POST', '/connectors/replica/verify', { 'chunk.size': 0 });
+  const bad = await worker!.api('POST', `/connectors/${replica}/verify`, { 'chunk.size': 0 });
   assert.equal(bad.status, 400);
   assert.match((bad.json as { message: string }).message, /chunk\.size/);
   const sourceRun = await worker!.api('POST', '/connectors/source/verify', {});
   assert.equal(sourceRun.status, 400);
-  const first = await worker!.api('POST', '/connectors/replica/verify', {});
+  const first = await worker!.api('POST', `/connectors/${replica}/verify`, {});
   assert.equal(first.status, 202);
-  const second = await worker!.api('POST', '/connectors/replica/verify', {});
+  const second = await worker!.api('POST', `/connectors/${replica}/verify`, {});
   assert.equal(second.status, 409, second.text);
   const id = (first.json as { id: string }).id;
-  const cancelled = await worker!.api('DELETE', `/connectors/replica/verify/${id}`);
+  const cancelled = await worker!.api('DELETE', `/connectors/${replica}/verify/${id}`);
   assert.equal(cancelled.status, 200);
-  const missing = await worker!.api('GET', '/connectors/replica/verify/0000');
+  const missing = await worker!.api('GET', `/connectors/${replica}/verify/0000`);
   assert.equal(missing.status, 404);
-  const list = await worker!.api('GET', '/connectors/replica/verify');
+  const list = await worker!.api('GET', `/connectors/${replica}/verify`);
   assert.ok((list.json as { id: string }[]).some((run) => run.id === id));
 });
