@@ -188,9 +188,11 @@ const mysqlKeys: ConfigKey[] = [
   {
     name: 'schema.history.internal.kafka.bootstrap.servers',
     type: 'list',
-    importance: 'high',
+    default: '',
+    importance: 'low',
     group: 'Schema history',
-    documentation: 'Kafka brokers (host:port, comma-separated) of the schema history topic.',
+    documentation:
+      "Accepted for Debezium compatibility and ignored (a warning says so): the schema history topic is kept in the worker's Kafka cluster and reached with the worker's connection and security settings.",
   },
   {
     name: 'bigint.unsigned.handling.mode',

@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import type { Admin, Producer } from 'kafkajs';
-import { createTopicAndWait, type TaskLogger } from '../../runtime/plugin/index.js';
+import type { DurableLog } from '../../runtime/plugin/index.js';
 import { compareBinlogFiles } from './binlog-offset.js';
 import type { TableCatalog } from './table-catalog.js';
 import type { TableSchema } from './table-schema.js';
@@ -77,114 +74,28 @@ function splitId(id: string): [string, string] {
   return parsed;
 }
 
+/**
+ * The history's entries as JSON lines in the task's durable log (the runtime's Kafka
+ * topic, so it inherits the worker's TLS and SASL settings).
+ */
 export class KafkaSchemaHistory {
-  private readonly kafka: Kafka;
-  private admin: Admin | null = null;
-  private producer: Producer | null = null;
-
-  constructor(
-    private readonly topic: string,
-    brokers: readonly string[],
-    private readonly logger: TaskLogger,
-  ) {
-    this.kafka = new Kafka({
-      clientId: `siphon-schema-history-${topic}`,
-      brokers: [...brokers],
-      logLevel: logLevel.WARN,
-      logCreator:
-        () =>
-        ({ level, log }) => {
-          const { message, ...fields } = log;
-          if (level <= logLevel.WARN) logger.warn(`schema history kafka: ${message}`, fields);
-        },
-    });
-  }
+  constructor(private readonly log: DurableLog) {}
 
   async start(): Promise<void> {
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await this.producer.connect();
-    if ((await this.admin.listTopics()).includes(this.topic)) return;
-    // Not kafkajs's createTopics({ waitForLeaders }): it rejects on KRaft's transient
-    // UNKNOWN_TOPIC_OR_PARTITION right after the creation, which failed the task.
-    const created = await createTopicAndWait(this.admin, {
-      topic: this.topic,
-      numPartitions: 1,
-      // The history must outlive every binlog position a connector may resume from.
-      configEntries: [
-        { name: 'cleanup.policy', value: 'delete' },
-        { name: 'retention.ms', value: '-1' },
-        { name: 'retention.bytes', value: '-1' },
-      ],
-    });
-    if (created) this.logger.info('created the schema history topic', { topic: this.topic });
-  }
-
-  /** True when the topic holds at least one entry. */
-  async exists(): Promise<boolean> {
-    const offsets = await this.requireAdmin().fetchTopicOffsets(this.topic);
-    return offsets.some((p) => BigInt(p.high) > BigInt(p.low));
+    await this.log.open();
   }
 
   /** Reads every entry up to the end of the topic as it is now, in order. */
   async readAll(): Promise<HistoryEntry[]> {
-    const admin = this.requireAdmin();
-    const ends = await admin.fetchTopicOffsets(this.topic);
-    const end = ends.find((p) => p.partition === 0);
-    if (!end || BigInt(end.high) <= BigInt(end.low)) return [];
-    const high = BigInt(end.high);
-    const entries: HistoryEntry[] = [];
-    // A throwaway group: history reads never commit offsets.
-    const groupId = `siphon-schema-history-reader-${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic: this.topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ message }) => {
-              if (message.value) entries.push(JSON.parse(message.value.toString('utf8')) as HistoryEntry);
-              if (BigInt(message.offset) + 1n >= high) resolve();
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-      // Best effort: the throwaway group committed nothing and is of no further use.
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-    }
-    return entries;
+    return (await this.log.readAll()).map((line) => JSON.parse(line) as HistoryEntry);
   }
 
   /** Appends entries and waits until Kafka has them (acks=all). */
   async record(entries: readonly HistoryEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    if (!this.producer) throw new Error('the schema history is not started');
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: entries.map((entry) => ({ value: JSON.stringify(entry) })),
-    });
+    await this.log.append(entries.map((entry) => JSON.stringify(entry)));
   }
 
   async stop(): Promise<void> {
-    await this.producer?.disconnect();
-    await this.admin?.disconnect();
-    this.producer = null;
-    this.admin = null;
-  }
-
-  private requireAdmin(): Admin {
-    if (!this.admin) throw new Error('the schema history is not started');
-    return this.admin;
+    await this.log.close();
   }
 }

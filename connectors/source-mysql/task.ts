@@ -41,11 +41,13 @@ export class MySqlSourceTask implements SourceTask {
     const filter = tableFilter(config);
     const partition = sourcePartition(config.cdc.topicPrefix);
     const catalog = await this.prepareCatalog(config);
-    const history = new KafkaSchemaHistory(
-      config.historyTopic,
-      config.historyBootstrapServers,
-      context.logger,
-    );
+    if (config.historyBootstrapServers.length > 0) {
+      context.logger.warn(
+        "schema.history.internal.kafka.bootstrap.servers is ignored: the schema history topic is kept in the worker's Kafka cluster, with the worker's connection settings",
+        { topic: config.historyTopic },
+      );
+    }
+    const history = new KafkaSchemaHistory(context.durableLog(config.historyTopic));
     await history.start();
     try {
       const cache = new WeakMap<TableSchema, TableEvents | null>();

@@ -1,5 +1,6 @@
 import type { SinkRecord, SourceOffset, SourcePartition, SourceRecord } from '../record/index.js';
 import type { ConfigDef, ParsedConfig } from './config-def.js';
+import type { DurableLog } from './durable-log.js';
 import type { RetentionMeasurable } from './retention.js';
 import type { SinkVerification, SourceVerification } from './verification.js';
 
@@ -44,6 +45,11 @@ export interface SourceTaskContext extends TaskContext {
    * The promise waits while the queue is full: that is the backpressure.
    */
   emit(records: readonly SourceRecord[]): Promise<void>;
+  /**
+   * A durable log in `topic` of the worker's Kafka cluster, reached with the worker's
+   * security settings (connectors never open Kafka clients of their own).
+   */
+  durableLog(topic: string): DurableLog;
 }
 
 export interface CommittedSourceOffset {

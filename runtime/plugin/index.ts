@@ -1,5 +1,6 @@
 export type * from './config-def.js';
 export type * from './connector.js';
+export type * from './durable-log.js';
 export { topicPartitionKey } from './connector.js';
 export {
   ConfigError,

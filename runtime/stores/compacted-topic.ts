@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
 import { createTopicAndWait } from '../plugin/index.js';
+import { readToEnd } from './read-to-end.js';
 
 /**
  * A compacted Kafka topic used as a key-value log (Kafka Connect's KafkaBasedLog):
@@ -58,43 +58,9 @@ export class CompactedTopic {
 
   /** Reads every record up to the end offsets seen at the start, in partition order. */
   async readAll(onRecord: (key: string, value: Buffer | null) => void): Promise<void> {
-    const { topic } = this.spec;
-    const ends = await this.admin.fetchTopicOffsets(topic);
-    const remaining = new Map<number, bigint>();
-    for (const p of ends) {
-      if (BigInt(p.high) > BigInt(p.low)) remaining.set(p.partition, BigInt(p.high));
-    }
-    if (remaining.size === 0) return;
-    const consumer = this.kafka.consumer({
-      // A throwaway group: store reads never commit offsets.
-      groupId: `siphon-store-reader-${randomUUID()}`,
-      sessionTimeout: 10000,
-      // Short fetch waits: disconnecting waits for the fetch in flight, and startup waits for this.
-      maxWaitTimeInMs: 250,
+    await readToEnd(this.kafka, this.admin, this.spec.topic, (message) => {
+      if (message.key) onRecord(message.key.toString('utf8'), message.value);
     });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-          const end = remaining.get(payload.partition);
-          if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end)
-            remaining.delete(payload.partition);
-          if (remaining.size === 0) resolve();
-        });
-        consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ message }) => {
-              if (message.key) onRecord(message.key.toString('utf8'), message.value);
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
   }
 
   async write(messages: readonly StoreMessage[]): Promise<void> {

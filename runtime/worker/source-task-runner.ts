@@ -24,6 +24,7 @@ import {
 import type { RecordHeader, SourceRecord } from '../record/index.js';
 import type { OffsetStore } from '../stores/offset-store.js';
 import { offsetKey } from '../stores/offset-store.js';
+import { TopicLog } from '../stores/topic-log.js';
 import type { Transform } from '../transforms/transform.js';
 import { createProducer } from './kafka-client.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
@@ -231,6 +232,7 @@ export class SourceTaskRunner {
       },
       reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),
       committedOffset: async (partition) => offsetStore.get(connector, partition),
+      durableLog: (topic) => new TopicLog(this.options.kafka, topic, logger),
       emit: async (records) => {
         await this.queue.push(records);
         sourceQueueFill.set(this.labels, this.queue.size);

@@ -2,15 +2,15 @@
 // queue the tests drain, committed offsets from a map the tests control. Not a mock of
 // MariaDB or Kafka: the task talks to the real servers.
 import { randomInt } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { plugin } from '../../connectors/source-mysql/index.js';
 import { mysqlConnected } from '../../connectors/source-mysql/metrics.js';
 import { parseConfig } from '../../runtime/config/config-parser.js';
-import type { SourceTaskContext, TaskLogger } from '../../runtime/plugin/index.js';
+import type { DurableLog, SourceTaskContext, TaskLogger } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourcePartition, SourceRecord, Struct } from '../../runtime/record/index.js';
+import { TopicLog } from '../../runtime/stores/topic-log.js';
 import { BoundedQueue } from '../../runtime/worker/bounded-queue.js';
-import { localStack } from '../support/local-stack.js';
+import { localKafka, localStack } from '../support/local-stack.js';
 import { uniqueName } from '../support/unique-name.js';
 import { asPlainObjects } from '../support/plain-objects.js';
 
@@ -30,7 +30,6 @@ export function connectorConfig(
     'topic.prefix': database,
     'database.include.list': database,
     'schema.history.internal.kafka.topic': `${database}.history`,
-    'schema.history.internal.kafka.bootstrap.servers': localStack.kafkaBrokers.join(','),
     ...overrides,
   };
 }
@@ -78,6 +77,10 @@ export class HarnessContext implements SourceTaskContext {
 
   async emit(records: readonly SourceRecord[]): Promise<void> {
     await this.queue.push(records);
+  }
+
+  durableLog(topic: string): DurableLog {
+    return new TopicLog(localKafka(), topic, quietLogger);
   }
 
   /** Marks `record`'s offset as committed, as the runtime does after producing it. */
@@ -188,7 +191,7 @@ export class TestDatabase {
 
 export async function deleteTopics(topics: readonly string[]): Promise<void> {
   if (topics.length === 0) return;
-  const admin = new Kafka({ brokers: [...localStack.kafkaBrokers], logLevel: logLevel.NOTHING }).admin();
+  const admin = localKafka().admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());

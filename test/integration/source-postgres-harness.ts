@@ -4,7 +4,9 @@ import { plugin } from '../../connectors/source-postgres/index.js';
 import { parseConfig, describeErrors } from '../../runtime/config/config-parser.js';
 import type { SourceTask, SourceTaskContext, TaskLogger } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
+import { TopicLog } from '../../runtime/stores/topic-log.js';
 import { BoundedQueue } from '../../runtime/worker/bounded-queue.js';
+import { localKafka } from '../support/local-stack.js';
 import { asPlainObjects } from '../support/plain-objects.js';
 
 /**
@@ -116,6 +118,7 @@ export class TaskRun {
       },
       committedOffset: async (partition) => this.offsets.get(JSON.stringify(partition)) ?? null,
       emit: (records) => this.queue.push(records),
+      durableLog: (topic) => new TopicLog(localKafka(), topic, quietLogger),
     };
     this.done = this.task.run(context).catch((error: Error) => {
       this.failure = error;

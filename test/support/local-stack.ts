@@ -1,3 +1,5 @@
+import { Kafka, logLevel } from 'kafkajs';
+
 /** Addresses of the local stack (deploy/local/stack.sh), overridable for other setups. */
 export const localStack = {
   kafkaBrokers: (process.env.SIPHON_TEST_KAFKA ?? '127.0.0.1:9092').split(','),
@@ -12,3 +14,8 @@ export const localStack = {
     user: process.env.SIPHON_TEST_MYSQL_USER ?? 'root',
   },
 } as const;
+
+/** A kafkajs client of the local stack's broker, for harnesses and clean-up. */
+export function localKafka(): Kafka {
+  return new Kafka({ brokers: [...localStack.kafkaBrokers], logLevel: logLevel.NOTHING });
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { freePort } from './free-port.js';
 
 /**
@@ -31,6 +31,34 @@ async function ensureJars(): Promise<void> {
   writeFileSync(join(libs, '.version'), `${version ?? 'unknown'}\n`);
 }
 
+/** SASL/PLAIN credentials of a broker whose client listener accepts only SASL_PLAINTEXT. */
+export interface PlainCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** The stack's listener settings turned into one SASL_PLAINTEXT client listener (PLAIN). */
+function saslListener(config: string, credentials: PlainCredentials): string {
+  const { username, password } = credentials;
+  return (
+    config
+      .replace(/^listeners=PLAINTEXT:/m, 'listeners=SASL_PLAINTEXT:')
+      .replace(/^advertised\.listeners=PLAINTEXT:/m, 'advertised.listeners=SASL_PLAINTEXT:')
+      .replace(/^inter\.broker\.listener\.name=.*$/m, 'inter.broker.listener.name=SASL_PLAINTEXT')
+      .replace(
+        /^listener\.security\.protocol\.map=.*$/m,
+        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+      ) +
+    [
+      '',
+      'sasl.enabled.mechanisms=PLAIN',
+      'sasl.mechanism.inter.broker.protocol=PLAIN',
+      `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${username}" password="${password}" user_${username}="${password}";`,
+      '',
+    ].join('\n')
+  );
+}
+
 export class PrivateKafka {
   private process: ChildProcess | null = null;
 
@@ -38,13 +66,15 @@ export class PrivateKafka {
     readonly dir: string,
     readonly port: number,
     private readonly properties: string,
+    readonly credentials: PlainCredentials | null,
   ) {}
 
   get bootstrap(): string {
     return `127.0.0.1:${this.port}`;
   }
 
-  static async create(): Promise<PrivateKafka> {
+  /** With `sasl`, clients must authenticate with those credentials (SASL_PLAINTEXT, PLAIN). */
+  static async create(sasl: PlainCredentials | null = null): Promise<PrivateKafka> {
     await ensureJars();
     const dir = mkdtempSync(join(tmpdir(), 'siphon-kafka-'));
     const [port, controller] = [await freePort(), await freePort()];
@@ -53,12 +83,12 @@ export class PrivateKafka {
       .replaceAll('@DATA_DIR@', join(dir, 'data'))
       .replaceAll('127.0.0.1:9092', `127.0.0.1:${port}`)
       .replaceAll('127.0.0.1:9093', `127.0.0.1:${controller}`);
-    writeFileSync(properties, config);
+    writeFileSync(properties, sasl ? saslListener(config, sasl) : config);
     const java = ['-cp', `${libs}/*`, `-Dlog4j.configuration=file:${join(deploy, 'kafka-log4j.properties')}`];
     const { stdout } = await run('java', [...java, 'kafka.tools.StorageTool', 'random-uuid']);
     const clusterId = stdout.trim().split('\n').pop() ?? '';
     await run('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]);
-    const broker = new PrivateKafka(dir, port, properties);
+    const broker = new PrivateKafka(dir, port, properties, sasl);
     await broker.start();
     return broker;
   }
@@ -79,7 +109,7 @@ export class PrivateKafka {
       ],
       { stdio: 'ignore' },
     );
-    const kafka = new Kafka({ brokers: [this.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const kafka = this.client({ retry: { retries: 0 } });
     const deadline = Date.now() + 120_000;
     for (;;) {
       const admin = kafka.admin();
@@ -95,6 +125,12 @@ export class PrivateKafka {
       }
       await new Promise((r) => setTimeout(r, 500));
     }
+  }
+
+  /** A kafkajs client of this broker, authenticating when the broker asks for SASL. */
+  client(config: Omit<KafkaConfig, 'brokers'> = {}): Kafka {
+    const sasl = this.credentials ? { mechanism: 'plain' as const, ...this.credentials } : undefined;
+    return new Kafka({ brokers: [this.bootstrap], logLevel: logLevel.NOTHING, sasl, ...config });
   }
 
   /** kill -9 (`SIGKILL`) or a clean shutdown (`SIGTERM`); resolves once the process is gone. */
