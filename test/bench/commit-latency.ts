@@ -16,6 +16,13 @@ export interface LatencyFigures {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /**
+   * The same from the server's side: from the record's timestamp, which source-postgres
+   * sets to PostgreSQL's commit timestamp (milliseconds), to delivery. It shows what the
+   * commit's round trip to the writing client hides.
+   */
+  readonly fromServerCommitP50Ms: number;
+  readonly fromServerCommitP99Ms: number;
   /** Transactions whose records had not all arrived when the wait ended. */
   readonly missing: number;
 }
@@ -39,7 +46,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 export async function measureCommitLatency(run: LatencyRun): Promise<LatencyFigures> {
-  const arrivals = new Map<number, number>();
+  const arrivals = new Map<number, { at: number; serverCommittedAt: number }>();
   const consumer = run.kafka.consumer({ groupId: run.groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
@@ -51,7 +58,8 @@ export async function measureCommitLatency(run: LatencyRun): Promise<LatencyFigu
       eachBatch: async ({ batch }) => {
         const at = performance.now();
         for (const message of batch.messages) {
-          if (message.key) arrivals.set(await run.keyId(message.key), at);
+          const serverCommittedAt = Number(message.timestamp) - performance.timeOrigin;
+          if (message.key) arrivals.set(await run.keyId(message.key), { at, serverCommittedAt });
         }
       },
     });
@@ -76,17 +84,25 @@ export async function measureCommitLatency(run: LatencyRun): Promise<LatencyFigu
     await sleep(200);
 
     const latencies: number[] = [];
+    const fromServerCommit: number[] = [];
     let missing = 0;
     for (const t of transactions) {
-      let last = 0;
-      for (let id = t.firstId; id < t.firstId + t.rows && last >= 0; id++) {
-        const at = arrivals.get(id);
-        last = at === undefined ? -1 : Math.max(last, at);
+      let last: { at: number; serverCommittedAt: number } | undefined;
+      let complete = true;
+      for (let id = t.firstId; id < t.firstId + t.rows; id++) {
+        const arrival = arrivals.get(id);
+        if (!arrival) complete = false;
+        else if (!last || arrival.at > last.at) last = arrival;
       }
-      if (last < 0) missing++;
-      else latencies.push(last - t.committedAt);
+      if (!complete || !last) {
+        missing++;
+        continue;
+      }
+      latencies.push(last.at - t.committedAt);
+      fromServerCommit.push(last.at - last.serverCommittedAt);
     }
     latencies.sort((a, b) => a - b);
+    fromServerCommit.sort((a, b) => a - b);
     const round = (ms: number) => Number(ms.toFixed(1));
     return {
       transactions: transactions.length,
@@ -95,6 +111,8 @@ export async function measureCommitLatency(run: LatencyRun): Promise<LatencyFigu
       p50Ms: round(percentile(latencies, 50)),
       p99Ms: round(percentile(latencies, 99)),
       maxMs: round(latencies.at(-1) ?? 0),
+      fromServerCommitP50Ms: round(percentile(fromServerCommit, 50)),
+      fromServerCommitP99Ms: round(percentile(fromServerCommit, 99)),
       missing,
     };
   } finally {

@@ -157,6 +157,15 @@ async function main(): Promise<void> {
     `siphon bench ${id}: ${rows} rows, formats ${formats.join(',')}, phases ${[...phases].join(',')} ` +
       `(${conditions.cpus} CPUs, load ${conditions.loadavg_start.join(' ')})`,
   );
+  // An interrupted run still removes what it created and stops its workers.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: cleaning up`);
+      void cleanUp(context)
+        .catch((error: Error) => console.error(`cleanup failed: ${error.message}`))
+        .finally(() => process.exit(130));
+    });
+  }
   const reports: FormatReport[] = [];
   try {
     for (const format of formats) reports.push(await runFormat(context, format));

@@ -81,6 +81,10 @@ function printFormat(report: FormatReport): void {
         `p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms, ${latency.missing} missing (target p99 ≤ 50 ms)`,
     );
     console.log(
+      `  ${''.padEnd(10)} from PostgreSQL's commit timestamp (the record's timestamp): ` +
+        `p50 ${latency.fromServerCommitP50Ms} ms, p99 ${latency.fromServerCommitP99Ms} ms`,
+    );
+    console.log(
       `  ${''.padEnd(10)} CPU ${latency.usage.cpuMicrosPerEvent} µs/event, ` +
         `RSS peak ${latency.usage.peakRssMib} / steady ${latency.usage.steadyRssMib} MiB`,
     );
