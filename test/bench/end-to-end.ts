@@ -66,10 +66,19 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
   let snapshot: SnapshotResult | undefined;
   let streaming: StreamingResult | undefined;
   let sink: SinkResult | undefined;
-  if (phases.has('snapshot')) snapshot = await runSnapshot(context, format, names);
-  if (phases.has('streaming') || phases.has('latency'))
+  if (phases.has('snapshot')) {
+    snapshot = await runSnapshot(context, format, names);
+    progress(format, 'snapshot', snapshot.snapshot);
+  }
+  if (phases.has('streaming') || phases.has('latency')) {
     streaming = await runStreaming(context, format, names, phases);
-  if (phases.has('sink')) sink = await runSink(context, format, names);
+    if (streaming.streaming) progress(format, 'streaming', streaming.streaming);
+    if (streaming.latency) progress(format, 'latency', streaming.latency);
+  }
+  if (phases.has('sink')) {
+    sink = await runSink(context, format, names);
+    progress(format, 'sink', sink.sink);
+  }
   // The streamed values are what the streaming ratio is about; the snapshot's are the same columns with op=r.
   const sizes =
     streaming?.sizes ??
@@ -92,6 +101,11 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
     sizes.valueBytes,
   );
   return { format, snapshot, streaming, sink, sizes, producerPerformance };
+}
+
+/** A phase's figures on stderr as soon as it ends, so a long or failing run shows where it is. */
+function progress(format: Format, phase: Phase, figures: object): void {
+  console.error(`[${new Date().toISOString().slice(11, 19)}] ${format} ${phase}: ${JSON.stringify(figures)}`);
 }
 
 /** Removes everything whose name holds the run id, whatever state a failure left it in. */
