@@ -76,6 +76,15 @@ export class BenchWorker {
     if (response.status !== 201) throw new Error(`${name}: ${await response.text()}`);
   }
 
+  /** PUT /connectors/{name}/pause or /resume (Kafka Connect answers 202). */
+  async setPaused(name: string, paused: boolean): Promise<void> {
+    const action = paused ? 'pause' : 'resume';
+    const response = await fetch(`${this.rest}/connectors/${encodeURIComponent(name)}/${action}`, {
+      method: 'PUT',
+    });
+    if (!response.ok) throw new Error(`${action} ${name}: ${await response.text()}`);
+  }
+
   /** Fails as soon as the connector or its task reports FAILED, with the trace. */
   async assertNotFailed(name: string): Promise<void> {
     const response = await fetch(`${this.rest}/connectors/${encodeURIComponent(name)}/status`);

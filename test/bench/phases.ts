@@ -77,6 +77,8 @@ function converterConfig(format: Format): Record<string, string> {
 
 function sourceConfig(format: Format, names: FormatNames, table: string, slot: string, snapshotMode: string) {
   return {
+    // The streaming connector is paused while the changes are written; its slot must stay (the run's cleanup drops it).
+    'slot.drop.on.stop': String(snapshotMode !== 'no_data'),
     'connector.class': 'postgres',
     'database.hostname': pgAddress.host,
     'database.port': String(pgAddress.port),
@@ -87,7 +89,6 @@ function sourceConfig(format: Format, names: FormatNames, table: string, slot: s
     'slot.name': slot,
     'publication.name': slot,
     'publication.autocreate.mode': 'filtered',
-    'slot.drop.on.stop': 'true',
     'snapshot.mode': snapshotMode,
     ...converterConfig(format),
   };
@@ -98,7 +99,8 @@ function phaseTimeoutMs(rows: number): number {
 }
 
 function figures(events: number, startedAt: number, endedAt: number, usage: PhaseUsage): PhaseFigures {
-  const seconds = (endedAt - startedAt) / 1000;
+  // At least a millisecond: a tiny run may see every record at its first poll.
+  const seconds = Math.max(endedAt - startedAt, 1) / 1000;
   return {
     events,
     seconds: Number(seconds.toFixed(2)),
@@ -166,7 +168,12 @@ export async function runSnapshot(
 }
 
 export interface StreamingResult {
-  readonly streaming?: PhaseFigures & { readonly writeSeconds: number; readonly rowsPerTransaction: number };
+  readonly streaming?: PhaseFigures & {
+    readonly writeSeconds: number;
+    readonly rowsPerTransaction: number;
+    /** From resuming the connector to its first record in the topic: the task's restart, not in the rate (its CPU is). */
+    readonly firstRecordSeconds: number;
+  };
   readonly latency?: LatencyFigures & { readonly usage: PhaseFigures };
   readonly pgRecvlogical?: DecodeLimit;
   readonly sizes: RecordSizes;
@@ -190,9 +197,10 @@ async function keyDecoder(format: Format, worker: BenchWorker): Promise<(key: Bu
 }
 
 /**
- * One streaming source connector on `changes`: `rows` inserts written quickly (the
- * streaming phase), then a steady rate for the latency phase. A pgoutput slot created
- * before the inserts is drained by pg_recvlogical afterwards, with the worker stopped.
+ * One streaming source connector on `changes`: `rows` inserts committed while it is
+ * paused, drained once it resumes (the streaming phase), then a steady rate for the
+ * latency phase. A pgoutput slot created before the inserts is drained by pg_recvlogical
+ * afterwards, with the worker stopped.
  */
 export async function runStreaming(
   context: BenchContext,
@@ -223,22 +231,41 @@ export async function runStreaming(
       await query(names.source, `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [
         names.limitSlot,
       ]);
+      // Written while the connector is paused, so that one client's insert rate does not
+      // bound the figure: the connector then drains committed changes, as pg_recvlogical does.
+      await worker.setPaused(connector, true);
+      await waitUntil(
+        'streaming slot released',
+        async () => 1 - (await slotActive(names.source, names.streamSlot)),
+        1,
+        60_000,
+        () => worker.assertNotFailed(connector),
+      );
+      const writeStarted = performance.now();
+      await writeChanges(names.source, 1, rows, WRITE_TRANSACTION_ROWS);
+      const writeSeconds = (performance.now() - writeStarted) / 1000;
+      limit = { endLsn: await currentLsn(names.source) };
       const sampler = new ProcessSampler(worker.pid);
       const startedAt = performance.now();
-      await writeChanges(names.source, 1, rows, WRITE_TRANSACTION_ROWS);
-      const writeSeconds = (performance.now() - startedAt) / 1000;
-      limit = { endLsn: await currentLsn(names.source) };
+      let firstRecordAt = 0;
+      await worker.setPaused(connector, false);
       const endedAt = await waitUntil(
         'streamed topic',
-        () => topicRecords(admin, names.streamTopic),
+        async () => {
+          const records = await topicRecords(admin, names.streamTopic);
+          if (records > 0 && firstRecordAt === 0) firstRecordAt = performance.now();
+          return records;
+        },
         rows,
         phaseTimeoutMs(rows),
         () => worker.assertNotFailed(connector),
       );
+      // The task's restart after the resume is not streaming: the rate runs from the first record.
       streaming = {
-        ...figures(rows, startedAt, endedAt, sampler.stop()),
+        ...figures(rows, firstRecordAt, endedAt, sampler.stop()),
         writeSeconds: Number(writeSeconds.toFixed(2)),
         rowsPerTransaction: WRITE_TRANSACTION_ROWS,
+        firstRecordSeconds: Number(((firstRecordAt - startedAt) / 1000).toFixed(2)),
       };
     }
     let latency: StreamingResult['latency'];

@@ -67,7 +67,14 @@ function printFormat(report: FormatReport): void {
   }
   const streamed = report.streaming?.streaming;
   if (streamed) {
-    console.log(phaseLine('streaming', 'events', streamed, ` (written in ${streamed.writeSeconds} s)`));
+    console.log(
+      phaseLine(
+        'streaming',
+        'events',
+        streamed,
+        ` (written paused in ${streamed.writeSeconds} s; first record ${streamed.firstRecordSeconds} s after resume)`,
+      ),
+    );
     console.log(
       `  ${''.padEnd(10)} ${times(r.streamingVsPgRecvlogical)} pg_recvlogical, ${times(r.streamingVsProducerPerformance)} ` +
         `ProducerPerformance (target ≥ ${target.streaming} ev/s and ≥ 0.8× ProducerPerformance)`,
