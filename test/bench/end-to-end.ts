@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { runProducerPerformance, type ProducerLimit } from './limits.js';
+import { checkLimitTools, runProducerPerformance, type ProducerLimit } from './limits.js';
 import {
   formatNames,
   runSink,
@@ -142,6 +142,7 @@ function gitCommit(): string {
 }
 
 async function main(): Promise<void> {
+  checkLimitTools(root);
   const kafka = new Kafka({
     clientId: `siphon-bench-${id}`,
     brokers: ['127.0.0.1:9092'],

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRODUCE_REQUEST_MAX_BYTES } from '../../runtime/worker/produce-requests.js';
 import { pgAddress } from './workload.js';
@@ -8,6 +9,20 @@ import { pgAddress } from './workload.js';
  * no consumer work (pg_recvlogical), and the broker taking records from Kafka's own Java
  * producer (ProducerPerformance) at Siphon's record size and producer settings.
  */
+
+/** Says what is missing before a run spends minutes on the phases; the limits are part of every run. */
+export function checkLimitTools(root: string): void {
+  if (spawnSync('pg_recvlogical', ['--version']).status !== 0) {
+    throw new Error('pg_recvlogical not found: install postgresql-client');
+  }
+  const libs = join(root, '.cache/kafka-libs');
+  const jars = existsSync(libs) ? readdirSync(libs) : [];
+  if (!jars.some((jar) => /^kafka-tools-\d/.test(jar))) {
+    throw new Error(
+      'kafka-tools is not in .cache/kafka-libs: run bash deploy/local/stack.sh up (npm run bench does)',
+    );
+  }
+}
 
 interface Finished {
   readonly code: number | null;
