@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { sleep } from './bench-worker.js';
 import { writePaced, type PacedTransaction } from './workload.js';
 
@@ -29,6 +29,8 @@ export interface LatencyFigures {
 
 export interface LatencyRun {
   readonly kafka: Kafka;
+  /** Holds the consumer while it is open, for the run's cleanup. */
+  readonly consumers: Set<Consumer>;
   readonly admin: Admin;
   readonly topic: string;
   readonly groupId: string;
@@ -48,6 +50,7 @@ function percentile(sorted: readonly number[], p: number): number {
 export async function measureCommitLatency(run: LatencyRun): Promise<LatencyFigures> {
   const arrivals = new Map<number, { at: number; serverCommittedAt: number }>();
   const consumer = run.kafka.consumer({ groupId: run.groupId, maxWaitTimeInMs: 100 });
+  run.consumers.add(consumer);
   await consumer.connect();
   try {
     const ends = await run.admin.fetchTopicOffsets(run.topic);
@@ -117,5 +120,6 @@ export async function measureCommitLatency(run: LatencyRun): Promise<LatencyFigu
     };
   } finally {
     await consumer.disconnect();
+    run.consumers.delete(consumer);
   }
 }

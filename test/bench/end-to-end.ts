@@ -13,7 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { checkLimitTools, runProducerPerformance, type ProducerLimit } from './limits.js';
 import {
   formatNames,
@@ -29,8 +29,9 @@ import {
 } from './phases.js';
 import { printReport, type FormatReport } from './report.js';
 import { sampleRecordSizes, topicPartitions } from './topic-probe.js';
-import { createSource, query } from './workload.js';
+import { createSource } from './workload.js';
 import type { BenchWorker } from './bench-worker.js';
+import { removeRun } from './cleanup.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const allPhases: readonly Phase[] = ['snapshot', 'streaming', 'latency', 'sink'];
@@ -82,12 +83,7 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
   // The streamed values are what the streaming ratio is about; the snapshot's are the same columns with op=r.
   const sizes =
     streaming?.sizes ??
-    (await sampleRecordSizes(
-      context.kafka,
-      names.snapshotTopic,
-      names.group('size-sample'),
-      Math.min(2000, rows),
-    ));
+    (await sampleRecordSizes(context, names.snapshotTopic, names.group('size-sample'), Math.min(2000, rows)));
   const sizeTopic = streaming ? names.streamTopic : names.snapshotTopic;
   const producerTopic = `${names.prefix}_producer_performance`;
   await context.admin.createTopics({
@@ -106,31 +102,6 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
 /** A phase's figures on stderr as soon as it ends, so a long or failing run shows where it is. */
 function progress(format: Format, phase: Phase, figures: object): void {
   console.error(`[${new Date().toISOString().slice(11, 19)}] ${format} ${phase}: ${JSON.stringify(figures)}`);
-}
-
-/** Removes everything whose name holds the run id, whatever state a failure left it in. */
-async function cleanUp(context: BenchContext): Promise<void> {
-  for (const worker of context.workers) await worker.stop();
-  const like = `siphon_bench_${id}%`;
-  await query(
-    'postgres',
-    `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name LIKE $1 AND active`,
-    [like],
-  );
-  await query(
-    'postgres',
-    'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE $1',
-    [like],
-  ).catch((error: Error) => console.error(`cleanup: slots: ${error.message}`));
-  const databases = await query('postgres', 'SELECT datname FROM pg_database WHERE datname LIKE $1', [like]);
-  for (const { datname } of databases.rows as { datname: string }[]) {
-    await query('postgres', `DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
-  }
-  const topics = (await context.admin.listTopics()).filter((t) => t.includes(id));
-  if (topics.length) await context.admin.deleteTopics({ topics });
-  const { groups } = await context.admin.listGroups();
-  const ours = groups.map((g) => g.groupId).filter((g) => g.includes(id));
-  if (ours.length) await context.admin.deleteGroups(ours).catch(() => undefined);
 }
 
 function gitCommit(): string {
@@ -159,6 +130,7 @@ async function main(): Promise<void> {
     latencySeconds: Number(options['latency-seconds']),
     latencyEventsPerSecond: Number(options['latency-rate']),
     workers: new Set<BenchWorker>(),
+    consumers: new Set<Consumer>(),
   };
   const conditions = {
     started: new Date().toISOString(),
@@ -172,20 +144,21 @@ async function main(): Promise<void> {
     `siphon bench ${id}: ${rows} rows, formats ${formats.join(',')}, phases ${[...phases].join(',')} ` +
       `(${conditions.cpus} CPUs, load ${conditions.loadavg_start.join(' ')})`,
   );
-  // An interrupted run still removes what it created and stops its workers.
+  // An interrupted run still removes what it created and stops its workers; once, even
+  // when the interrupted phase then fails and reaches the finally below.
+  let removal: Promise<void> | undefined;
+  const removeOnce = () => (removal ??= removeRun(context));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       console.error(`${signal}: cleaning up`);
-      void cleanUp(context)
-        .catch((error: Error) => console.error(`cleanup failed: ${error.message}`))
-        .finally(() => process.exit(130));
+      void removeOnce().finally(() => process.exit(130));
     });
   }
   const reports: FormatReport[] = [];
   try {
     for (const format of formats) reports.push(await runFormat(context, format));
   } finally {
-    await cleanUp(context).catch((error: Error) => console.error(`cleanup failed: ${error.message}`));
+    await removeOnce();
     await admin.disconnect();
   }
   conditions.loadavg_end = loadavg().map((l) => Number(l.toFixed(2)));

@@ -1,5 +1,5 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { BenchWorker, sleep, type WorkerNames } from './bench-worker.js';
 import { measureCommitLatency, type LatencyFigures } from './commit-latency.js';
 import { drainWithPgRecvlogical, type DecodeLimit } from './limits.js';
@@ -40,6 +40,8 @@ export interface BenchContext {
   readonly latencyEventsPerSecond: number;
   /** Every worker started, so the run's cleanup can stop those a failure left running. */
   readonly workers: Set<BenchWorker>;
+  /** The benchmark's own open consumers, likewise: a live member keeps its group from being deleted. */
+  readonly consumers: Set<Consumer>;
 }
 
 /** Names of one format's databases, topics, slots and groups; every one holds the run id. */
@@ -274,6 +276,7 @@ export async function runStreaming(
       const startedAt = performance.now();
       const measured = await measureCommitLatency({
         kafka: context.kafka,
+        consumers: context.consumers,
         admin,
         topic: names.streamTopic,
         groupId: names.group('latency-consumer'),
@@ -289,7 +292,7 @@ export async function runStreaming(
     }
     const idleFigures = await idle(worker.pid);
     const sizes = await sampleRecordSizes(
-      context.kafka,
+      context,
       names.streamTopic,
       names.group('size-sample'),
       Math.min(2000, rows),

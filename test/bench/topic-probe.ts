@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { sleep } from './bench-worker.js';
 
 /** Records a topic holds (end minus start offsets over its partitions); 0 before it exists. */
@@ -46,12 +46,13 @@ export interface RecordSizes {
 
 /** Average key and value size of the first `limit` records of a topic. */
 export async function sampleRecordSizes(
-  kafka: Kafka,
+  { kafka, consumers }: { readonly kafka: Kafka; readonly consumers: Set<Consumer> },
   topic: string,
   groupId: string,
   limit: number,
 ): Promise<RecordSizes> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+  consumers.add(consumer);
   let keyBytes = 0;
   let valueBytes = 0;
   let sampled = 0;
@@ -76,6 +77,7 @@ export async function sampleRecordSizes(
     await Promise.race([enough, sleep(60_000)]);
   } finally {
     await consumer.disconnect();
+    consumers.delete(consumer);
   }
   if (sampled === 0) throw new Error(`no records to measure in ${topic}`);
   return {
