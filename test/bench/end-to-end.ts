@@ -55,6 +55,7 @@ const { values: options } = parseArgs({
   },
 });
 const rows = Number(options.rows);
+if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows ${options.rows}: a positive whole number`);
 const formats = listOption(options.formats, allFormats, 'formats');
 const phases = new Set(listOption(options.phases, allPhases, 'phases'));
 // The sink reads the snapshot's topic.

@@ -79,8 +79,6 @@ function converterConfig(format: Format): Record<string, string> {
 
 function sourceConfig(format: Format, names: FormatNames, table: string, slot: string, snapshotMode: string) {
   return {
-    // The streaming connector is paused while the changes are written; its slot must stay (the run's cleanup drops it).
-    'slot.drop.on.stop': String(snapshotMode !== 'no_data'),
     'connector.class': 'postgres',
     'database.hostname': pgAddress.host,
     'database.port': String(pgAddress.port),
@@ -89,6 +87,8 @@ function sourceConfig(format: Format, names: FormatNames, table: string, slot: s
     'topic.prefix': names.prefix,
     'table.include.list': `public.${table}`,
     'slot.name': slot,
+    // The streaming connector is paused while the changes are written: its slot must stay (the run's cleanup drops it).
+    'slot.drop.on.stop': String(snapshotMode !== 'no_data'),
     'publication.name': slot,
     'publication.autocreate.mode': 'filtered',
     'snapshot.mode': snapshotMode,
