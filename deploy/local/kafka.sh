@@ -20,23 +20,34 @@ kafka_pid_alive() {
 
 kafka_port_busy() { (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; }
 
+# The cache is stamped with the pom's checksum, so a changed dependency list (kafka-tools
+# for the benchmark, a new version) is fetched again.
+kafka_jars_stamp() { echo "$(kafka_version) $(sha256sum "$HERE/pom.xml" | cut -d' ' -f1)"; }
+
 kafka_fetch_jars() {
-  local version marker="$KAFKA_LIBS/.version"
+  local version stamp marker="$KAFKA_LIBS/.version"
   version=$(kafka_version)
-  if [ -f "$marker" ] && [ "$(cat "$marker")" = "$version" ]; then
+  stamp=$(kafka_jars_stamp)
+  if [ -f "$marker" ] && [ "$(cat "$marker")" = "$stamp" ]; then
     say kafka "jars for Kafka $version found in .cache/kafka-libs"
     return
   fi
   command -v mvn >/dev/null || fail kafka "mvn not found" "install Maven (apt-get install maven)"
   command -v java >/dev/null || fail kafka "java not found" "install a JDK 17 (apt-get install openjdk-17-jre-headless)"
   say kafka "fetching Kafka $version jars with Maven (once)"
-  rm -rf "$KAFKA_LIBS"
+  if kafka_pid_alive; then
+    # The running broker loads classes from these jars: add to them, never delete them.
+    [ "$(cut -d' ' -f1 "$marker" 2>/dev/null)" = "$version" ] ||
+      fail kafka "the running broker is not Kafka $version" "stop it (npm run stack:down), then run this again"
+  else
+    rm -rf "$KAFKA_LIBS"
+  fi
   mkdir -p "$KAFKA_CACHE"
   if ! (cd "$HERE" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime \
     -DoutputDirectory="$KAFKA_LIBS") >"$KAFKA_CACHE/maven.log" 2>&1; then
     fail kafka "Maven could not fetch the Kafka jars" "see $KAFKA_CACHE/maven.log"
   fi
-  echo "$version" >"$marker"
+  echo "$stamp" >"$marker"
 }
 
 kafka_format_storage() {
@@ -61,6 +72,8 @@ kafka_wait_ready() {
 }
 
 kafka_up() {
+  # Fetched whichever broker answers: the benchmark runs Kafka's tools from these jars.
+  kafka_fetch_jars
   if kafka_pid_alive; then
     say kafka "already running (pid $(cat "$KAFKA_PID")), nothing to do"
     kafka_wait_ready
@@ -75,7 +88,6 @@ kafka_up() {
     fail kafka "127.0.0.1:9092 is taken by a process that is not a Kafka broker" \
       "stop that process (ss -ltnp 'sport = :9092' shows it)"
   fi
-  kafka_fetch_jars
   kafka_format_storage
   say kafka "starting the broker (log: $KAFKA_LOG)"
   # setsid: the broker must outlive the shell (and npm) that started it.

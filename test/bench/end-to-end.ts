@@ -1,201 +1,172 @@
 /**
- * End-to-end throughput: PostgreSQL → source-postgres → Kafka (Avro) → sink-jdbc →
- * PostgreSQL, through a real worker on the local stack. Prints figures and one JSON
- * line; asserts nothing. `npm run bench -- --rows 100000 --changes 50000`.
+ * Issue 14's benchmark: each phase on `--rows` rows (default 200000) in a worker process
+ * of its own, per format (JsonConverter with schemas, Avro with the embedded registry),
+ * next to the physical limits measured in the same run: pg_recvlogical draining a slot
+ * over the same changes, and Kafka's ProducerPerformance at the same record size and
+ * producer settings. Prints figures and one JSON line carrying all of them; asserts nothing.
  *
- * Phases: startup (connectors created → first row in the target), the snapshot of
- * `--rows` rows, then `--changes` streamed inserts written in transactions of 500; each
- * phase is timed until the target holds every row.
+ *   npm run bench -- --rows 20000 --formats json --phases streaming,latency
  */
-import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
-import { freePort } from '../support/free-port.js';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { checkLimitTools, runProducerPerformance, type ProducerLimit } from './limits.js';
+import {
+  formatNames,
+  runSink,
+  runSnapshot,
+  runStreaming,
+  type BenchContext,
+  type Format,
+  type Phase,
+  type SinkResult,
+  type SnapshotResult,
+  type StreamingResult,
+} from './phases.js';
+import { printReport, type FormatReport } from './report.js';
+import { sampleRecordSizes, topicPartitions } from './topic-probe.js';
+import { createSource } from './workload.js';
+import type { BenchWorker } from './bench-worker.js';
+import { removeRun } from './cleanup.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const allPhases: readonly Phase[] = ['snapshot', 'streaming', 'latency', 'sink'];
+const allFormats: readonly Format[] = ['json', 'avro'];
+
+function listOption<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
+  const picked = value.split(',').map((s) => s.trim());
+  const unknown = picked.filter((p) => !allowed.includes(p as T));
+  if (unknown.length)
+    throw new Error(`--${name}: unknown ${unknown.join(', ')}; choose from ${allowed.join(', ')}`);
+  return picked as T[];
+}
+
 const { values: options } = parseArgs({
   options: {
-    rows: { type: 'string', default: '100000' },
-    changes: { type: 'string', default: '50000' },
+    rows: { type: 'string', default: '200000' },
+    formats: { type: 'string', default: allFormats.join(',') },
+    phases: { type: 'string', default: allPhases.join(',') },
+    'latency-seconds': { type: 'string', default: '15' },
+    'latency-rate': { type: 'string', default: '2000' },
   },
 });
 const rows = Number(options.rows);
-const changes = Number(options.changes);
+if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows ${options.rows}: a positive whole number`);
+const formats = listOption(options.formats, allFormats, 'formats');
+const phases = new Set(listOption(options.phases, allPhases, 'phases'));
+// The sink reads the snapshot's topic.
+if (phases.has('sink')) phases.add('snapshot');
 const id = randomBytes(3).toString('hex');
-const names = {
-  source: `siphon_bench_src_${id}`,
-  target: `siphon_bench_dst_${id}`,
-  group: `siphon-bench-${id}`,
-  prefix: `bench_${id}`,
-  slot: `siphon_bench_${id}`,
-};
-const pgAddress = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 
-async function query(database: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ ...pgAddress, database });
-  await client.connect();
-  try {
-    return await client.query(sql, params);
-  } finally {
-    await client.end();
+async function runFormat(context: BenchContext, format: Format): Promise<FormatReport> {
+  const names = formatNames(context.id, format);
+  await createSource(names.source, rows);
+  let snapshot: SnapshotResult | undefined;
+  let streaming: StreamingResult | undefined;
+  let sink: SinkResult | undefined;
+  if (phases.has('snapshot')) {
+    snapshot = await runSnapshot(context, format, names);
+    progress(format, 'snapshot', snapshot.snapshot);
   }
+  if (phases.has('streaming') || phases.has('latency')) {
+    streaming = await runStreaming(context, format, names, phases);
+    if (streaming.streaming) progress(format, 'streaming', streaming.streaming);
+    if (streaming.latency) progress(format, 'latency', streaming.latency);
+  }
+  if (phases.has('sink')) {
+    sink = await runSink(context, format, names);
+    progress(format, 'sink', sink.sink);
+  }
+  // The streamed values are what the streaming ratio is about; the snapshot's are the same columns with op=r.
+  const sizes =
+    streaming?.sizes ??
+    (await sampleRecordSizes(context, names.snapshotTopic, names.group('size-sample'), Math.min(2000, rows)));
+  const sizeTopic = streaming ? names.streamTopic : names.snapshotTopic;
+  const producerTopic = `${names.prefix}_producer_performance`;
+  await context.admin.createTopics({
+    topics: [{ topic: producerTopic, numPartitions: await topicPartitions(context.admin, sizeTopic) }],
+    waitForLeaders: true,
+  });
+  const producerPerformance: ProducerLimit = await runProducerPerformance(
+    root,
+    producerTopic,
+    rows,
+    sizes.valueBytes,
+  );
+  return { format, snapshot, streaming, sink, sizes, producerPerformance };
 }
 
-async function targetCount(): Promise<number> {
-  const result = await query(names.target, 'SELECT count(*)::int AS n FROM items').catch(() => null);
-  return (result?.rows[0] as { n: number } | undefined)?.n ?? 0;
+/** A phase's figures on stderr as soon as it ends, so a long or failing run shows where it is. */
+function progress(format: Format, phase: Phase, figures: object): void {
+  console.error(`[${new Date().toISOString().slice(11, 19)}] ${format} ${phase}: ${JSON.stringify(figures)}`);
 }
 
-async function waitForTarget(count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await targetCount()) < count) {
-    if (Date.now() > deadline) throw new Error(`the target has ${await targetCount()} of ${count} rows`);
-    await new Promise((r) => setTimeout(r, 250));
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
   }
 }
 
 async function main(): Promise<void> {
-  await query('postgres', `CREATE DATABASE ${names.source}`);
-  await query('postgres', `CREATE DATABASE ${names.target}`);
-  await query(
-    names.source,
-    `CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, price numeric(10,2) NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
-     INSERT INTO items (id, name, price) SELECT g, 'item ' || g, (g % 1000) / 10.0 FROM generate_series(1, ${rows}) g`,
-  );
-  const restPort = await freePort();
-  const registryPort = await freePort();
-  const worker = spawn(process.execPath, [join(root, 'bin/siphon.js'), 'worker'], {
-    cwd: root,
-    stdio: 'ignore',
-    env: {
-      ...process.env,
-      SIPHON_GROUP_ID: names.group,
-      SIPHON_CONFIG_STORAGE_TOPIC: `${names.group}-configs`,
-      SIPHON_OFFSET_STORAGE_TOPIC: `${names.group}-offsets`,
-      SIPHON_STATUS_STORAGE_TOPIC: `${names.group}-status`,
-      SIPHON_REST_PORT: String(restPort),
-      SIPHON_SCHEMA_REGISTRY_PORT: String(registryPort),
-      SIPHON_SCHEMA_REGISTRY_TOPIC: `${names.group}-schemas`,
-      SIPHON_LOG_LEVEL: 'warn',
-    },
+  checkLimitTools(root);
+  const kafka = new Kafka({
+    clientId: `siphon-bench-${id}`,
+    brokers: ['127.0.0.1:9092'],
+    logLevel: logLevel.NOTHING,
   });
-  const rest = `http://127.0.0.1:${restPort}`;
-  const peakRss = { kib: 0 };
-  const rssTimer = setInterval(() => {
-    void import('node:fs/promises').then(async ({ readFile }) => {
-      const status = await readFile(`/proc/${worker.pid}/status`, 'utf8').catch(() => '');
-      const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peakRss.kib = Math.max(peakRss.kib, kib);
+  const admin = kafka.admin();
+  await admin.connect();
+  const context: BenchContext = {
+    root,
+    id,
+    rows,
+    kafka,
+    admin,
+    latencySeconds: Number(options['latency-seconds']),
+    latencyEventsPerSecond: Number(options['latency-rate']),
+    workers: new Set<BenchWorker>(),
+    consumers: new Set<Consumer>(),
+  };
+  const conditions = {
+    started: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    cpus: cpus().length,
+    loadavg_start: loadavg().map((l) => Number(l.toFixed(2))),
+    loadavg_end: [] as number[],
+  };
+  console.log(
+    `siphon bench ${id}: ${rows} rows, formats ${formats.join(',')}, phases ${[...phases].join(',')} ` +
+      `(${conditions.cpus} CPUs, load ${conditions.loadavg_start.join(' ')})`,
+  );
+  // An interrupted run still removes what it created and stops its workers; once, even
+  // when the interrupted phase then fails and reaches the finally below.
+  let removal: Promise<void> | undefined;
+  const removeOnce = () => (removal ??= removeRun(context));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: cleaning up`);
+      void removeOnce().finally(() => process.exit(130));
     });
-  }, 500);
+  }
+  const reports: FormatReport[] = [];
   try {
-    for (let ready = false; !ready; await new Promise((r) => setTimeout(r, 300))) {
-      ready = (await fetch(`${rest}/health`).catch(() => null))?.ok === true;
-    }
-    const post = async (name: string, config: Record<string, string>) => {
-      const response = await fetch(`${rest}/connectors`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name, config }),
-      });
-      if (response.status !== 201) throw new Error(`${name}: ${await response.text()}`);
-    };
-    const started = Date.now();
-    await post(`${names.group}-source`, {
-      'connector.class': 'postgres',
-      'database.hostname': pgAddress.host,
-      'database.port': String(pgAddress.port),
-      'database.user': pgAddress.user,
-      'database.dbname': names.source,
-      'topic.prefix': names.prefix,
-      'slot.name': names.slot,
-      'publication.name': names.slot,
-      'slot.drop.on.stop': 'true',
-    });
-    await post(`${names.group}-sink`, {
-      'connector.class': 'jdbc',
-      'topics.regex': `${names.prefix}\\.public\\..*`,
-      'connection.url': `jdbc:postgresql://127.0.0.1:5432/${names.target}`,
-      'connection.username': 'postgres',
-      'insert.mode': 'upsert',
-      'delete.enabled': 'true',
-      'primary.key.mode': 'record_key',
-      'auto.create': 'true',
-      'table.name.format': '${source.table}',
-    });
-    // Startup (slot, topics, the sink finding them) is timed apart from the copy itself.
-    await waitForTarget(1, 120_000);
-    const firstRow = Date.now();
-    await waitForTarget(rows, 600_000);
-    const snapshotSeconds = (Date.now() - firstRow) / 1000;
-    const startupSeconds = (firstRow - started) / 1000;
-
-    const streamStart = Date.now();
-    const writer = new pg.Client({ ...pgAddress, database: names.source });
-    await writer.connect();
-    for (let done = 0; done < changes; done += 500) {
-      const size = Math.min(500, changes - done);
-      await writer.query(
-        `INSERT INTO items (id, name, price) SELECT g, 'new ' || g, 1.5 FROM generate_series($1::bigint, $2::bigint) g`,
-        [rows + done + 1, rows + done + size],
-      );
-    }
-    await writer.end();
-    const writeSeconds = (Date.now() - streamStart) / 1000;
-    await waitForTarget(rows + changes, 600_000);
-    const streamSeconds = (Date.now() - streamStart) / 1000;
-
-    const figures = {
-      benchmark: 'end-to-end postgres→kafka(avro)→postgres',
-      startup_seconds: Number(startupSeconds.toFixed(2)),
-      snapshot_rows: rows,
-      snapshot_seconds: Number(snapshotSeconds.toFixed(2)),
-      snapshot_rows_per_second: Math.round(rows / snapshotSeconds),
-      streamed_rows: changes,
-      write_seconds: Number(writeSeconds.toFixed(2)),
-      stream_seconds: Number(streamSeconds.toFixed(2)),
-      streamed_rows_per_second: Math.round(changes / streamSeconds),
-      worker_peak_rss_mib: Math.round(peakRss.kib / 1024),
-    };
-    console.log(
-      `snapshot   ${rows} rows in ${figures.snapshot_seconds}s → ${figures.snapshot_rows_per_second} rows/s`,
-    );
-    console.log(
-      `streaming  ${changes} inserts (written in ${figures.write_seconds}s) applied after ${figures.stream_seconds}s → ${figures.streamed_rows_per_second} rows/s`,
-    );
-    console.log(`worker     peak RSS ${figures.worker_peak_rss_mib} MiB`);
-    console.log(JSON.stringify(figures));
+    for (const format of formats) reports.push(await runFormat(context, format));
   } finally {
-    clearInterval(rssTimer);
-    const exited = new Promise((r) => worker.once('exit', r));
-    worker.kill('SIGTERM');
-    await exited;
-    await query(
-      'postgres',
-      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
-      [names.slot],
-    );
-    await query('postgres', `DROP DATABASE IF EXISTS ${names.source} WITH (FORCE)`);
-    await query('postgres', `DROP DATABASE IF EXISTS ${names.target} WITH (FORCE)`);
-    const admin = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter(
-      (t) =>
-        t.startsWith(names.prefix) ||
-        t.startsWith(names.group) ||
-        t === `__debezium-heartbeat.${names.prefix}`,
-    );
-    if (topics.length) await admin.deleteTopics({ topics });
-    await admin.deleteGroups([`connect-${names.group}-sink`]).catch(() => undefined);
+    await removeOnce();
     await admin.disconnect();
   }
+  conditions.loadavg_end = loadavg().map((l) => Number(l.toFixed(2)));
+  printReport({ rows, phases: [...phases], conditions, reports });
 }
 
 main().catch((error: Error) => {
-  console.error(`bench failed: ${error.message}`);
+  console.error(`bench failed: ${error.stack ?? error.message}`);
   process.exitCode = 1;
 });
