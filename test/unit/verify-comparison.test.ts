@@ -6,8 +6,9 @@ import {
   decimalText,
   timestampText,
 } from '../../connectors/sink-jdbc/canonical-value.js';
-import type { CanonicalRow, ExpectedRow } from '../../runtime/plugin/index.js';
+import type { CanonicalRow, ExpectedRow, TextComparisonPlan } from '../../runtime/plugin/index.js';
 import { compareRows, persisting } from '../../runtime/verify/row-comparison.js';
+import { differingRanges } from '../../runtime/verify/text-comparison.js';
 import { verifyRequest } from '../../runtime/verify/verify-routes.js';
 import { shownValue } from '../../runtime/verify/verify-report.js';
 
@@ -122,6 +123,77 @@ describe('row comparison', () => {
       { key: '3', kind: 'missing' as const },
     ];
     assert.deepEqual(persisting(earlier, later), [{ key: '2', kind: 'extra' }]);
+  });
+});
+
+describe('text comparison: where a chunk read as column values differs', () => {
+  // Key, a timestamp, a boolean: PostgreSQL's text on one side, MariaDB's driver values on the other.
+  const plan: TextComparisonPlan = {
+    table: 't',
+    keyColumns: 1,
+    columns: [
+      { source: 'id', target: 'id', canonical: (value) => canonicalValue('integer', value) },
+      { source: 'at', target: 'at', canonical: (value) => canonicalValue('timestamptz', value) },
+      { source: 'ok', target: 'ok', canonical: (value) => canonicalValue('boolean', value) },
+    ],
+  };
+  const pgRow = (id: number, at = '2024-01-01 00:00:00+00', ok = 't') => [String(id), at, ok];
+  const mariaRow = (id: number, at = '2024-01-01 00:00:00.000000', ok: number | null = 1) => [id, at, ok];
+
+  it('values equal in canonical form are equal: a chunk with none different has no range', () => {
+    assert.deepEqual(differingRanges(plan, null, [pgRow(1), pgRow(2)], [mariaRow(1), mariaRow(2)], true), []);
+  });
+
+  it('a microsecond, a null or a flag apart differs: each run of differing keys is (key before it, its last key]', () => {
+    const source = [1, 2, 3, 4, 5, 6].map((id) => pgRow(id));
+    const target = [
+      mariaRow(1),
+      mariaRow(2, '2024-01-01 00:00:00.000001'),
+      mariaRow(3, '2024-01-01 00:00:00.000000', null),
+      mariaRow(4),
+      mariaRow(5),
+      mariaRow(6, '2024-01-01 00:00:00.000000', 0),
+    ];
+    assert.deepEqual(differingRanges(plan, ['0'], source, target, true), [
+      { after: ['1'], upTo: ['3'] },
+      { after: ['5'], upTo: ['6'] },
+    ]);
+  });
+
+  it('missing and extra rows are found by key in numeric order; extra rows only when the sink deletes', () => {
+    const source = [pgRow(2), pgRow(9), pgRow(10)];
+    const target = [mariaRow(1), mariaRow(2), mariaRow(10), mariaRow(11)];
+    assert.deepEqual(differingRanges(plan, null, source, target, true), [
+      { after: null, upTo: ['1'] },
+      { after: ['2'], upTo: ['9'] },
+      { after: ['10'], upTo: ['11'] },
+    ]);
+    assert.deepEqual(differingRanges(plan, null, source, target, false), [{ after: ['2'], upTo: ['9'] }]);
+  });
+
+  it('composite integer keys', () => {
+    const composite: TextComparisonPlan = {
+      table: 't',
+      keyColumns: 2,
+      columns: [
+        ...plan.columns.slice(0, 1),
+        { ...plan.columns[0]!, source: 'n', target: 'n' },
+        plan.columns[2]!,
+      ],
+    };
+    const source = [
+      ['1', '2', 't'],
+      ['1', '10', 't'],
+      ['2', '1', 't'],
+    ];
+    const target = [
+      [1, 2, 1],
+      [1, 10, 0],
+      [2, 1, 1],
+    ];
+    assert.deepEqual(differingRanges(composite, null, source, target, true), [
+      { after: ['1', '2'], upTo: ['1', '10'] },
+    ]);
   });
 });
 
