@@ -211,9 +211,11 @@ class JdbcSinkVerifier implements SinkVerifier {
     const where = this.rangeWhere(shape, after, upTo, params);
     const aliases = plan.columns.map((_, i) => `c${i}`);
     // PostgreSQL's text output (the session is UTC, ISO); MariaDB's values as its driver gives them.
+    const kinds = new Map((shape.columns ?? []).map((column) => [column.name, column.kind]));
     const list = plan.columns.map((column, i) => {
       const name = this.dialect.quote(column.target);
-      return `${postgres ? `${name}::text` : name} AS ${this.dialect.quote(aliases[i] ?? '')}`;
+      const value = postgres ? `${name}::text` : mysqlValue(name, kinds.get(column.target));
+      return `${value} AS ${this.dialect.quote(aliases[i] ?? '')}`;
     });
     const keys = shape.keyColumns.map((name) => this.dialect.quote(name)).join(', ');
     const sql =
@@ -431,7 +433,7 @@ class JdbcSinkVerifier implements SinkVerifier {
     const list = columns.map((column, i) => {
       const name = this.dialect.quote(column.name);
       const alias = this.dialect.quote(`c${i}`);
-      if (!postgres) return `${name} AS ${alias}`;
+      if (!postgres) return `${mysqlValue(name, column.kind)} AS ${alias}`;
       // Text in PostgreSQL's own output form; arrays as JSON, intervals as exact microseconds.
       if (column.kind === 'array') return `array_to_json(${name})::text AS ${alias}`;
       if (column.kind === 'interval')
@@ -501,6 +503,24 @@ function mysqlCanonicalSql(kind: ColumnKind): ((column: string) => string) | nul
   if (kind === 'float4' || kind === 'float8') return null;
   if (kind === 'bytes') return (column) => `IFNULL(HEX(${column}), 'NULL')`;
   return (column) => `IFNULL(QUOTE(CAST(${column} AS CHAR)), 'NULL')`;
+}
+
+/**
+ * A MariaDB column as read for comparing: JSON as its text (the driver would parse it into
+ * doubles), dates and times as the server's text (exact, and far cheaper for the driver than
+ * its own formatting of the binary values).
+ */
+function mysqlValue(quoted: string, kind: ColumnKind | undefined): string {
+  switch (kind) {
+    case 'json':
+    case 'timestamp':
+    case 'timestamptz':
+    case 'date':
+    case 'time':
+      return `CAST(${quoted} AS CHAR)`;
+    default:
+      return quoted;
+  }
 }
 
 /** Character types: their values are text in both engines (other 'text' kinds, such as geometry, are not). */

@@ -34,6 +34,27 @@ describe('canonical values: what the sink binds equals what the column reads bac
     assert.notEqual(canonicalValue('json', '{"a": 1}'), canonicalValue('json', '{"a": "1"}'));
   });
 
+  it('JSON numbers are exact decimals: one number in any notation, never rounded to a double', () => {
+    const json = (text: string) => canonicalValue('json', text);
+    assert.equal(json('{"n": 1.50}'), json('{"n": 15e-1}'));
+    assert.equal(json('{"n": 1.50}'), '{"n":1.5}');
+    assert.equal(json('[100, -0, 0.000]'), json('[1e2, 0, 0]'));
+    assert.equal(json('[0.0012, 12e30]'), '[0.0012,12000000000000000000000000000000]');
+    assert.notEqual(json('{"n": 12345678901234567891}'), json('{"n": 12345678901234567890}'));
+    assert.notEqual(json('[1e100]'), json('[1e101]'));
+    // A parsed value (a driver that parses JSON) compares like its text where doubles are exact.
+    assert.equal(canonicalValue('json', { n: 1.5, m: 1e21 }), json('{"m": 1e21, "n": 1.50}'));
+  });
+
+  it('JSON strings compare as decoded text; repeated keys keep the last; not-JSON stays itself', () => {
+    const json = (text: string) => canonicalValue('json', text);
+    assert.equal(json('{"\\u0041": "\\u00e9\\/"}'), json('{"A": "é/"}'));
+    assert.notEqual(json('{"a": "x\\"y"}'), json('{"a": "x\\\\y"}'));
+    assert.equal(json('{"a": 1, "b": 2, "a": 3}'), '{"a":3,"b":2}');
+    assert.equal(json('{"a": 1'), '{"a": 1');
+    assert.notEqual(json('abc'), json('"abc"'));
+  });
+
   it('decimals, booleans, floats, bytes and arrays in one form across drivers', () => {
     assert.equal(decimalText('012.3400'), '12.34');
     assert.equal(decimalText('-0.00'), '0');
