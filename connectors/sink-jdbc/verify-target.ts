@@ -172,6 +172,29 @@ class JdbcSinkVerifier implements SinkVerifier {
     return { table: describeTable(plain.shape.ref), columns, rowHash };
   }
 
+  async rowHashes(
+    plan: TargetHashPlan,
+    after: TargetKey | null,
+    upTo: TargetKey | null,
+    limit: number,
+  ): Promise<(readonly unknown[])[]> {
+    const shape = this.requireShape(plan.table);
+    const postgres = this.dialect.name === 'postgresql';
+    const params: unknown[] = [];
+    const where = this.rangeWhere(shape, after, upTo, params);
+    const row = plan.columns.map((column) => column.sql(this.dialect.quote(column.target))).join(', ');
+    const keys = shape.keyColumns.map((name) => this.dialect.quote(name));
+    const asText = (sql: string) => (postgres ? `(${sql})::text` : `CAST(${sql} AS CHAR)`);
+    const list = [...keys, plan.rowHash(row)].map(
+      (sql, i) => `${asText(sql)} AS ${this.dialect.quote(`c${i}`)}`,
+    );
+    const sql =
+      `SELECT ${list.join(', ')} FROM ${qualifiedName(this.dialect, shape.ref)}${where}` +
+      ` ORDER BY ${keys.join(', ')} LIMIT ${Math.max(1, Math.floor(limit))}`;
+    const rows = await this.readOnly(() => this.connection.select(sql, params), postgres);
+    return rows.map((found) => list.map((_, i) => found[`c${i}`]));
+  }
+
   async textPlan(sample: SinkRecord, keyColumns: readonly string[]): Promise<TextComparisonPlan | null> {
     const plain = await this.plainColumns(sample);
     if (plain === null) return null;
@@ -489,9 +512,13 @@ function postgresCanonicalSql(kind: ColumnKind): (column: string) => string {
   }
 }
 
-/** 60 bits of the row text's md5 as a bigint; summed per range (with the count, so pairs do not cancel as in XOR). */
+/**
+ * The row text's 64-bit hash (hashtextextended, the stable hash of hash partitioning, over
+ * its bytes: collation "C"); summed per range as numeric, with the count, so pairs do not
+ * cancel as in XOR. Half the cost of md5 and its hex-to-bigint conversion.
+ */
 function postgresRowHash(columnTexts: string): string {
-  return `('x' || left(md5(row(${columnTexts})::text), 15))::bit(60)::bigint`;
+  return `hashtextextended(row(${columnTexts})::text COLLATE "C", 0)`;
 }
 
 /**

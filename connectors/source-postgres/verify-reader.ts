@@ -177,6 +177,32 @@ class PostgresRowReader implements SourceRowReader {
     };
   }
 
+  async rowHashes(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<TextChunk> {
+    const keyList = table.keyColumns.map(quoteIdent).join(', ');
+    const params: unknown[] = [];
+    const where = this.bounds(keyList, after, upTo, params);
+    const [schemaName, tableName] = splitId(table.id);
+    const row = plan.columns.map((column) => column.sql(quoteIdent(column.source))).join(', ');
+    // Aliased: ORDER BY "id" must name the column, not its text.
+    const keys = table.keyColumns.map((name, i) => `${quoteIdent(name)}::text AS k${i}`).join(', ');
+    const sql =
+      `SELECT ${keys}, (${plan.rowHash(row)})::text FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}` +
+      `${where} ORDER BY ${keyList} LIMIT ${Math.max(1, Math.floor(limit))}`;
+    const result = await this.client.query<(string | null)[]>({
+      text: sql,
+      values: params,
+      rowMode: 'array',
+    });
+    const last = result.rows[result.rows.length - 1];
+    return { rows: result.rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
+  }
+
   async readTexts(
     table: VerifiableTable,
     after: readonly unknown[] | null,

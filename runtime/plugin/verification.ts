@@ -81,6 +81,18 @@ export interface SourceRowReader {
     plan: TargetHashPlan,
   ): Promise<RangeHash>;
   /**
+   * Each row's key values (as text) and hash (the plan's row hash, as text) of at most `limit`
+   * rows with keys in (after, upTo], in key order, in the open transaction: where in a differing range
+   * the rows differ.
+   */
+  rowHashes?(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<TextChunk>;
+  /**
    * The values of `columns` (key columns first, in key order) of at most `limit` rows with
    * keys in (after, upTo], in key order, as the database's text (or bytes), in the open
    * transaction: no change-event records are built.
@@ -201,6 +213,16 @@ export interface SinkVerifier {
   hashPlan?(sample: SinkRecord, engine: SqlEngine): Promise<TargetHashPlan | null>;
   /** The target's count and hash of the key range, source-native key bounds (same values). */
   hashRange?(plan: TargetHashPlan, after: TargetKey | null, upTo: TargetKey | null): Promise<RangeHash>;
+  /**
+   * At most `limit` live target rows' key values and row hashes (as text) with keys in
+   * (after, upTo], in key order: rowHashes of the source side.
+   */
+  rowHashes?(
+    plan: TargetHashPlan,
+    after: TargetKey | null,
+    upTo: TargetKey | null,
+    limit: number,
+  ): Promise<(readonly unknown[])[]>;
   /**
    * The text plan of a source table whose key columns (source names) are `keyColumns`, under
    * the conditions of hashPlan; null when a column has no exact canonical text on both sides.

@@ -58,6 +58,19 @@ interface SourceSide {
 /** Ranges at most this large are compared row by row; larger differing ones are halved. */
 const BISECT_ROWS = 1000;
 
+/** Differing hashed ranges at most this large are located by their rows' hashes (integer keys). */
+const ROW_HASH_ROWS = 100_000;
+
+/** Row hashes compare as they are: key texts, then the hash text. */
+function rowHashComparison(table: string, keyColumns: number): TextComparisonPlan {
+  const same = {
+    source: '',
+    target: '',
+    canonical: (value: unknown) => (value == null ? null : String(value)),
+  };
+  return { table, keyColumns, columns: Array.from({ length: keyColumns + 1 }, () => same) };
+}
+
 /** Rows a text plan is checked on first: their texts must compare as the sink maps them. */
 const TEXT_PLAN_SAMPLE = 100;
 
@@ -278,6 +291,11 @@ export class VerificationRun {
   ): Promise<void> {
     const target = known ?? (await this.targetHash(verifier, plan, after, upTo));
     if (target.count === sourceHash.count && target.hash === sourceHash.hash) return;
+    if (
+      sourceHash.count <= ROW_HASH_ROWS &&
+      (await this.locateByRowHashes(source, table, verifier, report, repaired, plan, after, upTo))
+    )
+      return;
     if (sourceHash.count > BISECT_ROWS) {
       const left = await this.sourceHash(source, table, after, upTo, Math.ceil(sourceHash.count / 2), plan);
       const middle = left.lastKey;
@@ -293,6 +311,47 @@ export class VerificationRun {
     // Source-native keys bound the target too: the key values are the same on both sides.
     const bounds: ChunkBounds = { after, upTo, targetAfter: after, targetUpTo: upTo };
     await this.checkRange(source, table, verifier, report, repaired, bounds, rows);
+  }
+
+  /**
+   * Compares a differing range's rows by their hashes read from both sides (one query each
+   * instead of halving), then the rows whose hashes differ row by row. False when the
+   * sides cannot list row hashes, the key is not of integers (the merge needs their order)
+   * or either side holds more rows than expected: then the range is halved instead.
+   */
+  private async locateByRowHashes(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+    report: TableReport,
+    repaired: Repaired,
+    plan: TargetHashPlan,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+  ): Promise<boolean> {
+    if (!table.integerKey || !source.reader.rowHashes || !verifier.rowHashes) return false;
+    const limit = ROW_HASH_ROWS + this.options.chunkSize;
+    await source.reader.begin();
+    let sourceRows: TextChunk;
+    try {
+      sourceRows = await source.reader.rowHashes(table, after, upTo, limit, plan);
+    } finally {
+      await source.reader.end();
+    }
+    await this.throttle(sourceRows.rows.length);
+    if (sourceRows.rows.length >= limit) return false;
+    const targetLimit = sourceRows.rows.length + this.options.chunkSize;
+    const targetRows = await verifier.rowHashes(plan, after, upTo, targetLimit);
+    await this.throttle(targetRows.length);
+    if (targetRows.length >= targetLimit) return false;
+    const comparison = rowHashComparison(plan.table, table.keyColumns.length);
+    const extraRowsDiffer = verifier.appliesDeletes(plan.table);
+    for (const range of differingRanges(comparison, after, sourceRows.rows, targetRows, extraRowsDiffer)) {
+      const rows = await this.read(source, table, range.after, range.upTo, Number.POSITIVE_INFINITY);
+      const bounds: ChunkBounds = { ...range, targetAfter: range.after, targetUpTo: range.upTo };
+      await this.checkRange(source, table, verifier, report, repaired, bounds, rows);
+    }
+    return true;
   }
 
   private async sourceHash(
