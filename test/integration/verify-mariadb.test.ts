@@ -225,3 +225,46 @@ test(
     );
   },
 );
+
+test(
+  'a requested verification cancels a scheduled one that is going and runs after it',
+  { timeout: 180_000 },
+  async () => {
+    interface Listed {
+      id: string;
+      scheduled: boolean;
+      state: string;
+      error?: string;
+    }
+    const runOf = async (id: string) =>
+      (await worker!.api('GET', `/connectors/${replica}/verify/${id}`)).json as Listed;
+    const preempted = await eventually(
+      'a requested run started while a scheduled one was going',
+      async () => {
+        const runs = (await worker!.api('GET', `/connectors/${replica}/verify`)).json as Listed[];
+        const scheduled = runs.find((run) => run.scheduled && run.state === 'RUNNING');
+        if (!scheduled) return undefined;
+        const started = await worker!.api('POST', `/connectors/${replica}/verify`, {});
+        assert.equal(started.status, 202, `a scheduled run answered ${started.status}: ${started.text}`);
+        const id = (started.json as { id: string }).id;
+        const requested = await eventually(
+          'the requested run to finish',
+          async () => {
+            const run = await runOf(id);
+            return run.state === 'RUNNING' ? undefined : run;
+          },
+          120_000,
+        );
+        assert.equal(requested.state, 'EQUAL', JSON.stringify(requested));
+        // The scheduled run may have ended just before the request: then try again with the next one.
+        const ended = await runOf(scheduled.id);
+        return ended.state === 'CANCELLED' ? { ended, id } : undefined;
+      },
+      150_000,
+    );
+    assert.match(
+      preempted.ended.error ?? '',
+      new RegExp(`requested verification ${preempted.id} took precedence`),
+    );
+  },
+);
