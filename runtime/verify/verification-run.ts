@@ -543,8 +543,9 @@ export class VerificationRun {
     let after: readonly unknown[] | null = null;
     let pending: Promise<TextChunk> | null = this.sourceTexts(source, table, null, chunkSize, columns);
     while (pending !== null) {
-      if (this.callbacks.signal.aborted) return;
       const chunk: TextChunk = await pending;
+      // Checked with no read in flight: the source connection is left idle.
+      if (this.callbacks.signal.aborted) return;
       const final = chunk.rows.length < chunkSize;
       const upTo = final ? null : chunk.lastKey;
       // The source reads chunk n + 1 while the target's values of chunk n are read and compared.
