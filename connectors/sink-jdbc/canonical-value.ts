@@ -118,6 +118,8 @@ const timestampPattern =
 export function timestampText(value: unknown): string {
   if (value instanceof Date) return timestampText(value.toISOString());
   const text = String(value).trim();
+  const plain = utcTimestampText(text);
+  if (plain !== null) return plain;
   const match = timestampPattern.exec(text);
   if (!match) return text;
   const [, date = '', hh = '00', mm = '00', ss = '00', fraction = '', zone] = match;
@@ -128,6 +130,30 @@ export function timestampText(value: unknown): string {
   const millis = Date.parse(`${date}T${hh}:${mm}:${ss}${offset}`);
   if (Number.isNaN(millis)) return text;
   return `${new Date(millis).toISOString().slice(0, 19).replace('T', ' ')}.${micros}`;
+}
+
+/**
+ * The common forms, as the general pattern would read them but without it (a verification
+ * canonicalises millions): `YYYY-MM-DD HH:MM:SS[.f…]` with no zone or `+00`. Null for others.
+ */
+function utcTimestampText(text: string): string | null {
+  let end = text.length;
+  if (text.endsWith('+00')) end -= 3;
+  if (end < 19 || !digitsAt(text, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])) return null;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':')
+    return null;
+  if (end === 19) return `${text.slice(0, 19)}.000000`;
+  if (text[19] !== '.' || end === 20 || end > 29) return null;
+  for (let i = 20; i < end; i++) if (!isDigit(text.charCodeAt(i))) return null;
+  return `${text.slice(0, 19)}.${text.slice(20, end).padEnd(6, '0').slice(0, 6)}`;
+}
+
+function digitsAt(text: string, positions: readonly number[]): boolean {
+  return positions.every((position) => isDigit(text.charCodeAt(position)));
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 function timeText(text: string): string {

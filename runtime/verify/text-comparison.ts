@@ -24,6 +24,7 @@ export function differingRanges(
   extraRowsDiffer: boolean,
 ): KeyRange[] {
   const keyCount = plan.keyColumns;
+  if (alignedAndEqual(plan, source, target)) return [];
   const targetAt = new Map<string, number>();
   target.forEach((row, i) => targetAt.set(keyText(row, keyCount), i));
   const sourceDiffers = new Uint8Array(source.length);
@@ -46,6 +47,22 @@ export function differingRanges(
   if (extraRowsDiffer && targetMatched.includes(0)) any = true;
   if (!any) return [];
   return rangesOf(mergedKeys(source, sourceDiffers, target, targetMatched, keyCount, extraRowsDiffer), after);
+}
+
+/** The common case, without a map of keys: the same keys on both sides, row for row, and equal rows. */
+function alignedAndEqual(
+  plan: TextComparisonPlan,
+  source: readonly (readonly unknown[])[],
+  target: readonly (readonly unknown[])[],
+): boolean {
+  if (source.length !== target.length) return false;
+  for (let i = 0; i < source.length; i++) {
+    const a = source[i];
+    const b = target[i];
+    if (a === undefined || b === undefined) return false;
+    if (keyText(a, plan.keyColumns) !== keyText(b, plan.keyColumns) || !sameColumns(plan, a, b)) return false;
+  }
+  return true;
 }
 
 function sameColumns(

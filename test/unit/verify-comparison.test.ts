@@ -20,6 +20,12 @@ describe('canonical values: what the sink binds equals what the column reads bac
     assert.notEqual(canonicalValue('timestamptz', '2024-03-01 10:11:00.123468+00'), bound);
     assert.equal(timestampText('2024-03-01 10:11:00.5'), '2024-03-01 10:11:00.500000');
     assert.equal(timestampText('2024-03-01 05:41:00.5-04:30'), '2024-03-01 10:11:00.500000');
+    // The common UTC forms (read without the general pattern) as the general pattern reads them.
+    assert.equal(timestampText('2024-03-01 10:11:00+00'), '2024-03-01 10:11:00.000000');
+    assert.equal(timestampText('2024-03-01 10:11:00.5+00'), timestampText('2024-03-01T10:11:00.5Z'));
+    assert.equal(timestampText('2024-03-01 10:11:00.123456789'), '2024-03-01 10:11:00.123456');
+    assert.equal(timestampText('2024-03-01 10:11:00.'), '2024-03-01 10:11:00.');
+    assert.equal(timestampText('12024-03-01 10:11:00'), '12024-03-01 10:11:00.000000');
   });
 
   it('JSON: key order and spacing do not matter, values do', () => {
