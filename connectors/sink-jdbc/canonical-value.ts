@@ -69,7 +69,7 @@ export function canonicalValue(kind: ColumnKind, value: unknown): CanonicalValue
     case 'timestamptz':
       return timestampText(value);
     case 'date':
-      return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+      return value instanceof Date ? value.toISOString().slice(0, 10) : dateText(String(value));
     case 'time':
       return timeText(String(value));
     case 'timetz':
@@ -130,6 +130,16 @@ export function timestampText(value: unknown): string {
   const millis = Date.parse(`${date}T${hh}:${mm}:${ss}${offset}`);
   if (Number.isNaN(millis)) return text;
   return `${new Date(millis).toISOString().slice(0, 19).replace('T', ' ')}.${micros}`;
+}
+
+/**
+ * The date of a date or timestamp text: every digit of the year (12024-01-01 and
+ * 12024-01-02 are two dates) and PostgreSQL's era (0044-03-15 BC is not 0044-03-15).
+ */
+function dateText(text: string): string {
+  const date = /^-?\d{4,}-\d{2}-\d{2}/.exec(text.trim())?.[0];
+  if (date === undefined) return text.trim();
+  return text.trimEnd().endsWith(' BC') ? `${date} BC` : date;
 }
 
 /**

@@ -73,6 +73,9 @@ describe('canonical values: what the sink binds equals what the column reads bac
     assert.equal(canonicalValue('bytes', Buffer.from([0xab, 1])), canonicalValue('bytes', '\\xab01'));
     assert.equal(canonicalValue('array', [1, '2']), canonicalValue('array', '[1,2]'));
     assert.equal(canonicalValue('time', '10:00:00.5'), '10:00:00.500000');
+    assert.equal(canonicalValue('date', '2024-03-01'), canonicalValue('date', '2024-03-01 00:00:00'));
+    assert.notEqual(canonicalValue('date', '12024-01-01'), canonicalValue('date', '12024-01-02'));
+    assert.notEqual(canonicalValue('date', '0044-03-15 BC'), canonicalValue('date', '0044-03-15'));
     assert.equal(canonicalValue('integer', 7n), canonicalValue('integer', '7'));
     assert.equal(canonicalValue('text', null), null);
   });
