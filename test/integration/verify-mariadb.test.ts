@@ -1,6 +1,6 @@
 // Verify and repair across engines: a live MariaDB → Kafka → PostgreSQL pipeline under
-// write load compares equal (rows streamed and normalised through the worker); an updated
-// and a deleted target row are reported exactly and repaired.
+// write load compares equal (column values of both sides normalised in the worker); an
+// updated and a deleted target row are reported exactly and repaired.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { deleteTopics, eventually, uniqueNames, WorkerProcess } from '../fixtures/worker-harness.js';
@@ -147,7 +147,11 @@ test(
     const equal = await verify();
     assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
     assert.equal(equal.tables[0]?.rows_compared, ROWS);
-    assert.equal(equal.tables[0]?.comparison, 'rows', 'MariaDB → PostgreSQL streams rows through the worker');
+    assert.equal(
+      equal.tables[0]?.comparison,
+      'texts',
+      'MariaDB → PostgreSQL compares column values read from both databases',
+    );
 
     await target.query('UPDATE items SET label = $1 WHERE id = 5', ['changed']);
     await target.query('DELETE FROM items WHERE id = 6');
@@ -176,7 +180,11 @@ test(
     assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
     const byTable = Object.fromEntries(equal.tables.map((t) => [t.table.split('.')[1], t]));
     assert.equal(byTable.tags?.comparison, 'hash');
-    assert.equal(byTable.items?.comparison, 'rows', 'a DOUBLE column has no exact text in MariaDB');
+    assert.equal(
+      byTable.items?.comparison,
+      'texts',
+      'a DOUBLE column has no exact text in MariaDB SQL: its values are compared in the worker',
+    );
     await mariaTarget.query('UPDATE tags SET amount = 0 WHERE id = 3');
     const found = await verify({ tables: [`${source.name}.tags`] }, replicaMaria);
     assert.equal(found.state, 'DIFFERENT', JSON.stringify(found, null, 2));
