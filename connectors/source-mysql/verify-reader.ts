@@ -187,6 +187,37 @@ class MySqlRowReader implements SourceRowReader {
     return { count, hash: String(totals[0]?.hash ?? '0'), lastKey };
   }
 
+  async rowHashes(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<TextChunk> {
+    const events = this.events.get(table.id);
+    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
+    const schema = events.table;
+    const params: unknown[] = [];
+    const where = [
+      after ? keyBound(table.keyColumns, after, '>', params) : null,
+      upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
+    ].filter(Boolean);
+    const row = plan.columns.map((column) => column.sql(quoteId(column.source))).join(', ');
+    // Aliased: ORDER BY `id` must name the column, not its text.
+    const keys = table.keyColumns.map((name, i) => `CAST(${quoteId(name)} AS CHAR) AS k${i}`);
+    const sql =
+      `SELECT ${keys.join(', ')}, CAST(${plan.rowHash(row)} AS CHAR) AS h FROM ${quoteId(schema.db)}.${quoteId(schema.table)}` +
+      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.keyColumns.map(quoteId).join(', ')}` +
+      ` LIMIT ${Math.max(1, Math.floor(limit))}`;
+    const [found] = await this.connection.execute<RowDataPacket[]>(sql, params as (string | number | null)[]);
+    const rows = (found as Record<string, unknown>[]).map((entry) => [
+      ...table.keyColumns.map((_, i) => entry[`k${i}`]),
+      entry.h,
+    ]);
+    const last = rows[rows.length - 1];
+    return { rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
+  }
+
   async readTexts(
     table: VerifiableTable,
     after: readonly unknown[] | null,
