@@ -69,13 +69,13 @@ export function canonicalValue(kind: ColumnKind, value: unknown): CanonicalValue
     case 'timestamptz':
       return timestampText(value);
     case 'date':
-      return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+      return value instanceof Date ? value.toISOString().slice(0, 10) : dateText(String(value));
     case 'time':
       return timeText(String(value));
     case 'timetz':
       return timeTzText(String(value));
     case 'json':
-      return canonicalJson(typeof value === 'string' ? parseJson(value) : value, false);
+      return typeof value === 'string' ? canonicalJsonText(value) : canonicalJson(value, false);
     case 'array':
       return canonicalJson(typeof value === 'string' ? parseJson(value) : value, true);
     case 'bytes':
@@ -118,6 +118,8 @@ const timestampPattern =
 export function timestampText(value: unknown): string {
   if (value instanceof Date) return timestampText(value.toISOString());
   const text = String(value).trim();
+  const plain = utcTimestampText(text);
+  if (plain !== null) return plain;
   const match = timestampPattern.exec(text);
   if (!match) return text;
   const [, date = '', hh = '00', mm = '00', ss = '00', fraction = '', zone] = match;
@@ -128,6 +130,40 @@ export function timestampText(value: unknown): string {
   const millis = Date.parse(`${date}T${hh}:${mm}:${ss}${offset}`);
   if (Number.isNaN(millis)) return text;
   return `${new Date(millis).toISOString().slice(0, 19).replace('T', ' ')}.${micros}`;
+}
+
+/**
+ * The date of a date or timestamp text: every digit of the year (12024-01-01 and
+ * 12024-01-02 are two dates) and PostgreSQL's era (0044-03-15 BC is not 0044-03-15).
+ */
+function dateText(text: string): string {
+  const date = /^-?\d{4,}-\d{2}-\d{2}/.exec(text.trim())?.[0];
+  if (date === undefined) return text.trim();
+  return text.trimEnd().endsWith(' BC') ? `${date} BC` : date;
+}
+
+/**
+ * The common forms, as the general pattern would read them but without it (a verification
+ * canonicalises millions): `YYYY-MM-DD HH:MM:SS[.f…]` with no zone or `+00`. Null for others.
+ */
+function utcTimestampText(text: string): string | null {
+  let end = text.length;
+  if (text.endsWith('+00')) end -= 3;
+  if (end < 19 || !digitsAt(text, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])) return null;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':')
+    return null;
+  if (end === 19) return `${text.slice(0, 19)}.000000`;
+  if (text[19] !== '.' || end === 20 || end > 29) return null;
+  for (let i = 20; i < end; i++) if (!isDigit(text.charCodeAt(i))) return null;
+  return `${text.slice(0, 19)}.${text.slice(20, end).padEnd(6, '0').slice(0, 6)}`;
+}
+
+function digitsAt(text: string, positions: readonly number[]): boolean {
+  return positions.every((position) => isDigit(text.charCodeAt(position)));
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 function timeText(text: string): string {
@@ -172,7 +208,160 @@ function canonicalJson(value: unknown, scalarsAsText: boolean): string {
     }
     if (scalarsAsText) return JSON.stringify(String(item));
     if (typeof item === 'bigint') return item.toString();
+    if (typeof item === 'number' && Number.isFinite(item)) return jsonNumber(String(item)) ?? 'null';
     return JSON.stringify(item);
   };
   return write(value);
+}
+
+/**
+ * JSON text in canonical form, parsed here rather than by JSON.parse, whose doubles would
+ * make 12345678901234567891 equal …890: object keys sorted (the last of a repeated key
+ * wins, as in JSON.parse and jsonb), no spaces, strings re-escaped one way, numbers as exact
+ * decimals (1.50, 15e-1 and 1.5 are one number). Text that is not JSON stays as it is (it
+ * cannot equal the canonical form of any JSON).
+ */
+export function canonicalJsonText(text: string): string {
+  const parser = new JsonCanonicalizer(text);
+  const canonical = parser.document();
+  return canonical ?? text;
+}
+
+const jsonNumberPattern = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+class JsonCanonicalizer {
+  private at = 0;
+
+  constructor(private readonly text: string) {}
+
+  /** The canonical text, or null when the text is not one JSON value. */
+  document(): string | null {
+    const value = this.value();
+    this.space();
+    return value !== null && this.at === this.text.length ? value : null;
+  }
+
+  private space(): void {
+    const text = this.text;
+    while (this.at < text.length) {
+      const c = text.charCodeAt(this.at);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
+      this.at++;
+    }
+  }
+
+  private value(): string | null {
+    this.space();
+    const c = this.text[this.at];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return this.string();
+    for (const literal of ['true', 'false', 'null']) {
+      if (this.text.startsWith(literal, this.at)) {
+        this.at += literal.length;
+        return literal;
+      }
+    }
+    jsonNumberPattern.lastIndex = this.at;
+    const match = jsonNumberPattern.exec(this.text);
+    if (!match) return null;
+    this.at += match[0].length;
+    return jsonNumber(match[0]);
+  }
+
+  private object(): string | null {
+    this.at++;
+    const members = new Map<string, string>();
+    this.space();
+    if (this.text[this.at] === '}') {
+      this.at++;
+      return '{}';
+    }
+    for (;;) {
+      this.space();
+      if (this.text[this.at] !== '"') return null;
+      const key = this.string();
+      this.space();
+      if (key === null || this.text[this.at] !== ':') return null;
+      this.at++;
+      const value = this.value();
+      if (value === null) return null;
+      members.delete(key);
+      members.set(key, value);
+      this.space();
+      const next = this.text[this.at++];
+      if (next === '}') break;
+      if (next !== ',') return null;
+    }
+    // Keys compare as their decoded strings, in code-unit order.
+    const entries = [...members].map(
+      ([key, value]) =>
+        [key.includes('\\') ? (JSON.parse(key) as string) : key.slice(1, -1), key, value] as const,
+    );
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([, key, value]) => `${key}:${value}`).join(',')}}`;
+  }
+
+  private array(): string | null {
+    this.at++;
+    const items: string[] = [];
+    this.space();
+    if (this.text[this.at] === ']') {
+      this.at++;
+      return '[]';
+    }
+    for (;;) {
+      const item = this.value();
+      if (item === null) return null;
+      items.push(item);
+      this.space();
+      const next = this.text[this.at++];
+      if (next === ']') break;
+      if (next !== ',') return null;
+    }
+    return `[${items.join(',')}]`;
+  }
+
+  /** A string token, re-escaped as JSON.stringify escapes (unchanged when nothing needs it). */
+  private string(): string | null {
+    const start = this.at;
+    let end = start + 1;
+    const text = this.text;
+    // An escape, a control character or a surrogate: JSON.stringify may write it another way.
+    let review = false;
+    for (; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (c === 0x22) break;
+      if (c === 0x5c) end++;
+      if (c === 0x5c || c < 0x20 || (c >= 0xd800 && c <= 0xdfff)) review = true;
+    }
+    if (end >= text.length) return null;
+    this.at = end + 1;
+    const token = text.slice(start, this.at);
+    if (!review) return token;
+    try {
+      return JSON.stringify(JSON.parse(token) as string);
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** A JSON number as an exact decimal: no exponent, sign, leading or trailing zeros beyond need (huge exponents as `<digits>e<n>`). */
+function jsonNumber(text: string): string | null {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!match) return null;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = match;
+  let digits = (whole + fraction).replace(/^0+/, '');
+  if (digits === '') return '0';
+  let scale = Number(exponent) - fraction.length;
+  const trimmed = digits.replace(/0+$/, '');
+  scale += digits.length - trimmed.length;
+  digits = trimmed;
+  if (Math.abs(scale) > 64) return `${sign}${digits}e${scale}`;
+  if (scale >= 0) return `${sign}${digits}${'0'.repeat(scale)}`;
+  const point = digits.length + scale;
+  return point > 0
+    ? `${sign}${digits.slice(0, point)}.${digits.slice(point)}`
+    : `${sign}0.${'0'.repeat(-point)}${digits}`;
 }

@@ -3,6 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import type {
   RangeHash,
   SourceChunk,
+  TextChunk,
   SourcePosition,
   SourceRowReader,
   SourceVerification,
@@ -15,7 +16,7 @@ import { readMySqlConfig, type MySqlSourceConfig } from './config.js';
 import { currentBinlogPosition, listTables, openConnection, readTableSchemas } from './mysql-server.js';
 import { mysqlSourceValue } from './source-info.js';
 import { TableEvents } from './table-events.js';
-import { tableKey } from './table-schema.js';
+import { baseType, tableKey, type TableColumn } from './table-schema.js';
 import { tableFilter } from './task.js';
 
 /**
@@ -59,7 +60,11 @@ class MySqlRowReader implements SourceRowReader {
       });
       const id = tableKey(schema.db, schema.table);
       this.events.set(id, events);
-      tables.push({ id, keyColumns: schema.primaryKey });
+      const types = new Map(schema.columns.map((column) => [column.name, baseType(column.columnType)]));
+      const integerKey =
+        schema.primaryKey.length > 0 &&
+        schema.primaryKey.every((name) => integerTypes.has(types.get(name) ?? ''));
+      tables.push({ id, keyColumns: schema.primaryKey, integerKey });
     }
     return tables;
   }
@@ -182,6 +187,64 @@ class MySqlRowReader implements SourceRowReader {
     return { count, hash: String(totals[0]?.hash ?? '0'), lastKey };
   }
 
+  async rowHashes(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<TextChunk> {
+    const events = this.events.get(table.id);
+    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
+    const schema = events.table;
+    const params: unknown[] = [];
+    const where = [
+      after ? keyBound(table.keyColumns, after, '>', params) : null,
+      upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
+    ].filter(Boolean);
+    const row = plan.columns.map((column) => column.sql(quoteId(column.source))).join(', ');
+    // Aliased: ORDER BY `id` must name the column, not its text.
+    const keys = table.keyColumns.map((name, i) => `CAST(${quoteId(name)} AS CHAR) AS k${i}`);
+    const sql =
+      `SELECT ${keys.join(', ')}, CAST(${plan.rowHash(row)} AS CHAR) AS h FROM ${quoteId(schema.db)}.${quoteId(schema.table)}` +
+      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.keyColumns.map(quoteId).join(', ')}` +
+      ` LIMIT ${Math.max(1, Math.floor(limit))}`;
+    const [found] = await this.connection.execute<RowDataPacket[]>(sql, params as (string | number | null)[]);
+    const rows = (found as Record<string, unknown>[]).map((entry) => [
+      ...table.keyColumns.map((_, i) => entry[`k${i}`]),
+      entry.h,
+    ]);
+    const last = rows[rows.length - 1];
+    return { rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
+  }
+
+  async readTexts(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    columns: readonly string[],
+  ): Promise<TextChunk> {
+    const events = this.events.get(table.id);
+    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
+    const schema = events.table;
+    const byName = new Map(schema.columns.map((column) => [column.name, column]));
+    const params: unknown[] = [];
+    const where = [
+      after ? keyBound(table.keyColumns, after, '>', params) : null,
+      upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
+    ].filter(Boolean);
+    const list = columns.map((name, i) => `${textValue(quoteId(name), byName.get(name))} AS c${i}`);
+    const sql =
+      `SELECT ${list.join(', ')} FROM ${quoteId(schema.db)}.${quoteId(schema.table)}` +
+      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.keyColumns.map(quoteId).join(', ')}` +
+      ` LIMIT ${Math.max(1, Math.floor(limit))}`;
+    const [found] = await this.connection.execute<RowDataPacket[]>(sql, params as (string | number | null)[]);
+    const rows = (found as Record<string, unknown>[]).map((row) => columns.map((_, i) => row[`c${i}`]));
+    const last = rows[rows.length - 1];
+    return { rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
+  }
+
   async close(): Promise<void> {
     await this.connection.end().catch(() => this.connection.destroy());
   }
@@ -211,6 +274,18 @@ function keyBound(
     params.push(...values);
   }
   return `(${terms.join(' OR ')})`;
+}
+
+const integerTypes = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+
+/**
+ * A column as read for a text comparison: dates, times, decimals and JSON as the server's
+ * text (exact); numbers as the binary protocol gives them (exact doubles); bytes as bytes.
+ */
+function textValue(quoted: string, column: TableColumn | undefined): string {
+  const type = column ? baseType(column.columnType) : '';
+  const asText = ['date', 'datetime', 'timestamp', 'time', 'decimal', 'numeric', 'year'].includes(type);
+  return asText || column?.json === true ? `CAST(${quoted} AS CHAR)` : quoted;
 }
 
 function quoteId(name: string): string {

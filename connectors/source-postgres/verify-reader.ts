@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type {
   RangeHash,
   SourceChunk,
+  TextChunk,
   SourcePosition,
   SourceRowReader,
   SourceVerification,
@@ -39,7 +40,7 @@ class PostgresRowReader implements SourceRowReader {
   readonly engine = 'postgresql';
   private readonly schemas = new Map<
     string,
-    { schema: TableSchema; selectList: string; keyPositions: number[] }
+    { schema: TableSchema; selectList: string; keyPositions: number[]; integerKey: boolean }
   >();
   private readonly records: ChangeRecords;
   private readonly schemaOptions: TableSchemaOptions;
@@ -67,7 +68,11 @@ class PostgresRowReader implements SourceRowReader {
     const tables: VerifiableTable[] = [];
     for (const ref of refs) {
       const schema = await this.schemaOf(ref);
-      tables.push({ id: `${ref.schema}.${ref.table}`, keyColumns: schema.schema.keyColumnNames });
+      tables.push({
+        id: `${ref.schema}.${ref.table}`,
+        keyColumns: schema.schema.keyColumnNames,
+        integerKey: schema.integerKey,
+      });
     }
     return tables;
   }
@@ -172,6 +177,56 @@ class PostgresRowReader implements SourceRowReader {
     };
   }
 
+  async rowHashes(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<TextChunk> {
+    const keyList = table.keyColumns.map(quoteIdent).join(', ');
+    const params: unknown[] = [];
+    const where = this.bounds(keyList, after, upTo, params);
+    const [schemaName, tableName] = splitId(table.id);
+    const row = plan.columns.map((column) => column.sql(quoteIdent(column.source))).join(', ');
+    // Aliased: ORDER BY "id" must name the column, not its text.
+    const keys = table.keyColumns.map((name, i) => `${quoteIdent(name)}::text AS k${i}`).join(', ');
+    const sql =
+      `SELECT ${keys}, (${plan.rowHash(row)})::text FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}` +
+      `${where} ORDER BY ${keyList} LIMIT ${Math.max(1, Math.floor(limit))}`;
+    const result = await this.client.query<(string | null)[]>({
+      text: sql,
+      values: params,
+      rowMode: 'array',
+    });
+    const last = result.rows[result.rows.length - 1];
+    return { rows: result.rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
+  }
+
+  async readTexts(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    columns: readonly string[],
+  ): Promise<TextChunk> {
+    const keyList = table.keyColumns.map(quoteIdent).join(', ');
+    const params: unknown[] = [];
+    const where = this.bounds(keyList, after, upTo, params);
+    const [schemaName, tableName] = splitId(table.id);
+    // The session's text output (UTC, ISO dates, hex bytea) is what the snapshot converts too.
+    const sql =
+      `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}` +
+      `${where} ORDER BY ${keyList} LIMIT ${Math.max(1, Math.floor(limit))}`;
+    const result = await this.client.query<(string | null)[]>({
+      text: sql,
+      values: params,
+      rowMode: 'array',
+    });
+    const last = result.rows[result.rows.length - 1];
+    return { rows: result.rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
+  }
+
   private bounds(
     keyList: string,
     after: readonly unknown[] | null,
@@ -210,15 +265,21 @@ class PostgresRowReader implements SourceRowReader {
       this.schemaOptions,
       await columnDefaults(this.client, ref.oid),
     );
+    const keyPositions = schema.keyColumnNames.map((name) => columns.findIndex((c) => c.name === name));
     const entry = {
       schema,
       selectList: columns.map((c) => quoteIdent(c.name)).join(', '),
-      keyPositions: schema.keyColumnNames.map((name) => columns.findIndex((c) => c.name === name)),
+      keyPositions,
+      integerKey:
+        keyPositions.length > 0 && keyPositions.every((p) => integerTypes.has(columns[p]?.typeOid ?? 0)),
     };
     this.schemas.set(id, entry);
     return entry;
   }
 }
+
+/** smallint, integer, bigint. */
+const integerTypes = new Set([21, 23, 20]);
 
 function splitId(id: string): [string, string] {
   const dot = id.indexOf('.');

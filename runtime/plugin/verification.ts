@@ -14,6 +14,8 @@ export interface VerifiableTable {
   /** `schema.table` (PostgreSQL) or `db.table` (MySQL), as in the source's filters. */
   readonly id: string;
   readonly keyColumns: readonly string[];
+  /** Every key column is an integer type: its order is the same in every engine. */
+  readonly integerKey?: boolean;
 }
 
 /** The source's position at a snapshot, comparable with the source connector's offsets. */
@@ -78,7 +80,58 @@ export interface SourceRowReader {
     limit: number,
     plan: TargetHashPlan,
   ): Promise<RangeHash>;
+  /**
+   * Each row's key values (as text) and hash (the plan's row hash, as text) of at most `limit`
+   * rows with keys in (after, upTo], in key order, in the open transaction: where in a differing range
+   * the rows differ.
+   */
+  rowHashes?(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    plan: TargetHashPlan,
+  ): Promise<TextChunk>;
+  /**
+   * The values of `columns` (key columns first, in key order) of at most `limit` rows with
+   * keys in (after, upTo], in key order, as the database's text (or bytes), in the open
+   * transaction: no change-event records are built.
+   */
+  readTexts?(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+    columns: readonly string[],
+  ): Promise<TextChunk>;
   close(): Promise<void>;
+}
+
+/** Rows as column values in a plan's column order. */
+export interface TextChunk {
+  readonly rows: readonly (readonly unknown[])[];
+  /** The source-native key of the last row; null when none. */
+  readonly lastKey: readonly unknown[] | null;
+}
+
+/** A column compared by its values' canonical texts, computed in the worker from what each side reads. */
+export interface TextColumn {
+  readonly source: string;
+  readonly target: string;
+  /** The canonical text of a value as either database gives it (the same function for both sides). */
+  canonical(value: unknown): CanonicalValue;
+}
+
+/**
+ * How a source table's rows compare with the target's column by column, read as plain
+ * column values on both sides (no records built, no mapping per row), when the mapping is
+ * plain enough for a hash plan but the engines differ. The first `keyColumns` columns are
+ * the key, in the source's key order (integer keys only, so both engines order them alike).
+ */
+export interface TextComparisonPlan {
+  readonly table: string;
+  readonly keyColumns: number;
+  readonly columns: readonly TextColumn[];
 }
 
 export interface SourceVerification {
@@ -160,6 +213,31 @@ export interface SinkVerifier {
   hashPlan?(sample: SinkRecord, engine: SqlEngine): Promise<TargetHashPlan | null>;
   /** The target's count and hash of the key range, source-native key bounds (same values). */
   hashRange?(plan: TargetHashPlan, after: TargetKey | null, upTo: TargetKey | null): Promise<RangeHash>;
+  /**
+   * At most `limit` live target rows' key values and row hashes (as text) with keys in
+   * (after, upTo], in key order: rowHashes of the source side.
+   */
+  rowHashes?(
+    plan: TargetHashPlan,
+    after: TargetKey | null,
+    upTo: TargetKey | null,
+    limit: number,
+  ): Promise<(readonly unknown[])[]>;
+  /**
+   * The text plan of a source table whose key columns (source names) are `keyColumns`, under
+   * the conditions of hashPlan; null when a column has no exact canonical text on both sides.
+   */
+  textPlan?(sample: SinkRecord, keyColumns: readonly string[]): Promise<TextComparisonPlan | null>;
+  /**
+   * At most `limit` live target rows with keys in (after, upTo] (source-native key values),
+   * in key order, as the plan's column values (not yet canonical).
+   */
+  readTexts?(
+    plan: TextComparisonPlan,
+    after: TargetKey | null,
+    upTo: TargetKey | null,
+    limit: number,
+  ): Promise<(readonly unknown[])[]>;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,8 @@ import type {
   SourceVerification,
   TargetHashPlan,
   TargetKey,
+  TextChunk,
+  TextComparisonPlan,
   VerifiableTable,
 } from '../plugin/index.js';
 import type { SinkRecord, SourceRecord } from '../record/index.js';
@@ -16,6 +18,7 @@ import { buildTransformChain } from '../transforms/index.js';
 import type { Transform } from '../transforms/transform.js';
 import { pause, waitUntilApplied } from './pipeline-settle.js';
 import { compareRows, persisting } from './row-comparison.js';
+import { differingRanges } from './text-comparison.js';
 import type { VerificationHost } from './verification-host.js';
 import { MAX_LISTED, shownDifference, type RowDifference, type TableReport } from './verify-report.js';
 import { verifyRowsCompared } from './verify-metrics.js';
@@ -54,6 +57,28 @@ interface SourceSide {
 
 /** Ranges at most this large are compared row by row; larger differing ones are halved. */
 const BISECT_ROWS = 1000;
+
+/** Differing hashed ranges at most this large are located by their rows' hashes (integer keys). */
+const ROW_HASH_ROWS = 100_000;
+
+/** Row hashes compare as they are: key texts, then the hash text. */
+function rowHashComparison(table: string, keyColumns: number): TextComparisonPlan {
+  const same = {
+    source: '',
+    target: '',
+    canonical: (value: unknown) => (value == null ? null : String(value)),
+  };
+  return { table, keyColumns, columns: Array.from({ length: keyColumns + 1 }, () => same) };
+}
+
+/** Rows a text plan is checked on first: their texts must compare as the sink maps them. */
+const TEXT_PLAN_SAMPLE = 100;
+
+/** How a table is compared: in-database hashes, column texts, or (null) rows mapped by the sink. */
+type ComparisonPlan =
+  | { readonly kind: 'hash'; readonly plan: TargetHashPlan }
+  | { readonly kind: 'texts'; readonly plan: TextComparisonPlan }
+  | null;
 
 interface Repaired {
   written: number;
@@ -185,13 +210,14 @@ export class VerificationRun {
       return this.wanted(table.id, null) ? finish(report, started) : null;
     }
     const repaired = { written: 0, deleted: 0, rows: [] as RowDifference[] };
-    const plan = await this.hashPlan(source, table, verifier);
+    const plan = await this.comparisonPlan(source, table, verifier);
     if (plan === 'not consumed') return null;
     if (plan !== null) {
-      report.target_table = plan.table;
-      report.comparison = 'hash';
+      report.target_table = plan.plan.table;
+      report.comparison = plan.kind;
       if (!this.wanted(table.id, report.target_table)) return null;
-      await this.verifyHashed(source, table, verifier, report, repaired, plan);
+      if (plan.kind === 'hash') await this.verifyHashed(source, table, verifier, report, repaired, plan.plan);
+      else await this.verifyTexts(source, table, verifier, report, repaired, plan.plan);
     } else {
       const fed = await this.verifyStreamed(source, table, verifier, report, repaired);
       if (!fed || !this.wanted(table.id, report.target_table)) return null;
@@ -265,6 +291,11 @@ export class VerificationRun {
   ): Promise<void> {
     const target = known ?? (await this.targetHash(verifier, plan, after, upTo));
     if (target.count === sourceHash.count && target.hash === sourceHash.hash) return;
+    if (
+      sourceHash.count <= ROW_HASH_ROWS &&
+      (await this.locateByRowHashes(source, table, verifier, report, repaired, plan, after, upTo))
+    )
+      return;
     if (sourceHash.count > BISECT_ROWS) {
       const left = await this.sourceHash(source, table, after, upTo, Math.ceil(sourceHash.count / 2), plan);
       const middle = left.lastKey;
@@ -280,6 +311,47 @@ export class VerificationRun {
     // Source-native keys bound the target too: the key values are the same on both sides.
     const bounds: ChunkBounds = { after, upTo, targetAfter: after, targetUpTo: upTo };
     await this.checkRange(source, table, verifier, report, repaired, bounds, rows);
+  }
+
+  /**
+   * Compares a differing range's rows by their hashes read from both sides (one query each
+   * instead of halving), then the rows whose hashes differ row by row. False when the
+   * sides cannot list row hashes, the key is not of integers (the merge needs their order)
+   * or either side holds more rows than expected: then the range is halved instead.
+   */
+  private async locateByRowHashes(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+    report: TableReport,
+    repaired: Repaired,
+    plan: TargetHashPlan,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+  ): Promise<boolean> {
+    if (!table.integerKey || !source.reader.rowHashes || !verifier.rowHashes) return false;
+    const limit = ROW_HASH_ROWS + this.options.chunkSize;
+    await source.reader.begin();
+    let sourceRows: TextChunk;
+    try {
+      sourceRows = await source.reader.rowHashes(table, after, upTo, limit, plan);
+    } finally {
+      await source.reader.end();
+    }
+    await this.throttle(sourceRows.rows.length);
+    if (sourceRows.rows.length >= limit) return false;
+    const targetLimit = sourceRows.rows.length + this.options.chunkSize;
+    const targetRows = await verifier.rowHashes(plan, after, upTo, targetLimit);
+    await this.throttle(targetRows.length);
+    if (targetRows.length >= targetLimit) return false;
+    const comparison = rowHashComparison(plan.table, table.keyColumns.length);
+    const extraRowsDiffer = verifier.appliesDeletes(plan.table);
+    for (const range of differingRanges(comparison, after, sourceRows.rows, targetRows, extraRowsDiffer)) {
+      const rows = await this.read(source, table, range.after, range.upTo, Number.POSITIVE_INFINITY);
+      const bounds: ChunkBounds = { ...range, targetAfter: range.after, targetUpTo: range.upTo };
+      await this.checkRange(source, table, verifier, report, repaired, bounds, rows);
+    }
+    return true;
   }
 
   private async sourceHash(
@@ -394,17 +466,132 @@ export class VerificationRun {
       if (report.differences.length < MAX_LISTED) report.differences.push(shownDifference(difference));
   }
 
-  /** The sink's hash plan when both sides can hash in one engine; 'not consumed' when the sink does not read the table. */
-  private async hashPlan(
+  /**
+   * How the table is compared: the sink's hash plan when both sides can hash in one engine,
+   * else its text plan when both sides can read plain column values and a first sample of
+   * rows compares through it as through the sink's mapping; null: rows mapped by the sink.
+   * 'not consumed' when the sink does not read the table.
+   */
+  private async comparisonPlan(
     source: SourceSide,
     table: VerifiableTable,
     verifier: SinkVerifier,
-  ): Promise<TargetHashPlan | null | 'not consumed'> {
-    if (!source.reader.hashRange || !verifier.hashPlan || !verifier.hashRange) return null;
+  ): Promise<ComparisonPlan | 'not consumed'> {
+    const canHash = source.reader.hashRange && verifier.hashPlan && verifier.hashRange;
+    const canText = table.integerKey && source.reader.readTexts && verifier.textPlan && verifier.readTexts;
+    if (!canHash && !canText) return null;
     const sample = await this.read(source, table, null, null, 1);
     const [record] = sample.records;
     if (!record) return sample.chunk.records.length > 0 ? 'not consumed' : null;
-    return verifier.hashPlan(record, source.reader.engine);
+    const hash = canHash ? await verifier.hashPlan?.(record, source.reader.engine) : null;
+    if (hash) return { kind: 'hash', plan: hash };
+    const texts = canText ? await verifier.textPlan?.(record, table.keyColumns) : null;
+    return texts && (await this.textPlanHolds(source, table, texts)) ? { kind: 'texts', plan: texts } : null;
+  }
+
+  /**
+   * True when the first rows' column texts canonicalise to exactly what the sink's mapping
+   * makes of their records, column for column, and the mapping compares no other column:
+   * then a chunk whose texts are equal on both sides is equal as the sink compares it.
+   */
+  private async textPlanHolds(
+    source: SourceSide,
+    table: VerifiableTable,
+    plan: TextComparisonPlan,
+  ): Promise<boolean> {
+    if (!source.reader.readTexts) return false;
+    await source.reader.begin();
+    let chunk: SourceChunk;
+    let texts: TextChunk;
+    try {
+      chunk = await source.reader.readChunk(table, null, null, TEXT_PLAN_SAMPLE);
+      const columns = plan.columns.map((column) => column.source);
+      texts = await source.reader.readTexts(table, null, chunk.lastKey, TEXT_PLAN_SAMPLE, columns);
+    } finally {
+      await source.reader.end();
+    }
+    const records = chunk.records.flatMap((record) => this.asSinkRecord(source, record));
+    if (records.length !== chunk.records.length || texts.rows.length !== records.length) return false;
+    const expected = await this.verifier.expected(records);
+    const targets = new Set(plan.columns.map((column) => column.target));
+    return expected.every((row, i) => {
+      const values = texts.rows[i];
+      if (row.kind !== 'row' || row.table !== plan.table || values === undefined) return false;
+      if (Object.keys(row.row.columns).some((name) => !targets.has(name))) return false;
+      return plan.columns.every(
+        (column, c) => column.canonical(values[c] ?? null) === (row.row.columns[column.target] ?? null),
+      );
+    });
+  }
+
+  /**
+   * The text path: each chunk's column values read from both sides (the next source chunk
+   * read while this one is compared), compared in the worker; only the ranges that differ
+   * are then compared row by row through the sink's mapping, with re-reads and repair.
+   */
+  private async verifyTexts(
+    source: SourceSide,
+    table: VerifiableTable,
+    verifier: SinkVerifier,
+    report: TableReport,
+    repaired: Repaired,
+    plan: TextComparisonPlan,
+  ): Promise<void> {
+    const { chunkSize } = this.options;
+    const columns = plan.columns.map((column) => column.source);
+    const extraRowsDiffer = verifier.appliesDeletes(plan.table);
+    let after: readonly unknown[] | null = null;
+    let pending: Promise<TextChunk> | null = this.sourceTexts(source, table, null, chunkSize, columns);
+    while (pending !== null) {
+      const chunk: TextChunk = await pending;
+      // Checked with no read in flight: the source connection is left idle.
+      if (this.callbacks.signal.aborted) return;
+      const final = chunk.rows.length < chunkSize;
+      const upTo = final ? null : chunk.lastKey;
+      // The source reads chunk n + 1 while the target's values of chunk n are read and compared.
+      pending = final ? null : this.sourceTexts(source, table, upTo, chunkSize, columns);
+      // Its failure surfaces when awaited; meanwhile it must not count as unhandled.
+      pending?.catch(() => undefined);
+      const limit = chunk.rows.length + chunkSize;
+      if (!verifier.readTexts) throw new Error('the sink verifier cannot read column values');
+      const target = await verifier.readTexts(plan, after, upTo, limit);
+      await this.throttle(target.length);
+      report.chunks++;
+      report.rows_compared += chunk.rows.length;
+      verifyRowsCompared.inc({ connector: this.options.sink, table: table.id }, chunk.rows.length);
+      this.callbacks.onProgress(table.id, report.rows_compared);
+      // A target holding more rows than read: the whole chunk goes row by row (which notes it).
+      const ranges =
+        target.length >= limit
+          ? [{ after, upTo }]
+          : differingRanges(plan, after, chunk.rows, target, extraRowsDiffer);
+      if (ranges.length > 0) await pending?.catch(() => undefined);
+      for (const range of ranges) {
+        const rows = await this.read(source, table, range.after, range.upTo, Number.POSITIVE_INFINITY);
+        const bounds: ChunkBounds = { ...range, targetAfter: range.after, targetUpTo: range.upTo };
+        await this.checkRange(source, table, verifier, report, repaired, bounds, rows);
+      }
+      after = upTo;
+    }
+  }
+
+  private async sourceTexts(
+    source: SourceSide,
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    limit: number,
+    columns: readonly string[],
+  ): Promise<TextChunk> {
+    if (!source.reader.readTexts) throw new Error('the source reader cannot read column values');
+    await source.reader.begin();
+    let chunk: TextChunk;
+    try {
+      chunk = await source.reader.readTexts(table, after, null, limit, columns);
+    } finally {
+      await source.reader.end();
+    }
+    await this.throttle(chunk.rows.length);
+    return chunk;
   }
 
   /** Re-reads a differing chunk after the pipeline caught up; keeps only what still differs. */

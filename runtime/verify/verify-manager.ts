@@ -32,7 +32,8 @@ interface RunEntry {
 
 /**
  * Starts, lists and cancels verifications, one running at a time per sink, and runs the
- * scheduled ones (`verify.interval.ms`, throttled by `verify.max.rows.per.second`).
+ * scheduled ones (`verify.interval.ms`, throttled by `verify.max.rows.per.second`); a
+ * requested run cancels a scheduled one that is going and starts when it has stopped.
  * Listeners hear each finished run (the event stream publishes them).
  */
 export class VerifyManager {
@@ -74,11 +75,12 @@ export class VerifyManager {
         `Connector ${sink} is not a sink connector that can be verified (its plugin ${plugin.name} has no verification support)`,
       );
     }
-    const running = this.list(sink).find((run) => run.state === 'RUNNING');
-    if (running)
+    const running = (this.runs.get(sink) ?? []).find((entry) => entry.view.state === 'RUNNING');
+    // A requested run takes precedence over a scheduled one, which is cancelled; not over another requested run.
+    if (running && (scheduled || !running.view.scheduled))
       throw new ConnectRestError(
         409,
-        `A verification of ${sink} is already running (${running.id}); wait for it or DELETE it`,
+        `A verification of ${sink} is already running (${running.view.id}); wait for it or DELETE it`,
       );
     const options: VerificationOptions = {
       sink,
@@ -111,7 +113,14 @@ export class VerifyManager {
       tables: [],
     };
     const abort = new AbortController();
-    const entry: RunEntry = { view, abort, done: this.execute(view, options, config, abort.signal) };
+    let done: Promise<void>;
+    if (running) {
+      running.abort.abort();
+      running.view.error = `cancelled: requested verification ${view.id} took precedence`;
+      // One run per sink at a time: this one starts once the scheduled one has let go of its connections.
+      done = running.done.then(() => this.execute(view, options, config, abort.signal));
+    } else done = this.execute(view, options, config, abort.signal);
+    const entry: RunEntry = { view, abort, done };
     const kept = [entry, ...(this.runs.get(sink) ?? [])];
     this.runs.set(sink, kept.slice(0, KEPT_RUNS));
     return view;
@@ -185,7 +194,9 @@ export class VerifyManager {
       view.state = signal.aborted ? 'CANCELLED' : different ? 'DIFFERENT' : 'EQUAL';
     } catch (error) {
       view.state = signal.aborted ? 'CANCELLED' : 'FAILED';
-      view.error = maskSecrets(error instanceof Error ? error.message : String(error));
+      // A run cancelled for a requested one keeps saying so.
+      if (!signal.aborted || view.error === undefined)
+        view.error = maskSecrets(error instanceof Error ? error.message : String(error));
       logger.warn('verification failed', { error: view.error });
     }
     view.finished = new Date().toISOString();

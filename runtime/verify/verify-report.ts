@@ -27,8 +27,12 @@ export interface TableReport {
   readonly table: string;
   readonly source_connector: string;
   target_table: string | null;
-  /** hash: count + hash per range in both databases, rows of differing ranges only; rows: every row through the worker. */
-  comparison: 'hash' | 'rows';
+  /**
+   * hash: count + hash per range in both databases; texts: column values of both sides compared
+   * in the worker; rows: every row mapped by the sink. The first two compare the rows of
+   * differing ranges as `rows` does.
+   */
+  comparison: 'hash' | 'texts' | 'rows';
   rows_compared: number;
   chunks: number;
   seconds: number;

@@ -4,10 +4,14 @@
  * (5 updated, 3 deleted, 2 extra), through the same VerificationRun and connector
  * verification code the worker runs. No pipeline runs, so the settle wait of a differing
  * chunk returns at once (the stand-in worker reports every position as applied): the
- * figures are the comparison's own cost. Prints figures and one JSON line; asserts
- * nothing. `npm run bench:verify -- --rows 1000000 --chunk 10000 --targets postgresql,mariadb`.
+ * figures are the comparison's own cost. Prints figures (wall time, the worker's CPU time,
+ * peak RSS, the load average when it started: the machine may be shared) and one JSON line;
+ * exits 1 when a run does not find exactly the 10 injected differences.
+ * `npm run bench:verify -- --rows 1000000 --chunk 10000 --targets postgresql,mariadb`.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -51,6 +55,7 @@ const rowsPg = `SELECT i, 'item ' || i, i * 1.25, jsonb_build_object('a', i, 'b'
   timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second', i % 2 = 0 FROM generate_series(1, ${rows}) AS i`;
 
 /** 5 updated, 3 deleted, 2 extra rows. */
+const INJECTED = 10;
 const divergences = (table: string, mysqlFlavour: boolean) => [
   ...[11, 22_222, Math.floor(rows / 2), rows - 7, 3].map(
     (k) => `UPDATE ${table} SET name = 'changed' WHERE id = ${k}`,
@@ -61,6 +66,49 @@ const divergences = (table: string, mysqlFlavour: boolean) => [
       `INSERT INTO ${table} (id, name, amount, doc, created, flag) VALUES (${k}, 'extra', 1, '{}', ${mysqlFlavour ? "'2024-01-01 00:00:00'" : "'2024-01-01 00:00:00+00'"}, ${mysqlFlavour ? 0 : false})`,
   ),
 ];
+
+/**
+ * CPU seconds the PostgreSQL backends of the verification used, read from /proc when the
+ * server runs on this host (Linux); null otherwise. Unlike wall time it does not depend on
+ * what else the machine runs.
+ */
+class BackendCpu {
+  private readonly ticks = new Map<number, number>();
+  private available = true;
+  private busy = false;
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly databases: readonly string[],
+  ) {}
+
+  async sample(): Promise<void> {
+    if (this.busy || !this.available) return;
+    this.busy = true;
+    try {
+      const { rows } = await this.client.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()',
+        [this.databases],
+      );
+      for (const { pid } of rows) {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // utime and stime: fields 14 and 15, counted after the parenthesised command name.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        this.ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+      }
+    } catch {
+      this.available = false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Clock ticks are 1/100 s on Linux. */
+  seconds(): number | null {
+    if (!this.available) return null;
+    return [...this.ticks.values()].reduce((sum, ticks) => sum + ticks, 0) / 100;
+  }
+}
 
 function parsed(plugin: ConnectorPlugin, raw: Record<string, string>) {
   const { values, errors } = parseConfig(connectorConfigDef(plugin), raw);
@@ -104,8 +152,14 @@ async function measure(target: 'postgresql' | 'mariadb'): Promise<Record<string,
   const verifier = await sinkPlugin.verification!.openVerifier(sink.config, 'bench-sink', logger);
   const tables: TableReport[] = [];
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const backends = new BackendCpu(admin, target === 'postgresql' ? [sourceDb, targetDb] : [sourceDb]);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    void backends.sample();
+  }, 100);
   const started = Date.now();
+  const load = loadavg()[0] ?? 0;
+  const cpu = process.cpuUsage();
   try {
     const run = new VerificationRun(
       host,
@@ -131,9 +185,11 @@ async function measure(target: 'postgresql' | 'mariadb'): Promise<Record<string,
     await run.run();
   } finally {
     clearInterval(sampler);
+    await backends.sample();
     await verifier.close();
   }
   const seconds = (Date.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   const [report] = tables;
   return {
     target,
@@ -141,6 +197,11 @@ async function measure(target: 'postgresql' | 'mariadb'): Promise<Record<string,
     seconds: Math.round(seconds * 100) / 100,
     rows_per_second: Math.round((report?.rows_compared ?? 0) / seconds),
     differences_found: report?.differences_total ?? 0,
+    comparison: report?.comparison ?? 'none',
+    worker_cpu_seconds: Math.round((used.user + used.system) / 10_000) / 100,
+    // The source backend only for MariaDB targets (its server is one process for all sessions).
+    postgres_backend_cpu_seconds: backends.seconds() ?? 'unknown',
+    load_average_at_start: Math.round(load * 100) / 100,
     chunks: report?.chunks ?? 0,
     peak_rss_mb: Math.round(peakRss / 1048576),
   };
@@ -181,7 +242,7 @@ try {
     const result = await measure(target as 'postgresql' | 'mariadb');
     results.push(result);
     console.log(
-      `[bench] PostgreSQL → ${target}: ${result.rows} rows in ${result.seconds} s (${result.rows_per_second} rows/s), ${result.differences_found} differences found (10 injected), ${result.chunks} chunks, peak RSS ${result.peak_rss_mb} MB`,
+      `[bench] PostgreSQL → ${target}: ${result.rows} rows in ${result.seconds} s (${result.rows_per_second} rows/s, ${result.comparison}), ${result.differences_found} differences found (10 injected), ${result.chunks} chunks, worker CPU ${result.worker_cpu_seconds} s, PostgreSQL backends' CPU ${result.postgres_backend_cpu_seconds} s, peak RSS ${result.peak_rss_mb} MB, load average ${result.load_average_at_start}`,
     );
     if (target === 'mariadb') await maria?.query(`DROP DATABASE IF EXISTS ${targetDb}`);
     else await admin.query(`DROP DATABASE IF EXISTS ${targetDb} WITH (FORCE)`);
@@ -195,3 +256,7 @@ try {
 }
 figures.results = results;
 console.log(JSON.stringify(figures));
+if (results.some((result) => result.differences_found !== INJECTED)) {
+  console.error(`[bench] a run did not find exactly the ${INJECTED} injected differences`);
+  process.exitCode = 1;
+}

@@ -1,6 +1,6 @@
 // Verify and repair across engines: a live MariaDB → Kafka → PostgreSQL pipeline under
-// write load compares equal (rows streamed and normalised through the worker); an updated
-// and a deleted target row are reported exactly and repaired.
+// write load compares equal (column values of both sides normalised in the worker); an
+// updated and a deleted target row are reported exactly and repaired.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { deleteTopics, eventually, uniqueNames, WorkerProcess } from '../fixtures/worker-harness.js';
@@ -147,7 +147,11 @@ test(
     const equal = await verify();
     assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
     assert.equal(equal.tables[0]?.rows_compared, ROWS);
-    assert.equal(equal.tables[0]?.comparison, 'rows', 'MariaDB → PostgreSQL streams rows through the worker');
+    assert.equal(
+      equal.tables[0]?.comparison,
+      'texts',
+      'MariaDB → PostgreSQL compares column values read from both databases',
+    );
 
     await target.query('UPDATE items SET label = $1 WHERE id = 5', ['changed']);
     await target.query('DELETE FROM items WHERE id = 6');
@@ -176,7 +180,11 @@ test(
     assert.equal(equal.state, 'EQUAL', JSON.stringify(equal, null, 2));
     const byTable = Object.fromEntries(equal.tables.map((t) => [t.table.split('.')[1], t]));
     assert.equal(byTable.tags?.comparison, 'hash');
-    assert.equal(byTable.items?.comparison, 'rows', 'a DOUBLE column has no exact text in MariaDB');
+    assert.equal(
+      byTable.items?.comparison,
+      'texts',
+      'a DOUBLE column has no exact text in MariaDB SQL: its values are compared in the worker',
+    );
     await mariaTarget.query('UPDATE tags SET amount = 0 WHERE id = 3');
     const found = await verify({ tables: [`${source.name}.tags`] }, replicaMaria);
     assert.equal(found.state, 'DIFFERENT', JSON.stringify(found, null, 2));
@@ -222,6 +230,49 @@ test(
     assert.match(
       metrics,
       new RegExp(`siphon_verify_rows_different\\{connector="${replica}",table="[^"]+\\.items"\\} 0`),
+    );
+  },
+);
+
+test(
+  'a requested verification cancels a scheduled one that is going and runs after it',
+  { timeout: 180_000 },
+  async () => {
+    interface Listed {
+      id: string;
+      scheduled: boolean;
+      state: string;
+      error?: string;
+    }
+    const runOf = async (id: string) =>
+      (await worker!.api('GET', `/connectors/${replica}/verify/${id}`)).json as Listed;
+    const preempted = await eventually(
+      'a requested run started while a scheduled one was going',
+      async () => {
+        const runs = (await worker!.api('GET', `/connectors/${replica}/verify`)).json as Listed[];
+        const scheduled = runs.find((run) => run.scheduled && run.state === 'RUNNING');
+        if (!scheduled) return undefined;
+        const started = await worker!.api('POST', `/connectors/${replica}/verify`, {});
+        assert.equal(started.status, 202, `a scheduled run answered ${started.status}: ${started.text}`);
+        const id = (started.json as { id: string }).id;
+        const requested = await eventually(
+          'the requested run to finish',
+          async () => {
+            const run = await runOf(id);
+            return run.state === 'RUNNING' ? undefined : run;
+          },
+          120_000,
+        );
+        assert.equal(requested.state, 'EQUAL', JSON.stringify(requested));
+        // The scheduled run may have ended just before the request: then try again with the next one.
+        const ended = await runOf(scheduled.id);
+        return ended.state === 'CANCELLED' ? { ended, id } : undefined;
+      },
+      150_000,
+    );
+    assert.match(
+      preempted.ended.error ?? '',
+      new RegExp(`requested verification ${preempted.id} took precedence`),
     );
   },
 );

@@ -6,8 +6,9 @@ import {
   decimalText,
   timestampText,
 } from '../../connectors/sink-jdbc/canonical-value.js';
-import type { CanonicalRow, ExpectedRow } from '../../runtime/plugin/index.js';
+import type { CanonicalRow, ExpectedRow, TextComparisonPlan } from '../../runtime/plugin/index.js';
 import { compareRows, persisting } from '../../runtime/verify/row-comparison.js';
+import { differingRanges } from '../../runtime/verify/text-comparison.js';
 import { verifyRequest } from '../../runtime/verify/verify-routes.js';
 import { shownValue } from '../../runtime/verify/verify-report.js';
 
@@ -19,6 +20,12 @@ describe('canonical values: what the sink binds equals what the column reads bac
     assert.notEqual(canonicalValue('timestamptz', '2024-03-01 10:11:00.123468+00'), bound);
     assert.equal(timestampText('2024-03-01 10:11:00.5'), '2024-03-01 10:11:00.500000');
     assert.equal(timestampText('2024-03-01 05:41:00.5-04:30'), '2024-03-01 10:11:00.500000');
+    // The common UTC forms (read without the general pattern) as the general pattern reads them.
+    assert.equal(timestampText('2024-03-01 10:11:00+00'), '2024-03-01 10:11:00.000000');
+    assert.equal(timestampText('2024-03-01 10:11:00.5+00'), timestampText('2024-03-01T10:11:00.5Z'));
+    assert.equal(timestampText('2024-03-01 10:11:00.123456789'), '2024-03-01 10:11:00.123456');
+    assert.equal(timestampText('2024-03-01 10:11:00.'), '2024-03-01 10:11:00.');
+    assert.equal(timestampText('12024-03-01 10:11:00'), '12024-03-01 10:11:00.000000');
   });
 
   it('JSON: key order and spacing do not matter, values do', () => {
@@ -33,6 +40,27 @@ describe('canonical values: what the sink binds equals what the column reads bac
     assert.notEqual(canonicalValue('json', '{"a": 1}'), canonicalValue('json', '{"a": "1"}'));
   });
 
+  it('JSON numbers are exact decimals: one number in any notation, never rounded to a double', () => {
+    const json = (text: string) => canonicalValue('json', text);
+    assert.equal(json('{"n": 1.50}'), json('{"n": 15e-1}'));
+    assert.equal(json('{"n": 1.50}'), '{"n":1.5}');
+    assert.equal(json('[100, -0, 0.000]'), json('[1e2, 0, 0]'));
+    assert.equal(json('[0.0012, 12e30]'), '[0.0012,12000000000000000000000000000000]');
+    assert.notEqual(json('{"n": 12345678901234567891}'), json('{"n": 12345678901234567890}'));
+    assert.notEqual(json('[1e100]'), json('[1e101]'));
+    // A parsed value (a driver that parses JSON) compares like its text where doubles are exact.
+    assert.equal(canonicalValue('json', { n: 1.5, m: 1e21 }), json('{"m": 1e21, "n": 1.50}'));
+  });
+
+  it('JSON strings compare as decoded text; repeated keys keep the last; not-JSON stays itself', () => {
+    const json = (text: string) => canonicalValue('json', text);
+    assert.equal(json('{"\\u0041": "\\u00e9\\/"}'), json('{"A": "é/"}'));
+    assert.notEqual(json('{"a": "x\\"y"}'), json('{"a": "x\\\\y"}'));
+    assert.equal(json('{"a": 1, "b": 2, "a": 3}'), '{"a":3,"b":2}');
+    assert.equal(json('{"a": 1'), '{"a": 1');
+    assert.notEqual(json('abc'), json('"abc"'));
+  });
+
   it('decimals, booleans, floats, bytes and arrays in one form across drivers', () => {
     assert.equal(decimalText('012.3400'), '12.34');
     assert.equal(decimalText('-0.00'), '0');
@@ -45,6 +73,9 @@ describe('canonical values: what the sink binds equals what the column reads bac
     assert.equal(canonicalValue('bytes', Buffer.from([0xab, 1])), canonicalValue('bytes', '\\xab01'));
     assert.equal(canonicalValue('array', [1, '2']), canonicalValue('array', '[1,2]'));
     assert.equal(canonicalValue('time', '10:00:00.5'), '10:00:00.500000');
+    assert.equal(canonicalValue('date', '2024-03-01'), canonicalValue('date', '2024-03-01 00:00:00'));
+    assert.notEqual(canonicalValue('date', '12024-01-01'), canonicalValue('date', '12024-01-02'));
+    assert.notEqual(canonicalValue('date', '0044-03-15 BC'), canonicalValue('date', '0044-03-15'));
     assert.equal(canonicalValue('integer', 7n), canonicalValue('integer', '7'));
     assert.equal(canonicalValue('text', null), null);
   });
@@ -122,6 +153,77 @@ describe('row comparison', () => {
       { key: '3', kind: 'missing' as const },
     ];
     assert.deepEqual(persisting(earlier, later), [{ key: '2', kind: 'extra' }]);
+  });
+});
+
+describe('text comparison: where a chunk read as column values differs', () => {
+  // Key, a timestamp, a boolean: PostgreSQL's text on one side, MariaDB's driver values on the other.
+  const plan: TextComparisonPlan = {
+    table: 't',
+    keyColumns: 1,
+    columns: [
+      { source: 'id', target: 'id', canonical: (value) => canonicalValue('integer', value) },
+      { source: 'at', target: 'at', canonical: (value) => canonicalValue('timestamptz', value) },
+      { source: 'ok', target: 'ok', canonical: (value) => canonicalValue('boolean', value) },
+    ],
+  };
+  const pgRow = (id: number, at = '2024-01-01 00:00:00+00', ok = 't') => [String(id), at, ok];
+  const mariaRow = (id: number, at = '2024-01-01 00:00:00.000000', ok: number | null = 1) => [id, at, ok];
+
+  it('values equal in canonical form are equal: a chunk with none different has no range', () => {
+    assert.deepEqual(differingRanges(plan, null, [pgRow(1), pgRow(2)], [mariaRow(1), mariaRow(2)], true), []);
+  });
+
+  it('a microsecond, a null or a flag apart differs: each run of differing keys is (key before it, its last key]', () => {
+    const source = [1, 2, 3, 4, 5, 6].map((id) => pgRow(id));
+    const target = [
+      mariaRow(1),
+      mariaRow(2, '2024-01-01 00:00:00.000001'),
+      mariaRow(3, '2024-01-01 00:00:00.000000', null),
+      mariaRow(4),
+      mariaRow(5),
+      mariaRow(6, '2024-01-01 00:00:00.000000', 0),
+    ];
+    assert.deepEqual(differingRanges(plan, ['0'], source, target, true), [
+      { after: ['1'], upTo: ['3'] },
+      { after: ['5'], upTo: ['6'] },
+    ]);
+  });
+
+  it('missing and extra rows are found by key in numeric order; extra rows only when the sink deletes', () => {
+    const source = [pgRow(2), pgRow(9), pgRow(10)];
+    const target = [mariaRow(1), mariaRow(2), mariaRow(10), mariaRow(11)];
+    assert.deepEqual(differingRanges(plan, null, source, target, true), [
+      { after: null, upTo: ['1'] },
+      { after: ['2'], upTo: ['9'] },
+      { after: ['10'], upTo: ['11'] },
+    ]);
+    assert.deepEqual(differingRanges(plan, null, source, target, false), [{ after: ['2'], upTo: ['9'] }]);
+  });
+
+  it('composite integer keys', () => {
+    const composite: TextComparisonPlan = {
+      table: 't',
+      keyColumns: 2,
+      columns: [
+        ...plan.columns.slice(0, 1),
+        { ...plan.columns[0]!, source: 'n', target: 'n' },
+        plan.columns[2]!,
+      ],
+    };
+    const source = [
+      ['1', '2', 't'],
+      ['1', '10', 't'],
+      ['2', '1', 't'],
+    ];
+    const target = [
+      [1, 2, 1],
+      [1, 10, 0],
+      [2, 1, 1],
+    ];
+    assert.deepEqual(differingRanges(composite, null, source, target, true), [
+      { after: ['1', '2'], upTo: ['1', '10'] },
+    ]);
   });
 });
 
