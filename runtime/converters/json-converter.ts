@@ -6,11 +6,11 @@ import { isJsonObject, parseExactJson, stringifyExactJson, type ExactJson } from
 import {
   fromJsonPayload,
   fromSchemalessJson,
-  toJsonPayload,
   toSchemalessJson,
   type DecimalFormat,
   type PayloadOptions,
 } from './json-payload.js';
+import { JsonPayloadWriters } from './json-payload-writer.js';
 import { schemaFromJson, schemaToJson } from './json-schema-form.js';
 
 export const jsonConverterConfigDef: ConfigDef = [
@@ -62,8 +62,12 @@ export class JsonConverter implements Converter {
   private schemasEnabled = true;
   private options: PayloadOptions = { decimalFormat: 'BASE64', replaceNullWithDefault: true };
   private cacheSize = 1000;
-  /** Schemas from connectors are reused objects: their JSON text is computed once. */
-  private readonly schemaTexts = new WeakMap<Schema, string>();
+  private writers = new JsonPayloadWriters(this.options);
+  /**
+   * Schemas from connectors are reused objects: the envelope's start up to the payload,
+   * `{"schema":…,"payload":`, is encoded once per schema.
+   */
+  private readonly envelopeStarts = new WeakMap<Schema, Buffer>();
   /** Parsed incoming schemas by their JSON text, least recently used dropped first. */
   private readonly parsedSchemas = new Map<string, Schema>();
   private lastSchema: { prefix: string; schema: Schema } | undefined;
@@ -76,15 +80,15 @@ export class JsonConverter implements Converter {
       decimalFormat: values['decimal.format'] as DecimalFormat,
       replaceNullWithDefault: values['replace.null.with.default'] as boolean,
     };
+    this.writers = new JsonPayloadWriters(this.options);
   }
 
   async fromConnectData(topic: string, schema: Schema | null, value: unknown): Promise<Buffer | null> {
     if (schema === null && (value === null || value === undefined)) return null;
     let payloadText: string;
     try {
-      payloadText = stringifyExactJson(
-        schema === null ? toSchemalessJson(value) : toJsonPayload(schema, value, this.options),
-      );
+      payloadText =
+        schema === null ? stringifyExactJson(toSchemalessJson(value)) : this.writers.write(schema, value);
     } catch (error) {
       throw new Error(
         `JsonConverter cannot convert a record for topic ${topic}: ${(error as Error).message}`,
@@ -92,8 +96,14 @@ export class JsonConverter implements Converter {
       );
     }
     if (!this.schemasEnabled) return Buffer.from(payloadText);
-    const schemaText = schema === null ? 'null' : this.schemaText(schema);
-    return Buffer.from(`{"schema":${schemaText},"payload":${payloadText}}`);
+    if (schema === null) return Buffer.from(`{"schema":null,"payload":${payloadText}}`);
+    // The cached start, then the payload and the closing brace, written into one buffer.
+    const start = this.envelopeStart(schema);
+    const message = Buffer.allocUnsafe(start.length + Buffer.byteLength(payloadText) + 1);
+    start.copy(message);
+    const end = start.length + message.write(payloadText, start.length);
+    message[end] = 0x7d;
+    return message;
   }
 
   async toConnectData(topic: string, bytes: Buffer | null): Promise<SchemaAndValue> {
@@ -142,13 +152,15 @@ export class JsonConverter implements Converter {
     return { schema, value: fromJsonPayload(schema, json.payload, this.options) };
   }
 
-  private schemaText(schema: Schema): string {
-    let text = this.schemaTexts.get(schema);
-    if (text === undefined) {
-      text = stringifyExactJson(schemaToJson(schema, (s, v) => toJsonPayload(s, v, this.options)));
-      this.schemaTexts.set(schema, text);
+  private envelopeStart(schema: Schema): Buffer {
+    let start = this.envelopeStarts.get(schema);
+    if (start === undefined) {
+      // Defaults are written by the payload writer and read back into the schema's JSON tree.
+      const schemaJson = schemaToJson(schema, (s, v) => parseExactJson(this.writers.write(s, v)));
+      start = Buffer.from(`{"schema":${stringifyExactJson(schemaJson)},"payload":`);
+      this.envelopeStarts.set(schema, start);
     }
-    return text;
+    return start;
   }
 
   private parseSchema(key: string, json: ExactJson): Schema {

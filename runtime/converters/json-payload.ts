@@ -2,7 +2,6 @@ import {
   LogicalName,
   bytesToUnscaled,
   decimalToUnscaled,
-  unscaledToBytes,
   unscaledToDecimal,
   type Schema,
 } from '../record/index.js';
@@ -10,8 +9,9 @@ import { JsonNumberText, isJsonObject, type ExactJson } from './exact-json.js';
 import { newStruct } from '../record/struct-value.js';
 
 /**
- * The `"payload"` half of Kafka Connect's JsonConverter format: record-model values to
- * JSON values and back, following a schema (or inferred when there is none).
+ * The `"payload"` half of Kafka Connect's JsonConverter format: JSON values to record-model
+ * values, following a schema (or inferred when there is none), and schemaless values to JSON
+ * (json-payload-writer.ts writes values that have a schema).
  * int64 and decimals stay exact (bigint / JsonNumberText, see exact-json.ts); bytes
  * are base64; maps with string keys are objects, other maps arrays of [key, value].
  */
@@ -32,79 +32,6 @@ const nonFinite: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infi
 
 function scaleOf(schema: Schema): number {
   return Number(schema.parameters?.scale ?? '0');
-}
-
-export function toJsonPayload(schema: Schema, value: unknown, options: PayloadOptions, path = ''): unknown {
-  if (value === null || value === undefined) {
-    if (schema.defaultValue !== undefined && options.replaceNullWithDefault) {
-      return toJsonPayload({ ...schema, defaultValue: undefined }, schema.defaultValue, options, path);
-    }
-    if (schema.optional) return null;
-    throw at(path, `null for a required ${schema.type} without a default`);
-  }
-  const wrongType = (expected: string): Error =>
-    at(path, `expected ${expected} for ${schema.type}, got ${typeof value}`);
-  switch (schema.type) {
-    case 'int8':
-    case 'int16':
-    case 'int32':
-      if (typeof value !== 'number') throw wrongType('a number');
-      return value;
-    case 'int64':
-      if (typeof value === 'bigint') return value;
-      if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
-      throw wrongType('a bigint');
-    case 'float32':
-    case 'float64':
-      if (typeof value !== 'number') throw wrongType('a number');
-      // JSON has no NaN or Infinity: written as strings, as Jackson does with QUOTE_NON_NUMERIC_NUMBERS.
-      return Number.isFinite(value) ? value : String(value);
-    case 'boolean':
-      if (typeof value !== 'boolean') throw wrongType('a boolean');
-      return value;
-    case 'string':
-      if (typeof value !== 'string') throw wrongType('a string');
-      return value;
-    case 'bytes':
-      if (schema.name === LogicalName.Decimal) {
-        if (typeof value !== 'string') throw wrongType('a decimal string');
-        const unscaled = decimalToUnscaled(value, scaleOf(schema));
-        return options.decimalFormat === 'NUMERIC'
-          ? new JsonNumberText(unscaledToDecimal(unscaled, scaleOf(schema)))
-          : unscaledToBytes(unscaled).toString('base64');
-      }
-      if (!(value instanceof Uint8Array)) throw wrongType('a Buffer');
-      return Buffer.from(value).toString('base64');
-    case 'array': {
-      if (!Array.isArray(value)) throw wrongType('an array');
-      const items = schema.valueSchema!;
-      return value.map((v, i) => toJsonPayload(items, v, options, `${path}[${i}]`));
-    }
-    case 'map': {
-      if (!(value instanceof Map)) throw wrongType('a Map');
-      const keySchema = schema.keySchema!;
-      const valueSchema = schema.valueSchema!;
-      if (keySchema.type === 'string') {
-        const object: Record<string, unknown> = newStruct();
-        for (const [k, v] of value)
-          object[k as string] = toJsonPayload(valueSchema, v, options, `${path}[${k}]`);
-        return object;
-      }
-      return [...value].map(([k, v]) => [
-        toJsonPayload(keySchema, k, options, `${path}{key}`),
-        toJsonPayload(valueSchema, v, options, `${path}[${String(k)}]`),
-      ]);
-    }
-    case 'struct': {
-      if (typeof value !== 'object') throw wrongType('a struct');
-      const struct = value as Record<string, unknown>;
-      const object: Record<string, unknown> = newStruct();
-      for (const field of schema.fields ?? []) {
-        object[field.name] = toJsonPayload(field.schema, struct[field.name], options, join(path, field.name));
-      }
-      return object;
-    }
-  }
 }
 
 function join(path: string, name: string): string {
