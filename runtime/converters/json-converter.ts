@@ -70,7 +70,7 @@ export class JsonConverter implements Converter {
   private readonly envelopeStarts = new WeakMap<Schema, Buffer>();
   /** Parsed incoming schemas by their JSON text, least recently used dropped first. */
   private readonly parsedSchemas = new Map<string, Schema>();
-  private lastSchema: { prefix: string; schema: Schema } | undefined;
+  private lastSchema: { prefix: Buffer; schema: Schema } | undefined;
 
   async configure(config: Readonly<Record<string, string>>): Promise<void> {
     const values = parseConverterConfig('JsonConverter', jsonConverterConfigDef, config);
@@ -108,11 +108,10 @@ export class JsonConverter implements Converter {
 
   async toConnectData(topic: string, bytes: Buffer | null): Promise<SchemaAndValue> {
     if (bytes === null) return { schema: null, value: null };
-    const text = bytes.toString('utf8');
     try {
       return this.schemasEnabled
-        ? (this.readWithLastSchema(text) ?? this.readEnvelope(parseExactJson(text)))
-        : { schema: null, value: fromSchemalessJson(parseExactJson(text)) };
+        ? (this.readWithLastSchema(bytes) ?? this.readEnvelope(parseExactJson(bytes.toString('utf8'))))
+        : { schema: null, value: fromSchemalessJson(parseExactJson(bytes.toString('utf8'))) };
     } catch (error) {
       throw new Error(`JsonConverter cannot read a message of topic ${topic}: ${(error as Error).message}`, {
         cause: error,
@@ -122,14 +121,23 @@ export class JsonConverter implements Converter {
 
   /**
    * Fast path: a topic's messages nearly always repeat the previous message's schema
-   * text, so only the payload after it is parsed. Undefined when the message differs.
+   * bytes, so only the payload after them is decoded and parsed. Undefined when the
+   * message differs.
    */
-  private readWithLastSchema(text: string): SchemaAndValue | undefined {
+  private readWithLastSchema(bytes: Buffer): SchemaAndValue | undefined {
     const last = this.lastSchema;
-    if (last === undefined || !text.startsWith(last.prefix) || !text.endsWith('}')) return undefined;
+    if (last === undefined) return undefined;
+    const start = last.prefix.length;
+    if (
+      bytes.length <= start ||
+      bytes[bytes.length - 1] !== 0x7d ||
+      bytes.compare(last.prefix, 0, start, 0, start) !== 0
+    ) {
+      return undefined;
+    }
     let payload: ExactJson;
     try {
-      payload = parseExactJson(text.slice(last.prefix.length, -1));
+      payload = parseExactJson(bytes.toString('utf8', start, bytes.length - 1));
     } catch {
       return undefined;
     }
@@ -148,7 +156,7 @@ export class JsonConverter implements Converter {
     if (json.schema === null) return { schema: null, value: fromSchemalessJson(json.payload ?? null) };
     const schemaText = stringifyExactJson(json.schema);
     const schema = this.parseSchema(schemaText, json.schema!);
-    this.lastSchema = { prefix: `{"schema":${schemaText},"payload":`, schema };
+    this.lastSchema = { prefix: Buffer.from(`{"schema":${schemaText},"payload":`), schema };
     return { schema, value: fromJsonPayload(schema, json.payload, this.options) };
   }
 

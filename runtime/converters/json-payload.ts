@@ -49,31 +49,26 @@ export function fromJsonPayload(
     if (schema.optional) return null;
     throw at(path, `null for a required ${schema.type} without a default`);
   }
-  const wrongType = (expected: string): Error =>
-    at(
-      path,
-      `expected ${expected} for ${schema.type}${schema.name ? ` (${schema.name})` : ''}, got ${describe(json)}`,
-    );
   switch (schema.type) {
     case 'int8':
     case 'int16':
     case 'int32':
-      if (typeof json !== 'bigint') throw wrongType('an integer');
+      if (typeof json !== 'bigint') throw wrongType(path, schema, json, 'an integer');
       return Number(json);
     case 'int64':
-      if (typeof json !== 'bigint') throw wrongType('an integer');
+      if (typeof json !== 'bigint') throw wrongType(path, schema, json, 'an integer');
       return json;
     case 'float32':
     case 'float64':
       if (typeof json === 'bigint') return Number(json);
       if (json instanceof JsonNumberText) return json.toNumber();
       if (typeof json === 'string' && json in nonFinite) return nonFinite[json];
-      throw wrongType('a number');
+      throw wrongType(path, schema, json, 'a number');
     case 'boolean':
-      if (typeof json !== 'boolean') throw wrongType('true or false');
+      if (typeof json !== 'boolean') throw wrongType(path, schema, json, 'true or false');
       return json;
     case 'string':
-      if (typeof json !== 'string') throw wrongType('a string');
+      if (typeof json !== 'string') throw wrongType(path, schema, json, 'a string');
       return json;
     case 'bytes':
       if (schema.name === LogicalName.Decimal) {
@@ -84,12 +79,12 @@ export function fromJsonPayload(
         if (json instanceof JsonNumberText && !/[eE]/.test(json.text)) {
           return unscaledToDecimal(decimalToUnscaled(json.text, scale), scale);
         }
-        throw wrongType('a base64 string or a plain decimal number');
+        throw wrongType(path, schema, json, 'a base64 string or a plain decimal number');
       }
-      if (typeof json !== 'string') throw wrongType('a base64 string');
+      if (typeof json !== 'string') throw wrongType(path, schema, json, 'a base64 string');
       return Buffer.from(json, 'base64');
     case 'array':
-      if (!Array.isArray(json)) throw wrongType('an array');
+      if (!Array.isArray(json)) throw wrongType(path, schema, json, 'an array');
       return json.map((v, i) => fromJsonPayload(schema.valueSchema!, v, options, `${path}[${i}]`));
     case 'map': {
       const keySchema = schema.keySchema!;
@@ -106,7 +101,7 @@ export function fromJsonPayload(
         });
         return result;
       }
-      if (!isJsonObject(json)) throw wrongType('an object');
+      if (!isJsonObject(json)) throw wrongType(path, schema, json, 'an object');
       for (const [k, v] of Object.entries(json)) {
         result.set(
           fromJsonPayload(keySchema, k, options, `${path}{key}`),
@@ -117,7 +112,7 @@ export function fromJsonPayload(
     }
     case 'struct': {
       if (typeof json !== 'object' || Array.isArray(json) || json instanceof JsonNumberText)
-        throw wrongType('an object');
+        throw wrongType(path, schema, json, 'an object');
       const struct = newStruct();
       for (const field of schema.fields ?? []) {
         struct[field.name] = fromJsonPayload(field.schema, json[field.name], options, join(path, field.name));
@@ -125,6 +120,14 @@ export function fromJsonPayload(
       return struct;
     }
   }
+}
+
+// A function of its own, not a closure per call: this runs for every field of every record.
+function wrongType(path: string, schema: Schema, json: ExactJson, expected: string): Error {
+  return at(
+    path,
+    `expected ${expected} for ${schema.type}${schema.name ? ` (${schema.name})` : ''}, got ${describe(json)}`,
+  );
 }
 
 function describe(json: ExactJson): string {
