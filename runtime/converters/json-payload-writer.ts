@@ -188,7 +188,6 @@ export class JsonPayloadWriters {
 
   private compileMap(schema: Schema): Write {
     const keySchema = schema.keySchema;
-    const keys = this.childWriter(keySchema, 'map keys');
     const values = this.childWriter(schema.valueSchema, 'map values');
     if (keySchema?.type === 'string') {
       // An object: keys are assigned as property names, so JSON.stringify's key order applies.
@@ -205,6 +204,7 @@ export class JsonPayloadWriters {
         return objectText(texts);
       };
     }
+    const keys = this.childWriter(keySchema, 'map keys');
     return (value) => {
       if (!(value instanceof Map)) throw wrongType(schema, 'a Map', value);
       let out = '[';
