@@ -207,20 +207,23 @@ export class AvroConverter implements Converter {
   private writerSchema(topic: string, schema: Schema): WriterSchema {
     let writer = this.writerSchemas.get(schema);
     if (writer === undefined) {
-      let avro: AvroJson;
+      let avroJson: AvroJson;
+      let avroText: string;
+      let type: avro.Type;
       try {
-        avro = toAvroSchema(schema);
+        avroJson = toAvroSchema(schema);
+        avroText = JSON.stringify(avroJson);
+        type = avscType(avroText);
       } catch (error) {
         throw new Error(
           `AvroConverter cannot map the schema of topic ${topic} to Avro: ${(error as Error).message}`,
           { cause: error },
         );
       }
-      const avroText = JSON.stringify(avro);
       writer = {
         avroText,
-        fullName: recordFullName(avro),
-        readerSchema: { schema: fromAvroSchema(avro), type: avscType(avroText) },
+        fullName: recordFullName(avroJson),
+        readerSchema: { schema: fromAvroSchema(avroJson), type },
         ids: new Map(),
       };
       this.writerSchemas.set(schema, writer);
