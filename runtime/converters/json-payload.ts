@@ -38,37 +38,73 @@ function join(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
 }
 
+/**
+ * A JSON payload value as the record-model value of `schema`; errors name the field path
+ * below `path` (`after.price: …`).
+ */
 export function fromJsonPayload(
   schema: Schema,
   json: ExactJson | undefined,
   options: PayloadOptions,
   path = '',
 ): unknown {
+  try {
+    return read(schema, json, options);
+  } catch (error) {
+    if (!(error instanceof ReadProblem)) throw error;
+    let full = path;
+    for (let i = error.steps.length - 1; i >= 0; i--) full = error.steps[i]!(full);
+    throw at(full, error.message);
+  }
+}
+
+/** A JSON value that does not fit its schema; the field path is added while the error unwinds. */
+class ReadProblem extends Error {
+  /** Innermost first: each turns the path of its parent into its own. */
+  readonly steps: ((outer: string) => string)[] = [];
+}
+
+function within(error: unknown, step: (outer: string) => string): unknown {
+  if (error instanceof ReadProblem) error.steps.push(step);
+  return error;
+}
+
+const fieldStep =
+  (name: string) =>
+  (outer: string): string =>
+    join(outer, name);
+const suffixStep =
+  (suffix: string) =>
+  (outer: string): string =>
+    `${outer}${suffix}`;
+
+// Paths are built only when a value fails: this runs for every field of every record.
+function read(schema: Schema, json: ExactJson | undefined, options: PayloadOptions): unknown {
   if (json === null || json === undefined) {
     if (schema.defaultValue !== undefined) return schema.defaultValue;
     if (schema.optional) return null;
-    throw at(path, `null for a required ${schema.type} without a default`);
+    throw new ReadProblem(`null for a required ${schema.type} without a default`);
   }
   switch (schema.type) {
     case 'int8':
     case 'int16':
     case 'int32':
-      if (typeof json !== 'bigint') throw wrongType(path, schema, json, 'an integer');
+      if (typeof json !== 'bigint') throw wrongType(schema, json, 'an integer');
       return Number(json);
     case 'int64':
-      if (typeof json !== 'bigint') throw wrongType(path, schema, json, 'an integer');
+      if (typeof json !== 'bigint') throw wrongType(schema, json, 'an integer');
       return json;
     case 'float32':
     case 'float64':
       if (typeof json === 'bigint') return Number(json);
       if (json instanceof JsonNumberText) return json.toNumber();
       if (typeof json === 'string' && json in nonFinite) return nonFinite[json];
-      throw wrongType(path, schema, json, 'a number');
+      throw wrongType(schema, json, 'a number');
     case 'boolean':
-      if (typeof json !== 'boolean') throw wrongType(path, schema, json, 'true or false');
+      if (typeof json !== 'boolean') throw wrongType(schema, json, 'true or false');
       return json;
     case 'string':
-      if (typeof json !== 'string') throw wrongType(path, schema, json, 'a string');
+      if (typeof json !== 'string') throw wrongType(schema, json, 'a string');
       return json;
     case 'bytes':
       if (schema.name === LogicalName.Decimal) {
@@ -79,43 +115,74 @@ export function fromJsonPayload(
         if (json instanceof JsonNumberText && !/[eE]/.test(json.text)) {
           return unscaledToDecimal(decimalToUnscaled(json.text, scale), scale);
         }
-        throw wrongType(path, schema, json, 'a base64 string or a plain decimal number');
+        throw wrongType(schema, json, 'a base64 string or a plain decimal number');
       }
-      if (typeof json !== 'string') throw wrongType(path, schema, json, 'a base64 string');
+      if (typeof json !== 'string') throw wrongType(schema, json, 'a base64 string');
       return Buffer.from(json, 'base64');
-    case 'array':
-      if (!Array.isArray(json)) throw wrongType(path, schema, json, 'an array');
-      return json.map((v, i) => fromJsonPayload(schema.valueSchema!, v, options, `${path}[${i}]`));
+    case 'array': {
+      if (!Array.isArray(json)) throw wrongType(schema, json, 'an array');
+      const items: unknown[] = [];
+      let i = 0;
+      try {
+        for (; i < json.length; i++) items.push(read(schema.valueSchema!, json[i], options));
+      } catch (error) {
+        throw within(error, suffixStep(`[${i}]`));
+      }
+      return items;
+    }
     case 'map': {
       const keySchema = schema.keySchema!;
       const valueSchema = schema.valueSchema!;
       const result = new Map<unknown, unknown>();
       if (Array.isArray(json)) {
-        json.forEach((entry, i) => {
-          if (!Array.isArray(entry) || entry.length !== 2)
-            throw at(`${path}[${i}]`, 'expected a [key, value] pair');
-          result.set(
-            fromJsonPayload(keySchema, entry[0], options, `${path}{key}`),
-            fromJsonPayload(valueSchema, entry[1], options, `${path}[${i}]`),
-          );
-        });
+        for (let i = 0; i < json.length; i++) {
+          const entry = json[i];
+          if (!Array.isArray(entry) || entry.length !== 2) {
+            throw within(new ReadProblem('expected a [key, value] pair'), suffixStep(`[${i}]`));
+          }
+          let key: unknown;
+          try {
+            key = read(keySchema, entry[0], options);
+          } catch (error) {
+            throw within(error, suffixStep('{key}'));
+          }
+          try {
+            result.set(key, read(valueSchema, entry[1], options));
+          } catch (error) {
+            throw within(error, suffixStep(`[${i}]`));
+          }
+        }
         return result;
       }
-      if (!isJsonObject(json)) throw wrongType(path, schema, json, 'an object');
+      if (!isJsonObject(json)) throw wrongType(schema, json, 'an object');
       for (const [k, v] of Object.entries(json)) {
-        result.set(
-          fromJsonPayload(keySchema, k, options, `${path}{key}`),
-          fromJsonPayload(valueSchema, v, options, `${path}[${k}]`),
-        );
+        let key: unknown;
+        try {
+          key = read(keySchema, k, options);
+        } catch (error) {
+          throw within(error, suffixStep('{key}'));
+        }
+        try {
+          result.set(key, read(valueSchema, v, options));
+        } catch (error) {
+          throw within(error, suffixStep(`[${k}]`));
+        }
       }
       return result;
     }
     case 'struct': {
       if (typeof json !== 'object' || Array.isArray(json) || json instanceof JsonNumberText)
-        throw wrongType(path, schema, json, 'an object');
+        throw wrongType(schema, json, 'an object');
       const struct = newStruct();
-      for (const field of schema.fields ?? []) {
-        struct[field.name] = fromJsonPayload(field.schema, json[field.name], options, join(path, field.name));
+      const fields = schema.fields ?? [];
+      let i = 0;
+      try {
+        for (; i < fields.length; i++) {
+          const field = fields[i]!;
+          struct[field.name] = read(field.schema, json[field.name], options);
+        }
+      } catch (error) {
+        throw within(error, fieldStep(fields[i]!.name));
       }
       return struct;
     }
@@ -123,9 +190,8 @@ export function fromJsonPayload(
 }
 
 // A function of its own, not a closure per call: this runs for every field of every record.
-function wrongType(path: string, schema: Schema, json: ExactJson, expected: string): Error {
-  return at(
-    path,
+function wrongType(schema: Schema, json: ExactJson, expected: string): ReadProblem {
+  return new ReadProblem(
     `expected ${expected} for ${schema.type}${schema.name ? ` (${schema.name})` : ''}, got ${describe(json)}`,
   );
 }
