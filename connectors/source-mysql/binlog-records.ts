@@ -39,6 +39,7 @@ export class BinlogRecords {
     if (events === null) return { records, last: null };
     const { transaction } = item;
     let last: BinlogOffset | null = null;
+    let changes = 0;
     item.rows.forEach((row, index) => {
       const offset: BinlogOffset = {
         file: transaction.file,
@@ -94,8 +95,10 @@ export class BinlogRecords {
       );
       records.push(record);
       if (item.op === 'd' && config.cdc.tombstonesOnDelete) records.push(events.tombstone(record));
-      changeEventsTotal.inc({ connector: connectorName, op: item.op });
+      changes++;
     });
+    // Once per row event, not per row: the labelled counter costs about a microsecond a call.
+    if (changes > 0) changeEventsTotal.inc({ connector: connectorName, op: item.op }, changes);
     return { records, last };
   }
 

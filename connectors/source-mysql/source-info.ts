@@ -1,4 +1,5 @@
-import { commonSourceValue, sourceBlockSchema } from '../../runtime/cdc/index.js';
+import { sourceBlockSchema, sourceTsMs } from '../../runtime/cdc/index.js';
+import { siphonVersion } from '../../runtime/siphon-version.js';
 import type { SnapshotMarker } from '../../runtime/cdc/index.js';
 import type { Field, Schema, Struct } from '../../runtime/record/index.js';
 
@@ -40,16 +41,19 @@ export interface MySqlSourceInfo {
   readonly query: string | null;
 }
 
+/** Fields in the schema's order (see sourceTsMs): one literal, no spread, on this hot path. */
 export function mysqlSourceValue(info: MySqlSourceInfo): Struct {
+  const tsUs = BigInt(Math.trunc(info.tsMs)) * 1000n;
   return {
-    ...commonSourceValue({
-      connector: 'mysql',
-      name: info.name,
-      tsUs: BigInt(Math.trunc(info.tsMs)) * 1000n,
-      snapshot: info.snapshot,
-      db: info.db,
-      sequence: null,
-    }),
+    version: siphonVersion,
+    connector: 'mysql',
+    name: info.name,
+    ts_ms: sourceTsMs(tsUs),
+    snapshot: info.snapshot,
+    db: info.db,
+    sequence: null,
+    ts_us: tsUs,
+    ts_ns: tsUs * 1000n,
     table: info.table,
     server_id: BigInt(info.serverId),
     gtid: info.gtid,

@@ -95,11 +95,41 @@ function civilFromDays(z: number): { year: number; month: number; day: number } 
 /** timestamptz text → Debezium ZonedTimestamp ("2024-02-29T13:45:07.25Z"; ±infinity kept as words). */
 export function zonedTimestamp(text: string, fractionWidth = 6): string {
   if (text === 'infinity' || text === '-infinity') return text;
-  const iso = formatIsoTimestamp(parseTimestampMicros(text));
+  let whole: string;
+  let fraction: string;
+  const utc = utcTimestampText.exec(text);
+  if (utc !== null && isCivilTime(utc)) {
+    // Already UTC (the session's TimeZone): the text is rearranged, not computed.
+    whole = `${utc[1]}-${utc[2]}-${utc[3]}T${utc[4]}:${utc[5]}:${utc[6]}`;
+    fraction = (utc[7] ?? '').padEnd(6, '0').slice(0, 6).replace(/0+$/, '');
+  } else {
+    const iso = formatIsoTimestamp(parseTimestampMicros(text));
+    [whole = '', fraction = ''] = iso.slice(0, -1).split('.');
+  }
   // Debezium writes the column's precision in full: 11:45:07.250000Z, 11:45:05.000000Z.
-  if (fractionWidth === 0) return iso;
-  const [whole, fraction = ''] = iso.slice(0, -1).split('.');
+  if (fractionWidth === 0) return fraction === '' ? `${whole}Z` : `${whole}.${fraction}Z`;
   return `${whole}.${fraction.padEnd(fractionWidth, '0').slice(0, Math.max(fractionWidth, fraction.length))}Z`;
+}
+
+const utcTimestampText = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?\+00$/;
+
+/** Whether the fields name a real day and time, which the computed path would give back unchanged. */
+function isCivilTime(m: RegExpExecArray): boolean {
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= days &&
+    Number(m[4]) <= 23 &&
+    Number(m[5]) <= 59 &&
+    Number(m[6]) <= 59
+  );
 }
 
 /** timetz text ("13:45:07.25+02") → Debezium ZonedTime in UTC ("11:45:07.25Z"). */

@@ -17,13 +17,20 @@ export class RecordBatcher {
   /** Change events per op in `pending`, applied to the metrics once per batch (cheaper than per record). */
   private readonly opCounts = new Map<Op, number>();
   private lastSourceTsMs: number | undefined;
-  /** The offset of the last record added, as JSON: the task compares it with what was committed. */
-  lastOffset: string | null = null;
+  private lastSourceOffset: SourceRecord['sourceOffset'] | null = null;
 
   constructor(
     private readonly context: SourceTaskContext,
     private readonly maxBatchSize: number,
   ) {}
+
+  /**
+   * The offset of the last record added, as JSON: the task compares it with what was
+   * committed. Serialized when asked, not per record.
+   */
+  get lastOffset(): string | null {
+    return this.lastSourceOffset === null ? null : JSON.stringify(this.lastSourceOffset);
+  }
 
   get size(): number {
     return this.pending.length;
@@ -32,7 +39,7 @@ export class RecordBatcher {
   /** Adds a record; `op` and `sourceTsMs` (commit time) count it as a change event. */
   async add(record: SourceRecord, op?: Op, sourceTsMs?: number): Promise<void> {
     this.pending.push(record);
-    this.lastOffset = JSON.stringify(record.sourceOffset);
+    this.lastSourceOffset = record.sourceOffset;
     if (op !== undefined) {
       this.opCounts.set(op, (this.opCounts.get(op) ?? 0) + 1);
       if (sourceTsMs !== undefined) this.lastSourceTsMs = sourceTsMs;

@@ -100,9 +100,10 @@ export class SnapshotReader {
       let done = 0;
       let firstInTable = afterKey === null;
       snapshotRowsDone.set(labels, done);
+      const keyPositions = chunker.keyPositions;
       for await (const chunk of chunker.chunks(afterKey)) {
         for (const row of chunk) {
-          const key = pk.length === 0 ? null : chunker.keyPositions.map((p) => row[p] ?? null);
+          const key = pk.length === 0 ? null : keyTexts(row, keyPositions);
           await this.hold(
             {
               table: schema,
@@ -152,7 +153,12 @@ export class SnapshotReader {
     position: StreamPosition,
     last: boolean,
   ): Promise<void> {
-    const marker = snapshotMarkerFor({ ...held, lastInTable });
+    const marker = snapshotMarkerFor({
+      firstTable: held.firstTable,
+      lastTable: held.lastTable,
+      firstInTable: held.firstInTable,
+      lastInTable,
+    });
     const progress: SnapshotProgress = last
       ? { inProgress: false, completed: true, table: null, lastKey: null }
       : held.progress;
@@ -191,6 +197,13 @@ export class SnapshotReader {
     }
     await this.batcher.add(record, 'r');
   }
+}
+
+/** The key column texts of a row, for the offset (a loop: this runs per row). */
+function keyTexts(row: readonly (string | null)[], positions: readonly number[]): (string | null)[] {
+  const key: (string | null)[] = [];
+  for (const p of positions) key.push(row[p] ?? null);
+  return key;
 }
 
 function id(ref: TableRef): string {

@@ -1,4 +1,5 @@
-import { commonSourceValue, sourceBlockSchema, type SnapshotMarker } from '../../runtime/cdc/source-block.js';
+import { sourceBlockSchema, sourceTsMs, type SnapshotMarker } from '../../runtime/cdc/source-block.js';
+import { siphonVersion } from '../../runtime/siphon-version.js';
 import type { Schema, Struct } from '../../runtime/record/index.js';
 
 /**
@@ -32,17 +33,20 @@ export interface PostgresSourceInfo {
   readonly origin: { readonly name: string; readonly lsn: bigint } | null;
 }
 
+/** Fields in the schema's order (see sourceTsMs): one literal, no spread, on this hot path. */
 export function postgresSourceValue(info: PostgresSourceInfo): Struct {
+  const tsUs = info.tsUs;
   return {
-    ...commonSourceValue({
-      connector: 'postgresql',
-      name: info.serverName,
-      tsUs: info.tsUs,
-      snapshot: info.snapshot,
-      db: info.db,
-      // Debezium's ["<last commit LSN>","<event LSN>"], built without JSON.stringify on this hot path.
-      sequence: `[${quoted(info.lastCommitLsn)},${quoted(info.lsn)}]`,
-    }),
+    version: siphonVersion,
+    connector: 'postgresql',
+    name: info.serverName,
+    ts_ms: sourceTsMs(tsUs),
+    snapshot: info.snapshot,
+    db: info.db,
+    // Debezium's ["<last commit LSN>","<event LSN>"], built without JSON.stringify.
+    sequence: `[${quoted(info.lastCommitLsn)},${quoted(info.lsn)}]`,
+    ts_us: tsUs,
+    ts_ns: tsUs * 1000n,
     schema: info.schema,
     table: info.table,
     txId: info.txId === null ? null : BigInt(info.txId),
@@ -54,5 +58,5 @@ export function postgresSourceValue(info: PostgresSourceInfo): Struct {
 }
 
 function quoted(lsn: bigint | null): string {
-  return lsn === null ? 'null' : `"${lsn}"`;
+  return lsn === null ? 'null' : `"${lsn.toString()}"`;
 }

@@ -1,4 +1,4 @@
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import type { ConfigDef } from '../plugin/index.js';
 import { validateValue, type Schema, type SchemaAndValue } from '../record/index.js';
 import { avscTypeHook } from './avsc-type-hook.js';
@@ -76,24 +76,33 @@ interface WriterSchema {
   readonly fullName: string | undefined;
   /** How a message written with this schema reads back, so its id needs no lookup either. */
   readonly readerSchema: ReaderSchema;
+  /** Registry ids by topic (the subject follows from the topic), once registered or found. */
+  readonly ids: Map<string, number>;
 }
 
 interface ReaderSchema {
   readonly schema: Schema;
+  /** avsc's codec for the Avro schema, built as Confluent's JavaScript client builds it. */
+  readonly type: avro.Type;
 }
+
+/** The Confluent wire format's header: magic byte 0 and the 4-byte schema id. */
+const headerSize = 5;
 
 /**
  * Confluent's AvroConverter (io.confluent.connect.avro.AvroConverter): Avro binary in the
  * Confluent wire format (magic 0, 4-byte big-endian schema id, body). The hot path makes
- * no HTTP call: Avro schemas are cached per record-model Schema object, ids per subject
- * and schema text, and decoded writer schemas per id.
+ * no HTTP call and builds no cache key: Avro schemas, their avsc codecs and registry ids
+ * (by topic) are cached per record-model Schema object; ids are also shared per subject
+ * and schema text, and reader schemas kept per id.
  */
 export class AvroConverter implements Converter {
   private isKey = false;
   private autoRegister = true;
   private strategy: SubjectNameStrategy = subjectNameStrategies[0]!;
   private http!: SchemaRegistryClient;
-  private codec!: SchemaRegistry;
+  /** Where messages are encoded before being copied out at their size; grows to the largest. */
+  private scratch = Buffer.allocUnsafe(16 * 1024);
   private readonly writerSchemas = new WeakMap<Schema, WriterSchema>();
   private readonly ids = new Map<string, Promise<number>>();
   private readonly readerSchemas = new Map<number, Promise<ReaderSchema>>();
@@ -124,11 +133,6 @@ export class AvroConverter implements Converter {
       values['basic.auth.user.info'] as string | null,
     );
     this.http = new SchemaRegistryClient(url, credentials);
-    this.codec = new SchemaRegistry(
-      { host: url, ...(credentials === undefined ? {} : { auth: { ...credentials } }) },
-      // The client types typeHook against its own copy of avsc's declarations: same function, other type.
-      { [SchemaType.AVRO]: { typeHook: avscTypeHook as never } },
-    );
   }
 
   async fromConnectData(topic: string, schema: Schema | null, value: unknown): Promise<Buffer | null> {
@@ -138,9 +142,7 @@ export class AvroConverter implements Converter {
       throw new Error(`AvroConverter cannot write a record for topic ${topic} without a schema`);
     }
     const writer = this.writerSchema(topic, schema);
-    const subject = this.strategy.subject(topic, this.isKey, writer.fullName);
-    const id = await this.schemaId(topic, subject, writer.avroText);
-    if (!this.readerSchemas.has(id)) this.readerSchemas.set(id, Promise.resolve(writer.readerSchema));
+    const id = writer.ids.get(topic) ?? (await this.registeredId(topic, writer));
     let avroValue: unknown;
     try {
       avroValue = toAvroValue(schema, value);
@@ -151,7 +153,7 @@ export class AvroConverter implements Converter {
       );
     }
     try {
-      return await this.codec.encode(id, avroValue);
+      return this.encode(writer.readerSchema.type, id, avroValue);
     } catch (error) {
       // Only on failure: name the offending field in record-model terms.
       let problem = (error as Error).message;
@@ -166,6 +168,28 @@ export class AvroConverter implements Converter {
     }
   }
 
+  /** Header and Avro body written into the scratch buffer, then copied out at their size. */
+  private encode(type: avro.Type, id: number, avroValue: unknown): Buffer {
+    let end = -1;
+    while (end < 0) {
+      this.scratch[0] = 0;
+      this.scratch.writeInt32BE(id, 1);
+      end = type.encode(avroValue, this.scratch, headerSize);
+      // A negative end is how many bytes were missing.
+      if (end < 0) this.scratch = Buffer.allocUnsafe(2 * (this.scratch.length - end));
+    }
+    return Buffer.from(this.scratch.subarray(0, end));
+  }
+
+  /** The id of the writer's schema under the topic's subject, registered or looked up once. */
+  private async registeredId(topic: string, writer: WriterSchema): Promise<number> {
+    const subject = this.strategy.subject(topic, this.isKey, writer.fullName);
+    const id = await this.schemaId(topic, subject, writer.avroText);
+    writer.ids.set(topic, id);
+    if (!this.readerSchemas.has(id)) this.readerSchemas.set(id, Promise.resolve(writer.readerSchema));
+    return id;
+  }
+
   async toConnectData(topic: string, bytes: Buffer | null): Promise<SchemaAndValue> {
     if (bytes === null) return { schema: null, value: null };
     if (bytes.length < 5 || bytes[0] !== 0) {
@@ -176,16 +200,20 @@ export class AvroConverter implements Converter {
     }
     const id = bytes.readUInt32BE(1);
     const reader = await this.readerSchema(topic, id);
-    const avroValue: unknown = await this.codec.decode(bytes);
+    const avroValue: unknown = reader.type.fromBuffer(bytes.subarray(headerSize));
     return { schema: reader.schema, value: fromAvroValue(reader.schema, avroValue) };
   }
 
   private writerSchema(topic: string, schema: Schema): WriterSchema {
     let writer = this.writerSchemas.get(schema);
     if (writer === undefined) {
-      let avro: AvroJson;
+      let avroJson: AvroJson;
+      let avroText: string;
+      let type: avro.Type;
       try {
-        avro = toAvroSchema(schema);
+        avroJson = toAvroSchema(schema);
+        avroText = JSON.stringify(avroJson);
+        type = avscType(avroText);
       } catch (error) {
         throw new Error(
           `AvroConverter cannot map the schema of topic ${topic} to Avro: ${(error as Error).message}`,
@@ -193,9 +221,10 @@ export class AvroConverter implements Converter {
         );
       }
       writer = {
-        avroText: JSON.stringify(avro),
-        fullName: recordFullName(avro),
-        readerSchema: { schema: fromAvroSchema(avro) },
+        avroText,
+        fullName: recordFullName(avroJson),
+        readerSchema: { schema: fromAvroSchema(avroJson), type },
+        ids: new Map(),
       };
       this.writerSchemas.set(schema, writer);
     }
@@ -226,7 +255,7 @@ export class AvroConverter implements Converter {
     if (reader === undefined) {
       reader = this.http
         .schemaById(id)
-        .then((text) => ({ schema: fromAvroSchema(JSON.parse(text) as AvroJson) }))
+        .then((text) => ({ schema: fromAvroSchema(JSON.parse(text) as AvroJson), type: avscType(text) }))
         .catch((error: Error) => {
           this.readerSchemas.delete(id);
           throw new Error(
@@ -237,6 +266,11 @@ export class AvroConverter implements Converter {
     }
     return reader;
   }
+}
+
+/** avsc's codec for a schema text, with the options the registry client would give it. */
+function avscType(avroText: string): avro.Type {
+  return avro.Type.forSchema(JSON.parse(avroText) as avro.Schema, { typeHook: avscTypeHook });
 }
 
 /** The full name of the top-level Avro record (what RecordNameStrategy names subjects after). */

@@ -16,26 +16,52 @@ import { avscKey } from './avsc-type-hook.js';
  * {key, value}, struct fields take their Avro names. Errors name the field path.
  */
 
-function at(path: string, problem: string): Error {
-  return new Error(`${path || '(root)'}: ${problem}`);
+/** A value avsc cannot be given; the field path is added while the error unwinds. */
+class AvroValueProblem extends Error {
+  /** Innermost first: each turns the path of its parent into its own. */
+  readonly steps: ((outer: string) => string)[] = [];
 }
 
-function join(path: string, name: string): string {
-  return path === '' ? name : `${path}.${name}`;
+function within(error: unknown, step: (outer: string) => string): unknown {
+  if (error instanceof AvroValueProblem) error.steps.push(step);
+  return error;
 }
+
+const fieldStep =
+  (name: string) =>
+  (outer: string): string =>
+    outer === '' ? name : `${outer}.${name}`;
+const suffixStep =
+  (suffix: string) =>
+  (outer: string): string =>
+    `${outer}${suffix}`;
 
 function scaleOf(schema: Schema): number {
   return Number(schema.parameters?.scale ?? '0');
 }
 
-export function toAvroValue(schema: Schema, value: unknown, path = ''): unknown {
+/** The avsc value of a record-model value; errors name the field path (`after.price: …`). */
+export function toAvroValue(schema: Schema, value: unknown): unknown {
+  try {
+    return convert(schema, value);
+  } catch (error) {
+    if (!(error instanceof AvroValueProblem)) throw error;
+    let path = '';
+    for (let i = error.steps.length - 1; i >= 0; i--) path = error.steps[i]!(path);
+    throw new Error(`${path || '(root)'}: ${error.message}`, { cause: error });
+  }
+}
+
+// Paths are built only when a value fails, and loops stand in for map/forEach callbacks:
+// this runs for every field of every record, and under tsx each closure made per call
+// also costs a defineProperty.
+function convert(schema: Schema, value: unknown): unknown {
   if (value === null || value === undefined) {
     if (schema.defaultValue !== undefined && schema.defaultValue !== null) {
-      return toAvroValue({ ...schema, defaultValue: undefined }, schema.defaultValue, path);
+      return convert({ ...schema, defaultValue: undefined }, schema.defaultValue);
     }
     if (schema.optional) return null;
-    throw at(
-      path,
+    throw new AvroValueProblem(
       `null for a required ${schema.type}${schema.name ? ` (${schema.name})` : ''} without a default`,
     );
   }
@@ -45,40 +71,75 @@ export function toAvroValue(schema: Schema, value: unknown, path = ''): unknown 
       return value;
     case 'bytes':
       if (schema.name === LogicalName.Decimal) {
-        if (typeof value !== 'string') throw at(path, `expected a decimal string, got ${typeof value}`);
+        if (typeof value !== 'string')
+          throw new AvroValueProblem(`expected a decimal string, got ${typeof value}`);
         try {
           return unscaledToBytes(decimalToUnscaled(value, scaleOf(schema)));
         } catch (error) {
-          throw at(path, (error as Error).message);
+          throw new AvroValueProblem((error as Error).message);
         }
       }
       return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value) : value;
-    case 'array':
-      if (!Array.isArray(value)) throw at(path, `expected an array, got ${typeof value}`);
-      return value.map((v, i) => toAvroValue(schema.valueSchema!, v, `${path}[${i}]`));
+    case 'array': {
+      if (!Array.isArray(value)) throw new AvroValueProblem(`expected an array, got ${typeof value}`);
+      const items: unknown[] = new Array<unknown>(value.length);
+      let i = 0;
+      try {
+        for (; i < value.length; i++) {
+          // A hole stays a hole, as Array.prototype.map leaves it.
+          if (i in value) items[i] = convert(schema.valueSchema!, value[i]);
+        }
+      } catch (error) {
+        throw within(error, suffixStep(`[${i}]`));
+      }
+      return items;
+    }
     case 'map': {
-      if (!(value instanceof Map)) throw at(path, `expected a Map, got ${typeof value}`);
+      if (!(value instanceof Map)) throw new AvroValueProblem(`expected a Map, got ${typeof value}`);
       const keySchema = schema.keySchema!;
       const valueSchema = schema.valueSchema!;
       if (keySchema.type === 'string' && !keySchema.optional) {
         const object: Record<string, unknown> = newStruct();
-        for (const [k, v] of value)
-          object[k as string] = toAvroValue(valueSchema, v, `${path}[${String(k)}]`);
+        for (const [k, v] of value) {
+          try {
+            object[k as string] = convert(valueSchema, v);
+          } catch (error) {
+            throw within(error, suffixStep(`[${String(k)}]`));
+          }
+        }
         return object;
       }
-      return [...value].map(([k, v]) => ({
-        key: toAvroValue(keySchema, k, `${path}{key}`),
-        value: toAvroValue(valueSchema, v, `${path}[${String(k)}]`),
-      }));
+      const entries: { key: unknown; value: unknown }[] = [];
+      for (const [k, v] of value) {
+        let key: unknown;
+        try {
+          key = convert(keySchema, k);
+        } catch (error) {
+          throw within(error, suffixStep('{key}'));
+        }
+        try {
+          entries.push({ key, value: convert(valueSchema, v) });
+        } catch (error) {
+          throw within(error, suffixStep(`[${String(k)}]`));
+        }
+      }
+      return entries;
     }
     case 'struct': {
-      if (typeof value !== 'object') throw at(path, `expected a struct, got ${typeof value}`);
+      if (typeof value !== 'object') throw new AvroValueProblem(`expected a struct, got ${typeof value}`);
       const struct = value as Record<string, unknown>;
       const names = avroFieldNames(schema);
-      const record: Record<string, unknown> = newStruct();
-      (schema.fields ?? []).forEach((f, i) => {
-        record[avscKey(names[i]!)] = toAvroValue(f.schema, struct[f.name], join(path, f.name));
-      });
+      const fields = schema.fields ?? [];
+      // A plain object: avscKey renames a `__proto__` field, the one name assignment would misread.
+      const record: Record<string, unknown> = {};
+      let i = 0;
+      try {
+        for (; i < fields.length; i++) {
+          record[avscKey(names[i]!)] = convert(fields[i]!.schema, struct[fields[i]!.name]);
+        }
+      } catch (error) {
+        throw within(error, fieldStep(fields[i]!.name));
+      }
       return record;
     }
     default:
@@ -95,23 +156,23 @@ export function fromAvroValue(schema: Schema, value: unknown): unknown {
         return unscaledToDecimal(bytesToUnscaled(value as Buffer), scaleOf(schema));
       }
       return value;
-    case 'array':
-      return (value as unknown[]).map((v) => fromAvroValue(schema.valueSchema!, v));
+    case 'array': {
+      const items: unknown[] = [];
+      for (const v of value as unknown[]) items.push(fromAvroValue(schema.valueSchema!, v));
+      return items;
+    }
     case 'map': {
+      const map = new Map<unknown, unknown>();
       if (Array.isArray(value)) {
-        return new Map(
-          (value as { key: unknown; value: unknown }[]).map((e) => [
-            fromAvroValue(schema.keySchema!, e.key),
-            fromAvroValue(schema.valueSchema!, e.value),
-          ]),
-        );
+        for (const e of value as { key: unknown; value: unknown }[]) {
+          map.set(fromAvroValue(schema.keySchema!, e.key), fromAvroValue(schema.valueSchema!, e.value));
+        }
+        return map;
       }
-      return new Map(
-        Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-          k,
-          fromAvroValue(schema.valueSchema!, v),
-        ]),
-      );
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        map.set(k, fromAvroValue(schema.valueSchema!, v));
+      }
+      return map;
     }
     case 'struct': {
       const record = value as Record<string, unknown>;

@@ -6,11 +6,11 @@ import { isJsonObject, parseExactJson, stringifyExactJson, type ExactJson } from
 import {
   fromJsonPayload,
   fromSchemalessJson,
-  toJsonPayload,
   toSchemalessJson,
   type DecimalFormat,
   type PayloadOptions,
 } from './json-payload.js';
+import { JsonPayloadWriters } from './json-payload-writer.js';
 import { schemaFromJson, schemaToJson } from './json-schema-form.js';
 
 export const jsonConverterConfigDef: ConfigDef = [
@@ -62,11 +62,15 @@ export class JsonConverter implements Converter {
   private schemasEnabled = true;
   private options: PayloadOptions = { decimalFormat: 'BASE64', replaceNullWithDefault: true };
   private cacheSize = 1000;
-  /** Schemas from connectors are reused objects: their JSON text is computed once. */
-  private readonly schemaTexts = new WeakMap<Schema, string>();
+  private writers = new JsonPayloadWriters(this.options);
+  /**
+   * Schemas from connectors are reused objects: the envelope's start up to the payload,
+   * `{"schema":…,"payload":`, is encoded once per schema.
+   */
+  private readonly envelopeStarts = new WeakMap<Schema, Buffer>();
   /** Parsed incoming schemas by their JSON text, least recently used dropped first. */
   private readonly parsedSchemas = new Map<string, Schema>();
-  private lastSchema: { prefix: string; schema: Schema } | undefined;
+  private lastSchema: { prefix: Buffer; schema: Schema } | undefined;
 
   async configure(config: Readonly<Record<string, string>>): Promise<void> {
     const values = parseConverterConfig('JsonConverter', jsonConverterConfigDef, config);
@@ -76,15 +80,15 @@ export class JsonConverter implements Converter {
       decimalFormat: values['decimal.format'] as DecimalFormat,
       replaceNullWithDefault: values['replace.null.with.default'] as boolean,
     };
+    this.writers = new JsonPayloadWriters(this.options);
   }
 
   async fromConnectData(topic: string, schema: Schema | null, value: unknown): Promise<Buffer | null> {
     if (schema === null && (value === null || value === undefined)) return null;
     let payloadText: string;
     try {
-      payloadText = stringifyExactJson(
-        schema === null ? toSchemalessJson(value) : toJsonPayload(schema, value, this.options),
-      );
+      payloadText =
+        schema === null ? stringifyExactJson(toSchemalessJson(value)) : this.writers.write(schema, value);
     } catch (error) {
       throw new Error(
         `JsonConverter cannot convert a record for topic ${topic}: ${(error as Error).message}`,
@@ -92,17 +96,22 @@ export class JsonConverter implements Converter {
       );
     }
     if (!this.schemasEnabled) return Buffer.from(payloadText);
-    const schemaText = schema === null ? 'null' : this.schemaText(schema);
-    return Buffer.from(`{"schema":${schemaText},"payload":${payloadText}}`);
+    if (schema === null) return Buffer.from(`{"schema":null,"payload":${payloadText}}`);
+    // The cached start, then the payload and the closing brace, written into one buffer.
+    const start = this.envelopeStart(schema);
+    const message = Buffer.allocUnsafe(start.length + Buffer.byteLength(payloadText) + 1);
+    start.copy(message);
+    const end = start.length + message.write(payloadText, start.length);
+    message[end] = 0x7d;
+    return message;
   }
 
   async toConnectData(topic: string, bytes: Buffer | null): Promise<SchemaAndValue> {
     if (bytes === null) return { schema: null, value: null };
-    const text = bytes.toString('utf8');
     try {
       return this.schemasEnabled
-        ? (this.readWithLastSchema(text) ?? this.readEnvelope(parseExactJson(text)))
-        : { schema: null, value: fromSchemalessJson(parseExactJson(text)) };
+        ? (this.readWithLastSchema(bytes) ?? this.readEnvelope(parseExactJson(bytes.toString('utf8'))))
+        : { schema: null, value: fromSchemalessJson(parseExactJson(bytes.toString('utf8'))) };
     } catch (error) {
       throw new Error(`JsonConverter cannot read a message of topic ${topic}: ${(error as Error).message}`, {
         cause: error,
@@ -112,14 +121,23 @@ export class JsonConverter implements Converter {
 
   /**
    * Fast path: a topic's messages nearly always repeat the previous message's schema
-   * text, so only the payload after it is parsed. Undefined when the message differs.
+   * bytes, so only the payload after them is decoded and parsed. Undefined when the
+   * message differs.
    */
-  private readWithLastSchema(text: string): SchemaAndValue | undefined {
+  private readWithLastSchema(bytes: Buffer): SchemaAndValue | undefined {
     const last = this.lastSchema;
-    if (last === undefined || !text.startsWith(last.prefix) || !text.endsWith('}')) return undefined;
+    if (last === undefined) return undefined;
+    const start = last.prefix.length;
+    if (
+      bytes.length <= start ||
+      bytes[bytes.length - 1] !== 0x7d ||
+      bytes.compare(last.prefix, 0, start, 0, start) !== 0
+    ) {
+      return undefined;
+    }
     let payload: ExactJson;
     try {
-      payload = parseExactJson(text.slice(last.prefix.length, -1));
+      payload = parseExactJson(bytes.toString('utf8', start, bytes.length - 1));
     } catch {
       return undefined;
     }
@@ -138,17 +156,19 @@ export class JsonConverter implements Converter {
     if (json.schema === null) return { schema: null, value: fromSchemalessJson(json.payload ?? null) };
     const schemaText = stringifyExactJson(json.schema);
     const schema = this.parseSchema(schemaText, json.schema!);
-    this.lastSchema = { prefix: `{"schema":${schemaText},"payload":`, schema };
+    this.lastSchema = { prefix: Buffer.from(`{"schema":${schemaText},"payload":`), schema };
     return { schema, value: fromJsonPayload(schema, json.payload, this.options) };
   }
 
-  private schemaText(schema: Schema): string {
-    let text = this.schemaTexts.get(schema);
-    if (text === undefined) {
-      text = stringifyExactJson(schemaToJson(schema, (s, v) => toJsonPayload(s, v, this.options)));
-      this.schemaTexts.set(schema, text);
+  private envelopeStart(schema: Schema): Buffer {
+    let start = this.envelopeStarts.get(schema);
+    if (start === undefined) {
+      // Defaults are written by the payload writer and read back into the schema's JSON tree.
+      const schemaJson = schemaToJson(schema, (s, v) => parseExactJson(this.writers.write(s, v)));
+      start = Buffer.from(`{"schema":${stringifyExactJson(schemaJson)},"payload":`);
+      this.envelopeStarts.set(schema, start);
     }
-    return text;
+    return start;
   }
 
   private parseSchema(key: string, json: ExactJson): Schema {

@@ -2,7 +2,6 @@ import {
   LogicalName,
   bytesToUnscaled,
   decimalToUnscaled,
-  unscaledToBytes,
   unscaledToDecimal,
   type Schema,
 } from '../record/index.js';
@@ -10,8 +9,9 @@ import { JsonNumberText, isJsonObject, type ExactJson } from './exact-json.js';
 import { newStruct } from '../record/struct-value.js';
 
 /**
- * The `"payload"` half of Kafka Connect's JsonConverter format: record-model values to
- * JSON values and back, following a schema (or inferred when there is none).
+ * The `"payload"` half of Kafka Connect's JsonConverter format: JSON values to record-model
+ * values, following a schema (or inferred when there is none), and schemaless values to JSON
+ * (json-payload-writer.ts writes values that have a schema).
  * int64 and decimals stay exact (bigint / JsonNumberText, see exact-json.ts); bytes
  * are base64; maps with string keys are objects, other maps arrays of [key, value].
  */
@@ -34,119 +34,77 @@ function scaleOf(schema: Schema): number {
   return Number(schema.parameters?.scale ?? '0');
 }
 
-export function toJsonPayload(schema: Schema, value: unknown, options: PayloadOptions, path = ''): unknown {
-  if (value === null || value === undefined) {
-    if (schema.defaultValue !== undefined && options.replaceNullWithDefault) {
-      return toJsonPayload({ ...schema, defaultValue: undefined }, schema.defaultValue, options, path);
-    }
-    if (schema.optional) return null;
-    throw at(path, `null for a required ${schema.type} without a default`);
-  }
-  const wrongType = (expected: string): Error =>
-    at(path, `expected ${expected} for ${schema.type}, got ${typeof value}`);
-  switch (schema.type) {
-    case 'int8':
-    case 'int16':
-    case 'int32':
-      if (typeof value !== 'number') throw wrongType('a number');
-      return value;
-    case 'int64':
-      if (typeof value === 'bigint') return value;
-      if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
-      throw wrongType('a bigint');
-    case 'float32':
-    case 'float64':
-      if (typeof value !== 'number') throw wrongType('a number');
-      // JSON has no NaN or Infinity: written as strings, as Jackson does with QUOTE_NON_NUMERIC_NUMBERS.
-      return Number.isFinite(value) ? value : String(value);
-    case 'boolean':
-      if (typeof value !== 'boolean') throw wrongType('a boolean');
-      return value;
-    case 'string':
-      if (typeof value !== 'string') throw wrongType('a string');
-      return value;
-    case 'bytes':
-      if (schema.name === LogicalName.Decimal) {
-        if (typeof value !== 'string') throw wrongType('a decimal string');
-        const unscaled = decimalToUnscaled(value, scaleOf(schema));
-        return options.decimalFormat === 'NUMERIC'
-          ? new JsonNumberText(unscaledToDecimal(unscaled, scaleOf(schema)))
-          : unscaledToBytes(unscaled).toString('base64');
-      }
-      if (!(value instanceof Uint8Array)) throw wrongType('a Buffer');
-      return Buffer.from(value).toString('base64');
-    case 'array': {
-      if (!Array.isArray(value)) throw wrongType('an array');
-      const items = schema.valueSchema!;
-      return value.map((v, i) => toJsonPayload(items, v, options, `${path}[${i}]`));
-    }
-    case 'map': {
-      if (!(value instanceof Map)) throw wrongType('a Map');
-      const keySchema = schema.keySchema!;
-      const valueSchema = schema.valueSchema!;
-      if (keySchema.type === 'string') {
-        const object: Record<string, unknown> = newStruct();
-        for (const [k, v] of value)
-          object[k as string] = toJsonPayload(valueSchema, v, options, `${path}[${k}]`);
-        return object;
-      }
-      return [...value].map(([k, v]) => [
-        toJsonPayload(keySchema, k, options, `${path}{key}`),
-        toJsonPayload(valueSchema, v, options, `${path}[${String(k)}]`),
-      ]);
-    }
-    case 'struct': {
-      if (typeof value !== 'object') throw wrongType('a struct');
-      const struct = value as Record<string, unknown>;
-      const object: Record<string, unknown> = newStruct();
-      for (const field of schema.fields ?? []) {
-        object[field.name] = toJsonPayload(field.schema, struct[field.name], options, join(path, field.name));
-      }
-      return object;
-    }
-  }
-}
-
 function join(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
 }
 
+/**
+ * A JSON payload value as the record-model value of `schema`; errors name the field path
+ * below `path` (`after.price: …`).
+ */
 export function fromJsonPayload(
   schema: Schema,
   json: ExactJson | undefined,
   options: PayloadOptions,
   path = '',
 ): unknown {
+  try {
+    return read(schema, json, options);
+  } catch (error) {
+    if (!(error instanceof ReadProblem)) throw error;
+    let full = path;
+    for (let i = error.steps.length - 1; i >= 0; i--) full = error.steps[i]!(full);
+    throw at(full, error.message);
+  }
+}
+
+/** A JSON value that does not fit its schema; the field path is added while the error unwinds. */
+class ReadProblem extends Error {
+  /** Innermost first: each turns the path of its parent into its own. */
+  readonly steps: ((outer: string) => string)[] = [];
+}
+
+function within(error: unknown, step: (outer: string) => string): unknown {
+  if (error instanceof ReadProblem) error.steps.push(step);
+  return error;
+}
+
+const fieldStep =
+  (name: string) =>
+  (outer: string): string =>
+    join(outer, name);
+const suffixStep =
+  (suffix: string) =>
+  (outer: string): string =>
+    `${outer}${suffix}`;
+
+// Paths are built only when a value fails: this runs for every field of every record.
+function read(schema: Schema, json: ExactJson | undefined, options: PayloadOptions): unknown {
   if (json === null || json === undefined) {
     if (schema.defaultValue !== undefined) return schema.defaultValue;
     if (schema.optional) return null;
-    throw at(path, `null for a required ${schema.type} without a default`);
+    throw new ReadProblem(`null for a required ${schema.type} without a default`);
   }
-  const wrongType = (expected: string): Error =>
-    at(
-      path,
-      `expected ${expected} for ${schema.type}${schema.name ? ` (${schema.name})` : ''}, got ${describe(json)}`,
-    );
   switch (schema.type) {
     case 'int8':
     case 'int16':
     case 'int32':
-      if (typeof json !== 'bigint') throw wrongType('an integer');
+      if (typeof json !== 'bigint') throw wrongType(schema, json, 'an integer');
       return Number(json);
     case 'int64':
-      if (typeof json !== 'bigint') throw wrongType('an integer');
+      if (typeof json !== 'bigint') throw wrongType(schema, json, 'an integer');
       return json;
     case 'float32':
     case 'float64':
       if (typeof json === 'bigint') return Number(json);
       if (json instanceof JsonNumberText) return json.toNumber();
       if (typeof json === 'string' && json in nonFinite) return nonFinite[json];
-      throw wrongType('a number');
+      throw wrongType(schema, json, 'a number');
     case 'boolean':
-      if (typeof json !== 'boolean') throw wrongType('true or false');
+      if (typeof json !== 'boolean') throw wrongType(schema, json, 'true or false');
       return json;
     case 'string':
-      if (typeof json !== 'string') throw wrongType('a string');
+      if (typeof json !== 'string') throw wrongType(schema, json, 'a string');
       return json;
     case 'bytes':
       if (schema.name === LogicalName.Decimal) {
@@ -157,47 +115,85 @@ export function fromJsonPayload(
         if (json instanceof JsonNumberText && !/[eE]/.test(json.text)) {
           return unscaledToDecimal(decimalToUnscaled(json.text, scale), scale);
         }
-        throw wrongType('a base64 string or a plain decimal number');
+        throw wrongType(schema, json, 'a base64 string or a plain decimal number');
       }
-      if (typeof json !== 'string') throw wrongType('a base64 string');
+      if (typeof json !== 'string') throw wrongType(schema, json, 'a base64 string');
       return Buffer.from(json, 'base64');
-    case 'array':
-      if (!Array.isArray(json)) throw wrongType('an array');
-      return json.map((v, i) => fromJsonPayload(schema.valueSchema!, v, options, `${path}[${i}]`));
+    case 'array': {
+      if (!Array.isArray(json)) throw wrongType(schema, json, 'an array');
+      const items: unknown[] = [];
+      let i = 0;
+      try {
+        for (; i < json.length; i++) items.push(read(schema.valueSchema!, json[i], options));
+      } catch (error) {
+        throw within(error, suffixStep(`[${i}]`));
+      }
+      return items;
+    }
     case 'map': {
       const keySchema = schema.keySchema!;
       const valueSchema = schema.valueSchema!;
       const result = new Map<unknown, unknown>();
       if (Array.isArray(json)) {
-        json.forEach((entry, i) => {
-          if (!Array.isArray(entry) || entry.length !== 2)
-            throw at(`${path}[${i}]`, 'expected a [key, value] pair');
-          result.set(
-            fromJsonPayload(keySchema, entry[0], options, `${path}{key}`),
-            fromJsonPayload(valueSchema, entry[1], options, `${path}[${i}]`),
-          );
-        });
+        for (let i = 0; i < json.length; i++) {
+          const entry = json[i];
+          if (!Array.isArray(entry) || entry.length !== 2) {
+            throw within(new ReadProblem('expected a [key, value] pair'), suffixStep(`[${i}]`));
+          }
+          let key: unknown;
+          try {
+            key = read(keySchema, entry[0], options);
+          } catch (error) {
+            throw within(error, suffixStep('{key}'));
+          }
+          try {
+            result.set(key, read(valueSchema, entry[1], options));
+          } catch (error) {
+            throw within(error, suffixStep(`[${i}]`));
+          }
+        }
         return result;
       }
-      if (!isJsonObject(json)) throw wrongType('an object');
+      if (!isJsonObject(json)) throw wrongType(schema, json, 'an object');
       for (const [k, v] of Object.entries(json)) {
-        result.set(
-          fromJsonPayload(keySchema, k, options, `${path}{key}`),
-          fromJsonPayload(valueSchema, v, options, `${path}[${k}]`),
-        );
+        let key: unknown;
+        try {
+          key = read(keySchema, k, options);
+        } catch (error) {
+          throw within(error, suffixStep('{key}'));
+        }
+        try {
+          result.set(key, read(valueSchema, v, options));
+        } catch (error) {
+          throw within(error, suffixStep(`[${k}]`));
+        }
       }
       return result;
     }
     case 'struct': {
       if (typeof json !== 'object' || Array.isArray(json) || json instanceof JsonNumberText)
-        throw wrongType('an object');
+        throw wrongType(schema, json, 'an object');
       const struct = newStruct();
-      for (const field of schema.fields ?? []) {
-        struct[field.name] = fromJsonPayload(field.schema, json[field.name], options, join(path, field.name));
+      const fields = schema.fields ?? [];
+      let i = 0;
+      try {
+        for (; i < fields.length; i++) {
+          const field = fields[i]!;
+          struct[field.name] = read(field.schema, json[field.name], options);
+        }
+      } catch (error) {
+        throw within(error, fieldStep(fields[i]!.name));
       }
       return struct;
     }
   }
+}
+
+// A function of its own, not a closure per call: this runs for every field of every record.
+function wrongType(schema: Schema, json: ExactJson, expected: string): ReadProblem {
+  return new ReadProblem(
+    `expected ${expected} for ${schema.type}${schema.name ? ` (${schema.name})` : ''}, got ${describe(json)}`,
+  );
 }
 
 function describe(json: ExactJson): string {

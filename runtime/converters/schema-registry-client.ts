@@ -1,8 +1,8 @@
 /**
- * The few Confluent Schema Registry calls the Avro converter makes itself (register,
- * look up, fetch by id). Encoding and decoding go through @kafkajs/confluent-schema-registry;
- * these calls are separate because that client's `register` also rewrites the subject's
- * compatibility level, which a converter must never do.
+ * The few Confluent Schema Registry calls the Avro converter makes (register, look up,
+ * fetch by id). Not @kafkajs/confluent-schema-registry's: its `register` also rewrites the
+ * subject's compatibility level, which a converter must never do. The converter encodes
+ * and decodes with avsc itself, as that client would.
  */
 
 export class SchemaRegistryError extends Error {

@@ -34,13 +34,32 @@ export function unscaledPrecision(unscaled: bigint): number {
   return (unscaled < 0n ? -unscaled : unscaled).toString().length;
 }
 
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Big-endian two's complement in the fewest bytes (Java's BigInteger.toByteArray). */
 export function unscaledToBytes(unscaled: bigint): Buffer {
+  if (unscaled <= maxSafe && unscaled >= -maxSafe) return safeIntegerBytes(Number(unscaled));
   const length = byteLength(unscaled);
   const hex = BigInt.asUintN(8 * length, unscaled)
     .toString(16)
     .padStart(2 * length, '0');
   return Buffer.from(hex, 'hex');
+}
+
+/** unscaledToBytes for |value| ≤ 2^53 - 1, in exact double arithmetic instead of hex texts. */
+function safeIntegerBytes(value: number): Buffer {
+  // The fewest bytes whose signed range holds the value: magnitude < 2^(8·length - 1).
+  const magnitude = value < 0 ? -value - 1 : value;
+  let length = 1;
+  while (magnitude >= 2 ** (8 * length - 1)) length++;
+  const bytes = Buffer.allocUnsafe(length);
+  let rest = value;
+  for (let i = length - 1; i >= 0; i--) {
+    const low = rest % 256;
+    bytes[i] = low < 0 ? low + 256 : low;
+    rest = Math.floor(rest / 256);
+  }
+  return bytes;
 }
 
 export function bytesToUnscaled(bytes: Uint8Array): bigint {

@@ -175,3 +175,42 @@ describe('decimal values', () => {
     assert.deepEqual(unscaledToBytes(-1n), Buffer.from([0xff]));
   });
 });
+
+describe('decimal bytes', () => {
+  /** Java's BigInteger.toByteArray through hex texts: what unscaledToBytes computed for every value before. */
+  function hexTwosComplement(value: bigint): string {
+    const magnitude = value < 0n ? -value - 1n : value;
+    const length = Math.floor(magnitude.toString(2).length / 8) + 1;
+    return BigInt.asUintN(8 * length, value)
+      .toString(16)
+      .padStart(2 * length, '0');
+  }
+
+  it('writes the fewest two-s complement bytes around every byte boundary and past 2^53', () => {
+    const values = new Set<bigint>([
+      0n,
+      1n,
+      -1n,
+      9007199254740991n,
+      -9007199254740991n,
+      2n ** 200n,
+      -(2n ** 200n),
+    ]);
+    for (let bits = 1; bits <= 70; bits++) {
+      for (const delta of [-2n, -1n, 0n, 1n]) {
+        values.add(2n ** BigInt(bits) + delta);
+        values.add(-(2n ** BigInt(bits)) + delta);
+      }
+    }
+    let state = 99n;
+    for (let i = 0; i < 5000; i++) {
+      state = (state * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+      values.add(BigInt.asIntN(Number(state % 60n) + 2, state));
+    }
+    for (const value of values) {
+      const bytes = unscaledToBytes(value);
+      assert.equal(bytes.toString('hex'), hexTwosComplement(value), String(value));
+      assert.equal(bytesToUnscaled(bytes), value);
+    }
+  });
+});

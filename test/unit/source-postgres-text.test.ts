@@ -22,7 +22,47 @@ import {
   toSourceOffset,
 } from '../../connectors/source-postgres/lsn-offset.js';
 
+/** zonedTimestamp as computed through epoch microseconds, which its fast path for UTC texts must match. */
+function computedZonedTimestamp(text: string, width: number): string {
+  const iso = formatIsoTimestamp(parseTimestampMicros(text));
+  if (width === 0) return iso;
+  const [whole, fraction = ''] = iso.slice(0, -1).split('.');
+  return `${whole}.${fraction.padEnd(width, '0').slice(0, Math.max(width, fraction.length))}Z`;
+}
+
 describe('PostgreSQL text values', () => {
+  it('writes UTC timestamptz texts as the computed path does, for generated texts', () => {
+    let state = 12345;
+    const next = (below: number): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state % below;
+    };
+    const two = (n: number): string => String(n).padStart(2, '0');
+    let fast = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const year = String([0, 1, 44, 1900, 1970, 2000, 2024, 2100, 9999][next(9)]! + next(3)).padStart(
+        4,
+        '0',
+      );
+      const date = `${year}-${two(next(14))}-${two(next(33))}`;
+      const time = `${two(next(26))}:${two(next(61))}:${two(next(61))}`;
+      const fraction = next(3) === 0 ? '' : `.${String(next(1e9)).slice(0, 1 + next(9))}`;
+      const offset = ['+00', '+00', '+00', '+02', '-03:30', '+00:00'][next(6)]!;
+      const text = `${date} ${time}${fraction}${offset}`;
+      const width = next(8);
+      let expected: string;
+      try {
+        expected = computedZonedTimestamp(text, width);
+      } catch (error) {
+        assert.throws(() => zonedTimestamp(text, width), { message: (error as Error).message });
+        continue;
+      }
+      assert.equal(zonedTimestamp(text, width), expected, `${text} at width ${width}`);
+      if (offset === '+00') fast++;
+    }
+    assert.ok(fast > 10_000);
+  });
+
   it('parses dates including BC', () => {
     assert.equal(parseDate('1970-01-01'), 0);
     assert.equal(parseDate('0001-01-01 BC'), parseDate('0001-01-01') - 366);
