@@ -26,15 +26,19 @@ export function insertStatement(
   upsertKey?: readonly string[],
 ): Statement {
   const params: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const byName = new Map(row.map((column) => [column.name, column]));
-    const slots = columnNames.map((name) => {
-      const column = byName.get(name);
+  const tuples: string[] = [];
+  for (const row of rows) {
+    let tuple = '(';
+    for (let index = 0; index < columnNames.length; index++) {
+      const name = columnNames[index];
+      // Rows list their columns in the statement's order (they are grouped by it); search only when not.
+      const column =
+        row[index]?.name === name ? row[index] : row.find((candidate) => candidate.name === name);
       params.push(column ? bound(dialect, column) : null);
-      return dialect.placeholder(params.length);
-    });
-    return `(${slots.join(', ')})`;
-  });
+      tuple += index === 0 ? dialect.placeholder(params.length) : `, ${dialect.placeholder(params.length)}`;
+    }
+    tuples.push(`${tuple})`);
+  }
   const sql =
     `INSERT INTO ${qualifiedName(dialect, table)} (${columnNames.map((name) => dialect.quote(name)).join(', ')}) VALUES ${tuples.join(', ')}` +
     (upsertKey ? dialect.upsertClause(columnNames, upsertKey) : '');

@@ -39,7 +39,6 @@ export class TableNameFormat {
   }
 
   resolve(context: RecordContext): TableRef {
-    const underscored = (text: string) => text.replaceAll('.', '_');
     const name = this.name.render(context, underscored);
     const schema = this.schema?.render(context, underscored) ?? null;
     if (name === '' || schema === '') {
@@ -53,6 +52,10 @@ export class TableNameFormat {
 
 export function parseTableNameFormat(format: string): TableNameFormat {
   return TableNameFormat.parse(format);
+}
+
+function underscored(text: string): string {
+  return text.replaceAll('.', '_');
 }
 
 function splitOutsidePlaceholders(text: string): string[] {
