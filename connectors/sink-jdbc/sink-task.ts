@@ -165,7 +165,10 @@ export class JdbcSinkTask implements SinkTask {
       const applicable = changes.filter((change) => !prepared.bad.has(change) && !prepared.moot.has(change));
       try {
         await this.inTransaction(connection, fresh, bad, async () =>
-          this.handleOutcome(await this.writer.apply(connection, planBatch(applicable)), bad),
+          this.handleOutcome(
+            await this.writer.apply(connection, planBatch(applicable), (table) => this.tables.columns(table)),
+            bad,
+          ),
         );
       } catch (error) {
         // Not a data error: retried whole, or (access denied) the task's failure, never bad records.
@@ -268,7 +271,10 @@ export class JdbcSinkTask implements SinkTask {
       await connection.execute('SAVEPOINT siphon_row');
       try {
         const plan: BatchPlan = planBatch([change]);
-        this.handleOutcome(await this.writer.apply(connection, plan), bad);
+        this.handleOutcome(
+          await this.writer.apply(connection, plan, (table) => this.tables.columns(table)),
+          bad,
+        );
         await connection.execute('RELEASE SAVEPOINT siphon_row');
       } catch (error) {
         if (isRetriable(error) || isAccessDenied(error)) throw error;

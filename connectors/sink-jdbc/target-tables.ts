@@ -94,6 +94,11 @@ export class TargetTables {
     return { bad, moot };
   }
 
+  /** The columns of a table as last read, once prepare() saw it. */
+  columns(table: TableRef): TargetColumns | undefined {
+    return this.known.get(tableKey(table));
+  }
+
   /** Forget cached columns (after a failed batch, in case someone altered the table). */
   forget(): void {
     this.known.clear();
