@@ -332,24 +332,36 @@ export class SinkTaskRunner {
     // While one chunk is put, the next is decoded: the main thread works while the target
     // does. Chunks are put in order, each committed only once its put resolved.
     let decoding = chunks[0] ? this.decodeChunk(topic, partition, chunks[0]) : null;
+    // A chunk's offset commit runs while the next chunk is put; the next commit, a failure
+    // and the end of the batch wait for it.
+    let committing: Promise<void> = Promise.resolve();
     try {
       for (let index = 0; decoding !== null; index++) {
         const { records, failure } = await decoding;
         decoding = null;
-        // A record the runtime refused (errors.tolerance=none) fails the task; the chunks before it were committed.
-        if (failure) this.fail(failure);
+        if (failure) {
+          // A record the runtime refused (errors.tolerance=none) fails the task once the chunks before it are committed.
+          await committing;
+          this.fail(failure);
+        }
         if (this.failure || !isRunning() || isStale()) return;
         const chunk = chunks[index] ?? [];
         const next = chunks[index + 1];
         if (next) decoding = this.decodeChunk(topic, partition, next);
         if (!(await this.process(topic, partition, chunk, records, heartbeat))) return;
+        await committing;
         const last = chunk[chunk.length - 1];
-        if (last) await this.commit(topic, partition, last, resolveOffset, heartbeat);
+        if (last) {
+          committing = this.commit(topic, partition, last, resolveOffset, heartbeat);
+          // Handled where it is awaited; this only keeps a failure from counting as unhandled meanwhile.
+          committing.catch(() => undefined);
+        }
       }
     } finally {
       // A chunk decoded ahead of a failure or a stop is dropped (it was not put); its
       // dead-letter writes, if any, finish first.
       await decoding;
+      await committing;
     }
   }
 
