@@ -7,7 +7,7 @@ import { unavailableColumnsOf } from '../../runtime/cdc/unavailable-columns.js';
 import type { SinkConfig } from './config.js';
 import { ruleMatches, type MappingRule } from './mapping-rules.js';
 import type { RecordContext } from './record-context.js';
-import { tableKey, type TableRef } from './table-name.js';
+import type { TableRef } from './table-name.js';
 
 export interface Column {
   readonly name: string;
@@ -90,7 +90,9 @@ interface Target {
 export class RowChangeReader {
   /** Per topic, where its last change event went; tombstones follow it. */
   private readonly lastTargets = new Map<string, Target>();
-  private readonly targets = new Map<string, Target>();
+  /** Targets by rule, schema and table name; see internedTarget. */
+  private readonly targets = new Map<MappingRule | undefined, Map<string | null, Map<string, Target>>>();
+  private internedCount = 0;
   private readonly rowPlans = new WeakMap<Schema, Map<MappingRule | undefined, RowPlan>>();
 
   constructor(
@@ -201,10 +203,11 @@ export class RowChangeReader {
       }
     }
     const table = (rule?.table ?? this.config.tableNameFormat).resolve(context);
-    const target = this.internedTarget(rule, {
-      schema: table.schema === null ? null : this.identifier(table.schema),
-      name: this.identifier(table.name),
-    });
+    const target = this.internedTarget(
+      rule,
+      table.schema === null ? null : this.identifier(table.schema),
+      this.identifier(table.name),
+    );
     this.lastTargets.set(record.topic, target);
     return target;
   }
@@ -213,13 +216,27 @@ export class RowChangeReader {
    * One Target object per rule and table, so the many changes of a batch share one TableRef
    * (whose key is then computed once). Bounded: names built from per-record values are not kept.
    */
-  private internedTarget(rule: MappingRule | undefined, table: TableRef): Target {
-    const id = `${rule?.label ?? ''}\u0000${tableKey(table)}`;
-    const known = this.targets.get(id);
-    if (known) return known;
-    if (this.targets.size >= MAX_INTERNED_TARGETS) this.targets.clear();
-    const target = { rule, table };
-    this.targets.set(id, target);
+  private internedTarget(rule: MappingRule | undefined, schema: string | null, name: string): Target {
+    if (this.internedCount >= MAX_INTERNED_TARGETS) {
+      this.targets.clear();
+      this.internedCount = 0;
+    }
+    let bySchema = this.targets.get(rule);
+    if (bySchema === undefined) {
+      bySchema = new Map();
+      this.targets.set(rule, bySchema);
+    }
+    let byName = bySchema.get(schema);
+    if (byName === undefined) {
+      byName = new Map();
+      bySchema.set(schema, byName);
+    }
+    let target = byName.get(name);
+    if (target === undefined) {
+      target = { rule, table: { schema, name } };
+      byName.set(name, target);
+      this.internedCount++;
+    }
     return target;
   }
 

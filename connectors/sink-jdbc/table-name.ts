@@ -6,8 +6,16 @@ export interface TableRef {
   readonly name: string;
 }
 
+/** Keys of the TableRefs seen: the changes of a batch share one TableRef per table. */
+const tableKeys = new WeakMap<TableRef, string>();
+
 export function tableKey(table: TableRef): string {
-  return JSON.stringify([table.schema, table.name]);
+  let key = tableKeys.get(table);
+  if (key === undefined) {
+    key = JSON.stringify([table.schema, table.name]);
+    tableKeys.set(table, key);
+  }
+  return key;
 }
 
 export function describeTable(table: TableRef): string {
