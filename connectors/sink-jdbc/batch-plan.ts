@@ -121,6 +121,13 @@ function mergePartial(earlier: UpsertChange, partial: UpsertChange): UpsertChang
 
 /** Identity of a key for collapsing: equal when the values bind equal (1 and 1n alike). */
 export function keyId(values: readonly unknown[]): string {
+  // The common one-column key, spelled as the general form below would spell it.
+  if (values.length === 1) {
+    const [value] = values;
+    if (typeof value === 'bigint') return `[${value}]`;
+    if (typeof value === 'number' && Number.isInteger(value)) return `[${BigInt(value)}]`;
+    if (typeof value === 'string') return `[${JSON.stringify(value)}]`;
+  }
   return toJsonText(
     values.map((value) => (typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value)),
   );

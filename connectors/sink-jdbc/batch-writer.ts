@@ -1,7 +1,9 @@
 import type { InsertMode } from './config.js';
 import type { SqlConnection, SqlDialect } from './dialect.js';
 import type { BatchPlan, DeleteChange, UpsertChange } from './batch-plan.js';
+import type { TargetColumns } from './target-column.js';
 import {
+  arrayInsertStatement,
   chunkRows,
   deleteStatement,
   insertStatement,
@@ -25,15 +27,23 @@ export class BatchWriter {
     private readonly maxRows: number,
   ) {}
 
-  /** Runs the plan; resolves to the changes whose UPDATE matched no row. */
-  async apply(connection: SqlConnection, plan: BatchPlan): Promise<WriteOutcome> {
+  /**
+   * Runs the plan; resolves to the changes whose UPDATE matched no row. `columnsOf` gives
+   * a table's known columns, whose types decide whether its inserts can go as arrays.
+   */
+  async apply(
+    connection: SqlConnection,
+    plan: BatchPlan,
+    columnsOf: (table: TableRef) => TargetColumns | undefined = () => undefined,
+  ): Promise<WriteOutcome> {
     const outcome: WriteOutcome = { unmatched: [], partialWithoutRow: [] };
     for (const table of plan.truncates) await connection.execute(this.dialect.truncate(table));
     for (const writes of plan.tables) {
       await this.deletes(connection, writes.table, writes.clearFirst);
       await this.deletes(connection, writes.table, writes.deletes);
-      await this.writes(connection, writes.table, writes.upserts, outcome);
-      await this.writes(connection, writes.table, writes.inserts, outcome);
+      const columns = columnsOf(writes.table);
+      await this.writes(connection, writes.table, columns, writes.upserts, outcome);
+      await this.writes(connection, writes.table, columns, writes.inserts, outcome);
       await this.deletes(connection, writes.table, writes.softDeletes);
     }
     return outcome;
@@ -68,6 +78,7 @@ export class BatchWriter {
   private async writes(
     connection: SqlConnection,
     table: TableRef,
+    columns: TargetColumns | undefined,
     changes: readonly UpsertChange[],
     outcome: WriteOutcome,
   ): Promise<void> {
@@ -94,24 +105,41 @@ export class BatchWriter {
       }
       const names = first.columns.map((column) => column.name);
       const upsertKey = this.insertMode === 'upsert' ? first.key.map((column) => column.name) : undefined;
-      for (const chunk of chunkRows(group, names.length, this.dialect.maxParameters, this.maxRows)) {
-        await run(
-          connection,
-          insertStatement(
-            this.dialect,
-            table,
-            names,
-            chunk.map((change) => change.columns),
-            upsertKey,
-          ),
-        );
+      const arrayTypes = this.arrayTypes(columns, names);
+      // As arrays, a statement has one parameter per column: only batch.size bounds its rows.
+      const chunks = arrayTypes
+        ? chunkRows(group, 1, this.maxRows, this.maxRows)
+        : chunkRows(group, names.length, this.dialect.maxParameters, this.maxRows);
+      for (const chunk of chunks) {
+        const rows = chunk.map((change) => change.columns);
+        const asArrays =
+          arrayTypes && arrayInsertStatement(this.dialect, table, names, arrayTypes, rows, upsertKey);
+        if (asArrays) {
+          await run(connection, asArrays);
+          continue;
+        }
+        for (const part of chunkRows(rows, names.length, this.dialect.maxParameters, this.maxRows))
+          await run(connection, insertStatement(this.dialect, table, names, part, upsertKey));
       }
     }
+  }
+
+  /** Each column's array type when every column has one (and the dialect inserts arrays), else null. */
+  private arrayTypes(columns: TargetColumns | undefined, names: readonly string[]): string[] | null {
+    if (!this.dialect.arrayType || !columns) return null;
+    const types: string[] = [];
+    for (const name of names) {
+      const column = columns.get(name);
+      const type = column && this.dialect.arrayType(column);
+      if (!type) return null;
+      types.push(type);
+    }
+    return types;
   }
 }
 
 async function run(connection: SqlConnection, statement: Statement): Promise<void> {
-  await connection.execute(statement.sql, statement.params);
+  await connection.execute(statement.sql, statement.params, { reusable: statement.reusable === true });
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {

@@ -6,8 +6,15 @@ import type { TargetColumn, TargetColumns } from './target-column.js';
 
 /** One open connection to the target; values are always bound parameters. */
 export interface SqlConnection {
-  /** Runs a statement; resolves to the number of affected rows. */
-  execute(sql: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs a statement; resolves to the number of affected rows. `reusable`: the text runs
+   * again and again, so the connection may keep it prepared (bounded per connection).
+   */
+  execute(
+    sql: string,
+    params?: readonly unknown[],
+    options?: { readonly reusable?: boolean },
+  ): Promise<number>;
   select(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
@@ -51,6 +58,12 @@ export interface SqlDialect {
   columnType(schema: Schema, isKey: boolean): string;
   /** A record-model value as the parameter the driver sends for a column of `schema`. */
   bind(schema: Schema | null, value: unknown): unknown;
+  /**
+   * The array type in which an INSERT can send all of a column's values as one parameter
+   * (`INSERT … SELECT * FROM unnest(…)`), or null when this column's values must go row by
+   * row. Absent: the dialect inserts with multi-row VALUES only.
+   */
+  arrayType?(column: TargetColumn): string | null;
   /** The clause after a multi-row INSERT that turns it into an upsert. */
   upsertClause(columns: readonly string[], keyColumns: readonly string[]): string;
   /** Retypes a column to a wider type, keeping its nullability and default. */

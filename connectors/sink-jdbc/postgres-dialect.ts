@@ -27,6 +27,36 @@ const SCALAR_ARRAY_ELEMENTS = new Set([
   'string',
 ]);
 
+/**
+ * Column types whose values an insert may send as one array parameter per column
+ * (`unnest($1::int8[], …)`): built-in scalars, parsed per element by the type's own input
+ * function, as a single parameter is. Others (arrays, domains, enums, extension types) go
+ * row by row in VALUES.
+ */
+const COLUMN_ARRAY_TYPES = new Set([
+  'int2',
+  'int4',
+  'int8',
+  'float4',
+  'float8',
+  'numeric',
+  'bool',
+  'text',
+  'varchar',
+  'bpchar',
+  'bytea',
+  'date',
+  'time',
+  'timetz',
+  'timestamp',
+  'timestamptz',
+  'interval',
+  'json',
+  'jsonb',
+  'uuid',
+  'xml',
+]);
+
 /** Record-model types as PostgreSQL column types (auto.create, schema.evolution). */
 const typeMapping: TypeMapping = {
   int8: fixedType('smallint'),
@@ -109,6 +139,11 @@ export const postgresDialect: SqlDialect = {
     if (updates.length === 0) return ` ON CONFLICT (${keys}) DO NOTHING`;
     return ` ON CONFLICT (${keys}) DO UPDATE SET ${updates.map((c) => `${this.quote(c)} = EXCLUDED.${this.quote(c)}`).join(', ')}`;
   },
+  arrayType(column) {
+    // A built-in type whose text form each element takes as a parameter would: the values
+    // arrive exactly as in a VALUES row. Array columns cannot go (unnest would flatten them).
+    return column.udtName !== null && COLUMN_ARRAY_TYPES.has(column.udtName) ? `${column.udtName}[]` : null;
+  },
   maxDecimal: { precision: Number.POSITIVE_INFINITY, scale: Number.POSITIVE_INFINITY },
   widenColumn(table, column, type) {
     return `ALTER TABLE ${qualifiedName(this, table)} ALTER COLUMN ${this.quote(column.name)} TYPE ${type}`;
@@ -120,7 +155,7 @@ export const postgresDialect: SqlDialect = {
     const rows = await connection.select(
       `SELECT column_name AS name, data_type AS data_type, numeric_precision AS numeric_precision,
               numeric_scale AS numeric_scale, character_maximum_length AS character_maximum_length,
-              is_nullable AS is_nullable, column_default AS column_default
+              is_nullable AS is_nullable, column_default AS column_default, udt_name AS udt_name
          FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2`,
       [table.schema, table.name],
     );
@@ -147,12 +182,35 @@ export const postgresDialect: SqlDialect = {
   },
 };
 
+/** Named prepared statements per connection at most; further texts are parsed each time. */
+const MAX_PREPARED_STATEMENTS = 100;
+
 class PostgresConnection implements SqlConnection {
+  /** Names of the statements prepared on this connection, by text. */
+  private readonly prepared = new Map<string, string>();
+
   constructor(private readonly client: pg.Client) {}
 
-  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
-    const result = await this.client.query({ text: sql, values: [...params] });
+  async execute(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: { readonly reusable?: boolean } = {},
+  ): Promise<number> {
+    const name = options.reusable ? this.statementName(sql) : undefined;
+    const result = await this.client.query({
+      text: sql,
+      values: [...params],
+      ...(name === undefined ? {} : { name }),
+    });
     return result.rowCount ?? 0;
+  }
+
+  private statementName(sql: string): string | undefined {
+    const known = this.prepared.get(sql);
+    if (known !== undefined || this.prepared.size >= MAX_PREPARED_STATEMENTS) return known;
+    const name = `siphon_${this.prepared.size + 1}`;
+    this.prepared.set(sql, name);
+    return name;
   }
 
   async select(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {

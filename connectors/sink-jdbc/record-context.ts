@@ -54,6 +54,30 @@ export function resolvePlaceholder(name: string, context: RecordContext): TypedV
   return { schema: { ...(schema ?? inferredSchema(value)), optional: true }, value };
 }
 
+/** The value resolvePlaceholder gives, without building its schema. */
+function placeholderValue(name: string, context: RecordContext): unknown {
+  const { record } = context;
+  switch (name) {
+    case 'topic':
+      return record.topic;
+    case 'partition':
+      return record.kafkaPartition;
+    case 'offset':
+      return record.kafkaOffset;
+    case 'timestamp':
+      return record.timestamp === undefined ? null : BigInt(record.timestamp);
+    case 'op':
+      return context.op;
+    case 'ts_ms':
+      return context.tsMs;
+  }
+  return context.source?.[name.slice('source.'.length)] ?? null;
+}
+
+function unchanged(text: string): string {
+  return text;
+}
+
 function inferredSchema(value: unknown): Schema {
   if (typeof value === 'bigint') return int64();
   if (typeof value === 'number')
@@ -96,13 +120,17 @@ export class Template {
   }
 
   /** The text with each placeholder's value passed through `shape` (e.g. dots to underscores). */
-  render(context: RecordContext, shape: (text: string) => string = (text) => text): string {
-    return this.parts
-      .map((part) => {
-        if ('text' in part) return part.text;
-        const value = resolvePlaceholder(part.placeholder, context).value;
-        return shape(value === null || value === undefined ? '' : String(value));
-      })
-      .join('');
+  render(context: RecordContext, shape: (text: string) => string = unchanged): string {
+    // Runs per record (table names): a plain loop, and only the placeholder's value.
+    let text = '';
+    for (const part of this.parts) {
+      if ('text' in part) {
+        text += part.text;
+        continue;
+      }
+      const value = placeholderValue(part.placeholder, context);
+      text += shape(value === null || value === undefined ? '' : String(value));
+    }
+    return text;
   }
 }

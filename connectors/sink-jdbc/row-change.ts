@@ -1,6 +1,6 @@
 import type { Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
 import { boolean, int32, int64, sourceColumnName, string } from '../../runtime/record/index.js';
-import { castSchema, castValue } from '../../runtime/transforms/cast-value.js';
+import { castSchema, castValue, type CastType } from '../../runtime/transforms/cast-value.js';
 import { isStruct } from '../../runtime/transforms/record-part.js';
 import { asChangeEvent, type ChangeEvent } from '../../runtime/transforms/read-change-event.js';
 import { unavailableColumnsOf } from '../../runtime/cdc/unavailable-columns.js';
@@ -90,6 +90,10 @@ interface Target {
 export class RowChangeReader {
   /** Per topic, where its last change event went; tombstones follow it. */
   private readonly lastTargets = new Map<string, Target>();
+  /** Targets by rule, schema and table name; see internedTarget. */
+  private readonly targets = new Map<MappingRule | undefined, Map<string | null, Map<string, Target>>>();
+  private internedCount = 0;
+  private readonly rowPlans = new WeakMap<Schema, Map<MappingRule | undefined, RowPlan>>();
 
   constructor(
     private readonly config: SinkConfig,
@@ -115,14 +119,16 @@ export class RowChangeReader {
       op,
       tsMs: eventTime(source, event),
       source,
-      sourceSchema: record.valueSchema?.fields?.find((field) => field.name === 'source')?.schema ?? null,
+      sourceSchema: fieldSchema(record.valueSchema, 'source'),
     };
-    const base = { record, op, context };
-    if (op === 'm') return { ...base, kind: 'skip', reason: 'logical decoding message' };
+    // Changes are built as literals, not spread from a base: this runs once per record.
+    if (op === 'm') return { record, op, context, kind: 'skip', reason: 'logical decoding message' };
     const target = tombstone ? this.tombstoneTarget(record, context) : this.target(record, context, source);
     if (target === null) {
       return {
-        ...base,
+        record,
+        op,
+        context,
         kind: 'skip',
         reason: 'tombstone with no known table; the delete event before it carried the delete',
       };
@@ -130,32 +136,35 @@ export class RowChangeReader {
     const { rule, table: folded } = target;
     if (op === 't') {
       return this.config.truncateEnabled
-        ? { ...base, kind: 'truncate', table: folded }
-        : { ...base, kind: 'skip', reason: 'truncate.enabled=false' };
+        ? { record, op, context, kind: 'truncate', table: folded }
+        : { record, op, context, kind: 'skip', reason: 'truncate.enabled=false' };
     }
-    if (!['c', 'u', 'r', 'd'].includes(op))
-      throw new BadRecordError(`unknown op "${op}"; expected c, u, r, d or t`);
+    if (!ROW_OPS.has(op)) throw new BadRecordError(`unknown op "${op}"; expected c, u, r, d or t`);
 
     const deletes = this.config.deleteEnabled || rule?.softDelete !== undefined;
     let asDelete = op === 'd';
     if (!asDelete && rule?.filter && row && !rule.filter.matches(row, context)) {
       // The row left the filtered set: remove it from the target (idempotent when it never was there).
-      if (!deletes) return { ...base, kind: 'skip', reason: `filtered out by ${rule.label}` };
+      if (!deletes) return { record, op, context, kind: 'skip', reason: `filtered out by ${rule.label}` };
       asDelete = true;
     }
-    if (asDelete && !deletes) return { ...base, kind: 'skip', reason: 'delete.enabled=false' };
+    if (asDelete && !deletes) return { record, op, context, kind: 'skip', reason: 'delete.enabled=false' };
 
     const key = this.keyColumns(record, row, rowSchema, rule);
     if (asDelete) {
       if (key.length === 0)
         throw new BadRecordError('a delete needs a primary key, and this record has none');
-      return {
-        ...base,
-        kind: 'delete',
-        table: folded,
-        key,
-        ...(rule?.softDelete ? { softDeleteColumn: this.identifier(rule.softDelete) } : {}),
-      };
+      return rule?.softDelete
+        ? {
+            record,
+            op,
+            context,
+            kind: 'delete',
+            table: folded,
+            key,
+            softDeleteColumn: this.identifier(rule.softDelete),
+          }
+        : { record, op, context, kind: 'delete', table: folded, key };
     }
     if (row === null) throw new BadRecordError(`op ${op} carries no row (after is null)`);
     if (key.length === 0 && this.config.insertMode !== 'insert') {
@@ -163,41 +172,71 @@ export class RowChangeReader {
         `insert.mode=${this.config.insertMode} needs a primary key, and this record has none (primary.key.mode=${this.config.primaryKeyMode})`,
       );
     }
-    const unavailableFields = this.unavailableFields(record, op, row, rowSchema);
-    const { columns, unavailable } = this.rowColumns(row, rowSchema, rule, key, context, unavailableFields);
-    return { ...base, kind: 'upsert', table: folded, key, columns, unavailable };
+    const plan = this.rowPlan(row, rowSchema, rule);
+    const unavailableFields = this.unavailableFields(record, op, row, plan);
+    const { columns, unavailable } = this.rowColumns(row, plan, rule, key, context, unavailableFields);
+    return { record, op, context, kind: 'upsert', table: folded, key, columns, unavailable };
   }
 
   /**
    * Row fields the source did not send: those the __siphon.unavailable.columns header names,
    * and in updates those holding Debezium's placeholder (topics written by Debezium itself).
    */
-  private unavailableFields(
-    record: SinkRecord,
-    op: string,
-    row: Struct,
-    rowSchema: Schema | null,
-  ): Set<string> {
-    const fields = new Set(unavailableColumnsOf(record.headers));
+  private unavailableFields(record: SinkRecord, op: string, row: Struct, plan: RowPlan): ReadonlySet<string> {
     const placeholder = this.config.unavailablePlaceholder;
-    if (placeholder === null || op !== 'u') return fields;
-    for (const field of rowSchema?.fields?.map((f) => f.name) ?? Object.keys(row)) {
+    const checkPlaceholder = placeholder !== null && op === 'u';
+    if (!checkPlaceholder && (record.headers === undefined || record.headers.length === 0)) return NO_FIELDS;
+    const fields = new Set(unavailableColumnsOf(record.headers));
+    if (!checkPlaceholder) return fields;
+    for (const { field } of plan.fields) {
       if (isPlaceholder(Object.hasOwn(row, field) ? row[field] : undefined, placeholder)) fields.add(field);
     }
     return fields;
   }
 
   private target(record: SinkRecord, context: RecordContext, source: Struct | null): Target {
-    const rule = this.config.mappings.find((candidate) => ruleMatches(candidate, record.topic, source));
+    let rule: MappingRule | undefined;
+    for (const candidate of this.config.mappings) {
+      if (ruleMatches(candidate, record.topic, source)) {
+        rule = candidate;
+        break;
+      }
+    }
     const table = (rule?.table ?? this.config.tableNameFormat).resolve(context);
-    const target = {
+    const target = this.internedTarget(
       rule,
-      table: {
-        schema: table.schema === null ? null : this.identifier(table.schema),
-        name: this.identifier(table.name),
-      },
-    };
+      table.schema === null ? null : this.identifier(table.schema),
+      this.identifier(table.name),
+    );
     this.lastTargets.set(record.topic, target);
+    return target;
+  }
+
+  /**
+   * One Target object per rule and table, so the many changes of a batch share one TableRef
+   * (whose key is then computed once). Bounded: names built from per-record values are not kept.
+   */
+  private internedTarget(rule: MappingRule | undefined, schema: string | null, name: string): Target {
+    if (this.internedCount >= MAX_INTERNED_TARGETS) {
+      this.targets.clear();
+      this.internedCount = 0;
+    }
+    let bySchema = this.targets.get(rule);
+    if (bySchema === undefined) {
+      bySchema = new Map();
+      this.targets.set(rule, bySchema);
+    }
+    let byName = bySchema.get(schema);
+    if (byName === undefined) {
+      byName = new Map();
+      bySchema.set(schema, byName);
+    }
+    let target = byName.get(name);
+    if (target === undefined) {
+      target = { rule, table: { schema, name } };
+      byName.set(name, target);
+      this.internedCount++;
+    }
     return target;
   }
 
@@ -222,37 +261,13 @@ export class RowChangeReader {
     rowSchema: Schema | null,
     rule: MappingRule | undefined,
   ): Column[] {
-    // A field named otherwise than its source column (field.name.adjustment.mode, Avro's
-    // name rules) writes the column named in its schema; a mapping rule's rename wins.
-    const rename = (name: string, schema: Schema | null = null) =>
-      this.identifier(rule?.rename.get(name) ?? sourceColumnName(name, schema));
-    const fromStruct = (
-      struct: Struct | null,
-      schema: Schema | null,
-      names: readonly string[],
-      what: string,
-    ): Column[] =>
-      names.map((name) => {
-        if (!struct || !Object.hasOwn(struct, name))
-          throw new BadRecordError(`key field "${name}" is not in the ${what}`);
-        const value = struct[name];
-        if (value === null || value === undefined)
-          throw new BadRecordError(`key field "${name}" is null in the ${what}`);
-        const schemaOf = schema?.fields?.find((field) => field.name === name)?.schema ?? null;
-        const type = rule?.casts.get(name);
-        return {
-          name: rename(name, schemaOf),
-          schema: type && schemaOf ? castSchema(schemaOf, type) : schemaOf,
-          value: type ? castValue(value, type) : value,
-        };
-      });
     const keyStruct = isStruct(record.key) ? record.key : null;
     if (rule?.key) {
       const names = rule.key;
       const inRow = row !== null && names.every((name) => Object.hasOwn(row, name));
       return inRow
-        ? fromStruct(row, rowSchema, names, 'row')
-        : fromStruct(keyStruct, record.keySchema, names, 'record key');
+        ? this.structKey(row, rowSchema, names, 'row', rule)
+        : this.structKey(keyStruct, record.keySchema, names, 'record key', rule);
     }
     switch (this.config.primaryKeyMode) {
       case 'none':
@@ -267,14 +282,14 @@ export class RowChangeReader {
         ];
       }
       case 'record_value':
-        return fromStruct(row, rowSchema, this.config.primaryKeyFields, 'row');
+        return this.structKey(row, rowSchema, this.config.primaryKeyFields, 'row', rule);
       case 'record_key': {
         if (record.key === null || record.key === undefined)
           throw new BadRecordError('primary.key.mode=record_key, but the record has no key');
         if (keyStruct) {
           const names =
             this.config.primaryKeyFields.length > 0 ? this.config.primaryKeyFields : Object.keys(keyStruct);
-          return fromStruct(keyStruct, record.keySchema, names, 'record key');
+          return this.structKey(keyStruct, record.keySchema, names, 'record key', rule);
         }
         const [name] = this.config.primaryKeyFields;
         if (name === undefined) {
@@ -282,68 +297,202 @@ export class RowChangeReader {
             'the record key is a primitive; name its column in primary.key.fields (one name)',
           );
         }
-        return [{ name: rename(name), schema: record.keySchema, value: record.key }];
+        return [{ name: this.columnName(name, null, rule), schema: record.keySchema, value: record.key }];
       }
     }
   }
 
+  /** Key columns from the fields `names` of a struct (the record key or the row). */
+  private structKey(
+    struct: Struct | null,
+    schema: Schema | null,
+    names: readonly string[],
+    what: string,
+    rule: MappingRule | undefined,
+  ): Column[] {
+    const columns: Column[] = [];
+    for (const name of names) {
+      if (!struct || !Object.hasOwn(struct, name))
+        throw new BadRecordError(`key field "${name}" is not in the ${what}`);
+      const value = struct[name];
+      if (value === null || value === undefined)
+        throw new BadRecordError(`key field "${name}" is null in the ${what}`);
+      const schemaOf = fieldSchema(schema, name);
+      const type = rule?.casts.get(name);
+      columns.push({
+        name: this.columnName(name, schemaOf, rule),
+        schema: type && schemaOf ? castSchema(schemaOf, type) : schemaOf,
+        value: type ? castValue(value, type) : value,
+      });
+    }
+    return columns;
+  }
+
+  /**
+   * The target column of a field: a mapping rule's rename wins; otherwise a field named
+   * otherwise than its source column (field.name.adjustment.mode, Avro's name rules)
+   * writes the column named in its schema.
+   */
+  private columnName(field: string, schema: Schema | null, rule: MappingRule | undefined): string {
+    return this.identifier(rule?.rename.get(field) ?? sourceColumnName(field, schema));
+  }
+
+  /**
+   * How the fields of rows with this schema become columns under `rule`; worked out once per
+   * schema (schemas are shared by the records of a topic), per record for schemaless rows.
+   */
+  private rowPlan(row: Struct, rowSchema: Schema | null, rule: MappingRule | undefined): RowPlan {
+    if (rowSchema?.fields === undefined) return this.buildRowPlan(Object.keys(row), null, rule);
+    let byRule = this.rowPlans.get(rowSchema);
+    if (byRule === undefined) {
+      byRule = new Map();
+      this.rowPlans.set(rowSchema, byRule);
+    }
+    let plan = byRule.get(rule);
+    if (plan === undefined) {
+      plan = this.buildRowPlan(
+        rowSchema.fields.map((field) => field.name),
+        rowSchema,
+        rule,
+      );
+      byRule.set(rule, plan);
+    }
+    return plan;
+  }
+
+  private buildRowPlan(
+    fields: readonly string[],
+    rowSchema: Schema | null,
+    rule: MappingRule | undefined,
+  ): RowPlan {
+    const seen = new Set<string>();
+    let sharedNames = false;
+    const plans = fields.map((field): FieldPlan => {
+      const schema = fieldSchema(rowSchema, field);
+      const name = this.columnName(field, schema, rule);
+      if (seen.has(name)) sharedNames = true;
+      seen.add(name);
+      const cast = rule?.casts.get(field);
+      return {
+        field,
+        name,
+        schema: cast && schema ? castSchema(schema, cast) : schema,
+        cast,
+        excluded:
+          rule !== undefined &&
+          (rule.exclude.has(field) || (rule.include !== undefined && !rule.include.has(field))),
+      };
+    });
+    return { fields: plans, sharedNames };
+  }
+
   private rowColumns(
     row: Struct,
-    rowSchema: Schema | null,
+    plan: RowPlan,
     rule: MappingRule | undefined,
     key: readonly Column[],
     context: RecordContext,
     unavailableFields: ReadonlySet<string>,
   ): { columns: Column[]; unavailable: string[] } {
-    const columns = new Map<string, Column>();
+    const columns: Column[] = [];
     const unavailable: string[] = [];
-    const sourceOf = new Map<string, string>();
-    const keyNames = new Set(key.map((column) => column.name));
-    const fieldNames = rowSchema?.fields?.map((field) => field.name) ?? Object.keys(row);
-    for (const field of fieldNames) {
-      const schema = rowSchema?.fields?.find((candidate) => candidate.name === field)?.schema ?? null;
-      const name = this.identifier(rule?.rename.get(field) ?? sourceColumnName(field, schema));
-      const kept =
-        keyNames.has(name) ||
-        (!rule?.exclude.has(field) && (rule?.include === undefined || rule.include.has(field)));
-      if (!kept) continue;
-      const earlier = sourceOf.get(name);
-      if (earlier !== undefined) {
-        throw new BadRecordError(
-          `${rule?.label ?? 'mapping'} maps both "${earlier}" and "${field}" onto column "${name}"; rename one of them elsewhere or exclude one`,
-        );
+    // Only a plan where two fields land on one column needs the per-record clash check.
+    const sourceOf = plan.sharedNames ? new Map<string, string>() : null;
+    for (const { field, name, schema, cast, excluded } of plan.fields) {
+      const isKey = hasColumn(key, name);
+      if (excluded && !isKey) continue;
+      if (sourceOf !== null) {
+        const earlier = sourceOf.get(name);
+        if (earlier !== undefined) {
+          throw new BadRecordError(
+            `${rule?.label ?? 'mapping'} maps both "${earlier}" and "${field}" onto column "${name}"; rename one of them elsewhere or exclude one`,
+          );
+        }
+        sourceOf.set(name, field);
       }
-      sourceOf.set(name, field);
-      if (unavailableFields.has(field) && !keyNames.has(name)) {
+      if (unavailableFields.size > 0 && unavailableFields.has(field) && !isKey) {
         unavailable.push(name);
         continue;
       }
-      const type = rule?.casts.get(field);
       let value: unknown = Object.hasOwn(row, field) ? (row[field] ?? null) : null;
-      if (type) {
+      if (cast) {
         try {
-          value = castValue(value, type);
+          value = castValue(value, cast);
         } catch (error) {
           throw new BadRecordError(
-            `${rule?.label ?? 'mapping'} cast of "${field}" to ${type}: ${(error as Error).message}`,
+            `${rule?.label ?? 'mapping'} cast of "${field}" to ${cast}: ${(error as Error).message}`,
             { cause: error },
           );
         }
       }
-      columns.set(name, { name, schema: type && schema ? castSchema(schema, type) : schema, value });
+      columns.push({ name, schema, value });
     }
-    for (const keyColumn of key) columns.set(keyColumn.name, keyColumn);
+    // A key column, computed value or soft-delete flag replaces a row column of that name in place.
+    for (const keyColumn of key) setColumn(columns, keyColumn);
     for (const computed of rule?.values ?? []) {
       const name = this.identifier(computed.column);
       const { schema, value } = computed.compute(context);
-      columns.set(name, { name, schema, value });
+      setColumn(columns, { name, schema, value });
     }
     if (rule?.softDelete) {
       const name = this.identifier(rule.softDelete);
-      columns.set(name, { name, schema: boolean(), value: false });
+      setColumn(columns, { name, schema: boolean(), value: false });
     }
-    return { columns: [...columns.values()], unavailable };
+    return { columns, unavailable };
   }
+}
+
+/** What a RowPlan knows of one field. */
+interface FieldPlan {
+  readonly field: string;
+  /** The target column. */
+  readonly name: string;
+  /** The field's schema as written (after a cast); null without a schema. */
+  readonly schema: Schema | null;
+  readonly cast: CastType | undefined;
+  /** Left out by the rule's include/exclude (a key column is kept all the same). */
+  readonly excluded: boolean;
+}
+
+interface RowPlan {
+  readonly fields: readonly FieldPlan[];
+  /** Two fields have the same target column: each record is checked for the clash. */
+  readonly sharedNames: boolean;
+}
+
+const ROW_OPS = new Set(['c', 'u', 'r', 'd']);
+const NO_FIELDS: ReadonlySet<string> = new Set();
+const MAX_INTERNED_TARGETS = 10_000;
+
+/** Field schemas by name per struct schema (first field of a name wins, as a search would). */
+const fieldSchemas = new WeakMap<Schema, ReadonlyMap<string, Schema>>();
+
+function fieldSchema(schema: Schema | null, name: string): Schema | null {
+  if (schema === null || schema.fields === undefined) return null;
+  let byName = fieldSchemas.get(schema);
+  if (byName === undefined) {
+    const map = new Map<string, Schema>();
+    for (const field of schema.fields) if (!map.has(field.name)) map.set(field.name, field.schema);
+    fieldSchemas.set(schema, map);
+    byName = map;
+  }
+  return byName.get(name) ?? null;
+}
+
+function hasColumn(columns: readonly Column[], name: string): boolean {
+  for (const column of columns) if (column.name === name) return true;
+  return false;
+}
+
+/** Replaces the column of the same name where it is, or appends it. */
+function setColumn(columns: Column[], column: Column): void {
+  for (let index = 0; index < columns.length; index++) {
+    if (columns[index]?.name === column.name) {
+      columns[index] = column;
+      return;
+    }
+  }
+  columns.push(column);
 }
 
 /** Debezium's placeholder in the forms it writes it: the string, its UTF-8 bytes, a one-element array. */

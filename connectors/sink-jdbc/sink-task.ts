@@ -165,7 +165,10 @@ export class JdbcSinkTask implements SinkTask {
       const applicable = changes.filter((change) => !prepared.bad.has(change) && !prepared.moot.has(change));
       try {
         await this.inTransaction(connection, fresh, bad, async () =>
-          this.handleOutcome(await this.writer.apply(connection, planBatch(applicable)), bad),
+          this.handleOutcome(
+            await this.writer.apply(connection, planBatch(applicable), (table) => this.tables.columns(table)),
+            bad,
+          ),
         );
       } catch (error) {
         // Not a data error: retried whole, or (access denied) the task's failure, never bad records.
@@ -185,15 +188,35 @@ export class JdbcSinkTask implements SinkTask {
       }
       return bad;
     });
+    this.countApplied(changes, rejected);
+    if (rejected.size > 0) recordsRejected.inc({ connector }, rejected.size);
+    if (this.offsets !== null)
+      for (const [key, next] of nextOffsetsOf(fresh)) this.nextOffsets.set(key, next.offset);
+    endTimer();
+  }
+
+  /**
+   * Metrics once per batch, not per record: applied records by op, and per partition the
+   * last applied record's offset, event time and lag.
+   */
+  private countApplied(changes: readonly RowChange[], rejected: ReadonlyMap<SinkRecord, Error>): void {
+    const connector = this.context.connectorName;
+    const byOp = new Map<string, number>();
+    const lastByPartition = new Map<string, RowChange>();
     for (const change of changes) {
       if (rejected.has(change.record)) continue;
-      recordsApplied.inc({ connector, op: change.kind === 'skip' ? 'skipped' : change.op });
+      const op = change.kind === 'skip' ? 'skipped' : change.op;
+      byOp.set(op, (byOp.get(op) ?? 0) + 1);
+      lastByPartition.set(topicPartitionKey(tpOf(change.record)), change);
+    }
+    for (const [op, count] of byOp) recordsApplied.inc({ connector, op }, count);
+    const { endOffset } = this.context;
+    for (const change of lastByPartition.values()) {
       // Flat rows (after ExtractNewRecordState) have no source block: the record timestamp is the event time.
       const { record } = change;
       const eventTime =
         change.context.tsMs ?? (record.timestamp === undefined ? null : BigInt(record.timestamp));
       recordApplied(connector, record.topic, record.kafkaPartition, record.kafkaOffset, eventTime);
-      const { endOffset } = this.context;
       if (endOffset) {
         const tp = tpOf(record);
         trackLag(connector, record.topic, record.kafkaPartition, record.kafkaOffset + 1n, () =>
@@ -201,10 +224,6 @@ export class JdbcSinkTask implements SinkTask {
         );
       }
     }
-    if (rejected.size > 0) recordsRejected.inc({ connector }, rejected.size);
-    if (this.offsets !== null)
-      for (const [key, next] of nextOffsetsOf(fresh)) this.nextOffsets.set(key, next.offset);
-    endTimer();
   }
 
   /**
@@ -252,7 +271,10 @@ export class JdbcSinkTask implements SinkTask {
       await connection.execute('SAVEPOINT siphon_row');
       try {
         const plan: BatchPlan = planBatch([change]);
-        this.handleOutcome(await this.writer.apply(connection, plan), bad);
+        this.handleOutcome(
+          await this.writer.apply(connection, plan, (table) => this.tables.columns(table)),
+          bad,
+        );
         await connection.execute('RELEASE SAVEPOINT siphon_row');
       } catch (error) {
         if (isRetriable(error) || isAccessDenied(error)) throw error;

@@ -6,6 +6,8 @@ import type { TableRef } from './table-name.js';
 export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
+  /** The same text runs again and again (whatever the row count): the connection may keep it prepared. */
+  readonly reusable?: boolean;
 }
 
 /** A column's value as a parameter; a value the dialect cannot represent is a bad record naming the column. */
@@ -26,22 +28,61 @@ export function insertStatement(
   upsertKey?: readonly string[],
 ): Statement {
   const params: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const byName = new Map(row.map((column) => [column.name, column]));
-    const slots = columnNames.map((name) => {
-      const column = byName.get(name);
+  const tuples: string[] = [];
+  for (const row of rows) {
+    let tuple = '(';
+    for (let index = 0; index < columnNames.length; index++) {
+      const column = columnAt(row, index, columnNames[index]);
       params.push(column ? bound(dialect, column) : null);
-      return dialect.placeholder(params.length);
-    });
-    return `(${slots.join(', ')})`;
-  });
+      tuple += index === 0 ? dialect.placeholder(params.length) : `, ${dialect.placeholder(params.length)}`;
+    }
+    tuples.push(`${tuple})`);
+  }
   const sql =
     `INSERT INTO ${qualifiedName(dialect, table)} (${columnNames.map((name) => dialect.quote(name)).join(', ')}) VALUES ${tuples.join(', ')}` +
     (upsertKey ? dialect.upsertClause(columnNames, upsertKey) : '');
   return { sql, params };
 }
 
+/**
+ * Multi-row INSERT with one array parameter per column, `INSERT … SELECT * FROM
+ * unnest($1::int8[], $2::text[], …)`, optionally as an upsert: its text is the same for any
+ * number of rows, so the server parses and plans it once per connection, and each element
+ * is read by the column type's input function as a single parameter would be. Null when a
+ * value is itself an array (unnest would flatten it): those rows go in VALUES.
+ */
+export function arrayInsertStatement(
+  dialect: SqlDialect,
+  table: TableRef,
+  columnNames: readonly string[],
+  arrayTypes: readonly string[],
+  rows: readonly (readonly Column[])[],
+  upsertKey?: readonly string[],
+): Statement | null {
+  const columns: unknown[][] = columnNames.map(() => []);
+  for (const row of rows) {
+    for (let index = 0; index < columnNames.length; index++) {
+      const column = columnAt(row, index, columnNames[index]);
+      const value = column ? bound(dialect, column) : null;
+      if (Array.isArray(value)) return null;
+      columns[index]?.push(value);
+    }
+  }
+  const sources = arrayTypes.map((type, index) => `${dialect.placeholder(index + 1)}::${type}`);
+  const sql =
+    `INSERT INTO ${qualifiedName(dialect, table)} (${columnNames.map((name) => dialect.quote(name)).join(', ')}) SELECT * FROM unnest(${sources.join(', ')})` +
+    (upsertKey ? dialect.upsertClause(columnNames, upsertKey) : '');
+  return { sql, params: columns, reusable: true };
+}
+
+/** A row's column `name`, expected at `index`: rows of a statement are grouped by their column order. */
+function columnAt(row: readonly Column[], index: number, name: string | undefined): Column | undefined {
+  const expected = row[index];
+  return expected?.name === name ? expected : row.find((candidate) => candidate.name === name);
+}
+
 /** UPDATE of one row by its key (insert.mode=update). */
+
 export function updateStatement(
   dialect: SqlDialect,
   table: TableRef,

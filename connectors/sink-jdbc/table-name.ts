@@ -6,8 +6,16 @@ export interface TableRef {
   readonly name: string;
 }
 
+/** Keys of the TableRefs seen: the changes of a batch share one TableRef per table. */
+const tableKeys = new WeakMap<TableRef, string>();
+
 export function tableKey(table: TableRef): string {
-  return JSON.stringify([table.schema, table.name]);
+  let key = tableKeys.get(table);
+  if (key === undefined) {
+    key = JSON.stringify([table.schema, table.name]);
+    tableKeys.set(table, key);
+  }
+  return key;
 }
 
 export function describeTable(table: TableRef): string {
@@ -39,7 +47,6 @@ export class TableNameFormat {
   }
 
   resolve(context: RecordContext): TableRef {
-    const underscored = (text: string) => text.replaceAll('.', '_');
     const name = this.name.render(context, underscored);
     const schema = this.schema?.render(context, underscored) ?? null;
     if (name === '' || schema === '') {
@@ -53,6 +60,10 @@ export class TableNameFormat {
 
 export function parseTableNameFormat(format: string): TableNameFormat {
   return TableNameFormat.parse(format);
+}
+
+function underscored(text: string): string {
+  return text.replaceAll('.', '_');
 }
 
 function splitOutsidePlaceholders(text: string): string[] {

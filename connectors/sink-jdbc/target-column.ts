@@ -13,12 +13,14 @@ export interface TargetColumn {
   readonly nullable: boolean;
   /** The default as the database shows it (an SQL expression), for restating it when MySQL retypes the column. */
   readonly columnDefault: string | null;
+  /** PostgreSQL's own type name (information_schema udt_name: `int8`, `numeric`, `_int4` for int[]); null in MySQL. */
+  readonly udtName: string | null;
 }
 
 /** A table's columns by name; a Map so that any name (`__proto__`, `constructor`) is just a name. */
 export type TargetColumns = ReadonlyMap<string, TargetColumn>;
 
-/** Builds the map from information_schema rows (`name`, `data_type`, `numeric_precision`, `numeric_scale`, `character_maximum_length`, `is_nullable`, `column_default`). */
+/** Builds the map from information_schema rows (`name`, `data_type`, `numeric_precision`, `numeric_scale`, `character_maximum_length`, `is_nullable`, `column_default`, PostgreSQL's `udt_name`). */
 export function targetColumnsFrom(
   rows: readonly Record<string, unknown>[],
 ): Map<string, TargetColumn> | null {
@@ -40,6 +42,7 @@ export function targetColumnsFrom(
             row.column_default === null || row.column_default === undefined
               ? null
               : String(row.column_default),
+          udtName: row.udt_name === null || row.udt_name === undefined ? null : String(row.udt_name),
         },
       ];
     }),

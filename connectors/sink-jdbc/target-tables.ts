@@ -67,9 +67,8 @@ export class TargetTables {
           );
           continue;
         }
-        const missing = columnsOf(change)
-          .map((column) => column.name)
-          .filter((name) => !columns.has(name));
+        const missing: string[] = [];
+        for (const column of columnsOf(change)) if (!columns.has(column.name)) missing.push(column.name);
         if (change.kind === 'delete' && change.softDeleteColumn && !columns.has(change.softDeleteColumn))
           missing.push(change.softDeleteColumn);
         if (missing.length > 0) {
@@ -95,6 +94,11 @@ export class TargetTables {
     return { bad, moot };
   }
 
+  /** The columns of a table as last read, once prepare() saw it. */
+  columns(table: TableRef): TargetColumns | undefined {
+    return this.known.get(tableKey(table));
+  }
+
   /** Forget cached columns (after a failed batch, in case someone altered the table). */
   forget(): void {
     this.known.clear();
@@ -106,7 +110,10 @@ export class TargetTables {
     changes: readonly RowChange[],
   ): Promise<TargetColumns | null> {
     const id = tableKey(table);
-    let columns = this.known.get(id) ?? (await this.dialect.listColumns(connection, table));
+    const known = this.known.get(id);
+    // Without schema evolution a known table is what it is: nothing below would change it.
+    if (known !== undefined && !this.options.schemaEvolution) return known;
+    let columns = known ?? (await this.dialect.listColumns(connection, table));
     // Only writes shape a table: a table that would exist just to delete from it is not created.
     const writes = changes.filter((change) => change.kind === 'upsert');
     const wanted = wantedColumns(writes);

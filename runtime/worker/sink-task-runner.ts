@@ -19,7 +19,7 @@ import {
   type SinkTaskContext,
   type TopicPartition,
 } from '../plugin/index.js';
-import type { RecordHeader, SinkRecord } from '../record/index.js';
+import type { RecordHeader, SchemaAndValue, SinkRecord } from '../record/index.js';
 import type { Transform } from '../transforms/transform.js';
 import type { DeadLetterQueue } from './dead-letter-queue.js';
 import { retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
@@ -54,6 +54,9 @@ export interface SinkTaskRunnerOptions {
 const TOPIC_PATTERN_REFRESH_MS = 5000;
 const SESSION_TIMEOUT_MS = 10000;
 const HEARTBEAT_INTERVAL_MS = 2500;
+const MIB = 1024 * 1024;
+/** Records decoded between turns of the event loop, so the put in flight is not held up. */
+const DECODE_SLICE = 64;
 
 /** kafkajs errors after which the member must rejoin its group (kafkajs does so when eachBatch throws them). */
 const membershipErrorTypes = new Set([
@@ -85,7 +88,7 @@ export class SinkTaskRunner {
   private readonly highWatermarks = new Map<string, bigint>();
   private opening: Promise<void> = Promise.resolve();
   /** Raw messages of the chunk in put(), for the dead-letter queue. */
-  private readonly inFlight = new Map<string, KafkaMessage>();
+  private putting: { topic: string; partition: number; messages: readonly KafkaMessage[] } | null = null;
   private failure: unknown = null;
   /** Why the consumer session ended by itself (kafkajs gave up): retried with a new session if transient. */
   private sessionFailure: unknown = null;
@@ -168,6 +171,7 @@ export class SinkTaskRunner {
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       // stop() waits for the fetch in flight; keep that short.
       maxWaitTimeInMs: 1000,
+      ...fetchLimits(Number(config['consumer.max.poll.records'] ?? 500)),
       retry: { retries: 5 },
     });
     this.consumer = consumer;
@@ -286,8 +290,17 @@ export class SinkTaskRunner {
       reportProgress: onProgress,
       reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),
       reportBadRecord: async (record, error) => {
-        const message = this.inFlight.get(`${record.topic}:${record.kafkaPartition}:${record.kafkaOffset}`);
-        await this.badRecord('TASK_PUT', record.topic, record.kafkaPartition, message, error);
+        const failure = await this.badRecord(
+          'TASK_PUT',
+          record.topic,
+          record.kafkaPartition,
+          this.messageOf(record),
+          error,
+        );
+        if (failure) {
+          this.fail(failure);
+          throw failure;
+        }
       },
       endOffset: (tp) => this.highWatermarks.get(topicPartitionKey(tp)),
     };
@@ -313,45 +326,77 @@ export class SinkTaskRunner {
       this.knownTopics.add(topic);
     }
     const chunkSize = Number(this.options.config['consumer.max.poll.records'] ?? 500);
-    for (let start = 0; start < messages.length; start += chunkSize) {
-      if (this.failure || !isRunning() || isStale()) return;
-      const chunk = messages.slice(start, start + chunkSize);
-      const ok = await this.process(topic, partition, chunk, heartbeat);
-      if (!ok) return;
-      const last = chunk[chunk.length - 1];
-      if (!last) continue;
-      const timer = offsetCommitSeconds.startTimer(this.labels);
-      const next = (BigInt(last.offset) + 1n).toString();
-      try {
-        await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
-        offsetCommits.inc({ ...this.labels, outcome: 'success' });
-      } catch (error) {
-        offsetCommits.inc({ ...this.labels, outcome: 'failure' });
-        throw error;
-      } finally {
-        timer();
+    const chunks: KafkaMessage[][] = [];
+    for (let start = 0; start < messages.length; start += chunkSize)
+      chunks.push(messages.slice(start, start + chunkSize));
+    // While one chunk is put, the next is decoded: the main thread works while the target
+    // does. Chunks are put in order, each committed only once its put resolved.
+    let decoding = chunks[0] ? this.decodeChunk(topic, partition, chunks[0]) : null;
+    // A chunk's offset commit runs while the next chunk is put; the next commit, a failure
+    // and the end of the batch wait for it.
+    let committing: Promise<void> = Promise.resolve();
+    try {
+      for (let index = 0; decoding !== null; index++) {
+        const { records, failure } = await decoding;
+        decoding = null;
+        if (failure) {
+          // A record the runtime refused (errors.tolerance=none) fails the task once the chunks before it are committed.
+          await committing;
+          this.fail(failure);
+        }
+        if (this.failure || !isRunning() || isStale()) return;
+        const chunk = chunks[index] ?? [];
+        const next = chunks[index + 1];
+        if (next) decoding = this.decodeChunk(topic, partition, next);
+        if (!(await this.process(topic, partition, chunk, records, heartbeat))) return;
+        await committing;
+        const last = chunk[chunk.length - 1];
+        if (last) {
+          committing = this.commit(topic, partition, last, resolveOffset, heartbeat);
+          // Handled where it is awaited; this only keeps a failure from counting as unhandled meanwhile.
+          committing.catch(() => undefined);
+        }
       }
-      resolveOffset(last.offset);
-      await heartbeat();
+    } finally {
+      // A chunk decoded ahead of a failure or a stop is dropped (it was not put); its
+      // dead-letter writes, if any, finish first.
+      await decoding;
+      await committing;
     }
   }
 
-  /** Decodes, transforms and puts one chunk; false when the task failed. */
+  private async commit(
+    topic: string,
+    partition: number,
+    last: KafkaMessage,
+    resolveOffset: (offset: string) => void,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const timer = offsetCommitSeconds.startTimer(this.labels);
+    const next = (BigInt(last.offset) + 1n).toString();
+    try {
+      await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
+      offsetCommits.inc({ ...this.labels, outcome: 'success' });
+    } catch (error) {
+      offsetCommits.inc({ ...this.labels, outcome: 'failure' });
+      throw error;
+    } finally {
+      timer();
+    }
+    resolveOffset(last.offset);
+    await heartbeat();
+  }
+
+  /** Puts one decoded chunk; false when the task failed. */
   private async process(
     topic: string,
     partition: number,
-    chunk: KafkaMessage[],
+    chunk: readonly KafkaMessage[],
+    records: SinkRecord[],
     heartbeat: () => Promise<void>,
   ): Promise<boolean> {
-    const records: SinkRecord[] = [];
-    this.inFlight.clear();
+    this.putting = { topic, partition, messages: chunk };
     try {
-      for (const message of chunk) {
-        const record = await this.decode(topic, partition, message);
-        if (record === null) continue;
-        this.inFlight.set(`${record.topic}:${record.kafkaPartition}:${record.kafkaOffset}`, message);
-        records.push(record);
-      }
       if (records.length > 0) await this.put(records, heartbeat);
       sinkRecordsConsumed.inc(this.labels, chunk.length);
       return !this.failure;
@@ -361,17 +406,55 @@ export class SinkTaskRunner {
       this.fail(error);
       return false;
     } finally {
-      this.inFlight.clear();
+      this.putting = null;
     }
   }
 
+  /** The raw message of a record in put(), for the dead-letter queue (a rare path: a search). */
+  private messageOf(record: SinkRecord): KafkaMessage | undefined {
+    const putting = this.putting;
+    if (putting?.topic !== record.topic || putting.partition !== record.kafkaPartition) return undefined;
+    const offset = String(record.kafkaOffset);
+    return putting.messages.find((message) => message.offset === offset);
+  }
+
+  /**
+   * Decodes and transforms a chunk in order, letting the event loop turn now and then so a
+   * put in flight proceeds meanwhile. Stops at the first record the runtime refuses
+   * (errors.tolerance=none) and returns its failure, to fail the task once the chunks
+   * before it are committed.
+   */
+  private async decodeChunk(
+    topic: string,
+    partition: number,
+    chunk: readonly KafkaMessage[],
+  ): Promise<{ records: SinkRecord[]; failure: unknown }> {
+    const records: SinkRecord[] = [];
+    try {
+      for (let index = 0; index < chunk.length; index++) {
+        if (index % DECODE_SLICE === DECODE_SLICE - 1) await nextTurnOfEventLoop();
+        const message = chunk[index];
+        if (message === undefined) continue;
+        const record = await this.decode(topic, partition, message);
+        if (record !== null) records.push(record);
+      }
+      return { records, failure: null };
+    } catch (failure) {
+      return { records, failure };
+    }
+  }
+
+  /**
+   * A record, or null when it is skipped (a transform dropped it, or errors.tolerance=all
+   * sent it to the dead-letter queue); throws the failure of a record the runtime refuses.
+   */
   private async decode(topic: string, partition: number, message: KafkaMessage): Promise<SinkRecord | null> {
     const { keyConverter, valueConverter, transform } = this.options;
     let stage: ErrorStage = 'KEY_CONVERTER';
     try {
-      const key = await this.retrying(stage, () => keyConverter.toConnectData(topic, message.key));
+      const key = await this.converted(stage, keyConverter, topic, message.key);
       stage = 'VALUE_CONVERTER';
-      const value = await this.retrying(stage, () => valueConverter.toConnectData(topic, message.value));
+      const value = await this.converted(stage, valueConverter, topic, message.value);
       const record: SinkRecord = {
         topic,
         kafkaPartition: partition,
@@ -383,12 +466,46 @@ export class SinkTaskRunner {
         timestamp: Number(message.timestamp),
         headers: recordHeaders(message.headers),
       };
+      if (!transform) return record;
       stage = 'TRANSFORMATION';
-      return transform ? await this.retrying(stage, async () => transform.apply(record)) : record;
+      try {
+        return transform.apply(record);
+      } catch (error) {
+        return await this.retried(stage, error, async () => transform.apply(record));
+      }
     } catch (error) {
-      await this.badRecord(stage, topic, partition, message, error);
+      const failure = await this.badRecord(stage, topic, partition, message, error);
+      if (failure) throw failure;
       return null;
     }
+  }
+
+  /** One conversion; only a failure pays for the retry policy (nearly every record converts at once). */
+  private async converted(
+    stage: ErrorStage,
+    converter: Converter,
+    topic: string,
+    bytes: Buffer | null,
+  ): Promise<SchemaAndValue> {
+    try {
+      return await converter.toConnectData(topic, bytes);
+    } catch (error) {
+      return this.retried(stage, error, () => converter.toConnectData(topic, bytes));
+    }
+  }
+
+  /**
+   * Retries a stage that failed once under the connector's retry policy, that failure
+   * counting as the policy's first attempt (errors.retry.timeout runs from it, as if the
+   * policy had run the operation from the start).
+   */
+  private retried<T>(stage: ErrorStage, failure: unknown, operation: () => Promise<T>): Promise<T> {
+    let replayed = false;
+    return this.retrying(stage, () => {
+      if (replayed) return operation();
+      replayed = true;
+      return Promise.reject(failure);
+    });
   }
 
   /**
@@ -441,15 +558,13 @@ export class SinkTaskRunner {
     partition: number,
     message: KafkaMessage | undefined,
     cause: unknown,
-  ): Promise<void> {
+  ): Promise<Error | null> {
     const error =
       cause instanceof StageError && cause.cause instanceof Error ? cause.cause : (cause as Error);
     const { errors, deadLetterQueue, logger } = this.options;
     if (!errors.tolerateAll) {
       const where = `topic ${topic}, partition ${partition}, offset ${message?.offset ?? 'unknown'}`;
-      const failure = recordFailure(stage, where, error);
-      this.fail(failure);
-      throw failure;
+      return recordFailure(stage, where, error);
     }
     recordsSkipped.inc({ ...this.labels, stage });
     if (errors.logErrors) {
@@ -463,12 +578,30 @@ export class SinkTaskRunner {
       const executingClass = stage === 'TASK_PUT' ? this.options.plugin.className : 'siphon.runtime';
       await deadLetterQueue.send({ topic, partition, message, stage, executingClass, error });
     }
+    return null;
   }
 
   private retrying<T>(stage: ErrorStage, operation: () => Promise<T>): Promise<T> {
     const { errors, logger } = this.options;
     return retryStage(stage, operation, { errors, logger, signal: this.stopping.signal });
   }
+}
+
+/**
+ * Fetch sizes that hold a whole chunk (consumer.max.poll.records) of records up to 16 KiB,
+ * and a few chunks of smaller ones, so decoding the next chunk can overlap putting this
+ * one; bounded, so memory is too. A record larger than the limit is still fetched alone.
+ */
+function fetchLimits(maxPollRecords: number): { maxBytesPerPartition: number; maxBytes: number } {
+  const perPartition = Math.min(16 * MIB, Math.max(MIB, maxPollRecords * 16 * 1024));
+  return {
+    maxBytesPerPartition: perPartition,
+    maxBytes: Math.min(64 * MIB, Math.max(10 * MIB, 2 * perPartition)),
+  };
+}
+
+function nextTurnOfEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function recordHeaders(headers: KafkaMessage['headers']): RecordHeader[] {

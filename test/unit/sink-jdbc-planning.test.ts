@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planBatch } from '../../connectors/sink-jdbc/batch-plan.js';
+import { planBatch, type UpsertChange } from '../../connectors/sink-jdbc/batch-plan.js';
+import { BatchWriter } from '../../connectors/sink-jdbc/batch-writer.js';
+import type { SqlConnection } from '../../connectors/sink-jdbc/dialect.js';
 import { readSinkConfig, configDef } from '../../connectors/sink-jdbc/config.js';
 import { mysqlDialect } from '../../connectors/sink-jdbc/mysql-dialect.js';
 import { postgresDialect } from '../../connectors/sink-jdbc/postgres-dialect.js';
@@ -279,6 +281,75 @@ describe('statements', () => {
     assert.equal(del.sql, 'DELETE FROM `t` WHERE (`a`, `b`) IN ((?, ?), (?, ?))');
     const soft = deleteStatement(postgresDialect, { schema: null, name: 't' }, [key(1, 'x')], 'deleted');
     assert.equal(soft.sql, 'UPDATE "t" SET "deleted" = TRUE WHERE ("a", "b") IN (($1, $2))');
+  });
+
+  it('PostgreSQL inserts rows as one array per column when every column type allows it', async () => {
+    const target = (name: string, udtName: string) =>
+      [
+        name,
+        {
+          name,
+          dataType: udtName,
+          numericPrecision: null,
+          numericScale: null,
+          characterMaximumLength: null,
+          nullable: true,
+          columnDefault: null,
+          udtName,
+        },
+      ] as const;
+    const upsert = (id: bigint, nums: unknown): UpsertChange => ({
+      kind: 'upsert',
+      record: event('c', null, null, Number(id)),
+      op: 'c',
+      context: { record: event('c', null, null, 1), op: 'c', tsMs: null, source: null, sourceSchema: null },
+      table,
+      key: [{ name: 'id', schema: int64(), value: id }],
+      columns: [
+        { name: 'id', schema: int64(), value: id },
+        { name: 'nums', schema: null, value: nums },
+      ],
+      unavailable: [],
+    });
+    const sent = async (
+      dialect: typeof postgresDialect,
+      types: Record<string, string>,
+      changes: UpsertChange[],
+    ) => {
+      const statements: { sql: string; params: readonly unknown[]; reusable: boolean }[] = [];
+      const connection: SqlConnection = {
+        execute: async (sql, params = [], options = {}) => {
+          statements.push({ sql, params, reusable: options.reusable === true });
+          return 1;
+        },
+        select: async () => [],
+        close: async () => undefined,
+      };
+      const columns = new Map(Object.entries(types).map(([name, udt]) => target(name, udt)));
+      const plan = planBatch(changes);
+      await new BatchWriter(dialect, 'upsert', 500).apply(connection, plan, () => columns);
+      return statements;
+    };
+    const rows = [upsert(1n, 'a'), upsert(2n, null)];
+    assert.deepEqual(await sent(postgresDialect, { id: 'int8', nums: 'text' }, rows), [
+      {
+        sql: 'INSERT INTO "we""ird"."Order Items" ("id", "nums") SELECT * FROM unnest($1::int8[], $2::text[]) ON CONFLICT ("id") DO UPDATE SET "nums" = EXCLUDED."nums"',
+        params: [
+          ['1', '2'],
+          ['a', null],
+        ],
+        reusable: true,
+      },
+    ]);
+    // unnest would flatten an array column's values, and an array value bound for another type.
+    const arrayColumn = await sent(postgresDialect, { id: 'int8', nums: '_int4' }, rows);
+    assert.match(arrayColumn[0]?.sql ?? '', / VALUES \(\$1, \$2\), \(\$3, \$4\)/);
+    const arrayValue = await sent(postgresDialect, { id: 'int8', nums: 'jsonb' }, [upsert(1n, [1, 2])]);
+    assert.match(arrayValue[0]?.sql ?? '', / VALUES \(\$1, \$2\)/);
+    const unknownType = await sent(postgresDialect, { id: 'int8', nums: 'mood' }, rows);
+    assert.match(unknownType[0]?.sql ?? '', / VALUES /);
+    const mysql = await sent(mysqlDialect, { id: 'int8', nums: 'text' }, rows);
+    assert.match(mysql[0]?.sql ?? '', / VALUES \(\?, \?\), \(\?, \?\)/);
   });
 
   it('chunks rows under the parameter limit', () => {
