@@ -79,12 +79,13 @@ async function writeAndCompare(state: string, checkStatus: boolean): Promise<voi
     async () => ((await metric('siphon_source_retained_bytes')) ?? 0) >= before.retained + 50 * mb,
     60000,
   );
-  // PostgreSQL's numbers keep moving with other writers: the metric must lie between a
-  // reading just before and one just after it, give or take 5%.
-  const low = await postgresNumbers();
+  // PostgreSQL's numbers keep moving with other writers, and the metric is a sample taken
+  // at some moment since the write: it must lie between the reading before the write plus
+  // the 50 MB (nobody reads the slot meanwhile) and a reading taken after it, give or take 5%.
   const retained = (await metric('siphon_source_retained_bytes')) ?? 0;
   const behind = (await metric('siphon_source_postgres_replication_lag_bytes')) ?? 0;
   const high = await postgresNumbers();
+  const low = { retained: before.retained + 50 * mb, behind: before.behind + 50 * mb };
   assert.ok(
     retained >= low.retained * 0.95 && retained <= high.retained * 1.05,
     `${state}: retained ${retained} vs ${low.retained}..${high.retained}`,
