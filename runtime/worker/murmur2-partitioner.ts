@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ICustomPartitioner, Message, PartitionMetadata } from 'kafkajs';
+import type { ICustomPartitioner, PartitionMetadata } from 'kafkajs';
 
 /**
  * Kafka's murmur2 (the Java client's `Utils.murmur2`) in 32-bit integer arithmetic.
@@ -33,12 +33,6 @@ export function murmur2(data: Buffer): number {
 }
 
 /**
- * Each topic's partition count as the producers' metadata said when they last partitioned
- * for it (one cluster per worker), so a message's partition can be known before it is sent.
- */
-const partitionCounts = new Map<string, number>();
-
-/**
  * The partition the Java client's (and kafkajs's default) partitioner picks: a message's own
  * partition if it names one; a key goes to `murmur2(key) & 0x7fffffff` modulo the topic's
  * partition count, so keys land where Kafka Connect's would; keyless messages go round-robin
@@ -47,34 +41,17 @@ const partitionCounts = new Map<string, number>();
 export const murmur2Partitioner: ICustomPartitioner = () => {
   const counters = new Map<string, number>();
   return ({ topic, partitionMetadata, message }) => {
-    if (partitionCounts.get(topic) !== partitionMetadata.length) {
-      partitionCounts.set(topic, partitionMetadata.length);
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    const { key } = message;
+    if (key !== null && key !== undefined) {
+      const bytes = Buffer.isBuffer(key) ? key : Buffer.from(String(key));
+      return (murmur2(bytes) & 0x7fffffff) % partitionMetadata.length;
     }
-    const keyed = keyedPartition(message, partitionMetadata.length);
-    if (keyed !== undefined) return keyed;
     const counter = (counters.get(topic) ?? randomBytes(4).readUInt32BE(0)) + 1;
     counters.set(topic, counter);
     return roundRobin(partitionMetadata, counter & 0x7fffffff);
   };
 };
-
-/**
- * The partition a message will be produced to, if that is known now: its own, or its key's
- * once a producer has partitioned for the topic. Sizing requests only: the producer still
- * picks the partition itself.
- */
-export function expectedPartition(topic: string, message: Message): number | undefined {
-  const count = partitionCounts.get(topic);
-  return count === undefined ? (message.partition ?? undefined) : keyedPartition(message, count);
-}
-
-function keyedPartition(message: Message, partitionCount: number): number | undefined {
-  if (message.partition !== null && message.partition !== undefined) return message.partition;
-  const { key } = message;
-  if (key === null || key === undefined) return undefined;
-  const bytes = Buffer.isBuffer(key) ? key : Buffer.from(String(key));
-  return (murmur2(bytes) & 0x7fffffff) % partitionCount;
-}
 
 function roundRobin(partitions: readonly PartitionMetadata[], counter: number): number {
   const available = partitions.filter((p) => p.leader >= 0);

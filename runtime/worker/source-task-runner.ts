@@ -27,7 +27,6 @@ import { offsetKey } from '../stores/offset-store.js';
 import type { Transform } from '../transforms/transform.js';
 import { createProducer } from './kafka-client.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
-import { expectedPartition } from './murmur2-partitioner.js';
 import { approximateRecordBytes } from './record-size.js';
 import {
   retryStage,
@@ -286,7 +285,7 @@ export class SourceTaskRunner {
       });
     } else {
       const { compression } = this.options;
-      for (const request of produceRequests(topicMessages, expectedPartition)) {
+      for (const request of produceRequests(topicMessages)) {
         await this.produce(() =>
           this.retrying('KAFKA_PRODUCE', () =>
             this.options.producer.sendBatch({ topicMessages: request, acks: -1, compression }),
@@ -327,10 +326,10 @@ export class SourceTaskRunner {
     const transaction = await producer.transaction();
     try {
       const offsetMessages = offsetStore.messages(connector, entries);
-      const requests = produceRequests(
-        [...topicMessages, { topic: offsetStore.topic.spec.topic, messages: offsetMessages }],
-        expectedPartition,
-      );
+      const requests = produceRequests([
+        ...topicMessages,
+        { topic: offsetStore.topic.spec.topic, messages: offsetMessages },
+      ]);
       for (const request of requests) {
         await transaction.sendBatch({
           acks: -1,
