@@ -265,6 +265,16 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
         : undefined;
     },
   },
+  {
+    name: 'max.queue.size.in.bytes',
+    type: 'long',
+    default: 33554432,
+    importance: 'low',
+    group: 'Connector',
+    documentation:
+      "Most bytes of records (the runtime's estimate of their size in memory) waiting between the source reader and the runtime; 0: bounded by max.queue.size only (Debezium's default). The default, 32 MiB, keeps wide rows from filling the worker's memory (8192 rows of 100 KB would hold 800 MB); a record larger than this still passes, alone.",
+    validator: atLeast(0),
+  },
 ];
 
 export interface CdcOptions {

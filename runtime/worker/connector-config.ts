@@ -138,6 +138,19 @@ const source: ConfigDef = [
     validator: atLeastOne('max.queue.size'),
   },
   {
+    name: 'max.queue.size.in.bytes',
+    type: 'long',
+    default: 33554432,
+    importance: 'low',
+    group: 'Runtime',
+    documentation:
+      'Approximate bytes of records the task may queue before emit() waits; 0: bounded by max.queue.size only. A record larger than this still passes, alone.',
+    validator: (value) =>
+      Number(value) < 0
+        ? `Invalid value ${String(value)} for configuration max.queue.size.in.bytes: must be at least 0`
+        : undefined,
+  },
+  {
     name: 'max.batch.size',
     type: 'int',
     default: 2048,

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import {
   Kafka,
   logLevel,
-  Partitioners,
   type KafkaConfig,
   type Producer,
   type ProducerConfig,
@@ -10,6 +9,7 @@ import {
 } from 'kafkajs';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { Logger } from '../logging/logger.js';
+import { murmur2Partitioner } from './murmur2-partitioner.js';
 
 /** Builds the worker's kafkajs client from the worker config (bootstrap, SASL, TLS). */
 export function createKafka(config: WorkerConfig, logger: Logger): Kafka {
@@ -50,5 +50,5 @@ export function createKafka(config: WorkerConfig, logger: Logger): Kafka {
 
 /** Producers partition keys with murmur2, like the Java client, so keys land where Kafka Connect's would. */
 export function createProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+  return kafka.producer({ createPartitioner: murmur2Partitioner, ...config });
 }

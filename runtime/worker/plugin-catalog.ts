@@ -5,8 +5,9 @@ import type { ConnectorPlugin } from '../plugin/index.js';
 import type { Logger } from '../logging/logger.js';
 
 /**
- * The installed connector plugins: every `connectors/<dir>/index.ts` exporting `plugin`,
- * modules listed in `plugin.path`, and plugins handed in programmatically (tests).
+ * The installed connector plugins: every `connectors/<dir>/index.ts` (`index.js` when
+ * compiled) exporting `plugin`, modules listed in `plugin.path`, and plugins handed in
+ * programmatically (tests).
  * `connector.class` resolves by short name, canonical class name, alias, or the class
  * name's last segment (Kafka Connect accepts `PostgresConnector` for the full name).
  */
@@ -39,7 +40,7 @@ export class PluginCatalog {
     }
     for (const module of modules) {
       try {
-        const exported = (await import(pathToFileURL(module).href)) as Record<string, unknown>;
+        const exported = await importPlugin(module);
         const candidates = [exported.plugin, ...(Array.isArray(exported.plugins) ? exported.plugins : [])];
         const plugins = candidates.filter(isConnectorPlugin);
         if (plugins.length === 0) {
@@ -78,12 +79,27 @@ export class PluginCatalog {
   }
 }
 
+/** This module compiled (dist/) rather than run from its TypeScript source through tsx. */
+const compiled = import.meta.url.endsWith('.js');
+let typeScriptLoader: Promise<void> | null = null;
+
+/** A compiled worker loads a TypeScript plugin (plugin.path) through tsx, registered on first need. */
+async function importPlugin(module: string): Promise<Record<string, unknown>> {
+  if (compiled && /\.[cm]?ts$/.test(module)) {
+    typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => void register());
+    await typeScriptLoader;
+  }
+  return (await import(pathToFileURL(module).href)) as Record<string, unknown>;
+}
+
 function simpleName(className: string): string {
   return className.slice(className.lastIndexOf('.') + 1);
 }
 
 function indexModule(dir: string): string | undefined {
-  return ['index.ts', 'index.js'].map((file) => join(dir, file)).find((file) => existsSync(file));
+  // Compiled, a plugin's own build wins over its sources.
+  const files = compiled ? ['index.js', 'index.ts'] : ['index.ts', 'index.js'];
+  return files.map((file) => join(dir, file)).find((file) => existsSync(file));
 }
 
 function isConnectorPlugin(value: unknown): value is ConnectorPlugin {

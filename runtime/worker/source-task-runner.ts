@@ -21,13 +21,14 @@ import {
   type SourceTask,
   type SourceTaskContext,
 } from '../plugin/index.js';
-import type { RecordHeader, SourceRecord } from '../record/index.js';
+import type { RecordHeader, SourcePartition, SourceRecord } from '../record/index.js';
 import type { OffsetStore } from '../stores/offset-store.js';
 import { offsetKey } from '../stores/offset-store.js';
 import { TopicLog } from '../stores/topic-log.js';
 import type { Transform } from '../transforms/transform.js';
 import { createProducer } from './kafka-client.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
+import { approximateRecordBytes } from './record-size.js';
 import {
   retryStage,
   StageError,
@@ -90,7 +91,10 @@ export class SourceTaskRunner {
   private finished: Promise<void> | null = null;
 
   constructor(private readonly options: SourceTaskRunnerOptions) {
-    this.queue = new BoundedQueue(Number(options.config['max.queue.size'] ?? 8192));
+    this.queue = new BoundedQueue(Number(options.config['max.queue.size'] ?? 8192), {
+      maxBytes: Number(options.config['max.queue.size.in.bytes'] ?? 0),
+      sizeOf: approximateRecordBytes,
+    });
     this.task = options.plugin.createTask();
     this.labels = { connector: options.connector, task: String(options.taskId) };
     sourceQueueCapacity.set(this.labels, this.queue.capacity);
@@ -258,10 +262,8 @@ export class SourceTaskRunner {
 
   private async deliver(batch: readonly SourceRecord[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
-    const offsets: PendingOffset[] = [];
     const origins = new Map<Message, SourceRecord>();
     for (const record of batch) {
-      offsets.push({ partition: record.sourcePartition, offset: record.sourceOffset });
       const message = await this.toMessage(record);
       if (!message) continue;
       const [topic, kafkaMessage] = message;
@@ -278,6 +280,7 @@ export class SourceTaskRunner {
     }
     const topicMessages = [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
     const produced = topicMessages.reduce((n, t) => n + t.messages.length, 0);
+    const offsets = this.latestOffsets(batch);
     if (this.transactional) {
       await this.sendTransaction(this.transactional, topicMessages, offsets).catch((error: unknown) => {
         throw this.tooLarge(error, topicMessages, origins) ?? error;
@@ -291,20 +294,36 @@ export class SourceTaskRunner {
           ),
         ).catch((error: unknown) => this.produceOneByOne(error, request, origins));
       }
-      for (const o of offsets) this.pending.set(offsetKey(this.options.connector, o.partition), o);
+      for (const [key, o] of offsets) this.pending.set(key, o);
     }
     sourceRecordsProduced.inc(this.labels, produced);
+  }
+
+  /**
+   * The last offset of each source partition in the batch, by offset key. Records of one
+   * partition mostly share its object, so the key is computed once per run of them.
+   */
+  private latestOffsets(batch: readonly SourceRecord[]): Map<string, PendingOffset> {
+    const latest = new Map<string, PendingOffset>();
+    let partition: SourcePartition | null = null;
+    let key = '';
+    for (const record of batch) {
+      if (record.sourcePartition !== partition) {
+        partition = record.sourcePartition;
+        key = offsetKey(this.options.connector, partition);
+      }
+      latest.set(key, { partition, offset: record.sourceOffset });
+    }
+    return latest;
   }
 
   private async sendTransaction(
     producer: Producer,
     topicMessages: { topic: string; messages: Message[] }[],
-    offsets: readonly PendingOffset[],
+    offsets: ReadonlyMap<string, PendingOffset>,
   ): Promise<void> {
     const { connector, offsetStore } = this.options;
-    const latest = new Map<string, PendingOffset>();
-    for (const o of offsets) latest.set(offsetKey(connector, o.partition), o);
-    const entries = [...latest.values()];
+    const entries = [...offsets.values()];
     const timer = offsetCommitSeconds.startTimer(this.labels);
     const transaction = await producer.transaction();
     try {
@@ -391,14 +410,14 @@ export class SourceTaskRunner {
     const { transform, keyConverter, valueConverter } = this.options;
     try {
       const transformed = transform
-        ? await this.retrying('TRANSFORMATION', async () => transform.apply(record))
+        ? await this.attempt('TRANSFORMATION', async () => transform.apply(record))
         : record;
       if (transformed === null) return null;
       const { topic } = transformed;
-      const key = await this.retrying('KEY_CONVERTER', () =>
+      const key = await this.attempt('KEY_CONVERTER', () =>
         keyConverter.fromConnectData(topic, transformed.keySchema, transformed.key),
       );
-      const value = await this.retrying('VALUE_CONVERTER', () =>
+      const value = await this.attempt('VALUE_CONVERTER', () =>
         valueConverter.fromConnectData(topic, transformed.valueSchema, transformed.value),
       );
       const message: Message = { key, value, headers: kafkaHeaders(transformed.headers) };
@@ -456,6 +475,25 @@ export class SourceTaskRunner {
         });
         if (!again) throw error;
       }
+    }
+  }
+
+  /**
+   * One record's stage: the first attempt runs bare, and only a failure goes on under the
+   * retry policy, as that attempt's outcome (so retries, delays and logs are as if it had
+   * run under it). The retry machinery's allocations and promise hops stay off the path
+   * every record takes.
+   */
+  private async attempt<T>(stage: ErrorStage, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      let first = true;
+      return this.retrying(stage, () => {
+        if (!first) return operation();
+        first = false;
+        return Promise.reject(error);
+      });
     }
   }
 

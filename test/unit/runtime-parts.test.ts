@@ -5,7 +5,9 @@ import { configureLogging, createLogger, maskSecrets, registerSecret } from '../
 import { RouteMethods } from '../../runtime/rest/route-methods.js';
 import type { ConnectorPlugin } from '../../runtime/plugin/index.js';
 import { offsetKey } from '../../runtime/stores/offset-store.js';
+import type { SourceRecord } from '../../runtime/record/index.js';
 import { BoundedQueue, QueueClosedError } from '../../runtime/worker/bounded-queue.js';
+import { approximateRecordBytes } from '../../runtime/worker/record-size.js';
 import { connectorConfigDef } from '../../runtime/worker/connector-config.js';
 import { maskConfig } from '../../runtime/worker/connector-validation.js';
 import { chooseConverter } from '../../runtime/worker/converter-setup.js';
@@ -41,6 +43,67 @@ describe('BoundedQueue', () => {
     const blocked = queue.push([2]);
     queue.close();
     await assert.rejects(blocked, QueueClosedError);
+  });
+
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it('makes producers wait while the items would pass the byte bound', async () => {
+    const queue = new BoundedQueue<number>(100, { maxBytes: 10, sizeOf: (n) => n });
+    let pushed = false;
+    const push = queue.push([4, 4, 4]).then(() => (pushed = true));
+    await settle();
+    assert.equal(queue.size, 2);
+    assert.equal(queue.byteSize, 8);
+    assert.equal(pushed, false);
+    assert.deepEqual(await queue.take(1), [4]);
+    await push;
+    assert.equal(queue.byteSize, 8);
+    assert.deepEqual(await queue.take(10), [4, 4]);
+    assert.equal(queue.byteSize, 0);
+  });
+
+  it('lets an item larger than the byte bound pass alone, and none after it until taken', async () => {
+    const queue = new BoundedQueue<number>(100, { maxBytes: 10, sizeOf: (n) => n });
+    await queue.push([50]);
+    let pushed = false;
+    const push = queue.push([1]).then(() => (pushed = true));
+    await settle();
+    assert.equal(pushed, false);
+    assert.deepEqual(await queue.take(10), [50]);
+    await push;
+    assert.deepEqual(await queue.take(10), [1]);
+  });
+
+  it('is bounded by count only with a byte bound of 0', async () => {
+    const queue = new BoundedQueue<number>(3, { maxBytes: 0, sizeOf: (n) => n });
+    await queue.push([1000, 1000, 1000]);
+    assert.equal(queue.size, 3);
+    assert.equal(queue.byteSize, 0);
+  });
+});
+
+describe('approximateRecordBytes', () => {
+  const record = (value: unknown): SourceRecord => ({
+    topic: 't',
+    keySchema: null,
+    key: null,
+    valueSchema: null,
+    value,
+    sourcePartition: {},
+    sourceOffset: {},
+  });
+
+  it('grows with the strings, binary values and fields a record holds', () => {
+    const small = approximateRecordBytes(record({ after: { id: 1, name: 'a' } }));
+    const longText = approximateRecordBytes(record({ after: { id: 1, name: 'a'.repeat(10_000) } }));
+    const binary = approximateRecordBytes(record({ after: { id: 1, name: 'a', blob: Buffer.alloc(5000) } }));
+    const wider = approximateRecordBytes(
+      record({ after: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`c${i}`, i])) }),
+    );
+    assert.ok(longText - small >= 9_999, `${longText} vs ${small}`);
+    assert.ok(binary - small >= 5000, `${binary} vs ${small}`);
+    assert.ok(wider - small >= 100 * 8, `${wider} vs ${small}`);
+    assert.ok(approximateRecordBytes(record(null)) > 0, 'a tombstone still costs its record');
   });
 });
 
