@@ -1,5 +1,5 @@
 import type mysql from 'mysql2/promise';
-import type { RowDataPacket } from 'mysql2/promise';
+import type { ExecuteValues, RowDataPacket } from 'mysql2/promise';
 import { snapshotMarkerFor } from '../../runtime/cdc/index.js';
 import type { SnapshotMarker, SnapshotRecordPlace, TableFilter } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
@@ -22,8 +22,8 @@ import type { HistoryEntry, KafkaSchemaHistory } from './schema-history.js';
 import { mysqlSourceValue } from './source-info.js';
 import type { TableCatalog } from './table-catalog.js';
 import type { TableEvents } from './table-events.js';
-import { tableKey } from './table-schema.js';
-import type { TableSchema } from './table-schema.js';
+import { baseType, tableKey } from './table-schema.js';
+import type { TableColumn, TableSchema } from './table-schema.js';
 
 export interface SnapshotDeps {
   readonly config: MySqlSourceConfig;
@@ -349,6 +349,12 @@ function fromJsonSafe(value: unknown): unknown {
  * Tables without a primary key are read with LIMIT/OFFSET inside the consistent snapshot
  * (stable: the transaction sees no concurrent change); an interrupted snapshot reads such
  * a table again from its start.
+ *
+ * Rows come through the binary protocol (prepared statements): it sends DOUBLE and FLOAT
+ * as their IEEE bytes, as the binlog does, where the text protocol prints FLOAT with 6
+ * significant digits and some doubles one digit short. Each chunk is still one bounded
+ * query; the table's statements are closed after it, so a snapshot of many tables does
+ * not pile up prepared statements on the server.
  */
 async function* tableChunks(
   connection: mysql.Connection,
@@ -357,31 +363,59 @@ async function* tableChunks(
   after: unknown[] | null,
 ): AsyncGenerator<Record<string, unknown>[]> {
   const table = `${quoteId(schema.db)}.${quoteId(schema.table)}`;
-  const columns = schema.columns.map((column) => quoteId(column.name)).join(', ');
+  const columns = schema.columns.map(selectColumn).join(', ');
   const key = schema.primaryKey;
-  if (key.length === 0) {
-    for (let offset = 0; ; offset += size) {
-      const [rows] = await connection.query<RowDataPacket[]>(
-        `SELECT ${columns} FROM ${table} LIMIT ? OFFSET ?`,
-        [size, offset],
-      );
-      if (rows.length > 0) yield rows as Record<string, unknown>[];
+  const prepared = new Set<string>();
+  const read = async (sql: string, params: unknown[]): Promise<Record<string, unknown>[]> => {
+    prepared.add(sql);
+    const [rows] = await connection.execute<RowDataPacket[]>(sql, params as ExecuteValues);
+    return rows as Record<string, unknown>[];
+  };
+  try {
+    if (key.length === 0) {
+      for (let offset = 0; ; offset += size) {
+        const rows = await read(`SELECT ${columns} FROM ${table} LIMIT ? OFFSET ?`, [size, offset]);
+        if (rows.length > 0) yield rows;
+        if (rows.length < size) return;
+      }
+    }
+    // Qualified: a bare name would order by the select list's text form of a temporal key.
+    const order = key.map((name) => `${table}.${quoteId(name)}`).join(', ');
+    let last = after?.map(fromJsonSafe) ?? null;
+    for (;;) {
+      const { where, params } = last === null ? { where: '', params: [] as unknown[] } : afterKey(key, last);
+      const rows = await read(`SELECT ${columns} FROM ${table} ${where} ORDER BY ${order} LIMIT ?`, [
+        ...params,
+        size,
+      ]);
+      if (rows.length > 0) yield rows;
       if (rows.length < size) return;
+      const final = rows[rows.length - 1]!;
+      last = key.map((name) => final[name]);
+    }
+  } finally {
+    for (const sql of prepared) {
+      try {
+        connection.unprepare(sql);
+      } catch {
+        // A closed connection: the server dropped its statements, and throwing here would
+        // hide the error that closed it.
+        break;
+      }
     }
   }
-  const order = key.map(quoteId).join(', ');
-  let last = after?.map(fromJsonSafe) ?? null;
-  for (;;) {
-    const { where, params } = last === null ? { where: '', params: [] as unknown[] } : afterKey(key, last);
-    const [rows] = await connection.query<RowDataPacket[]>(
-      `SELECT ${columns} FROM ${table} ${where} ORDER BY ${order} LIMIT ?`,
-      [...params, size],
-    );
-    if (rows.length > 0) yield rows as Record<string, unknown>[];
-    if (rows.length < size) return;
-    const final = rows[rows.length - 1]!;
-    last = key.map((name) => final[name]);
-  }
+}
+
+const temporalTypes = new Set(['date', 'datetime', 'timestamp', 'time']);
+
+/**
+ * A column of the snapshot's select list. Temporal values as the server's text, as the text
+ * protocol and the binlog decoder give them: the binary protocol drops a zero fraction
+ * (TIMESTAMP(3) '…05.000' arrives as '…05'), which Debezium's ZonedTimestamp keeps.
+ */
+function selectColumn(column: TableColumn): string {
+  const name = quoteId(column.name);
+  return temporalTypes.has(baseType(column.columnType)) ? `CAST(${name} AS CHAR) AS ${name}` : name;
 }
 
 /** `WHERE a > ? OR (a = ? AND b > ?)`: the keys after `last`, in a form that uses the index. */
