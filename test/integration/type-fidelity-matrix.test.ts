@@ -352,8 +352,26 @@ const MY_CASES: readonly Case[] = [
   { column: 'm_uint', type: 'INT UNSIGNED', value: '4294967295' },
   { column: 'm_ubig', type: 'BIGINT UNSIGNED DEFAULT 7', value: '18446744073709551615', edges: ['0'] },
   { column: 'm_dec', type: 'DECIMAL(30,10) DEFAULT 1.5', value: '12345678901234567890.0123456789' },
-  { column: 'm_float', type: 'FLOAT', value: '1.5' },
-  { column: 'm_double', type: 'DOUBLE', value: '2.25' },
+  {
+    column: 'm_float',
+    type: 'FLOAT',
+    value: '1.5',
+    // Values that need all 9 digits of a float: stored 16777216, the float nearest 0.1, the largest.
+    edges: ['16777217', '0.1', '3.4028234e38'],
+    // MariaDB prints FLOAT with 6 digits; as DOUBLE it prints the float's value in full.
+    read: { source: (c) => `CAST(${c} AS DOUBLE)`, mariadb: (c) => `CAST(${c} AS DOUBLE)` },
+    // Each side's text read back as the float it denotes (PostgreSQL's real prints fewer digits).
+    norm: (s) => String(Math.fround(Number(s))),
+  },
+  {
+    column: 'm_double',
+    type: 'DOUBLE',
+    value: '2.25',
+    // 17 significant digits, the largest double, the smallest denormal (MariaDB prints these exactly).
+    edges: ['0.1e0 + 0.2e0', '1.7976931348623157e308', '4.9e-324', '-123.45678901234567'],
+    // 1.7976931348623157e308 (MariaDB) and 1.7976931348623157e+308 (PostgreSQL): one number.
+    norm: (s) => String(Number(s)),
+  },
   {
     column: 'm_bit',
     type: 'BIT(5)',
