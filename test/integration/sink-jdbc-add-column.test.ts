@@ -211,6 +211,41 @@ for (const target of TARGETS) {
       }
     });
 
+    it('two tasks adding the column at the same moment both go on, and the old rows get the default', async () => {
+      const name = table('added_race');
+      const first = new EventFactory(uniqueName('srv.public.docs'), keySchema, v1);
+      await oldRows(name, first);
+      const later = new EventFactory(first.topic, keySchema, v2);
+      const config = readSinkConfig(parseConfig(plugin.configDef, raw(name)).values);
+      const reader = new RowChangeReader(config, (identifier) => identifier);
+      const changes = [reader.read(later.event('c', { id: 3 }, null, v2Row(3)))];
+      const dialect = target === 'postgresql' ? postgresDialect : mysqlDialect;
+      const options = { autoCreate: true, schemaEvolution: true };
+      const connections = await Promise.all([
+        dialect.connect(config.connection, quietLogger),
+        dialect.connect(config.connection, quietLogger),
+      ]);
+      try {
+        const prepared = await Promise.all(
+          connections.map((connection) =>
+            new TargetTables(dialect, options, quietLogger).prepare(connection, changes),
+          ),
+        );
+        assert.deepEqual(
+          prepared.map((result) => result.bad.size),
+          [0, 0],
+        );
+      } finally {
+        await Promise.all(connections.map((connection) => connection.close()));
+      }
+      const expected = await defaultsAsStored(name);
+      for (const row of await rowsOf(name)) {
+        DEFAULTS.forEach(([column], index) => {
+          assert.equal(row[index + 1], expected[index], `old row ${String(row[0])}: ${column}`);
+        });
+      }
+    });
+
     /** The defaults as the target stores them: written as a row through a task, then read back. */
     const defaultsAsStored = async (of: string) => {
       const name = table(`${of}_ref`);
