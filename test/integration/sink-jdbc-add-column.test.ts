@@ -246,6 +246,48 @@ for (const target of TARGETS) {
       }
     });
 
+    it('a defaulted column widened later keeps its default', async () => {
+      const name = table('added_widen');
+      const first = new EventFactory(uniqueName('srv.public.docs'), keySchema, v1);
+      await oldRows(name, first);
+      const amount = (precision: number) =>
+        struct('srv.public.docs.Value', [
+          ...v1.fields!.map((f) => [f.name, f.schema] as const),
+          ['amount', withDefault(decimal(2, precision), '12.50')],
+        ]);
+      const { task, context } = await start(name);
+      await task.put([
+        new EventFactory(first.topic, keySchema, amount(6)).event('c', { id: 3 }, null, {
+          id: 3,
+          n: 3,
+          amount: '1.00',
+        }),
+      ]);
+      await task.put([
+        new EventFactory(first.topic, keySchema, amount(20)).event('c', { id: 4 }, null, {
+          id: 4,
+          n: 4,
+          amount: '123456789012345678.00',
+        }),
+      ]);
+      assert.equal(context.badRecords.length, 0);
+      // A row inserted without the column takes the default the target column still has.
+      await db.query(`INSERT INTO ${q(name)} (${q('id')}) VALUES (5)`);
+      const rows = await db.query(
+        `SELECT ${canonical('id')} AS id, ${canonical('amount')} AS amount FROM ${q(name)} ORDER BY ${q('id')}`,
+      );
+      assert.deepEqual(
+        rows.map((row) => [row.id, row.amount]),
+        [
+          ['1', '12.50'],
+          ['2', '12.50'],
+          ['3', '1.00'],
+          ['4', '123456789012345678.00'],
+          ['5', target === 'mariadb' ? '12.50' : null],
+        ],
+      );
+    });
+
     /** The defaults as the target stores them: written as a row through a task, then read back. */
     const defaultsAsStored = async (of: string) => {
       const name = table(`${of}_ref`);
