@@ -66,6 +66,13 @@ export interface SqlDialect {
   arrayType?(column: TargetColumn): string | null;
   /** The clause after a multi-row INSERT that turns it into an upsert. */
   upsertClause(columns: readonly string[], keyColumns: readonly string[]): string;
+  /**
+   * A column default as a DDL literal, from the value bind() made of it; throws for a value it
+   * cannot render exactly. Present where DDL commits implicitly (MySQL/MariaDB): an added column
+   * then gets the source's default in its own ADD COLUMN … DEFAULT, which fills the existing rows
+   * atomically. Absent (PostgreSQL, transactional DDL): the ADD and the fill share a transaction.
+   */
+  defaultLiteral?(value: unknown): string;
   /** Retypes a column to a wider type, keeping its nullability and default. */
   widenColumn(table: TableRef, column: TargetColumn, type: string): string;
   /** The largest decimal(precision, scale) the database has (Infinity: unconstrained numeric). */

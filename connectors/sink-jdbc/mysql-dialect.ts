@@ -107,6 +107,18 @@ export const mysqlDialect: SqlDialect = {
     // VALUES(col) is deprecated in MySQL 8.0.20 but is the form MariaDB and MySQL both accept.
     return ` ON DUPLICATE KEY UPDATE ${targets.map((c) => `${this.quote(c)} = VALUES(${this.quote(c)})`).join(', ')}`;
   },
+  defaultLiteral(value) {
+    // Hex forms are exact whatever sql_mode says about backslashes. Text goes through CONVERT:
+    // MariaDB re-parses a default written `_utf8mb4 X'…'` unescaped and fails on quotes.
+    // Parentheses: MySQL takes a TEXT/BLOB/JSON default only as an expression.
+    if (typeof value === 'string')
+      return `(CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4))`;
+    if (Buffer.isBuffer(value)) return `(X'${value.toString('hex')}')`;
+    // The shortest text that reads back as the same double; the exponent keeps it a double literal, not a decimal.
+    if (typeof value === 'number' && Number.isFinite(value))
+      return Number.isInteger(value) ? String(value) : value.toExponential();
+    throw new Error(`a default of ${String(value)} cannot be written exactly in MySQL/MariaDB DDL`);
+  },
   maxDecimal: { precision: 65, scale: 30 },
   widenColumn(table, column, type) {
     // MODIFY restates the whole definition: nullability and the default (as information_schema shows it) go with it.

@@ -155,6 +155,28 @@ export function addColumnStatement(dialect: SqlDialect, table: TableRef, column:
   return `ALTER TABLE ${qualifiedName(dialect, table)} ADD COLUMN ${dialect.quote(column.name)} ${column.type}`;
 }
 
+/**
+ * ADD COLUMN … NULL DEFAULT `column.value` (the source's column default), with the dialect's
+ * `defaultLiteral`: one statement adds the column and gives every existing row the default.
+ * The default stays on the column, as the source's ADD COLUMN … DEFAULT left it.
+ */
+export function addColumnWithDefaultStatement(
+  dialect: SqlDialect,
+  defaultLiteral: (value: unknown) => string,
+  table: TableRef,
+  definition: ColumnDefinition,
+  column: Column,
+): string {
+  const value = bound(dialect, column);
+  let literal: string;
+  try {
+    literal = defaultLiteral(value);
+  } catch (error) {
+    throw new BadRecordError(`column "${column.name}": ${(error as Error).message}`, { cause: error });
+  }
+  return `${addColumnStatement(dialect, table, definition)} NULL DEFAULT ${literal}`;
+}
+
 /** Sets a just-added column to `column.value` in every existing row (the source's column default). */
 export function fillColumnStatement(dialect: SqlDialect, table: TableRef, column: Column): Statement {
   return {

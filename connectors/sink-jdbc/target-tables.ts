@@ -4,6 +4,7 @@ import type { SqlConnection, SqlDialect } from './dialect.js';
 import { BadRecordError, type Column, type RowChange } from './row-change.js';
 import {
   addColumnStatement,
+  addColumnWithDefaultStatement,
   createTableStatement,
   fillColumnStatement,
   type ColumnDefinition,
@@ -137,21 +138,16 @@ export class TargetTables {
           table: describeTable(table),
           column: column.name,
         });
+        const definition = { ...this.definition(column, false), notNull: false };
+        const defaultValue = column.schema?.defaultValue;
         try {
-          await connection.execute(
-            addColumnStatement(this.dialect, table, { ...this.definition(column, false), notNull: false }),
-          );
+          if (defaultValue === undefined || defaultValue === null)
+            await connection.execute(addColumnStatement(this.dialect, table, definition));
+          else await this.addWithDefault(connection, table, definition, { ...column, value: defaultValue });
         } catch (error) {
           // Another task may have added it at the same moment; only a still-missing column is an error.
           const now = await this.dialect.listColumns(connection, table);
           if (!now?.has(column.name)) throw error;
-          continue;
-        }
-        const defaultValue = column.schema?.defaultValue;
-        if (defaultValue !== undefined && defaultValue !== null) {
-          // ADD COLUMN … DEFAULT upstream gave the rows that already existed this value: so here.
-          const fill = fillColumnStatement(this.dialect, table, { ...column, value: defaultValue });
-          await connection.execute(fill.sql, fill.params);
         }
       }
       columns = await this.dialect.listColumns(connection, table);
@@ -162,6 +158,35 @@ export class TargetTables {
     if (columns === null) return null;
     this.known.set(id, columns);
     return columns;
+  }
+
+  /**
+   * Adds a column whose source ADD COLUMN … DEFAULT gave the rows that already existed that
+   * value, giving it to them here in the same atomic step: were the ADD committed alone, a crash
+   * before the fill would leave them NULL for good (on restart the column exists).
+   */
+  private async addWithDefault(
+    connection: SqlConnection,
+    table: TableRef,
+    definition: ColumnDefinition,
+    column: Column,
+  ): Promise<void> {
+    const { dialect } = this;
+    const literal = dialect.defaultLiteral?.bind(dialect);
+    if (literal !== undefined) {
+      await connection.execute(addColumnWithDefaultStatement(dialect, literal, table, definition, column));
+      return;
+    }
+    const fill = fillColumnStatement(dialect, table, column);
+    await connection.execute('BEGIN');
+    try {
+      await connection.execute(addColumnStatement(dialect, table, definition));
+      await connection.execute(fill.sql, fill.params);
+      await connection.execute('COMMIT');
+    } catch (error) {
+      await connection.execute('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Widens existing columns the records need wider; says what it does not evolve, and why. Resolves to whether it altered. */

@@ -7,7 +7,12 @@ import { readSinkConfig, configDef } from '../../connectors/sink-jdbc/config.js'
 import { mysqlDialect } from '../../connectors/sink-jdbc/mysql-dialect.js';
 import { postgresDialect } from '../../connectors/sink-jdbc/postgres-dialect.js';
 import { BadRecordError, RowChangeReader } from '../../connectors/sink-jdbc/row-change.js';
-import { deleteStatement, insertStatement, chunkRows } from '../../connectors/sink-jdbc/statements.js';
+import {
+  addColumnWithDefaultStatement,
+  deleteStatement,
+  insertStatement,
+  chunkRows,
+} from '../../connectors/sink-jdbc/statements.js';
 import {
   dateLiteral,
   timeLiteral,
@@ -19,7 +24,10 @@ import { parseConfig } from '../../runtime/config/config-parser.js';
 import type { SinkRecord, Schema } from '../../runtime/record/index.js';
 import {
   array,
+  boolean,
+  bytes,
   decimal,
+  float64,
   int32,
   int64,
   logical,
@@ -468,5 +476,40 @@ describe('values a target cannot hold', () => {
     );
     assert.equal(decimalFitProblem('-0.0000', 3, 0), undefined);
     assert.equal(decimalFitProblem('12345678901234567890.123456789', null, null), undefined);
+  });
+});
+
+describe('MySQL/MariaDB ADD COLUMN with a source default', () => {
+  const table = { schema: null, name: 'docs' };
+  const add = (schema: Schema, value: unknown) =>
+    addColumnWithDefaultStatement(
+      mysqlDialect,
+      (bound) => mysqlDialect.defaultLiteral!(bound),
+      table,
+      { name: 'c', type: 'x', notNull: false },
+      { name: 'c', schema: optional(schema), value },
+    );
+
+  it('renders the default in the ADD itself, text and bytes as hex whatever sql_mode says of backslashes', () => {
+    assert.equal(
+      add(string(), "it's \\ é"),
+      "ALTER TABLE `docs` ADD COLUMN `c` x NULL DEFAULT (CONVERT(X'69742773205c20c3a9' USING utf8mb4))",
+    );
+    assert.match(add(bytes(), Buffer.from([0, 0x27, 0xff])), / NULL DEFAULT \(X'0027ff'\)$/);
+    assert.match(add(int64(), 9223372036854775807n), /DEFAULT \(CONVERT\(X'39323233.*' USING utf8mb4\)\)$/);
+    assert.match(add(boolean(), true), / NULL DEFAULT 1$/);
+    assert.match(add(int32(), -7), / NULL DEFAULT -7$/);
+    // The shortest text that reads back as the same double, as a double literal (not a decimal).
+    assert.match(add(float64(), 0.1), / NULL DEFAULT 1e-1$/);
+    assert.equal(Number(/DEFAULT (.*)$/.exec(add(float64(), 1 / 3))?.[1]), 1 / 3);
+  });
+
+  it('refuses, naming the column, a default it cannot write exactly', () => {
+    assert.throws(
+      () => add(float64(), Number.NaN),
+      (error: Error) =>
+        error instanceof BadRecordError &&
+        /column "c": a default of NaN cannot be written exactly/.test(error.message),
+    );
   });
 });
