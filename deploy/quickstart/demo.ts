@@ -79,6 +79,9 @@ function startWorker(logFile: string): ChildProcess {
   const log = createWriteStream(logFile, { flags: 'w' });
   const worker = spawn(process.execPath, [join(root, 'bin/siphon.js'), 'worker'], {
     cwd: root,
+    // Its own process group: a terminal's Ctrl-C goes to the whole foreground group, and
+    // the worker must keep running until the replicas caught up; the demo stops it then.
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
@@ -97,6 +100,10 @@ function startWorker(logFile: string): ChildProcess {
   });
   worker.stdout?.pipe(log);
   worker.stderr?.pipe(log);
+  // However the demo ends, the worker it started does not outlive it.
+  process.once('exit', () => {
+    if (worker.exitCode === null) worker.kill('SIGTERM');
+  });
   return worker;
 }
 
