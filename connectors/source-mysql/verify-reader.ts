@@ -11,6 +11,7 @@ import type {
   TargetHashPlan,
   VerifiableTable,
 } from '../../runtime/plugin/index.js';
+import { textChunk } from '../../runtime/plugin/index.js';
 import { compareBinlogFiles, fromSourceOffset, sourcePartition, toSourceOffset } from './binlog-offset.js';
 import { readMySqlConfig, type MySqlSourceConfig } from './config.js';
 import { currentBinlogPosition, listTables, openConnection, readTableSchemas } from './mysql-server.js';
@@ -93,22 +94,15 @@ class MySqlRowReader implements SourceRowReader {
     upTo: readonly unknown[] | null,
     limit: number,
   ): Promise<SourceChunk> {
-    const events = this.events.get(table.id);
-    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
-    const schema = events.table;
-    const params: unknown[] = [];
-    const where = [
-      after ? keyBound(table.keyColumns, after, '>', params) : null,
-      upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
-    ].filter(Boolean);
+    const { events, schema, range } = this.keyRange(table, after, upTo, limit);
     const columns = schema.columns.map((column) => quoteId(column.name)).join(', ');
-    const sql =
-      `SELECT ${columns} FROM ${quoteId(schema.db)}.${quoteId(schema.table)}` +
-      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.keyColumns.map(quoteId).join(', ')}` +
-      (Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '');
+    const sql = `SELECT ${columns} FROM ${range.from} ORDER BY ${range.order}${range.limit}`;
     // The binary protocol: DOUBLE arrives exactly, as the binlog gives it (the text protocol
     // prints 15 significant digits, which do not always read back as the stored double).
-    const [rows] = await this.connection.execute<RowDataPacket[]>(sql, params as (string | number | null)[]);
+    const [rows] = await this.connection.execute<RowDataPacket[]>(
+      sql,
+      range.params as (string | number | null)[],
+    );
     const position = this.position ?? { file: '', pos: 4 };
     const offset = toSourceOffset({
       file: position.file,
@@ -157,20 +151,11 @@ class MySqlRowReader implements SourceRowReader {
     limit: number,
     plan: TargetHashPlan,
   ): Promise<RangeHash> {
-    const events = this.events.get(table.id);
-    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
-    const schema = events.table;
-    const params: unknown[] = [];
-    const where = [
-      after ? keyBound(table.keyColumns, after, '>', params) : null,
-      upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
-    ].filter(Boolean);
-    const from = `${quoteId(schema.db)}.${quoteId(schema.table)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
-    const order = table.keyColumns.map(quoteId).join(', ');
-    const limited = Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '';
+    const { range } = this.keyRange(table, after, upTo, limit);
+    const { from, order, params } = range;
     const row = plan.columns.map((column) => column.sql(quoteId(column.source))).join(', ');
     const [totals] = await this.connection.execute<RowDataPacket[]>(
-      `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(h), 0) AS CHAR) AS hash FROM (SELECT ${plan.rowHash(row)} AS h FROM ${from} ORDER BY ${order}${limited}) AS s`,
+      `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(h), 0) AS CHAR) AS hash FROM (SELECT ${plan.rowHash(row)} AS h FROM ${from} ORDER BY ${order}${range.limit}) AS s`,
       params as (string | number | null)[],
     );
     const count = Number(totals[0]?.n ?? 0);
@@ -194,28 +179,20 @@ class MySqlRowReader implements SourceRowReader {
     limit: number,
     plan: TargetHashPlan,
   ): Promise<TextChunk> {
-    const events = this.events.get(table.id);
-    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
-    const schema = events.table;
-    const params: unknown[] = [];
-    const where = [
-      after ? keyBound(table.keyColumns, after, '>', params) : null,
-      upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
-    ].filter(Boolean);
+    const { range } = this.keyRange(table, after, upTo, limit);
     const row = plan.columns.map((column) => column.sql(quoteId(column.source))).join(', ');
     // Aliased: ORDER BY `id` must name the column, not its text.
     const keys = table.keyColumns.map((name, i) => `CAST(${quoteId(name)} AS CHAR) AS k${i}`);
-    const sql =
-      `SELECT ${keys.join(', ')}, CAST(${plan.rowHash(row)} AS CHAR) AS h FROM ${quoteId(schema.db)}.${quoteId(schema.table)}` +
-      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.keyColumns.map(quoteId).join(', ')}` +
-      ` LIMIT ${Math.max(1, Math.floor(limit))}`;
-    const [found] = await this.connection.execute<RowDataPacket[]>(sql, params as (string | number | null)[]);
+    const sql = `SELECT ${keys.join(', ')}, CAST(${plan.rowHash(row)} AS CHAR) AS h FROM ${range.from} ORDER BY ${range.order}${range.limit}`;
+    const [found] = await this.connection.execute<RowDataPacket[]>(
+      sql,
+      range.params as (string | number | null)[],
+    );
     const rows = (found as Record<string, unknown>[]).map((entry) => [
       ...table.keyColumns.map((_, i) => entry[`k${i}`]),
       entry.h,
     ]);
-    const last = rows[rows.length - 1];
-    return { rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
+    return textChunk(rows, table.keyColumns.length);
   }
 
   async readTexts(
@@ -225,24 +202,40 @@ class MySqlRowReader implements SourceRowReader {
     limit: number,
     columns: readonly string[],
   ): Promise<TextChunk> {
+    const { schema, range } = this.keyRange(table, after, upTo, limit);
+    const byName = new Map(schema.columns.map((column) => [column.name, column]));
+    const list = columns.map((name, i) => `${textValue(quoteId(name), byName.get(name))} AS c${i}`);
+    const sql = `SELECT ${list.join(', ')} FROM ${range.from} ORDER BY ${range.order}${range.limit}`;
+    const [found] = await this.connection.execute<RowDataPacket[]>(
+      sql,
+      range.params as (string | number | null)[],
+    );
+    const rows = (found as Record<string, unknown>[]).map((row) => columns.map((_, i) => row[`c${i}`]));
+    return textChunk(rows, table.keyColumns.length);
+  }
+
+  /** The captured table and its rows after `after` and up to `upTo`, as SQL parts. */
+  private keyRange(
+    table: VerifiableTable,
+    after: readonly unknown[] | null,
+    upTo: readonly unknown[] | null,
+    limit: number,
+  ) {
     const events = this.events.get(table.id);
     if (!events) throw new Error(`table ${table.id} is not captured by this source`);
     const schema = events.table;
-    const byName = new Map(schema.columns.map((column) => [column.name, column]));
     const params: unknown[] = [];
     const where = [
       after ? keyBound(table.keyColumns, after, '>', params) : null,
       upTo ? keyBound(table.keyColumns, upTo, '<=', params) : null,
     ].filter(Boolean);
-    const list = columns.map((name, i) => `${textValue(quoteId(name), byName.get(name))} AS c${i}`);
-    const sql =
-      `SELECT ${list.join(', ')} FROM ${quoteId(schema.db)}.${quoteId(schema.table)}` +
-      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.keyColumns.map(quoteId).join(', ')}` +
-      ` LIMIT ${Math.max(1, Math.floor(limit))}`;
-    const [found] = await this.connection.execute<RowDataPacket[]>(sql, params as (string | number | null)[]);
-    const rows = (found as Record<string, unknown>[]).map((row) => columns.map((_, i) => row[`c${i}`]));
-    const last = rows[rows.length - 1];
-    return { rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
+    const range = {
+      from: `${quoteId(schema.db)}.${quoteId(schema.table)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`,
+      order: table.keyColumns.map(quoteId).join(', '),
+      limit: Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '',
+      params,
+    };
+    return { events, schema, range };
   }
 
   async close(): Promise<void> {

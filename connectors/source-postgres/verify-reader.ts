@@ -10,6 +10,7 @@ import type {
   TargetHashPlan,
   VerifiableTable,
 } from '../../runtime/plugin/index.js';
+import { textChunk } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
 import { UncapturedTables } from '../../runtime/cdc/uncaptured-tables.js';
 import { epochMicrosNow } from '../../runtime/cdc/change-event.js';
@@ -97,16 +98,10 @@ class PostgresRowReader implements SourceRowReader {
   ): Promise<SourceChunk> {
     const entry = this.schemas.get(table.id);
     if (!entry) throw new Error(`table ${table.id} is not captured by this source`);
-    const keyList = table.keyColumns.map(quoteIdent).join(', ');
-    const params: unknown[] = [];
-    const where = this.bounds(keyList, after, upTo, params);
-    const [schemaName, tableName] = splitId(table.id);
-    const sql =
-      `SELECT ${entry.selectList} FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}${where} ORDER BY ${keyList}` +
-      (Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '');
+    const range = keyRange(table, after, upTo, limit);
     const result = await this.client.query<(string | null)[]>({
-      text: sql,
-      values: params,
+      text: `SELECT ${entry.selectList} FROM ${range.from} ORDER BY ${range.order}${range.limit}`,
+      values: range.params,
       rowMode: 'array',
     });
     const lsn = this.position === null ? null : BigInt(this.position.value.lsn ?? 0);
@@ -148,10 +143,7 @@ class PostgresRowReader implements SourceRowReader {
     limit: number,
     plan: TargetHashPlan,
   ): Promise<RangeHash> {
-    const keyList = table.keyColumns.map(quoteIdent).join(', ');
-    const params: unknown[] = [];
-    const where = this.bounds(keyList, after, upTo, params);
-    const [schemaName, tableName] = splitId(table.id);
+    const range = keyRange(table, after, upTo, limit);
     const row = plan.columns.map((column) => column.sql(quoteIdent(column.source))).join(', ');
     const descending = table.keyColumns.map((name) => `${quoteIdent(name)} DESC`).join(', ');
     // The last key of the range, as text (the form readChunk's bounds take); max() for one column.
@@ -164,10 +156,11 @@ class PostgresRowReader implements SourceRowReader {
             .join(', ');
     const sql =
       `SELECT count(*)::text AS n, coalesce(sum(h), 0)::text AS hash, ${lastKey} FROM (` +
-      `SELECT ${keyList}, ${plan.rowHash(row)} AS h ` +
-      `FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}${where} ORDER BY ${keyList}` +
-      `${Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : ''}) AS s`;
-    const result = await this.client.query<Record<string, string | null>>({ text: sql, values: params });
+      `SELECT ${range.order}, ${plan.rowHash(row)} AS h FROM ${range.from} ORDER BY ${range.order}${range.limit}) AS s`;
+    const result = await this.client.query<Record<string, string | null>>({
+      text: sql,
+      values: range.params,
+    });
     const found = result.rows[0] ?? {};
     const count = Number(found.n ?? 0);
     return {
@@ -184,23 +177,16 @@ class PostgresRowReader implements SourceRowReader {
     limit: number,
     plan: TargetHashPlan,
   ): Promise<TextChunk> {
-    const keyList = table.keyColumns.map(quoteIdent).join(', ');
-    const params: unknown[] = [];
-    const where = this.bounds(keyList, after, upTo, params);
-    const [schemaName, tableName] = splitId(table.id);
+    const range = keyRange(table, after, upTo, limit);
     const row = plan.columns.map((column) => column.sql(quoteIdent(column.source))).join(', ');
     // Aliased: ORDER BY "id" must name the column, not its text.
     const keys = table.keyColumns.map((name, i) => `${quoteIdent(name)}::text AS k${i}`).join(', ');
-    const sql =
-      `SELECT ${keys}, (${plan.rowHash(row)})::text FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}` +
-      `${where} ORDER BY ${keyList} LIMIT ${Math.max(1, Math.floor(limit))}`;
     const result = await this.client.query<(string | null)[]>({
-      text: sql,
-      values: params,
+      text: `SELECT ${keys}, (${plan.rowHash(row)})::text FROM ${range.from} ORDER BY ${range.order}${range.limit}`,
+      values: range.params,
       rowMode: 'array',
     });
-    const last = result.rows[result.rows.length - 1];
-    return { rows: result.rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
+    return textChunk(result.rows, table.keyColumns.length);
   }
 
   async readTexts(
@@ -210,38 +196,14 @@ class PostgresRowReader implements SourceRowReader {
     limit: number,
     columns: readonly string[],
   ): Promise<TextChunk> {
-    const keyList = table.keyColumns.map(quoteIdent).join(', ');
-    const params: unknown[] = [];
-    const where = this.bounds(keyList, after, upTo, params);
-    const [schemaName, tableName] = splitId(table.id);
+    const range = keyRange(table, after, upTo, limit);
     // The session's text output (UTC, ISO dates, hex bytea) is what the snapshot converts too.
-    const sql =
-      `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${quoteIdent(schemaName)}.${quoteIdent(tableName)}` +
-      `${where} ORDER BY ${keyList} LIMIT ${Math.max(1, Math.floor(limit))}`;
     const result = await this.client.query<(string | null)[]>({
-      text: sql,
-      values: params,
+      text: `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${range.from} ORDER BY ${range.order}${range.limit}`,
+      values: range.params,
       rowMode: 'array',
     });
-    const last = result.rows[result.rows.length - 1];
-    return { rows: result.rows, lastKey: last ? last.slice(0, table.keyColumns.length) : null };
-  }
-
-  private bounds(
-    keyList: string,
-    after: readonly unknown[] | null,
-    upTo: readonly unknown[] | null,
-    params: unknown[],
-  ): string {
-    const bound = (key: readonly unknown[], operator: string) => {
-      const slots = key.map((value) => {
-        params.push(value);
-        return `$${params.length}`;
-      });
-      return `(${keyList}) ${operator} (${slots.join(', ')})`;
-    };
-    const where = [after ? bound(after, '>') : null, upTo ? bound(upTo, '<=') : null].filter(Boolean);
-    return where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+    return textChunk(result.rows, table.keyColumns.length);
   }
 
   async close(): Promise<void> {
@@ -280,6 +242,42 @@ class PostgresRowReader implements SourceRowReader {
 
 /** smallint, integer, bigint. */
 const integerTypes = new Set([21, 23, 20]);
+
+/** A table's rows after `after` and up to `upTo` (row comparison of the key), as SQL parts. */
+interface KeyRangeSql {
+  /** `"schema"."table" WHERE …` */
+  readonly from: string;
+  /** The key columns, for ORDER BY. */
+  readonly order: string;
+  /** ` LIMIT n`, or nothing for an unlimited range. */
+  readonly limit: string;
+  readonly params: unknown[];
+}
+
+function keyRange(
+  table: VerifiableTable,
+  after: readonly unknown[] | null,
+  upTo: readonly unknown[] | null,
+  limit: number,
+): KeyRangeSql {
+  const order = table.keyColumns.map(quoteIdent).join(', ');
+  const params: unknown[] = [];
+  const bound = (key: readonly unknown[], operator: string) => {
+    const slots = key.map((value) => {
+      params.push(value);
+      return `$${params.length}`;
+    });
+    return `(${order}) ${operator} (${slots.join(', ')})`;
+  };
+  const where = [after ? bound(after, '>') : null, upTo ? bound(upTo, '<=') : null].filter(Boolean);
+  const [schemaName, tableName] = splitId(table.id);
+  return {
+    from: `${quoteIdent(schemaName)}.${quoteIdent(tableName)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`,
+    order,
+    limit: Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : '',
+    params,
+  };
+}
 
 function splitId(id: string): [string, string] {
   const dot = id.indexOf('.');

@@ -14,5 +14,5 @@ export {
 export { backoff, backoffDelay, Backoff, sleep, withRetries, type BackoffPolicy } from './backoff.js';
 export type * from './retention.js';
 export type * from './verification.js';
-export { verificationConfigDef } from './verification.js';
+export { textChunk, verificationConfigDef } from './verification.js';
 export { createTopicAndWait, waitUntilUsable } from './new-topic.js';

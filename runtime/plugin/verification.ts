@@ -114,6 +114,12 @@ export interface TextChunk {
   readonly lastKey: readonly unknown[] | null;
 }
 
+/** A TextChunk of rows whose first `keyLength` values are the key. */
+export function textChunk(rows: readonly (readonly unknown[])[], keyLength: number): TextChunk {
+  const last = rows[rows.length - 1];
+  return { rows, lastKey: last ? last.slice(0, keyLength) : null };
+}
+
 /** A column compared by its values' canonical texts, computed in the worker from what each side reads. */
 export interface TextColumn {
   readonly source: string;
