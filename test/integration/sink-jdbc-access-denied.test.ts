@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { Producer } from 'kafkajs';
 import { createConverter } from '../../runtime/converters/index.js';
-import { isRetriable } from '../../runtime/plugin/index.js';
+import { createTopicAndWait, isRetriable } from '../../runtime/plugin/index.js';
 import { int32, string, struct } from '../../runtime/record/index.js';
 import { deleteTopics, eventually, kafka, uniqueNames, WorkerProcess } from '../fixtures/worker-harness.js';
 import { localStack } from '../support/local-stack.js';
@@ -92,8 +92,12 @@ describe('sink: the target denies access', { timeout: 5 * 60_000 }, () => {
   it('a login revoked mid-stream: retries the lost connection, then FAILED naming the reason', async () => {
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
-    await kafkaAdmin.disconnect();
+    try {
+      // Not createTopics({ waitForLeaders }): it rejects on KRaft's transient UNKNOWN_TOPIC_OR_PARTITION.
+      await createTopicAndWait(kafkaAdmin, { topic, numPartitions: 1 });
+    } finally {
+      await kafkaAdmin.disconnect();
+    }
     producer = kafka.producer();
     await producer.connect();
     const keys = await createConverter('json', {}, true, {});
