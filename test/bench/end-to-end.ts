@@ -32,6 +32,7 @@ import { sampleRecordSizes, topicPartitions } from './topic-probe.js';
 import { createSource } from './workload.js';
 import type { BenchWorker } from './bench-worker.js';
 import { removeRun } from './cleanup.js';
+import { createTopicAndWait } from '../../runtime/plugin/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const allPhases: readonly Phase[] = ['snapshot', 'streaming', 'latency', 'sink'];
@@ -87,9 +88,9 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
     (await sampleRecordSizes(context, names.snapshotTopic, names.group('size-sample'), Math.min(2000, rows)));
   const sizeTopic = streaming ? names.streamTopic : names.snapshotTopic;
   const producerTopic = `${names.prefix}_producer_performance`;
-  await context.admin.createTopics({
-    topics: [{ topic: producerTopic, numPartitions: await topicPartitions(context.admin, sizeTopic) }],
-    waitForLeaders: true,
+  await createTopicAndWait(context.admin, {
+    topic: producerTopic,
+    numPartitions: await topicPartitions(context.admin, sizeTopic),
   });
   const producerPerformance: ProducerLimit = await runProducerPerformance(
     root,

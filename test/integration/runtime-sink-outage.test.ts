@@ -13,6 +13,7 @@ import { deleteTopics, eventually, kafka, uniqueNames, WorkerProcess } from '../
 import { localStack } from '../support/local-stack.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { createDatabase, type TestDatabase } from './sink-jdbc-harness.js';
+import { createTopicAndWait } from '../../runtime/plugin/index.js';
 
 const names = uniqueNames('sink-outage');
 const topic = `${names.group}-items`;
@@ -86,7 +87,7 @@ describe('sink: target outage under load', { timeout: 12 * 60_000 }, () => {
     await proxy.start();
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+    await createTopicAndWait(admin, { topic, numPartitions: 2 });
     await admin.disconnect();
     producer = kafka.producer();
     await producer.connect();

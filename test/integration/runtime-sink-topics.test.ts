@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkerProcess, deleteTopics, eventually, kafka, uniqueNames } from '../fixtures/worker-harness.js';
+import { createTopicAndWait } from '../../runtime/plugin/index.js';
 
 describe('sink topics that appear later', () => {
   const names = uniqueNames('sink-topics');
@@ -27,7 +28,7 @@ describe('sink topics that appear later', () => {
   async function produce(topic: string, count: number): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await createTopicAndWait(admin, { topic, numPartitions: 1 });
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();

@@ -18,6 +18,7 @@ import {
   WorkerProcess,
 } from '../fixtures/worker-harness.js';
 import { createDatabase, envelopeSchemaFor, type TestDatabase } from './sink-jdbc-harness.js';
+import { createTopicAndWait } from '../../runtime/plugin/index.js';
 
 const names = uniqueNames('sinkjdbc-e2e');
 const topic = `${names.group}.public.people`;
@@ -40,15 +41,10 @@ before(async () => {
   const admin = kafka.admin();
   await admin.connect();
   // The source topic takes records up to 4 MiB, as a topic carrying wide rows is configured.
-  await admin.createTopics({
-    topics: [
-      {
-        topic,
-        numPartitions: 2,
-        configEntries: [{ name: 'max.message.bytes', value: String(4 * 1024 * 1024) }],
-      },
-    ],
-    waitForLeaders: true,
+  await createTopicAndWait(admin, {
+    topic,
+    numPartitions: 2,
+    configEntries: [{ name: 'max.message.bytes', value: String(4 * 1024 * 1024) }],
   });
   await admin.disconnect();
 });

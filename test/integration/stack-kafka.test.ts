@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, EachMessagePayload } from 'kafkajs';
 import { localStack } from '../support/local-stack.js';
 import { uniqueName } from '../support/unique-name.js';
+import { createTopicAndWait } from '../../runtime/plugin/index.js';
 
 const kafka = new Kafka({
   clientId: 'stack-test',
@@ -18,13 +19,9 @@ let admin: Admin;
 before(async () => {
   admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic, numPartitions: 2 },
-      { topic: txTopic, numPartitions: 1 },
-    ],
-  });
+  // Not createTopics({ waitForLeaders }): it rejects on KRaft's transient UNKNOWN_TOPIC_OR_PARTITION.
+  await createTopicAndWait(admin, { topic, numPartitions: 2 });
+  await createTopicAndWait(admin, { topic: txTopic, numPartitions: 1 });
 });
 
 after(async () => {

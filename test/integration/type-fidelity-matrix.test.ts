@@ -23,6 +23,7 @@ import {
   TestDatabase as MysqlSource,
 } from './source-mysql-harness.js';
 import { connectorConfig as pgConnectorConfig, createTestDatabase } from './source-postgres-harness.js';
+import { createTopicAndWait } from '../../runtime/plugin/index.js';
 
 type Reader = (column: string) => string;
 
@@ -533,18 +534,17 @@ before(async () => {
   // Wide rows (a 1 MB text) need topics that take them, as a user would configure them.
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      `${prefix}.public.pg_default`,
-      `${prefix}.public.pg_full`,
-      `${mySource.name}.${mySource.name}.my_types`,
-    ].map((topic) => ({
+  for (const topic of [
+    `${prefix}.public.pg_default`,
+    `${prefix}.public.pg_full`,
+    `${mySource.name}.${mySource.name}.my_types`,
+  ]) {
+    await createTopicAndWait(admin, {
       topic,
       numPartitions: 1,
       configEntries: [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }],
-    })),
-  });
+    });
+  }
   await admin.disconnect();
 });
 
