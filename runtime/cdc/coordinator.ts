@@ -95,6 +95,7 @@ export class CdcCoordinator<Offset> {
     const retries = backoff({ ...this.delays, maxRetries: this.maxRetries }, context.signal);
     let from = start;
     while (!context.signal.aborted) {
+      const before = streaming.emittedPosition;
       let failure: unknown;
       try {
         await streaming.stream(from);
@@ -107,7 +108,7 @@ export class CdcCoordinator<Offset> {
       }
       const emitted = streaming.emittedPosition;
       // errors.max.retries counts failures in a row: a session that emitted starts it again.
-      if (emitted !== from) retries.reset();
+      if (emitted !== before) retries.reset();
       from = emitted;
       if (context.signal.aborted) return;
       if (!isConnectionLost(failure) && !(failure instanceof RetriableError)) throw failure;
