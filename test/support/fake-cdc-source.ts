@@ -17,10 +17,14 @@ export interface FakeOffset {
   readonly inProgress: boolean;
 }
 
-/** What one streaming session of the fake does: emit up to `emitTo`, then fail with `fail` (or run until stopped). */
+/**
+ * What one streaming session of the fake does: emit up to `emitTo`, then fail with
+ * `fail`, end by itself (`ends`), or run until the task stops.
+ */
 export interface FakeSession {
   readonly emitTo?: number;
   readonly fail?: unknown;
+  readonly ends?: true;
 }
 
 /** A source task context with only what the coordinator uses: a stored offset, the signal, the config. */
@@ -81,6 +85,7 @@ class FakeStreaming implements StreamingSource<FakeOffset> {
     const session = this.sessions.shift();
     if (session?.emitTo !== undefined) this.emittedPosition = { pos: session.emitTo, inProgress: false };
     if (session?.fail !== undefined) throw session.fail;
+    if (session?.ends) return;
     const signal = this.controller.signal;
     if (signal.aborted) return;
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -139,18 +139,11 @@ describe('CdcCoordinator', () => {
   });
 
   it('reconnects when a session ends without an error while the task runs', async () => {
-    const fake = new FakeCdcContext({ pos: 10, inProgress: false });
-    let sessions = 0;
-    const source = new FakeCdcSource(fake.controller);
-    const stream = source.streaming.stream.bind(source.streaming);
-    source.streaming.stream = async (from) => {
-      if (++sessions === 1) return;
-      await stream(from);
-    };
-    const run = new CdcCoordinator(fake.context, new Snapshotter('initial'), source, fastDelays).run();
-    await until(() => sessions === 2);
+    const { fake, source, run } = await streamSessions([{ ends: true }]);
+    await until(() => source.calls.length === 4);
     fake.controller.abort();
     await run;
+    assert.deepEqual(source.calls.slice(2), ['stream 10', 'stream 10']);
     assert.ok(fake.retrying[0]?.error instanceof RetriableError);
   });
 });
