@@ -3,7 +3,7 @@ import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData 
 import type mysql from 'mysql2/promise';
 import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/index.js';
 import type { TableFilter } from '../../runtime/cdc/index.js';
-import { backoff, isConnectionLost, RetriableError, SiphonError } from '../../runtime/plugin/index.js';
+import { isConnectionLost } from '../../runtime/plugin/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
@@ -47,9 +47,6 @@ const streamedEvents: BinlogEventName[] = [
   'gtid',
 ];
 
-/** Total time the reader keeps reconnecting before it gives up and the task fails (retriable). */
-const reconnectBudgetMs = 5 * 60_000;
-
 /**
  * Streams the binlog from a BinlogOffset into change events. zongji's listener runs
  * synchronously per event: it keeps the transaction bookkeeping and the TableCatalog in
@@ -57,8 +54,8 @@ const reconnectBudgetMs = 5 * 60_000;
  * schema history and emits. The queue is bounded by `max.queue.size` rows: above it the
  * binlog connection is paused (TCP backpressure to the server).
  *
- * A lost connection (server restart, the dump thread killed) is retried from the last
- * emitted offset with backoff for up to five minutes; rows already emitted are skipped,
+ * After a lost connection (server restart, the dump thread killed) the CDC coordinator
+ * starts a new session from the last emitted offset; rows already emitted are skipped,
  * so the reconnect neither loses nor repeats a change.
  */
 export class BinlogReader {
@@ -95,61 +92,44 @@ export class BinlogReader {
     });
   }
 
-  async run(): Promise<void> {
+  /** The offset of the last record emitted (or the last boundary passed): where the next session resumes. */
+  get emittedPosition(): BinlogOffset {
+    return this.position;
+  }
+
+  /**
+   * One binlog session from `from`, until the task stops (resolves) or the connection
+   * fails (rejects: a lost connection as it is, for the coordinator to reconnect; other
+   * failures explained). A table missing from the catalog is loaded from the server and
+   * the binlog read again from the last emitted position at once.
+   */
+  async stream(from: BinlogOffset): Promise<void> {
     const { context } = this.deps;
-    const maxRetries = Number(context.config['errors.max.retries'] ?? -1);
-    const reconnects = backoff(
-      { maxDelayMs: 10_000, timeoutMs: reconnectBudgetMs, maxRetries },
-      context.signal,
-    );
+    this.restartFrom(from);
     let lastUnknown: string | null = null;
     try {
       while (!context.signal.aborted) {
         this.failure = null;
         this.startStream();
-        const progressed = await this.consume();
+        await this.consume();
         await this.stopStream();
-        if (context.signal.aborted) return;
         const failure = this.failure as Error | null;
-        if (failure === null) continue;
-        if (failure instanceof UnknownTableError) {
-          const key = `${failure.db}.${failure.table}@${this.position.file}:${this.position.pos}`;
-          await this.loadUnknownTable(failure, key === lastUnknown);
-          lastUnknown = key;
-          this.restartFrom(this.position);
-          continue;
-        }
-        if (!isConnectionLost(failure)) throw explain(failure, this.deps.config);
-        if (progressed) reconnects.reset();
-        const again = await reconnects.failed((attempt, delayMs) => {
-          context.logger.warn('binlog connection lost, reconnecting from the last emitted position', {
-            error: failure.message,
-            file: this.position.file,
-            pos: this.position.pos,
-            attempt,
-            delayMs,
-          });
-          context.reportRetrying?.(failure, attempt);
-        });
-        if (context.signal.aborted) return;
-        if (!again && maxRetries >= 0 && reconnects.attempts > maxRetries) {
-          throw new SiphonError(
-            `gave up after ${reconnects.attempts} attempts (errors.max.retries=${maxRetries}): ${failure.message}`,
-            false,
-            { cause: failure },
-          );
-        }
-        if (!again) {
-          throw new RetriableError(`the binlog connection kept failing for 5 minutes: ${failure.message}`, {
-            cause: failure,
-          });
-        }
+        if (context.signal.aborted || failure === null) continue;
+        if (!(failure instanceof UnknownTableError))
+          throw isConnectionLost(failure) ? failure : explain(failure, this.deps.config);
+        const key = `${failure.db}.${failure.table}@${this.position.file}:${this.position.pos}`;
+        await this.loadUnknownTable(failure, key === lastUnknown);
+        lastUnknown = key;
         this.restartFrom(this.position);
       }
     } finally {
       await this.stopStream();
-      await this.heartbeatConnection?.end().catch(() => undefined);
     }
+  }
+
+  async close(): Promise<void> {
+    await this.heartbeatConnection?.end().catch(() => undefined);
+    this.heartbeatConnection = null;
   }
 
   private restartFrom(offset: BinlogOffset): void {

@@ -2,7 +2,7 @@ import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/in
 import { binlogRetentionProbe } from './binlog-retention.js';
 import { mysqlConfigDef, readMySqlConfig } from './config.js';
 import { checkServer, openConnection } from './mysql-server.js';
-import { MySqlSourceTask, tableFilter } from './task.js';
+import { MySqlSourceTask, tableFilter } from './source-task.js';
 import { mysqlVerification } from './verify-reader.js';
 
 /**

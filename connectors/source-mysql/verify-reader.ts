@@ -18,7 +18,7 @@ import { currentBinlogPosition, listTables, openConnection, readTableSchemas } f
 import { mysqlSourceValue } from './source-info.js';
 import { TableEvents } from './table-events.js';
 import { baseType, tableKey, type TableColumn } from './table-schema.js';
-import { tableFilter } from './task.js';
+import { tableFilter } from './source-task.js';
 
 /**
  * Reads captured tables for a verification: one connection, each chunk in its own

@@ -2,7 +2,7 @@ import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/in
 import { capturedTables } from './catalog.js';
 import { postgresConfigDef, readPostgresOptions, tableFilterOf } from './config.js';
 import { connect } from './connection.js';
-import { PostgresSourceTask } from './postgres-source-task.js';
+import { PostgresSourceTask } from './source-task.js';
 import { preflightProblems } from './preflight.js';
 import { slotRetentionProbe } from './slot-retention.js';
 import { postgresVerification } from './verify-reader.js';

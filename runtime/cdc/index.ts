@@ -15,3 +15,6 @@ export * from './unavailable-columns.js';
 export * from './topic-names.js';
 export * from './uncaptured-tables.js';
 export * from './field-names.js';
+export * from './snapshotter.js';
+export * from './source-ports.js';
+export * from './coordinator.js';

@@ -1,6 +1,19 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { TableFilter, UncapturedTables } from '../../runtime/cdc/index.js';
-import type { SourceTask, SourceTaskContext } from '../../runtime/plugin/index.js';
+import {
+  CdcCoordinator,
+  Snapshotter,
+  TableFilter,
+  UncapturedTables,
+  type CdcSource,
+  type LostPosition,
+  type OffsetCodec,
+  type SnapshotRequest,
+  type SnapshotSource,
+  type StoredPosition,
+  type StreamingOrigin,
+  type StreamingSource,
+} from '../../runtime/cdc/index.js';
+import { SiphonError, type SourceTask, type SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition } from '../../runtime/record/index.js';
 import { fromSourceOffset, sourcePartition } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
@@ -8,7 +21,7 @@ import { BinlogReader } from './binlog-reader.js';
 import { readMySqlConfig } from './config.js';
 import type { MySqlSourceConfig } from './config.js';
 import { binlogFiles, checkServer, openConnection } from './mysql-server.js';
-import { applyHistory, KafkaSchemaHistory } from './schema-history.js';
+import { applyHistory, KafkaSchemaHistory, type HistoryEntry } from './schema-history.js';
 import { runSnapshot } from './snapshot.js';
 import type { SnapshotDeps } from './snapshot.js';
 import { TableCatalog } from './table-catalog.js';
@@ -29,9 +42,9 @@ export function tableFilter(config: MySqlSourceConfig): TableFilter {
 }
 
 /**
- * The MySQL/MariaDB source task: checks the server, decides between snapshot and
- * streaming from the committed offset, rebuilds the table catalog from the schema
- * history, and reads the binlog until the runtime stops it.
+ * The MySQL/MariaDB source task: checks the server and seeds the table catalog, then the
+ * CDC coordinator runs the snapshot the snapshot.mode asks for, or rebuilds the catalog
+ * from the schema history, and reads the binlog until the runtime stops it.
  */
 export class MySqlSourceTask implements SourceTask {
   async run(taskContext: SourceTaskContext): Promise<void> {
@@ -49,6 +62,7 @@ export class MySqlSourceTask implements SourceTask {
     }
     const history = new KafkaSchemaHistory(context.durableLog(config.historyTopic));
     await history.start();
+    let capture: MySqlCapture | null = null;
     try {
       const cache = new WeakMap<TableSchema, TableEvents | null>();
       // A table whose events cannot be built is skipped and named in the status; the others go on.
@@ -74,10 +88,16 @@ export class MySqlSourceTask implements SourceTask {
         return events;
       };
       const deps: SnapshotDeps = { config, filter, catalog, history, eventsFor, context, partition };
-      const start = await this.startingPoint(deps, partition);
-      if (start === null || context.signal.aborted) return;
-      await new BinlogReader(deps, start).run();
+      capture = new MySqlCapture(deps);
+      const source: CdcSource<BinlogOffset> = {
+        offsets: binlogOffsets(partition),
+        storedPosition: capture,
+        snapshot: capture,
+        streaming: capture,
+      };
+      await new CdcCoordinator(context, new Snapshotter(config.snapshotMode), source).run();
     } finally {
+      await capture?.close();
       await history.stop();
     }
   }
@@ -119,35 +139,31 @@ export class MySqlSourceTask implements SourceTask {
       await connection.end().catch(() => undefined);
     }
   }
+}
 
-  /** Runs the snapshot the offsets and snapshot.mode call for; returns where streaming starts (null: stop). */
-  private async startingPoint(deps: SnapshotDeps, partition: SourcePartition): Promise<BinlogOffset | null> {
-    const { config, context, history, catalog } = deps;
-    const stored = await context.committedOffset(partition);
-    const offset = stored === null ? null : fromSourceOffset(stored);
-    const mode = config.snapshotMode;
-    const snapshot = async (resume: BinlogOffset | null, withData: boolean): Promise<BinlogOffset | null> => {
-      const point = await runSnapshot(deps, resume, withData);
-      if (mode === 'initial_only') return null;
-      return {
-        ...point,
-        event: 0,
-        row: -1,
-        tsSec: 0,
-        snapshot: null,
-        snapshotTable: null,
-        snapshotKey: null,
-      };
-    };
-    if (offset === null) {
-      // never: no data, but the table structures are still recorded, as for no_data.
-      return snapshot(null, mode !== 'no_data' && mode !== 'never');
-    }
-    if (mode === 'initial_only' && offset.snapshot !== 'true') return null; // the snapshot is done
-    if (offset.snapshot === 'true' && mode !== 'no_data' && mode !== 'never') {
-      context.logger.info('resuming the interrupted snapshot', { table: offset.snapshotTable });
-      return snapshot(offset, true);
-    }
+function binlogOffsets(partition: SourcePartition): OffsetCodec<BinlogOffset> {
+  return {
+    partition,
+    decode: fromSourceOffset,
+    snapshotState: (offset) => (offset.snapshot === 'true' ? 'in-progress' : 'completed'),
+  };
+}
+
+/**
+ * What is MySQL's own in the pipeline: whether the stored binlog position and the schema
+ * history are still there, the consistent snapshot, and binlog sessions from the catalog
+ * the snapshot or the history built.
+ */
+class MySqlCapture
+  implements StoredPosition<BinlogOffset>, SnapshotSource<BinlogOffset>, StreamingSource<BinlogOffset>
+{
+  private history: HistoryEntry[] | null = null;
+  private reader: BinlogReader | null = null;
+
+  constructor(private readonly deps: SnapshotDeps) {}
+
+  async lost(offset: BinlogOffset): Promise<LostPosition | null> {
+    const { config } = this.deps;
     const connection = await openConnection(config);
     let available: string[];
     try {
@@ -156,38 +172,60 @@ export class MySqlSourceTask implements SourceTask {
       await connection.end().catch(() => undefined);
     }
     if (!available.includes(offset.file)) {
-      if (mode === 'when_needed') {
-        context.logger.warn('the stored binlog position was purged from the server; taking a new snapshot', {
-          file: offset.file,
-        });
-        return snapshot(null, true);
-      }
-      throw new Error(
-        `the binlog file ${offset.file} holding the stored offset (pos ${offset.pos}) is no longer on the server (oldest: ${available[0] ?? 'none'}); events between it and now are lost. Set snapshot.mode=when_needed to take a new snapshot, or delete the connector's offsets`,
-      );
+      return {
+        problem: `the binlog file ${offset.file} holding the stored offset (pos ${offset.pos}) is no longer on the server (oldest: ${available[0] ?? 'none'}); events between it and now are lost`,
+        otherFix: "delete the connector's offsets",
+        canStreamFromNow: false,
+      };
     }
-    const entries = await history.readAll();
-    if (entries.length === 0) {
-      if (mode === 'when_needed') {
-        context.logger.warn('the schema history topic is empty; taking a new snapshot', {
-          topic: config.historyTopic,
-        });
-        return snapshot(null, true);
-      }
-      throw new Error(
-        `the schema history topic ${config.historyTopic} is empty or missing, so binlog rows cannot be decoded with their table structure; restore the topic, set snapshot.mode=when_needed, or delete the connector's offsets to start over`,
-      );
+    this.history = await this.deps.history.readAll();
+    if (this.history.length > 0) return null;
+    return {
+      problem: `the schema history topic ${config.historyTopic} is empty or missing, so binlog rows cannot be decoded with their table structure`,
+      otherFix: "restore the topic, or delete the connector's offsets to start over",
+      canStreamFromNow: false,
+    };
+  }
+
+  async snapshot(request: SnapshotRequest<BinlogOffset>): Promise<BinlogOffset> {
+    const { resumeFrom } = request;
+    if (resumeFrom !== null)
+      this.deps.context.logger.info('resuming the interrupted snapshot', { table: resumeFrom.snapshotTable });
+    const point = await runSnapshot(this.deps, resumeFrom, request.data);
+    return { ...point, event: 0, row: -1, tsSec: 0, snapshot: null, snapshotTable: null, snapshotKey: null };
+  }
+
+  /** Without a snapshot at this start, the catalog is rebuilt from the schema history up to `from`. */
+  async prepare(from: BinlogOffset, origin: StreamingOrigin): Promise<void> {
+    const { catalog, config, context, history } = this.deps;
+    if (origin === 'stored offset') {
+      const entries = this.history ?? (await history.readAll());
+      // A topic shared by mistake with another connector must not mix the two catalogs.
+      const own = entries.filter((entry) => entry.source.server === config.cdc.topicPrefix);
+      const applied = applyHistory(catalog, own, from);
+      context.logger.info('resuming the binlog', {
+        file: from.file,
+        pos: from.pos,
+        event: from.event,
+        row: from.row,
+        historyEntries: applied,
+      });
     }
-    // A topic shared by mistake with another connector must not mix the two catalogs.
-    const own = entries.filter((entry) => entry.source.server === config.cdc.topicPrefix);
-    const applied = applyHistory(catalog, own, offset);
-    context.logger.info('resuming the binlog', {
-      file: offset.file,
-      pos: offset.pos,
-      event: offset.event,
-      row: offset.row,
-      historyEntries: applied,
-    });
-    return offset;
+    this.history = null;
+    this.reader = new BinlogReader(this.deps, from);
+  }
+
+  get emittedPosition(): BinlogOffset {
+    if (this.reader === null) throw new SiphonError('the binlog reader is not prepared', false);
+    return this.reader.emittedPosition;
+  }
+
+  async stream(from: BinlogOffset): Promise<void> {
+    if (this.reader === null) throw new SiphonError('the binlog reader is not prepared', false);
+    await this.reader.stream(from);
+  }
+
+  async close(): Promise<void> {
+    await this.reader?.close();
   }
 }
