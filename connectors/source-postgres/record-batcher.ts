@@ -1,5 +1,4 @@
-import { CdcMetrics } from '../../runtime/cdc/index.js';
-import type { Op } from '../../runtime/cdc/change-event.js';
+import { CdcMetrics, type Op } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourceRecord } from '../../runtime/record/index.js';
 

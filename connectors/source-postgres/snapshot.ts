@@ -1,7 +1,5 @@
 import type pg from 'pg';
-import { CdcMetrics } from '../../runtime/cdc/index.js';
-import { epochMicrosNow } from '../../runtime/cdc/change-event.js';
-import { snapshotMarkerFor } from '../../runtime/cdc/source-block.js';
+import { CdcMetrics, epochMicrosNow, snapshotMarkerFor } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourceRecord } from '../../runtime/record/index.js';
 import {
