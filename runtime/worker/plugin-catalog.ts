@@ -56,6 +56,8 @@ export class PluginCatalog {
     const unique = new Map<string, ConnectorPlugin>();
     for (const plugin of found) {
       if (unique.has(plugin.className)) continue;
+      // Registered now so /metrics lists them before any task runs; a plugin whose
+      // definitions clash with another's is left out, as its tasks could not make them.
       try {
         pluginMetrics.registerAll(plugin.metrics ?? []);
         unique.set(plugin.className, plugin);
