@@ -6,6 +6,7 @@ import type {
 } from '../../runtime/plugin/index.js';
 import { configDef, crossKeyIssues, readSinkConfig } from './config.js';
 import { describeSqlError } from './dialect.js';
+import { sinkJdbcMetricDefinitions } from './metrics.js';
 import { mysqlDialect } from './mysql-dialect.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { JdbcSinkTask } from './sink-task.js';
@@ -24,6 +25,7 @@ export const plugin: SinkConnectorPlugin = {
   aliases: ['io.debezium.connector.jdbc.JdbcSinkConnector', 'io.confluent.connect.jdbc.JdbcSinkConnector'],
   version: '0.1.0',
   configDef,
+  metrics: sinkJdbcMetricDefinitions,
 
   async validate(config: ParsedConfig): Promise<readonly ConfigIssue[]> {
     const sinkConfig = readSinkConfig(config);

@@ -1,6 +1,5 @@
-import type { Struct } from '../../runtime/record/index.js';
-import { boolean, float64, int64, string } from '../../runtime/record/index.js';
-import { CAST_TYPES, isCastType, type CastType } from '../../runtime/transforms/cast-value.js';
+import type { CastType, Struct } from '../../runtime/record/index.js';
+import { boolean, CAST_TYPES, float64, int64, isCastType, string } from '../../runtime/record/index.js';
 import { RowFilter } from './filter-expression.js';
 import { Template, type RecordContext, type TypedValue } from './record-context.js';
 import { TableNameFormat } from './table-name.js';

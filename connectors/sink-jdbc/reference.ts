@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import prettier from 'prettier';
-import { configReference } from '../../runtime/cli/config-reference.js';
+import { configReference } from '../../runtime/plugin/index.js';
 import { configDef } from './config.js';
 import { mysqlDialect } from './mysql-dialect.js';
 import { postgresDialect } from './postgres-dialect.js';

@@ -1,9 +1,16 @@
-import type { Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
-import { boolean, int32, int64, sourceColumnName, string } from '../../runtime/record/index.js';
-import { castSchema, castValue, type CastType } from '../../runtime/transforms/cast-value.js';
-import { isStruct } from '../../runtime/transforms/record-part.js';
+import { unavailableColumnsOf } from '../../runtime/cdc/index.js';
+import type { CastType, Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
+import {
+  boolean,
+  castSchema,
+  castValue,
+  int32,
+  int64,
+  isStruct,
+  sourceColumnName,
+  string,
+} from '../../runtime/record/index.js';
 import { asChangeEvent, type ChangeEvent } from '../../runtime/transforms/read-change-event.js';
-import { unavailableColumnsOf } from '../../runtime/cdc/unavailable-columns.js';
 import type { SinkConfig } from './config.js';
 import { ruleMatches, type MappingRule } from './mapping-rules.js';
 import type { RecordContext } from './record-context.js';

@@ -12,16 +12,7 @@ import { planBatch, type BatchPlan } from './batch-plan.js';
 import { BatchWriter, type WriteOutcome } from './batch-writer.js';
 import { crossKeyIssues, readSinkConfig, type SinkConfig } from './config.js';
 import { describeSqlError, type SqlConnection, type SqlDialect } from './dialect.js';
-import {
-  batchDuration,
-  batchRetries,
-  forgetPartition,
-  partialUpdatesWithoutRow,
-  recordApplied,
-  recordsApplied,
-  recordsRejected,
-  trackLag,
-} from './metrics.js';
+import { JdbcSinkMetrics } from './metrics.js';
 import { clampingMysqlDialect, mysqlDialect } from './mysql-dialect.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { BadRecordError, RowChangeReader, type RowChange } from './row-change.js';
@@ -49,6 +40,7 @@ class BadRecordRefused extends DataError {
  */
 export class JdbcSinkTask implements SinkTask {
   private context!: SinkTaskContext;
+  private metrics!: JdbcSinkMetrics;
   private config!: SinkConfig;
   private dialect!: SqlDialect;
   private reader!: RowChangeReader;
@@ -64,6 +56,7 @@ export class JdbcSinkTask implements SinkTask {
 
   async start(context: SinkTaskContext): Promise<void> {
     this.context = context;
+    this.metrics = new JdbcSinkMetrics(context.metrics, context.connectorName);
     this.config = readSinkConfig(context.config);
     const issues = crossKeyIssues(this.config);
     if (issues.length > 0)
@@ -128,17 +121,18 @@ export class JdbcSinkTask implements SinkTask {
     for (const tp of partitions) {
       this.nextOffsets.delete(topicPartitionKey(tp));
       this.loadedPartitions.delete(topicPartitionKey(tp));
-      forgetPartition(this.context.connectorName, tp.topic, tp.partition);
+      this.metrics.forgetPartition(tp.topic, tp.partition);
     }
   }
 
   async stop(): Promise<void> {
+    this.metrics.close();
     await this.dropConnection();
   }
 
   private async applyBatch(records: readonly SinkRecord[]): Promise<void> {
     const connector = this.context.connectorName;
-    const endTimer = batchDuration.startTimer({ connector });
+    const endTimer = this.metrics.batchDuration.startTimer({ connector });
     let fresh = records;
     if (this.offsets !== null) {
       await this.loadOffsets(partitionsOf(records));
@@ -189,7 +183,7 @@ export class JdbcSinkTask implements SinkTask {
       return bad;
     });
     this.countApplied(changes, rejected);
-    if (rejected.size > 0) recordsRejected.inc({ connector }, rejected.size);
+    if (rejected.size > 0) this.metrics.recordsRejected.inc({ connector }, rejected.size);
     if (this.offsets !== null)
       for (const [key, next] of nextOffsetsOf(fresh)) this.nextOffsets.set(key, next.offset);
     endTimer();
@@ -209,17 +203,17 @@ export class JdbcSinkTask implements SinkTask {
       byOp.set(op, (byOp.get(op) ?? 0) + 1);
       lastByPartition.set(topicPartitionKey(tpOf(change.record)), change);
     }
-    for (const [op, count] of byOp) recordsApplied.inc({ connector, op }, count);
+    for (const [op, count] of byOp) this.metrics.recordsApplied.inc({ connector, op }, count);
     const { endOffset } = this.context;
     for (const change of lastByPartition.values()) {
       // Flat rows (after ExtractNewRecordState) have no source block: the record timestamp is the event time.
       const { record } = change;
       const eventTime =
         change.context.tsMs ?? (record.timestamp === undefined ? null : BigInt(record.timestamp));
-      recordApplied(connector, record.topic, record.kafkaPartition, record.kafkaOffset, eventTime);
+      this.metrics.recordApplied(record.topic, record.kafkaPartition, record.kafkaOffset, eventTime);
       if (endOffset) {
         const tp = tpOf(record);
-        trackLag(connector, record.topic, record.kafkaPartition, record.kafkaOffset + 1n, () =>
+        this.metrics.trackLag(record.topic, record.kafkaPartition, record.kafkaOffset + 1n, () =>
           endOffset.call(this.context, tp),
         );
       }
@@ -298,7 +292,10 @@ export class JdbcSinkTask implements SinkTask {
       );
     }
     if (partialWithoutRow.length > 0)
-      partialUpdatesWithoutRow.inc({ connector: this.context.connectorName }, partialWithoutRow.length);
+      this.metrics.partialUpdatesWithoutRow.inc(
+        { connector: this.context.connectorName },
+        partialWithoutRow.length,
+      );
     if (unmatched.length === 0) return;
     this.context.logger.warn(
       'insert.mode=update: no target row matched these records; nothing was written for them',
@@ -366,7 +363,7 @@ export class JdbcSinkTask implements SinkTask {
         await this.dropConnection();
         this.tables.forget();
         const again = await retries.failed((attempt, delayMs) => {
-          batchRetries.inc({ connector: this.context.connectorName });
+          this.metrics.batchRetries.inc({ connector: this.context.connectorName });
           this.context.logger.warn(`${what} failed; retrying`, {
             attempt,
             delayMs,

@@ -13,9 +13,9 @@ import type { DdlItem, OpenTransaction, QueuedItem, RowChange } from './binlog-i
 import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
 import type { MySqlSourceConfig } from './config.js';
-import { lastEventTimestampSeconds, sourceLagSeconds } from '../../runtime/cdc/cdc-metrics.js';
+import { CdcMetrics } from '../../runtime/cdc/index.js';
 import { isDdlStatement } from './ddl-parser.js';
-import { mysqlBinlogFileNumber, mysqlBinlogPosition, mysqlConnected, mysqlSchemaChanges } from './metrics.js';
+import { MySqlMetrics } from './metrics.js';
 import { connectionOptions, openConnection, readTableSchemas } from './mysql-server.js';
 import type { SchemaChange } from './schema-change-event.js';
 import { tableId } from './schema-history.js';
@@ -74,6 +74,8 @@ export class BinlogReader {
   private lastHeartbeat = Date.now();
   private heartbeatConnection: mysql.Connection | null = null;
   private readonly records: BinlogRecords;
+  private readonly metrics: MySqlMetrics;
+  private readonly cdcMetrics: CdcMetrics;
 
   constructor(
     private readonly deps: BinlogReaderDeps,
@@ -84,11 +86,14 @@ export class BinlogReader {
     this.resume = start.row >= 0 ? start : null;
     this.gtids = parseGtids(start.gtids);
     this.position = { ...start, snapshot: null, snapshotTable: null, snapshotKey: null };
+    this.metrics = new MySqlMetrics(deps.context.metrics);
+    this.cdcMetrics = new CdcMetrics(deps.context.metrics);
     this.records = new BinlogRecords({
       config: deps.config,
       eventsFor: deps.eventsFor,
       partition: deps.partition,
       connectorName: deps.context.connectorName,
+      metrics: this.cdcMetrics,
     });
   }
 
@@ -148,7 +153,7 @@ export class BinlogReader {
     });
     this.zongji = zongji;
     zongji.on('ready', () => {
-      mysqlConnected.set({ connector: context.connectorName }, 1);
+      this.metrics.connected.set({ connector: context.connectorName }, 1);
       context.logger.info('reading the binlog', { file: this.file, pos: this.boundary });
     });
     zongji.on('error', (error: Error) => this.fail(error));
@@ -170,7 +175,7 @@ export class BinlogReader {
   private async stopStream(): Promise<void> {
     const zongji = this.zongji;
     this.zongji = null;
-    mysqlConnected.set({ connector: this.deps.context.connectorName }, 0);
+    this.metrics.connected.set({ connector: this.deps.context.connectorName }, 0);
     if (!zongji) return;
     await new Promise<void>((resolve) => {
       zongji.once('stopped', () => resolve());
@@ -493,10 +498,10 @@ export class BinlogReader {
 
   private trackLag(tsMs: number): void {
     const connector = this.deps.context.connectorName;
-    if (tsMs > 0) sourceLagSeconds.set({ connector }, Math.max(0, Date.now() - tsMs) / 1000);
-    lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
-    mysqlBinlogFileNumber.set({ connector }, Number(/\.(\d+)$/.exec(this.position.file)?.[1] ?? 0));
-    mysqlBinlogPosition.set({ connector }, this.position.pos);
+    if (tsMs > 0) this.cdcMetrics.sourceLagSeconds.set({ connector }, Math.max(0, Date.now() - tsMs) / 1000);
+    this.cdcMetrics.lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
+    this.metrics.binlogFileNumber.set({ connector }, Number(/\.(\d+)$/.exec(this.position.file)?.[1] ?? 0));
+    this.metrics.binlogPosition.set({ connector }, this.position.pos);
   }
 
   private async recordDdl(item: DdlItem): Promise<void> {
@@ -553,7 +558,7 @@ export class BinlogReader {
         })),
       },
     ]);
-    mysqlSchemaChanges.inc({ connector: context.connectorName });
+    this.metrics.schemaChanges.inc({ connector: context.connectorName });
     context.logger.info('schema change', { ddl: item.sql, tables: changes.map((c) => `${c.db}.${c.table}`) });
     if (!config.includeSchemaChanges) return;
     await context.emit([this.records.schemaChange(item, changes, offset)]);

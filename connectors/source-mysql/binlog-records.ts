@@ -1,11 +1,10 @@
 import { TransactionTracker, transactionTopic } from '../../runtime/cdc/index.js';
-import type { TransactionBlock } from '../../runtime/cdc/index.js';
+import type { CdcMetrics, TransactionBlock } from '../../runtime/cdc/index.js';
 import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
 import type { DdlItem, OpenTransaction, RowsItem } from './binlog-items.js';
 import { alreadyEmitted, toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import type { MySqlSourceConfig } from './config.js';
-import { changeEventsTotal } from '../../runtime/cdc/cdc-metrics.js';
 import { schemaChangeRecord } from './schema-change-event.js';
 import type { SchemaChange } from './schema-change-event.js';
 import { mysqlSourceValue } from './source-info.js';
@@ -18,6 +17,7 @@ export interface BinlogRecordsDeps {
   readonly eventsFor: (table: TableSchema) => TableEvents | null;
   readonly partition: SourcePartition;
   readonly connectorName: string;
+  readonly metrics: CdcMetrics;
 }
 
 /**
@@ -98,7 +98,8 @@ export class BinlogRecords {
       changes++;
     });
     // Once per row event, not per row: the labelled counter costs about a microsecond a call.
-    if (changes > 0) changeEventsTotal.inc({ connector: connectorName, op: item.op }, changes);
+    if (changes > 0)
+      this.deps.metrics.changeEventsTotal.inc({ connector: connectorName, op: item.op }, changes);
     return { records, last };
   }
 
@@ -134,7 +135,7 @@ export class BinlogRecords {
         item.tsMs,
       );
     });
-    changeEventsTotal.inc({ connector: connectorName, op: 't' }, records.length);
+    this.deps.metrics.changeEventsTotal.inc({ connector: connectorName, op: 't' }, records.length);
     return records;
   }
 

@@ -1,13 +1,14 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type {
   CommittedOffsetEntry,
+  MetricFactory,
   ParsedConfig,
   RetentionProbe,
   RetentionSample,
 } from '../../runtime/plugin/index.js';
 import { fromSourceOffset, sourcePartition } from './binlog-offset.js';
 import { readMySqlConfig } from './config.js';
-import { mysqlBinlogFilesNeeded } from './metrics.js';
+import { binlogFilesNeededMetric } from './metrics.js';
 import { openConnection } from './mysql-server.js';
 
 /**
@@ -17,8 +18,13 @@ import { openConnection } from './mysql-server.js';
  * keep binlogs for a reader (expire_logs_days decides), so the danger this shows is the
  * other way round: a stopped connector whose file is about to be purged, or was.
  */
-export function binlogRetentionProbe(config: ParsedConfig, connector: string): RetentionProbe {
+export function binlogRetentionProbe(
+  config: ParsedConfig,
+  connector: string,
+  metrics: MetricFactory,
+): RetentionProbe {
   const options = readMySqlConfig(config);
+  const filesNeeded = metrics.gauge(binlogFilesNeededMetric);
   const partition = sourcePartition(options.cdc.topicPrefix);
   let connection: Awaited<ReturnType<typeof openConnection>> | null = null;
   return {
@@ -26,7 +32,7 @@ export function binlogRetentionProbe(config: ParsedConfig, connector: string): R
     async measure(committed: readonly CommittedOffsetEntry[]): Promise<RetentionSample | null> {
       const entry = committed.find((e) => e.partition.server === partition.server);
       if (!entry) {
-        mysqlBinlogFilesNeeded.remove({ connector });
+        filesNeeded.remove({ connector });
         return null;
       }
       const offset = fromSourceOffset(entry.offset);
@@ -45,7 +51,7 @@ export function binlogRetentionProbe(config: ParsedConfig, connector: string): R
       const lost = !files.some((f) => f.name === offset.file);
       const retained = needed.reduce((sum, f) => sum + f.size, 0);
       const behind = lost ? null : retained - offset.pos;
-      mysqlBinlogFilesNeeded.set({ connector }, needed.length);
+      filesNeeded.set({ connector }, needed.length);
       return {
         holder: offset.file,
         retainedBytes: retained,

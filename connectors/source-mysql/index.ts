@@ -1,6 +1,7 @@
 import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/index.js';
 import { binlogRetentionProbe } from './binlog-retention.js';
 import { mysqlConfigDef, readMySqlConfig } from './config.js';
+import { mysqlMetricDefinitions } from './metrics.js';
 import { checkServer, openConnection } from './mysql-server.js';
 import { MySqlSourceTask, tableFilter } from './source-task.js';
 import { mysqlVerification } from './verify-reader.js';
@@ -23,6 +24,7 @@ export const plugin: SourceConnectorPlugin = {
   aliases: ['io.debezium.connector.mariadb.MariaDbConnector'],
   version: '0.1.0',
   configDef: mysqlConfigDef,
+  metrics: mysqlMetricDefinitions,
   async validate(parsed) {
     const issues: ConfigIssue[] = [];
     let config;

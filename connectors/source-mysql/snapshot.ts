@@ -1,14 +1,13 @@
 import type mysql from 'mysql2/promise';
 import type { ExecuteValues, RowDataPacket } from 'mysql2/promise';
-import { snapshotMarkerFor } from '../../runtime/cdc/index.js';
+import { CdcMetrics, snapshotMarkerFor } from '../../runtime/cdc/index.js';
 import type { SnapshotMarker, SnapshotRecordPlace, TableFilter } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition, SourceRecord, Struct } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import type { MySqlSourceConfig } from './config.js';
-import { changeEventsTotal, snapshotRowsDone } from '../../runtime/cdc/cdc-metrics.js';
-import { mysqlSnapshotRunning, mysqlSnapshotTables } from './metrics.js';
+import { MySqlMetrics } from './metrics.js';
 import {
   currentBinlogPosition,
   currentGtids,
@@ -67,7 +66,8 @@ export async function runSnapshot(
   const { config, context } = deps;
   const connector = context.connectorName;
   const connection = await openConnection(config);
-  mysqlSnapshotRunning.set({ connector }, 1);
+  const metrics = new MySqlMetrics(context.metrics);
+  metrics.snapshotRunning.set({ connector }, 1);
   try {
     await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const tables = (await listTables(connection)).filter((t) => deps.filter.includesTable(t.db, t.table));
@@ -87,7 +87,7 @@ export async function runSnapshot(
     context.logger.info('snapshot completed', { tables: schemas.length });
     return start;
   } finally {
-    mysqlSnapshotRunning.set({ connector }, 0);
+    metrics.snapshotRunning.set({ connector }, 0);
     await connection.end().catch(() => undefined);
   }
 }
@@ -227,14 +227,16 @@ async function readTables(
 ): Promise<void> {
   const { context } = deps;
   const connector = context.connectorName;
+  const metrics = new MySqlMetrics(context.metrics);
+  const cdcMetrics = new CdcMetrics(context.metrics);
   const ordered = [...schemas].sort((a, b) => tableKey(a.db, a.table).localeCompare(tableKey(b.db, b.table)));
   const resumeTable = resume?.snapshot === 'true' ? resume.snapshotTable : null;
   const todo =
     resumeTable === null
       ? ordered
       : ordered.filter((s) => tableKey(s.db, s.table).localeCompare(resumeTable) >= 0);
-  mysqlSnapshotTables.set({ connector, state: 'total' }, ordered.length);
-  mysqlSnapshotTables.set({ connector, state: 'completed' }, ordered.length - todo.length);
+  metrics.snapshotTables.set({ connector, state: 'total' }, ordered.length);
+  metrics.snapshotTables.set({ connector, state: 'completed' }, ordered.length - todo.length);
   // Debezium's markers need one record of look-ahead: a record's marker is known once the
   // next record (or the end) shows whether it was the last of its table.
   let pending: {
@@ -295,8 +297,8 @@ async function readTables(
         );
       });
       rows += records.length;
-      snapshotRowsDone.set({ connector, table: key }, rows);
-      changeEventsTotal.inc({ connector, op: 'r' }, records.length);
+      cdcMetrics.snapshotRowsDone.set({ connector, table: key }, rows);
+      cdcMetrics.changeEventsTotal.inc({ connector, op: 'r' }, records.length);
       await flush(records, key, index === 0 && resumeTable === null, index === todo.length - 1);
       context.reportProgress({
         snapshotTable: key,
@@ -306,7 +308,7 @@ async function readTables(
       });
     }
     done++;
-    mysqlSnapshotTables.set({ connector, state: 'completed' }, done);
+    metrics.snapshotTables.set({ connector, state: 'completed' }, done);
     context.logger.info('snapshot read a table', { table: key, rows });
   }
   const last = pending as { record: SourceRecord } | null;

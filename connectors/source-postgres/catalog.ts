@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { TableFilter } from '../../runtime/cdc/table-filter.js';
+import type { TableFilter } from '../../runtime/cdc/index.js';
 import type { ColumnDescriptor } from './table-schema.js';
 
 /** Catalog reads: captured tables, their columns and primary keys. */

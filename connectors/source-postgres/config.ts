@@ -1,7 +1,12 @@
-import { cdcConfigKeys, readCdcOptions, type CdcOptions } from '../../runtime/cdc/cdc-config.js';
-import { ConfigReader } from '../../runtime/cdc/config-reader.js';
-import { parseRegexList } from '../../runtime/cdc/regex-list.js';
-import { exclusiveListsError, TableFilter } from '../../runtime/cdc/table-filter.js';
+import {
+  cdcConfigKeys,
+  ConfigReader,
+  exclusiveListsError,
+  parseRegexList,
+  readCdcOptions,
+  TableFilter,
+  type CdcOptions,
+} from '../../runtime/cdc/index.js';
 import type { ConfigDef, ConfigKey, ParsedConfig } from '../../runtime/plugin/index.js';
 
 /**

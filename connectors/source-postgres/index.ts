@@ -2,6 +2,7 @@ import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/in
 import { capturedTables } from './catalog.js';
 import { postgresConfigDef, readPostgresOptions, tableFilterOf } from './config.js';
 import { connect } from './connection.js';
+import { postgresMetricDefinitions } from './metrics.js';
 import { PostgresSourceTask } from './source-task.js';
 import { preflightProblems } from './preflight.js';
 import { slotRetentionProbe } from './slot-retention.js';
@@ -18,6 +19,7 @@ export const plugin: SourceConnectorPlugin = {
   aliases: ['io.debezium.connector.postgresql.PostgresConnector', 'PostgresConnector'],
   version: '0.1.0',
   configDef: postgresConfigDef,
+  metrics: postgresMetricDefinitions,
   async validate(config) {
     const options = readPostgresOptions(config);
     let client;

@@ -1,4 +1,4 @@
-import { epochDay } from '../../runtime/cdc/temporal-handling.js';
+import { epochDay } from '../../runtime/cdc/index.js';
 
 /**
  * Parsers for PostgreSQL's text output of temporal and composite values, under the session

@@ -1,9 +1,4 @@
-import {
-  changeEventsTotal,
-  lastEventTimestampSeconds,
-  sourceLagSeconds,
-} from '../../runtime/cdc/cdc-metrics.js';
-import type { Op } from '../../runtime/cdc/change-event.js';
+import { CdcMetrics, type Op } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourceRecord } from '../../runtime/record/index.js';
 
@@ -18,11 +13,14 @@ export class RecordBatcher {
   private readonly opCounts = new Map<Op, number>();
   private lastSourceTsMs: number | undefined;
   private lastSourceOffset: SourceRecord['sourceOffset'] | null = null;
+  private readonly metrics: CdcMetrics;
 
   constructor(
     private readonly context: SourceTaskContext,
     private readonly maxBatchSize: number,
-  ) {}
+  ) {
+    this.metrics = new CdcMetrics(context.metrics);
+  }
 
   /**
    * The offset of the last record added, as JSON: the task compares it with what was
@@ -58,11 +56,11 @@ export class RecordBatcher {
   private updateMetrics(): void {
     if (this.opCounts.size === 0) return;
     const connector = this.context.connectorName;
-    for (const [op, count] of this.opCounts) changeEventsTotal.inc({ connector, op }, count);
+    for (const [op, count] of this.opCounts) this.metrics.changeEventsTotal.inc({ connector, op }, count);
     this.opCounts.clear();
-    lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
+    this.metrics.lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
     if (this.lastSourceTsMs !== undefined) {
-      sourceLagSeconds.set({ connector }, Math.max(0, Date.now() - this.lastSourceTsMs) / 1000);
+      this.metrics.sourceLagSeconds.set({ connector }, Math.max(0, Date.now() - this.lastSourceTsMs) / 1000);
     }
   }
 }

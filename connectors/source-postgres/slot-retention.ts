@@ -1,8 +1,13 @@
 import type pg from 'pg';
-import type { ParsedConfig, RetentionProbe, RetentionSample } from '../../runtime/plugin/index.js';
+import type {
+  MetricFactory,
+  ParsedConfig,
+  RetentionProbe,
+  RetentionSample,
+} from '../../runtime/plugin/index.js';
 import { readPostgresOptions } from './config.js';
 import { connect } from './connection.js';
-import { replicationLagBytes, slotActive, slotSafeWalSize, slotWalStatus } from './metrics.js';
+import { SlotMetrics } from './metrics.js';
 import { dropSlot } from './slot-and-publication.js';
 
 /**
@@ -21,8 +26,13 @@ interface SlotRow {
   safe_wal_size: string | null;
 }
 
-export function slotRetentionProbe(config: ParsedConfig, connector: string): RetentionProbe {
+export function slotRetentionProbe(
+  config: ParsedConfig,
+  connector: string,
+  metrics: MetricFactory,
+): RetentionProbe {
   const options = readPostgresOptions(config);
+  const { replicationLagBytes, slotActive, slotSafeWalSize, slotWalStatus } = new SlotMetrics(metrics);
   let client: pg.Client | null = null;
   const open = async () => (client ??= await connect(options, 'siphon-retention'));
   const dropMetrics = () => {

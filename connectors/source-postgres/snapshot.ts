@@ -1,7 +1,5 @@
 import type pg from 'pg';
-import { snapshotRowsDone, snapshotRowsTotal } from '../../runtime/cdc/cdc-metrics.js';
-import { epochMicrosNow } from '../../runtime/cdc/change-event.js';
-import { snapshotMarkerFor } from '../../runtime/cdc/source-block.js';
+import { CdcMetrics, epochMicrosNow, snapshotMarkerFor } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourceRecord } from '../../runtime/record/index.js';
 import {
@@ -62,6 +60,7 @@ export class SnapshotReader {
   /** Runs the snapshot; returns false when stopped by the task's signal. */
   async run(plan: SnapshotPlan): Promise<boolean> {
     const connector = this.context.connectorName;
+    const { snapshotRowsDone, snapshotRowsTotal } = new CdcMetrics(this.context.metrics);
     const resumeIndex =
       plan.resumeTable === null ? 0 : plan.tables.findIndex((t) => id(t) === plan.resumeTable);
     const tables = plan.tables.slice(Math.max(0, resumeIndex));

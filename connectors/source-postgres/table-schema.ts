@@ -1,9 +1,15 @@
-import { envelopeSchema, recordNames } from '../../runtime/cdc/change-event.js';
-import type { MessageKeyColumns } from '../../runtime/cdc/message-key-columns.js';
-import type { TableFilter } from '../../runtime/cdc/table-filter.js';
-import { fieldNamesOf, type FieldNameAdjustmentMode } from '../../runtime/cdc/field-names.js';
-import { dataCollectionTopic, topicNameProblem } from '../../runtime/cdc/topic-names.js';
-import type { UncapturedTables, UncapturedTablesReporter } from '../../runtime/cdc/uncaptured-tables.js';
+import {
+  dataCollectionTopic,
+  envelopeSchema,
+  fieldNamesOf,
+  recordNames,
+  topicNameProblem,
+  type FieldNameAdjustmentMode,
+  type MessageKeyColumns,
+  type TableFilter,
+  type UncapturedTables,
+  type UncapturedTablesReporter,
+} from '../../runtime/cdc/index.js';
 import type { TaskLogger } from '../../runtime/plugin/index.js';
 import { LogicalName, withSourceColumnName, type Schema, type Struct } from '../../runtime/record/index.js';
 import { constantDefaultText } from './column-default.js';

@@ -1,9 +1,9 @@
-import type { BinaryHandlingMode } from '../../runtime/cdc/binary-handling.js';
-import { binarySchema, binaryValue } from '../../runtime/cdc/binary-handling.js';
-import type { DecimalHandlingMode } from '../../runtime/cdc/decimal-handling.js';
-import { decimalSchema, decimalValue } from '../../runtime/cdc/decimal-handling.js';
-import type { TimePrecisionMode } from '../../runtime/cdc/temporal-handling.js';
+import type { BinaryHandlingMode, DecimalHandlingMode, TimePrecisionMode } from '../../runtime/cdc/index.js';
 import {
+  binarySchema,
+  binaryValue,
+  decimalSchema,
+  decimalValue,
   dateSchema,
   durationSchema,
   timeSchema,
@@ -12,9 +12,8 @@ import {
   timestampValue,
   zonedTimeSchema,
   zonedTimestampSchema,
-} from '../../runtime/cdc/temporal-handling.js';
-import { LogicalName, bits, enumOf, logical } from '../../runtime/record/logical-types.js';
-import type { Schema } from '../../runtime/record/index.js';
+} from '../../runtime/cdc/index.js';
+import { LogicalName, bits, enumOf, logical, type Schema } from '../../runtime/record/index.js';
 import { parseArrayLiteral } from './array-literal.js';
 import {
   bitsToBytes,

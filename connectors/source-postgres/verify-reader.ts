@@ -12,8 +12,7 @@ import type {
 } from '../../runtime/plugin/index.js';
 import { textChunk } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
-import { UncapturedTables } from '../../runtime/cdc/uncaptured-tables.js';
-import { epochMicrosNow } from '../../runtime/cdc/change-event.js';
+import { epochMicrosNow, UncapturedTables } from '../../runtime/cdc/index.js';
 import {
   capturedTables,
   columnDefaults,

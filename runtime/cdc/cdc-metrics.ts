@@ -1,41 +1,73 @@
-import { Counter, Gauge } from 'prom-client';
-import { metricsRegistry } from '../metrics/registry.js';
+import type {
+  CounterDefinition,
+  CounterMetric,
+  GaugeDefinition,
+  GaugeMetric,
+  MetricDefinition,
+  MetricFactory,
+} from '../plugin/index.js';
 
 /**
  * Change-event metrics both CDC sources update, labelled by connector. Defined once here
- * so PostgreSQL and MySQL sources report under the same names.
+ * so PostgreSQL and MySQL sources report under the same names; each source plugin lists
+ * `cdcMetricDefinitions` among its metrics and makes one `CdcMetrics` per task.
  */
-export const changeEventsTotal = new Counter({
+export const changeEventsTotalMetric = {
+  type: 'counter',
   name: 'siphon_source_change_events_total',
   help: 'Change events emitted, by operation (c, u, d, r, t, m).',
-  labelNames: ['connector', 'op'] as const,
-  registers: [metricsRegistry],
-});
+  labelNames: ['connector', 'op'],
+} as const satisfies CounterDefinition;
 
-export const snapshotRowsDone = new Gauge({
+export const snapshotRowsDoneMetric = {
+  type: 'gauge',
   name: 'siphon_source_snapshot_rows_done',
   help: 'Rows of a table read by the running or last snapshot.',
-  labelNames: ['connector', 'table'] as const,
-  registers: [metricsRegistry],
-});
+  labelNames: ['connector', 'table'],
+} as const satisfies GaugeDefinition;
 
-export const snapshotRowsTotal = new Gauge({
+export const snapshotRowsTotalMetric = {
+  type: 'gauge',
   name: 'siphon_source_snapshot_rows_total',
   help: "Estimated rows of a table to snapshot (the database's statistics).",
-  labelNames: ['connector', 'table'] as const,
-  registers: [metricsRegistry],
-});
+  labelNames: ['connector', 'table'],
+} as const satisfies GaugeDefinition;
 
-export const sourceLagSeconds = new Gauge({
+export const sourceLagSecondsMetric = {
+  type: 'gauge',
   name: 'siphon_source_lag_seconds',
   help: "Now minus the commit time of the last change event, in seconds (Debezium's MilliSecondsBehindSource).",
-  labelNames: ['connector'] as const,
-  registers: [metricsRegistry],
-});
+  labelNames: ['connector'],
+} as const satisfies GaugeDefinition;
 
-export const lastEventTimestampSeconds = new Gauge({
+export const lastEventTimestampSecondsMetric = {
+  type: 'gauge',
   name: 'siphon_source_last_event_timestamp_seconds',
   help: 'Unix time at which the last change event was emitted.',
-  labelNames: ['connector'] as const,
-  registers: [metricsRegistry],
-});
+  labelNames: ['connector'],
+} as const satisfies GaugeDefinition;
+
+export const cdcMetricDefinitions: readonly MetricDefinition[] = [
+  changeEventsTotalMetric,
+  snapshotRowsDoneMetric,
+  snapshotRowsTotalMetric,
+  sourceLagSecondsMetric,
+  lastEventTimestampSecondsMetric,
+];
+
+/** The CDC metrics of one task, made from its context's factory. */
+export class CdcMetrics {
+  readonly changeEventsTotal: CounterMetric<'connector' | 'op'>;
+  readonly snapshotRowsDone: GaugeMetric<'connector' | 'table'>;
+  readonly snapshotRowsTotal: GaugeMetric<'connector' | 'table'>;
+  readonly sourceLagSeconds: GaugeMetric<'connector'>;
+  readonly lastEventTimestampSeconds: GaugeMetric<'connector'>;
+
+  constructor(metrics: MetricFactory) {
+    this.changeEventsTotal = metrics.counter(changeEventsTotalMetric);
+    this.snapshotRowsDone = metrics.gauge(snapshotRowsDoneMetric);
+    this.snapshotRowsTotal = metrics.gauge(snapshotRowsTotalMetric);
+    this.sourceLagSeconds = metrics.gauge(sourceLagSecondsMetric);
+    this.lastEventTimestampSeconds = metrics.gauge(lastEventTimestampSecondsMetric);
+  }
+}

@@ -1,5 +1,6 @@
 import type { Counter, Gauge } from 'prom-client';
-import { sourceLagSeconds } from '../cdc/cdc-metrics.js';
+import { sourceLagSecondsMetric } from '../cdc/cdc-metrics.js';
+import { pluginMetrics } from '../metrics/metric-factory.js';
 import { metricsRegistry } from '../metrics/registry.js';
 import { sinkRecordsConsumed, sourceRecordsProduced } from '../metrics/runtime-metrics.js';
 import type { EventBus } from './event-bus.js';
@@ -62,7 +63,7 @@ export class LagSampler {
 
   async sample(): Promise<void> {
     const [sourceLag, sinkLag, sinkRecords, produced, consumed] = await Promise.all([
-      byConnector(sourceLagSeconds, Math.max),
+      byConnector(pluginMetrics.gauge(sourceLagSecondsMetric), Math.max),
       byConnector(metricsRegistry.getSingleMetric(sinkLagSecondsMetric) as Gauge | undefined, Math.max),
       byConnector(metricsRegistry.getSingleMetric(sinkLagRecordsMetric) as Gauge | undefined, sum),
       byConnector(sourceRecordsProduced, sum),

@@ -1,4 +1,5 @@
-import { snapshotRowsDone, snapshotRowsTotal } from '../cdc/cdc-metrics.js';
+import { snapshotRowsDoneMetric, snapshotRowsTotalMetric } from '../cdc/cdc-metrics.js';
+import { pluginMetrics } from '../metrics/metric-factory.js';
 import type { EventBus } from './event-bus.js';
 
 /**
@@ -45,7 +46,10 @@ export class SnapshotProgressPublisher {
   }
 
   private async publish(connector: string, task: number, progress: Progress): Promise<void> {
-    const [done, total] = await Promise.all([snapshotRowsDone.get(), snapshotRowsTotal.get()]);
+    const [done, total] = await Promise.all([
+      pluginMetrics.gauge(snapshotRowsDoneMetric).get(),
+      pluginMetrics.gauge(snapshotRowsTotalMetric).get(),
+    ]);
     const tables = new Map<string, { table: string; rowsDone: number; rowsTotal: number | null }>();
     for (const { labels, value } of done.values) {
       if (labels.connector !== connector) continue;

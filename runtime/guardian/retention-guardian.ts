@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging/logger.js';
+import { pluginMetrics } from '../metrics/metric-factory.js';
 import type {
   CommittedOffsetEntry,
   ConnectorPlugin,
@@ -84,7 +85,7 @@ export class RetentionGuardian {
     }
     if (current) void current.probe.close();
     this.watched.set(connector, {
-      probe: plugin.retentionProbe(config, connector),
+      probe: plugin.retentionProbe(config, connector, pluginMetrics),
       configKey,
       deleted: false,
       latest: null,

@@ -1,6 +1,7 @@
 import type { SinkRecord, SourceOffset, SourcePartition, SourceRecord } from '../record/index.js';
 import type { ConfigDef, ParsedConfig } from './config-def.js';
 import type { DurableLog } from './durable-log.js';
+import type { MetricDefinition, MetricFactory } from './metrics.js';
 import type { RetentionMeasurable } from './retention.js';
 import type { SinkVerification, SourceVerification } from './verification.js';
 
@@ -26,6 +27,11 @@ export interface TaskContext {
   /** The connector config merged with this task's config, validated and typed. */
   readonly config: ParsedConfig;
   readonly logger: TaskLogger;
+  /**
+   * The task's metrics, registered in the runtime's registry (served at `/metrics`);
+   * metric names are given in full (see `runtime/plugin/metrics.ts`).
+   */
+  readonly metrics: MetricFactory;
   /** Aborted when the runtime stops the task; long waits should listen to it. */
   readonly signal: AbortSignal;
   /** Reported in the task's status (e.g. snapshot progress). */
@@ -107,6 +113,11 @@ interface PluginBase {
   readonly aliases: readonly string[];
   readonly version: string;
   readonly configDef: ConfigDef;
+  /**
+   * Every metric the plugin's tasks (and retention probe) create: the runtime registers
+   * them when it loads the plugin, so `/metrics` and the reference list them before any task runs.
+   */
+  readonly metrics?: readonly MetricDefinition[];
   /** Checks across keys, or against the live system, after each key passed its own validator. */
   validate?(config: ParsedConfig): Promise<readonly ConfigIssue[]>;
   /** Splits the work into at most `maxTasks` task configs (merged over the connector config). */

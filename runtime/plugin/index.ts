@@ -16,3 +16,6 @@ export type * from './retention.js';
 export type * from './verification.js';
 export { textChunk, verificationConfigDef } from './verification.js';
 export { createTopicAndWait, waitUntilUsable } from './new-topic.js';
+export type * from './metrics.js';
+export { configReference } from './config-reference.js';
+export { siphonVersion } from '../siphon-version.js';

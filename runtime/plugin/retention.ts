@@ -1,5 +1,6 @@
 import type { SourceOffset, SourcePartition } from '../record/index.js';
 import type { ParsedConfig } from './config-def.js';
+import type { MetricFactory } from './metrics.js';
 
 /**
  * What a source server keeps for a connector (PostgreSQL: WAL held by the replication slot;
@@ -50,7 +51,7 @@ export interface RetentionProbe {
 export interface RetentionMeasurable {
   /**
    * A probe for the connector config (secrets resolved) that opens its own connection
-   * lazily; `connector` labels the plugin's own metrics.
+   * lazily; `connector` labels the plugin's own metrics, made with `metrics`.
    */
-  retentionProbe(config: ParsedConfig, connector: string): RetentionProbe;
+  retentionProbe(config: ParsedConfig, connector: string, metrics: MetricFactory): RetentionProbe;
 }

@@ -45,5 +45,6 @@ export {
   bytesToUnscaled,
   unscaledPrecision,
 } from './decimal-value.js';
-export { newStruct, copyStruct } from './struct-value.js';
+export { newStruct, copyStruct, isStruct } from './struct-value.js';
+export { CAST_TYPES, CastError, castSchema, castValue, isCastType, type CastType } from './cast-value.js';
 export { sourceColumnNameParameter, withSourceColumnName, sourceColumnName } from './source-column-name.js';

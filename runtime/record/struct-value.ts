@@ -10,6 +10,17 @@ export function newStruct(): Struct {
   return Object.create(null) as Struct;
 }
 
+/** Whether a value is a struct value (not null, an array, bytes or a map). */
+export function isStruct(value: unknown): value is Struct {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !Buffer.isBuffer(value) &&
+    !(value instanceof Map)
+  );
+}
+
 /** A prototype-free copy of a struct (spread would give the copy Object's prototype again). */
 export function copyStruct(struct: Readonly<Struct>): Struct {
   return Object.assign(newStruct(), struct);

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConnectorPlugin } from '../plugin/index.js';
 import type { Logger } from '../logging/logger.js';
+import { pluginMetrics } from '../metrics/metric-factory.js';
 
 /**
  * The installed connector plugins: every `connectors/<dir>/index.ts` (`index.js` when
@@ -53,7 +54,17 @@ export class PluginCatalog {
       }
     }
     const unique = new Map<string, ConnectorPlugin>();
-    for (const plugin of found) if (!unique.has(plugin.className)) unique.set(plugin.className, plugin);
+    for (const plugin of found) {
+      if (unique.has(plugin.className)) continue;
+      // Registered now so /metrics lists them before any task runs; a plugin whose
+      // definitions clash with another's is left out, as its tasks could not make them.
+      try {
+        pluginMetrics.registerAll(plugin.metrics ?? []);
+        unique.set(plugin.className, plugin);
+      } catch (error) {
+        options.logger.error('failed to load connector plugin', { plugin: plugin.className, error });
+      }
+    }
     return new PluginCatalog([...unique.values()]);
   }
 

@@ -8,6 +8,7 @@ import {
   sinkRecordsConsumed,
   taskErrors,
 } from '../metrics/runtime-metrics.js';
+import { pluginMetrics } from '../metrics/metric-factory.js';
 import {
   backoff,
   isRetriable,
@@ -286,6 +287,7 @@ export class SinkTaskRunner {
       taskId,
       config,
       logger,
+      metrics: pluginMetrics,
       signal: this.stopping.signal,
       reportProgress: onProgress,
       reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),

@@ -10,6 +10,7 @@ import {
   sourceRecordsProduced,
   taskErrors,
 } from '../metrics/runtime-metrics.js';
+import { pluginMetrics } from '../metrics/metric-factory.js';
 import {
   backoff,
   isConnectionLost,
@@ -222,6 +223,7 @@ export class SourceTaskRunner {
       taskId,
       config,
       logger,
+      metrics: pluginMetrics,
       signal: this.stopping.signal,
       reportProgress: (progress) => {
         // A phase change (snapshot completed, streaming begun) is committed as soon as its

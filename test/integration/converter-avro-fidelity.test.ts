@@ -10,7 +10,7 @@ import type { Schema } from '../../runtime/record/index.js';
 import { everyTypeEnvelope, everyTypeEvent } from '../support/converter-fixtures.js';
 import { asPlainObjects } from '../support/plain-objects.js';
 import { RandomRecords } from '../support/random-records.js';
-import { uniqueName } from '../support/unique-name.js';
+import { uniqueName } from '../support/plugin-test-kit.js';
 import { registryFixture } from './registry-support.js';
 
 /**

@@ -8,7 +8,7 @@ import type { Converter } from '../../runtime/converters/index.js';
 import type { RunningSchemaRegistry } from '../../runtime/registry/index.js';
 import { int32, int64, optional, string, struct, type Schema } from '../../runtime/record/index.js';
 import { everyTypeEnvelope, everyTypeEvent } from '../support/converter-fixtures.js';
-import { uniqueName } from '../support/unique-name.js';
+import { uniqueName } from '../support/plugin-test-kit.js';
 import { call, registryFixture } from './registry-support.js';
 import { asPlainObjects } from '../support/plain-objects.js';
 

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { startSchemaRegistry, type RunningSchemaRegistry } from '../../runtime/registry/index.js';
 import { localStack } from '../support/local-stack.js';
-import { uniqueName } from '../support/unique-name.js';
+import { quietLogger, uniqueName } from '../support/plugin-test-kit.js';
 
 /** A Kafka client and a unique `_schemas` topic per test file; `cleanup` deletes the topic. */
 export function registryFixture(prefix: string) {
@@ -12,11 +12,6 @@ export function registryFixture(prefix: string) {
   });
   const topic = uniqueName(`${prefix}_schemas`);
   const running: RunningSchemaRegistry[] = [];
-  const quietLogger = {
-    info: () => undefined,
-    warn: () => undefined,
-    error: (m: string, f?: object) => console.error(m, f),
-  };
   return {
     kafka,
     topic,

@@ -15,7 +15,8 @@ import {
   uniqueNames,
   WorkerProcess,
 } from '../fixtures/worker-harness.js';
-import { createTestDatabase, pgAdmin, uniqueName } from './source-postgres-harness.js';
+import { uniqueName } from '../support/plugin-test-kit.js';
+import { createTestDatabase, pgAdmin } from './source-postgres-harness.js';
 
 /**
  * Issue 19 against a real worker: secrets given through providers appear in no response,

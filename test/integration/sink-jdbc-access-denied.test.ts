@@ -10,8 +10,8 @@ import { createTopicAndWait, isRetriable } from '../../runtime/plugin/index.js';
 import { int32, string, struct } from '../../runtime/record/index.js';
 import { deleteTopics, eventually, kafka, uniqueNames, WorkerProcess } from '../fixtures/worker-harness.js';
 import { localStack } from '../support/local-stack.js';
-import { uniqueName } from '../support/unique-name.js';
-import { EventFactory, startTask, type HarnessContext } from './sink-jdbc-harness.js';
+import { type FakeSinkTaskContext, uniqueName } from '../support/plugin-test-kit.js';
+import { EventFactory, startTask } from './sink-jdbc-harness.js';
 
 const keySchema = struct('items.Key', [['id', int32()]]);
 const rowSchema = struct('items.Value', [
@@ -35,7 +35,7 @@ describe('sink: the target denies access', { timeout: 5 * 60_000 }, () => {
   let target: pg.Client;
   let worker: WorkerProcess | undefined;
   let producer: Producer | undefined;
-  const harnessTasks: { stop(): Promise<void>; context: HarnessContext }[] = [];
+  const harnessTasks: { stop(): Promise<void>; context: FakeSinkTaskContext }[] = [];
 
   before(async () => {
     admin = new pg.Client({ host, port, user, database: 'postgres' });

@@ -33,16 +33,8 @@ import { mysqlDialect } from '../../connectors/sink-jdbc/mysql-dialect.js';
 import { postgresDialect } from '../../connectors/sink-jdbc/postgres-dialect.js';
 import { RowChangeReader } from '../../connectors/sink-jdbc/row-change.js';
 import { TargetTables } from '../../connectors/sink-jdbc/target-tables.js';
-import { uniqueName } from '../support/unique-name.js';
-import {
-  EventFactory,
-  TARGETS,
-  createDatabase,
-  quietLogger,
-  startTask,
-  type HarnessContext,
-  type TestDatabase,
-} from './sink-jdbc-harness.js';
+import { type FakeSinkTaskContext, quietLogger, uniqueName } from '../support/plugin-test-kit.js';
+import { EventFactory, TARGETS, createDatabase, startTask, type TestDatabase } from './sink-jdbc-harness.js';
 
 const keySchema = struct('srv.public.docs.Key', [['id', int32()]]);
 const v1 = struct('srv.public.docs.Value', [
@@ -94,7 +86,7 @@ function v2Row(id: number): Record<string, unknown> {
 for (const target of TARGETS) {
   describe(`added columns with a source default into ${target}`, { concurrency: false }, () => {
     let db: TestDatabase;
-    const tasks: { task: SinkTask; context: HarnessContext }[] = [];
+    const tasks: { task: SinkTask; context: FakeSinkTaskContext }[] = [];
     const q = (identifier: string) => (target === 'postgresql' ? `"${identifier}"` : `\`${identifier}\``);
     /** One canonical text per column, the same for a value however it was written. */
     const canonical = (column: string) =>

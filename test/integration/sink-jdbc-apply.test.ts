@@ -15,16 +15,8 @@ import {
   string,
   struct,
 } from '../../runtime/record/index.js';
-import { metricsRegistry } from '../../runtime/metrics/registry.js';
-import { uniqueName } from '../support/unique-name.js';
-import {
-  EventFactory,
-  TARGETS,
-  createDatabase,
-  startTask,
-  type HarnessContext,
-  type TestDatabase,
-} from './sink-jdbc-harness.js';
+import { type FakeSinkTaskContext, uniqueName } from '../support/plugin-test-kit.js';
+import { EventFactory, TARGETS, createDatabase, startTask, type TestDatabase } from './sink-jdbc-harness.js';
 
 const keySchema = struct('srv.public.orders.Key', [['id', int32()]]);
 const rowSchema = struct('srv.public.orders.Value', [
@@ -67,7 +59,7 @@ async function put(task: SinkTask, records: SinkRecord[]): Promise<void> {
 for (const target of TARGETS) {
   describe(`JDBC sink into ${target}`, { concurrency: false }, () => {
     let db: TestDatabase;
-    const tasks: { task: SinkTask; context: HarnessContext }[] = [];
+    const tasks: { task: SinkTask; context: FakeSinkTaskContext }[] = [];
     const start = async (raw: Record<string, string>, tolerance: 'all' | 'none' = 'none') => {
       const started = await startTask({ 'connection.url': db.url, ...raw }, { tolerance });
       tasks.push(started);
@@ -582,7 +574,7 @@ for (const target of TARGETS) {
         events.event('m', null, null, null),
       ]);
       const labels = `connector="${run.context.connectorName}"`;
-      const text = await metricsRegistry.metrics();
+      const text = await run.context.metrics.registry.metrics();
       for (const [op, count] of [
         ['r', 1],
         ['c', 1],

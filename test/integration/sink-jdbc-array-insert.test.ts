@@ -22,14 +22,8 @@ import {
   string,
   struct,
 } from '../../runtime/record/index.js';
-import { uniqueName } from '../support/unique-name.js';
-import {
-  EventFactory,
-  createDatabase,
-  startTask,
-  type HarnessContext,
-  type TestDatabase,
-} from './sink-jdbc-harness.js';
+import { type FakeSinkTaskContext, uniqueName } from '../support/plugin-test-kit.js';
+import { EventFactory, createDatabase, startTask, type TestDatabase } from './sink-jdbc-harness.js';
 
 const keySchema = struct('srv.public.hard.Key', [['id', int32()]]);
 const fields: [string, Schema][] = [
@@ -87,7 +81,7 @@ const nulls = Object.fromEntries(fields.map(([name]) => [name, null]));
 
 describe('JDBC sink array inserts into PostgreSQL', { concurrency: false }, () => {
   let db: TestDatabase;
-  const tasks: { task: SinkTask; context: HarnessContext }[] = [];
+  const tasks: { task: SinkTask; context: FakeSinkTaskContext }[] = [];
 
   before(async () => {
     db = await createDatabase('postgresql');

@@ -2,18 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { batchRetries } from '../../connectors/sink-jdbc/metrics.js';
+import { batchRetriesMetric } from '../../connectors/sink-jdbc/metrics.js';
 import { RetriableError, type SinkTask } from '../../runtime/plugin/index.js';
 import { int32, string, struct } from '../../runtime/record/index.js';
 import { localStack } from '../support/local-stack.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { uniqueName } from '../support/unique-name.js';
+import { type FakeSinkTaskContext, uniqueName } from '../support/plugin-test-kit.js';
 import {
   EventFactory,
   TARGETS,
   createDatabase,
   startTask,
-  type HarnessContext,
   type Target,
   type TestDatabase,
 } from './sink-jdbc-harness.js';
@@ -24,10 +23,8 @@ const rowSchema = struct('srv.public.items.Value', [
   ['name', string()],
 ]);
 
-function retriesSoFar(connector: string): Promise<number> {
-  return batchRetries
-    .get()
-    .then((metric) => metric.values.find((v) => v.labels.connector === connector)?.value ?? 0);
+async function retriesSoFar(context: FakeSinkTaskContext): Promise<number> {
+  return (await context.metrics.value(batchRetriesMetric.name, { connector: context.connectorName })) ?? 0;
 }
 
 function targetPort(target: Target): number {
@@ -37,7 +34,7 @@ function targetPort(target: Target): number {
 for (const target of TARGETS) {
   describe(`JDBC sink faults against ${target}`, { concurrency: false }, () => {
     let db: TestDatabase;
-    const started: { task: SinkTask; context: HarnessContext }[] = [];
+    const started: { task: SinkTask; context: FakeSinkTaskContext }[] = [];
     const children: ChildProcess[] = [];
 
     before(async () => {
@@ -74,7 +71,7 @@ for (const target of TARGETS) {
         await run.task.put([events.event('c', { id: 1 }, null, { id: 1, name: 'before' })]);
 
         await proxy.stop();
-        const retriesBefore = await retriesSoFar(name);
+        const retriesBefore = await retriesSoFar(run.context);
         let settled = false;
         const pending = run.task.put([
           events.event('c', { id: 2 }, null, { id: 2, name: 'during' }),
@@ -83,7 +80,7 @@ for (const target of TARGETS) {
         void pending.finally(() => (settled = true)).catch(() => undefined);
         await delay(1500);
         assert.equal(settled, false, 'put waits while the target is down');
-        assert.ok((await retriesSoFar(name)) - retriesBefore >= 2, 'retried with backoff');
+        assert.ok((await retriesSoFar(run.context)) - retriesBefore >= 2, 'retried with backoff');
         assert.deepEqual(
           run.context.retries.slice(0, 2).map((r) => r.attempt),
           [1, 2],

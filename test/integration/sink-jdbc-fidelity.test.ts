@@ -19,29 +19,19 @@ import {
   struct,
 } from '../../runtime/record/index.js';
 import { unavailableColumnsHeader } from '../../runtime/cdc/unavailable-columns.js';
-import { metricsRegistry } from '../../runtime/metrics/registry.js';
-import { uniqueName } from '../support/unique-name.js';
-import {
-  EventFactory,
-  TARGETS,
-  createDatabase,
-  startTask,
-  type HarnessContext,
-  type TestDatabase,
-} from './sink-jdbc-harness.js';
+import { type FakeSinkTaskContext, uniqueName } from '../support/plugin-test-kit.js';
+import { EventFactory, TARGETS, createDatabase, startTask, type TestDatabase } from './sink-jdbc-harness.js';
 
 const keySchema = struct('srv.public.docs.Key', [['id', int32()]]);
 
-async function counter(name: string, connector: string): Promise<number> {
-  const metric = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === name);
-  const values = (metric?.values ?? []) as { labels: Record<string, unknown>; value: number }[];
-  return values.find((v) => v.labels.connector === connector)?.value ?? 0;
+async function counter(name: string, context: FakeSinkTaskContext): Promise<number> {
+  return (await context.metrics.value(name, { connector: context.connectorName })) ?? 0;
 }
 
 for (const target of TARGETS) {
   describe(`JDBC sink fidelity into ${target}`, { concurrency: false }, () => {
     let db: TestDatabase;
-    const tasks: { task: SinkTask; context: HarnessContext }[] = [];
+    const tasks: { task: SinkTask; context: FakeSinkTaskContext }[] = [];
     const start = async (raw: Record<string, string>) => {
       const started = await startTask(
         { 'connection.url': db.url, 'auto.create': 'true', ...raw },
@@ -141,10 +131,7 @@ for (const target of TARGETS) {
       assert.equal(context.badRecords.length, 0);
 
       // A partial update of a row the target does not have is refused and counted, never inserted with holes.
-      const before = await counter(
-        'siphon_sink_jdbc_partial_updates_without_row_total',
-        context.connectorName,
-      );
+      const before = await counter('siphon_sink_jdbc_partial_updates_without_row_total', context);
       const lonely = withHeader(
         events.event('u', { id: 9 }, null, { id: 9, n: 9, body: null, doc: null, nums: null }),
         ['body'],
@@ -157,10 +144,7 @@ for (const target of TARGETS) {
         refused?.error.message ?? '',
         new RegExp(`${lonely.topic}-0@${lonely.kafkaOffset}.*partial update.*"body"`),
       );
-      assert.equal(
-        await counter('siphon_sink_jdbc_partial_updates_without_row_total', context.connectorName),
-        before + 1,
-      );
+      assert.equal(await counter('siphon_sink_jdbc_partial_updates_without_row_total', context), before + 1);
     });
 
     it('a decimal the column would round is a bad record naming record, column and value', async () => {

@@ -1,22 +1,16 @@
-// A harness of the SinkTaskContext contract for the JDBC sink tests: real PostgreSQL and
-// MariaDB targets in a fresh database per test run, records built with the record model.
-// reportBadRecord behaves as the runtime's errors.tolerance does: `all` keeps the record
-// and its reason (the dead-letter path), `none` rejects and so fails the batch.
+// The JDBC sink tests' harness: real PostgreSQL and MariaDB targets in a fresh database per
+// test run, records built with the record model, tasks started on the plugin test kit's
+// sink context (whose reportBadRecord behaves as the runtime's errors.tolerance does: `all`
+// keeps the record and its reason, the dead-letter path; `none` rejects and so fails the batch).
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { plugin } from '../../connectors/sink-jdbc/index.js';
 import { parseConfig, describeErrors } from '../../runtime/config/config-parser.js';
-import {
-  topicPartitionKey,
-  type SinkTask,
-  type SinkTaskContext,
-  type TaskLogger,
-  type TopicPartition,
-} from '../../runtime/plugin/index.js';
+import type { SinkTask } from '../../runtime/plugin/index.js';
 import type { Schema, SinkRecord } from '../../runtime/record/index.js';
 import { int64, optional, string, struct } from '../../runtime/record/index.js';
 import { localStack } from '../support/local-stack.js';
-import { uniqueName } from '../support/unique-name.js';
+import { FakeSinkTaskContext, uniqueName } from '../support/plugin-test-kit.js';
 
 export type Target = 'postgresql' | 'mariadb';
 export const TARGETS: readonly Target[] = ['postgresql', 'mariadb'];
@@ -79,74 +73,18 @@ export async function createDatabase(target: Target): Promise<TestDatabase> {
   };
 }
 
-export const quietLogger: TaskLogger = {
-  info: () => undefined,
-  debug: () => undefined,
-  warn: (message, fields) => {
-    if (process.env.SIPHON_TEST_VERBOSE) console.warn(message, fields);
-  },
-  error: (message, fields) => console.error(message, fields),
-};
-
-export class HarnessContext implements SinkTaskContext {
-  readonly taskId = 0;
-  readonly logger: TaskLogger;
-  readonly badRecords: { record: SinkRecord; error: Error }[] = [];
-  private readonly abort = new AbortController();
-  readonly signal = this.abort.signal;
-
-  constructor(
-    readonly connectorName: string,
-    readonly config: SinkTaskContext['config'],
-    private readonly tolerance: 'all' | 'none',
-    logger: TaskLogger = quietLogger,
-  ) {
-    this.logger = logger;
-  }
-
-  /** End offsets per partition as the runtime's consumer would report them (set by the tests). */
-  readonly endOffsets = new Map<string, bigint>();
-
-  /** The last progress the task reported, as the runtime shows it in the task's status. */
-  progress: Readonly<Record<string, string | number>> = {};
-
-  reportProgress(progress: Readonly<Record<string, string | number>>): void {
-    this.progress = { ...progress };
-  }
-
-  /** The in-task retries the task reported, as the runtime would show them in the status. */
-  readonly retries: { error: unknown; attempt: number }[] = [];
-
-  reportRetrying(error: unknown, attempt: number): void {
-    this.retries.push({ error, attempt });
-  }
-
-  endOffset(partition: TopicPartition): bigint | undefined {
-    return this.endOffsets.get(topicPartitionKey(partition));
-  }
-
-  async reportBadRecord(record: SinkRecord, error: Error): Promise<void> {
-    if (this.tolerance === 'none') throw error;
-    this.badRecords.push({ record, error });
-  }
-
-  stop(): void {
-    this.abort.abort();
-  }
-}
-
 /** Parses the config the way the runtime does and starts a task on it. */
 export async function startTask(
   raw: Record<string, string>,
   options: { tolerance?: 'all' | 'none'; name?: string } = {},
-): Promise<{ task: SinkTask; context: HarnessContext }> {
+): Promise<{ task: SinkTask; context: FakeSinkTaskContext }> {
   const parsed = parseConfig(plugin.configDef, raw);
   if (parsed.errors.size > 0) throw new Error(describeErrors(parsed.errors).join('; '));
-  const context = new HarnessContext(
-    options.name ?? uniqueName('sink'),
-    parsed.values,
-    options.tolerance ?? 'none',
-  );
+  const context = new FakeSinkTaskContext({
+    connectorName: options.name ?? uniqueName('sink'),
+    config: parsed.values,
+    tolerance: options.tolerance ?? 'none',
+  });
   const task = plugin.createTask();
   await task.start(context);
   return { task, context };

@@ -3,8 +3,7 @@ import { after, before, test } from 'node:test';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { plugin } from '../../connectors/source-mysql/index.js';
 import { parseConfig } from '../../runtime/config/config-parser.js';
-import { metricsRegistry } from '../../runtime/metrics/registry.js';
-import { uniqueName } from '../support/unique-name.js';
+import { TestMetrics, uniqueName } from '../support/plugin-test-kit.js';
 import { connectorConfig, mariadbOptions } from './source-mysql-harness.js';
 
 /**
@@ -28,7 +27,8 @@ after(async () => {
 test('binlog files needed, bytes retained and behind follow SHOW BINARY LOGS', async () => {
   const parsed = parseConfig(plugin.configDef, connectorConfig(database));
   assert.equal(parsed.errors.size, 0);
-  const probe = plugin.retentionProbe?.(parsed.values, 'mysql-retention-it');
+  const metrics = new TestMetrics();
+  const probe = plugin.retentionProbe?.(parsed.values, 'mysql-retention-it', metrics);
   assert.ok(probe);
   try {
     const [logs] = await admin.query<RowDataPacket[]>('SHOW BINARY LOGS');
@@ -51,9 +51,9 @@ test('binlog files needed, bytes retained and behind follow SHOW BINARY LOGS', a
 
     const gone = await probe.measure([{ partition, offset: { file: 'mysql-bin.000000', pos: 4 } }]);
     assert.equal(gone?.lost, true, 'an offset file the server no longer has');
-    const metrics = await metricsRegistry.getMetricsAsJSON();
+    const measured = await metrics.registry.getMetricsAsJSON();
     assert.ok(
-      metrics
+      measured
         .find((m) => m.name === 'siphon_source_mysql_binlog_files_needed')
         ?.values.some((v) => v.labels.connector === 'mysql-retention-it'),
     );

@@ -1,17 +1,14 @@
-// A harness of the SourceTaskContext contract for the MySQL source tests: a real bounded
-// queue the tests drain, committed offsets from a map the tests control. Not a mock of
-// MariaDB or Kafka: the task talks to the real servers.
+// The MySQL source tests' harness: tasks run on the plugin test kit's source context (a real
+// bounded queue the tests drain, committed offsets from a map the tests control). Not a
+// mock of MariaDB or Kafka: the task talks to the real servers.
 import { randomInt } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { plugin } from '../../connectors/source-mysql/index.js';
-import { mysqlConnected } from '../../connectors/source-mysql/metrics.js';
+import { connectedMetric } from '../../connectors/source-mysql/metrics.js';
 import { parseConfig } from '../../runtime/config/config-parser.js';
-import type { DurableLog, SourceTaskContext, TaskLogger } from '../../runtime/plugin/index.js';
-import type { SourceOffset, SourcePartition, SourceRecord, Struct } from '../../runtime/record/index.js';
-import { TopicLog } from '../../runtime/stores/topic-log.js';
-import { BoundedQueue } from '../../runtime/worker/bounded-queue.js';
+import type { SourceOffset, SourceRecord, Struct } from '../../runtime/record/index.js';
 import { localKafka, localStack } from '../support/local-stack.js';
-import { uniqueName } from '../support/unique-name.js';
+import { FakeSourceTaskContext, uniqueName } from '../support/plugin-test-kit.js';
 import { asPlainObjects } from '../support/plain-objects.js';
 
 export const mariadbOptions = { ...localStack.mariadb, password: '', multipleStatements: true };
@@ -34,63 +31,8 @@ export function connectorConfig(
   };
 }
 
-const quietLogger: TaskLogger = {
-  info: () => undefined,
-  debug: () => undefined,
-  warn: (message, fields) => {
-    if (process.env.SIPHON_TEST_VERBOSE) console.warn(message, fields);
-  },
-  error: (message, fields) => console.error(message, fields),
-};
-
-export class HarnessContext implements SourceTaskContext {
-  readonly connectorName: string;
-  readonly taskId = 0;
-  readonly logger = quietLogger;
-  readonly queue = new BoundedQueue<SourceRecord>(500);
-  readonly committed = new Map<string, SourceOffset>();
-  readonly progress: Record<string, string | number>[] = [];
-  private readonly abort = new AbortController();
-
-  constructor(
-    readonly config: SourceTaskContext['config'],
-    name: string,
-  ) {
-    this.connectorName = name;
-  }
-
-  get signal(): AbortSignal {
-    return this.abort.signal;
-  }
-
-  stop(): void {
-    this.abort.abort();
-  }
-
-  reportProgress(progress: Readonly<Record<string, string | number>>): void {
-    this.progress.push({ ...progress });
-  }
-
-  async committedOffset(partition: SourcePartition): Promise<SourceOffset | null> {
-    return this.committed.get(JSON.stringify(partition)) ?? null;
-  }
-
-  async emit(records: readonly SourceRecord[]): Promise<void> {
-    await this.queue.push(records);
-  }
-
-  durableLog(topic: string): DurableLog {
-    return new TopicLog(localKafka(), topic, quietLogger);
-  }
-
-  /** Marks `record`'s offset as committed, as the runtime does after producing it. */
-  commit(record: SourceRecord): void {
-    this.committed.set(JSON.stringify(record.sourcePartition), record.sourceOffset);
-  }
-}
-
 export interface RunningTask {
-  readonly context: HarnessContext;
+  readonly context: FakeSourceTaskContext;
   /** Resolves when run() settles: null after a clean stop, the error otherwise. */
   readonly done: Promise<Error | null>;
   /** Records until `predicate` holds for the collected list (or the timeout fails the test). */
@@ -103,7 +45,11 @@ export interface RunningTask {
 export function startTask(raw: Record<string, string>, committed?: Map<string, SourceOffset>): RunningTask {
   const { values, errors } = parseConfig(plugin.configDef, raw);
   if (errors.size > 0) throw new Error(`bad test config: ${JSON.stringify([...errors])}`);
-  const context = new HarnessContext(values, raw['topic.prefix'] ?? 'test');
+  const context = new FakeSourceTaskContext({
+    connectorName: raw['topic.prefix'] ?? 'test',
+    config: values,
+    queueCapacity: 500,
+  });
   for (const [key, offset] of committed ?? []) context.committed.set(key, offset);
   const task = plugin.createTask();
   const done = task.run(context).then(
@@ -134,8 +80,10 @@ export function startTask(raw: Record<string, string>, committed?: Map<string, S
     async streaming(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const gauge = await mysqlConnected.get();
-        if (gauge.values.some((v) => v.labels.connector === context.connectorName && v.value === 1)) return;
+        const connected = await context.metrics.value(connectedMetric.name, {
+          connector: context.connectorName,
+        });
+        if (connected === 1) return;
         if (settled !== undefined)
           throw new Error(`the task ended (${settled?.message ?? 'cleanly'}) before streaming`);
         if (Date.now() > deadline) throw new Error('the binlog reader did not connect in time');
@@ -144,7 +92,6 @@ export function startTask(raw: Record<string, string>, committed?: Map<string, S
     },
     async stop() {
       context.stop();
-      context.queue.close();
       await done;
     },
   };

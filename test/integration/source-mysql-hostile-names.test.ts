@@ -50,7 +50,7 @@ test('captures hostile table names on valid topics and names the table it cannot
       assert.equal(event.source['table'], table, 'source.table keeps the real name');
     });
     assert.ok(!snapshot.some((r) => r.topic.endsWith('.broken')));
-    const reported = () => task.context.progress.at(-1)?.['tables_not_captured'];
+    const reported = () => task.context.progressReports.at(-1)?.['tables_not_captured'];
     assert.match(String(reported()), new RegExp(`${db.name}\\.broken: .*"nope"`));
 
     for (const [table] of hostile)

@@ -3,7 +3,6 @@
 // filters and the metrics.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { metricsRegistry } from '../../runtime/metrics/registry.js';
 import { changeRecords, connectorConfig, envelope, startTask, TestDatabase } from './source-mysql-harness.js';
 import { asPlainObjects } from '../support/plain-objects.js';
 
@@ -90,7 +89,7 @@ test('filters, custom keys, skipped operations and heartbeats, with a LOCK TABLE
       if (beats === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(beats > 0, 'heartbeat.action.query ran');
-    const metrics = await metricsRegistry.metrics();
+    const metrics = await task.context.metrics.registry.metrics();
     assert.match(
       metrics,
       new RegExp(`siphon_source_change_events_total\\{connector="${prefix}",op="r"\\} 2`),

@@ -120,7 +120,7 @@ for (const locking of ['minimal', 'none']) {
           { id: row.id, owner: row.owner, balance: row.balance, version: row.version },
         );
       }
-      const progress = task.context.progress.at(-1);
+      const progress = task.context.progressReports.at(-1);
       assert.equal(progress?.snapshot, 'completed');
     } finally {
       writing = false;

@@ -1,25 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { plugin } from '../../connectors/source-postgres/index.js';
 import { parseConfig, describeErrors } from '../../runtime/config/config-parser.js';
-import type { SourceTask, SourceTaskContext, TaskLogger } from '../../runtime/plugin/index.js';
+import type { SourceTask } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
-import { TopicLog } from '../../runtime/stores/topic-log.js';
-import { BoundedQueue } from '../../runtime/worker/bounded-queue.js';
-import { localKafka } from '../support/local-stack.js';
 import { asPlainObjects } from '../support/plain-objects.js';
+import { FakeSourceTaskContext, uniqueName } from '../support/plugin-test-kit.js';
 
 /**
- * A harness of the SourceTask contract for the PostgreSQL source tests: a real bounded
- * queue the test drains, and committed offsets in a map the test controls (commit =
- * what the runtime does after Kafka acknowledged). Everything else is real PostgreSQL.
+ * The PostgreSQL source tests' harness: tasks run on the plugin test kit's source context
+ * (a real bounded queue the test drains, committed offsets in a map the test controls;
+ * commit = what the runtime does after Kafka acknowledged). Everything else is real PostgreSQL.
  */
 
 export const pgAdmin = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' };
-
-export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-}
 
 /** A fresh database siphon_t_<random>; `drop` removes it and any slot in it. */
 export async function createTestDatabase(): Promise<{
@@ -81,19 +74,10 @@ export function connectorConfig(
   };
 }
 
-const quietLogger: TaskLogger = {
-  info: () => undefined,
-  warn: (m, f) => process.env['SIPHON_TEST_LOG'] && console.warn(m, f),
-  error: (m, f) => console.error(m, f),
-  debug: () => undefined,
-};
-
 export class TaskRun {
-  readonly queue: BoundedQueue<SourceRecord>;
+  readonly context: FakeSourceTaskContext;
   readonly task: SourceTask;
   readonly done: Promise<void>;
-  private readonly abort = new AbortController();
-  progress: Record<string, string | number> = {};
   failure: Error | null = null;
 
   constructor(
@@ -104,25 +88,26 @@ export class TaskRun {
   ) {
     const parsed = parseConfig(plugin.configDef, raw);
     if (parsed.errors.size > 0) throw new Error(describeErrors(parsed.errors).join('; '));
-    this.queue = new BoundedQueue<SourceRecord>(queueCapacity);
-    this.task = plugin.createTask();
-    const context: SourceTaskContext = {
+    this.context = new FakeSourceTaskContext({
       connectorName: 'pg-it',
-      taskId: 0,
       // The runtime merges its own keys into every task config; errors.tolerance is one a task reads.
       config: { ...parsed.values, 'errors.tolerance': raw['errors.tolerance'] ?? 'none' },
-      logger: quietLogger,
-      signal: this.abort.signal,
-      reportProgress: (p) => {
-        this.progress = { ...p };
-      },
-      committedOffset: async (partition) => this.offsets.get(JSON.stringify(partition)) ?? null,
-      emit: (records) => this.queue.push(records),
-      durableLog: (topic) => new TopicLog(localKafka(), topic, quietLogger),
-    };
-    this.done = this.task.run(context).catch((error: Error) => {
+      committed: offsets,
+      queueCapacity,
+    });
+    this.task = plugin.createTask();
+    this.done = this.task.run(this.context).catch((error: Error) => {
       this.failure = error;
     });
+  }
+
+  get queue(): FakeSourceTaskContext['queue'] {
+    return this.context.queue;
+  }
+
+  /** The last progress the task reported. */
+  get progress(): Readonly<Record<string, string | number>> {
+    return this.context.progress;
   }
 
   /** Takes records until `until` returns true or `timeoutMs` passes; commits them when `commit`. */
@@ -157,8 +142,7 @@ export class TaskRun {
   }
 
   async stop(): Promise<void> {
-    this.abort.abort();
-    this.queue.close();
+    this.context.stop();
     await this.done;
   }
 }

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
-import {
-  connectorConfig,
-  createTestDatabase,
-  pgAdmin,
-  TaskRun,
-  uniqueName,
-} from './source-postgres-harness.js';
+import { connectorConfig, createTestDatabase, pgAdmin, TaskRun } from './source-postgres-harness.js';
+import { uniqueName } from '../support/plugin-test-kit.js';
 import pg from 'pg';
 import { asPlainObjects } from '../support/plain-objects.js';
 

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { plugin } from '../../connectors/source-postgres/index.js';
 import { parseConfig } from '../../runtime/config/config-parser.js';
-import { metricsRegistry } from '../../runtime/metrics/registry.js';
 import type { SourceOffset, SourceRecord, Struct } from '../../runtime/record/index.js';
 import { connectorConfig, connectTo, createTestDatabase, TaskRun } from './source-postgres-harness.js';
 import { asPlainObjects } from '../support/plain-objects.js';
@@ -88,7 +87,7 @@ describe('PostgreSQL source: streaming', () => {
       new RegExp(`^${String(source['txId'])}:\\d+$`),
     );
 
-    const metrics = await metricsRegistry.getMetricsAsJSON();
+    const metrics = await run.context.metrics.registry.getMetricsAsJSON();
     const sample = (name: string, labels: Record<string, string>) =>
       metrics
         .find((m) => m.name === name)
@@ -101,7 +100,11 @@ describe('PostgreSQL source: streaming', () => {
     );
     assert.ok(sample('siphon_source_lag_seconds', { connector: 'pg-it' }) !== undefined);
     // The slot's numbers come from the worker's guardian through the plugin's probe.
-    const probe = plugin.retentionProbe?.(parseConfig(plugin.configDef, raw).values, 'pg-it');
+    const probe = plugin.retentionProbe?.(
+      parseConfig(plugin.configDef, raw).values,
+      'pg-it',
+      run.context.metrics,
+    );
     assert.ok(probe);
     try {
       const slot = await probe.measure([]);
@@ -110,7 +113,7 @@ describe('PostgreSQL source: streaming', () => {
     } finally {
       await probe.close();
     }
-    const measured = await metricsRegistry.getMetricsAsJSON();
+    const measured = await run.context.metrics.registry.getMetricsAsJSON();
     assert.ok(
       measured
         .find((m) => m.name === 'siphon_source_postgres_replication_lag_bytes')

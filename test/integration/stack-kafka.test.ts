@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, EachMessagePayload } from 'kafkajs';
 import { localStack } from '../support/local-stack.js';
-import { uniqueName } from '../support/unique-name.js';
+import { uniqueName } from '../support/plugin-test-kit.js';
 import { createTopicAndWait } from '../../runtime/plugin/index.js';
 
 const kafka = new Kafka({

@@ -6,7 +6,7 @@ import mysql from 'mysql2/promise';
 import ZongJi from '@vlasky/zongji';
 import type { AnyBinlogEvent, DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent } from '@vlasky/zongji';
 import { localStack } from '../support/local-stack.js';
-import { uniqueName } from '../support/unique-name.js';
+import { uniqueName } from '../support/plugin-test-kit.js';
 
 const database = uniqueName('siphon_t_stack');
 let db: mysql.Connection;

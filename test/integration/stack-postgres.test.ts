@@ -5,7 +5,7 @@ import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import type { Pgoutput } from 'pg-logical-replication';
 import { localStack } from '../support/local-stack.js';
-import { uniqueName } from '../support/unique-name.js';
+import { uniqueName } from '../support/plugin-test-kit.js';
 
 const database = uniqueName('siphon_t_stack');
 const slot = uniqueName('siphon_t_slot');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { configReference } from '../../runtime/cli/config-reference.js';
+import { configReference } from '../../runtime/plugin/index.js';
 import { parseConfig } from '../../runtime/config/config-parser.js';
 import {
   ConfigProviderError,

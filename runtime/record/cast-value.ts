@@ -1,4 +1,4 @@
-import type { Schema } from '../record/index.js';
+import type { Schema } from './schema.js';
 
 /**
  * Casting one value to a primitive type, as Kafka Connect's Cast transform does. The
