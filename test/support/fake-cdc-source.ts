@@ -10,6 +10,7 @@ import type {
 } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourceOffset } from '../../runtime/record/index.js';
+import { TestMetrics } from './plugin-test-kit.js';
 
 /** The offset of the fake source: a position and whether a snapshot was interrupted there. */
 export interface FakeOffset {
@@ -48,6 +49,7 @@ export class FakeCdcContext {
         warn: (message) => this.warnings.push(message),
       },
       signal: this.controller.signal,
+      metrics: new TestMetrics(),
       reportProgress: () => undefined,
       reportRetrying: (error, attempt) => this.retrying.push({ error, attempt }),
       committedOffset: async () => committed,
