@@ -25,12 +25,6 @@ import type { DeadLetterQueue } from './dead-letter-queue.js';
 import { retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
 import { recordFailure } from './record-failure.js';
 
-/**
- * Runs one sink task: a consumer in group `connect-<connector>` reads batches, the runtime
- * decodes (converters) and transforms them, hands them to `put`, and commits the consumer
- * offsets only once `put` resolved (the records are durable in the target). Bad records go
- * to the dead-letter queue with `errors.tolerance=all`, or fail the task.
- */
 export interface SinkTaskRunnerOptions {
   readonly connector: string;
   readonly taskId: number;
@@ -75,6 +69,12 @@ export function sinkGroupId(connector: string): string {
   return `connect-${connector}`;
 }
 
+/**
+ * Runs one sink task: a consumer in group `connect-<connector>` reads batches, the runtime
+ * decodes (converters) and transforms them, hands them to `put`, and commits the consumer
+ * offsets only once `put` resolved (the records are durable in the target). Bad records go
+ * to the dead-letter queue with `errors.tolerance=all`, or fail the task.
+ */
 export class SinkTaskRunner {
   private readonly stopping = new AbortController();
   private readonly task: SinkTask;

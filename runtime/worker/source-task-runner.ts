@@ -40,13 +40,6 @@ import { recordFailure } from './record-failure.js';
 import { produceRequests } from './produce-requests.js';
 import { describeRecord, isRecordTooLarge } from './unproducible-record.js';
 
-/**
- * Runs one source task: the task emits into a bounded queue; this loop takes batches,
- * transforms and converts them, produces them (idempotent producer, acks=all) and, every
- * `offset.flush.interval.ms` and on stop, writes the acknowledged offsets to the offsets
- * topic before telling the task they are committed. With exactly-once, each batch and
- * its offsets go to Kafka in one transaction instead.
- */
 export interface SourceTaskRunnerOptions {
   readonly connector: string;
   readonly taskId: number;
@@ -75,6 +68,13 @@ export interface SourceTaskRunnerOptions {
 
 type PendingOffset = CommittedSourceOffset;
 
+/**
+ * Runs one source task: the task emits into a bounded queue; this loop takes batches,
+ * transforms and converts them, produces them (idempotent producer, acks=all) and, every
+ * `offset.flush.interval.ms` and on stop, writes the acknowledged offsets to the offsets
+ * topic before telling the task they are committed. With exactly-once, each batch and
+ * its offsets go to Kafka in one transaction instead.
+ */
 export class SourceTaskRunner {
   private readonly stopping = new AbortController();
   private readonly taskDone = new AbortController();

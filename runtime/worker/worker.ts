@@ -30,11 +30,6 @@ import { SourceTaskRunner } from './source-task-runner.js';
 import { WorkerGroupLock } from './worker-group-lock.js';
 import { TopicCreation, type NewTopicSettings } from './topic-creation.js';
 
-/**
- * The worker: owns the stores, the connectors and their task runners, and implements
- * every operation the REST API exposes. Operations on one connector are serialized;
- * a failing connector only ever changes its own status.
- */
 export interface WorkerDependencies {
   readonly config: WorkerConfig;
   readonly kafka: Kafka;
@@ -92,6 +87,11 @@ export interface OffsetView {
 /** A longer name could be created but not addressed: its URLs would pass Node's 16 KiB header limit. */
 const maxEncodedNameLength = 8192;
 
+/**
+ * The worker: owns the stores, the connectors and their task runners, and implements
+ * every operation the REST API exposes. Operations on one connector are serialized;
+ * a failing connector only ever changes its own status.
+ */
 export class Worker {
   private admin!: Admin;
   private storeProducer!: Producer;
