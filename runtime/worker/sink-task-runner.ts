@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import type { Converter } from '../converters/converter.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -21,9 +21,9 @@ import {
 } from '../plugin/index.js';
 import type { RecordHeader, SchemaAndValue, SinkRecord } from '../record/index.js';
 import type { Transform } from '../transforms/transform.js';
-import type { DeadLetterQueue } from './dead-letter-queue.js';
 import { retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
 import { recordFailure } from './record-failure.js';
+import type { DeadLetterSender, SinkBatchPayload, SinkConsumer, SinkTaskKafka } from './task-ports.js';
 
 export interface SinkTaskRunnerOptions {
   readonly connector: string;
@@ -34,9 +34,9 @@ export interface SinkTaskRunnerOptions {
   readonly valueConverter: Converter;
   readonly transform: Transform | null;
   readonly errors: ErrorPolicy;
-  readonly deadLetterQueue: DeadLetterQueue | null;
+  readonly deadLetterQueue: DeadLetterSender | null;
   readonly logger: Logger;
-  readonly kafka: Kafka;
+  readonly kafka: SinkTaskKafka;
   readonly onTopic: (topic: string) => Promise<void>;
   readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
   /** A transient failure is being retried in the background; onRecovered once it passed. */
@@ -80,7 +80,7 @@ export class SinkTaskRunner {
   private readonly task: SinkTask;
   private readonly labels: { connector: string; task: string };
   private readonly knownTopics = new Set<string>();
-  private consumer: Consumer | null = null;
+  private consumer: SinkConsumer | null = null;
   private assigned: TopicPartition[] = [];
   /** Next offset per partition that an exactly-once sink asked for in open(). */
   private readonly seekTargets = new Map<string, bigint>();
@@ -312,7 +312,7 @@ export class SinkTaskRunner {
     heartbeat,
     isRunning,
     isStale,
-  }: EachBatchPayload): Promise<void> {
+  }: SinkBatchPayload): Promise<void> {
     await this.opening;
     const { topic, partition } = batch;
     const key = topicPartitionKey({ topic, partition });

@@ -1,4 +1,4 @@
-import type { CompressionTypes, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { CompressionTypes, IHeaders, Message } from 'kafkajs';
 import type { Converter } from '../converters/converter.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -22,11 +22,9 @@ import {
   type SourceTaskContext,
 } from '../plugin/index.js';
 import type { RecordHeader, SourcePartition, SourceRecord } from '../record/index.js';
-import type { OffsetStore } from '../stores/offset-store.js';
 import { offsetKey } from '../stores/offset-store.js';
-import { TopicLog } from '../stores/topic-log.js';
 import type { Transform } from '../transforms/transform.js';
-import { createProducer } from './kafka-client.js';
+import type { BatchSender, SourceOffsetStore, SourceTaskKafka, TransactionalProducer } from './task-ports.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
 import { approximateRecordBytes } from './record-size.js';
 import {
@@ -48,15 +46,15 @@ export interface SourceTaskRunnerOptions {
   readonly keyConverter: Converter;
   readonly valueConverter: Converter;
   readonly transform: Transform | null;
-  readonly offsetStore: OffsetStore;
+  readonly offsetStore: SourceOffsetStore;
   readonly errors: ErrorPolicy;
   readonly flushIntervalMs: number;
   readonly logger: Logger;
   /** Idempotent producer shared by the worker's at-least-once tasks. */
-  readonly producer: Producer;
+  readonly producer: BatchSender;
   /** Set for exactly-once: the task gets its own transactional producer with this id. */
   readonly transactionalId: string | null;
-  readonly kafka: Kafka;
+  readonly kafka: SourceTaskKafka;
   /** producer.compression.type of the worker. */
   readonly compression: CompressionTypes;
   readonly onTopic: (topic: string) => Promise<void>;
@@ -84,7 +82,7 @@ export class SourceTaskRunner {
   private readonly knownTopics = new Set<string>();
   private readonly labels: { connector: string; task: string };
   private commitChain: Promise<void> = Promise.resolve();
-  private transactional: Producer | null = null;
+  private transactional: TransactionalProducer | null = null;
   private failure: unknown = null;
   /** A transient failure is shown in the status until the task emits records again. */
   private showsRetry = false;
@@ -115,11 +113,7 @@ export class SourceTaskRunner {
   private async runAll(): Promise<void> {
     const { logger, transactionalId } = this.options;
     if (transactionalId) {
-      this.transactional = createProducer(this.options.kafka, {
-        transactionalId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-      });
+      this.transactional = this.options.kafka.transactionalProducer(transactionalId);
       await this.transactional.connect();
     }
     const flushTimer = transactionalId
@@ -236,7 +230,7 @@ export class SourceTaskRunner {
       },
       reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),
       committedOffset: async (partition) => offsetStore.get(connector, partition),
-      durableLog: (topic) => new TopicLog(this.options.kafka, topic, logger),
+      durableLog: (topic) => this.options.kafka.durableLog(topic, logger),
       emit: async (records) => {
         await this.queue.push(records);
         sourceQueueFill.set(this.labels, this.queue.size);
@@ -318,7 +312,7 @@ export class SourceTaskRunner {
   }
 
   private async sendTransaction(
-    producer: Producer,
+    producer: TransactionalProducer,
     topicMessages: { topic: string; messages: Message[] }[],
     offsets: ReadonlyMap<string, PendingOffset>,
   ): Promise<void> {

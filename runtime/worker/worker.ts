@@ -27,6 +27,7 @@ import type { PluginCatalog } from './plugin-catalog.js';
 import { backoff, ConfigError, createTopicAndWait, sleep } from '../plugin/index.js';
 import { SinkTaskRunner, sinkGroupId } from './sink-task-runner.js';
 import { SourceTaskRunner } from './source-task-runner.js';
+import { sourceTaskKafka } from './source-task-kafka.js';
 import { WorkerGroupLock } from './worker-group-lock.js';
 import { TopicCreation, type NewTopicSettings } from './topic-creation.js';
 
@@ -659,7 +660,7 @@ export class Worker {
           transactionalId: this.exactlyOnceEnabled()
             ? `${this.deps.config.string('group.id')}-${name}-${id}`
             : null,
-          kafka: this.deps.kafka,
+          kafka: sourceTaskKafka(this.deps.kafka),
           compression:
             this.deps.config.string('producer.compression.type') === 'gzip'
               ? CompressionTypes.GZIP
