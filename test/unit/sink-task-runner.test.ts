@@ -9,8 +9,6 @@ import type {
   TopicPartitionOffset,
   TopicPartitionOffsetAndMetadata,
 } from 'kafkajs';
-import type { Converter } from '../../runtime/converters/converter.js';
-import type { Logger } from '../../runtime/logging/logger.js';
 import {
   RetriableError,
   topicPartitionKey,
@@ -33,56 +31,19 @@ import type {
   SinkTaskKafka,
   TopicLister,
 } from '../../runtime/worker/task-ports.js';
+import {
+  deferred,
+  eventually,
+  idle,
+  jsonConverter,
+  noErrorTolerance,
+  quietLogger,
+  type Journal,
+} from '../support/task-runner-kit.js';
 
 // The runner driven through fakes of its ports: a consumer whose group assignments and
 // fetched batches the test hands in, a scripted sink task, and a dead-letter queue that
 // records what it was sent. Backoff delays are capped at 1 ms (errors.retry.delay.max.ms).
-
-const quietLogger: Logger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  debug: () => undefined,
-  child: () => quietLogger,
-};
-
-const jsonConverter: Converter = {
-  configure: async () => undefined,
-  fromConnectData: async (_topic, _schema, value) =>
-    value === null ? null : Buffer.from(JSON.stringify(value)),
-  toConnectData: async (_topic, bytes) => ({
-    schema: null,
-    value: bytes === null ? null : (JSON.parse(bytes.toString('utf8')) as unknown),
-  }),
-};
-
-const noErrorTolerance: ErrorPolicy = {
-  tolerateAll: false,
-  retryTimeoutMs: 0,
-  retryMaxDelayMs: 1,
-  logErrors: false,
-  logIncludeMessages: false,
-};
-
-/** Waits, a turn of the event loop at a time, until `check` holds (at most 2 s). */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-}
-
-function deferred(): Deferred {
-  let resolve = () => undefined as void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 /** A fetched message; a string value goes as it is (not JSON-encoded). */
 function message(offset: number, value: unknown = { id: offset }): KafkaMessage {
@@ -95,9 +56,6 @@ function message(offset: number, value: unknown = { id: offset }): KafkaMessage 
     headers: { origin: Buffer.from('pg') },
   };
 }
-
-/** What happened, in order, across the fakes. */
-type Journal = string[];
 
 const where = (tps: readonly TopicPartition[]) => tps.map(topicPartitionKey).join(',');
 
@@ -386,7 +344,7 @@ describe('SinkTaskRunner', () => {
     );
     assert.equal(fixture.task.context?.endOffset?.({ topic: 'orders', partition: 0 }), 40n);
     // Give the runner every chance to commit early.
-    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    await idle();
     assert.deepEqual(consumer.commits, [], 'nothing is committed while put is in flight');
     assert.deepEqual(batch.resolved, []);
 
@@ -467,7 +425,7 @@ describe('SinkTaskRunner', () => {
       assert.deepEqual(consumer.commits, []);
       let settled = false;
       void done.finally(() => (settled = true));
-      await new Promise((resolve) => setImmediate(resolve));
+      await idle();
       assert.ok(!settled, 'the task keeps running: kafkajs rejoins and fetches again');
       await fixture.runner.stop();
       await done;
@@ -566,7 +524,7 @@ describe('SinkTaskRunner', () => {
       consumer.joined({ orders: [0] });
       const { handled } = consumer.fetched([message(20)]);
       await eventually(() => fixture.journal.includes('close orders:1'), 'the revoked partition is closed');
-      for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+      await idle();
       assert.deepEqual(fixture.task.puts.length, 0, 'no put until the revoked partition is flushed');
 
       flushed.resolve();

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CompressionTypes, type ProducerBatch, type RecordMetadata } from 'kafkajs';
 import type { Converter } from '../../runtime/converters/converter.js';
-import type { Logger } from '../../runtime/logging/logger.js';
 import {
   RetriableError,
   type CommittedSourceOffset,
@@ -30,38 +29,20 @@ import type {
   SourceTaskKafka,
   TransactionalProducer,
 } from '../../runtime/worker/task-ports.js';
+import {
+  deferred,
+  eventually,
+  jsonConverter,
+  noErrorTolerance,
+  quietLogger,
+  type Journal,
+} from '../support/task-runner-kit.js';
 
 // The runner driven through fakes of its ports: a scripted source task, a producer and a
 // transactional producer that record what they were sent, and an in-memory offset store.
 // Backoff delays are capped at 1 ms (errors.retry.delay.max.ms), so retries take no time.
 
 const connector = 'shop';
-
-const quietLogger: Logger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  debug: () => undefined,
-  child: () => quietLogger,
-};
-
-const jsonConverter: Converter = {
-  configure: async () => undefined,
-  fromConnectData: async (_topic, _schema, value) =>
-    value === null ? null : Buffer.from(JSON.stringify(value)),
-  toConnectData: async (_topic, bytes) => ({
-    schema: null,
-    value: bytes === null ? null : (JSON.parse(bytes.toString('utf8')) as unknown),
-  }),
-};
-
-const noErrorTolerance: ErrorPolicy = {
-  tolerateAll: false,
-  retryTimeoutMs: 0,
-  retryMaxDelayMs: 1,
-  logErrors: false,
-  logIncludeMessages: false,
-};
 
 function record(lsn: number, server = 'db1', value: unknown = { id: lsn, total: lsn * 10 }): SourceRecord {
   return {
@@ -75,35 +56,12 @@ function record(lsn: number, server = 'db1', value: unknown = { id: lsn, total: 
   };
 }
 
-/** Waits, a turn of the event loop at a time, until `check` holds (at most 2 s). */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
 }
-
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-}
-
-function deferred(): Deferred {
-  let resolve = () => undefined as void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-/** What happened, in order, across the fakes. */
-type Journal = string[];
 
 class ScriptedSourceTask implements SourceTask {
   context: SourceTaskContext | null = null;
