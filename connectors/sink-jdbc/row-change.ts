@@ -85,15 +85,15 @@ function eventTime(source: Struct | null, event: ChangeEvent | null): bigint | n
 
 const KAFKA_KEY_COLUMNS = ['__connect_topic', '__connect_partition', '__connect_offset'];
 
-/**
- * Reads a SinkRecord — a Debezium envelope, a flat row, or a tombstone — and applies the
- * mapping rules and key mode, giving the RowChange to apply.
- */
 interface Target {
   readonly rule: MappingRule | undefined;
   readonly table: TableRef;
 }
 
+/**
+ * Reads a SinkRecord — a Debezium envelope, a flat row, or a tombstone — and applies the
+ * mapping rules and key mode, giving the RowChange to apply.
+ */
 export class RowChangeReader {
   /** Per topic, where its last change event went; tombstones follow it. */
   private readonly lastTargets = new Map<string, Target>();

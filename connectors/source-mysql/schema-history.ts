@@ -3,17 +3,6 @@ import { compareBinlogFiles } from './binlog-offset.js';
 import type { TableCatalog } from './table-catalog.js';
 import type { TableSchema } from './table-schema.js';
 
-/**
- * The schema history: every DDL the connector read, with the table structures it left
- * behind, in a one-partition Kafka topic (Debezium's `schema.history.internal.kafka.topic`).
- * After a restart the catalog is rebuilt from the entries at or before the resume
- * position, so binlog rows written before a later ALTER decode with their own columns.
- *
- * An entry is JSON in Debezium's shape — `{source, position, ts_ms, databaseName, ddl,
- * tableChanges}` — whose `tableChanges[].table` holds Siphon's TableSchema. Applying an
- * entry sets the structures it lists, so entries written twice (a restart before the
- * offsets caught up) are harmless. A `snapshot` entry starts a new snapshot's catalog.
- */
 export interface HistoryPosition {
   readonly file: string;
   readonly pos: number;
@@ -75,6 +64,16 @@ function splitId(id: string): [string, string] {
 }
 
 /**
+ * The schema history: every DDL the connector read, with the table structures it left
+ * behind, in a one-partition Kafka topic (Debezium's `schema.history.internal.kafka.topic`).
+ * After a restart the catalog is rebuilt from the entries at or before the resume
+ * position, so binlog rows written before a later ALTER decode with their own columns.
+ *
+ * An entry is JSON in Debezium's shape — `{source, position, ts_ms, databaseName, ddl,
+ * tableChanges}` — whose `tableChanges[].table` holds Siphon's TableSchema. Applying an
+ * entry sets the structures it lists, so entries written twice (a restart before the
+ * offsets caught up) are harmless. A `snapshot` entry starts a new snapshot's catalog.
+ *
  * The history's entries as JSON lines in the task's durable log (the runtime's Kafka
  * topic, so it inherits the worker's TLS and SASL settings).
  */

@@ -23,15 +23,6 @@ import {
 import type { TypeRegistry } from './type-registry.js';
 import { newStruct } from '../../runtime/record/index.js';
 
-/**
- * The record-model view of one captured table: topic, key/value/envelope schemas and the
- * converters from column texts. Rebuilt whenever pgoutput sends a new relation message
- * (ADD/DROP COLUMN, type change), which yields a new schema version downstream.
- *
- * As in Debezium, key columns and NOT NULL columns are required fields, the others optional.
- * A delete under the default replica identity carries only the key columns in `before`;
- * its other required fields hold their type's zero value there, as Debezium's do.
- */
 export interface ColumnDescriptor {
   readonly name: string;
   readonly typeOid: number;
@@ -66,6 +57,15 @@ export interface TableSchemaOptions extends TypeMappingOptions {
 
 export type ColumnTexts = readonly (string | null | undefined)[];
 
+/**
+ * The record-model view of one captured table: topic, key/value/envelope schemas and the
+ * converters from column texts. Rebuilt whenever pgoutput sends a new relation message
+ * (ADD/DROP COLUMN, type change), which yields a new schema version downstream.
+ *
+ * As in Debezium, key columns and NOT NULL columns are required fields, the others optional.
+ * A delete under the default replica identity carries only the key columns in `before`;
+ * its other required fields hold their type's zero value there, as Debezium's do.
+ */
 export class TableSchema {
   readonly topic: string;
   readonly keySchema: Schema | null;

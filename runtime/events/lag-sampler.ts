@@ -5,14 +5,6 @@ import { metricsRegistry } from '../metrics/registry.js';
 import { sinkRecordsConsumed, sourceRecordsProduced } from '../metrics/runtime-metrics.js';
 import type { EventBus } from './event-bus.js';
 
-/**
- * Publishes one `lag` event per connector every `events.lag.interval.ms`: lag in seconds
- * (sources: behind the source commit; sinks: end to end), in bytes (what the source server
- * wrote after the confirmed position, from the retention guardian), in records (sinks:
- * consumer lag) and the throughput since the last sample. It reads the very metrics
- * `/metrics` serves, so the stream and Prometheus cannot disagree. Crossing
- * `events.lag.alert.seconds` raises an `alert` event, and recovering resolves it.
- */
 export interface LagSource {
   connectorNames(): string[];
   connectorType(name: string): 'source' | 'sink' | 'unknown';
@@ -39,6 +31,14 @@ async function byConnector(
 
 const sum = (a: number, b: number) => a + b;
 
+/**
+ * Publishes one `lag` event per connector every `events.lag.interval.ms`: lag in seconds
+ * (sources: behind the source commit; sinks: end to end), in bytes (what the source server
+ * wrote after the confirmed position, from the retention guardian), in records (sinks:
+ * consumer lag) and the throughput since the last sample. It reads the very metrics
+ * `/metrics` serves, so the stream and Prometheus cannot disagree. Crossing
+ * `events.lag.alert.seconds` raises an `alert` event, and recovering resolves it.
+ */
 export class LagSampler {
   private timer: NodeJS.Timeout | null = null;
   private previous = new Map<string, number>();

@@ -1,10 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 
-/**
- * The methods each registered path answers, so a known path asked with another method
- * gets Kafka Connect's 405 rather than a 404. Routes are recorded as they are added (an
- * `onRoute` hook), so routes registered by any module count without being listed here.
- */
 interface RecordedRoute {
   readonly pattern: RegExp;
   readonly methods: Set<string>;
@@ -19,6 +14,11 @@ function patternOf(url: string): RegExp {
   return new RegExp(`^${segments.join('/')}$`);
 }
 
+/**
+ * The methods each registered path answers, so a known path asked with another method
+ * gets Kafka Connect's 405 rather than a 404. Routes are recorded as they are added (an
+ * `onRoute` hook), so routes registered by any module count without being listed here.
+ */
 export class RouteMethods {
   private readonly routes = new Map<string, RecordedRoute>();
 

@@ -3,11 +3,6 @@ import type { Logger } from '../logging/logger.js';
 import { createTopicAndWait } from '../plugin/index.js';
 import { readToEnd } from './read-to-end.js';
 
-/**
- * A compacted Kafka topic used as a key-value log (Kafka Connect's KafkaBasedLog):
- * created if missing, read to its end once at startup, then written through. Only one
- * live worker owns a group's store topics (WorkerGroupLock), so no tailing is needed.
- */
 export interface CompactedTopicSpec {
   readonly topic: string;
   readonly partitions: number;
@@ -21,6 +16,11 @@ export interface StoreMessage {
   readonly value: string | null;
 }
 
+/**
+ * A compacted Kafka topic used as a key-value log (Kafka Connect's KafkaBasedLog):
+ * created if missing, read to its end once at startup, then written through. Only one
+ * live worker owns a group's store topics (WorkerGroupLock), so no tailing is needed.
+ */
 export class CompactedTopic {
   constructor(
     private readonly kafka: Kafka,

@@ -1,11 +1,6 @@
 import type { SourceOffset, SourcePartition } from '../record/index.js';
 import type { CompactedTopic, StoreMessage } from './compacted-topic.js';
 
-/**
- * Source offsets in Kafka Connect's layout: key `["<connector>", {<sourcePartition>}]`,
- * value the offset JSON (null: reset). Keys are written with sorted fields so one source
- * partition always maps to one compacted key.
- */
 export interface OffsetEntry {
   readonly partition: SourcePartition;
   readonly offset: SourceOffset | null;
@@ -24,6 +19,11 @@ export function offsetKey(connector: string, partition: SourcePartition): string
   return JSON.stringify([connector, canonical(partition)]);
 }
 
+/**
+ * Source offsets in Kafka Connect's layout: key `["<connector>", {<sourcePartition>}]`,
+ * value the offset JSON (null: reset). Keys are written with sorted fields so one source
+ * partition always maps to one compacted key.
+ */
 export class OffsetStore {
   private readonly offsets = new Map<
     string,

@@ -1,10 +1,4 @@
-/**
- * The queue between a source task and the runtime's producer loop, bounded by item count
- * and, optionally, by the items' approximate bytes. `push` waits while the queue is full
- * (backpressure on the task); an item larger than the byte bound still passes once the
- * queue is empty, so it cannot wait forever. `take` waits for at least one item and
- * returns up to `max`. Closing wakes every waiter.
- */
+/** Thrown by `push` once the queue is closed: the task is stopping. */
 export class QueueClosedError extends Error {
   override readonly name = 'QueueClosedError';
 }
@@ -15,6 +9,13 @@ export interface ByteBound<T> {
   readonly sizeOf: (item: T) => number;
 }
 
+/**
+ * The queue between a source task and the runtime's producer loop, bounded by item count
+ * and, optionally, by the items' approximate bytes. `push` waits while the queue is full
+ * (backpressure on the task); an item larger than the byte bound still passes once the
+ * queue is empty, so it cannot wait forever. `take` waits for at least one item and
+ * returns up to `max`. Closing wakes every waiter.
+ */
 export class BoundedQueue<T> {
   private items: T[] = [];
   /** The byte size of each item, aligned with `items` (empty without a byte bound). */

@@ -3,12 +3,6 @@ import { maskSecrets } from '../logging/logger.js';
 import { deadLetterRecords } from '../metrics/runtime-metrics.js';
 import type { ErrorStage } from './error-policy.js';
 
-/**
- * A sink connector's dead-letter queue (`errors.deadletterqueue.topic.name`): the
- * original key, value and headers of a record that failed, plus, with
- * `errors.deadletterqueue.context.headers.enable`, Kafka Connect's `__connect.errors.*`
- * headers saying where and why.
- */
 export interface FailedRecord {
   readonly topic: string;
   readonly partition: number;
@@ -27,6 +21,12 @@ export interface FailedRecord {
  */
 export const DEAD_LETTER_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * A sink connector's dead-letter queue (`errors.deadletterqueue.topic.name`): the
+ * original key, value and headers of a record that failed, plus, with
+ * `errors.deadletterqueue.context.headers.enable`, Kafka Connect's `__connect.errors.*`
+ * headers saying where and why.
+ */
 export class DeadLetterQueue {
   constructor(
     private readonly producer: Producer,

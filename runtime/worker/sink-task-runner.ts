@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import type { Converter } from '../converters/converter.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -22,16 +22,10 @@ import {
 } from '../plugin/index.js';
 import type { RecordHeader, SchemaAndValue, SinkRecord } from '../record/index.js';
 import type { Transform } from '../transforms/transform.js';
-import type { DeadLetterQueue } from './dead-letter-queue.js';
 import { retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
 import { recordFailure } from './record-failure.js';
+import type { DeadLetterSender, SinkBatchPayload, SinkConsumer, SinkTaskKafka } from './task-ports.js';
 
-/**
- * Runs one sink task: a consumer in group `connect-<connector>` reads batches, the runtime
- * decodes (converters) and transforms them, hands them to `put`, and commits the consumer
- * offsets only once `put` resolved (the records are durable in the target). Bad records go
- * to the dead-letter queue with `errors.tolerance=all`, or fail the task.
- */
 export interface SinkTaskRunnerOptions {
   readonly connector: string;
   readonly taskId: number;
@@ -41,9 +35,9 @@ export interface SinkTaskRunnerOptions {
   readonly valueConverter: Converter;
   readonly transform: Transform | null;
   readonly errors: ErrorPolicy;
-  readonly deadLetterQueue: DeadLetterQueue | null;
+  readonly deadLetterQueue: DeadLetterSender | null;
   readonly logger: Logger;
-  readonly kafka: Kafka;
+  readonly kafka: SinkTaskKafka;
   readonly onTopic: (topic: string) => Promise<void>;
   readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
   /** A transient failure is being retried in the background; onRecovered once it passed. */
@@ -76,12 +70,18 @@ export function sinkGroupId(connector: string): string {
   return `connect-${connector}`;
 }
 
+/**
+ * Runs one sink task: a consumer in group `connect-<connector>` reads batches, the runtime
+ * decodes (converters) and transforms them, hands them to `put`, and commits the consumer
+ * offsets only once `put` resolved (the records are durable in the target). Bad records go
+ * to the dead-letter queue with `errors.tolerance=all`, or fail the task.
+ */
 export class SinkTaskRunner {
   private readonly stopping = new AbortController();
   private readonly task: SinkTask;
   private readonly labels: { connector: string; task: string };
   private readonly knownTopics = new Set<string>();
-  private consumer: Consumer | null = null;
+  private consumer: SinkConsumer | null = null;
   private assigned: TopicPartition[] = [];
   /** Next offset per partition that an exactly-once sink asked for in open(). */
   private readonly seekTargets = new Map<string, bigint>();
@@ -314,7 +314,7 @@ export class SinkTaskRunner {
     heartbeat,
     isRunning,
     isStale,
-  }: EachBatchPayload): Promise<void> {
+  }: SinkBatchPayload): Promise<void> {
     await this.opening;
     const { topic, partition } = batch;
     const key = topicPartitionKey({ topic, partition });

@@ -1,4 +1,4 @@
-import type { CompressionTypes, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { CompressionTypes, IHeaders, Message } from 'kafkajs';
 import type { Converter } from '../converters/converter.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -23,11 +23,9 @@ import {
   type SourceTaskContext,
 } from '../plugin/index.js';
 import type { RecordHeader, SourcePartition, SourceRecord } from '../record/index.js';
-import type { OffsetStore } from '../stores/offset-store.js';
 import { offsetKey } from '../stores/offset-store.js';
-import { TopicLog } from '../stores/topic-log.js';
 import type { Transform } from '../transforms/transform.js';
-import { createProducer } from './kafka-client.js';
+import type { BatchSender, SourceOffsetStore, SourceTaskKafka, TransactionalProducer } from './task-ports.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
 import { approximateRecordBytes } from './record-size.js';
 import {
@@ -41,13 +39,6 @@ import { recordFailure } from './record-failure.js';
 import { produceRequests } from './produce-requests.js';
 import { describeRecord, isRecordTooLarge } from './unproducible-record.js';
 
-/**
- * Runs one source task: the task emits into a bounded queue; this loop takes batches,
- * transforms and converts them, produces them (idempotent producer, acks=all) and, every
- * `offset.flush.interval.ms` and on stop, writes the acknowledged offsets to the offsets
- * topic before telling the task they are committed. With exactly-once, each batch and
- * its offsets go to Kafka in one transaction instead.
- */
 export interface SourceTaskRunnerOptions {
   readonly connector: string;
   readonly taskId: number;
@@ -56,15 +47,15 @@ export interface SourceTaskRunnerOptions {
   readonly keyConverter: Converter;
   readonly valueConverter: Converter;
   readonly transform: Transform | null;
-  readonly offsetStore: OffsetStore;
+  readonly offsetStore: SourceOffsetStore;
   readonly errors: ErrorPolicy;
   readonly flushIntervalMs: number;
   readonly logger: Logger;
   /** Idempotent producer shared by the worker's at-least-once tasks. */
-  readonly producer: Producer;
+  readonly producer: BatchSender;
   /** Set for exactly-once: the task gets its own transactional producer with this id. */
   readonly transactionalId: string | null;
-  readonly kafka: Kafka;
+  readonly kafka: SourceTaskKafka;
   /** producer.compression.type of the worker. */
   readonly compression: CompressionTypes;
   readonly onTopic: (topic: string) => Promise<void>;
@@ -76,6 +67,13 @@ export interface SourceTaskRunnerOptions {
 
 type PendingOffset = CommittedSourceOffset;
 
+/**
+ * Runs one source task: the task emits into a bounded queue; this loop takes batches,
+ * transforms and converts them, produces them (idempotent producer, acks=all) and, every
+ * `offset.flush.interval.ms` and on stop, writes the acknowledged offsets to the offsets
+ * topic before telling the task they are committed. With exactly-once, each batch and
+ * its offsets go to Kafka in one transaction instead.
+ */
 export class SourceTaskRunner {
   private readonly stopping = new AbortController();
   private readonly taskDone = new AbortController();
@@ -85,7 +83,7 @@ export class SourceTaskRunner {
   private readonly knownTopics = new Set<string>();
   private readonly labels: { connector: string; task: string };
   private commitChain: Promise<void> = Promise.resolve();
-  private transactional: Producer | null = null;
+  private transactional: TransactionalProducer | null = null;
   private failure: unknown = null;
   /** A transient failure is shown in the status until the task emits records again. */
   private showsRetry = false;
@@ -116,11 +114,7 @@ export class SourceTaskRunner {
   private async runAll(): Promise<void> {
     const { logger, transactionalId } = this.options;
     if (transactionalId) {
-      this.transactional = createProducer(this.options.kafka, {
-        transactionalId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-      });
+      this.transactional = this.options.kafka.transactionalProducer(transactionalId);
       await this.transactional.connect();
     }
     const flushTimer = transactionalId
@@ -238,7 +232,7 @@ export class SourceTaskRunner {
       },
       reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),
       committedOffset: async (partition) => offsetStore.get(connector, partition),
-      durableLog: (topic) => new TopicLog(this.options.kafka, topic, logger),
+      durableLog: (topic) => this.options.kafka.durableLog(topic, logger),
       emit: async (records) => {
         await this.queue.push(records);
         sourceQueueFill.set(this.labels, this.queue.size);
@@ -320,7 +314,7 @@ export class SourceTaskRunner {
   }
 
   private async sendTransaction(
-    producer: Producer,
+    producer: TransactionalProducer,
     topicMessages: { topic: string; messages: Message[] }[],
     offsets: ReadonlyMap<string, PendingOffset>,
   ): Promise<void> {

@@ -27,14 +27,10 @@ import type { PluginCatalog } from './plugin-catalog.js';
 import { backoff, ConfigError, createTopicAndWait, sleep } from '../plugin/index.js';
 import { SinkTaskRunner, sinkGroupId } from './sink-task-runner.js';
 import { SourceTaskRunner } from './source-task-runner.js';
+import { sourceTaskKafka } from './source-task-kafka.js';
 import { WorkerGroupLock } from './worker-group-lock.js';
 import { TopicCreation, type NewTopicSettings } from './topic-creation.js';
 
-/**
- * The worker: owns the stores, the connectors and their task runners, and implements
- * every operation the REST API exposes. Operations on one connector are serialized;
- * a failing connector only ever changes its own status.
- */
 export interface WorkerDependencies {
   readonly config: WorkerConfig;
   readonly kafka: Kafka;
@@ -92,6 +88,11 @@ export interface OffsetView {
 /** A longer name could be created but not addressed: its URLs would pass Node's 16 KiB header limit. */
 const maxEncodedNameLength = 8192;
 
+/**
+ * The worker: owns the stores, the connectors and their task runners, and implements
+ * every operation the REST API exposes. Operations on one connector are serialized;
+ * a failing connector only ever changes its own status.
+ */
 export class Worker {
   private admin!: Admin;
   private storeProducer!: Producer;
@@ -659,7 +660,7 @@ export class Worker {
           transactionalId: this.exactlyOnceEnabled()
             ? `${this.deps.config.string('group.id')}-${name}-${id}`
             : null,
-          kafka: this.deps.kafka,
+          kafka: sourceTaskKafka(this.deps.kafka),
           compression:
             this.deps.config.string('producer.compression.type') === 'gzip'
               ? CompressionTypes.GZIP
