@@ -10,7 +10,7 @@ import { VerifyManager } from '../verify/verify-manager.js';
 import { registerVerifyRoutes } from '../verify/verify-routes.js';
 import { siphonVersion } from '../siphon-version.js';
 import type { Worker } from '../worker/worker.js';
-import { ConnectRestError } from './connect-rest-error.js';
+import { restStatusOf } from './rest-errors.js';
 import { registerEventRoutes } from '../events/event-routes.js';
 import { registerUiRoutes } from '../ui/ui-routes.js';
 import { registerAdminLoggerRoutes } from './admin-logger-routes.js';
@@ -132,7 +132,8 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ConnectRestError) return sendError(reply, error.status, error.message);
+    const modelStatus = restStatusOf(error);
+    if (modelStatus !== undefined) return sendError(reply, modelStatus, (error as Error).message);
     const status = (error as { statusCode?: number }).statusCode;
     if (status === 415) {
       return sendError(reply, 415, `${httpStatusMessage(415)}: send the body as application/json`);
