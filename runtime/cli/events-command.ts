@@ -1,3 +1,5 @@
+import { sleep } from '../plugin/backoff.js';
+import { isRetriable } from '../plugin/errors.js';
 import { RestClientError } from './rest-client.js';
 
 /**
@@ -61,7 +63,8 @@ export async function followEvents(options: EventsCommandOptions): Promise<void>
         const body = (await response.json().catch(() => ({}))) as { message?: string };
         throw new RestClientError(response.status, body.message ?? `HTTP ${response.status}`);
       }
-      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      if (!response.ok || !response.body)
+        throw new RestClientError(response.status, `HTTP ${response.status}`);
       delayMs = 500;
       const decoder = new TextDecoder();
       let buffer = '';
@@ -87,14 +90,12 @@ export async function followEvents(options: EventsCommandOptions): Promise<void>
         }
       }
     } catch (error) {
-      if (options.signal?.aborted || error instanceof RestClientError) {
-        if (error instanceof RestClientError) throw error;
-        return;
-      }
+      if (options.signal?.aborted && !(error instanceof RestClientError)) return;
+      // A lost connection or a failing worker (5xx): follow again from the last event.
+      if (!isRetriable(error)) throw error;
       const message = (error as Error).message;
-      if (!/fetch failed|terminated|ECONNRESET|HTTP 5/.test(message)) throw error;
       process.stderr.write(`[events] connection lost (${message}); reconnecting in ${delayMs} ms\n`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sleep(delayMs, options.signal);
       delayMs = Math.min(10_000, delayMs * 2);
     }
   }

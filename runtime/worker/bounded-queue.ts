@@ -1,3 +1,5 @@
+import { SiphonError } from '../plugin/errors.js';
+
 /**
  * The queue between a source task and the runtime's producer loop, bounded by item count
  * and, optionally, by the items' approximate bytes. `push` waits while the queue is full
@@ -5,8 +7,12 @@
  * queue is empty, so it cannot wait forever. `take` waits for at least one item and
  * returns up to `max`. Closing wakes every waiter.
  */
-export class QueueClosedError extends Error {
-  override readonly name = 'QueueClosedError';
+export class QueueClosedError extends SiphonError {
+  override readonly name: string = 'QueueClosedError';
+
+  constructor(message: string) {
+    super(message, false);
+  }
 }
 
 export interface ByteBound<T> {
