@@ -1,3 +1,4 @@
+import { DataError } from '../../runtime/plugin/index.js';
 import type { Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
 import { boolean, int32, int64, sourceColumnName, string } from '../../runtime/record/index.js';
 import { castSchema, castValue, type CastType } from '../../runtime/transforms/cast-value.js';
@@ -38,8 +39,8 @@ export type RowChange =
   | (ChangeBase & { kind: 'skip'; reason: string });
 
 /** A record that cannot be applied; the reason goes to the dead-letter queue or the failure. */
-export class BadRecordError extends Error {
-  override readonly name = 'BadRecordError';
+export class BadRecordError extends DataError {
+  override readonly name: string = 'BadRecordError';
 }
 
 /** The op a record's value stands for, and the row it carries (after; before for deletes). */
