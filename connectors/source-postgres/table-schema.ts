@@ -4,7 +4,7 @@ import type { TableFilter } from '../../runtime/cdc/table-filter.js';
 import { fieldNamesOf, type FieldNameAdjustmentMode } from '../../runtime/cdc/field-names.js';
 import { dataCollectionTopic, topicNameProblem } from '../../runtime/cdc/topic-names.js';
 import type { UncapturedTables, UncapturedTablesReporter } from '../../runtime/cdc/uncaptured-tables.js';
-import type { TaskLogger } from '../../runtime/plugin/index.js';
+import { ConfigError, DataError, type TaskLogger } from '../../runtime/plugin/index.js';
 import { LogicalName, withSourceColumnName, type Schema, type Struct } from '../../runtime/record/index.js';
 import { constantDefaultText } from './column-default.js';
 import { postgresSourceSchema } from './source-info.js';
@@ -161,7 +161,8 @@ export class TableSchema {
     const keyColumns = keyNames.map((name) => {
       const column = byName.get(name);
       if (column === undefined) {
-        throw new Error(
+        throw new ConfigError(
+          'message.key.columns',
           `key column "${name}" of ${schemaName}.${tableName} does not exist or has an unmappable type; fix message.key.columns or the table`,
         );
       }
@@ -169,7 +170,7 @@ export class TableSchema {
     });
     const topic = dataCollectionTopic(`${options.topicPrefix}.${schemaName}.${tableName}`, options.logger);
     const topicProblem = topicNameProblem(topic);
-    if (topicProblem !== undefined) throw new Error(topicProblem);
+    if (topicProblem !== undefined) throw new ConfigError('topic.prefix', topicProblem);
     return new TableSchema(
       schemaName,
       tableName,
@@ -259,8 +260,8 @@ function defaultOf(expression: string | undefined, mapping: ColumnMapping): { de
 }
 
 /** A column value the type mapping cannot represent (e.g. an interval beyond int64 microseconds). */
-export class ColumnValueError extends Error {
-  override readonly name = 'ColumnValueError';
+export class ColumnValueError extends DataError {
+  override readonly name: string = 'ColumnValueError';
   constructor(
     readonly column: string,
     message: string,
