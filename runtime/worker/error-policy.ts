@@ -56,6 +56,8 @@ export class StageError extends SiphonError {
     message: string = cause instanceof Error ? cause.message : String(cause),
   ) {
     super(message, isRetriable(cause), { cause });
+    // Where the runtime wrapped it is noise: the trace goes on with the cause's stack.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
