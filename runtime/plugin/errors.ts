@@ -221,10 +221,8 @@ export function isRetriable(error: unknown): boolean {
  * `Caused by:` and the stack of its cause (bounded, like the classification).
  */
 export function describeError(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
-    parts.push(e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e));
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return parts.join('\nCaused by: ');
+  if (error === null || typeof error !== 'object') return String(error);
+  return chain(error)
+    .map((e) => (e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e)))
+    .join('\nCaused by: ');
 }
