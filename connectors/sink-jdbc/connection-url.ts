@@ -1,3 +1,5 @@
+import { ConfigError } from '../../runtime/plugin/index.js';
+
 /**
  * Parses the JDBC URLs Debezium and Confluent users already have:
  * `jdbc:postgresql://host[:port][,host2[:port]]/database?user=u&password=p&sslmode=require`,
@@ -28,8 +30,13 @@ const SUBPROTOCOLS: Record<string, DialectName> = {
   mariadb: 'mysql',
 };
 
-export class ConnectionUrlError extends Error {
-  override readonly name = 'ConnectionUrlError';
+/** A `connection.url` that is not a JDBC URL the sink can use. */
+export class ConnectionUrlError extends ConfigError {
+  override readonly name: string = 'ConnectionUrlError';
+
+  constructor(message: string) {
+    super('connection.url', message);
+  }
 }
 
 export function parseConnectionUrl(url: string): ConnectionSettings {

@@ -1,5 +1,5 @@
 import type { Schema } from '../../runtime/record/index.js';
-import type { TaskLogger } from '../../runtime/plugin/index.js';
+import { DataError, type TaskLogger } from '../../runtime/plugin/index.js';
 import type { ConnectionSettings, DialectName } from './connection-url.js';
 import type { TableRef } from './table-name.js';
 import type { TargetColumn, TargetColumns } from './target-column.js';
@@ -89,7 +89,9 @@ export function columnTypeFrom(mapping: TypeMapping, schema: Schema, isKey: bool
   const typeOf = (inner: Schema, innerIsKey: boolean): string => columnTypeFrom(mapping, inner, innerIsKey);
   const rule = (schema.name !== undefined ? mapping[schema.name] : undefined) ?? mapping[schema.type];
   if (rule === undefined)
-    throw new Error(`no column type for schema type ${schema.type}${schema.name ? ` (${schema.name})` : ''}`);
+    throw new DataError(
+      `no column type for schema type ${schema.type}${schema.name ? ` (${schema.name})` : ''}`,
+    );
   return rule.sqlType(schema, isKey, typeOf);
 }
 

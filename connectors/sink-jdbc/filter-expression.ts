@@ -1,3 +1,4 @@
+import { ConfigError, DataError } from '../../runtime/plugin/index.js';
 import { placeholderProblem, resolvePlaceholder, type RecordContext } from './record-context.js';
 
 /**
@@ -35,8 +36,13 @@ interface Token {
   readonly position: number;
 }
 
-export class FilterSyntaxError extends Error {
-  override readonly name = 'FilterSyntaxError';
+/** A `filter` of a mapping rule that does not parse. */
+export class FilterSyntaxError extends ConfigError {
+  override readonly name: string = 'FilterSyntaxError';
+
+  constructor(message: string) {
+    super('mappings', message);
+  }
 }
 
 export class RowFilter {
@@ -319,7 +325,7 @@ function evaluate(node: Node, row: Readonly<Record<string, unknown>>, context: R
     default: {
       const result = value(node, row, context);
       if (result === null || typeof result === 'boolean') return result;
-      throw new Error(
+      throw new DataError(
         `the filter uses ${describeNode(node)} as a condition, but its value ${String(result)} is not a boolean`,
       );
     }
@@ -332,7 +338,7 @@ function value(node: Node, row: Readonly<Record<string, unknown>>, context: Reco
       return node.value;
     case 'column':
       if (!Object.hasOwn(row, node.name))
-        throw new Error(`the filter names column "${node.name}", which the row does not have`);
+        throw new DataError(`the filter names column "${node.name}", which the row does not have`);
       return row[node.name] ?? null;
     case 'placeholder':
       return resolvePlaceholder(node.name, context).value ?? null;
@@ -364,7 +370,7 @@ function compare(left: unknown, right: unknown): number | null {
   }
   if (typeof left === 'string' && typeof right === 'string') return left < right ? -1 : left > right ? 1 : 0;
   if (typeof left === 'boolean' && typeof right === 'boolean') return Number(left) - Number(right);
-  throw new Error(
+  throw new DataError(
     `the filter compares a ${kindOf(left)} (${String(left)}) with a ${kindOf(right)} (${String(right)})`,
   );
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from '../../runtime/plugin/index.js';
 import type { CastType, Struct } from '../../runtime/record/index.js';
 import { boolean, CAST_TYPES, float64, int64, isCastType, string } from '../../runtime/record/index.js';
 import { RowFilter } from './filter-expression.js';
@@ -66,8 +67,13 @@ const RULE_KEYS = [
 ];
 const MATCH_KEYS = ['topic', 'topic.regex', 'source.db', 'source.schema', 'source.table'];
 
-export class MappingRuleError extends Error {
-  override readonly name = 'MappingRuleError';
+/** `mappings` that do not parse; every problem is in the message. */
+export class MappingRuleError extends ConfigError {
+  override readonly name: string = 'MappingRuleError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('mappings', message, options);
+  }
 }
 
 /** Parses and validates `mappings`; every problem is reported, each naming the rule and field. */
@@ -169,14 +175,14 @@ function parseRule(
 
 function parseMatch(raw: unknown): RuleMatch {
   if (!isObject(raw))
-    throw new Error(
+    throw new MappingRuleError(
       'is required: an object such as {"topic": "srv.public.orders"} or {"source.table": "orders"}',
     );
   const keys = Object.keys(raw);
   const unknown = keys.filter((key) => !MATCH_KEYS.includes(key));
   if (unknown.length > 0)
-    throw new Error(`has unknown criteria ${unknown.join(', ')}; use ${MATCH_KEYS.join(', ')}`);
-  if (keys.length === 0) throw new Error(`needs at least one of ${MATCH_KEYS.join(', ')}`);
+    throw new MappingRuleError(`has unknown criteria ${unknown.join(', ')}; use ${MATCH_KEYS.join(', ')}`);
+  if (keys.length === 0) throw new MappingRuleError(`needs at least one of ${MATCH_KEYS.join(', ')}`);
   const text = (key: string): string | undefined =>
     raw[key] === undefined ? undefined : requireString(raw[key]);
   const regexSource = text('topic.regex');
@@ -185,7 +191,7 @@ function parseMatch(raw: unknown): RuleMatch {
     try {
       topicRegex = new RegExp(`^(?:${regexSource})$`);
     } catch (error) {
-      throw new Error(
+      throw new MappingRuleError(
         `topic.regex "${regexSource}" is not a valid regular expression (${(error as Error).message})`,
         { cause: error },
       );
@@ -207,10 +213,11 @@ function parseMatch(raw: unknown): RuleMatch {
 function parseCasts(raw: unknown): Map<string, CastType> {
   const casts = new Map<string, CastType>();
   if (raw === undefined) return casts;
-  if (!isObject(raw)) throw new Error('must be an object of field: type, e.g. {"total": "float64"}');
+  if (!isObject(raw))
+    throw new MappingRuleError('must be an object of field: type, e.g. {"total": "float64"}');
   for (const [field, type] of Object.entries(raw)) {
     if (typeof type !== 'string' || !isCastType(type)) {
-      throw new Error(
+      throw new MappingRuleError(
         `"${field}" has unknown type ${JSON.stringify(type)}; use one of ${CAST_TYPES.join(', ')}`,
       );
     }
@@ -223,11 +230,15 @@ function parseRename(raw: unknown): Map<string, string> {
   const rename = new Map<string, string>();
   if (raw === undefined) return rename;
   if (!isObject(raw))
-    throw new Error('must be an object of source field: target column, e.g. {"total": "order_total"}');
+    throw new MappingRuleError(
+      'must be an object of source field: target column, e.g. {"total": "order_total"}',
+    );
   const targets = new Set<string>();
   for (const [from, to] of Object.entries(raw)) {
-    if (typeof to !== 'string' || to === '') throw new Error(`"${from}" must map to a non-empty column name`);
-    if (targets.has(to)) throw new Error(`two fields are renamed to "${to}"; target columns must be unique`);
+    if (typeof to !== 'string' || to === '')
+      throw new MappingRuleError(`"${from}" must map to a non-empty column name`);
+    if (targets.has(to))
+      throw new MappingRuleError(`two fields are renamed to "${to}"; target columns must be unique`);
     targets.add(to);
     rename.set(from, to);
   }
@@ -237,7 +248,7 @@ function parseRename(raw: unknown): Map<string, string> {
 function parseValues(raw: unknown): ComputedColumn[] {
   if (raw === undefined) return [];
   if (!isObject(raw))
-    throw new Error(
+    throw new MappingRuleError(
       'must be an object of column: value, e.g. {"synced_at": "${source.ts_ms}", "origin": "eu"}',
     );
   return Object.entries(raw).map(([column, spec]): ComputedColumn => {
@@ -246,12 +257,13 @@ function parseValues(raw: unknown): ComputedColumn[] {
       try {
         template = Template.parse(spec);
       } catch (error) {
-        throw new Error(`"${column}": ${(error as Error).message}`, { cause: error });
+        throw new MappingRuleError(`"${column}": ${(error as Error).message}`, { cause: error });
       }
       return { column, compute: (context) => template.resolve(context) };
     }
     const constant = constantValue(spec);
-    if (constant === undefined) throw new Error(`"${column}" must be a string, number, boolean or null`);
+    if (constant === undefined)
+      throw new MappingRuleError(`"${column}" must be a string, number, boolean or null`);
     return { column, compute: () => constant };
   });
 }
@@ -285,18 +297,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function requireString(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '')
-    throw new Error(`must be a non-empty string, got ${JSON.stringify(value)}`);
+    throw new MappingRuleError(`must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function stringList(value: unknown): string[] {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) {
-    throw new Error(`must be an array of field names, got ${JSON.stringify(value)}`);
+    throw new MappingRuleError(`must be an array of field names, got ${JSON.stringify(value)}`);
   }
   return value as string[];
 }
 
 function nonEmpty(list: string[]): string[] {
-  if (list.length === 0) throw new Error('must name at least one field');
+  if (list.length === 0) throw new MappingRuleError('must name at least one field');
   return list;
 }

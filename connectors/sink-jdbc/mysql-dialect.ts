@@ -1,3 +1,4 @@
+import { DataError } from '../../runtime/plugin/index.js';
 import mysql from 'mysql2/promise';
 import type { Schema } from '../../runtime/record/index.js';
 import { LogicalName } from '../../runtime/record/index.js';
@@ -117,7 +118,7 @@ export const mysqlDialect: SqlDialect = {
     // The shortest text that reads back as the same double; the exponent keeps it a double literal, not a decimal.
     if (typeof value === 'number' && Number.isFinite(value))
       return Number.isInteger(value) ? String(value) : value.toExponential();
-    throw new Error(`a default of ${String(value)} cannot be written exactly in MySQL/MariaDB DDL`);
+    throw new DataError(`a default of ${String(value)} cannot be written exactly in MySQL/MariaDB DDL`);
   },
   maxDecimal: { precision: 65, scale: 30 },
   widenColumn(table, column, type) {

@@ -1,4 +1,5 @@
 import { unavailableColumnsOf } from '../../runtime/cdc/index.js';
+import { DataError } from '../../runtime/plugin/index.js';
 import type { CastType, Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
 import {
   boolean,
@@ -45,8 +46,8 @@ export type RowChange =
   | (ChangeBase & { kind: 'skip'; reason: string });
 
 /** A record that cannot be applied; the reason goes to the dead-letter queue or the failure. */
-export class BadRecordError extends Error {
-  override readonly name = 'BadRecordError';
+export class BadRecordError extends DataError {
+  override readonly name: string = 'BadRecordError';
 }
 
 /** The op a record's value stands for, and the row it carries (after; before for deletes). */

@@ -1,10 +1,12 @@
 import type { SinkTask, SinkTaskContext, TopicPartition } from '../../runtime/plugin/index.js';
 import {
   backoff,
+  ConfigError,
   DataError,
   isAccessDenied,
   isRetriable,
   RetriableError,
+  SiphonError,
   topicPartitionKey,
 } from '../../runtime/plugin/index.js';
 import type { SinkRecord } from '../../runtime/record/index.js';
@@ -60,7 +62,10 @@ export class JdbcSinkTask implements SinkTask {
     this.config = readSinkConfig(context.config);
     const issues = crossKeyIssues(this.config);
     if (issues.length > 0)
-      throw new Error(issues.map((issue) => `${issue.name}: ${issue.message}`).join('; '));
+      throw new ConfigError(
+        issues[0]!.name,
+        issues.map((issue) => `${issue.name}: ${issue.message}`).join('; '),
+      );
     this.dialect =
       this.config.connection.dialect === 'postgresql'
         ? postgresDialect
@@ -234,7 +239,7 @@ export class JdbcSinkTask implements SinkTask {
     try {
       await writes();
       for (const [record, error] of [...bad].sort(([a], [b]) => (a.kafkaOffset < b.kafkaOffset ? -1 : 1))) {
-        const reason = new Error(`cannot apply ${describeRecord(record)}: ${error.message}`, {
+        const reason = new DataError(`cannot apply ${describeRecord(record)}: ${error.message}`, {
           cause: error,
         });
         try {
@@ -354,8 +359,9 @@ export class JdbcSinkTask implements SinkTask {
       } catch (error) {
         if (isAccessDenied(error)) {
           await this.dropConnection();
-          throw new Error(
+          throw new SiphonError(
             `${what}: the target denied access: ${describeSqlError(error)}; grant the privilege or fix the credentials of the connection user, then restart the task`,
+            false,
             { cause: error },
           );
         }

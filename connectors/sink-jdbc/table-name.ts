@@ -1,3 +1,4 @@
+import { DataError } from '../../runtime/plugin/index.js';
 import { Template, type RecordContext } from './record-context.js';
 
 /** A target table: optional schema (PostgreSQL schema, MySQL database) and name. */
@@ -50,7 +51,7 @@ export class TableNameFormat {
     const name = this.name.render(context, underscored);
     const schema = this.schema?.render(context, underscored) ?? null;
     if (name === '' || schema === '') {
-      throw new Error(
+      throw new DataError(
         `the table name resolved to "${schema === null ? name : `${schema}.${name}`}" for topic ${context.record.topic}; a placeholder had no value`,
       );
     }

@@ -1,3 +1,5 @@
+import { DataError } from '../../runtime/plugin/index.js';
+
 /**
  * Debezium's temporal encodings (days, ms, µs, ns since the epoch or midnight; ISO strings
  * with an offset) as the SQL literals each target accepts, computed with bigint so
@@ -12,8 +14,8 @@ const MICROS_PER_DAY = 86_400_000_000n;
 export type TemporalTarget = 'postgresql' | 'mysql' | 'mysql-clamp';
 
 /** A value the target column cannot hold; the sink names the column around it. */
-class TemporalRangeError extends Error {
-  override readonly name = 'TemporalRangeError';
+class TemporalRangeError extends DataError {
+  override readonly name: string = 'TemporalRangeError';
 }
 
 /** Debezium's ±infinity: the extreme int32 days, the extreme int64 micros (scaled: compared by magnitude). */
@@ -142,7 +144,7 @@ const ZONED =
 /** Microseconds since the epoch of an ISO-8601 timestamp with offset (years may be signed or have more than 4 digits). */
 function zonedToMicros(iso: string): bigint {
   const match = ZONED.exec(iso.trim());
-  if (!match) throw new Error(`"${iso}" is not an ISO-8601 timestamp with an offset`);
+  if (!match) throw new DataError(`"${iso}" is not an ISO-8601 timestamp with an offset`);
   const [, year = '', month = '', day = '', hour = '', minute = '', second = '', fraction = '', zone = 'Z'] =
     match;
   const days = daysFromCivil(Number(year), Number(month), Number(day));

@@ -15,6 +15,7 @@ import type {
   TextColumn,
   TextComparisonPlan,
 } from '../../runtime/plugin/index.js';
+import { DataError } from '../../runtime/plugin/index.js';
 import type { SinkRecord } from '../../runtime/record/index.js';
 import { planBatch } from './batch-plan.js';
 import { BatchWriter } from './batch-writer.js';
@@ -331,7 +332,7 @@ class JdbcSinkVerifier implements SinkVerifier {
     const tables = new TargetTables(this.dialect, this.config, this.logger);
     const prepared = await tables.prepare(this.connection, applicable);
     const [firstBad] = prepared.bad.values();
-    if (firstBad) throw new Error(`repair cannot write a row: ${firstBad.message}`);
+    if (firstBad) throw new DataError(`repair cannot write a row: ${firstBad.message}`);
     // Upserts whatever insert.mode says: a repair must fix both missing and differing rows.
     const writer = new BatchWriter(this.dialect, 'upsert', this.config.batchSize);
     await this.connection.execute('BEGIN');

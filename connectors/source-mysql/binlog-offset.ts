@@ -1,3 +1,4 @@
+import { SiphonError } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourcePartition } from '../../runtime/record/index.js';
 
 /**
@@ -56,8 +57,9 @@ export function fromSourceOffset(stored: SourceOffset): BinlogOffset {
   const file = stored.file;
   const pos = Number(stored.pos);
   if (typeof file !== 'string' || file === '' || !Number.isInteger(pos) || pos < 4) {
-    throw new Error(
+    throw new SiphonError(
       `the stored offset ${JSON.stringify(stored)} has no valid binlog file/pos; delete the connector's offsets to start over with a snapshot`,
+      false,
     );
   }
   const snapshot =

@@ -1,5 +1,6 @@
 import ZongJi from '@vlasky/zongji';
 import type { ColumnSchema, TableMapEvent, ZongJiDsn } from '@vlasky/zongji';
+import { SiphonError } from '../../runtime/plugin/index.js';
 import type { TableColumn } from './table-schema.js';
 
 export interface CatalogHooks {
@@ -16,15 +17,15 @@ export interface CatalogHooks {
  * A TableMap of a table the catalog does not know (or knows with another column count).
  * The stream stops: the reader loads the structure and reads again from its last position.
  */
-export class UnknownTableError extends Error {
-  override readonly name = 'UnknownTableError';
+export class UnknownTableError extends SiphonError {
+  override readonly name: string = 'UnknownTableError';
 
   constructor(
     readonly db: string,
     readonly table: string,
     readonly columnCount: number,
   ) {
-    super(`no structure of ${db}.${table} with ${columnCount} columns at this binlog position`);
+    super(`no structure of ${db}.${table} with ${columnCount} columns at this binlog position`, false);
   }
 }
 

@@ -1,3 +1,4 @@
+import { DataError } from '../../runtime/plugin/index.js';
 import {
   binarySchema,
   binaryValue,
@@ -234,7 +235,7 @@ export function enumValues(columnType: string): string[] {
 
 function bitBuffer(raw: unknown): Buffer {
   if (Buffer.isBuffer(raw)) return raw;
-  throw new Error(`a BIT value arrived as ${typeof raw}, expected a Buffer`);
+  throw new DataError(`a BIT value arrived as ${typeof raw}, expected a Buffer`);
 }
 
 /** Debezium's Bits: the bit string little-endian, in ceil(length / 8) bytes. */
@@ -254,7 +255,7 @@ interface DateParts {
 /** 'YYYY-MM-DD' → parts, or null for MySQL's zero and partial-zero dates. */
 function dateParts(value: string): DateParts | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
-  if (!match) throw new Error(`"${value}" is not a MySQL date`);
+  if (!match) throw new DataError(`"${value}" is not a MySQL date`);
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   return month === 0 || day === 0 ? null : { year, month, day };
 }
@@ -267,7 +268,7 @@ function fractionMicros(fraction: string | undefined): bigint {
 /** '[-]HHH:MM:SS[.ffffff]' (MySQL TIME, which may be negative or above 24 hours) → microseconds. */
 export function timeMicros(value: string): bigint {
   const match = /^(-?)(\d+):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value);
-  if (!match) throw new Error(`"${value}" is not a MySQL time`);
+  if (!match) throw new DataError(`"${value}" is not a MySQL time`);
   const seconds = BigInt(match[2]!) * 3600n + BigInt(match[3]!) * 60n + BigInt(match[4]!);
   const micros = seconds * 1_000_000n + fractionMicros(match[5]);
   return match[1] === '-' ? -micros : micros;
@@ -276,7 +277,7 @@ export function timeMicros(value: string): bigint {
 /** 'YYYY-MM-DD HH:MM:SS[.ffffff]' as UTC wall clock → epoch microseconds, null for zero dates. */
 export function dateTimeMicros(value: string): bigint | null {
   const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value);
-  if (!match) throw new Error(`"${value}" is not a MySQL datetime`);
+  if (!match) throw new DataError(`"${value}" is not a MySQL datetime`);
   const date = dateParts(match[1]!);
   if (!date) return null;
   const seconds =
@@ -290,7 +291,7 @@ export function dateTimeMicros(value: string): bigint | null {
 /** A UTC TIMESTAMP text → Debezium's ZonedTimestamp ('2024-03-01T10:15:30.123456Z'), null for zero. */
 export function zonedTimestamp(value: string): string | null {
   const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?$/.exec(value);
-  if (!match) throw new Error(`"${value}" is not a MySQL timestamp`);
+  if (!match) throw new DataError(`"${value}" is not a MySQL timestamp`);
   if (!dateParts(match[1]!)) return null;
   return `${match[1]}T${match[2]}${match[3] ?? ''}Z`;
 }

@@ -1,3 +1,5 @@
+import { DataError } from '../../runtime/plugin/index.js';
+
 /**
  * Well-known binary for GEOMETRY values. mysql2 and zongji both hand spatial values over
  * already parsed ({x, y} points, arrays of points and rings) and drop the SRID, so the
@@ -37,7 +39,7 @@ function isPoint(value: unknown): value is Point {
 function inferKind(value: unknown): string {
   if (isPoint(value)) return 'point';
   if (!Array.isArray(value))
-    throw new Error(`a geometry value has an unknown shape: ${JSON.stringify(value)}`);
+    throw new DataError(`a geometry value has an unknown shape: ${JSON.stringify(value)}`);
   const first: unknown = value[0];
   if (first === undefined || isPoint(first)) return 'linestring';
   if (Array.isArray(first) && (first.length === 0 || isPoint(first[0]))) return 'polygon';
@@ -69,7 +71,7 @@ function points(list: readonly Point[]): Buffer {
 
 function write(kind: string, value: unknown, chunks: Buffer[]): void {
   const type = wkbTypes[kind];
-  if (type === undefined) throw new Error(`"${kind}" is not a geometry type`);
+  if (type === undefined) throw new DataError(`"${kind}" is not a geometry type`);
   chunks.push(header(type));
   if (kind === 'point') {
     const point = value as Point;

@@ -1,3 +1,4 @@
+import { ConfigError, SiphonError } from '../../runtime/plugin/index.js';
 import mysql from 'mysql2/promise';
 import type { ConnectionOptions, RowDataPacket } from 'mysql2/promise';
 import type { MySqlSourceConfig } from './config.js';
@@ -142,8 +143,9 @@ export async function currentBinlogPosition(connection: mysql.Connection): Promi
   const [rows] = await connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
   const row = rows[0];
   if (!row)
-    throw new Error(
+    throw new SiphonError(
       'SHOW MASTER STATUS returned nothing: the binary log is off; set log_bin in the server configuration and restart it',
+      false,
     );
   return { file: String(row.File), pos: Number(row.Position) };
 }
@@ -224,12 +226,13 @@ export async function checkServer(connection: mysql.Connection, config: MySqlSou
     },
     config.serverId,
   );
-  if (problem) throw new Error(problem);
+  if (problem) throw new SiphonError(problem, false);
   const [grants] = await connection.query<RowDataPacket[]>('SHOW GRANTS');
   const missing = missingBinlogPrivileges(grants.map((grant) => String(Object.values(grant)[0])));
   if (missing.length > 0) {
-    throw new Error(
+    throw new SiphonError(
       `database.user "${config.user}" lacks the ${missing.join(' and ')} privilege${missing.length > 1 ? 's' : ''} needed to read the binlog; run GRANT ${missing.join(', ')} ON *.* TO '${config.user}'@'<host>'`,
+      false,
     );
   }
   // SHOW SLAVE HOSTS needs REPLICATION MASTER ADMIN on MariaDB 10.5+, which a CDC user
@@ -239,7 +242,8 @@ export async function checkServer(connection: mysql.Connection, config: MySqlSou
     () => [] as RowDataPacket[],
   );
   if (replicas.some((replica) => Number(replica.Server_id) === config.serverId)) {
-    throw new Error(
+    throw new ConfigError(
+      'database.server.id',
       `a replica with server id ${config.serverId} is already connected to the source server; give each connector and replica its own database.server.id`,
     );
   }

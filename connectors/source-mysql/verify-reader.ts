@@ -11,7 +11,7 @@ import type {
   TargetHashPlan,
   VerifiableTable,
 } from '../../runtime/plugin/index.js';
-import { textChunk } from '../../runtime/plugin/index.js';
+import { NotFoundError, textChunk } from '../../runtime/plugin/index.js';
 import { compareBinlogFiles, fromSourceOffset, sourcePartition, toSourceOffset } from './binlog-offset.js';
 import { readMySqlConfig, type MySqlSourceConfig } from './config.js';
 import { currentBinlogPosition, listTables, openConnection, readTableSchemas } from './mysql-server.js';
@@ -222,7 +222,7 @@ class MySqlRowReader implements SourceRowReader {
     limit: number,
   ) {
     const events = this.events.get(table.id);
-    if (!events) throw new Error(`table ${table.id} is not captured by this source`);
+    if (!events) throw new NotFoundError(`table ${table.id} is not captured by this source`);
     const schema = events.table;
     const params: unknown[] = [];
     const where = [

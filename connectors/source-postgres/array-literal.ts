@@ -1,3 +1,5 @@
+import { DataError } from '../../runtime/plugin/index.js';
+
 /**
  * Parses PostgreSQL's text form of an array ("{1,NULL,\"a b\"}") into element texts (null
  * for NULL). Multi-dimensional arrays are flattened in row-major order, since the record
@@ -5,7 +7,7 @@
  */
 export function parseArrayLiteral(text: string, delimiter = ','): (string | null)[] {
   let i = text.startsWith('[') ? text.indexOf('=') + 1 : 0;
-  if (text[i] !== '{') throw new Error(`"${text.slice(0, 40)}" is not an array literal`);
+  if (text[i] !== '{') throw new DataError(`"${text.slice(0, 40)}" is not an array literal`);
   const out: (string | null)[] = [];
   let depth = 0;
   while (i < text.length) {

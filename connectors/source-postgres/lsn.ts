@@ -1,10 +1,12 @@
+import { DataError } from '../../runtime/plugin/index.js';
+
 /**
  * PostgreSQL log sequence numbers: "16/B374D848" on the wire and in SQL, a 64-bit
  * integer in offsets (Debezium stores them as numbers; real LSNs stay far below 2^53).
  */
 export function parseLsn(text: string): bigint {
   const match = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text);
-  if (match === null) throw new Error(`"${text}" is not a PostgreSQL LSN (expected hex "X/Y")`);
+  if (match === null) throw new DataError(`"${text}" is not a PostgreSQL LSN (expected hex "X/Y")`);
   return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
 }
 

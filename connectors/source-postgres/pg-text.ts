@@ -1,3 +1,4 @@
+import { DataError } from '../../runtime/plugin/index.js';
 import { epochDay } from '../../runtime/cdc/index.js';
 
 /**
@@ -15,8 +16,8 @@ function fractionMicros(fraction: string | undefined): bigint {
   return BigInt((fraction ?? '').padEnd(6, '0').slice(0, 6) || '0');
 }
 
-function bad(kind: string, text: string): Error {
-  return new Error(`"${text}" is not a PostgreSQL ${kind} value`);
+function bad(kind: string, text: string): DataError {
+  return new DataError(`"${text}" is not a PostgreSQL ${kind} value`);
 }
 
 /** "2024-02-29" or "0044-03-15 BC" → days since the epoch. */
@@ -188,7 +189,7 @@ export function intervalMicros(text: string): bigint {
     p.minutes * 60_000_000n +
     p.secondMicros;
   if (micros > int64Max || micros < -int64Max - 1n) {
-    throw new Error(
+    throw new DataError(
       `interval ${text} is beyond the int64 microseconds of io.debezium.time.MicroDuration; set interval.handling.mode=string to capture it as ISO 8601 text`,
     );
   }

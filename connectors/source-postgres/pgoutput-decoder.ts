@@ -1,3 +1,5 @@
+import { DataError } from '../../runtime/plugin/index.js';
+
 /**
  * Decodes pgoutput messages (logical replication protocol versions 1 and 2). Column
  * values stay in PostgreSQL's text format so that type mapping treats snapshot and
@@ -110,7 +112,7 @@ class Reader {
   }
   cstring(): string {
     const end = this.buf.indexOf(0, this.offset);
-    if (end < 0) throw new Error('pgoutput: unterminated string');
+    if (end < 0) throw new DataError('pgoutput: unterminated string');
     const s = this.buf.toString('utf8', this.offset, end);
     this.offset = end + 1;
     return s;
@@ -132,7 +134,7 @@ function readTuple(r: Reader): Tuple {
     if (kind === 'n') values[i] = null;
     else if (kind === 'u') values[i] = undefined;
     else if (kind === 't') values[i] = r.bytes(r.i32()).toString('utf8');
-    else throw new Error(`pgoutput: unexpected tuple value kind '${kind}' (binary mode is not used)`);
+    else throw new DataError(`pgoutput: unexpected tuple value kind '${kind}' (binary mode is not used)`);
   }
   return values;
 }
@@ -205,13 +207,14 @@ export function decodePgoutput(buf: Buffer, inStream = false): PgoutputMessage {
         oldTuple = readTuple(r);
         kind = String.fromCharCode(r.u8());
       }
-      if (kind !== 'N') throw new Error(`pgoutput: unexpected update sub-message '${kind}'`);
+      if (kind !== 'N') throw new DataError(`pgoutput: unexpected update sub-message '${kind}'`);
       return { tag: 'update', relationOid, oldKind, oldTuple, newTuple: readTuple(r) };
     }
     case 'D': {
       const relationOid = r.u32();
       const kind = String.fromCharCode(r.u8());
-      if (kind !== 'K' && kind !== 'O') throw new Error(`pgoutput: unexpected delete sub-message '${kind}'`);
+      if (kind !== 'K' && kind !== 'O')
+        throw new DataError(`pgoutput: unexpected delete sub-message '${kind}'`);
       return { tag: 'delete', relationOid, oldKind: kind, oldTuple: readTuple(r) };
     }
     case 'T': {
@@ -252,6 +255,6 @@ export function decodePgoutput(buf: Buffer, inStream = false): PgoutputMessage {
       return { tag: 'stream_abort', xid, subXid: r.u32() };
     }
     default:
-      throw new Error(`pgoutput: unsupported message '${tag}'`);
+      throw new DataError(`pgoutput: unsupported message '${tag}'`);
   }
 }

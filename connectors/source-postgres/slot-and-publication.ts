@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { RetriableError } from '../../runtime/plugin/index.js';
+import { ConfigError, RetriableError, SiphonError, sleep } from '../../runtime/plugin/index.js';
 import type { TableRef } from './catalog.js';
 import type { PostgresOptions } from './config.js';
 import { quoteIdent } from './connection.js';
@@ -47,7 +47,8 @@ export function slotInUseError(slotName: string, pid: number | null): RetriableE
 /** Checks the slot belongs to this database and pgoutput, and is free; throws otherwise. */
 export function checkSlot(state: SlotState, options: PostgresOptions): void {
   if (state.database !== options.dbname || state.plugin !== 'pgoutput') {
-    throw new Error(
+    throw new ConfigError(
+      'slot.name',
       `replication slot "${options.slotName}" exists for database "${state.database}" with plugin ${state.plugin}; this connector needs one for "${options.dbname}" with pgoutput — choose another slot.name`,
     );
   }
@@ -69,7 +70,7 @@ export async function dropSlot(client: pg.Client, slotName: string): Promise<voi
       return;
     } catch (error) {
       if ((error as { code?: string }).code !== '55006' || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   }
 }
@@ -89,7 +90,8 @@ export async function ensurePublication(
   switch (options.publicationAutocreateMode) {
     case 'disabled':
       if (existing.rowCount === 0) {
-        throw new Error(
+        throw new ConfigError(
+          'publication.autocreate.mode',
           `publication "${options.publicationName}" does not exist and publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ${name} FOR TABLE ...) or set publication.autocreate.mode=filtered`,
         );
       }
@@ -115,8 +117,11 @@ export function classifyReplicationError(error: unknown, slotName: string): Erro
     return slotInUseError(slotName, pid === undefined ? null : Number(pid));
   }
   if (pgError.code === '42704') {
-    return new Error(
+    // The position is lost: retrying cannot bring the slot back.
+    return new SiphonError(
       `replication slot "${slotName}" does not exist any more (dropped while the connector ran); changes since the last offset may be lost — set snapshot.mode=when_needed to re-snapshot`,
+      false,
+      { cause: error },
     );
   }
   return error instanceof Error ? error : new Error(String(error));

@@ -10,7 +10,7 @@ import {
   type UncapturedTables,
   type UncapturedTablesReporter,
 } from '../../runtime/cdc/index.js';
-import type { TaskLogger } from '../../runtime/plugin/index.js';
+import { ConfigError, DataError, type TaskLogger } from '../../runtime/plugin/index.js';
 import { LogicalName, withSourceColumnName, type Schema, type Struct } from '../../runtime/record/index.js';
 import { constantDefaultText } from './column-default.js';
 import { postgresSourceSchema } from './source-info.js';
@@ -167,7 +167,8 @@ export class TableSchema {
     const keyColumns = keyNames.map((name) => {
       const column = byName.get(name);
       if (column === undefined) {
-        throw new Error(
+        throw new ConfigError(
+          'message.key.columns',
           `key column "${name}" of ${schemaName}.${tableName} does not exist or has an unmappable type; fix message.key.columns or the table`,
         );
       }
@@ -175,7 +176,7 @@ export class TableSchema {
     });
     const topic = dataCollectionTopic(`${options.topicPrefix}.${schemaName}.${tableName}`, options.logger);
     const topicProblem = topicNameProblem(topic);
-    if (topicProblem !== undefined) throw new Error(topicProblem);
+    if (topicProblem !== undefined) throw new ConfigError('topic.prefix', topicProblem);
     return new TableSchema(
       schemaName,
       tableName,
@@ -265,8 +266,8 @@ function defaultOf(expression: string | undefined, mapping: ColumnMapping): { de
 }
 
 /** A column value the type mapping cannot represent (e.g. an interval beyond int64 microseconds). */
-export class ColumnValueError extends Error {
-  override readonly name = 'ColumnValueError';
+export class ColumnValueError extends DataError {
+  override readonly name: string = 'ColumnValueError';
   constructor(
     readonly column: string,
     message: string,

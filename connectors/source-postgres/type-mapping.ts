@@ -1,3 +1,4 @@
+import { DataError } from '../../runtime/plugin/index.js';
 import type { BinaryHandlingMode, DecimalHandlingMode, TimePrecisionMode } from '../../runtime/cdc/index.js';
 import {
   binarySchema,
@@ -68,7 +69,7 @@ function fractionDigits(typmod: number): number {
 }
 
 function hexBytes(text: string): Buffer {
-  if (!text.startsWith('\\x')) throw new Error(`bytea "${text.slice(0, 20)}" is not in hex format`);
+  if (!text.startsWith('\\x')) throw new DataError(`bytea "${text.slice(0, 20)}" is not in hex format`);
   return Buffer.from(text.slice(2), 'hex');
 }
 

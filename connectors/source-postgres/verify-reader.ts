@@ -10,7 +10,7 @@ import type {
   TargetHashPlan,
   VerifiableTable,
 } from '../../runtime/plugin/index.js';
-import { textChunk } from '../../runtime/plugin/index.js';
+import { NotFoundError, textChunk } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
 import { epochMicrosNow, UncapturedTables } from '../../runtime/cdc/index.js';
 import {
@@ -96,7 +96,7 @@ class PostgresRowReader implements SourceRowReader {
     limit: number,
   ): Promise<SourceChunk> {
     const entry = this.schemas.get(table.id);
-    if (!entry) throw new Error(`table ${table.id} is not captured by this source`);
+    if (!entry) throw new NotFoundError(`table ${table.id} is not captured by this source`);
     const range = keyRange(table, after, upTo, limit);
     const result = await this.client.query<(string | null)[]>({
       text: `SELECT ${entry.selectList} FROM ${range.from} ORDER BY ${range.order}${range.limit}`,

@@ -1,3 +1,5 @@
+import { backoff } from '../plugin/backoff.js';
+import { isRetriable } from '../plugin/errors.js';
 import { RestClientError } from './rest-client.js';
 
 /**
@@ -50,19 +52,21 @@ export async function followEvents(options: EventsCommandOptions): Promise<void>
   if (options.types) query.set('types', options.types);
   const url = new URL(`/events${query.size > 0 ? `?${query}` : ''}`, options.url);
   let lastId: number | null = null;
-  let delayMs = 500;
-  while (!options.signal?.aborted) {
+  const signal = options.signal ?? new AbortController().signal;
+  const reconnects = backoff({ initialDelayMs: 500, maxDelayMs: 10_000 }, signal);
+  while (!signal.aborted) {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (options.authorization) headers.authorization = options.authorization;
     if (lastId !== null) headers['last-event-id'] = String(lastId);
     try {
-      const response = await fetch(url, { headers, signal: options.signal });
+      const response = await fetch(url, { headers, signal });
       if (response.status === 401 || response.status === 400 || response.status === 404) {
         const body = (await response.json().catch(() => ({}))) as { message?: string };
         throw new RestClientError(response.status, body.message ?? `HTTP ${response.status}`);
       }
-      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-      delayMs = 500;
+      if (!response.ok || !response.body)
+        throw new RestClientError(response.status, `HTTP ${response.status}`);
+      reconnects.reset();
       const decoder = new TextDecoder();
       let buffer = '';
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -87,15 +91,13 @@ export async function followEvents(options: EventsCommandOptions): Promise<void>
         }
       }
     } catch (error) {
-      if (options.signal?.aborted || error instanceof RestClientError) {
-        if (error instanceof RestClientError) throw error;
-        return;
-      }
+      if (signal.aborted && !(error instanceof RestClientError)) return;
+      // A lost connection or a failing worker (5xx): follow again from the last event.
+      if (!isRetriable(error)) throw error;
       const message = (error as Error).message;
-      if (!/fetch failed|terminated|ECONNRESET|HTTP 5/.test(message)) throw error;
-      process.stderr.write(`[events] connection lost (${message}); reconnecting in ${delayMs} ms\n`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      delayMs = Math.min(10_000, delayMs * 2);
+      await reconnects.failed((_attempt, delayMs) =>
+        process.stderr.write(`[events] connection lost (${message}); reconnecting in ${delayMs} ms\n`),
+      );
     }
   }
 }

@@ -1,3 +1,4 @@
+import { SiphonError } from '../plugin/errors.js';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,7 +43,14 @@ Options:
   --json            print the API's JSON instead of tables; errors as {"error_code", "message"} on stderr
   -h, --help        this help`;
 
-class UsageError extends Error {}
+/** A command line the CLI cannot run (unknown command, missing argument); shown with the usage. */
+class UsageError extends SiphonError {
+  override readonly name: string = 'UsageError';
+
+  constructor(message: string) {
+    super(message, false);
+  }
+}
 
 interface ConnectorStatus {
   name: string;

@@ -1,15 +1,20 @@
+import { isRetriable, SiphonError } from '../plugin/errors.js';
+
 /**
  * The CLI's client of the worker REST API. Errors come back as Kafka Connect's
  * `{error_code, message}` and are raised with that message.
  */
-export class RestClientError extends Error {
-  override readonly name = 'RestClientError';
+export class RestClientError extends SiphonError {
+  override readonly name: string = 'RestClientError';
 
   constructor(
+    /** The HTTP status of the worker's answer; 0 when there was none. */
     readonly status: number,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    // A worker that fails (5xx) or cannot be reached may answer a moment later.
+    super(message, status >= 500 || isRetriable(options?.cause), options);
   }
 }
 
@@ -57,6 +62,7 @@ export class RestClient {
         0,
         `Cannot reach the worker at ${this.options.url} (${(error as Error).cause ?? (error as Error).message}); ` +
           'is it running? Set --url or SIPHON_URL.',
+        { cause: error },
       );
     }
     const text = await response.text();

@@ -1,3 +1,4 @@
+import { sleep } from '../plugin/backoff.js';
 import type { VerifyRunView } from '../verify/verify-report.js';
 import type { RestClient } from './rest-client.js';
 import { formatTable } from './table.js';
@@ -36,7 +37,7 @@ export async function verifyCommand(
       run = await client.request<VerifyRunView>('GET', `${path}/${encodeURIComponent(started.id)}`);
       if (run.state !== 'RUNNING') break;
       progress.show(run);
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+      await sleep(options.pollMs ?? 500);
     }
     progress.done();
     process.stdout.write(`${options.json ? JSON.stringify(run, null, 2) : describeRun(run)}\n`);

@@ -1,3 +1,4 @@
+import { ConfigError, DataError, isRetriable, SiphonError } from '../plugin/errors.js';
 import avro from 'avsc';
 import type { ConfigDef } from '../plugin/index.js';
 import { validateValue, type Schema, type SchemaAndValue } from '../record/index.js';
@@ -122,7 +123,8 @@ export class AvroConverter implements Converter {
     const urls = (values['schema.registry.url'] as string[] | null) ?? [];
     const configured = urls[0] ?? this.deps.defaultSchemaRegistryUrl;
     if (configured === undefined || configured === '') {
-      throw new Error(
+      throw new ConfigError(
+        'schema.registry.url',
         'AvroConverter needs schema.registry.url (e.g. value.converter.schema.registry.url=http://127.0.0.1:8081) ' +
           'when the worker runs no embedded schema registry',
       );
@@ -139,7 +141,7 @@ export class AvroConverter implements Converter {
     // As Confluent's serializer: a null value is a tombstone, whatever the schema.
     if (value === null || value === undefined) return null;
     if (schema === null) {
-      throw new Error(`AvroConverter cannot write a record for topic ${topic} without a schema`);
+      throw new DataError(`AvroConverter cannot write a record for topic ${topic} without a schema`);
     }
     const writer = this.writerSchema(topic, schema);
     const id = writer.ids.get(topic) ?? (await this.registeredId(topic, writer));
@@ -147,7 +149,7 @@ export class AvroConverter implements Converter {
     try {
       avroValue = toAvroValue(schema, value);
     } catch (error) {
-      throw new Error(
+      throw new DataError(
         `AvroConverter cannot convert a record for topic ${topic}: ${(error as Error).message}`,
         { cause: error },
       );
@@ -162,7 +164,7 @@ export class AvroConverter implements Converter {
       } catch (invalid) {
         problem = (invalid as Error).message;
       }
-      throw new Error(`AvroConverter cannot encode a record for topic ${topic}: ${problem}`, {
+      throw new DataError(`AvroConverter cannot encode a record for topic ${topic}: ${problem}`, {
         cause: error,
       });
     }
@@ -193,7 +195,7 @@ export class AvroConverter implements Converter {
   async toConnectData(topic: string, bytes: Buffer | null): Promise<SchemaAndValue> {
     if (bytes === null) return { schema: null, value: null };
     if (bytes.length < 5 || bytes[0] !== 0) {
-      throw new Error(
+      throw new DataError(
         `AvroConverter cannot read a message of topic ${topic}: not in the Confluent wire format ` +
           `(${bytes.length < 5 ? `only ${bytes.length} bytes` : `magic byte ${bytes[0]}, expected 0`})`,
       );
@@ -215,7 +217,7 @@ export class AvroConverter implements Converter {
         avroText = JSON.stringify(avroJson);
         type = avscType(avroText);
       } catch (error) {
-        throw new Error(
+        throw new DataError(
           `AvroConverter cannot map the schema of topic ${topic} to Avro: ${(error as Error).message}`,
           { cause: error },
         );
@@ -239,9 +241,11 @@ export class AvroConverter implements Converter {
         this.autoRegister ? this.http.register(subject, avroText) : this.http.lookup(subject, avroText)
       ).catch((error: Error) => {
         this.ids.delete(key);
-        throw new Error(
+        // Retriable as its cause: a registry that cannot be reached now may be reached later.
+        throw new SiphonError(
           `The schema registry at ${this.http.url} rejected the ${this.isKey ? 'key' : 'value'} schema of topic ${topic} ` +
             `(subject ${subject}): ${error.message}`,
+          isRetriable(error),
           { cause: error },
         );
       });
@@ -258,8 +262,10 @@ export class AvroConverter implements Converter {
         .then((text) => ({ schema: fromAvroSchema(JSON.parse(text) as AvroJson), type: avscType(text) }))
         .catch((error: Error) => {
           this.readerSchemas.delete(id);
-          throw new Error(
+          throw new SiphonError(
             `AvroConverter cannot read a message of topic ${topic} with schema id ${id}: ${error.message}`,
+            isRetriable(error),
+            { cause: error },
           );
         });
       this.readerSchemas.set(id, reader);
@@ -300,7 +306,8 @@ function registryAddress(
   } catch {
     // A URL may carry credentials: never echo them.
     const shown = configured.replace(/\/\/[^@/]*@/, '//[hidden]@');
-    throw new Error(
+    throw new ConfigError(
+      'schema.registry.url',
       `AvroConverter schema.registry.url "${shown}" is not a URL; use e.g. http://127.0.0.1:8081`,
     );
   }
@@ -308,7 +315,8 @@ function registryAddress(
   if (credentialsSource === 'USER_INFO') {
     const colon = userInfo?.indexOf(':') ?? -1;
     if (userInfo === null || colon < 0) {
-      throw new Error(
+      throw new ConfigError(
+        'basic.auth.user.info',
         'AvroConverter basic.auth.credentials.source=USER_INFO needs basic.auth.user.info as user:password',
       );
     }

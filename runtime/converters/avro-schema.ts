@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import {
   LogicalName,
   decimalToUnscaled,
@@ -59,7 +60,7 @@ export function avroFieldNames(schema: Schema): readonly string[] {
   (schema.fields ?? []).forEach((f, i) => {
     const other = seen.get(names[i]!);
     if (other !== undefined) {
-      throw new Error(
+      throw new DataError(
         `fields "${other}" and "${f.name}" of ${schema.name ?? 'a struct'} both become Avro field "${names[i]}"; rename one`,
       );
     }
@@ -163,7 +164,7 @@ class ConnectToAvro {
     const earlier = this.defined.get(fullName);
     if (earlier !== undefined) {
       if (earlier !== definitionKey) {
-        throw new Error(
+        throw new DataError(
           `record ${fullName} appears twice in one schema with different definitions; give them different names`,
         );
       }
@@ -282,7 +283,7 @@ class AvroToConnect {
   convert(avro: unknown, namespace: string | undefined, path: string): Schema {
     if (typeof avro === 'string') return this.reference(avro, namespace, path);
     if (Array.isArray(avro)) return this.union(avro, namespace, path);
-    if (avro === null || typeof avro !== 'object') throw new Error(`${path}: not an Avro schema`);
+    if (avro === null || typeof avro !== 'object') throw new DataError(`${path}: not an Avro schema`);
     const object = avro as AvroObject;
     const type = object.type;
     if (typeof type === 'string' && type in primitiveTypes) return this.primitive(object, type);
@@ -304,7 +305,7 @@ class AvroToConnect {
         return this.fixed(object, namespace);
       default:
         if (typeof type === 'object') return this.convert(type, namespace, path);
-        throw new Error(`${path}: Avro type ${JSON.stringify(type)} has no record-model equivalent`);
+        throw new DataError(`${path}: Avro type ${JSON.stringify(type)} has no record-model equivalent`);
     }
   }
 
@@ -313,14 +314,14 @@ class AvroToConnect {
     const known =
       this.named.get(name.includes('.') || namespace === undefined ? name : `${namespace}.${name}`) ??
       this.named.get(name);
-    if (known === undefined) throw new Error(`${path}: unknown Avro type name ${name}`);
+    if (known === undefined) throw new DataError(`${path}: unknown Avro type name ${name}`);
     return known;
   }
 
   private union(branches: unknown[], namespace: string | undefined, path: string): Schema {
     const nonNull = branches.filter((b) => b !== 'null');
     if (nonNull.length !== 1 || branches.length > 2) {
-      throw new Error(`${path}: Avro unions other than [null, T] have no record-model equivalent`);
+      throw new DataError(`${path}: Avro unions other than [null, T] have no record-model equivalent`);
     }
     const inner = this.convert(nonNull[0], namespace, path);
     return branches.length === 2 ? { ...inner, optional: true } : inner;
@@ -355,7 +356,7 @@ class AvroToConnect {
         : namespace;
     const fullName = ns === undefined ? name : `${ns}.${name}`;
     const childNamespace = fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined;
-    if (!Array.isArray(object.fields)) throw new Error(`${path}: record ${fullName} has no fields array`);
+    if (!Array.isArray(object.fields)) throw new DataError(`${path}: record ${fullName} has no fields array`);
     const fields: Field[] = [];
     const placeholder: { -readonly [K in keyof Schema]: Schema[K] } = {
       type: 'struct',

@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import {
   LogicalName,
   bytesToUnscaled,
@@ -17,7 +18,7 @@ import { avscKey } from './avsc-type-hook.js';
  */
 
 /** A value avsc cannot be given; the field path is added while the error unwinds. */
-class AvroValueProblem extends Error {
+class AvroValueProblem extends DataError {
   /** Innermost first: each turns the path of its parent into its own. */
   readonly steps: ((outer: string) => string)[] = [];
 }
@@ -48,7 +49,7 @@ export function toAvroValue(schema: Schema, value: unknown): unknown {
     if (!(error instanceof AvroValueProblem)) throw error;
     let path = '';
     for (let i = error.steps.length - 1; i >= 0; i--) path = error.steps[i]!(path);
-    throw new Error(`${path || '(root)'}: ${error.message}`, { cause: error });
+    throw new DataError(`${path || '(root)'}: ${error.message}`, { cause: error });
   }
 }
 

@@ -1,3 +1,4 @@
+import { ConfigError } from '../plugin/errors.js';
 import { describeErrors, parseConfig } from '../config/config-parser.js';
 import type { ConfigDef, ParsedConfig } from '../plugin/index.js';
 
@@ -9,7 +10,10 @@ export function parseConverterConfig(
 ): ParsedConfig {
   const { values, errors } = parseConfig(def, raw);
   if (errors.size > 0) {
-    throw new Error(`${converterName} configuration is invalid: ${describeErrors(errors).join('; ')}`);
+    throw new ConfigError(
+      [...errors.keys()][0]!,
+      `${converterName} configuration is invalid: ${describeErrors(errors).join('; ')}`,
+    );
   }
   return values;
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from '../plugin/errors.js';
 import { AvroConverter } from './avro-converter.js';
 import type { Converter } from './converter.js';
 import { JsonConverter } from './json-converter.js';
@@ -59,7 +60,8 @@ export async function createConverter(
   const wanted = nameOrClass.trim();
   const kind = converterKinds.find((k) => k.className === wanted || k.shortName === wanted.toLowerCase());
   if (kind === undefined) {
-    throw new Error(
+    throw new ConfigError(
+      `${isKey ? 'key' : 'value'}.converter`,
       `${isKey ? 'key' : 'value'}.converter "${nameOrClass}" is not a known converter; use one of ${converterClassNames.join(', ')}`,
     );
   }

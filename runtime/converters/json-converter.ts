@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import type { ConfigDef } from '../plugin/index.js';
 import type { Schema, SchemaAndValue } from '../record/index.js';
 import type { Converter } from './converter.js';
@@ -90,7 +91,7 @@ export class JsonConverter implements Converter {
       payloadText =
         schema === null ? stringifyExactJson(toSchemalessJson(value)) : this.writers.write(schema, value);
     } catch (error) {
-      throw new Error(
+      throw new DataError(
         `JsonConverter cannot convert a record for topic ${topic}: ${(error as Error).message}`,
         { cause: error },
       );
@@ -113,9 +114,12 @@ export class JsonConverter implements Converter {
         ? (this.readWithLastSchema(bytes) ?? this.readEnvelope(parseExactJson(bytes.toString('utf8'))))
         : { schema: null, value: fromSchemalessJson(parseExactJson(bytes.toString('utf8'))) };
     } catch (error) {
-      throw new Error(`JsonConverter cannot read a message of topic ${topic}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new DataError(
+        `JsonConverter cannot read a message of topic ${topic}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -151,7 +155,7 @@ export class JsonConverter implements Converter {
       !('payload' in json) ||
       Object.keys(json).length !== 2
     ) {
-      throw new Error(envelopeError);
+      throw new DataError(envelopeError);
     }
     if (json.schema === null) return { schema: null, value: fromSchemalessJson(json.payload ?? null) };
     const schemaText = stringifyExactJson(json.schema);

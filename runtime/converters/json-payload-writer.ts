@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import {
   LogicalName,
   decimalToUnscaled,
@@ -22,7 +23,7 @@ import type { PayloadOptions } from './json-payload.js';
 type Write = (value: unknown) => string;
 
 /** A value that does not fit its schema; the path is added while the error unwinds. */
-class PayloadProblem extends Error {
+class PayloadProblem extends DataError {
   /** Innermost first: each turns the path of its parent into its own. */
   readonly steps: ((outer: string) => string)[] = [];
   constructor(readonly problem: string) {
@@ -71,7 +72,7 @@ export class JsonPayloadWriters {
       return this.writerOf(schema)(value);
     } catch (error) {
       if (!(error instanceof PayloadProblem)) throw error;
-      throw new Error(`${error.path || 'payload'}: ${error.problem}`, { cause: error });
+      throw new DataError(`${error.path || 'payload'}: ${error.problem}`, { cause: error });
     }
   }
 
@@ -88,7 +89,7 @@ export class JsonPayloadWriters {
   private childWriter(child: Schema | undefined, what: string): Write {
     if (child !== undefined) return this.writerOf(child);
     return () => {
-      throw new Error(`the schema has no ${what}`);
+      throw new DataError(`the schema has no ${what}`);
     };
   }
 

@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import {
   LogicalName,
   bytesToUnscaled,
@@ -24,8 +25,8 @@ export interface PayloadOptions {
   readonly replaceNullWithDefault: boolean;
 }
 
-function at(path: string, problem: string): Error {
-  return new Error(`${path || 'payload'}: ${problem}`);
+function at(path: string, problem: string): DataError {
+  return new DataError(`${path || 'payload'}: ${problem}`);
 }
 
 const nonFinite: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
@@ -59,7 +60,7 @@ export function fromJsonPayload(
 }
 
 /** A JSON value that does not fit its schema; the field path is added while the error unwinds. */
-class ReadProblem extends Error {
+class ReadProblem extends DataError {
   /** Innermost first: each turns the path of its parent into its own. */
   readonly steps: ((outer: string) => string)[] = [];
 }

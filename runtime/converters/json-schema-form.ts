@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import type { Field, Schema, SchemaType } from '../record/index.js';
 import { isJsonObject, type ExactJson } from './exact-json.js';
 
@@ -54,7 +55,7 @@ export function schemaToJson(
 }
 
 function requireChild(child: Schema | undefined, what: string): Schema {
-  if (child === undefined) throw new Error(`the schema has no ${what}`);
+  if (child === undefined) throw new DataError(`the schema has no ${what}`);
   return child;
 }
 
@@ -65,19 +66,19 @@ export function schemaFromJson(
   path = 'schema',
 ): Schema {
   if (!isJsonObject(json)) {
-    throw new Error(`${path} must be a JSON object`);
+    throw new DataError(`${path} must be a JSON object`);
   }
   // float32/float64 are read too: Siphon wrote them before it spelled them as Connect does.
   const type = typeof json.type === 'string' ? (typesByJsonName[json.type] ?? json.type) : json.type;
   if (typeof type !== 'string' || !schemaTypes.includes(type as SchemaType)) {
-    throw new Error(
+    throw new DataError(
       `${path}.type ${JSON.stringify(String(json.type))} is not one of ${schemaTypes.map((t) => jsonTypeNames[t] ?? t).join(', ')}`,
     );
   }
   const text = (key: string): string | undefined => {
     const v = json[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw new Error(`${path}.${key} must be a string`);
+    if (typeof v !== 'string') throw new DataError(`${path}.${key} must be a string`);
     return v;
   };
   let schema: Schema = { type: type as SchemaType, optional: json.optional === true };
@@ -90,7 +91,7 @@ export function schemaFromJson(
   const parameters = json.parameters;
   if (parameters !== undefined && parameters !== null) {
     if (!isJsonObject(parameters)) {
-      throw new Error(`${path}.parameters must be an object of strings`);
+      throw new DataError(`${path}.parameters must be an object of strings`);
     }
     schema = {
       ...schema,
@@ -99,11 +100,11 @@ export function schemaFromJson(
   }
   if (type === 'struct') {
     const fields = json.fields;
-    if (!Array.isArray(fields)) throw new Error(`${path}.fields must be an array for a struct`);
+    if (!Array.isArray(fields)) throw new DataError(`${path}.fields must be an array for a struct`);
     const built: Field[] = fields.map((f, index) => {
       const fieldName = isJsonObject(f) ? f.field : undefined;
       if (typeof fieldName !== 'string')
-        throw new Error(`${path}.fields[${index}].field must be the field name`);
+        throw new DataError(`${path}.fields[${index}].field must be the field name`);
       return { name: fieldName, index, schema: schemaFromJson(f, defaultFromJson, `${path}.${fieldName}`) };
     });
     schema = { ...schema, fields: built };

@@ -1,3 +1,5 @@
+import { isRetriable, SiphonError } from '../plugin/errors.js';
+
 /**
  * The few Confluent Schema Registry calls the Avro converter makes (register, look up,
  * fetch by id). Not @kafkajs/confluent-schema-registry's: its `register` also rewrites the
@@ -5,14 +7,17 @@
  * and decodes with avsc itself, as that client would.
  */
 
-export class SchemaRegistryError extends Error {
-  override readonly name = 'SchemaRegistryError';
+/** The registry's answer to a failed request: its HTTP status (0: no answer) and error_code. */
+export class SchemaRegistryError extends SiphonError {
+  override readonly name: string = 'SchemaRegistryError';
   constructor(
     message: string,
     readonly status: number,
     readonly errorCode: number | undefined,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    // Without an answer, retriable as the failure to reach the registry is.
+    super(message, status === 0 && isRetriable(options?.cause), options);
   }
 }
 
@@ -70,7 +75,9 @@ export class SchemaRegistryClient {
       });
     } catch (error) {
       const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-      throw new SchemaRegistryError(`schema registry ${this.url} is unreachable: ${cause}`, 0, undefined);
+      throw new SchemaRegistryError(`schema registry ${this.url} is unreachable: ${cause}`, 0, undefined, {
+        cause: error,
+      });
     }
     const text = await response.text();
     let parsed: unknown;

@@ -1,3 +1,5 @@
+import { DataError } from '../plugin/errors.js';
+
 /**
  * Confluent's subject name strategies: under which registry subject a topic's key or
  * value schema is registered. Accepted by class name or short name.
@@ -11,7 +13,7 @@ export interface SubjectNameStrategy {
 
 function requireRecordName(strategy: string, recordName: string | undefined): string {
   if (recordName === undefined) {
-    throw new Error(
+    throw new DataError(
       `${strategy} needs a named struct schema; use TopicNameStrategy for primitive keys or values`,
     );
   }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { ConnectRestError } from '../rest/connect-rest-error.js';
+import { BadRequestError } from '../rest/rest-errors.js';
 import { eventTypes, type EventBus, type EventType, type SiphonEvent } from './event-bus.js';
 
 /**
@@ -26,10 +26,7 @@ function parseTypes(value: string | undefined): Set<EventType> | null {
   if (types.length === 0) return null;
   const unknown = types.filter((t) => !(eventTypes as readonly string[]).includes(t));
   if (unknown.length > 0) {
-    throw new ConnectRestError(
-      400,
-      `Unknown event type(s) ${unknown.join(', ')}; known: ${eventTypes.join(', ')}`,
-    );
+    throw new BadRequestError(`Unknown event type(s) ${unknown.join(', ')}; known: ${eventTypes.join(', ')}`);
   }
   return new Set(types as EventType[]);
 }
@@ -38,7 +35,7 @@ function parseLastEventId(value: string | undefined): number | null {
   if (value === undefined || value.trim() === '') return null;
   const id = Number(value);
   if (!Number.isSafeInteger(id) || id < 0) {
-    throw new ConnectRestError(400, `Last-Event-ID "${value}" is not an event id (a non-negative integer)`);
+    throw new BadRequestError(`Last-Event-ID "${value}" is not an event id (a non-negative integer)`);
   }
   return id;
 }
@@ -47,7 +44,7 @@ function parseReplay(value: string | undefined): number {
   if (value === undefined || value === '') return 0;
   const count = Number(value);
   if (!Number.isSafeInteger(count) || count < 0) {
-    throw new ConnectRestError(400, `replay "${value}" is not a number of events (a non-negative integer)`);
+    throw new BadRequestError(`replay "${value}" is not a number of events (a non-negative integer)`);
   }
   return count;
 }

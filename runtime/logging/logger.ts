@@ -1,4 +1,5 @@
 import { maskUrlCredentials } from '../config/url-credentials.js';
+import { describeError } from '../plugin/errors.js';
 import type { TaskLogger } from '../plugin/index.js';
 
 /**
@@ -84,7 +85,7 @@ export function configureLogging(options: Partial<LoggerSettings>): void {
 export type Logger = TaskLogger & { child(fields: Record<string, unknown>): Logger };
 
 function describe(value: unknown): unknown {
-  if (value instanceof Error) return value.stack ?? `${value.name}: ${value.message}`;
+  if (value instanceof Error) return describeError(value);
   if (typeof value === 'bigint') return value.toString();
   return value;
 }

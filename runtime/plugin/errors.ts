@@ -49,6 +49,32 @@ export class ConfigError extends SiphonError {
   }
 }
 
+/** What was asked for does not exist (a connector, a task, a subject); REST answers 404. */
+export class NotFoundError extends SiphonError {
+  override readonly name: string = 'NotFoundError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, false, options);
+  }
+}
+
+/**
+ * The request conflicts with the current state (a connector must be stopped first, a
+ * verification already runs, a rebalance is in progress); REST answers 409.
+ */
+export class ConflictError extends SiphonError {
+  override readonly name: string = 'ConflictError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, false, options);
+  }
+}
+
+/** What was to be created exists already; REST answers 409, as for any conflict. */
+export class AlreadyExistsError extends ConflictError {
+  override readonly name: string = 'AlreadyExistsError';
+}
+
 /** SQLSTATEs of failed authentication or missing privileges: a human has to act. */
 const accessDeniedSqlStates = new Set([
   '28000', // invalid_authorization_specification (unknown role, pg_hba rejection)
@@ -80,6 +106,8 @@ const connectionLostCodes = new Set([
   'ER_SERVER_SHUTDOWN',
   'ER_CON_COUNT_ERROR',
   'ER_CONNECTION_KILLED',
+  // Node's fetch (undici): the socket closed while the answer was read.
+  'UND_ERR_SOCKET',
 ]);
 
 /** PostgreSQL SQLSTATEs of a server that went away or is starting/stopping. */
@@ -185,7 +213,16 @@ export function isRetriable(error: unknown): boolean {
   if (isAccessDenied(error)) return false;
   // Siphon's own errors say it themselves; a DataError is never retried for its cause.
   if (error instanceof SiphonError) return error.retriable;
-  return chain(error).some(
-    (e) => e.retriable === true || e.name === 'RetriableError' || lostHere(e) || transientHere(e),
-  );
+  return chain(error).some((e) => e.retriable === true || lostHere(e) || transientHere(e));
+}
+
+/**
+ * The error and its causes as one trace, Java-style: each stack followed by
+ * `Caused by:` and the stack of its cause (bounded, like the classification).
+ */
+export function describeError(error: unknown): string {
+  if (error === null || typeof error !== 'object') return String(error);
+  return chain(error)
+    .map((e) => (e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e)))
+    .join('\nCaused by: ');
 }

@@ -3,11 +3,14 @@ export type * from './connector.js';
 export type * from './durable-log.js';
 export { topicPartitionKey } from './connector.js';
 export {
+  AlreadyExistsError,
   ConfigError,
+  ConflictError,
   DataError,
   isAccessDenied,
   isConnectionLost,
   isRetriable,
+  NotFoundError,
   RetriableError,
   SiphonError,
 } from './errors.js';

@@ -1,5 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { sleep } from './backoff.js';
+import { isRetriable, SiphonError } from './errors.js';
 
 /**
  * Creating a topic that is used right away: the runtime's (store topics, `_schemas`,
@@ -36,7 +37,10 @@ export async function waitUntilUsable(admin: Admin, topic: string, partitions?: 
     await sleep(pollMs);
   }
   const reason = last instanceof Error ? last.message : String(last);
-  throw new Error(
+  // Retriable as the last failure was: a broker that cannot be reached may be reached later.
+  throw new SiphonError(
     `topic ${topic} was created but is not usable after ${usableTimeoutMs / 1000} s: ${reason}`,
+    isRetriable(last),
+    { cause: last },
   );
 }

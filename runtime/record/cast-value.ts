@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import type { Schema } from './schema.js';
 
 /**
@@ -28,8 +29,9 @@ const INTEGER_RANGES: Record<'int8' | 'int16' | 'int32', [number, number]> = {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-export class CastError extends Error {
-  override readonly name = 'CastError';
+/** A value the cast cannot convert: a bad record. */
+export class CastError extends DataError {
+  override readonly name: string = 'CastError';
 }
 
 /** The schema of a value cast to `type`: optionality kept, logical name dropped. */

@@ -1,3 +1,5 @@
+import { DataError } from '../plugin/errors.js';
+
 /**
  * Decimal values travel as decimal strings ("-12.340") in the record model and as a
  * big-endian two's-complement unscaled integer in Avro and Kafka Connect's bytes form.
@@ -8,12 +10,12 @@ const decimalText = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 /** Parses a decimal string into its unscaled integer at `scale`, or explains what is wrong. */
 export function decimalToUnscaled(text: string, scale: number): bigint {
   const match = decimalText.exec(text);
-  if (!match) throw new Error(`"${text}" is not a decimal number such as -12.34`);
+  if (!match) throw new DataError(`"${text}" is not a decimal number such as -12.34`);
   const [, sign, whole, fraction = ''] = match;
   if (fraction.length > scale) {
     const trimmed = fraction.replace(/0+$/, '');
     if (trimmed.length > scale) {
-      throw new Error(`"${text}" has ${trimmed.length} fraction digits, more than the scale ${scale}`);
+      throw new DataError(`"${text}" has ${trimmed.length} fraction digits, more than the scale ${scale}`);
     }
   }
   const digits = `${whole}${fraction.slice(0, scale).padEnd(scale, '0')}`;

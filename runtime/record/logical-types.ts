@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import type { Schema } from './schema.js';
 import { bytes, float64, int32, int64, named, optional, string, struct } from './schema-builders.js';
 
@@ -248,10 +249,10 @@ export function logical(name: PlainLogicalName): Schema {
 /** Kafka Connect's Decimal: value is a decimal string with at most `scale` fraction digits. */
 export function decimal(scale: number, precision?: number): Schema {
   if (!Number.isInteger(scale) || scale < 0) {
-    throw new Error(`decimal scale ${scale} is invalid: use an integer >= 0`);
+    throw new DataError(`decimal scale ${scale} is invalid: use an integer >= 0`);
   }
   if (precision !== undefined && (!Number.isInteger(precision) || precision < 1)) {
-    throw new Error(`decimal precision ${precision} is invalid: use an integer >= 1, or leave it out`);
+    throw new DataError(`decimal precision ${precision} is invalid: use an integer >= 1, or leave it out`);
   }
   const parameters: Record<string, string> = { scale: String(scale) };
   if (precision !== undefined) parameters['connect.decimal.precision'] = String(precision);

@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import type { Field, Schema, SchemaType } from './schema.js';
 
 /**
@@ -28,7 +29,7 @@ export function struct(name: string | undefined, fields: readonly (readonly [str
   const seen = new Set<string>();
   const built: Field[] = fields.map(([fieldName, schema], index) => {
     if (seen.has(fieldName)) {
-      throw new Error(
+      throw new DataError(
         `struct ${name ?? '(unnamed)'}: field "${fieldName}" appears twice; field names must be unique`,
       );
     }

@@ -1,10 +1,11 @@
+import { DataError } from '../plugin/errors.js';
 import { decimalToUnscaled, unscaledPrecision } from './decimal-value.js';
 import { LogicalName, logicalTypeOf } from './logical-types.js';
 import type { Schema } from './schema.js';
 
 /** A value that does not fit its schema; `path` names the field (`after.price`, `tags[2]`). */
-export class RecordValueError extends Error {
-  override readonly name = 'RecordValueError';
+export class RecordValueError extends DataError {
+  override readonly name: string = 'RecordValueError';
   constructor(
     readonly path: string,
     readonly problem: string,

@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import avro from 'avsc';
 
 /**
@@ -36,12 +37,12 @@ export function parseAvroSchema(text: string): avro.Type {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`Invalid schema: not JSON (${(error as Error).message})`, { cause: error });
+    throw new DataError(`Invalid schema: not JSON (${(error as Error).message})`, { cause: error });
   }
   try {
     return avro.Type.forSchema(json as avro.Schema);
   } catch (error) {
-    throw new Error(`Invalid schema: ${(error as Error).message}`, { cause: error });
+    throw new DataError(`Invalid schema: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -1,3 +1,4 @@
+import { ConfigError } from '../plugin/errors.js';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { loadWorkerConfig } from '../config/worker-config.js';
@@ -42,7 +43,8 @@ export async function startSchemaRegistry(options: SchemaRegistryOptions): Promi
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await log.close();
-    throw new Error(
+    throw new ConfigError(
+      'schema.registry.port',
       `schema registry cannot listen on ${options.host}:${options.port}: ${(error as Error).message}; ` +
         'set schema.registry.port to a free port (0 picks one)',
       { cause: error },

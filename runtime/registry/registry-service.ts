@@ -1,3 +1,4 @@
+import { SiphonError } from '../plugin/errors.js';
 import type avro from 'avsc';
 import {
   compatibilityLevels,
@@ -13,14 +14,14 @@ import type { RegistryMode, SchemaStore, StoredVersion } from './schema-store.js
 import type { SchemasLog } from './schemas-log.js';
 
 /** An error with Confluent's HTTP status and `error_code`. */
-export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
+export class RegistryError extends SiphonError {
+  override readonly name: string = 'RegistryError';
   constructor(
     readonly status: number,
     readonly errorCode: number,
     message: string,
   ) {
-    super(message);
+    super(message, false);
   }
 }
 

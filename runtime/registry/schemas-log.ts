@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
-import { createTopicAndWait } from '../plugin/index.js';
+import { ConfigError, createTopicAndWait, RetriableError, SiphonError, sleep } from '../plugin/index.js';
 import { decodeRecord, encodeRecord, type RegistryRecord } from './registry-records.js';
 
 export interface RegistryLogger {
@@ -119,7 +119,8 @@ export class SchemasLog {
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const partitions = metadata.topics[0]?.partitions.length ?? 0;
       if (partitions !== 1) {
-        throw new Error(
+        throw new ConfigError(
+          'schema.registry.topic',
           `schema registry topic ${topic} has ${partitions} partitions; it needs exactly 1 so every registry reads one order`,
         );
       }
@@ -151,7 +152,7 @@ export class SchemasLog {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
         reject(
-          new Error(
+          new RetriableError(
             `timed out after ${waitTimeoutMs} ms reading ${this.options.topic} up to offset ${offset}`,
           ),
         );
@@ -182,7 +183,7 @@ export class SchemasLog {
 
   private async writeWithRetry<T>(decide: () => WriteDecision<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      if (this.closed) throw new Error('the schema registry is closed');
+      if (this.closed) throw new SiphonError('the schema registry is closed', false);
       try {
         return await this.writeOnce(decide);
       } catch (error) {
@@ -194,7 +195,7 @@ export class SchemasLog {
           attempt,
         });
         // Jitter, so two registries fencing each other do not stay in step.
-        await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 100 * attempt));
+        await sleep(20 + Math.random() * 100 * attempt);
       }
     }
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isLogLevel, listLoggerLevels, loggerLevel, setLoggerLevel } from '../logging/logger.js';
-import { ConnectRestError } from './connect-rest-error.js';
+import { NotFoundError } from '../plugin/errors.js';
+import { BadRequestError } from './rest-errors.js';
 
 /**
  * Kafka Connect's run-time log levels: `GET /admin/loggers`, `GET /admin/loggers/{logger}`,
@@ -13,7 +14,7 @@ export function registerAdminLoggerRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { logger: string } }>('/admin/loggers/:logger', async (request) => {
     const view = loggerLevel(request.params.logger);
-    if (!view) throw ConnectRestError.notFound(`Logger ${request.params.logger} not found`);
+    if (!view) throw new NotFoundError(`Logger ${request.params.logger} not found`);
     return view;
   });
 
@@ -22,16 +23,15 @@ export function registerAdminLoggerRoutes(app: FastifyInstance): void {
     async (request) => {
       const given = request.body?.level;
       if (typeof given !== 'string' || given.trim() === '') {
-        throw new ConnectRestError(400, 'The request body must be {"level": "DEBUG|INFO|WARN|ERROR"}');
+        throw new BadRequestError('The request body must be {"level": "DEBUG|INFO|WARN|ERROR"}');
       }
       const level = given.trim().toLowerCase();
       if (!isLogLevel(level)) {
-        throw new ConnectRestError(400, `Invalid log level '${given}': use one of DEBUG, INFO, WARN, ERROR`);
+        throw new BadRequestError(`Invalid log level '${given}': use one of DEBUG, INFO, WARN, ERROR`);
       }
       const scope = request.query.scope ?? 'worker';
       if (scope.toLowerCase() !== 'worker') {
-        throw new ConnectRestError(
-          400,
+        throw new BadRequestError(
           `scope=${scope} is not supported: each Siphon worker group runs one worker, use scope=worker`,
         );
       }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TargetState } from '../stores/config-store.js';
 import type { OffsetView, Worker } from '../worker/worker.js';
-import { ConnectRestError } from './connect-rest-error.js';
+import { NotFoundError } from '../plugin/errors.js';
+import { BadRequestError } from './rest-errors.js';
 import { configBody, createConnectorBody, offsetsBody, stringConfig } from './request-bodies.js';
 
 /** The `/connectors` resource of Kafka Connect's REST API. */
@@ -18,14 +19,14 @@ function flag(query: unknown, name: string): boolean {
   if (value === undefined) return false;
   if (value === 'true' || value === '') return true;
   if (value === 'false') return false;
-  throw new ConnectRestError(400, `Query parameter ${name}=${String(value)} is invalid: use true or false`);
+  throw new BadRequestError(`Query parameter ${name}=${String(value)} is invalid: use true or false`);
 }
 
 function taskId(worker: Worker, name: string, task: string): number {
   const id = Number(task);
   if (!/^\d+$/.test(task) || !Number.isSafeInteger(id)) {
     worker.connectorInfo(name); // 404 for an unknown connector first, like Kafka Connect
-    throw ConnectRestError.notFound(`Task ${name}-${task} not found`);
+    throw new NotFoundError(`Task ${name}-${task} not found`);
   }
   return id;
 }
@@ -66,14 +67,12 @@ export function registerConnectorRoutes(app: FastifyInstance, worker: Worker): v
       const config = stringConfig(body.config ?? {}, 'config');
       const name = body.name ?? config.name;
       if (name === undefined) {
-        throw new ConnectRestError(
-          400,
+        throw new BadRequestError(
           'Connector config is missing the required "name" field (a unique connector name)',
         );
       }
       if (config.name !== undefined && config.name !== name) {
-        throw new ConnectRestError(
-          400,
+        throw new BadRequestError(
           `Connector name configuration (${config.name}) doesn't match connector name in the URL (${name})`,
         );
       }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { connectorConfigDef } from '../worker/connector-config.js';
 import { configKeyInfo } from '../worker/connector-validation.js';
 import type { Worker } from '../worker/worker.js';
-import { ConnectRestError } from './connect-rest-error.js';
+import { NotFoundError } from '../plugin/errors.js';
 
 /**
  * `GET /connector-plugins/{plugin}/config` (Kafka Connect 3.2+): the plugin's keys with the
@@ -13,8 +13,7 @@ export function registerPluginConfigRoutes(app: FastifyInstance, worker: Worker)
   app.get<{ Params: { plugin: string } }>('/connector-plugins/:plugin/config', async (request) => {
     const plugin = worker.catalog.resolve(request.params.plugin);
     if (!plugin) {
-      throw new ConnectRestError(
-        404,
+      throw new NotFoundError(
         `Failed to find any class that implements Connector and which name matches ${request.params.plugin}, available connectors are: ${worker.catalog.describeInstalled()}`,
       );
     }

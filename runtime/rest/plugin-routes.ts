@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Worker } from '../worker/worker.js';
 import { validateResponse } from '../worker/connector-validation.js';
-import { ConnectRestError } from './connect-rest-error.js';
+import { NotFoundError } from '../plugin/errors.js';
+import { BadRequestError } from './rest-errors.js';
 import { configBody, stringConfig } from './request-bodies.js';
 
 /** `GET /connector-plugins` and `PUT /connector-plugins/{plugin}/config/validate`. */
@@ -16,16 +17,14 @@ export function registerPluginRoutes(app: FastifyInstance, worker: Worker): void
     async (request) => {
       const plugin = worker.catalog.resolve(request.params.plugin);
       if (!plugin) {
-        throw new ConnectRestError(
-          404,
+        throw new NotFoundError(
           `Failed to find any class that implements Connector and which name matches ${request.params.plugin}, available connectors are: ${worker.catalog.describeInstalled()}`,
         );
       }
       const raw = stringConfig(request.body, 'config');
       const given = raw['connector.class'];
       if (given !== undefined && worker.catalog.resolve(given) !== plugin) {
-        throw new ConnectRestError(
-          400,
+        throw new BadRequestError(
           `Included connector type ${given} does not match request type ${request.params.plugin}`,
         );
       }

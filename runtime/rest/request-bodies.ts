@@ -1,4 +1,4 @@
-import { ConnectRestError } from './connect-rest-error.js';
+import { BadRequestError } from './rest-errors.js';
 
 /** JSON schemas of request bodies, and the conversion of config maps to strings. */
 const configValue = {
@@ -42,7 +42,7 @@ export function stringConfig(body: Readonly<Record<string, unknown>>, where: str
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(body)) {
     if (value === null) {
-      throw new ConnectRestError(400, `${where}: "${key}" is null; give a string value or leave the key out`);
+      throw new BadRequestError(`${where}: "${key}" is null; give a string value or leave the key out`);
     }
     out[key] = String(value);
   }

@@ -10,7 +10,8 @@ import { VerifyManager } from '../verify/verify-manager.js';
 import { registerVerifyRoutes } from '../verify/verify-routes.js';
 import { siphonVersion } from '../siphon-version.js';
 import type { Worker } from '../worker/worker.js';
-import { ConnectRestError } from './connect-rest-error.js';
+import { isConnectionLost } from '../plugin/errors.js';
+import { restStatusOf } from './rest-errors.js';
 import { registerEventRoutes } from '../events/event-routes.js';
 import { registerUiRoutes } from '../ui/ui-routes.js';
 import { registerAdminLoggerRoutes } from './admin-logger-routes.js';
@@ -72,7 +73,8 @@ const maxParamLength = 16 * 1024;
 
 /** Requests Node rejects before fastify sees them (header overflow, garbage, timeouts). */
 function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // The client is gone: nobody reads an answer.
+  if (isConnectionLost(error) || socket.destroyed) return;
   const status =
     error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const body = JSON.stringify({ error_code: status, message: httpStatusMessage(status) });
@@ -132,7 +134,8 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ConnectRestError) return sendError(reply, error.status, error.message);
+    const modelStatus = restStatusOf(error);
+    if (modelStatus !== undefined) return sendError(reply, modelStatus, (error as Error).message);
     const status = (error as { statusCode?: number }).statusCode;
     if (status === 415) {
       return sendError(reply, 415, `${httpStatusMessage(415)}: send the body as application/json`);

@@ -1,3 +1,4 @@
+import { ConfigError } from '../plugin/errors.js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
 import { createTopicAndWait } from '../plugin/index.js';
@@ -49,7 +50,8 @@ export class CompactedTopic {
     });
     const policy = described.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy');
     if (policy && !policy.configValue.split(',').includes('compact')) {
-      throw new Error(
+      throw new ConfigError(
+        'cleanup.policy',
         `Store topic "${topic}" has cleanup.policy=${policy.configValue}; it must be compact ` +
           `(kafka-configs --alter --entity-type topics --entity-name ${topic} --add-config cleanup.policy=compact)`,
       );

@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import type { ConnectRecord, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
 import { CAST_TYPES, castSchema, castValue, isCastType, type CastType } from '../record/index.js';
@@ -55,14 +56,14 @@ export class Cast implements Transform {
       );
     }
     if (!isStruct(value))
-      throw new Error(`Cast needs a struct ${this.part} for field casts, got ${typeof value}`);
+      throw new DataError(`Cast needs a struct ${this.part} for field casts, got ${typeof value}`);
     const out = newStruct();
     for (const [name, fieldValue] of Object.entries(value)) {
       const type = this.fieldTypes.get(name);
       try {
         out[name] = type === undefined ? fieldValue : castValue(fieldValue, type);
       } catch (error) {
-        throw new Error(`Cast of field "${name}": ${(error as Error).message}`, { cause: error });
+        throw new DataError(`Cast of field "${name}": ${(error as Error).message}`, { cause: error });
       }
     }
     return withPart(record, this.part, schema ? this.newSchema(schema) : null, out);

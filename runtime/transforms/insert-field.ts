@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import type { ConnectRecord, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
 import { isStruct, partSchema, partValue, structSchema, withPart, type RecordPart } from './record-part.js';
@@ -55,12 +56,12 @@ export class InsertField implements Transform {
   apply<R extends ConnectRecord>(record: R): R | null {
     const value = partValue(record, this.part);
     if (value === null || value === undefined) return record;
-    if (!isStruct(value)) throw new Error(`InsertField needs a struct ${this.part}, got ${typeof value}`);
+    if (!isStruct(value)) throw new DataError(`InsertField needs a struct ${this.part}, got ${typeof value}`);
     const out: Record<string, unknown> = { ...value };
     for (const field of this.fields) {
       const inserted = field.valueOf(record);
       if ((inserted === null || inserted === undefined) && !field.schema.optional) {
-        throw new Error(`InsertField: required field "${field.name}" has no value for this record`);
+        throw new DataError(`InsertField: required field "${field.name}" has no value for this record`);
       }
       out[field.name] = inserted ?? null;
     }

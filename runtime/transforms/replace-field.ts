@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/errors.js';
 import type { ConnectRecord, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
 import { isStruct, partSchema, partValue, structSchema, withPart, type RecordPart } from './record-part.js';
@@ -33,7 +34,8 @@ export class ReplaceField implements Transform {
   apply<R extends ConnectRecord>(record: R): R | null {
     const value = partValue(record, this.part);
     if (value === null || value === undefined) return record;
-    if (!isStruct(value)) throw new Error(`ReplaceField needs a struct ${this.part}, got ${typeof value}`);
+    if (!isStruct(value))
+      throw new DataError(`ReplaceField needs a struct ${this.part}, got ${typeof value}`);
     const schema = partSchema(record, this.part);
     const out = newStruct();
     for (const [name, fieldValue] of Object.entries(value)) {

@@ -1,15 +1,17 @@
+import { ConfigError } from '../plugin/errors.js';
+
 /**
  * Reads one transform's or predicate's settings (`transforms.<alias>.*`) and turns bad
  * values into errors that name the full config key, the value and the fix.
  */
-export class TransformConfigError extends Error {
-  override readonly name = 'TransformConfigError';
+export class TransformConfigError extends ConfigError {
+  override readonly name: string = 'TransformConfigError';
   constructor(
     /** The full config key, e.g. `transforms.route.regex`. */
-    readonly key: string,
+    key: string,
     message: string,
   ) {
-    super(`${key}: ${message}`);
+    super(key, `${key}: ${message}`);
   }
 }
 

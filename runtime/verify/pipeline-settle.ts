@@ -1,3 +1,4 @@
+import { sleep } from '../plugin/backoff.js';
 import type { SourcePosition, SourceVerification } from '../plugin/index.js';
 import type { SourceOffset } from '../record/index.js';
 import type { VerificationHost } from './verification-host.js';
@@ -29,12 +30,12 @@ export async function waitUntilApplied(
       (entry) => entry.offset !== null && source.verification.reached(entry.offset as SourceOffset, position),
     );
     if (sourceReached) break;
-    await pause(POLL_MS, signal);
+    await sleep(POLL_MS, signal);
   }
   const ends = await endOffsets(host, host.activeTopics(sink));
   while (!signal.aborted && Date.now() < deadline + timeoutMs) {
     if (await caughtUp(host, sink, ends)) return sourceReached;
-    await pause(POLL_MS, signal);
+    await sleep(POLL_MS, signal);
   }
   return false;
 }
@@ -66,17 +67,4 @@ async function caughtUp(
   }
   for (const [partition, end] of ends) if ((committed.get(partition) ?? -1n) < end) return false;
   return true;
-}
-
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,3 +1,5 @@
+import { sleep } from '../plugin/backoff.js';
+import { ConfigError } from '../plugin/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type {
   ExpectedRow,
@@ -16,7 +18,7 @@ import type {
 import type { SinkRecord, SourceRecord } from '../record/index.js';
 import { buildTransformChain } from '../transforms/index.js';
 import type { Transform } from '../transforms/transform.js';
-import { pause, waitUntilApplied } from './pipeline-settle.js';
+import { waitUntilApplied } from './pipeline-settle.js';
 import { compareRows, persisting } from './row-comparison.js';
 import { differingRanges } from './text-comparison.js';
 import type { VerificationHost } from './verification-host.js';
@@ -156,14 +158,18 @@ export class VerificationRun {
     const verifier = this.verifier;
     const sources = this.sourceNames();
     if (sources.length === 0) {
-      throw new Error(
+      throw new ConfigError(
+        'source.connector',
         `no verifiable source connector feeds ${this.options.sink} (none on this worker produces to the topics it consumes); name one with "source.connector"`,
       );
     }
     for (const name of sources) {
       const { plugin, config, raw } = this.host.resolvedConnector(name);
       if (plugin.type !== 'source' || !plugin.verification)
-        throw new Error(`connector ${name} is not a source that can be verified against`);
+        throw new ConfigError(
+          'source.connector',
+          `connector ${name} is not a source that can be verified against`,
+        );
       const reader = await plugin.verification.openRowReader(config, this.callbacks.logger);
       try {
         const side: SourceSide = {
@@ -729,7 +735,7 @@ export class VerificationRun {
     const rate = this.options.maxRowsPerSecond;
     if (rate <= 0) return;
     const dueMs = (this.rowsRead / 2 / rate) * 1000 - (Date.now() - this.startedAt);
-    if (dueMs > 0) await pause(dueMs, this.callbacks.signal);
+    if (dueMs > 0) await sleep(dueMs, this.callbacks.signal);
   }
 }
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
 import type { ParsedConfig } from '../plugin/index.js';
 import { maskSecrets } from '../logging/logger.js';
-import { ConnectRestError } from '../rest/connect-rest-error.js';
+import { ConflictError, NotFoundError } from '../plugin/errors.js';
+import { BadRequestError } from '../rest/rest-errors.js';
 import { VerificationRun, type VerificationOptions } from './verification-run.js';
 import type { VerificationHost } from './verification-host.js';
 import { verifyLastRun, verifyRowsDifferent } from './verify-metrics.js';
@@ -70,16 +71,14 @@ export class VerifyManager {
   start(sink: string, request: VerifyRequest, scheduled = false): VerifyRunView {
     const { plugin, config } = this.host.resolvedConnector(sink);
     if (plugin.type !== 'sink' || !plugin.verification) {
-      throw new ConnectRestError(
-        400,
+      throw new BadRequestError(
         `Connector ${sink} is not a sink connector that can be verified (its plugin ${plugin.name} has no verification support)`,
       );
     }
     const running = (this.runs.get(sink) ?? []).find((entry) => entry.view.state === 'RUNNING');
     // A requested run takes precedence over a scheduled one, which is cancelled; not over another requested run.
     if (running && (scheduled || !running.view.scheduled))
-      throw new ConnectRestError(
-        409,
+      throw new ConflictError(
         `A verification of ${sink} is already running (${running.view.id}); wait for it or DELETE it`,
       );
     const options: VerificationOptions = {
@@ -96,8 +95,7 @@ export class VerifyManager {
     if (request.sourceConnector) {
       const source = this.host.resolvedConnector(request.sourceConnector).plugin;
       if (source.type !== 'source' || !source.verification)
-        throw new ConnectRestError(
-          400,
+        throw new BadRequestError(
           `source.connector ${request.sourceConnector} is not a source connector that can be read for a verification`,
         );
     }
@@ -146,7 +144,7 @@ export class VerifyManager {
   private entry(sink: string, id: string): RunEntry {
     this.host.resolvedConnector(sink);
     const entry = (this.runs.get(sink) ?? []).find((candidate) => candidate.view.id === id);
-    if (!entry) throw ConnectRestError.notFound(`Verification ${id} of connector ${sink} not found`);
+    if (!entry) throw new NotFoundError(`Verification ${id} of connector ${sink} not found`);
     return entry;
   }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ConnectRestError } from '../rest/connect-rest-error.js';
+import { BadRequestError } from '../rest/rest-errors.js';
 import type { VerifyManager, VerifyRequest } from './verify-manager.js';
 
 /**
@@ -17,38 +17,34 @@ const BODY_KEYS = ['tables', 'repair', 'chunk.size', 'source.connector', 'max.ro
 export function verifyRequest(body: unknown): VerifyRequest {
   if (body === undefined || body === null || body === '') return {};
   if (typeof body !== 'object' || Array.isArray(body))
-    throw new ConnectRestError(
-      400,
+    throw new BadRequestError(
       'The verify body must be a JSON object such as {"tables": ["public.orders"], "repair": false}',
     );
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((key) => !BODY_KEYS.includes(key));
   if (unknown.length > 0)
-    throw new ConnectRestError(
-      400,
+    throw new BadRequestError(
       `Unknown verify field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; use ${BODY_KEYS.join(', ')}`,
     );
   const request: { -readonly [K in keyof VerifyRequest]: VerifyRequest[K] } = {};
   const { tables, repair } = fields;
   if (tables !== undefined) {
     if (!Array.isArray(tables) || tables.some((t) => typeof t !== 'string' || t === ''))
-      throw new ConnectRestError(
-        400,
+      throw new BadRequestError(
         `"tables" must be an array of table names such as ["public.orders"], got ${JSON.stringify(tables)}`,
       );
     request.tables = tables as string[];
   }
   if (repair !== undefined) {
     if (typeof repair !== 'boolean')
-      throw new ConnectRestError(400, `"repair" must be true or false, got ${JSON.stringify(repair)}`);
+      throw new BadRequestError(`"repair" must be true or false, got ${JSON.stringify(repair)}`);
     request.repair = repair;
   }
   const count = (key: string, min: number): number | undefined => {
     const value = fields[key];
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
-      throw new ConnectRestError(
-        400,
+      throw new BadRequestError(
         `"${key}" must be an integer of at least ${min}, got ${JSON.stringify(value)}`,
       );
     return value;
@@ -60,10 +56,7 @@ export function verifyRequest(body: unknown): VerifyRequest {
   const source = fields['source.connector'];
   if (source !== undefined) {
     if (typeof source !== 'string' || source === '')
-      throw new ConnectRestError(
-        400,
-        `"source.connector" must be a connector name, got ${JSON.stringify(source)}`,
-      );
+      throw new BadRequestError(`"source.connector" must be a connector name, got ${JSON.stringify(source)}`);
     request.sourceConnector = source;
   }
   return request;

@@ -1,6 +1,12 @@
+import { SiphonError } from '../plugin/errors.js';
+
 /** Thrown by `push` once the queue is closed: the task is stopping. */
-export class QueueClosedError extends Error {
-  override readonly name = 'QueueClosedError';
+export class QueueClosedError extends SiphonError {
+  override readonly name: string = 'QueueClosedError';
+
+  constructor(message: string) {
+    super(message, false);
+  }
 }
 
 export interface ByteBound<T> {

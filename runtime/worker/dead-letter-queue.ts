@@ -1,3 +1,4 @@
+import { isRetriable, SiphonError } from '../plugin/errors.js';
 import { CompressionTypes, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { maskSecrets } from '../logging/logger.js';
 import { deadLetterRecords } from '../metrics/runtime-metrics.js';
@@ -62,8 +63,9 @@ export class DeadLetterQueue {
       });
     } catch (error) {
       // Never skip a record unrecorded: the task fails, naming the record and why it was dead-lettered.
-      throw new Error(
+      throw new SiphonError(
         `cannot write record ${failed.topic}-${failed.partition}@${failed.message.offset} (${failed.message.value?.length ?? 0} bytes) to the dead-letter queue ${this.topic}: ${(error as Error).message}; it failed with: ${maskSecrets(failed.error.message)}`,
+        isRetriable(error),
         { cause: error },
       );
     }

@@ -1,5 +1,11 @@
 import type { Logger } from '../logging/logger.js';
-import { withRetries, type BackoffPolicy, type ParsedConfig } from '../plugin/index.js';
+import {
+  isRetriable,
+  SiphonError,
+  withRetries,
+  type BackoffPolicy,
+  type ParsedConfig,
+} from '../plugin/index.js';
 
 /** A connector's `errors.*` settings, read once from its validated config. */
 export interface ErrorPolicy {
@@ -37,14 +43,21 @@ export function taskRetryPolicy(config: ParsedConfig, errors: ErrorPolicy): Back
 export type ErrorStage =
   'KEY_CONVERTER' | 'VALUE_CONVERTER' | 'TRANSFORMATION' | 'TASK_PUT' | 'KAFKA_PRODUCE';
 
-export class StageError extends Error {
+/**
+ * A failure of one stage, naming the stage; keeps its own kind and carries the failure
+ * as its cause (the trace shows both). Retriable as its cause is.
+ */
+export class StageError extends SiphonError {
+  override readonly name: string = 'StageError';
+
   constructor(
     readonly stage: ErrorStage,
     override readonly cause: unknown,
+    message: string = cause instanceof Error ? cause.message : String(cause),
   ) {
-    super(cause instanceof Error ? cause.message : String(cause));
-    this.name = cause instanceof Error ? cause.name : 'Error';
-    if (cause instanceof Error && cause.stack) this.stack = cause.stack;
+    super(message, isRetriable(cause), { cause });
+    // Where the runtime wrapped it is noise: the trace goes on with the cause's stack.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

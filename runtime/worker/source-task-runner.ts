@@ -13,8 +13,10 @@ import {
 import { pluginMetrics } from '../metrics/metric-factory.js';
 import {
   backoff,
+  DataError,
   isConnectionLost,
   isRetriable,
+  SiphonError,
   type Backoff,
   type CommittedSourceOffset,
   type ParsedConfig,
@@ -178,10 +180,11 @@ export class SourceTaskRunner {
         if (this.stopping.signal.aborted) return;
         if (!again) {
           this.fail(
-            new Error(
+            new SiphonError(
               `gave up after ${this.restarts.attempts} attempts (errors.max.retries=${policy.maxRetries}): ${
                 (error as Error)?.message ?? String(error)
               }`,
+              false,
               { cause: error },
             ),
           );
@@ -368,7 +371,7 @@ export class SourceTaskRunner {
         } catch (single) {
           if (!isRecordTooLarge(single)) throw single;
           const description = describeRecord(origins.get(message)!, messageSize(message));
-          if (!errors.tolerateAll) throw new Error(description, { cause: single });
+          if (!errors.tolerateAll) throw new DataError(description, { cause: single });
           recordsSkipped.inc({ ...this.labels, stage: 'KAFKA_PRODUCE' });
           logger.warn('skipping a source record the broker refuses (errors.tolerance=all)', {
             record: description,
@@ -393,7 +396,7 @@ export class SourceTaskRunner {
       );
     const record = largest === undefined ? undefined : origins.get(largest);
     if (largest === undefined || record === undefined) return undefined;
-    return new Error(
+    return new DataError(
       `${describeRecord(record, messageSize(largest))} (exactly-once: the transaction was aborted)`,
       {
         cause: error,

@@ -1,3 +1,4 @@
+import { ConfigError } from '../plugin/errors.js';
 import type { ConfigDef } from '../plugin/index.js';
 
 /**
@@ -112,12 +113,12 @@ export class TopicCreation {
 
 function integer(text: string | undefined, inherited: number | undefined, key: string): number {
   if (text === undefined) {
-    if (inherited === undefined) throw new Error(`${key} is required for topic creation`);
+    if (inherited === undefined) throw new ConfigError(key, `${key} is required for topic creation`);
     return inherited;
   }
   const n = Number(text);
   if (!Number.isInteger(n) || (n < 1 && n !== -1)) {
-    throw new Error(`${key} must be a positive integer or -1 (the broker default), got "${text}"`);
+    throw new ConfigError(key, `${key} must be a positive integer or -1 (the broker default), got "${text}"`);
   }
   return n;
 }

@@ -1,5 +1,6 @@
 import { AssignerProtocol, type Consumer, type Kafka, type PartitionAssigner } from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
+import { ConflictError } from '../plugin/errors.js';
 
 /**
  * Makes sure one live worker per `group.id` runs the group's connectors. Every worker
@@ -16,8 +17,9 @@ interface MemberInfo {
   readonly workerId: string;
 }
 
-export class WorkerGroupLockError extends Error {
-  override readonly name = 'WorkerGroupLockError';
+/** Another live worker runs this worker's group.id: this one must not run its connectors. */
+export class WorkerGroupLockError extends ConflictError {
+  override readonly name: string = 'WorkerGroupLockError';
 }
 
 function lockAssigner(topic: string, self: MemberInfo): PartitionAssigner {

@@ -11,7 +11,7 @@ import { HIDDEN, maskSecrets, registerSecret, type Logger } from '../logging/log
 import { recordConnectorState, recordTaskState } from '../metrics/runtime-metrics.js';
 import type { ConnectorConfig, ConnectorPlugin, ParsedConfig } from '../plugin/index.js';
 import type { SourceOffset, SourcePartition } from '../record/index.js';
-import { ConnectRestError } from '../rest/connect-rest-error.js';
+import { BadRequestError } from '../rest/rest-errors.js';
 import { CompactedTopic } from '../stores/compacted-topic.js';
 import { ConfigStore, type StoredConfig, type TargetState } from '../stores/config-store.js';
 import { OffsetStore } from '../stores/offset-store.js';
@@ -24,11 +24,22 @@ import { createProducer } from './kafka-client.js';
 import { DEAD_LETTER_MAX_MESSAGE_BYTES, DeadLetterQueue } from './dead-letter-queue.js';
 import { errorPolicy } from './error-policy.js';
 import type { PluginCatalog } from './plugin-catalog.js';
-import { backoff, ConfigError, createTopicAndWait, sleep } from '../plugin/index.js';
+import {
+  AlreadyExistsError,
+  backoff,
+  ConfigError,
+  ConflictError,
+  createTopicAndWait,
+  NotFoundError,
+  RetriableError,
+  SiphonError,
+  sleep,
+} from '../plugin/index.js';
+import { describeError } from '../plugin/errors.js';
 import { SinkTaskRunner, sinkGroupId } from './sink-task-runner.js';
 import { SourceTaskRunner } from './source-task-runner.js';
 import { sourceTaskKafka } from './source-task-kafka.js';
-import { WorkerGroupLock } from './worker-group-lock.js';
+import { WorkerGroupLock, WorkerGroupLockError } from './worker-group-lock.js';
 import { TopicCreation, type NewTopicSettings } from './topic-creation.js';
 
 export interface WorkerDependencies {
@@ -183,7 +194,7 @@ export class Worker {
       topic: configsTopic.spec.topic,
       workerId,
       logger,
-      onLost: () => this.deps.onFatal(new Error('another worker took over this worker group')),
+      onLost: () => this.deps.onFatal(new WorkerGroupLockError('another worker took over this worker group')),
     });
     this.configStore = new ConfigStore(configsTopic);
     this.offsetStore = new OffsetStore(offsetsTopic);
@@ -264,7 +275,7 @@ export class Worker {
   taskStatus(name: string, id: number): StatusView & { id: number } {
     this.requireConfig(name);
     const status = this.statusStore.task(name, id);
-    if (!status) throw ConnectRestError.notFound(`Task ${name}-${id} not found`);
+    if (!status) throw new NotFoundError(`Task ${name}-${id} not found`);
     return { id, ...this.view(status) };
   }
 
@@ -318,7 +329,7 @@ export class Worker {
   async createConnector(raw: RawConfig, initialState: TargetState = 'STARTED'): Promise<ConnectorInfo> {
     const name = this.checkBasics(raw);
     return this.serialized(name, async () => {
-      if (this.configStore.get(name)) throw new ConnectRestError(409, `Connector ${name} already exists`);
+      if (this.configStore.get(name)) throw new AlreadyExistsError(`Connector ${name} already exists`);
       await this.checkValid(raw);
       await this.configStore.put(name, raw, initialState);
       this.deps.logger.info('connector created', { connector: name });
@@ -333,8 +344,7 @@ export class Worker {
     submitted: RawConfig,
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     if (submitted.name !== undefined && submitted.name !== name) {
-      throw new ConnectRestError(
-        400,
+      throw new BadRequestError(
         `Connector name configuration (${submitted.name}) doesn't match connector name in the URL (${name})`,
       );
     }
@@ -364,10 +374,7 @@ export class Worker {
         else merged[key] = value;
       }
       if (merged.name !== name) {
-        throw new ConnectRestError(
-          400,
-          `Connector name configuration (${merged.name}) may not change (${name})`,
-        );
+        throw new BadRequestError(`Connector name configuration (${merged.name}) may not change (${name})`);
       }
       const next = this.keepHiddenPasswords(merged, previous);
       this.checkBasics(next);
@@ -452,7 +459,7 @@ export class Worker {
 
   async restartTask(name: string, id: number): Promise<void> {
     this.requireConfig(name);
-    if (!this.statusStore.task(name, id)) throw ConnectRestError.notFound(`Task ${name}-${id} not found`);
+    if (!this.statusStore.task(name, id)) throw new NotFoundError(`Task ${name}-${id} not found`);
     await this.serialized(name, () => this.restartTaskNow(name, id));
   }
 
@@ -496,16 +503,12 @@ export class Worker {
         const partition = o.partition.kafka_partition;
         const offset = o.offset?.kafka_offset;
         if (typeof topic !== 'string' || typeof partition !== 'number') {
-          throw new ConnectRestError(
-            400,
+          throw new BadRequestError(
             'Sink connector offsets need partitions like {"kafka_topic": "orders", "kafka_partition": 0}',
           );
         }
         if (o.offset !== null && (typeof offset !== 'number' || offset < 0)) {
-          throw new ConnectRestError(
-            400,
-            `Invalid kafka_offset ${String(offset)}: must be a non-negative integer`,
-          );
+          throw new BadRequestError(`Invalid kafka_offset ${String(offset)}: must be a non-negative integer`);
         }
       }
       for (const o of offsets) {
@@ -580,7 +583,8 @@ export class Worker {
     try {
       const found = this.catalog.resolve(raw['connector.class'] ?? '');
       if (!found) {
-        throw new Error(
+        throw new ConfigError(
+          'connector.class',
           `connector.class ${raw['connector.class']} is not installed on this worker; installed: ${this.catalog.describeInstalled()}`,
         );
       }
@@ -932,7 +936,7 @@ export class Worker {
 
   private requireConfig(name: string): StoredConfig {
     const config = this.configStore.get(name);
-    if (!config) throw ConnectRestError.connectorNotFound(name);
+    if (!config) throw new NotFoundError(`Connector ${name} not found`);
     return config;
   }
 
@@ -940,9 +944,9 @@ export class Worker {
     const config = this.requireConfig(name);
     const plugin = this.catalog.resolve(config['connector.class'] ?? '');
     if (!plugin) {
-      throw new ConnectRestError(
-        500,
+      throw new SiphonError(
         `Connector ${name} uses ${config['connector.class']}, which is not installed on this worker`,
+        false,
       );
     }
     return plugin;
@@ -951,8 +955,7 @@ export class Worker {
   private requireStopped(name: string): ConnectorPlugin {
     const plugin = this.requirePlugin(name);
     if (this.configStore.targetState(name) !== 'STOPPED') {
-      throw new ConnectRestError(
-        409,
+      throw new ConflictError(
         `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
       );
     }
@@ -971,33 +974,28 @@ export class Worker {
   private checkBasics(raw: RawConfig): string {
     const name = raw.name;
     if (name === undefined || name.trim() === '') {
-      throw new ConnectRestError(
-        400,
+      throw new BadRequestError(
         'Connector config is missing the required "name" field (a unique connector name)',
       );
     }
     if ([...name].some((c) => c < ' ' || c === '/') || name !== name.trim()) {
-      throw new ConnectRestError(
-        400,
+      throw new BadRequestError(
         `Connector name "${name}" is invalid: no control characters, slashes or surrounding spaces`,
       );
     }
     if (encodeURIComponent(name).length > maxEncodedNameLength) {
-      throw new ConnectRestError(
-        400,
+      throw new BadRequestError(
         `Connector name of ${name.length} characters is too long: URLs of its REST resources would exceed the HTTP header limit; use a name of at most ${maxEncodedNameLength} URL-encoded characters`,
       );
     }
     const className = raw['connector.class'];
     if (className === undefined || className.trim() === '') {
-      throw new ConnectRestError(
-        400,
+      throw new BadRequestError(
         `Connector config for ${name} is missing the required "connector.class" field; installed plugins: ${this.catalog.describeInstalled()}`,
       );
     }
     if (!this.catalog.resolve(className)) {
-      throw new ConnectRestError(
-        400,
+      throw new BadRequestError(
         `Failed to find any class that implements Connector and which name matches ${className}, available connectors are: ${this.catalog.describeInstalled()}`,
       );
     }
@@ -1009,8 +1007,7 @@ export class Worker {
     if (validation.errorCount === 0) return;
     const lines = describeErrors(validation.errors);
     const plugin = validation.plugin;
-    throw new ConnectRestError(
-      400,
+    throw new BadRequestError(
       `Connector configuration is invalid and contains the following ${validation.errorCount} error(s):\n${lines.join('\n')}\n` +
         `You can also find the above list of errors at the endpoint \`/connector-plugins/${plugin?.name ?? '{connectorType}'}/config/validate\``,
     );
@@ -1034,15 +1031,12 @@ export class Worker {
 }
 
 /** A task's transient failure as its status trace shows it while the task retries. */
-function retryingError(error: unknown, attempt: number): Error {
+function retryingError(error: unknown, attempt: number): RetriableError {
   const message = error instanceof Error ? error.message : String(error);
-  const shown = new Error(`attempt ${attempt} failed; retrying in the background: ${message}`);
-  shown.name = 'Retrying';
-  shown.stack = `${shown.name}: ${shown.message}\nCaused by: ${describeError(error)}`;
+  const shown = new RetriableError(`attempt ${attempt} failed; retrying in the background: ${message}`, {
+    cause: error,
+  });
+  // Where the worker noticed is noise; the cause's trace follows.
+  shown.stack = `${shown.name}: ${shown.message}`;
   return shown;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -11,6 +11,7 @@ import { approximateRecordBytes } from '../../runtime/worker/record-size.js';
 import { connectorConfigDef } from '../../runtime/worker/connector-config.js';
 import { maskConfig } from '../../runtime/worker/connector-validation.js';
 import { chooseConverter } from '../../runtime/worker/converter-setup.js';
+import { describeError } from '../../runtime/plugin/errors.js';
 import { StageError } from '../../runtime/worker/error-policy.js';
 import { recordFailure } from '../../runtime/worker/record-failure.js';
 import { PluginCatalog } from '../../runtime/worker/plugin-catalog.js';
@@ -243,7 +244,7 @@ describe('record failures', () => {
     assert.ok(
       failure instanceof StageError && failure.stage === 'VALUE_CONVERTER' && failure.cause === cause,
     );
-    assert.match(failure.stack ?? '', /offset 41[^]*Caused by: SyntaxError: Unexpected token/);
+    assert.match(describeError(failure), /offset 41[^]*Caused by: SyntaxError: Unexpected token/);
   });
 });
 
