@@ -1,4 +1,5 @@
 import type { Schema, Struct } from '../record/index.js';
+import { int64, named, optional, string, struct } from '../record/index.js';
 
 /**
  * Debezium's change event envelope: `{before, after, source, transaction, op, ts_ms, ts_us, ts_ns}`.
@@ -10,17 +11,17 @@ import type { Schema, Struct } from '../record/index.js';
 export type Op = 'c' | 'u' | 'd' | 'r' | 't' | 'm';
 
 /** The `transaction` block of an event when `provide.transaction.metadata` is on. */
-export const transactionBlockSchema: Schema = {
-  type: 'struct',
-  optional: true,
-  name: 'event.block',
-  version: 1,
-  fields: [
-    { name: 'id', index: 0, schema: { type: 'string', optional: false } },
-    { name: 'total_order', index: 1, schema: { type: 'int64', optional: false } },
-    { name: 'data_collection_order', index: 2, schema: { type: 'int64', optional: false } },
-  ],
-};
+export const transactionBlockSchema: Schema = optional(
+  named(
+    struct(undefined, [
+      ['id', string()],
+      ['total_order', int64()],
+      ['data_collection_order', int64()],
+    ]),
+    'event.block',
+    { version: 1 },
+  ),
+);
 
 export interface TransactionBlock {
   readonly id: string;
@@ -38,23 +39,21 @@ export function recordNames(recordPrefix: string): { key: string; value: string;
  * Debezium 3.x's version 2, fields in its order.
  */
 export function envelopeSchema(envelopeName: string, rowSchema: Schema, sourceSchema: Schema): Schema {
-  const row: Schema = { ...rowSchema, optional: true };
-  return {
-    type: 'struct',
-    optional: false,
-    name: envelopeName,
-    version: 2,
-    fields: [
-      { name: 'before', index: 0, schema: row },
-      { name: 'after', index: 1, schema: row },
-      { name: 'source', index: 2, schema: sourceSchema },
-      { name: 'transaction', index: 3, schema: transactionBlockSchema },
-      { name: 'op', index: 4, schema: { type: 'string', optional: false } },
-      { name: 'ts_ms', index: 5, schema: { type: 'int64', optional: true } },
-      { name: 'ts_us', index: 6, schema: { type: 'int64', optional: true } },
-      { name: 'ts_ns', index: 7, schema: { type: 'int64', optional: true } },
-    ],
-  };
+  const row = optional(rowSchema);
+  return named(
+    struct(undefined, [
+      ['before', row],
+      ['after', row],
+      ['source', sourceSchema],
+      ['transaction', transactionBlockSchema],
+      ['op', string()],
+      ['ts_ms', optional(int64())],
+      ['ts_us', optional(int64())],
+      ['ts_ns', optional(int64())],
+    ]),
+    envelopeName,
+    { version: 2 },
+  );
 }
 
 export interface ChangeEvent {

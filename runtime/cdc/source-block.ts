@@ -1,4 +1,5 @@
 import type { Field, Schema } from '../record/index.js';
+import { named, struct } from '../record/index.js';
 
 /**
  * The `source` block every Debezium 3.x change event carries. The common fields come first
@@ -75,13 +76,8 @@ export function sourceBlockSchema(
   schemaName: string,
   connectorFields: readonly Omit<Field, 'index'>[],
 ): Schema {
-  return {
-    type: 'struct',
-    optional: false,
-    name: schemaName,
-    version: 1,
-    fields: [...commonFields, ...connectorFields].map((field, index) => ({ ...field, index })),
-  };
+  const fields = [...commonFields, ...connectorFields].map((field) => [field.name, field.schema] as const);
+  return named(struct(undefined, fields), schemaName, { version: 1 });
 }
 
 /**
