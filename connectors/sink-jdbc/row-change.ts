@@ -1,8 +1,8 @@
 import type { Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
 import { boolean, int32, int64, sourceColumnName, string } from '../../runtime/record/index.js';
 import { castSchema, castValue, type CastType } from '../../runtime/transforms/cast-value.js';
-import { isStruct } from '../../runtime/transforms/record-part.js';
-import { asChangeEvent, type ChangeEvent } from '../../runtime/transforms/read-change-event.js';
+import { isStruct } from '../../runtime/record/index.js';
+import { asChangeEvent, type ChangeEvent } from '../../runtime/cdc/index.js';
 import { unavailableColumnsOf } from '../../runtime/cdc/unavailable-columns.js';
 import type { SinkConfig } from './config.js';
 import { ruleMatches, type MappingRule } from './mapping-rules.js';

@@ -45,5 +45,5 @@ export {
   bytesToUnscaled,
   unscaledPrecision,
 } from './decimal-value.js';
-export { newStruct, copyStruct } from './struct-value.js';
+export { newStruct, copyStruct, isStruct } from './struct-value.js';
 export { sourceColumnNameParameter, withSourceColumnName, sourceColumnName } from './source-column-name.js';

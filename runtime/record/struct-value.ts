@@ -14,3 +14,14 @@ export function newStruct(): Struct {
 export function copyStruct(struct: Readonly<Struct>): Struct {
   return Object.assign(newStruct(), struct);
 }
+
+/** Whether `value` is a struct value (an object that is not an array, a Buffer or a Map). */
+export function isStruct(value: unknown): value is Struct {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !Buffer.isBuffer(value) &&
+    !(value instanceof Map)
+  );
+}

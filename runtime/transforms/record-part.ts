@@ -1,4 +1,4 @@
-import type { ConnectRecord, Schema, Struct } from '../record/index.js';
+import type { ConnectRecord, Schema } from '../record/index.js';
 
 /** Which half of a record a `$Key` / `$Value` transform works on. */
 export type RecordPart = 'key' | 'value';
@@ -29,16 +29,6 @@ export function structSchema(base: Schema, fields: readonly { name: string; sche
     type: 'struct',
     fields: fields.map((field, index) => ({ name: field.name, index, schema: field.schema })),
   };
-}
-
-export function isStruct(value: unknown): value is Struct {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !Buffer.isBuffer(value) &&
-    !(value instanceof Map)
-  );
 }
 
 /** The `$Key` / `$Value` suffix of a Kafka Connect class name. */
