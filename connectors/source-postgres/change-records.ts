@@ -107,10 +107,6 @@ export class ChangeRecords {
       : { ...record, headers: [unavailableColumnsHeader(unavailable)] };
   }
 
-  tombstone(table: TableSchema, key: Struct | null, ctx: ChangeContext): SourceRecord {
-    return this.record(table.topic, table.keySchema, key, null, null, ctx);
-  }
-
   /** A `pg_logical_emit_message` as an `m` event on `<prefix>.message`. */
   message(prefix: string, content: Buffer, ctx: ChangeContext): SourceRecord {
     return this.record(

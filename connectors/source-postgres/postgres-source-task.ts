@@ -1,4 +1,5 @@
 import { UncapturedTables } from '../../runtime/cdc/uncaptured-tables.js';
+import { changeEventMetrics, EventDispatcher } from '../../runtime/cdc/index.js';
 import type pg from 'pg';
 import {
   backoff,
@@ -24,7 +25,6 @@ import {
   type StreamPosition,
 } from './lsn-offset.js';
 import { preflightProblems } from './preflight.js';
-import { RecordBatcher } from './record-batcher.js';
 import { ReplicationStream } from './replication-stream.js';
 import {
   checkSlot,
@@ -49,7 +49,7 @@ export class PostgresSourceTask implements SourceTask {
   private options!: PostgresOptions;
   private stream: ReplicationStream | null = null;
   private reader: ChangeStreamReader | null = null;
-  private batcher: RecordBatcher | null = null;
+  private batcher: EventDispatcher | null = null;
   /** The last offset stored in Kafka, as JSON (compared with the batcher's last emitted one). */
   private lastCommittedOffset: string | null = null;
   /** Highest LSN the runtime committed and the slot may confirm. */
@@ -76,7 +76,12 @@ export class PostgresSourceTask implements SourceTask {
       const committed = await context.committedOffset(this.partition);
       const offset = committed === null ? null : fromSourceOffset(committed);
       const records = new ChangeRecords(options.topicPrefix, options.dbname, this.partition);
-      const batcher = new RecordBatcher(context, options.maxBatchSize);
+      const batcher = new EventDispatcher(
+        options,
+        context,
+        this.partition,
+        changeEventMetrics(context.connectorName),
+      );
       this.batcher = batcher;
 
       const start = await this.prepare(
@@ -130,7 +135,7 @@ export class PostgresSourceTask implements SourceTask {
     registry: TypeRegistry,
     schemaOptions: TableSchemaOptions,
     records: ChangeRecords,
-    batcher: RecordBatcher,
+    batcher: EventDispatcher,
   ): Promise<StreamPosition | null> {
     const options = this.options;
     const mode = options.snapshotMode;
@@ -261,7 +266,7 @@ export class PostgresSourceTask implements SourceTask {
     registry: TypeRegistry,
     schemaOptions: TableSchemaOptions,
     records: ChangeRecords,
-    batcher: RecordBatcher,
+    batcher: EventDispatcher,
     start: StreamPosition,
   ): Promise<void> {
     const options = this.options;
@@ -278,7 +283,6 @@ export class PostgresSourceTask implements SourceTask {
         schemaOptions,
         records,
         batcher,
-        this.partition,
         resume,
       );
       const stream = new ReplicationStream(clientConfig(options, `siphon-${context.connectorName}-stream`));

@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from '../metrics/registry.js';
+import type { Op } from './change-event.js';
 
 /**
  * Change-event metrics both CDC sources update, labelled by connector. Defined once here
@@ -39,3 +40,26 @@ export const lastEventTimestampSeconds = new Gauge({
   labelNames: ['connector'] as const,
   registers: [metricsRegistry],
 });
+
+/**
+ * What the event dispatcher reports, once per batch: change events per op, when the last
+ * went out and how far behind the source it was. An interface so the dispatcher does not
+ * depend on where the metrics live.
+ */
+export interface ChangeEventMetrics {
+  countEvents(op: Op, count: number): void;
+  /** A batch went out at `nowMs`; `sourceTsMs` is the commit time of its last change event, if known. */
+  batchEmitted(nowMs: number, sourceTsMs: number | undefined): void;
+}
+
+/** The change-event metrics of one connector, on the metrics above. */
+export function changeEventMetrics(connector: string): ChangeEventMetrics {
+  const labels = { connector };
+  return {
+    countEvents: (op, count) => changeEventsTotal.inc({ connector, op }, count),
+    batchEmitted: (nowMs, sourceTsMs) => {
+      lastEventTimestampSeconds.set(labels, nowMs / 1000);
+      if (sourceTsMs !== undefined) sourceLagSeconds.set(labels, Math.max(0, nowMs - sourceTsMs) / 1000);
+    },
+  };
+}

@@ -15,3 +15,4 @@ export * from './unavailable-columns.js';
 export * from './topic-names.js';
 export * from './uncaptured-tables.js';
 export * from './field-names.js';
+export * from './event-dispatcher.js';

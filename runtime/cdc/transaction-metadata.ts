@@ -46,6 +46,8 @@ export function transactionTopic(topicPrefix: string): string {
 export class TransactionTracker {
   private readonly perCollection = new Map<string, bigint>();
   private total = 0n;
+  /** Whether its BEGIN record went out (in this run, or before a restart that resumes inside it). */
+  begun = false;
 
   constructor(readonly id: string) {}
 
