@@ -1,11 +1,10 @@
 import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
-import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/index.js';
-import type { TableFilter } from '../../runtime/cdc/index.js';
+import type { EventDispatcher, TableFilter } from '../../runtime/cdc/index.js';
 import { backoff, isConnectionLost, RetriableError, SiphonError } from '../../runtime/plugin/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
-import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
+import type { SourcePartition } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import { explain } from './binlog-failures.js';
@@ -13,7 +12,6 @@ import type { DdlItem, OpenTransaction, QueuedItem, RowChange } from './binlog-i
 import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
 import type { MySqlSourceConfig } from './config.js';
-import { lastEventTimestampSeconds, sourceLagSeconds } from '../../runtime/cdc/cdc-metrics.js';
 import { isDdlStatement } from './ddl-parser.js';
 import { mysqlBinlogFileNumber, mysqlBinlogPosition, mysqlConnected, mysqlSchemaChanges } from './metrics.js';
 import { connectionOptions, openConnection, readTableSchemas } from './mysql-server.js';
@@ -33,6 +31,7 @@ export interface BinlogReaderDeps {
   readonly eventsFor: (table: TableSchema) => TableEvents | null;
   readonly context: SourceTaskContext;
   readonly partition: SourcePartition;
+  readonly dispatcher: EventDispatcher;
 }
 
 const streamedEvents: BinlogEventName[] = [
@@ -54,8 +53,10 @@ const reconnectBudgetMs = 5 * 60_000;
  * Streams the binlog from a BinlogOffset into change events. zongji's listener runs
  * synchronously per event: it keeps the transaction bookkeeping and the TableCatalog in
  * binlog order and queues work; a consumer loop turns the queue into records, writes the
- * schema history and emits. The queue is bounded by `max.queue.size` rows: above it the
- * binlog connection is paused (TCP backpressure to the server).
+ * schema history and hands records to the dispatcher. That queue holds at most about one
+ * batch (`max.batch.size` rows) read ahead: above it the binlog connection is paused, so
+ * while the runtime's queue (`max.queue.size`) is full and the dispatcher waits on it, the
+ * server is held back by TCP backpressure.
  *
  * A lost connection (server restart, the dump thread killed) is retried from the last
  * emitted offset with backoff for up to five minutes; rows already emitted are skipped,
@@ -74,7 +75,6 @@ export class BinlogReader {
   private resume: BinlogOffset | null;
   /** The offset of the last record emitted (or the last boundary passed): where a reconnect resumes. */
   private position: BinlogOffset;
-  private lastHeartbeat = Date.now();
   private heartbeatConnection: mysql.Connection | null = null;
   private readonly records: BinlogRecords;
 
@@ -91,7 +91,7 @@ export class BinlogReader {
       config: deps.config,
       eventsFor: deps.eventsFor,
       partition: deps.partition,
-      connectorName: deps.context.connectorName,
+      dispatcher: deps.dispatcher,
     });
   }
 
@@ -214,7 +214,7 @@ export class BinlogReader {
   private push(item: QueuedItem, rows: number): void {
     this.queue.push(item);
     this.queuedRows += rows;
-    if (this.queuedRows >= this.deps.config.cdc.maxQueueSize) this.zongji?.connection?.pause();
+    if (this.queuedRows >= this.deps.config.cdc.maxBatchSize) this.zongji?.connection?.pause();
     this.notify();
   }
 
@@ -337,7 +337,6 @@ export class BinlogReader {
       events: 0,
       hasRows: false,
       tracker: null,
-      begun: false,
     };
   }
 
@@ -446,19 +445,12 @@ export class BinlogReader {
 
   /** Processes the queue until the stream fails or the task stops; true when anything was processed. */
   private async consume(): Promise<boolean> {
-    const { context, config } = this.deps;
+    const { context, config, dispatcher } = this.deps;
     let progressed = false;
-    let batch: SourceRecord[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const records = batch;
-      batch = [];
-      await context.emit(records);
-    };
     while (!context.signal.aborted) {
       const item = this.queue.shift();
       if (!item) {
-        await flush();
+        await dispatcher.flush();
         if (this.failure) return progressed;
         await this.maybeHeartbeat();
         await this.waitForWork();
@@ -467,13 +459,12 @@ export class BinlogReader {
       progressed = true;
       if (item.kind === 'rows') {
         this.queuedRows -= item.rows.length;
-        if (this.queuedRows < config.cdc.maxQueueSize / 2) this.zongji?.connection?.resume();
-        const { records, last } = this.records.rows(item);
+        if (this.queuedRows < config.cdc.maxBatchSize / 2) this.zongji?.connection?.resume();
+        const last = await this.records.rows(item);
         if (last) this.position = last;
-        this.trackLag(item.tsMs);
-        batch.push(...records);
+        this.trackPosition();
       } else if (item.kind === 'ddl') {
-        await flush();
+        await dispatcher.flush();
         await this.recordDdl(item);
       } else {
         const ended = item.transaction;
@@ -486,13 +477,11 @@ export class BinlogReader {
           gtids: item.gtids,
           tsSec: Math.floor(item.tsMs / 1000),
         };
-        this.trackLag(item.tsMs);
-        const end = this.records.transactionEnd(ended, this.position, item.tsMs);
-        if (end) batch.push(end);
+        this.trackPosition();
+        await this.records.transactionEnd(ended, this.position, item.tsMs);
       }
-      if (batch.length >= config.cdc.maxBatchSize) await flush();
     }
-    await flush();
+    await dispatcher.flush();
     return progressed;
   }
 
@@ -511,10 +500,9 @@ export class BinlogReader {
     });
   }
 
-  private trackLag(tsMs: number): void {
+  /** The binlog position gauges (the lag is the dispatcher's, from the change events). */
+  private trackPosition(): void {
     const connector = this.deps.context.connectorName;
-    if (tsMs > 0) sourceLagSeconds.set({ connector }, Math.max(0, Date.now() - tsMs) / 1000);
-    lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
     mysqlBinlogFileNumber.set({ connector }, Number(/\.(\d+)$/.exec(this.position.file)?.[1] ?? 0));
     mysqlBinlogPosition.set({ connector }, this.position.pos);
   }
@@ -555,9 +543,9 @@ export class BinlogReader {
       snapshotKey: null,
     };
     this.position = offset;
-    this.trackLag(item.tsMs);
-    const truncates = this.records.truncates(item, offset);
-    if (truncates.length > 0) await context.emit(truncates);
+    this.trackPosition();
+    await this.records.truncates(item, offset);
+    await this.deps.dispatcher.flush();
     if (changes.length === 0) return;
     await history.record([
       {
@@ -576,18 +564,14 @@ export class BinlogReader {
     mysqlSchemaChanges.inc({ connector: context.connectorName });
     context.logger.info('schema change', { ddl: item.sql, tables: changes.map((c) => `${c.db}.${c.table}`) });
     if (!config.includeSchemaChanges) return;
-    await context.emit([this.records.schemaChange(item, changes, offset)]);
+    await this.records.schemaChange(item, changes, offset);
+    await this.deps.dispatcher.flush();
   }
 
   private async maybeHeartbeat(): Promise<void> {
-    const { config, context, partition } = this.deps;
-    const interval = config.cdc.heartbeatIntervalMs;
-    if (interval <= 0 || Date.now() - this.lastHeartbeat < interval || this.transaction) return;
-    this.lastHeartbeat = Date.now();
-    const topic = heartbeatTopic(config.cdc.heartbeatTopicsPrefix, config.cdc.topicPrefix);
-    await context.emit([
-      heartbeatRecord(topic, config.cdc.topicPrefix, partition, toSourceOffset(this.position), Date.now()),
-    ]);
+    const { config, dispatcher } = this.deps;
+    if (this.transaction || !dispatcher.heartbeatDue(Date.now())) return;
+    await dispatcher.heartbeat(toSourceOffset(this.position), Date.now());
     if (config.cdc.heartbeatActionQuery) await this.runHeartbeatQuery(config.cdc.heartbeatActionQuery);
   }
 

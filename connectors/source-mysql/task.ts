@@ -1,5 +1,10 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { TableFilter, UncapturedTables } from '../../runtime/cdc/index.js';
+import {
+  changeEventMetrics,
+  EventDispatcher,
+  TableFilter,
+  UncapturedTables,
+} from '../../runtime/cdc/index.js';
 import type { SourceTask, SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition } from '../../runtime/record/index.js';
 import { fromSourceOffset, sourcePartition } from './binlog-offset.js';
@@ -73,7 +78,22 @@ export class MySqlSourceTask implements SourceTask {
         }
         return events;
       };
-      const deps: SnapshotDeps = { config, filter, catalog, history, eventsFor, context, partition };
+      const dispatcher = new EventDispatcher(
+        config.cdc,
+        context,
+        partition,
+        changeEventMetrics(context.connectorName),
+      );
+      const deps: SnapshotDeps = {
+        config,
+        filter,
+        catalog,
+        history,
+        eventsFor,
+        context,
+        partition,
+        dispatcher,
+      };
       const start = await this.startingPoint(deps, partition);
       if (start === null || context.signal.aborted) return;
       await new BinlogReader(deps, start).run();
