@@ -468,15 +468,7 @@ export class BinlogReader {
         await this.recordDdl(item);
       } else {
         const ended = item.transaction;
-        this.position = {
-          ...this.position,
-          file: item.file,
-          pos: item.pos,
-          event: 0,
-          row: -1,
-          gtids: item.gtids,
-          tsSec: Math.floor(item.tsMs / 1000),
-        };
+        this.position = boundaryOffset(item);
         this.trackPosition();
         await this.records.transactionEnd(ended, this.position, item.tsMs);
       }
@@ -531,17 +523,7 @@ export class BinlogReader {
         await connection.end().catch(() => undefined);
       }
     }
-    const offset: BinlogOffset = {
-      file: item.file,
-      pos: item.pos,
-      event: 0,
-      row: -1,
-      gtids: item.gtids,
-      tsSec: Math.floor(item.tsMs / 1000),
-      snapshot: null,
-      snapshotTable: null,
-      snapshotKey: null,
-    };
+    const offset = boundaryOffset(item);
     this.position = offset;
     this.trackPosition();
     await this.records.truncates(item, offset);
@@ -585,6 +567,26 @@ export class BinlogReader {
       this.heartbeatConnection = null;
     }
   }
+}
+
+/** The offset right after a transaction's commit or a DDL statement: a restart resumes there. */
+function boundaryOffset(item: {
+  readonly file: string;
+  readonly pos: number;
+  readonly gtids: string | null;
+  readonly tsMs: number;
+}): BinlogOffset {
+  return {
+    file: item.file,
+    pos: item.pos,
+    event: 0,
+    row: -1,
+    gtids: item.gtids,
+    tsSec: Math.floor(item.tsMs / 1000),
+    snapshot: null,
+    snapshotTable: null,
+    snapshotKey: null,
+  };
 }
 
 function parseGtids(text: string | null): MariadbGtidPosition | GtidSet | null {

@@ -2,7 +2,7 @@ import type mysql from 'mysql2/promise';
 import type { ExecuteValues, RowDataPacket } from 'mysql2/promise';
 import type { EventDispatcher, TableFilter } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
-import type { SourcePartition } from '../../runtime/record/index.js';
+import type { SourcePartition, Struct } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import type { MySqlSourceConfig } from './config.js';
@@ -177,20 +177,7 @@ async function recordSchemas(
       schema.db,
       '',
       [{ type: 'CREATE', db: schema.db, table: schema.table, schema }],
-      mysqlSourceValue({
-        name: config.cdc.topicPrefix,
-        tsMs: Date.now(),
-        snapshot: 'true',
-        db: schema.db,
-        table: schema.table,
-        serverId: config.serverId,
-        gtid: null,
-        file: start.file,
-        pos: start.pos,
-        row: 0,
-        thread: null,
-        query: null,
-      }),
+      snapshotSource(config, schema, start),
       deps.partition,
       offset,
       Date.now(),
@@ -198,6 +185,24 @@ async function recordSchemas(
     await deps.dispatcher.add(record);
   }
   await deps.dispatcher.flush();
+}
+
+/** The source block of a snapshot record of `schema` (its marker set by the dispatcher). */
+function snapshotSource(config: MySqlSourceConfig, schema: TableSchema, start: SnapshotPoint): Struct {
+  return mysqlSourceValue({
+    name: config.cdc.topicPrefix,
+    tsMs: Date.now(),
+    snapshot: 'true',
+    db: schema.db,
+    table: schema.table,
+    serverId: config.serverId,
+    gtid: null,
+    file: start.file,
+    pos: start.pos,
+    row: 0,
+    thread: null,
+    query: null,
+  });
 }
 
 function snapshotOffset(
@@ -264,20 +269,7 @@ async function readTables(
           schema.primaryKey.length > 0
             ? JSON.stringify(schema.primaryKey.map((name) => jsonSafe(row[name])))
             : null;
-        const source = mysqlSourceValue({
-          name: deps.config.cdc.topicPrefix,
-          tsMs: Date.now(),
-          snapshot: 'true',
-          db: schema.db,
-          table: schema.table,
-          serverId: deps.config.serverId,
-          gtid: null,
-          file: start.file,
-          pos: start.pos,
-          row: 0,
-          thread: null,
-          query: null,
-        });
+        const source = snapshotSource(deps.config, schema, start);
         await dispatcher.snapshotRecord(
           events.changeRecord(
             'r',
