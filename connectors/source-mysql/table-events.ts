@@ -129,11 +129,6 @@ export class TableEvents {
       sourceOffset: offset,
     };
   }
-
-  /** The tombstone that follows a delete: same key, null value. */
-  tombstone(deleted: SourceRecord): SourceRecord {
-    return { ...deleted, valueSchema: null, value: null };
-  }
 }
 
 function structSchema(name: string, columns: readonly ConvertedColumn[]): Schema {

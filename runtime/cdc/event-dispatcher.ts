@@ -90,8 +90,14 @@ export class EventDispatcher {
   async changeEvent(record: SourceRecord, op: Op, sourceTsMs?: number): Promise<void> {
     this.opCounts.set(op, (this.opCounts.get(op) ?? 0) + 1);
     if (sourceTsMs !== undefined) this.lastSourceTsMs = sourceTsMs;
-    await this.add(record);
-    if (op === 'd' && this.options.tombstonesOnDelete) await this.add(tombstoneOf(record));
+    // Inline rather than through add(): this runs per row.
+    this.pending.push(record);
+    this.lastSourceOffset = record.sourceOffset;
+    if (op === 'd' && this.options.tombstonesOnDelete) {
+      if (this.pending.length >= this.options.maxBatchSize) await this.flush();
+      this.pending.push(tombstoneOf(record));
+    }
+    if (this.pending.length >= this.options.maxBatchSize) await this.flush();
   }
 
   /** A record that is not a change event (a schema change, transaction metadata, a heartbeat). */

@@ -92,6 +92,17 @@ describe('EventDispatcher', () => {
     assert.equal(metrics.lastSourceTsMs, 500);
   });
 
+  it('keeps max.batch.size between a delete and its tombstone', async () => {
+    const { dispatcher, queue } = setup({ maxBatchSize: 2 });
+    await dispatcher.changeEvent(change('c', 1), 'c');
+    await dispatcher.changeEvent(change('d', 2), 'd');
+    await dispatcher.flush();
+    assert.deepEqual(
+      queue.batches.map((batch) => batch.map((r) => (r.value === null ? 'tombstone' : r.key))),
+      [[{ id: 1 }, { id: 2 }], ['tombstone']],
+    );
+  });
+
   it('emits no tombstone when tombstones.on.delete is off', async () => {
     const { dispatcher, queue } = setup({ tombstonesOnDelete: false });
     await dispatcher.changeEvent(change('d', 1), 'd');
