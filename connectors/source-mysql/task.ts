@@ -1,10 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import {
-  changeEventMetrics,
-  EventDispatcher,
-  TableFilter,
-  UncapturedTables,
-} from '../../runtime/cdc/index.js';
+import { TableFilter, taskEventDispatcher, UncapturedTables } from '../../runtime/cdc/index.js';
 import type { SourceTask, SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition } from '../../runtime/record/index.js';
 import { fromSourceOffset, sourcePartition } from './binlog-offset.js';
@@ -78,12 +73,7 @@ export class MySqlSourceTask implements SourceTask {
         }
         return events;
       };
-      const dispatcher = new EventDispatcher(
-        config.cdc,
-        context,
-        partition,
-        changeEventMetrics(context.connectorName),
-      );
+      const dispatcher = taskEventDispatcher(config.cdc, context, partition);
       const deps: SnapshotDeps = {
         config,
         filter,

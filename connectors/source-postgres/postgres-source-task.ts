@@ -1,5 +1,5 @@
 import { UncapturedTables } from '../../runtime/cdc/uncaptured-tables.js';
-import { changeEventMetrics, EventDispatcher } from '../../runtime/cdc/index.js';
+import { taskEventDispatcher, type EventDispatcher } from '../../runtime/cdc/index.js';
 import type pg from 'pg';
 import {
   backoff,
@@ -76,12 +76,7 @@ export class PostgresSourceTask implements SourceTask {
       const committed = await context.committedOffset(this.partition);
       const offset = committed === null ? null : fromSourceOffset(committed);
       const records = new ChangeRecords(options.topicPrefix, options.dbname, this.partition);
-      const batcher = new EventDispatcher(
-        options,
-        context,
-        this.partition,
-        changeEventMetrics(context.connectorName),
-      );
+      const batcher = taskEventDispatcher(options, context, this.partition);
       this.batcher = batcher;
 
       const start = await this.prepare(

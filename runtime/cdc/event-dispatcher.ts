@@ -1,7 +1,7 @@
 import type { SourceTaskContext } from '../plugin/index.js';
 import type { SourceOffset, SourcePartition, SourceRecord } from '../record/index.js';
 import type { CdcOptions } from './cdc-config.js';
-import type { ChangeEventMetrics } from './cdc-metrics.js';
+import { changeEventMetrics, type ChangeEventMetrics } from './cdc-metrics.js';
 import { setSnapshotMarker, type Op } from './change-event.js';
 import { heartbeatRecord, heartbeatTopic } from './heartbeat.js';
 import { snapshotMarkerFor } from './source-block.js';
@@ -217,6 +217,15 @@ export class EventDispatcher {
     this.opCounts.clear();
     this.metrics.batchEmitted(Date.now(), this.lastSourceTsMs);
   }
+}
+
+/** A source task's dispatcher: batches go to the task's queue, metrics are labelled with its connector. */
+export function taskEventDispatcher(
+  options: DispatcherOptions,
+  context: Pick<SourceTaskContext, 'emit' | 'connectorName'>,
+  partition: SourcePartition,
+): EventDispatcher {
+  return new EventDispatcher(options, context, partition, changeEventMetrics(context.connectorName));
 }
 
 /** The tombstone that follows a delete: its key, a null value, the delete's offset. */
