@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { epochMicrosNow, type TransactionBlock } from '../../runtime/cdc/change-event.js';
 import type { EventDispatcher } from '../../runtime/cdc/event-dispatcher.js';
 import { TransactionTracker } from '../../runtime/cdc/transaction-metadata.js';
-import type { SourceTaskContext } from '../../runtime/plugin/index.js';
+import { DataError, type SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { Struct } from '../../runtime/record/index.js';
 import { columnDefaults, notNullColumns, primaryKey } from './catalog.js';
 import type { ChangeContext, ChangeRecords } from './change-records.js';
@@ -365,7 +365,7 @@ export class ChangeStreamReader {
       const table = this.relations.get(relationOid)?.table?.dataCollection ?? `relation ${relationOid}`;
       const lsn = formatLsn(walStart);
       if (!this.options.skipBadValues) {
-        throw new Error(`${table} at LSN ${lsn}: ${error.message}`, { cause: error });
+        throw new DataError(`${table} at LSN ${lsn}: ${error.message}`, { cause: error });
       }
       this.context.logger.warn(
         'skipping a change with a value that cannot be captured (errors.tolerance=all)',

@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/index.js';
 import type { Schema, Struct } from '../record/index.js';
 import { bytes, int32, named, optional as optionalSchema, struct, withDoc } from '../record/index.js';
 
@@ -71,7 +72,7 @@ function specialText(value: number): string {
 function parts(text: string): { negative: boolean; int: string; frac: string } {
   const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
   if (match === null || (match[2] === '' && (match[3] ?? '') === '')) {
-    throw new Error(`"${text}" is not a decimal number`);
+    throw new DataError(`"${text}" is not a decimal number`);
   }
   let int = match[2] ?? '';
   let frac = match[3] ?? '';
