@@ -2,9 +2,9 @@ import type { SourceTaskContext } from '../plugin/index.js';
 import type { SourceOffset, SourcePartition, SourceRecord } from '../record/index.js';
 import type { CdcOptions } from './cdc-config.js';
 import { changeEventMetrics, type ChangeEventMetrics } from './cdc-metrics.js';
-import { setSnapshotMarker, type Op } from './change-event.js';
+import type { Op } from './change-event.js';
 import { heartbeatRecord, heartbeatTopic } from './heartbeat.js';
-import { snapshotMarkerFor } from './source-block.js';
+import { SnapshotLookahead, type SnapshotTablePlace } from './snapshot-lookahead.js';
 import { transactionTopic, type TransactionTracker } from './transaction-metadata.js';
 
 /** The options the dispatcher applies, as both sources read them. */
@@ -18,14 +18,6 @@ export type DispatcherOptions = Pick<
   | 'heartbeatTopicsPrefix'
   | 'maxBatchSize'
 >;
-
-/** Where a snapshot table sits in the snapshot, for Debezium's first/last markers. */
-export interface SnapshotTablePlace {
-  readonly firstTable: boolean;
-  readonly lastTable: boolean;
-  /** False when the snapshot resumes inside this table: its first record is not the table's first. */
-  readonly firstInTable: boolean;
-}
 
 /**
  * The one place a CDC source hands its records to (Debezium's EventDispatcher). The source
@@ -47,16 +39,7 @@ export class EventDispatcher {
   private readonly transactionTopic: string;
   private readonly heartbeatTopic: string;
   private lastHeartbeatMs = Date.now();
-  /** The snapshot record waiting for the next one, which tells whether it ends its table. */
-  private held: SourceRecord | null = null;
-  private heldTable = 0;
-  private heldFirstTable = false;
-  private heldLastTable = false;
-  private heldFirstInTable = false;
-  /** The table being read: its number in this run, and its place. */
-  private table = 0;
-  private tablePlace: SnapshotTablePlace = { firstTable: false, lastTable: false, firstInTable: false };
-  private nextFirstInTable = false;
+  private readonly snapshot = new SnapshotLookahead();
 
   constructor(
     private readonly options: DispatcherOptions,
@@ -161,54 +144,23 @@ export class EventDispatcher {
 
   // --- snapshot markers ------------------------------------------------------------------------
 
-  /** The snapshot starts reading a table (records built with `source.snapshot` "true"). */
+  /** The snapshot starts reading a table (its records built with `source.snapshot` "true"). */
   startSnapshotTable(place: SnapshotTablePlace): void {
-    this.table++;
-    this.tablePlace = place;
-    this.nextFirstInTable = place.firstInTable;
+    this.snapshot.startTable(place);
   }
 
-  /**
-   * A snapshot read (`r`): held until the next one (or the end) shows whether it is the last
-   * of its table, then given Debezium's marker (first, first/last_in_data_collection, true).
-   */
+  /** A snapshot read (`r`), dispatched with Debezium's marker once the next one is known. */
   async snapshotRecord(record: SourceRecord): Promise<void> {
     this.opCounts.set('r', (this.opCounts.get('r') ?? 0) + 1);
-    const held = this.held;
-    if (held !== null) await this.release(held, this.heldTable !== this.table);
-    this.held = record;
-    this.heldTable = this.table;
-    this.heldFirstTable = this.tablePlace.firstTable;
-    this.heldLastTable = this.tablePlace.lastTable;
-    this.heldFirstInTable = this.nextFirstInTable;
-    this.nextFirstInTable = false;
+    const marked = this.snapshot.next(record);
+    if (marked !== null) await this.add(marked);
   }
 
-  /**
-   * The snapshot completed: its very last record is "last" (even when the tables after its
-   * own were empty) and carries `finalOffset`, which says the snapshot is done. Then flushes.
-   */
+  /** The snapshot completed: its last record goes out as "last" with `finalOffset`; then flushes. */
   async endSnapshot(finalOffset: SourceOffset): Promise<void> {
-    const held = this.held;
-    this.held = null;
-    if (held !== null) {
-      setSnapshotMarker(held, 'last');
-      await this.add({ ...held, sourceOffset: finalOffset });
-    }
+    const last = this.snapshot.end(finalOffset);
+    if (last !== null) await this.add(last);
     await this.flush();
-  }
-
-  private async release(held: SourceRecord, lastInTable: boolean): Promise<void> {
-    setSnapshotMarker(
-      held,
-      snapshotMarkerFor({
-        firstTable: this.heldFirstTable,
-        lastTable: this.heldLastTable,
-        firstInTable: this.heldFirstInTable,
-        lastInTable,
-      }),
-    );
-    await this.add(held);
   }
 
   private updateMetrics(): void {

@@ -16,3 +16,4 @@ export * from './topic-names.js';
 export * from './uncaptured-tables.js';
 export * from './field-names.js';
 export * from './event-dispatcher.js';
+export * from './snapshot-lookahead.js';
