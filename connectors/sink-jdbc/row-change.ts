@@ -1,4 +1,4 @@
-import { unavailableColumnsOf } from '../../runtime/cdc/index.js';
+import { asChangeEvent, unavailableColumnsOf, type ChangeEvent } from '../../runtime/cdc/index.js';
 import { DataError } from '../../runtime/plugin/index.js';
 import type { CastType, Schema, SinkRecord, Struct } from '../../runtime/record/index.js';
 import {
@@ -11,7 +11,6 @@ import {
   sourceColumnName,
   string,
 } from '../../runtime/record/index.js';
-import { asChangeEvent, type ChangeEvent } from '../../runtime/transforms/read-change-event.js';
 import type { SinkConfig } from './config.js';
 import { ruleMatches, type MappingRule } from './mapping-rules.js';
 import type { RecordContext } from './record-context.js';

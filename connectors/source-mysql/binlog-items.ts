@@ -19,7 +19,6 @@ export interface OpenTransaction {
   hasRows: boolean;
   /** provide.transaction.metadata: event counts, and whether BEGIN went out (consumer side). */
   tracker: TransactionTracker | null;
-  begun: boolean;
 }
 
 export interface RowChange {
@@ -29,7 +28,7 @@ export interface RowChange {
 
 /**
  * What the binlog listener hands the record side, in binlog order, through the reader's
- * bounded queue: row events, DDL, and commit boundaries.
+ * hand-off queue: row events, DDL, and commit boundaries.
  */
 export type QueuedItem =
   | {

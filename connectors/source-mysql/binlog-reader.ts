@@ -1,11 +1,10 @@
 import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
-import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/index.js';
-import type { TableFilter } from '../../runtime/cdc/index.js';
+import type { EventDispatcher, TableFilter } from '../../runtime/cdc/index.js';
 import { isConnectionLost } from '../../runtime/plugin/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
-import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
+import type { SourcePartition } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import { explain } from './binlog-failures.js';
@@ -13,7 +12,6 @@ import type { DdlItem, OpenTransaction, QueuedItem, RowChange } from './binlog-i
 import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
 import type { MySqlSourceConfig } from './config.js';
-import { CdcMetrics } from '../../runtime/cdc/index.js';
 import { isDdlStatement } from './ddl-parser.js';
 import { MySqlMetrics } from './metrics.js';
 import { connectionOptions, openConnection, readTableSchemas } from './mysql-server.js';
@@ -33,6 +31,7 @@ export interface BinlogReaderDeps {
   readonly eventsFor: (table: TableSchema) => TableEvents | null;
   readonly context: SourceTaskContext;
   readonly partition: SourcePartition;
+  readonly dispatcher: EventDispatcher;
 }
 
 const streamedEvents: BinlogEventName[] = [
@@ -51,8 +50,10 @@ const streamedEvents: BinlogEventName[] = [
  * Streams the binlog from a BinlogOffset into change events. zongji's listener runs
  * synchronously per event: it keeps the transaction bookkeeping and the TableCatalog in
  * binlog order and queues work; a consumer loop turns the queue into records, writes the
- * schema history and emits. The queue is bounded by `max.queue.size` rows: above it the
- * binlog connection is paused (TCP backpressure to the server).
+ * schema history and hands records to the dispatcher. That queue holds at most about one
+ * batch (`max.batch.size` rows) read ahead: above it the binlog connection is paused, so
+ * while the runtime's queue (`max.queue.size`) is full and the dispatcher waits on it, the
+ * server is held back by TCP backpressure.
  *
  * After a lost connection (server restart, the dump thread killed) the CDC coordinator
  * starts a new session from the last emitted offset; rows already emitted are skipped,
@@ -71,11 +72,9 @@ export class BinlogReader {
   private resume: BinlogOffset | null;
   /** The offset of the last record emitted (or the last boundary passed): where a reconnect resumes. */
   private position: BinlogOffset;
-  private lastHeartbeat = Date.now();
   private heartbeatConnection: mysql.Connection | null = null;
   private readonly records: BinlogRecords;
   private readonly metrics: MySqlMetrics;
-  private readonly cdcMetrics: CdcMetrics;
 
   constructor(
     private readonly deps: BinlogReaderDeps,
@@ -87,13 +86,11 @@ export class BinlogReader {
     this.gtids = parseGtids(start.gtids);
     this.position = { ...start, snapshot: null, snapshotTable: null, snapshotKey: null };
     this.metrics = new MySqlMetrics(deps.context.metrics);
-    this.cdcMetrics = new CdcMetrics(deps.context.metrics);
     this.records = new BinlogRecords({
       config: deps.config,
       eventsFor: deps.eventsFor,
       partition: deps.partition,
-      connectorName: deps.context.connectorName,
-      metrics: this.cdcMetrics,
+      dispatcher: deps.dispatcher,
     });
   }
 
@@ -199,7 +196,7 @@ export class BinlogReader {
   private push(item: QueuedItem, rows: number): void {
     this.queue.push(item);
     this.queuedRows += rows;
-    if (this.queuedRows >= this.deps.config.cdc.maxQueueSize) this.zongji?.connection?.pause();
+    if (this.queuedRows >= this.deps.config.cdc.maxBatchSize) this.zongji?.connection?.pause();
     this.notify();
   }
 
@@ -322,7 +319,6 @@ export class BinlogReader {
       events: 0,
       hasRows: false,
       tracker: null,
-      begun: false,
     };
   }
 
@@ -431,19 +427,12 @@ export class BinlogReader {
 
   /** Processes the queue until the stream fails or the task stops; true when anything was processed. */
   private async consume(): Promise<boolean> {
-    const { context, config } = this.deps;
+    const { context, config, dispatcher } = this.deps;
     let progressed = false;
-    let batch: SourceRecord[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const records = batch;
-      batch = [];
-      await context.emit(records);
-    };
     while (!context.signal.aborted) {
       const item = this.queue.shift();
       if (!item) {
-        await flush();
+        await dispatcher.flush();
         if (this.failure) return progressed;
         await this.maybeHeartbeat();
         await this.waitForWork();
@@ -452,32 +441,21 @@ export class BinlogReader {
       progressed = true;
       if (item.kind === 'rows') {
         this.queuedRows -= item.rows.length;
-        if (this.queuedRows < config.cdc.maxQueueSize / 2) this.zongji?.connection?.resume();
-        const { records, last } = this.records.rows(item);
+        if (this.queuedRows < config.cdc.maxBatchSize / 2) this.zongji?.connection?.resume();
+        const last = await this.records.rows(item);
         if (last) this.position = last;
-        this.trackLag(item.tsMs);
-        batch.push(...records);
+        this.trackPosition();
       } else if (item.kind === 'ddl') {
-        await flush();
+        await dispatcher.flush();
         await this.recordDdl(item);
       } else {
         const ended = item.transaction;
-        this.position = {
-          ...this.position,
-          file: item.file,
-          pos: item.pos,
-          event: 0,
-          row: -1,
-          gtids: item.gtids,
-          tsSec: Math.floor(item.tsMs / 1000),
-        };
-        this.trackLag(item.tsMs);
-        const end = this.records.transactionEnd(ended, this.position, item.tsMs);
-        if (end) batch.push(end);
+        this.position = boundaryOffset(item);
+        this.trackPosition();
+        await this.records.transactionEnd(ended, this.position, item.tsMs);
       }
-      if (batch.length >= config.cdc.maxBatchSize) await flush();
     }
-    await flush();
+    await dispatcher.flush();
     return progressed;
   }
 
@@ -496,10 +474,9 @@ export class BinlogReader {
     });
   }
 
-  private trackLag(tsMs: number): void {
+  /** The binlog position gauges (the lag is the dispatcher's, from the change events). */
+  private trackPosition(): void {
     const connector = this.deps.context.connectorName;
-    if (tsMs > 0) this.cdcMetrics.sourceLagSeconds.set({ connector }, Math.max(0, Date.now() - tsMs) / 1000);
-    this.cdcMetrics.lastEventTimestampSeconds.set({ connector }, Date.now() / 1000);
     this.metrics.binlogFileNumber.set({ connector }, Number(/\.(\d+)$/.exec(this.position.file)?.[1] ?? 0));
     this.metrics.binlogPosition.set({ connector }, this.position.pos);
   }
@@ -528,21 +505,11 @@ export class BinlogReader {
         await connection.end().catch(() => undefined);
       }
     }
-    const offset: BinlogOffset = {
-      file: item.file,
-      pos: item.pos,
-      event: 0,
-      row: -1,
-      gtids: item.gtids,
-      tsSec: Math.floor(item.tsMs / 1000),
-      snapshot: null,
-      snapshotTable: null,
-      snapshotKey: null,
-    };
+    const offset = boundaryOffset(item);
     this.position = offset;
-    this.trackLag(item.tsMs);
-    const truncates = this.records.truncates(item, offset);
-    if (truncates.length > 0) await context.emit(truncates);
+    this.trackPosition();
+    await this.records.truncates(item, offset);
+    await this.deps.dispatcher.flush();
     if (changes.length === 0) return;
     await history.record([
       {
@@ -561,18 +528,14 @@ export class BinlogReader {
     this.metrics.schemaChanges.inc({ connector: context.connectorName });
     context.logger.info('schema change', { ddl: item.sql, tables: changes.map((c) => `${c.db}.${c.table}`) });
     if (!config.includeSchemaChanges) return;
-    await context.emit([this.records.schemaChange(item, changes, offset)]);
+    await this.records.schemaChange(item, changes, offset);
+    await this.deps.dispatcher.flush();
   }
 
   private async maybeHeartbeat(): Promise<void> {
-    const { config, context, partition } = this.deps;
-    const interval = config.cdc.heartbeatIntervalMs;
-    if (interval <= 0 || Date.now() - this.lastHeartbeat < interval || this.transaction) return;
-    this.lastHeartbeat = Date.now();
-    const topic = heartbeatTopic(config.cdc.heartbeatTopicsPrefix, config.cdc.topicPrefix);
-    await context.emit([
-      heartbeatRecord(topic, config.cdc.topicPrefix, partition, toSourceOffset(this.position), Date.now()),
-    ]);
+    const { config, dispatcher } = this.deps;
+    if (this.transaction || !dispatcher.heartbeatDue(Date.now())) return;
+    await dispatcher.heartbeat(toSourceOffset(this.position), Date.now());
     if (config.cdc.heartbeatActionQuery) await this.runHeartbeatQuery(config.cdc.heartbeatActionQuery);
   }
 
@@ -586,6 +549,26 @@ export class BinlogReader {
       this.heartbeatConnection = null;
     }
   }
+}
+
+/** The offset right after a transaction's commit or a DDL statement: a restart resumes there. */
+function boundaryOffset(item: {
+  readonly file: string;
+  readonly pos: number;
+  readonly gtids: string | null;
+  readonly tsMs: number;
+}): BinlogOffset {
+  return {
+    file: item.file,
+    pos: item.pos,
+    event: 0,
+    row: -1,
+    gtids: item.gtids,
+    tsSec: Math.floor(item.tsMs / 1000),
+    snapshot: null,
+    snapshotTable: null,
+    snapshotKey: null,
+  };
 }
 
 function parseGtids(text: string | null): MariadbGtidPosition | GtidSet | null {

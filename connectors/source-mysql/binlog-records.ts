@@ -1,6 +1,6 @@
-import { TransactionTracker, transactionTopic } from '../../runtime/cdc/index.js';
-import type { CdcMetrics, TransactionBlock } from '../../runtime/cdc/index.js';
-import type { SourcePartition, SourceRecord } from '../../runtime/record/index.js';
+import { TransactionTracker } from '../../runtime/cdc/index.js';
+import type { EventDispatcher, TransactionBlock } from '../../runtime/cdc/index.js';
+import type { SourcePartition } from '../../runtime/record/index.js';
 import type { DdlItem, OpenTransaction, RowsItem } from './binlog-items.js';
 import { alreadyEmitted, toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
@@ -16,31 +16,31 @@ export interface BinlogRecordsDeps {
   /** Null for a table that cannot be captured (already reported): its rows are skipped. */
   readonly eventsFor: (table: TableSchema) => TableEvents | null;
   readonly partition: SourcePartition;
-  readonly connectorName: string;
-  readonly metrics: CdcMetrics;
+  readonly dispatcher: EventDispatcher;
 }
 
 /**
- * Turns what the binlog listener queued into records: change events with their offsets
- * (skipping what a resume offset says was emitted), tombstones, truncates, schema change
- * events, and the BEGIN / END records of provide.transaction.metadata.
+ * Turns what the binlog listener queued into records and hands them to the dispatcher:
+ * change events with their offsets (skipping what a resume offset says was emitted),
+ * truncates, schema change events, and the BEGIN / END records of
+ * provide.transaction.metadata (at the binlog positions a restart resumes from).
  */
 export class BinlogRecords {
   constructor(private readonly deps: BinlogRecordsDeps) {}
 
   /**
-   * The records of one row event, and the offset of its last row not emitted before a
-   * restart (where a reconnect resumes), or null when every row was.
+   * Dispatches the change events of one row event; returns the offset of its last row not
+   * emitted before a restart (where a reconnect resumes), or null when every row was.
    */
-  rows(item: RowsItem): { records: SourceRecord[]; last: BinlogOffset | null } {
-    const { config, connectorName, partition } = this.deps;
+  async rows(item: RowsItem): Promise<BinlogOffset | null> {
+    const { partition, dispatcher } = this.deps;
     const events = this.deps.eventsFor(item.table);
-    const records: SourceRecord[] = [];
-    if (events === null) return { records, last: null };
+    if (events === null) return null;
     const { transaction } = item;
+    const skipped = dispatcher.skips(item.op);
     let last: BinlogOffset | null = null;
-    let changes = 0;
-    item.rows.forEach((row, index) => {
+    for (let index = 0; index < item.rows.length; index++) {
+      const row = item.rows[index]!;
       const offset: BinlogOffset = {
         file: transaction.file,
         pos: transaction.pos,
@@ -54,25 +54,18 @@ export class BinlogRecords {
       };
       const emitted = transaction.resume !== null && alreadyEmitted(transaction.resume, item.event, index);
       if (!emitted) last = offset;
-      if (config.cdc.skippedOperations.has(item.op)) return;
+      if (skipped) continue;
       // Transaction metadata counts the rows a restart skips too, so orders stay the same.
       const block = this.transactionBlock(transaction, `${item.table.db}.${item.table.table}`);
+      const tracker = transaction.tracker;
       if (emitted) {
-        transaction.begun = transaction.tracker !== null;
-        return;
+        // Its BEGIN went out before the restart.
+        if (tracker !== null) tracker.begun = true;
+        continue;
       }
-      if (transaction.tracker && !transaction.begun) {
-        transaction.begun = true;
+      if (tracker !== null && !tracker.begun) {
         // BEGIN resumes right before this row: a restart from it emits this row again.
-        const beforeRow = toSourceOffset({ ...offset, row: index - 1 });
-        records.push(
-          transaction.tracker.beginRecord(
-            transactionTopic(config.cdc.topicPrefix),
-            partition,
-            beforeRow,
-            item.tsMs,
-          ),
-        );
+        await dispatcher.beginTransaction(tracker, toSourceOffset({ ...offset, row: index - 1 }), item.tsMs);
       }
       const source = this.source(
         item.table,
@@ -93,39 +86,30 @@ export class BinlogRecords {
         item.tsMs,
         block,
       );
-      records.push(record);
-      if (item.op === 'd' && config.cdc.tombstonesOnDelete) records.push(events.tombstone(record));
-      changes++;
-    });
-    // Once per row event, not per row: the labelled counter costs about a microsecond a call.
-    if (changes > 0)
-      this.deps.metrics.changeEventsTotal.inc({ connector: connectorName, op: item.op }, changes);
-    return { records, last };
+      await dispatcher.changeEvent(record, item.op, item.tsMs);
+    }
+    return last;
   }
 
-  /** The END record of a committed transaction whose BEGIN went out, else null. */
-  transactionEnd(
+  /** The END record of a committed transaction whose BEGIN went out. */
+  async transactionEnd(
     transaction: OpenTransaction | null,
     offset: BinlogOffset,
     tsMs: number,
-  ): SourceRecord | null {
-    if (!transaction?.tracker || !transaction.begun) return null;
-    return transaction.tracker.endRecord(
-      transactionTopic(this.deps.config.cdc.topicPrefix),
-      this.deps.partition,
-      toSourceOffset(offset),
-      tsMs,
-    );
+  ): Promise<void> {
+    const tracker = transaction?.tracker ?? null;
+    if (tracker === null) return;
+    await this.deps.dispatcher.commitTransaction(tracker, toSourceOffset(offset), tsMs);
   }
 
   /** Debezium's truncate events (op "t", no key, no row images); skipped by default (skipped.operations=t). */
-  truncates(item: DdlItem, offset: BinlogOffset): SourceRecord[] {
-    const { config, connectorName, partition } = this.deps;
-    if (config.cdc.skippedOperations.has('t')) return [];
-    const records = item.truncated.flatMap((table) => {
+  async truncates(item: DdlItem, offset: BinlogOffset): Promise<void> {
+    const { partition, dispatcher } = this.deps;
+    if (dispatcher.skips('t')) return;
+    for (const table of item.truncated) {
       const events = this.deps.eventsFor(table);
-      if (events === null) return [];
-      return events.changeRecord(
+      if (events === null) continue;
+      const record = events.changeRecord(
         't',
         null,
         null,
@@ -134,24 +118,25 @@ export class BinlogRecords {
         toSourceOffset(offset),
         item.tsMs,
       );
-    });
-    this.deps.metrics.changeEventsTotal.inc({ connector: connectorName, op: 't' }, records.length);
-    return records;
+      await dispatcher.changeEvent(record, 't', item.tsMs);
+    }
   }
 
-  schemaChange(item: DdlItem, changes: readonly SchemaChange[], offset: BinlogOffset): SourceRecord {
+  async schemaChange(item: DdlItem, changes: readonly SchemaChange[], offset: BinlogOffset): Promise<void> {
     const { config, partition } = this.deps;
     const table =
       changes.length === 1 ? { db: item.db, table: changes[0]!.table } : { db: item.db, table: null };
-    return schemaChangeRecord(
-      config.cdc.topicPrefix,
-      item.db,
-      item.sql,
-      changes,
-      this.source(table, item.gtid, item.file, item.pos, 0, item.thread, item.tsMs),
-      partition,
-      toSourceOffset(offset),
-      item.tsMs,
+    await this.deps.dispatcher.add(
+      schemaChangeRecord(
+        config.cdc.topicPrefix,
+        item.db,
+        item.sql,
+        changes,
+        this.source(table, item.gtid, item.file, item.pos, 0, item.thread, item.tsMs),
+        partition,
+        toSourceOffset(offset),
+        item.tsMs,
+      ),
     );
   }
 

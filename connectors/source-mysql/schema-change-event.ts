@@ -1,9 +1,16 @@
-import type {
-  Schema,
-  SourceOffset,
-  SourcePartition,
-  SourceRecord,
-  Struct,
+import {
+  array,
+  boolean,
+  int32,
+  int64,
+  optional,
+  string,
+  struct,
+  type Schema,
+  type SourceOffset,
+  type SourcePartition,
+  type SourceRecord,
+  type Struct,
 } from '../../runtime/record/index.js';
 import { mysqlSourceSchema } from './source-info.js';
 import type { TableSchema } from './table-schema.js';
@@ -14,66 +21,41 @@ import type { TableSchema } from './table-schema.js';
  * Column entries carry the subset of Debezium's column description Siphon knows:
  * name, typeName, typeExpression, charsetName, position and optional.
  */
-const columnSchema: Schema = {
-  type: 'struct',
-  optional: false,
-  name: 'io.debezium.connector.schema.Column',
-  fields: [
-    { name: 'name', index: 0, schema: { type: 'string', optional: false } },
-    { name: 'typeName', index: 1, schema: { type: 'string', optional: false } },
-    { name: 'typeExpression', index: 2, schema: { type: 'string', optional: true } },
-    { name: 'charsetName', index: 3, schema: { type: 'string', optional: true } },
-    { name: 'position', index: 4, schema: { type: 'int32', optional: false } },
-    { name: 'optional', index: 5, schema: { type: 'boolean', optional: true } },
-  ],
-};
+const columnSchema: Schema = struct('io.debezium.connector.schema.Column', [
+  ['name', string()],
+  ['typeName', string()],
+  ['typeExpression', optional(string())],
+  ['charsetName', optional(string())],
+  ['position', int32()],
+  ['optional', optional(boolean())],
+]);
 
-const tableSchema: Schema = {
-  type: 'struct',
-  optional: true,
-  name: 'io.debezium.connector.schema.Table',
-  fields: [
-    { name: 'defaultCharsetName', index: 0, schema: { type: 'string', optional: true } },
-    {
-      name: 'primaryKeyColumnNames',
-      index: 1,
-      schema: { type: 'array', optional: true, valueSchema: { type: 'string', optional: false } },
-    },
-    { name: 'columns', index: 2, schema: { type: 'array', optional: false, valueSchema: columnSchema } },
-  ],
-};
+const tableSchema: Schema = optional(
+  struct('io.debezium.connector.schema.Table', [
+    ['defaultCharsetName', optional(string())],
+    ['primaryKeyColumnNames', optional(array(string()))],
+    ['columns', array(columnSchema)],
+  ]),
+);
 
-const changeSchema: Schema = {
-  type: 'struct',
-  optional: false,
-  name: 'io.debezium.connector.schema.Change',
-  fields: [
-    { name: 'type', index: 0, schema: { type: 'string', optional: false } },
-    { name: 'id', index: 1, schema: { type: 'string', optional: false } },
-    { name: 'table', index: 2, schema: tableSchema },
-  ],
-};
+const changeSchema: Schema = struct('io.debezium.connector.schema.Change', [
+  ['type', string()],
+  ['id', string()],
+  ['table', tableSchema],
+]);
 
-export const schemaChangeKeySchema: Schema = {
-  type: 'struct',
-  optional: false,
-  name: 'io.debezium.connector.mysql.SchemaChangeKey',
-  fields: [{ name: 'databaseName', index: 0, schema: { type: 'string', optional: false } }],
-};
+export const schemaChangeKeySchema: Schema = struct('io.debezium.connector.mysql.SchemaChangeKey', [
+  ['databaseName', string()],
+]);
 
-export const schemaChangeValueSchema: Schema = {
-  type: 'struct',
-  optional: false,
-  name: 'io.debezium.connector.mysql.SchemaChangeValue',
-  fields: [
-    { name: 'source', index: 0, schema: mysqlSourceSchema },
-    { name: 'ts_ms', index: 1, schema: { type: 'int64', optional: false } },
-    { name: 'databaseName', index: 2, schema: { type: 'string', optional: true } },
-    { name: 'schemaName', index: 3, schema: { type: 'string', optional: true } },
-    { name: 'ddl', index: 4, schema: { type: 'string', optional: true } },
-    { name: 'tableChanges', index: 5, schema: { type: 'array', optional: false, valueSchema: changeSchema } },
-  ],
-};
+export const schemaChangeValueSchema: Schema = struct('io.debezium.connector.mysql.SchemaChangeValue', [
+  ['source', mysqlSourceSchema],
+  ['ts_ms', int64()],
+  ['databaseName', optional(string())],
+  ['schemaName', optional(string())],
+  ['ddl', optional(string())],
+  ['tableChanges', array(changeSchema)],
+]);
 
 export interface SchemaChange {
   readonly type: 'CREATE' | 'ALTER' | 'DROP';

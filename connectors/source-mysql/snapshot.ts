@@ -1,9 +1,9 @@
 import type mysql from 'mysql2/promise';
 import type { ExecuteValues, RowDataPacket } from 'mysql2/promise';
-import { CdcMetrics, snapshotMarkerFor } from '../../runtime/cdc/index.js';
-import type { SnapshotMarker, SnapshotRecordPlace, TableFilter } from '../../runtime/cdc/index.js';
+import { CdcMetrics } from '../../runtime/cdc/index.js';
+import type { EventDispatcher, TableFilter } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
-import type { SourcePartition, SourceRecord, Struct } from '../../runtime/record/index.js';
+import type { SourcePartition, Struct } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import type { MySqlSourceConfig } from './config.js';
@@ -33,6 +33,7 @@ export interface SnapshotDeps {
   readonly eventsFor: (table: TableSchema) => TableEvents | null;
   readonly context: SourceTaskContext;
   readonly partition: SourcePartition;
+  readonly dispatcher: EventDispatcher;
 }
 
 export interface SnapshotPoint {
@@ -145,7 +146,7 @@ async function recordSchemas(
   schemas: readonly TableSchema[],
   start: SnapshotPoint,
 ): Promise<void> {
-  const { catalog, config, context } = deps;
+  const { catalog, config } = deps;
   for (const existing of catalog.all()) catalog.remove(existing.db, existing.table);
   for (const schema of schemas) catalog.put(schema);
   const entries: HistoryEntry[] = schemas.map((schema, index) => ({
@@ -171,32 +172,38 @@ async function recordSchemas(
   await deps.history.record(entries);
   if (!config.includeSchemaChanges) return;
   const offset = toSourceOffset(snapshotOffset(start, null, null, 'true'));
-  const records = schemas.map((schema) =>
-    schemaChangeRecord(
+  for (const schema of schemas) {
+    const record = schemaChangeRecord(
       config.cdc.topicPrefix,
       schema.db,
       '',
       [{ type: 'CREATE', db: schema.db, table: schema.table, schema }],
-      mysqlSourceValue({
-        name: config.cdc.topicPrefix,
-        tsMs: Date.now(),
-        snapshot: 'true',
-        db: schema.db,
-        table: schema.table,
-        serverId: config.serverId,
-        gtid: null,
-        file: start.file,
-        pos: start.pos,
-        row: 0,
-        thread: null,
-        query: null,
-      }),
+      snapshotSource(config, schema, start),
       deps.partition,
       offset,
       Date.now(),
-    ),
-  );
-  if (records.length > 0) await context.emit(records);
+    );
+    await deps.dispatcher.add(record);
+  }
+  await deps.dispatcher.flush();
+}
+
+/** The source block of a snapshot record of `schema` (its marker set by the dispatcher). */
+function snapshotSource(config: MySqlSourceConfig, schema: TableSchema, start: SnapshotPoint): Struct {
+  return mysqlSourceValue({
+    name: config.cdc.topicPrefix,
+    tsMs: Date.now(),
+    snapshot: 'true',
+    db: schema.db,
+    table: schema.table,
+    serverId: config.serverId,
+    gtid: null,
+    file: start.file,
+    pos: start.pos,
+    row: 0,
+    thread: null,
+    query: null,
+  });
 }
 
 function snapshotOffset(
@@ -225,7 +232,7 @@ async function readTables(
   start: SnapshotPoint,
   resume: BinlogOffset | null,
 ): Promise<void> {
-  const { context } = deps;
+  const { context, dispatcher } = deps;
   const connector = context.connectorName;
   const metrics = new MySqlMetrics(context.metrics);
   const cdcMetrics = new CdcMetrics(context.metrics);
@@ -237,69 +244,49 @@ async function readTables(
       : ordered.filter((s) => tableKey(s.db, s.table).localeCompare(resumeTable) >= 0);
   metrics.snapshotTables.set({ connector, state: 'total' }, ordered.length);
   metrics.snapshotTables.set({ connector, state: 'completed' }, ordered.length - todo.length);
-  // Debezium's markers need one record of look-ahead: a record's marker is known once the
-  // next record (or the end) shows whether it was the last of its table.
-  let pending: {
-    record: SourceRecord;
-    place: Omit<SnapshotRecordPlace, 'lastInTable'>;
-    table: string;
-  } | null = null;
-  const flush = async (records: SourceRecord[], table: string, firstTable: boolean, lastTable: boolean) => {
-    const out: SourceRecord[] = [];
-    for (const record of records) {
-      if (pending !== null) {
-        const place = { ...pending.place, lastInTable: pending.table !== table };
-        out.push(withSnapshotMarker(pending.record, snapshotMarkerFor(place), false));
-      }
-      const firstInTable = pending === null || pending.table !== table;
-      pending = { record, place: { firstTable, lastTable, firstInTable }, table };
-    }
-    if (out.length > 0) await context.emit(out);
-  };
   let done = ordered.length - todo.length;
   for (const [index, schema] of todo.entries()) {
-    if (context.signal.aborted) return;
+    if (context.signal.aborted) {
+      await dispatcher.flush();
+      return;
+    }
     const key = tableKey(schema.db, schema.table);
     const events = deps.eventsFor(schema);
     if (events === null) continue;
     const startKey =
       resumeTable === key && resume?.snapshotKey ? (JSON.parse(resume.snapshotKey) as unknown[]) : null;
+    // The dispatcher gives the records Debezium's first/last markers.
+    dispatcher.startSnapshotTable({
+      firstTable: index === 0 && resumeTable === null,
+      lastTable: index === todo.length - 1,
+      firstInTable: true,
+    });
     let rows = 0;
     for await (const chunk of tableChunks(connection, schema, deps.config.snapshotFetchSize, startKey)) {
-      if (context.signal.aborted) return;
-      const records = chunk.map((row) => {
+      if (context.signal.aborted) {
+        await dispatcher.flush();
+        return;
+      }
+      for (const row of chunk) {
         const lastKey =
           schema.primaryKey.length > 0
             ? JSON.stringify(schema.primaryKey.map((name) => jsonSafe(row[name])))
             : null;
-        const source = mysqlSourceValue({
-          name: deps.config.cdc.topicPrefix,
-          tsMs: Date.now(),
-          snapshot: 'true',
-          db: schema.db,
-          table: schema.table,
-          serverId: deps.config.serverId,
-          gtid: null,
-          file: start.file,
-          pos: start.pos,
-          row: 0,
-          thread: null,
-          query: null,
-        });
-        return events.changeRecord(
-          'r',
-          null,
-          row,
-          source,
-          deps.partition,
-          toSourceOffset(snapshotOffset(start, key, lastKey, 'true')),
-          Date.now(),
+        const source = snapshotSource(deps.config, schema, start);
+        await dispatcher.snapshotRecord(
+          events.changeRecord(
+            'r',
+            null,
+            row,
+            source,
+            deps.partition,
+            toSourceOffset(snapshotOffset(start, key, lastKey, 'true')),
+            Date.now(),
+          ),
         );
-      });
-      rows += records.length;
+      }
+      rows += chunk.length;
       cdcMetrics.snapshotRowsDone.set({ connector, table: key }, rows);
-      cdcMetrics.changeEventsTotal.inc({ connector, op: 'r' }, records.length);
-      await flush(records, key, index === 0 && resumeTable === null, index === todo.length - 1);
       context.reportProgress({
         snapshotTable: key,
         snapshotTableRows: rows,
@@ -311,27 +298,12 @@ async function readTables(
     metrics.snapshotTables.set({ connector, state: 'completed' }, done);
     context.logger.info('snapshot read a table', { table: key, rows });
   }
-  const last = pending as { record: SourceRecord } | null;
-  // The snapshot's very last record is "last" even when the tables after its own were empty.
-  if (last !== null) await context.emit([withSnapshotMarker(last.record, 'last', true)]);
+  await dispatcher.endSnapshot(toSourceOffset(snapshotOffset(start, null, null, 'last')));
   context.reportProgress({
     snapshotTablesCompleted: done,
     snapshotTablesTotal: ordered.length,
     snapshot: 'completed',
   });
-}
-
-/** `record` with `source.snapshot` set to `marker`; the overall last one also ends the snapshot in its offset. */
-function withSnapshotMarker(record: SourceRecord, marker: SnapshotMarker, last: boolean): SourceRecord {
-  const value = record.value as Struct;
-  const source = value.source as Struct;
-  return {
-    ...record,
-    value: { ...value, source: { ...source, snapshot: marker } },
-    sourceOffset: last
-      ? { ...record.sourceOffset, snapshot: 'last', snapshot_table: null, snapshot_key: null }
-      : record.sourceOffset,
-  };
 }
 
 /** Key values as JSON (big integers arrive as strings already; Buffers as base64). */

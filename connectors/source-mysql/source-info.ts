@@ -1,28 +1,23 @@
 import { sourceBlockSchema, sourceTsMs } from '../../runtime/cdc/index.js';
-import { siphonVersion } from '../../runtime/siphon-version.js';
+import { siphonVersion } from '../../runtime/plugin/index.js';
 import type { SnapshotMarker } from '../../runtime/cdc/index.js';
-import type { Field, Schema, Struct } from '../../runtime/record/index.js';
+import { int32, int64, optional, string, type Schema, type Struct } from '../../runtime/record/index.js';
 
 /**
  * The `source` block of MySQL change events (Debezium's io.debezium.connector.mysql.Source):
  * the common fields, then table, server_id, gtid, file, pos, row, thread and query.
  * schemas/mysql-source.avsc is its Avro form, checked against this by the unit tests.
  */
-export const mysqlSourceFields: readonly Omit<Field, 'index'>[] = [
-  { name: 'table', schema: { type: 'string', optional: true } },
-  { name: 'server_id', schema: { type: 'int64', optional: false } },
-  { name: 'gtid', schema: { type: 'string', optional: true } },
-  { name: 'file', schema: { type: 'string', optional: false } },
-  { name: 'pos', schema: { type: 'int64', optional: false } },
-  { name: 'row', schema: { type: 'int32', optional: false } },
-  { name: 'thread', schema: { type: 'int64', optional: true } },
-  { name: 'query', schema: { type: 'string', optional: true } },
-];
-
-export const mysqlSourceSchema: Schema = sourceBlockSchema(
-  'io.debezium.connector.mysql.Source',
-  mysqlSourceFields,
-);
+export const mysqlSourceSchema: Schema = sourceBlockSchema('io.debezium.connector.mysql.Source', [
+  ['table', optional(string())],
+  ['server_id', int64()],
+  ['gtid', optional(string())],
+  ['file', string()],
+  ['pos', int64()],
+  ['row', int32()],
+  ['thread', optional(int64())],
+  ['query', optional(string())],
+]);
 
 export interface MySqlSourceInfo {
   readonly name: string;

@@ -3,6 +3,7 @@ import {
   CdcCoordinator,
   Snapshotter,
   TableFilter,
+  taskEventDispatcher,
   UncapturedTables,
   type CdcSource,
   type LostPosition,
@@ -87,7 +88,17 @@ export class MySqlSourceTask implements SourceTask {
         }
         return events;
       };
-      const deps: SnapshotDeps = { config, filter, catalog, history, eventsFor, context, partition };
+      const dispatcher = taskEventDispatcher(config.cdc, context, partition);
+      const deps: SnapshotDeps = {
+        config,
+        filter,
+        catalog,
+        history,
+        eventsFor,
+        context,
+        partition,
+        dispatcher,
+      };
       capture = new MySqlCapture(deps);
       const source: CdcSource<BinlogOffset> = {
         offsets: binlogOffsets(partition),

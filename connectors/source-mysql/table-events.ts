@@ -8,7 +8,7 @@ import {
   recordNames,
   topicNameProblem,
 } from '../../runtime/cdc/index.js';
-import type { TaskLogger } from '../../runtime/plugin/index.js';
+import { ConfigError, type TaskLogger } from '../../runtime/plugin/index.js';
 import type { MessageKeyColumns, Op, TableFilter, TransactionBlock } from '../../runtime/cdc/index.js';
 import {
   withSourceColumnName,
@@ -60,7 +60,7 @@ export class TableEvents {
   ) {
     this.topic = dataCollectionTopic(`${options.topicPrefix}.${table.db}.${table.table}`, options.logger);
     const topicProblem = topicNameProblem(this.topic);
-    if (topicProblem !== undefined) throw new Error(topicProblem);
+    if (topicProblem !== undefined) throw new ConfigError('topic.prefix', topicProblem);
     const names = recordNames(this.topic);
     const fields = fieldNamesOf(
       `${table.db}.${table.table}`,
@@ -80,7 +80,8 @@ export class TableEvents {
     const keyColumns = keyNames.map((name) => {
       const column = converted.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
       if (!column) {
-        throw new Error(
+        throw new ConfigError(
+          'message.key.columns',
           `message.key.columns names column "${name}" of ${table.db}.${table.table}, which has no such column; fix the entry for this table`,
         );
       }
@@ -128,11 +129,6 @@ export class TableEvents {
       sourcePartition: partition,
       sourceOffset: offset,
     };
-  }
-
-  /** The tombstone that follows a delete: same key, null value. */
-  tombstone(deleted: SourceRecord): SourceRecord {
-    return { ...deleted, valueSchema: null, value: null };
   }
 }
 

@@ -1,17 +1,17 @@
+import { envelopeValue, epochMicrosNow, type Op, type TransactionBlock } from '../../runtime/cdc/index.js';
+import { unavailableColumnsHeader } from '../../runtime/cdc/index.js';
+import type { SnapshotMarker } from '../../runtime/cdc/index.js';
 import {
-  envelopeValue,
-  epochMicrosNow,
-  type Op,
-  type TransactionBlock,
-} from '../../runtime/cdc/change-event.js';
-import { unavailableColumnsHeader } from '../../runtime/cdc/unavailable-columns.js';
-import type { SnapshotMarker } from '../../runtime/cdc/source-block.js';
-import type {
-  Schema,
-  SourceOffset,
-  SourcePartition,
-  SourceRecord,
-  Struct,
+  bytes,
+  int64,
+  optional,
+  string,
+  struct,
+  type Schema,
+  type SourceOffset,
+  type SourcePartition,
+  type SourceRecord,
+  type Struct,
 } from '../../runtime/record/index.js';
 import { postgresSourceSchema, postgresSourceValue } from './source-info.js';
 import type { TableSchema } from './table-schema.js';
@@ -31,36 +31,24 @@ export interface ChangeContext {
   readonly offset: SourceOffset;
 }
 
-const messageKeySchema: Schema = {
-  type: 'struct',
-  optional: true,
-  name: 'io.debezium.connector.postgresql.MessageKey',
-  fields: [{ name: 'prefix', index: 0, schema: { type: 'string', optional: true } }],
-};
+const messageKeySchema: Schema = optional(
+  struct('io.debezium.connector.postgresql.MessageKey', [['prefix', optional(string())]]),
+);
 
-const messageValueSchema: Schema = {
-  type: 'struct',
-  optional: false,
-  name: 'io.debezium.connector.postgresql.MessageValue',
-  fields: [
-    { name: 'op', index: 0, schema: { type: 'string', optional: false } },
-    { name: 'ts_ms', index: 1, schema: { type: 'int64', optional: true } },
-    { name: 'source', index: 2, schema: postgresSourceSchema },
-    {
-      name: 'message',
-      index: 3,
-      schema: {
-        type: 'struct',
-        optional: true,
-        name: 'io.debezium.connector.postgresql.Message',
-        fields: [
-          { name: 'prefix', index: 0, schema: { type: 'string', optional: true } },
-          { name: 'content', index: 1, schema: { type: 'bytes', optional: true } },
-        ],
-      },
-    },
+const messageValueSchema: Schema = struct('io.debezium.connector.postgresql.MessageValue', [
+  ['op', string()],
+  ['ts_ms', optional(int64())],
+  ['source', postgresSourceSchema],
+  [
+    'message',
+    optional(
+      struct('io.debezium.connector.postgresql.Message', [
+        ['prefix', optional(string())],
+        ['content', optional(bytes())],
+      ]),
+    ),
   ],
-};
+]);
 
 export class ChangeRecords {
   constructor(
@@ -112,10 +100,6 @@ export class ChangeRecords {
     return unavailable.length === 0
       ? record
       : { ...record, headers: [unavailableColumnsHeader(unavailable)] };
-  }
-
-  tombstone(table: TableSchema, key: Struct | null, ctx: ChangeContext): SourceRecord {
-    return this.record(table.topic, table.keySchema, key, null, null, ctx);
   }
 
   /** A `pg_logical_emit_message` as an `m` event on `<prefix>.message`. */

@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import { epochMicrosNow, type TransactionBlock } from '../../runtime/cdc/change-event.js';
-import { heartbeatRecord, heartbeatTopic } from '../../runtime/cdc/heartbeat.js';
-import { TransactionTracker, transactionTopic } from '../../runtime/cdc/transaction-metadata.js';
-import type { SourceTaskContext } from '../../runtime/plugin/index.js';
-import type { SourcePartition, Struct } from '../../runtime/record/index.js';
+import { epochMicrosNow, type TransactionBlock } from '../../runtime/cdc/index.js';
+import type { EventDispatcher } from '../../runtime/cdc/index.js';
+import { TransactionTracker } from '../../runtime/cdc/index.js';
+import { DataError, type SourceTaskContext } from '../../runtime/plugin/index.js';
+import type { Struct } from '../../runtime/record/index.js';
 import { columnDefaults, notNullColumns, primaryKey } from './catalog.js';
 import type { ChangeContext, ChangeRecords } from './change-records.js';
 import type { PostgresOptions } from './config.js';
@@ -17,7 +17,6 @@ import {
   type Tuple,
 } from './pgoutput-decoder.js';
 import { StreamedTransactions } from './streamed-transactions.js';
-import type { RecordBatcher } from './record-batcher.js';
 import type { ReplicationStream } from './replication-stream.js';
 import { ColumnValueError, TableSchema, type TableSchemaOptions } from './table-schema.js';
 import type { TypeRegistry } from './type-registry.js';
@@ -61,8 +60,7 @@ export class ChangeStreamReader {
     private readonly registry: TypeRegistry,
     private readonly schemaOptions: TableSchemaOptions,
     private readonly records: ChangeRecords,
-    private readonly batcher: RecordBatcher,
-    private readonly partition: SourcePartition,
+    private readonly dispatcher: EventDispatcher,
     /** What was emitted before: a committed offset, or the snapshot's consistent point. */
     private readonly resume: StreamPosition,
   ) {
@@ -83,19 +81,21 @@ export class ChangeStreamReader {
     this.tx = null;
     this.streamXid = null;
     await this.streamed.clear();
-    const heartbeatMs = this.options.heartbeatIntervalMs;
-    let nextHeartbeat = heartbeatMs > 0 ? Date.now() + heartbeatMs : Number.POSITIVE_INFINITY;
     try {
       for (;;) {
         const message = await stream.next(
           this.context.signal,
-          Math.max(1, Math.min(1000, nextHeartbeat - Date.now())),
+          Math.max(1, Math.min(1000, this.dispatcher.msUntilHeartbeat(Date.now()))),
         );
         if (this.context.signal.aborted || message === null) return;
         if (message === 'idle') {
           // Nothing arrived for a while; only the heartbeat check below is due.
         } else if (message.kind === 'keepalive') {
-          if (this.tx === null && this.batcher.size === 0 && message.walEnd > (this.lastCompleteEnd ?? 0n)) {
+          if (
+            this.tx === null &&
+            this.dispatcher.size === 0 &&
+            message.walEnd > (this.lastCompleteEnd ?? 0n)
+          ) {
             // Everything before walEnd has been processed: idle WAL may be acknowledged.
             this.idleKeepaliveLsn = message.walEnd;
           }
@@ -103,15 +103,14 @@ export class ChangeStreamReader {
         } else {
           await this.receive(message.data, message.walStart);
         }
-        if (Date.now() >= nextHeartbeat) {
+        if (this.dispatcher.heartbeatDue(Date.now())) {
           // Ask for a keepalive so the next heartbeat knows how far the idle WAL reaches.
           sendStatus(true);
           await this.heartbeat();
-          nextHeartbeat = Date.now() + heartbeatMs;
         }
       }
     } finally {
-      await this.batcher.flush().catch(() => undefined);
+      await this.dispatcher.flush().catch(() => undefined);
       await this.streamed.clear();
     }
   }
@@ -122,12 +121,12 @@ export class ChangeStreamReader {
    * How far the slot may be confirmed. `committed` is the flush LSN of the last stored
    * offset, which trails the last transaction (a record carries the end of the
    * transaction before its own). Once every emitted record is stored, no transaction is
-   * open and nothing waits in the batcher, the end of the last transaction and the WAL
+   * open and nothing waits in the dispatcher, the end of the last transaction and the WAL
    * end of an idle keepalive may be confirmed too, as pg_recvlogical does: otherwise the
    * walsender never sees its sent WAL confirmed, and a fast shutdown waits forever.
    */
   confirmable(committed: bigint, everythingCommitted: boolean): bigint {
-    if (!everythingCommitted || this.tx !== null || this.batcher.size > 0) return committed;
+    if (!everythingCommitted || this.tx !== null || this.dispatcher.size > 0) return committed;
     return maxLsn(maxLsn(committed, this.lastCompleteEnd), this.idleKeepaliveLsn) ?? committed;
   }
 
@@ -145,16 +144,10 @@ export class ChangeStreamReader {
         lsnCommit: this.lastCompleteCommit ?? position.lsnCommit,
       };
     }
-    await this.batcher.add(
-      heartbeatRecord(
-        heartbeatTopic(this.options.heartbeatTopicsPrefix, this.options.topicPrefix),
-        this.options.topicPrefix,
-        this.partition,
-        toSourceOffset({ position, snapshot: this.completedSnapshot }),
-        Date.now(),
-      ),
+    await this.dispatcher.heartbeat(
+      toSourceOffset({ position, snapshot: this.completedSnapshot }),
+      Date.now(),
     );
-    await this.batcher.flush();
   }
 
   /** Top-level xid of the stream block being received (protocol 2 streaming), or null. */
@@ -213,8 +206,12 @@ export class ChangeStreamReader {
           const table = this.relations.get(oid)?.table;
           if (table == null) continue;
           const ctx = await this.next(table.dataCollection, walStart);
-          if (ctx === null || this.options.skippedOperations.has('t')) continue;
-          await this.batcher.add(this.records.change(table, 't', null, null, null, ctx), 't', ctx.tsMs);
+          if (ctx === null || this.dispatcher.skips('t')) continue;
+          await this.dispatcher.changeEvent(
+            this.records.change(table, 't', null, null, null, ctx),
+            't',
+            ctx.tsMs,
+          );
         }
         return;
       case 'message': {
@@ -222,8 +219,12 @@ export class ChangeStreamReader {
           ? await this.next(`${this.options.topicPrefix}.message`, walStart)
           : this.loose(message.lsn);
         if (ctx === null) return;
-        await this.batcher.add(this.records.message(message.prefix, message.content, ctx), 'm', ctx.tsMs);
-        if (!message.transactional) await this.batcher.flush();
+        await this.dispatcher.changeEvent(
+          this.records.message(message.prefix, message.content, ctx),
+          'm',
+          ctx.tsMs,
+        );
+        if (!message.transactional) await this.dispatcher.flush();
         return;
       }
       case 'commit':
@@ -305,13 +306,10 @@ export class ChangeStreamReader {
       if (tx.tracker === null) {
         // Debezium's PostgreSQL transaction id is `txId:LSN`; the LSN is the commit's, known at BEGIN.
         tx.tracker = new TransactionTracker(`${tx.xid}:${tx.commitLsn}`);
-        await this.batcher.add(
-          tx.tracker.beginRecord(
-            transactionTopic(this.options.topicPrefix),
-            this.partition,
-            toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
-            tx.commitTimeMs,
-          ),
+        await this.dispatcher.beginTransaction(
+          tx.tracker,
+          toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
+          tx.commitTimeMs,
         );
       }
       block = tx.tracker.next(dataCollection);
@@ -367,7 +365,7 @@ export class ChangeStreamReader {
       const table = this.relations.get(relationOid)?.table?.dataCollection ?? `relation ${relationOid}`;
       const lsn = formatLsn(walStart);
       if (!this.options.skipBadValues) {
-        throw new Error(`${table} at LSN ${lsn}: ${error.message}`, { cause: error });
+        throw new DataError(`${table} at LSN ${lsn}: ${error.message}`, { cause: error });
       }
       this.context.logger.warn(
         'skipping a change with a value that cannot be captured (errors.tolerance=all)',
@@ -389,12 +387,11 @@ export class ChangeStreamReader {
     if (entry === undefined) throw new Error(`pgoutput: change for unknown relation ${message.relationOid}`);
     const table = entry.table;
     if (table === null) return;
-    const skipped = this.options.skippedOperations;
     if (message.tag === 'insert') {
       const ctx = await this.next(table.dataCollection, walStart);
-      if (ctx === null || skipped.has('c')) return;
+      if (ctx === null || this.dispatcher.skips('c')) return;
       const after = table.rowValue(message.newTuple);
-      await this.batcher.add(
+      await this.dispatcher.changeEvent(
         this.records.change(table, 'c', table.keyValue(message.newTuple), null, after, ctx),
         'c',
         ctx.tsMs,
@@ -403,7 +400,7 @@ export class ChangeStreamReader {
     }
     if (message.tag === 'delete') {
       const ctx = await this.next(table.dataCollection, walStart);
-      if (ctx === null || skipped.has('d')) return;
+      if (ctx === null || this.dispatcher.skips('d')) return;
       await this.emitDelete(table, message.oldTuple, message.oldKind === 'K', ctx);
       return;
     }
@@ -413,14 +410,14 @@ export class ChangeStreamReader {
     if (oldTuple !== null && oldKey !== null && !sameKey(oldKey, newKey)) {
       // A primary key change is a delete of the old key and a create of the new one, as in Debezium.
       const deleteCtx = await this.next(table.dataCollection, walStart);
-      if (deleteCtx !== null && !skipped.has('d'))
+      if (deleteCtx !== null && !this.dispatcher.skips('d'))
         await this.emitDelete(table, oldTuple, message.oldKind === 'K', deleteCtx);
       const createCtx = await this.next(table.dataCollection, walStart);
-      if (createCtx === null || skipped.has('c')) return;
+      if (createCtx === null || this.dispatcher.skips('c')) return;
       const fallback = message.oldKind === 'O' ? oldTuple : null;
       const after = table.rowValue(message.newTuple, fallback);
       const unavailable = table.unavailableColumns(message.newTuple, fallback);
-      await this.batcher.add(
+      await this.dispatcher.changeEvent(
         this.records.change(table, 'c', newKey, null, after, createCtx, unavailable),
         'c',
         createCtx.tsMs,
@@ -428,12 +425,12 @@ export class ChangeStreamReader {
       return;
     }
     const ctx = await this.next(table.dataCollection, walStart);
-    if (ctx === null || skipped.has('u')) return;
+    if (ctx === null || this.dispatcher.skips('u')) return;
     const fullOld = message.oldKind === 'O' ? oldTuple : null;
     const before = fullOld === null ? null : table.rowValue(fullOld);
     const after = table.rowValue(message.newTuple, fullOld);
     const unavailable = table.unavailableColumns(message.newTuple, fullOld);
-    await this.batcher.add(
+    await this.dispatcher.changeEvent(
       this.records.change(table, 'u', newKey, before, after, ctx, unavailable),
       'u',
       ctx.tsMs,
@@ -448,8 +445,8 @@ export class ChangeStreamReader {
   ): Promise<void> {
     const key = table.keyValue(oldTuple);
     const before = keyOnly ? table.keyOnlyRowValue(oldTuple) : table.rowValue(oldTuple);
-    await this.batcher.add(this.records.change(table, 'd', key, before, null, ctx), 'd', ctx.tsMs);
-    if (this.options.tombstonesOnDelete) await this.batcher.add(this.records.tombstone(table, key, ctx));
+    // The dispatcher adds the tombstone (tombstones.on.delete).
+    await this.dispatcher.changeEvent(this.records.change(table, 'd', key, before, null, ctx), 'd', ctx.tsMs);
   }
 
   private async commit(commitLsn: bigint, endLsn: bigint): Promise<void> {
@@ -469,16 +466,13 @@ export class ChangeStreamReader {
       txDone: true,
     };
     if (tx.tracker !== null) {
-      await this.batcher.add(
-        tx.tracker.endRecord(
-          transactionTopic(this.options.topicPrefix),
-          this.partition,
-          toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
-          tx.commitTimeMs,
-        ),
+      await this.dispatcher.commitTransaction(
+        tx.tracker,
+        toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
+        tx.commitTimeMs,
       );
     }
-    await this.batcher.flush();
+    await this.dispatcher.flush();
   }
 }
 

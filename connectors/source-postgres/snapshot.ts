@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import { CdcMetrics, epochMicrosNow, snapshotMarkerFor } from '../../runtime/cdc/index.js';
-import type { SourceTaskContext } from '../../runtime/plugin/index.js';
-import type { SourceRecord } from '../../runtime/record/index.js';
+import { CdcMetrics, epochMicrosNow, type EventDispatcher } from '../../runtime/cdc/index.js';
+import { DataError, type SourceTaskContext } from '../../runtime/plugin/index.js';
 import {
   columnDefaults,
   estimatedRows,
@@ -13,18 +12,15 @@ import {
 import type { ChangeRecords } from './change-records.js';
 import { formatLsn } from './lsn.js';
 import { toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
-import type { RecordBatcher } from './record-batcher.js';
 import { SnapshotChunker } from './snapshot-chunker.js';
 import { ColumnValueError, TableSchema, type TableSchemaOptions } from './table-schema.js';
 import type { TypeRegistry } from './type-registry.js';
 
 /**
- * Reads every captured table inside the caller's snapshot transaction as `r` events.
- * `source.snapshot` follows Debezium: "first" and "last" for the first and last record,
- * "first_in_data_collection"/"last_in_data_collection" at each table's edges, "true"
- * between, which needs one record of look-ahead. `source.txId` is the snapshot
- * transaction's id, as in Debezium. Each record's offset names its table and key, so a
- * crashed snapshot resumes after the last committed row.
+ * Reads every captured table inside the caller's snapshot transaction as `r` events; the
+ * dispatcher gives them Debezium's `source.snapshot` markers (first, last, at each table's
+ * edges). `source.txId` is the snapshot transaction's id, as in Debezium. Each record's
+ * offset names its table and key, so a crashed snapshot resumes after the last committed row.
  */
 export interface SnapshotPlan {
   readonly tables: readonly TableRef[];
@@ -34,17 +30,7 @@ export interface SnapshotPlan {
   readonly resumeKey: readonly (string | null)[] | null;
 }
 
-interface Held {
-  readonly table: TableSchema;
-  readonly firstTable: boolean;
-  readonly lastTable: boolean;
-  readonly firstInTable: boolean;
-  readonly row: (string | null)[];
-  readonly progress: SnapshotProgress;
-}
-
 export class SnapshotReader {
-  private held: Held | null = null;
   private txId: number | null = null;
 
   constructor(
@@ -53,7 +39,7 @@ export class SnapshotReader {
     private readonly registry: TypeRegistry,
     private readonly schemaOptions: TableSchemaOptions,
     private readonly records: ChangeRecords,
-    private readonly batcher: RecordBatcher,
+    private readonly dispatcher: EventDispatcher,
     private readonly fetchSize: number,
   ) {}
 
@@ -97,24 +83,22 @@ export class SnapshotReader {
       snapshotRowsTotal.set(labels, total);
       const afterKey = id(ref) === plan.resumeTable && pk.length > 0 ? plan.resumeKey : null;
       let done = 0;
-      let firstInTable = afterKey === null;
       snapshotRowsDone.set(labels, done);
+      this.dispatcher.startSnapshotTable({
+        firstTable: tableNumber === 1,
+        lastTable: tableNumber === plan.tables.length,
+        firstInTable: afterKey === null,
+      });
       const keyPositions = chunker.keyPositions;
       for await (const chunk of chunker.chunks(afterKey)) {
         for (const row of chunk) {
           const key = pk.length === 0 ? null : keyTexts(row, keyPositions);
-          await this.hold(
-            {
-              table: schema,
-              firstTable: tableNumber === 1,
-              lastTable: tableNumber === plan.tables.length,
-              firstInTable,
-              row,
-              progress: { inProgress: true, completed: false, table: id(ref), lastKey: key },
-            },
-            plan.position,
-          );
-          firstInTable = false;
+          await this.read(schema, row, plan.position, {
+            inProgress: true,
+            completed: false,
+            table: id(ref),
+            lastKey: key,
+          });
         }
         done += chunk.length;
         snapshotRowsDone.set(labels, done);
@@ -127,74 +111,55 @@ export class SnapshotReader {
           rows_estimated: Math.max(total, done),
         });
         if (this.context.signal.aborted) {
-          await this.batcher.flush();
+          await this.dispatcher.flush();
           return false;
         }
       }
     }
-    // The snapshot's very last record is "last" even when the tables after its own were empty.
-    if (this.held !== null) await this.release({ ...this.held, lastTable: true }, true, plan.position, true);
-    this.held = null;
-    await this.batcher.flush();
+    await this.dispatcher.endSnapshot(
+      toSourceOffset({
+        position: plan.position,
+        snapshot: { inProgress: false, completed: true, table: null, lastKey: null },
+      }),
+    );
     return true;
   }
 
-  private async hold(next: Held, position: StreamPosition): Promise<void> {
-    if (this.held !== null) {
-      await this.release(this.held, this.held.table !== next.table, position, false);
-    }
-    this.held = next;
-  }
-
-  private async release(
-    held: Held,
-    lastInTable: boolean,
+  /** One row as an `r` event (its marker set by the dispatcher once the next row is known). */
+  private async read(
+    table: TableSchema,
+    row: readonly (string | null)[],
     position: StreamPosition,
-    last: boolean,
+    progress: SnapshotProgress,
   ): Promise<void> {
-    const marker = snapshotMarkerFor({
-      firstTable: held.firstTable,
-      lastTable: held.lastTable,
-      firstInTable: held.firstInTable,
-      lastInTable,
-    });
-    const progress: SnapshotProgress = last
-      ? { inProgress: false, completed: true, table: null, lastKey: null }
-      : held.progress;
     const now = epochMicrosNow();
-    let record: SourceRecord;
+    let record;
     try {
-      record = this.records.change(
-        held.table,
-        'r',
-        held.table.keyValue(held.row),
-        null,
-        held.table.rowValue(held.row),
-        {
-          tsMs: Number(now / 1000n),
-          tsUs: now,
-          origin: null,
-          snapshot: marker,
-          txId: this.txId,
-          lsn: position.lsn,
-          lastCommitLsn: null,
-          transaction: null,
-          offset: toSourceOffset({ position, snapshot: progress }),
-        },
-      );
+      record = this.records.change(table, 'r', table.keyValue(row), null, table.rowValue(row), {
+        tsMs: Number(now / 1000n),
+        tsUs: now,
+        origin: null,
+        snapshot: 'true',
+        txId: this.txId,
+        lsn: position.lsn,
+        lastCommitLsn: null,
+        transaction: null,
+        offset: toSourceOffset({ position, snapshot: progress }),
+      });
     } catch (error) {
       if (!(error instanceof ColumnValueError)) throw error;
-      const where = `${held.table.dataCollection} (snapshot at LSN ${position.lsn === null ? 'unknown' : formatLsn(position.lsn)}, key ${JSON.stringify(held.progress.lastKey)})`;
-      if (!this.schemaOptions.skipBadValues) throw new Error(`${where}: ${error.message}`, { cause: error });
+      const where = `${table.dataCollection} (snapshot at LSN ${position.lsn === null ? 'unknown' : formatLsn(position.lsn)}, key ${JSON.stringify(progress.lastKey)})`;
+      if (!this.schemaOptions.skipBadValues)
+        throw new DataError(`${where}: ${error.message}`, { cause: error });
       this.context.logger.warn('skipping a row with a value that cannot be captured (errors.tolerance=all)', {
-        table: held.table.dataCollection,
+        table: table.dataCollection,
         column: error.column,
-        key: held.progress.lastKey,
+        key: progress.lastKey,
         error: error.message,
       });
       return;
     }
-    await this.batcher.add(record, 'r');
+    await this.dispatcher.snapshotRecord(record);
   }
 }
 

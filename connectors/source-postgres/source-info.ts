@@ -1,6 +1,6 @@
-import { sourceBlockSchema, sourceTsMs, type SnapshotMarker } from '../../runtime/cdc/source-block.js';
-import { siphonVersion } from '../../runtime/siphon-version.js';
-import type { Schema, Struct } from '../../runtime/record/index.js';
+import { sourceBlockSchema, sourceTsMs, type SnapshotMarker } from '../../runtime/cdc/index.js';
+import { siphonVersion } from '../../runtime/plugin/index.js';
+import { int64, optional, string, type Schema, type Struct } from '../../runtime/record/index.js';
 
 /**
  * `io.debezium.connector.postgresql.Source`: the common fields, then schema, table, txId,
@@ -8,13 +8,13 @@ import type { Schema, Struct } from '../../runtime/record/index.js';
  * logical replication subscriber: `origin`, `origin_lsn`.
  */
 export const postgresSourceSchema: Schema = sourceBlockSchema('io.debezium.connector.postgresql.Source', [
-  { name: 'schema', schema: { type: 'string', optional: false } },
-  { name: 'table', schema: { type: 'string', optional: false } },
-  { name: 'txId', schema: { type: 'int64', optional: true } },
-  { name: 'lsn', schema: { type: 'int64', optional: true } },
-  { name: 'xmin', schema: { type: 'int64', optional: true } },
-  { name: 'origin', schema: { type: 'string', optional: true } },
-  { name: 'origin_lsn', schema: { type: 'int64', optional: true } },
+  ['schema', string()],
+  ['table', string()],
+  ['txId', optional(int64())],
+  ['lsn', optional(int64())],
+  ['xmin', optional(int64())],
+  ['origin', optional(string())],
+  ['origin_lsn', optional(int64())],
 ]);
 
 export interface PostgresSourceInfo {

@@ -2,8 +2,10 @@ import type pg from 'pg';
 import {
   CdcCoordinator,
   Snapshotter,
+  taskEventDispatcher,
   UncapturedTables,
   type CdcSource,
+  type EventDispatcher,
   type LostPosition,
   type OffsetCodec,
   type SnapshotRequest,
@@ -35,7 +37,6 @@ import {
   type StreamPosition,
 } from './lsn-offset.js';
 import { preflightProblems } from './preflight.js';
-import { RecordBatcher } from './record-batcher.js';
 import { ReplicationStream } from './replication-stream.js';
 import {
   checkSlot,
@@ -143,7 +144,7 @@ class PostgresCapture
 {
   private readonly partition: SourcePartition;
   private readonly records: ChangeRecords;
-  private readonly batcher: RecordBatcher;
+  private readonly batcher: EventDispatcher;
   private slot: SlotState | null = null;
   private replication: ReplicationStream | null = null;
   private reader: ChangeStreamReader | null = null;
@@ -164,7 +165,7 @@ class PostgresCapture
   ) {
     this.partition = sourcePartition(options.topicPrefix);
     this.records = new ChangeRecords(options.topicPrefix, options.dbname, this.partition);
-    this.batcher = new RecordBatcher(context, options.maxBatchSize);
+    this.batcher = taskEventDispatcher(options, context, this.partition);
   }
 
   /** Reads the slot's state; an existing slot must be this database's, pgoutput's, and free. */
@@ -295,7 +296,6 @@ class PostgresCapture
       this.schemaOptions,
       this.records,
       this.batcher,
-      this.partition,
       resume,
     );
     const stream = new ReplicationStream(clientConfig(options, `siphon-${context.connectorName}-stream`));

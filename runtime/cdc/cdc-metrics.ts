@@ -6,6 +6,7 @@ import type {
   MetricDefinition,
   MetricFactory,
 } from '../plugin/index.js';
+import type { Op } from './change-event.js';
 
 /**
  * Change-event metrics both CDC sources update, labelled by connector. Defined once here
@@ -70,4 +71,28 @@ export class CdcMetrics {
     this.sourceLagSeconds = metrics.gauge(sourceLagSecondsMetric);
     this.lastEventTimestampSeconds = metrics.gauge(lastEventTimestampSecondsMetric);
   }
+}
+
+/**
+ * What the event dispatcher reports, once per batch: change events per op, when the last
+ * went out and how far behind the source it was. An interface so the dispatcher does not
+ * depend on where the metrics live.
+ */
+export interface ChangeEventMetrics {
+  countEvents(op: Op, count: number): void;
+  /** A batch went out at `nowMs`; `sourceTsMs` is the commit time of its last change event, if known. */
+  batchEmitted(nowMs: number, sourceTsMs: number | undefined): void;
+}
+
+/** The change-event metrics of one connector's task, on its CDC metrics. */
+export function changeEventMetrics(metrics: CdcMetrics, connector: string): ChangeEventMetrics {
+  const labels = { connector };
+  return {
+    countEvents: (op, count) => metrics.changeEventsTotal.inc({ connector, op }, count),
+    batchEmitted: (nowMs, sourceTsMs) => {
+      metrics.lastEventTimestampSeconds.set(labels, nowMs / 1000);
+      if (sourceTsMs !== undefined)
+        metrics.sourceLagSeconds.set(labels, Math.max(0, nowMs - sourceTsMs) / 1000);
+    },
+  };
 }

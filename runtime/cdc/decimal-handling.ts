@@ -1,4 +1,6 @@
+import { DataError } from '../plugin/index.js';
 import type { Schema, Struct } from '../record/index.js';
+import { bytes, int32, named, optional as optionalSchema, struct, withDoc } from '../record/index.js';
 
 /**
  * `decimal.handling.mode`: how exact numerics (NUMERIC/DECIMAL, MONEY) are emitted.
@@ -23,17 +25,18 @@ export function decimalSchema(
   if (mode === 'double') return { type: 'float64', optional };
   if (mode === 'string') return { type: 'string', optional };
   if (scale === undefined) {
-    return {
-      type: 'struct',
-      optional,
-      name: variableScaleDecimalName,
-      version: 1,
-      doc: 'Variable scaled decimal',
-      fields: [
-        { name: 'scale', index: 0, schema: { type: 'int32', optional: false } },
-        { name: 'value', index: 1, schema: { type: 'bytes', optional: false } },
-      ],
-    };
+    const variableScale = withDoc(
+      named(
+        struct(undefined, [
+          ['scale', int32()],
+          ['value', bytes()],
+        ]),
+        variableScaleDecimalName,
+        { version: 1 },
+      ),
+      'Variable scaled decimal',
+    );
+    return optional ? optionalSchema(variableScale) : variableScale;
   }
   const parameters: Record<string, string> = { scale: String(scale) };
   if (precision !== undefined) parameters['connect.decimal.precision'] = String(precision);
@@ -69,7 +72,7 @@ function specialText(value: number): string {
 function parts(text: string): { negative: boolean; int: string; frac: string } {
   const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
   if (match === null || (match[2] === '' && (match[3] ?? '') === '')) {
-    throw new Error(`"${text}" is not a decimal number`);
+    throw new DataError(`"${text}" is not a decimal number`);
   }
   let int = match[2] ?? '';
   let frac = match[3] ?? '';

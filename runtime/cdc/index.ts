@@ -18,3 +18,5 @@ export * from './field-names.js';
 export * from './snapshotter.js';
 export * from './source-ports.js';
 export * from './coordinator.js';
+export * from './event-dispatcher.js';
+export * from './snapshot-lookahead.js';

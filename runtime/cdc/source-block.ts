@@ -1,4 +1,4 @@
-import type { Field, Schema } from '../record/index.js';
+import { int64, named, optional, string, struct, withDefault, type Schema } from '../record/index.js';
 
 /**
  * The `source` block every Debezium 3.x change event carries. The common fields come first
@@ -45,43 +45,38 @@ export function snapshotMarkerFor(place: SnapshotRecordPlace): SnapshotMarker {
   return 'true';
 }
 
-const commonFields: readonly Omit<Field, 'index'>[] = [
-  { name: 'version', schema: { type: 'string', optional: false } },
-  { name: 'connector', schema: { type: 'string', optional: false } },
-  { name: 'name', schema: { type: 'string', optional: false } },
-  { name: 'ts_ms', schema: { type: 'int64', optional: false } },
-  {
-    name: 'snapshot',
-    schema: {
-      type: 'string',
-      optional: true,
-      name: 'io.debezium.data.Enum',
-      version: 1,
-      defaultValue: 'false',
-      parameters: { allowed: snapshotMarkers.join(',') },
-    },
-  },
-  { name: 'db', schema: { type: 'string', optional: false } },
-  { name: 'sequence', schema: { type: 'string', optional: true } },
-  { name: 'ts_us', schema: { type: 'int64', optional: true } },
-  { name: 'ts_ns', schema: { type: 'int64', optional: true } },
+/** A field of a source block: its name and schema, in the schema's order. */
+export type SourceBlockField = readonly [string, Schema];
+
+const commonFields: readonly SourceBlockField[] = [
+  ['version', string()],
+  ['connector', string()],
+  ['name', string()],
+  ['ts_ms', int64()],
+  [
+    'snapshot',
+    withDefault(
+      optional(
+        named(string(), 'io.debezium.data.Enum', {
+          version: 1,
+          parameters: { allowed: snapshotMarkers.join(',') },
+        }),
+      ),
+      'false',
+    ),
+  ],
+  ['db', string()],
+  ['sequence', optional(string())],
+  ['ts_us', optional(int64())],
+  ['ts_ns', optional(int64())],
 ];
 
 /**
  * The source block schema of a connector: `io.debezium.connector.<connector>.Source`
  * (version 1, as Debezium 3.x) with the common fields followed by `connectorFields`.
  */
-export function sourceBlockSchema(
-  schemaName: string,
-  connectorFields: readonly Omit<Field, 'index'>[],
-): Schema {
-  return {
-    type: 'struct',
-    optional: false,
-    name: schemaName,
-    version: 1,
-    fields: [...commonFields, ...connectorFields].map((field, index) => ({ ...field, index })),
-  };
+export function sourceBlockSchema(schemaName: string, connectorFields: readonly SourceBlockField[]): Schema {
+  return named(struct(undefined, [...commonFields, ...connectorFields]), schemaName, { version: 1 });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Schema, SourceOffset, SourcePartition, SourceRecord } from '../record/index.js';
+import { array, int64, named, optional, string, struct } from '../record/index.js';
 import type { TransactionBlock } from './change-event.js';
 
 /**
@@ -7,42 +8,32 @@ import type { TransactionBlock } from './change-event.js';
  * Schemas as Debezium 3.x: key and value version 1, `event_count` and `data_collections`
  * optional (null in BEGIN).
  */
-export const transactionKeySchema: Schema = {
-  type: 'struct',
-  optional: false,
-  name: 'io.debezium.connector.common.TransactionMetadataKey',
-  version: 1,
-  fields: [{ name: 'id', index: 0, schema: { type: 'string', optional: false } }],
-};
+export const transactionKeySchema: Schema = named(
+  struct(undefined, [['id', string()]]),
+  'io.debezium.connector.common.TransactionMetadataKey',
+  { version: 1 },
+);
 
-const dataCollectionSchema: Schema = {
-  type: 'struct',
-  optional: false,
-  name: 'event.collection',
-  version: 1,
-  fields: [
-    { name: 'data_collection', index: 0, schema: { type: 'string', optional: false } },
-    { name: 'event_count', index: 1, schema: { type: 'int64', optional: false } },
-  ],
-};
+const dataCollectionSchema: Schema = named(
+  struct(undefined, [
+    ['data_collection', string()],
+    ['event_count', int64()],
+  ]),
+  'event.collection',
+  { version: 1 },
+);
 
-export const transactionValueSchema: Schema = {
-  type: 'struct',
-  optional: false,
-  name: 'io.debezium.connector.common.TransactionMetadataValue',
-  version: 1,
-  fields: [
-    { name: 'status', index: 0, schema: { type: 'string', optional: false } },
-    { name: 'id', index: 1, schema: { type: 'string', optional: false } },
-    { name: 'event_count', index: 2, schema: { type: 'int64', optional: true } },
-    {
-      name: 'data_collections',
-      index: 3,
-      schema: { type: 'array', optional: true, valueSchema: dataCollectionSchema },
-    },
-    { name: 'ts_ms', index: 4, schema: { type: 'int64', optional: false } },
-  ],
-};
+export const transactionValueSchema: Schema = named(
+  struct(undefined, [
+    ['status', string()],
+    ['id', string()],
+    ['event_count', optional(int64())],
+    ['data_collections', optional(array(dataCollectionSchema))],
+    ['ts_ms', int64()],
+  ]),
+  'io.debezium.connector.common.TransactionMetadataValue',
+  { version: 1 },
+);
 
 export function transactionTopic(topicPrefix: string): string {
   return `${topicPrefix}.transaction`;
@@ -55,6 +46,8 @@ export function transactionTopic(topicPrefix: string): string {
 export class TransactionTracker {
   private readonly perCollection = new Map<string, bigint>();
   private total = 0n;
+  /** Whether its BEGIN record went out (in this run, or before a restart that resumes inside it). */
+  begun = false;
 
   constructor(readonly id: string) {}
 

@@ -1,6 +1,6 @@
 import type { ConnectRecord, RecordHeader, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
-import { asChangeEvent, type ChangeEvent } from './read-change-event.js';
+import { asChangeEvent, type ChangeEvent } from '../cdc/change-event.js';
 import { structSchema } from './record-part.js';
 import type { TransformSettings } from './settings.js';
 import { copyStruct } from '../record/struct-value.js';

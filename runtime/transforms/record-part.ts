@@ -31,8 +31,6 @@ export function structSchema(base: Schema, fields: readonly { name: string; sche
   };
 }
 
-export { isStruct } from '../record/index.js';
-
 /** The `$Key` / `$Value` suffix of a Kafka Connect class name. */
 export function partFromClassName(className: string): RecordPart {
   return className.endsWith('$Key') ? 'key' : 'value';

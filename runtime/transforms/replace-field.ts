@@ -1,7 +1,8 @@
 import { DataError } from '../plugin/errors.js';
 import type { ConnectRecord, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
-import { isStruct, partSchema, partValue, structSchema, withPart, type RecordPart } from './record-part.js';
+import { isStruct } from '../record/index.js';
+import { partSchema, partValue, structSchema, withPart, type RecordPart } from './record-part.js';
 import { TransformConfigError, type TransformSettings } from './settings.js';
 import { newStruct } from '../record/struct-value.js';
 
