@@ -16,3 +16,12 @@ export type * from './retention.js';
 export type * from './verification.js';
 export { textChunk, verificationConfigDef } from './verification.js';
 export { createTopicAndWait, waitUntilUsable } from './new-topic.js';
+export {
+  atLeast,
+  defineConfig,
+  type ConfigOptions,
+  type DefinedConfig,
+  type KeySpec,
+  type KeySpecs,
+  type OptionValue,
+} from './define-config.js';
