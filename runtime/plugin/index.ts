@@ -25,4 +25,4 @@ export {
   type KeySpecs,
   type OptionValue,
 } from './define-config.js';
-export { sourceQueueKeySpecs } from './source-queue-config.js';
+export { sourceQueueConfig, sourceQueueKeySpecs } from './source-queue-config.js';

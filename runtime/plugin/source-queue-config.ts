@@ -1,4 +1,4 @@
-import { atLeast, type KeySpecs } from './define-config.js';
+import { atLeast, defineConfig, type KeySpecs } from './define-config.js';
 
 /**
  * The keys bounding a source task's queue and batches, defined once: the runtime's
@@ -42,3 +42,6 @@ export const sourceQueueKeySpecs = {
     validator: atLeast(0),
   },
 } as const satisfies KeySpecs;
+
+/** The queue keys typed, for the runtime's source task runner. */
+export const sourceQueueConfig = defineConfig(sourceQueueKeySpecs);

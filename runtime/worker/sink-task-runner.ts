@@ -19,6 +19,7 @@ import {
   type SinkTaskContext,
   type TopicPartition,
 } from '../plugin/index.js';
+import { sinkRuntimeConfig } from './connector-config.js';
 import type { RecordHeader, SchemaAndValue, SinkRecord } from '../record/index.js';
 import type { Transform } from '../transforms/transform.js';
 import type { DeadLetterQueue } from './dead-letter-queue.js';
@@ -325,7 +326,7 @@ export class SinkTaskRunner {
       await this.options.onTopic(topic);
       this.knownTopics.add(topic);
     }
-    const chunkSize = Number(this.options.config['consumer.max.poll.records'] ?? 500);
+    const chunkSize = sinkRuntimeConfig.read(this.options.config)['consumer.max.poll.records'];
     const chunks: KafkaMessage[][] = [];
     for (let start = 0; start < messages.length; start += chunkSize)
       chunks.push(messages.slice(start, start + chunkSize));

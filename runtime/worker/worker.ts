@@ -17,7 +17,12 @@ import { ConfigStore, type StoredConfig, type TargetState } from '../stores/conf
 import { OffsetStore } from '../stores/offset-store.js';
 import { StatusStore, type ConnectorState, type Status } from '../stores/status-store.js';
 import { buildTransformChain } from '../transforms/index.js';
-import { connectorConfigDef, passwordKeys } from './connector-config.js';
+import {
+  commonConnectorConfig,
+  connectorConfigDef,
+  passwordKeys,
+  sinkRuntimeConfig,
+} from './connector-config.js';
 import { maskConfig, validateConnector, type ConnectorValidation } from './connector-validation.js';
 import { chooseConverter, type ConverterFactory } from './converter-setup.js';
 import { createProducer } from './kafka-client.js';
@@ -586,7 +591,7 @@ export class Worker {
       plugin = found;
       resolved = this.resolveSecrets(plugin, raw);
       const parsed = this.parseOrThrow(plugin, resolved, raw);
-      taskConfigs = plugin.taskConfigs(parsed, Number(parsed['tasks.max'] ?? 1));
+      taskConfigs = plugin.taskConfigs(parsed, commonConnectorConfig.read(parsed)['tasks.max']);
     } catch (error) {
       logger.error('connector failed to start', { error });
       this.runtimes.delete(name);
@@ -673,11 +678,12 @@ export class Worker {
           onRecovered,
         });
       } else {
-        const dlqTopic = String(parsed['errors.deadletterqueue.topic.name'] ?? '');
+        const sinkOptions = sinkRuntimeConfig.read(parsed);
+        const dlqTopic = sinkOptions['errors.deadletterqueue.topic.name'];
         if (dlqTopic)
           await this.ensureDeadLetterTopic(
             dlqTopic,
-            Number(parsed['errors.deadletterqueue.topic.replication.factor']),
+            sinkOptions['errors.deadletterqueue.topic.replication.factor'],
           );
         runner = new SinkTaskRunner({
           connector: name,
@@ -692,7 +698,7 @@ export class Worker {
             ? new DeadLetterQueue(
                 this.dataProducer,
                 dlqTopic,
-                parsed['errors.deadletterqueue.context.headers.enable'] === true,
+                sinkOptions['errors.deadletterqueue.context.headers.enable'],
                 name,
                 id,
               )
