@@ -14,7 +14,12 @@ export {
 export { backoff, backoffDelay, Backoff, sleep, withRetries, type BackoffPolicy } from './backoff.js';
 export type * from './retention.js';
 export type * from './verification.js';
-export { textChunk, verificationConfigDef } from './verification.js';
+export {
+  textChunk,
+  verificationConfig,
+  verificationConfigDef,
+  verificationKeySpecs,
+} from './verification.js';
 export { createTopicAndWait, waitUntilUsable } from './new-topic.js';
 export {
   atLeast,
