@@ -1,15 +1,14 @@
+import { ConfigError } from '../plugin/index.js';
+
 /**
  * Reads one transform's or predicate's settings (`transforms.<alias>.*`) and turns bad
  * values into errors that name the full config key, the value and the fix.
  */
-export class TransformConfigError extends Error {
+export class TransformConfigError extends ConfigError {
   override readonly name = 'TransformConfigError';
-  constructor(
-    /** The full config key, e.g. `transforms.route.regex`. */
-    readonly key: string,
-    message: string,
-  ) {
-    super(`${key}: ${message}`);
+  /** `key` is the full config key, e.g. `transforms.route.regex`. */
+  constructor(key: string, message: string) {
+    super(key, `${key}: ${message}`);
   }
 }
 

@@ -3,7 +3,7 @@ import { describeErrors, parseConfig, type RawConfig } from '../config/config-pa
 import { resolveConfigProviders } from '../config/config-providers.js';
 import { withoutResolvedValues } from '../config/resolved-value-errors.js';
 import { maskUrlCredentials, urlPasswords } from '../config/url-credentials.js';
-import { providerPolicyOf, type WorkerConfig } from '../config/worker-config.js';
+import { providerPolicyOf, type WorkerConfig, type WorkerKeyOf } from '../config/worker-config.js';
 import type { EventBus } from '../events/event-bus.js';
 import { SnapshotProgressPublisher } from '../events/snapshot-progress.js';
 import { RetentionGuardian, type RetentionView } from '../guardian/retention-guardian.js';
@@ -161,7 +161,7 @@ export class Worker {
     this.storeProducer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
     this.dataProducer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 5 });
     await Promise.all([this.storeProducer.connect(), this.dataProducer.connect()]);
-    const topic = (name: string, partitions: number, replicationFactor: string) =>
+    const topic = (name: WorkerKeyOf<string>, partitions: number, replicationFactor: WorkerKeyOf<number>) =>
       new CompactedTopic(
         kafka,
         this.admin,
@@ -644,10 +644,7 @@ export class Worker {
       };
       let runner: SourceTaskRunner | SinkTaskRunner;
       if (plugin.type === 'source') {
-        const topicCreation = TopicCreation.of(
-          merged,
-          this.deps.config.values['topic.creation.enable'] === true,
-        );
+        const topicCreation = TopicCreation.of(merged, this.deps.config.options['topic.creation.enable']);
         runner = new SourceTaskRunner({
           connector: name,
           taskId: id,
