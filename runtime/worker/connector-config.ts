@@ -1,6 +1,7 @@
 import { knownConverter } from '../config/worker-config.js';
 import { atLeast, defineConfig, sourceQueueKeySpecs } from '../plugin/index.js';
 import type { ConfigDef, ConnectorPlugin, KeySpecs } from '../plugin/index.js';
+import { transformChainKeySpecs } from '../transforms/index.js';
 import { topicCreationConfigKeys } from './topic-creation.js';
 
 /**
@@ -89,20 +90,7 @@ const commonKeySpecs = {
     documentation: "Value converter; defaults to the worker's.",
     validator: knownConverter('value.converter'),
   },
-  transforms: {
-    type: 'list',
-    default: [],
-    importance: 'low',
-    group: 'Transforms',
-    documentation: 'Aliases of the single message transforms to apply, in order.',
-  },
-  predicates: {
-    type: 'list',
-    default: [],
-    importance: 'low',
-    group: 'Predicates',
-    documentation: 'Aliases of the predicates transforms may use.',
-  },
+  ...transformChainKeySpecs,
   ...errorHandlingKeySpecs,
 } as const satisfies KeySpecs;
 
