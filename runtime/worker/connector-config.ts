@@ -1,6 +1,6 @@
 import { knownConverter } from '../config/worker-config.js';
 import { atLeast, defineConfig, sourceQueueKeySpecs } from '../plugin/index.js';
-import type { ConfigDef, ConnectorPlugin, KeySpecs } from '../plugin/index.js';
+import type { ConfigDef, ConnectorPlugin, KeySpecs, ParsedConfig } from '../plugin/index.js';
 import { transformChainKeySpecs } from '../transforms/index.js';
 import { topicCreationConfigKeys } from './topic-creation.js';
 
@@ -170,6 +170,27 @@ export const errorHandlingConfig = defineConfig(errorHandlingKeySpecs);
 const sourceRuntimeConfig = defineConfig(sourceKeySpecs);
 /** The runtime's keys of sink connectors only, typed: topics, the dead-letter queue. */
 export const sinkRuntimeConfig = defineConfig(sinkKeySpecs);
+
+/** What a sink consumes: `topics`, or `topics.regex` matched against whole topic names. */
+export interface SinkTopics {
+  readonly topics: readonly string[];
+  readonly regex: string | null;
+  readonly pattern: RegExp | null;
+  readonly matches: (topic: string) => boolean;
+}
+
+export function sinkTopicsOf(config: ParsedConfig): SinkTopics {
+  const options = sinkRuntimeConfig.read(config);
+  const { topics } = options;
+  const regex = options['topics.regex'];
+  const pattern = regex === null ? null : new RegExp(`^(?:${regex})$`);
+  return {
+    topics,
+    regex,
+    pattern,
+    matches: (topic) => (pattern ? pattern.test(topic) : topics.includes(topic)),
+  };
+}
 
 /** The runtime's keys followed by the plugin's, for validation and the validate endpoint. */
 export function connectorConfigDef(plugin: ConnectorPlugin | undefined): ConfigDef {
