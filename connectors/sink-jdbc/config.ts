@@ -1,5 +1,5 @@
-import type { ConfigDef, ConfigIssue, ParsedConfig } from '../../runtime/plugin/index.js';
-import { verificationConfigDef } from '../../runtime/plugin/index.js';
+import type { ConfigDef, ConfigIssue, KeySpecs, ParsedConfig } from '../../runtime/plugin/index.js';
+import { atLeast, defineConfig, verificationKeySpecs } from '../../runtime/plugin/index.js';
 import { parseConnectionUrl, type ConnectionSettings } from './connection-url.js';
 import { parseMappingRules, type MappingRule } from './mapping-rules.js';
 import { parseTableNameFormat, type TableNameFormat } from './table-name.js';
@@ -24,14 +24,8 @@ const mustParse =
     }
   };
 
-const positive = (value: unknown): string | undefined =>
-  typeof value === 'number' && value > 0 ? undefined : `must be at least 1, got ${String(value)}`;
-const notNegative = (value: unknown): string | undefined =>
-  typeof value === 'number' && value >= 0 ? undefined : `must be 0 or more, got ${String(value)}`;
-
-export const configDef: ConfigDef = [
-  {
-    name: 'connection.url',
+const sinkKeySpecs = {
+  'connection.url': {
     type: 'string',
     importance: 'high',
     group: 'Connection',
@@ -39,8 +33,7 @@ export const configDef: ConfigDef = [
       'JDBC URL of the target: jdbc:postgresql://host:port/db, jdbc:mysql://host:port/db or jdbc:mariadb://host:port/db, with ?param=value options (user, password, sslmode/ssl, connectTimeout, currentSchema).',
     validator: mustParse(parseConnectionUrl),
   },
-  {
-    name: 'connection.username',
+  'connection.username': {
     type: 'string',
     default: null,
     importance: 'high',
@@ -48,8 +41,7 @@ export const configDef: ConfigDef = [
     documentation: 'User name for the target; overrides a user in the URL.',
     aliases: ['connection.user'],
   },
-  {
-    name: 'connection.password',
+  'connection.password': {
     type: 'password',
     default: null,
     importance: 'high',
@@ -57,8 +49,7 @@ export const configDef: ConfigDef = [
     documentation:
       'Password for the target; overrides a password in the URL. Use a config provider (${env:VAR}).',
   },
-  {
-    name: 'insert.mode',
+  'insert.mode': {
     type: 'string',
     default: 'upsert',
     allowed: INSERT_MODES,
@@ -67,8 +58,7 @@ export const configDef: ConfigDef = [
     documentation:
       'insert: plain INSERT; upsert: INSERT … ON CONFLICT / ON DUPLICATE KEY UPDATE (idempotent, needs a primary key); update: UPDATE by primary key.',
   },
-  {
-    name: 'delete.enabled',
+  'delete.enabled': {
     type: 'boolean',
     default: false,
     importance: 'medium',
@@ -76,8 +66,7 @@ export const configDef: ConfigDef = [
     documentation:
       'Apply deletes (op d) and tombstones as DELETE by primary key. Needs primary.key.mode record_key or record_value.',
   },
-  {
-    name: 'truncate.enabled',
+  'truncate.enabled': {
     type: 'boolean',
     default: false,
     importance: 'medium',
@@ -85,8 +74,7 @@ export const configDef: ConfigDef = [
     documentation:
       'Apply truncate events (op t): TRUNCATE in PostgreSQL, DELETE FROM in MySQL/MariaDB (whose TRUNCATE would commit the batch transaction).',
   },
-  {
-    name: 'primary.key.mode',
+  'primary.key.mode': {
     type: 'string',
     default: 'record_key',
     allowed: PRIMARY_KEY_MODES,
@@ -96,8 +84,7 @@ export const configDef: ConfigDef = [
       'Where the target primary key comes from: none; kafka (__connect_topic, __connect_partition, __connect_offset); record_key (the Kafka key fields); record_value (fields of the row).',
     aliases: ['pk.mode'],
   },
-  {
-    name: 'primary.key.fields',
+  'primary.key.fields': {
     type: 'list',
     default: [],
     importance: 'medium',
@@ -106,8 +93,7 @@ export const configDef: ConfigDef = [
       'Key fields to use (record_key: a subset of the key struct, or the column name of a primitive key; record_value: required list of row fields; kafka: three column names).',
     aliases: ['pk.fields'],
   },
-  {
-    name: 'schema.evolution',
+  'schema.evolution': {
     type: 'string',
     default: 'none',
     allowed: SCHEMA_EVOLUTION_MODES,
@@ -116,16 +102,14 @@ export const configDef: ConfigDef = [
     documentation:
       "basic: add columns the records have and the table lacks (nullable; rows that existed get the source column's default, where the schema carries one) and widen columns the records outgrow (int to bigint, real to double, numeric precision and scale, a varchar shorter than a value). Nothing is narrowed, dropped or retyped otherwise; what is not evolved is logged and in the task status.",
   },
-  {
-    name: 'auto.evolve',
+  'auto.evolve': {
     type: 'boolean',
     default: false,
     importance: 'low',
     group: 'Schema',
     documentation: "The Confluent JDBC sink's name for schema evolution: true means schema.evolution=basic.",
   },
-  {
-    name: 'auto.create',
+  'auto.create': {
     type: 'boolean',
     default: false,
     importance: 'medium',
@@ -133,8 +117,7 @@ export const configDef: ConfigDef = [
     documentation:
       "Create a missing target table from the record schema, with each dialect's column types (see the README).",
   },
-  {
-    name: 'table.name.format',
+  'table.name.format': {
     type: 'string',
     default: '${topic}',
     importance: 'medium',
@@ -143,8 +126,7 @@ export const configDef: ConfigDef = [
       'Target table name; ${topic}, ${source.db}, ${source.schema}, ${source.table} are replaced, with dots in replaced values turned into underscores. A literal dot separates schema and table (archive.${source.table}).',
     validator: mustParse(parseTableNameFormat),
   },
-  {
-    name: 'quote.identifiers',
+  'quote.identifiers': {
     type: 'boolean',
     default: true,
     importance: 'low',
@@ -152,8 +134,7 @@ export const configDef: ConfigDef = [
     documentation:
       'true: table and column names are used exactly as given (case, spaces, reserved words). false: they are folded the way the database folds unquoted names (lower case in PostgreSQL) — still quoted, so reserved words stay safe.',
   },
-  {
-    name: 'quote.sql.identifiers',
+  'quote.sql.identifiers': {
     type: 'string',
     default: null,
     allowed: ['always', 'never'],
@@ -162,8 +143,7 @@ export const configDef: ConfigDef = [
     documentation:
       "The Confluent JDBC sink's name for quote.identifiers: always (true) or never (false); when set it wins.",
   },
-  {
-    name: 'temporal.out.of.range.mode',
+  'temporal.out.of.range.mode': {
     type: 'string',
     default: 'fail',
     allowed: ['fail', 'clamp'],
@@ -172,37 +152,33 @@ export const configDef: ConfigDef = [
     documentation:
       'MySQL/MariaDB targets only (PostgreSQL holds every value): dates and timestamps that are ±infinity, BC or after 9999, and TIME beyond ±838:59:59.999999. fail: the record is a bad record naming the column and value (dead-letter queue or FAILED task). clamp: store the nearest value the column holds (0001-01-01, 9999-12-31 23:59:59.999999, ±838:59:59.999999).',
   },
-  {
-    name: 'batch.size',
+  'batch.size': {
     type: 'int',
     default: 500,
     importance: 'medium',
     group: 'Writes',
     documentation:
       'Records per database transaction; larger consumer batches are applied in chunks of this size.',
-    validator: positive,
+    validator: atLeast(1),
   },
-  {
-    name: 'max.retries',
+  'max.retries': {
     type: 'int',
     default: 10,
     importance: 'medium',
     group: 'Retries',
     documentation:
       'Retries of a batch after a connection or transient database error before the task reports a retriable failure to the runtime.',
-    validator: notNegative,
+    validator: atLeast(0),
   },
-  {
-    name: 'retry.backoff.ms',
+  'retry.backoff.ms': {
     type: 'long',
     default: 3000,
     importance: 'medium',
     group: 'Retries',
     documentation: 'First wait before a retry; doubles per attempt up to 60 s.',
-    validator: notNegative,
+    validator: atLeast(0),
   },
-  {
-    name: 'mappings',
+  mappings: {
     type: 'string',
     default: null,
     importance: 'medium',
@@ -211,8 +187,7 @@ export const configDef: ConfigDef = [
       'JSON array of mapping rules (match, table, rename, include, exclude, values, casts, filter, key, softDelete); see the README. The first rule that matches a record applies.',
     validator: mustParse(parseMappingRules),
   },
-  {
-    name: 'exactly.once',
+  'exactly.once': {
     type: 'boolean',
     default: false,
     importance: 'medium',
@@ -220,8 +195,7 @@ export const configDef: ConfigDef = [
     documentation:
       'Store consumed offsets in a table in the target, in the same transaction as the rows, and resume from them: no record is applied twice, even with non-idempotent mappings.',
   },
-  {
-    name: 'unavailable.value.placeholder',
+  'unavailable.value.placeholder': {
     type: 'string',
     default: '__debezium_unavailable_value',
     importance: 'low',
@@ -229,8 +203,7 @@ export const configDef: ConfigDef = [
     documentation:
       "In update events, a column whose value is this placeholder (Debezium's unavailable.value.placeholder: the string, its UTF-8 bytes, or a one-element array of it) is unavailable and keeps its stored value, as are the columns Siphon's sources name in the __siphon.unavailable.columns header. Empty: only the header counts.",
   },
-  {
-    name: 'offsets.table.name',
+  'offsets.table.name': {
     type: 'string',
     default: 'siphon_sink_offsets',
     importance: 'low',
@@ -238,8 +211,11 @@ export const configDef: ConfigDef = [
     documentation:
       'The table exactly.once keeps offsets in (created when missing), optionally schema-qualified.',
   },
-  ...verificationConfigDef,
-];
+} as const satisfies KeySpecs;
+
+const sinkConfig = defineConfig({ ...sinkKeySpecs, ...verificationKeySpecs });
+
+export const configDef: ConfigDef = sinkConfig.def;
 
 export type InsertMode = (typeof INSERT_MODES)[number];
 export type PrimaryKeyMode = (typeof PRIMARY_KEY_MODES)[number];
@@ -269,39 +245,33 @@ export interface SinkConfig {
 }
 
 export function readSinkConfig(config: ParsedConfig): SinkConfig {
-  const text = (name: string): string | null => {
-    const value = config[name];
-    return value === null || value === undefined ? null : String(value);
-  };
-  const connection = parseConnectionUrl(text('connection.url') ?? '');
-  const username = text('connection.username');
-  const password = text('connection.password');
+  const options = sinkConfig.read(config);
+  const username = options['connection.username'];
+  const password = options['connection.password'];
+  const quoteSql = options['quote.sql.identifiers'];
   return {
     connection: {
-      ...connection,
+      ...parseConnectionUrl(options['connection.url']),
       ...(username ? { user: username } : {}),
       ...(password ? { password } : {}),
     },
-    insertMode: (text('insert.mode') ?? 'upsert') as InsertMode,
-    deleteEnabled: config['delete.enabled'] === true,
-    truncateEnabled: config['truncate.enabled'] === true,
-    primaryKeyMode: (text('primary.key.mode') ?? 'record_key') as PrimaryKeyMode,
-    primaryKeyFields: Array.isArray(config['primary.key.fields']) ? config['primary.key.fields'] : [],
-    schemaEvolution: text('schema.evolution') === 'basic' || config['auto.evolve'] === true,
-    autoCreate: config['auto.create'] === true,
-    tableNameFormat: parseTableNameFormat(text('table.name.format') ?? '${topic}'),
-    quoteIdentifiers:
-      text('quote.sql.identifiers') === null
-        ? config['quote.identifiers'] !== false
-        : text('quote.sql.identifiers') === 'always',
-    batchSize: Number(config['batch.size'] ?? 500),
-    clampTemporal: text('temporal.out.of.range.mode') === 'clamp',
-    maxRetries: Number(config['max.retries'] ?? 10),
-    retryBackoffMs: Number(config['retry.backoff.ms'] ?? 3000),
-    mappings: parseMappingRules(text('mappings') ?? ''),
-    exactlyOnce: config['exactly.once'] === true,
-    offsetsTable: text('offsets.table.name') ?? 'siphon_sink_offsets',
-    unavailablePlaceholder: text('unavailable.value.placeholder') || null,
+    insertMode: options['insert.mode'],
+    deleteEnabled: options['delete.enabled'],
+    truncateEnabled: options['truncate.enabled'],
+    primaryKeyMode: options['primary.key.mode'],
+    primaryKeyFields: options['primary.key.fields'],
+    schemaEvolution: options['schema.evolution'] === 'basic' || options['auto.evolve'],
+    autoCreate: options['auto.create'],
+    tableNameFormat: parseTableNameFormat(options['table.name.format']),
+    quoteIdentifiers: quoteSql === null ? options['quote.identifiers'] : quoteSql === 'always',
+    batchSize: options['batch.size'],
+    clampTemporal: options['temporal.out.of.range.mode'] === 'clamp',
+    maxRetries: options['max.retries'],
+    retryBackoffMs: options['retry.backoff.ms'],
+    mappings: parseMappingRules(options.mappings ?? ''),
+    exactlyOnce: options['exactly.once'],
+    offsetsTable: options['offsets.table.name'],
+    unavailablePlaceholder: options['unavailable.value.placeholder'] || null,
   };
 }
 

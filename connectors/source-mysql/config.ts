@@ -1,12 +1,13 @@
-import {
-  ConfigReader,
-  cdcConfigKeys,
-  exclusiveListsError,
-  parseRegexList,
-  readCdcOptions,
-} from '../../runtime/cdc/index.js';
+import { cdcKeySpecs, cdcOptionsOf, exclusiveListsError, parseRegexList } from '../../runtime/cdc/index.js';
 import type { CdcOptions } from '../../runtime/cdc/index.js';
-import type { ConfigDef, ConfigKey, ParsedConfig, ParsedConfigValue } from '../../runtime/plugin/index.js';
+import { defineConfig } from '../../runtime/plugin/index.js';
+import type {
+  ConfigDef,
+  ConfigValidator,
+  KeySpecs,
+  ParsedConfig,
+  ParsedConfigValue,
+} from '../../runtime/plugin/index.js';
 
 /**
  * The MySQL/MariaDB source connector's configuration, with Debezium's key names: the
@@ -27,7 +28,7 @@ function listText(value: ParsedConfigValue): string | null {
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
-function regexList(key: string): ConfigKey['validator'] {
+function regexList(key: string): ConfigValidator {
   return (value) => {
     try {
       parseRegexList(key, listText(value));
@@ -38,7 +39,7 @@ function regexList(key: string): ConfigKey['validator'] {
   };
 }
 
-function exclusive(includeKey: string, excludeKey: string): ConfigKey['validator'] {
+function exclusive(includeKey: string, excludeKey: string): ConfigValidator {
   return (_value, config) =>
     exclusiveListsError(
       includeKey,
@@ -48,23 +49,21 @@ function exclusive(includeKey: string, excludeKey: string): ConfigKey['validator
     ) ?? regexList(includeKey)?.(config[includeKey] ?? null, config);
 }
 
-function between(min: number, max: number): ConfigKey['validator'] {
+function between(min: number, max: number): ConfigValidator {
   return (value) =>
     typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
       ? undefined
       : `must be an integer from ${min} to ${max}, got ${String(value)}`;
 }
 
-const mysqlKeys: ConfigKey[] = [
-  {
-    name: 'database.hostname',
+const mysqlKeySpecs = {
+  'database.hostname': {
     type: 'string',
     importance: 'high',
     group: 'Connection',
     documentation: 'Host name or address of the MySQL/MariaDB server.',
   },
-  {
-    name: 'database.port',
+  'database.port': {
     type: 'int',
     default: 3306,
     importance: 'high',
@@ -72,24 +71,21 @@ const mysqlKeys: ConfigKey[] = [
     documentation: 'Port of the MySQL/MariaDB server.',
     validator: between(1, 65535),
   },
-  {
-    name: 'database.user',
+  'database.user': {
     type: 'string',
     importance: 'high',
     group: 'Connection',
     documentation:
       'User with SELECT, RELOAD (for the snapshot read lock), REPLICATION SLAVE and REPLICATION CLIENT privileges.',
   },
-  {
-    name: 'database.password',
+  'database.password': {
     type: 'password',
     default: '',
     importance: 'high',
     group: 'Connection',
     documentation: 'Password of database.user; use a config provider (${env:VAR}) rather than plain text.',
   },
-  {
-    name: 'database.server.id',
+  'database.server.id': {
     type: 'long',
     importance: 'high',
     group: 'Connection',
@@ -97,8 +93,7 @@ const mysqlKeys: ConfigKey[] = [
       'Replica server id the connector presents when reading the binlog; unique among all replicas and binlog readers of the server (1 to 4294967295).',
     validator: between(1, 4294967295),
   },
-  {
-    name: 'database.include.list',
+  'database.include.list': {
     type: 'string',
     default: null,
     importance: 'high',
@@ -107,8 +102,7 @@ const mysqlKeys: ConfigKey[] = [
       'Comma-separated regular expressions matched against database names; only tables of matching databases are captured. Cannot be used with database.exclude.list.',
     validator: exclusive('database.include.list', 'database.exclude.list'),
   },
-  {
-    name: 'database.exclude.list',
+  'database.exclude.list': {
     type: 'string',
     default: null,
     importance: 'medium',
@@ -116,8 +110,7 @@ const mysqlKeys: ConfigKey[] = [
     documentation: 'Comma-separated regular expressions of database names NOT to capture.',
     validator: regexList('database.exclude.list'),
   },
-  {
-    name: 'snapshot.mode',
+  'snapshot.mode': {
     type: 'string',
     default: 'initial',
     allowed: snapshotModes,
@@ -126,8 +119,7 @@ const mysqlKeys: ConfigKey[] = [
     documentation:
       'initial: snapshot the captured tables when there is no offset, then stream; initial_only: snapshot, then stop; no_data: record the schema only, then stream; when_needed: also snapshot again when the stored binlog position is no longer available; never: stream from the current binlog position without a snapshot.',
   },
-  {
-    name: 'snapshot.locking.mode',
+  'snapshot.locking.mode': {
     type: 'string',
     default: 'minimal',
     allowed: snapshotLockingModes,
@@ -136,8 +128,7 @@ const mysqlKeys: ConfigKey[] = [
     documentation:
       'minimal: hold a global read lock (or LOCK TABLES without the RELOAD privilege) only while the binlog position and table structures are read; none: take no lock (safe only when no DDL runs during the snapshot).',
   },
-  {
-    name: 'snapshot.fetch.size',
+  'snapshot.fetch.size': {
     type: 'int',
     default: 10000,
     importance: 'low',
@@ -145,8 +136,7 @@ const mysqlKeys: ConfigKey[] = [
     documentation: 'Rows read per primary-key chunk during the snapshot.',
     validator: between(1, 1_000_000),
   },
-  {
-    name: 'gtid.source.includes',
+  'gtid.source.includes': {
     type: 'string',
     default: null,
     importance: 'low',
@@ -155,8 +145,7 @@ const mysqlKeys: ConfigKey[] = [
       'Comma-separated regular expressions of GTID sources (MySQL server UUIDs, MariaDB "domain-server" pairs) whose transactions are captured. Cannot be used with gtid.source.excludes.',
     validator: exclusive('gtid.source.includes', 'gtid.source.excludes'),
   },
-  {
-    name: 'gtid.source.excludes',
+  'gtid.source.excludes': {
     type: 'string',
     default: null,
     importance: 'low',
@@ -164,8 +153,7 @@ const mysqlKeys: ConfigKey[] = [
     documentation: 'Comma-separated regular expressions of GTID sources whose transactions are skipped.',
     validator: regexList('gtid.source.excludes'),
   },
-  {
-    name: 'include.schema.changes',
+  'include.schema.changes': {
     type: 'boolean',
     default: true,
     importance: 'medium',
@@ -173,8 +161,7 @@ const mysqlKeys: ConfigKey[] = [
     documentation:
       'Publish each DDL statement on captured tables as a schema change event on the <topic.prefix> topic.',
   },
-  {
-    name: 'schema.history.internal.kafka.topic',
+  'schema.history.internal.kafka.topic': {
     type: 'string',
     importance: 'high',
     group: 'Schema history',
@@ -185,17 +172,15 @@ const mysqlKeys: ConfigKey[] = [
         ? undefined
         : `"${String(value)}" is not a valid topic name; use only letters, digits, '.', '_' and '-'`,
   },
-  {
-    name: 'schema.history.internal.kafka.bootstrap.servers',
+  'schema.history.internal.kafka.bootstrap.servers': {
     type: 'list',
-    default: '',
+    default: [],
     importance: 'low',
     group: 'Schema history',
     documentation:
       "Accepted for Debezium compatibility and ignored (a warning says so): the schema history topic is kept in the worker's Kafka cluster and reached with the worker's connection and security settings.",
   },
-  {
-    name: 'bigint.unsigned.handling.mode',
+  'bigint.unsigned.handling.mode': {
     type: 'string',
     default: 'long',
     allowed: bigintUnsignedHandlingModes,
@@ -204,8 +189,7 @@ const mysqlKeys: ConfigKey[] = [
     documentation:
       'BIGINT UNSIGNED as int64 (long: values above 2^63-1 wrap, as in Debezium) or as a Decimal with scale 0 (precise).',
   },
-  {
-    name: 'tinyint1.as.boolean',
+  'tinyint1.as.boolean': {
     type: 'boolean',
     default: false,
     importance: 'low',
@@ -213,8 +197,7 @@ const mysqlKeys: ConfigKey[] = [
     documentation:
       'Emit TINYINT(1) (and BOOLEAN, which MySQL stores as TINYINT(1)) as boolean instead of int16 (what Debezium does with its TinyIntOneToBooleanConverter).',
   },
-  {
-    name: 'connect.timeout.ms',
+  'connect.timeout.ms': {
     type: 'int',
     default: 30000,
     importance: 'low',
@@ -222,14 +205,16 @@ const mysqlKeys: ConfigKey[] = [
     documentation: 'Milliseconds to wait for a connection to the server.',
     validator: between(1, 3_600_000),
   },
-];
+} as const satisfies KeySpecs;
 
-/** Debezium's MySQL connector defaults time.precision.mode to adaptive_time_microseconds. */
-const sharedKeys: ConfigKey[] = cdcConfigKeys.map((key) =>
-  key.name === 'time.precision.mode' ? { ...key, default: 'adaptive_time_microseconds' } : key,
-);
+const mysqlConfig = defineConfig({
+  ...cdcKeySpecs,
+  /** Debezium's MySQL connector defaults time.precision.mode to adaptive_time_microseconds. */
+  'time.precision.mode': { ...cdcKeySpecs['time.precision.mode'], default: 'adaptive_time_microseconds' },
+  ...mysqlKeySpecs,
+});
 
-export const mysqlConfigDef: ConfigDef = [...sharedKeys, ...mysqlKeys];
+export const mysqlConfigDef: ConfigDef = mysqlConfig.def;
 
 export interface MySqlSourceConfig {
   readonly cdc: CdcOptions;
@@ -254,29 +239,28 @@ export interface MySqlSourceConfig {
 }
 
 export function readMySqlConfig(config: ParsedConfig): MySqlSourceConfig {
-  const read = new ConfigReader(config);
-  const servers = config['schema.history.internal.kafka.bootstrap.servers'];
+  const options = mysqlConfig.read(config);
   return {
-    cdc: readCdcOptions(config),
-    hostname: read.string('database.hostname'),
-    port: read.number('database.port'),
-    user: read.string('database.user'),
-    password: read.optionalString('database.password') ?? '',
-    serverId: read.number('database.server.id'),
-    databaseInclude: read.optionalString('database.include.list'),
-    databaseExclude: read.optionalString('database.exclude.list'),
-    snapshotMode: read.oneOf('snapshot.mode', snapshotModes),
-    snapshotLockingMode: read.oneOf('snapshot.locking.mode', snapshotLockingModes),
-    snapshotFetchSize: read.number('snapshot.fetch.size'),
-    gtidSourceIncludes: parseRegexList('gtid.source.includes', read.optionalString('gtid.source.includes')),
-    gtidSourceExcludes: parseRegexList('gtid.source.excludes', read.optionalString('gtid.source.excludes')),
-    includeSchemaChanges: read.boolean('include.schema.changes'),
-    historyTopic: read.string('schema.history.internal.kafka.topic'),
-    historyBootstrapServers: (Array.isArray(servers) ? servers : String(servers ?? '').split(','))
-      .map((server) => server.trim())
-      .filter((server) => server.length > 0),
-    bigintUnsignedMode: read.oneOf('bigint.unsigned.handling.mode', bigintUnsignedHandlingModes),
-    tinyint1AsBoolean: read.boolean('tinyint1.as.boolean'),
-    connectTimeoutMs: read.number('connect.timeout.ms'),
+    cdc: cdcOptionsOf(options),
+    hostname: options['database.hostname'],
+    port: options['database.port'],
+    user: options['database.user'],
+    password: options['database.password'],
+    serverId: options['database.server.id'],
+    databaseInclude: options['database.include.list'],
+    databaseExclude: options['database.exclude.list'],
+    snapshotMode: options['snapshot.mode'],
+    snapshotLockingMode: options['snapshot.locking.mode'],
+    snapshotFetchSize: options['snapshot.fetch.size'],
+    gtidSourceIncludes: parseRegexList('gtid.source.includes', options['gtid.source.includes']),
+    gtidSourceExcludes: parseRegexList('gtid.source.excludes', options['gtid.source.excludes']),
+    includeSchemaChanges: options['include.schema.changes'],
+    historyTopic: options['schema.history.internal.kafka.topic'],
+    historyBootstrapServers: options['schema.history.internal.kafka.bootstrap.servers'].filter(
+      (server) => server.length > 0,
+    ),
+    bigintUnsignedMode: options['bigint.unsigned.handling.mode'],
+    tinyint1AsBoolean: options['tinyint1.as.boolean'],
+    connectTimeoutMs: options['connect.timeout.ms'],
   };
 }

@@ -1,13 +1,13 @@
 import {
-  cdcConfigKeys,
-  ConfigReader,
+  cdcKeySpecs,
+  cdcOptionsOf,
   exclusiveListsError,
   parseRegexList,
-  readCdcOptions,
   TableFilter,
   type CdcOptions,
 } from '../../runtime/cdc/index.js';
-import type { ConfigDef, ConfigKey, ParsedConfig } from '../../runtime/plugin/index.js';
+import { atLeast, defineConfig } from '../../runtime/plugin/index.js';
+import type { ConfigDef, KeySpecs, ParsedConfig } from '../../runtime/plugin/index.js';
 
 /**
  * The PostgreSQL source's config, with Debezium's names and defaults. The keys shared
@@ -39,26 +39,18 @@ function regexError(key: string, list: string): string | undefined {
 
 const identifierPattern = /^[a-z0-9_]{1,63}$/;
 
-function positiveInt(value: unknown): string | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0
-    ? undefined
-    : `must be a positive integer, got ${String(value)}`;
-}
-
 /** `interval.handling.mode`: microseconds (MicroDuration) or the ISO 8601 text (Interval). */
 export type IntervalHandlingMode = 'numeric' | 'string';
 export const intervalHandlingModes: readonly IntervalHandlingMode[] = ['numeric', 'string'];
 
-const postgresKeys: readonly ConfigKey[] = [
-  {
-    name: 'database.hostname',
+const postgresKeySpecs = {
+  'database.hostname': {
     type: 'string',
     importance: 'high',
     group: 'Connection',
     documentation: 'Host name or address of the PostgreSQL server.',
   },
-  {
-    name: 'database.port',
+  'database.port': {
     type: 'int',
     default: 5432,
     importance: 'high',
@@ -67,15 +59,13 @@ const postgresKeys: readonly ConfigKey[] = [
     validator: (v) =>
       typeof v === 'number' && v > 0 && v < 65536 ? undefined : `"${String(v)}" is not a port; use 1-65535`,
   },
-  {
-    name: 'database.user',
+  'database.user': {
     type: 'string',
     importance: 'high',
     group: 'Connection',
     documentation: 'User with the REPLICATION attribute (or superuser) and SELECT on the captured tables.',
   },
-  {
-    name: 'database.password',
+  'database.password': {
     type: 'password',
     default: null,
     importance: 'high',
@@ -83,15 +73,13 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation:
       'Password of database.user; use a config provider (${env:...}, ${file:...}) rather than plain text.',
   },
-  {
-    name: 'database.dbname',
+  'database.dbname': {
     type: 'string',
     importance: 'high',
     group: 'Connection',
     documentation: 'Database to capture changes from.',
   },
-  {
-    name: 'database.sslmode',
+  'database.sslmode': {
     type: 'string',
     default: 'prefer',
     allowed: sslModes,
@@ -100,40 +88,35 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation:
       'disable, allow, prefer (encrypt when the server offers it), require, verify-ca (also verify the server certificate) or verify-full (also verify the host name).',
   },
-  {
-    name: 'database.sslrootcert',
+  'database.sslrootcert': {
     type: 'string',
     default: null,
     importance: 'low',
     group: 'Connection',
     documentation: 'Path of the CA certificate file the server certificate is verified against.',
   },
-  {
-    name: 'database.sslcert',
+  'database.sslcert': {
     type: 'string',
     default: null,
     importance: 'low',
     group: 'Connection',
     documentation: 'Path of the client certificate file.',
   },
-  {
-    name: 'database.sslkey',
+  'database.sslkey': {
     type: 'string',
     default: null,
     importance: 'low',
     group: 'Connection',
     documentation: 'Path of the client private key file.',
   },
-  {
-    name: 'database.sslpassword',
+  'database.sslpassword': {
     type: 'password',
     default: null,
     importance: 'low',
     group: 'Connection',
     documentation: 'Password of the client private key.',
   },
-  {
-    name: 'schema.include.list',
+  'schema.include.list': {
     type: 'string',
     default: null,
     importance: 'high',
@@ -152,8 +135,7 @@ const postgresKeys: readonly ConfigKey[] = [
       );
     },
   },
-  {
-    name: 'schema.exclude.list',
+  'schema.exclude.list': {
     type: 'string',
     default: null,
     importance: 'medium',
@@ -161,8 +143,7 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation: 'Comma-separated regular expressions of schema names NOT to capture.',
     validator: (value) => regexError('schema.exclude.list', String(value)),
   },
-  {
-    name: 'plugin.name',
+  'plugin.name': {
     type: 'string',
     default: 'pgoutput',
     importance: 'medium',
@@ -173,8 +154,7 @@ const postgresKeys: readonly ConfigKey[] = [
         ? undefined
         : `plugin.name "${String(v)}" is not supported; Siphon decodes only pgoutput, which is built into PostgreSQL 10+ — set plugin.name=pgoutput`,
   },
-  {
-    name: 'slot.name',
+  'slot.name': {
     type: 'string',
     default: 'debezium',
     importance: 'medium',
@@ -186,8 +166,7 @@ const postgresKeys: readonly ConfigKey[] = [
         ? undefined
         : `slot.name "${String(v)}" is invalid; use 1-63 lower-case letters, digits or underscores`,
   },
-  {
-    name: 'slot.drop.on.stop',
+  'slot.drop.on.stop': {
     type: 'boolean',
     default: false,
     importance: 'low',
@@ -195,19 +174,16 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation:
       'Drop the replication slot when the task stops cleanly — on pause, stop, restart, worker shutdown and DELETE /connectors/{name} — so it retains no WAL; the next start then misses changes made meanwhile and snapshots again as snapshot.mode says (tests, throwaway connectors). Off (the default, as in Debezium), a deleted connector leaves its slot and publication in place; the DELETE answers with a Warning header naming them.',
   },
-  {
-    name: 'slot.max.retained.wal.bytes',
+  'slot.max.retained.wal.bytes': {
     type: 'long',
     default: 1073741824,
     importance: 'medium',
     group: 'Replication',
     documentation:
       "Warn (an alert event and a log line) when the slot retains more WAL than this (pg_current_wal_lsn() - restart_lsn), measured by the worker whatever the connector's state; 0 never warns.",
-    validator: (v) =>
-      typeof v === 'number' && v >= 0 ? undefined : `must be 0 or more bytes, got ${String(v)}`,
+    validator: atLeast(0),
   },
-  {
-    name: 'slot.max.retained.wal.action',
+  'slot.max.retained.wal.action': {
     type: 'string',
     default: 'warn',
     allowed: ['warn', 'drop'],
@@ -216,16 +192,14 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation:
       "Past slot.max.retained.wal.bytes: warn only, or drop the slot when no one reads it (paused, failed, stopped or deleted connector) to save the server's disk. After a drop the connector fails loudly at its next start until it takes a new snapshot (snapshot.mode=when_needed).",
   },
-  {
-    name: 'publication.name',
+  'publication.name': {
     type: 'string',
     default: 'dbz_publication',
     importance: 'medium',
     group: 'Replication',
     documentation: 'Publication pgoutput streams.',
   },
-  {
-    name: 'publication.autocreate.mode',
+  'publication.autocreate.mode': {
     type: 'string',
     default: 'all_tables',
     allowed: publicationAutocreateModes,
@@ -234,8 +208,7 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation:
       'all_tables: create the publication FOR ALL TABLES if missing (needs superuser); filtered: create or update it for the captured tables; disabled: the publication must exist.',
   },
-  {
-    name: 'proto.version',
+  'proto.version': {
     type: 'int',
     default: 1,
     importance: 'low',
@@ -244,8 +217,7 @@ const postgresKeys: readonly ConfigKey[] = [
     validator: (v) =>
       v === 1 || v === 2 ? undefined : `proto.version ${String(v)} is not supported; use 1 or 2`,
   },
-  {
-    name: 'pgoutput.streaming',
+  'pgoutput.streaming': {
     type: 'boolean',
     default: false,
     importance: 'low',
@@ -257,8 +229,7 @@ const postgresKeys: readonly ConfigKey[] = [
         ? 'pgoutput.streaming=true needs proto.version=2; set proto.version=2 or turn streaming off'
         : undefined,
   },
-  {
-    name: 'snapshot.mode',
+  'snapshot.mode': {
     type: 'string',
     default: 'initial',
     allowed: snapshotModes,
@@ -267,17 +238,15 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation:
       'initial: snapshot when no offset exists, then stream; initial_only: snapshot and stop; no_data: stream only; always: snapshot at every start; when_needed: snapshot when no offset exists or the slot is gone; never: stream only.',
   },
-  {
-    name: 'snapshot.fetch.size',
+  'snapshot.fetch.size': {
     type: 'int',
     default: 10240,
     importance: 'medium',
     group: 'Snapshot',
     documentation: 'Rows per snapshot chunk (keyset pagination over the primary key).',
-    validator: positiveInt,
+    validator: atLeast(1),
   },
-  {
-    name: 'include.unknown.datatypes',
+  'include.unknown.datatypes': {
     type: 'boolean',
     default: false,
     importance: 'low',
@@ -285,8 +254,7 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation:
       'Columns of types Siphon cannot map: false leaves them out of events; true passes their text form as a string.',
   },
-  {
-    name: 'interval.handling.mode',
+  'interval.handling.mode': {
     type: 'string',
     default: 'numeric',
     allowed: intervalHandlingModes,
@@ -295,8 +263,7 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation:
       'interval columns: numeric (io.debezium.time.MicroDuration, int64 microseconds with months of 30.4375 days; a value beyond int64 is an error that follows errors.tolerance) or string (io.debezium.time.Interval, ISO 8601 such as P1Y2M3DT4H5M6.5S, any size).',
   },
-  {
-    name: 'unavailable.value.placeholder',
+  'unavailable.value.placeholder': {
     type: 'string',
     default: '__debezium_unavailable_value',
     importance: 'low',
@@ -304,18 +271,19 @@ const postgresKeys: readonly ConfigKey[] = [
     documentation:
       'Value of an unchanged TOASTed column in an UPDATE whose old value PostgreSQL did not send.',
   },
-  {
-    name: 'status.update.interval.ms',
+  'status.update.interval.ms': {
     type: 'int',
     default: 10000,
     importance: 'low',
     group: 'Replication',
     documentation: 'Milliseconds between standby status updates (the acknowledged LSN) sent to the server.',
-    validator: positiveInt,
+    validator: atLeast(1),
   },
-];
+} as const satisfies KeySpecs;
 
-export const postgresConfigDef: ConfigDef = [...postgresKeys, ...cdcConfigKeys];
+const postgresConfig = defineConfig({ ...postgresKeySpecs, ...cdcKeySpecs });
+
+export const postgresConfigDef: ConfigDef = postgresConfig.def;
 
 export interface PostgresOptions extends CdcOptions {
   readonly hostname: string;
@@ -349,37 +317,37 @@ export interface PostgresOptions extends CdcOptions {
 }
 
 export function readPostgresOptions(config: ParsedConfig): PostgresOptions {
-  const read = new ConfigReader(config);
+  const options = postgresConfig.read(config);
   return {
-    ...readCdcOptions(config),
-    hostname: read.string('database.hostname'),
-    port: read.number('database.port'),
-    user: read.string('database.user'),
-    password: read.optionalString('database.password'),
-    dbname: read.string('database.dbname'),
-    sslMode: read.oneOf('database.sslmode', sslModes),
-    sslRootCert: read.optionalString('database.sslrootcert'),
-    sslCert: read.optionalString('database.sslcert'),
-    sslKey: read.optionalString('database.sslkey'),
-    sslPassword: read.optionalString('database.sslpassword'),
-    schemaInclude: read.optionalString('schema.include.list'),
-    schemaExclude: read.optionalString('schema.exclude.list'),
-    slotName: read.string('slot.name'),
-    slotDropOnStop: read.boolean('slot.drop.on.stop'),
-    slotMaxRetainedWalBytes: read.number('slot.max.retained.wal.bytes'),
-    slotMaxRetainedWalAction: read.oneOf('slot.max.retained.wal.action', ['warn', 'drop'] as const),
-    publicationName: read.string('publication.name'),
-    publicationAutocreateMode: read.oneOf('publication.autocreate.mode', publicationAutocreateModes),
-    protoVersion: read.number('proto.version') === 2 ? 2 : 1,
-    pgoutputStreaming: read.boolean('pgoutput.streaming'),
-    snapshotMode: read.oneOf('snapshot.mode', snapshotModes),
-    snapshotFetchSize: read.number('snapshot.fetch.size'),
-    includeUnknownDatatypes: read.boolean('include.unknown.datatypes'),
-    intervalMode: read.oneOf('interval.handling.mode', intervalHandlingModes),
+    ...cdcOptionsOf(options),
+    hostname: options['database.hostname'],
+    port: options['database.port'],
+    user: options['database.user'],
+    password: options['database.password'],
+    dbname: options['database.dbname'],
+    sslMode: options['database.sslmode'],
+    sslRootCert: options['database.sslrootcert'],
+    sslCert: options['database.sslcert'],
+    sslKey: options['database.sslkey'],
+    sslPassword: options['database.sslpassword'],
+    schemaInclude: options['schema.include.list'],
+    schemaExclude: options['schema.exclude.list'],
+    slotName: options['slot.name'],
+    slotDropOnStop: options['slot.drop.on.stop'],
+    slotMaxRetainedWalBytes: options['slot.max.retained.wal.bytes'],
+    slotMaxRetainedWalAction: options['slot.max.retained.wal.action'],
+    publicationName: options['publication.name'],
+    publicationAutocreateMode: options['publication.autocreate.mode'],
+    protoVersion: options['proto.version'] === 2 ? 2 : 1,
+    pgoutputStreaming: options['pgoutput.streaming'],
+    snapshotMode: options['snapshot.mode'],
+    snapshotFetchSize: options['snapshot.fetch.size'],
+    includeUnknownDatatypes: options['include.unknown.datatypes'],
+    intervalMode: options['interval.handling.mode'],
     // errors.tolerance is the runtime's key; it is merged into every task's config.
     skipBadValues: config['errors.tolerance'] === 'all',
-    unavailableValuePlaceholder: read.string('unavailable.value.placeholder'),
-    statusUpdateIntervalMs: read.number('status.update.interval.ms'),
+    unavailableValuePlaceholder: options['unavailable.value.placeholder'],
+    statusUpdateIntervalMs: options['status.update.interval.ms'],
   };
 }
 

@@ -1,6 +1,16 @@
-import type { ConfigKey, ParsedConfig, ParsedConfigValue } from '../plugin/index.js';
+import {
+  atLeast,
+  ConfigError,
+  defineConfig,
+  sourceQueueKeySpecs,
+  type ConfigDef,
+  type ConfigOptions,
+  type ConfigValidator,
+  type KeySpecs,
+  type ParsedConfig,
+  type ParsedConfigValue,
+} from '../plugin/index.js';
 import { binaryHandlingModes, type BinaryHandlingMode } from './binary-handling.js';
-import { ConfigReader } from './config-reader.js';
 import { decimalHandlingModes, type DecimalHandlingMode } from './decimal-handling.js';
 import { fieldNameAdjustmentModes, type FieldNameAdjustmentMode } from './field-names.js';
 import { MessageKeyColumns } from './message-key-columns.js';
@@ -10,8 +20,8 @@ import { timePrecisionModes, type TimePrecisionMode } from './temporal-handling.
 
 /**
  * The config keys both CDC sources (PostgreSQL, MySQL) share, with Debezium's names and
- * defaults. Each connector's configDef spreads `cdcConfigKeys` and adds its own keys;
- * `readCdcOptions` turns a validated config into typed options.
+ * defaults. Each connector's `defineConfig` spreads `cdcKeySpecs` next to its own keys;
+ * `cdcOptionsOf` takes the CDC options out of the typed result.
  */
 
 export type ChangeOp = 'c' | 'u' | 'd' | 't';
@@ -27,7 +37,8 @@ export function parseSkippedOperations(value: string | readonly string[] | null)
     if (entry === 'none') continue;
     const op = skippableOps.find((o) => o === entry);
     if (op === undefined) {
-      throw new Error(
+      throw new ConfigError(
+        'skipped.operations',
         `skipped.operations: "${entry}" is not an operation; use a comma-separated list of c, u, d, t, or none`,
       );
     }
@@ -50,11 +61,11 @@ function asListText(value: ParsedConfigValue): string | null {
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
-function regexListValidator(key: string): ConfigKey['validator'] {
+function regexListValidator(key: string): ConfigValidator {
   return (value) => errorOf(() => parseRegexList(key, asListText(value)));
 }
 
-function exclusiveWith(includeKey: string, excludeKey: string): ConfigKey['validator'] {
+function exclusiveWith(includeKey: string, excludeKey: string): ConfigValidator {
   return (_value, config) =>
     exclusiveListsError(
       includeKey,
@@ -64,18 +75,10 @@ function exclusiveWith(includeKey: string, excludeKey: string): ConfigKey['valid
     ) ?? errorOf(() => parseRegexList(includeKey, asListText(config[includeKey] ?? null)));
 }
 
-function atLeast(min: number): ConfigKey['validator'] {
-  return (value) =>
-    typeof value === 'number' && value >= min
-      ? undefined
-      : `must be an integer >= ${min}, got ${String(value)}`;
-}
-
 const topicNamePattern = /^[a-zA-Z0-9._-]+$/;
 
-export const cdcConfigKeys: readonly ConfigKey[] = [
-  {
-    name: 'topic.prefix',
+export const cdcKeySpecs = {
+  'topic.prefix': {
     type: 'string',
     importance: 'high',
     group: 'Connector',
@@ -86,8 +89,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
         ? undefined
         : `"${String(value)}" is not a valid topic prefix; use only letters, digits, '.', '_' and '-'`,
   },
-  {
-    name: 'table.include.list',
+  'table.include.list': {
     type: 'string',
     default: null,
     importance: 'high',
@@ -96,8 +98,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
       'Comma-separated regular expressions matched against the whole fully qualified table name (<schema>.<table>, case-insensitive); only matching tables are captured. Cannot be used with table.exclude.list.',
     validator: exclusiveWith('table.include.list', 'table.exclude.list'),
   },
-  {
-    name: 'table.exclude.list',
+  'table.exclude.list': {
     type: 'string',
     default: null,
     importance: 'medium',
@@ -106,8 +107,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
       'Comma-separated regular expressions of fully qualified table names NOT to capture. Cannot be used with table.include.list.',
     validator: regexListValidator('table.exclude.list'),
   },
-  {
-    name: 'column.include.list',
+  'column.include.list': {
     type: 'string',
     default: null,
     importance: 'medium',
@@ -116,8 +116,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
       'Comma-separated regular expressions matched against fully qualified column names (<schema>.<table>.<column>); only matching columns appear in events. Cannot be used with column.exclude.list.',
     validator: exclusiveWith('column.include.list', 'column.exclude.list'),
   },
-  {
-    name: 'column.exclude.list',
+  'column.exclude.list': {
     type: 'string',
     default: null,
     importance: 'medium',
@@ -126,8 +125,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
       'Comma-separated regular expressions of fully qualified column names left out of events. Cannot be used with column.include.list.',
     validator: regexListValidator('column.exclude.list'),
   },
-  {
-    name: 'message.key.columns',
+  'message.key.columns': {
     type: 'string',
     default: null,
     importance: 'medium',
@@ -136,8 +134,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
       'Custom event keys: <table regex>:<column>[,<column>...] entries separated by ";". Matching tables use these columns as the key instead of the primary key.',
     validator: (value) => errorOf(() => MessageKeyColumns.parse(asListText(value))),
   },
-  {
-    name: 'decimal.handling.mode',
+  'decimal.handling.mode': {
     type: 'string',
     default: 'precise',
     allowed: decimalHandlingModes,
@@ -146,8 +143,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
     documentation:
       'How exact numerics are emitted: precise (Decimal / VariableScaleDecimal; NaN and Infinity become null), double (float64), or string.',
   },
-  {
-    name: 'time.precision.mode',
+  'time.precision.mode': {
     type: 'string',
     default: 'adaptive',
     allowed: timePrecisionModes,
@@ -156,8 +152,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
     documentation:
       'Temporal types: adaptive (millisecond or microsecond types by column precision), adaptive_time_microseconds (TIME always in microseconds), or connect (Kafka Connect Date/Time/Timestamp, milliseconds).',
   },
-  {
-    name: 'binary.handling.mode',
+  'binary.handling.mode': {
     type: 'string',
     default: 'bytes',
     allowed: binaryHandlingModes,
@@ -165,8 +160,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
     group: 'Events',
     documentation: 'Binary columns as bytes, or as a base64, base64-url-safe or hex string.',
   },
-  {
-    name: 'field.name.adjustment.mode',
+  'field.name.adjustment.mode': {
     type: 'string',
     default: 'none',
     allowed: fieldNameAdjustmentModes,
@@ -175,8 +169,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
     documentation:
       "How column names become field names: none (unchanged), avro (characters Avro names do not allow become _) or avro_unicode (they become _uXXXX). A field named otherwise than its column carries the column's name in the schema parameter __debezium.source.column.name, which sink-jdbc uses as the target column name.",
   },
-  {
-    name: 'tombstones.on.delete',
+  'tombstones.on.delete': {
     type: 'boolean',
     default: true,
     importance: 'medium',
@@ -184,8 +177,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
     documentation:
       'Emit a tombstone (null value, same key) after each delete event, so log compaction can drop the key.',
   },
-  {
-    name: 'skipped.operations',
+  'skipped.operations': {
     type: 'string',
     default: 't',
     importance: 'low',
@@ -194,8 +186,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
       'Comma-separated operations not to emit: c (inserts), u (updates), d (deletes), t (truncates), or none.',
     validator: (value) => errorOf(() => parseSkippedOperations(asListText(value))),
   },
-  {
-    name: 'provide.transaction.metadata',
+  'provide.transaction.metadata': {
     type: 'boolean',
     default: false,
     importance: 'low',
@@ -203,8 +194,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
     documentation:
       'Emit BEGIN/END records with per-table event counts to <topic.prefix>.transaction and a transaction block in each change event.',
   },
-  {
-    name: 'heartbeat.interval.ms',
+  'heartbeat.interval.ms': {
     type: 'int',
     default: 0,
     importance: 'medium',
@@ -213,16 +203,14 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
       'Milliseconds between heartbeat records on <heartbeat.topics.prefix>.<topic.prefix>; 0 disables them. Heartbeats let the source acknowledge its position while captured tables are quiet.',
     validator: atLeast(0),
   },
-  {
-    name: 'heartbeat.topics.prefix',
+  'heartbeat.topics.prefix': {
     type: 'string',
     default: '__debezium-heartbeat',
     importance: 'low',
     group: 'Heartbeat',
     documentation: 'Prefix of the heartbeat topic.',
   },
-  {
-    name: 'heartbeat.action.query',
+  'heartbeat.action.query': {
     type: 'string',
     default: null,
     importance: 'low',
@@ -230,8 +218,7 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
     documentation:
       'SQL run against the source at each heartbeat (e.g. an UPDATE of a heartbeat table) so that a database with traffic only in uncaptured tables still produces changes.',
   },
-  {
-    name: 'errors.max.retries',
+  'errors.max.retries': {
     type: 'int',
     default: -1,
     importance: 'low',
@@ -240,42 +227,8 @@ export const cdcConfigKeys: readonly ConfigKey[] = [
       'How many times in a row the task is restarted after a transient failure (a lost connection) before it fails; -1: no limit, 0: never. The count starts again once the task emits records. Authentication and permission failures are never retried.',
     validator: atLeast(-1),
   },
-  {
-    name: 'max.batch.size',
-    type: 'int',
-    default: 2048,
-    importance: 'low',
-    group: 'Connector',
-    documentation: 'Most records handed to the runtime at once.',
-    validator: atLeast(1),
-  },
-  {
-    name: 'max.queue.size',
-    type: 'int',
-    default: 8192,
-    importance: 'low',
-    group: 'Connector',
-    documentation:
-      'Most records waiting between the source reader and the runtime; must exceed max.batch.size.',
-    validator: (value, config) => {
-      const batch = config['max.batch.size'];
-      if (typeof value !== 'number' || value < 1) return `must be a positive integer, got ${String(value)}`;
-      return typeof batch === 'number' && value <= batch
-        ? `max.queue.size (${value}) must be larger than max.batch.size (${batch}); raise max.queue.size`
-        : undefined;
-    },
-  },
-  {
-    name: 'max.queue.size.in.bytes',
-    type: 'long',
-    default: 33554432,
-    importance: 'low',
-    group: 'Connector',
-    documentation:
-      "Most bytes of records (the runtime's estimate of their size in memory) waiting between the source reader and the runtime; 0: bounded by max.queue.size only (Debezium's default). The default, 32 MiB, keeps wide rows from filling the worker's memory (8192 rows of 100 KB would hold 800 MB); a record larger than this still passes, alone.",
-    validator: atLeast(0),
-  },
-];
+  ...sourceQueueKeySpecs,
+} as const satisfies KeySpecs;
 
 export interface CdcOptions {
   readonly topicPrefix: string;
@@ -298,26 +251,35 @@ export interface CdcOptions {
   readonly maxQueueSize: number;
 }
 
-export function readCdcOptions(config: ParsedConfig): CdcOptions {
-  const read = new ConfigReader(config);
+/** The CDC options out of a connector's typed options (which include every CDC key). */
+export function cdcOptionsOf(options: ConfigOptions<typeof cdcKeySpecs>): CdcOptions {
   return {
-    topicPrefix: read.string('topic.prefix'),
-    tableInclude: read.optionalString('table.include.list'),
-    tableExclude: read.optionalString('table.exclude.list'),
-    columnInclude: read.optionalString('column.include.list'),
-    columnExclude: read.optionalString('column.exclude.list'),
-    messageKeyColumns: MessageKeyColumns.parse(read.optionalString('message.key.columns')),
-    decimalMode: read.oneOf('decimal.handling.mode', decimalHandlingModes),
-    timePrecisionMode: read.oneOf('time.precision.mode', timePrecisionModes),
-    binaryMode: read.oneOf('binary.handling.mode', binaryHandlingModes),
-    fieldNameMode: read.oneOf('field.name.adjustment.mode', fieldNameAdjustmentModes),
-    tombstonesOnDelete: read.boolean('tombstones.on.delete'),
-    skippedOperations: parseSkippedOperations(read.optionalString('skipped.operations')),
-    provideTransactionMetadata: read.boolean('provide.transaction.metadata'),
-    heartbeatIntervalMs: read.number('heartbeat.interval.ms'),
-    heartbeatTopicsPrefix: read.string('heartbeat.topics.prefix'),
-    heartbeatActionQuery: read.optionalString('heartbeat.action.query'),
-    maxBatchSize: read.number('max.batch.size'),
-    maxQueueSize: read.number('max.queue.size'),
+    topicPrefix: options['topic.prefix'],
+    tableInclude: options['table.include.list'],
+    tableExclude: options['table.exclude.list'],
+    columnInclude: options['column.include.list'],
+    columnExclude: options['column.exclude.list'],
+    messageKeyColumns: MessageKeyColumns.parse(options['message.key.columns']),
+    decimalMode: options['decimal.handling.mode'],
+    timePrecisionMode: options['time.precision.mode'],
+    binaryMode: options['binary.handling.mode'],
+    fieldNameMode: options['field.name.adjustment.mode'],
+    tombstonesOnDelete: options['tombstones.on.delete'],
+    skippedOperations: parseSkippedOperations(options['skipped.operations']),
+    provideTransactionMetadata: options['provide.transaction.metadata'],
+    heartbeatIntervalMs: options['heartbeat.interval.ms'],
+    heartbeatTopicsPrefix: options['heartbeat.topics.prefix'],
+    heartbeatActionQuery: options['heartbeat.action.query'],
+    maxBatchSize: options['max.batch.size'],
+    maxQueueSize: options['max.queue.size'],
   };
+}
+
+const cdcConfig = defineConfig(cdcKeySpecs);
+
+/** The CDC keys a connector config defines for both sources, as a ConfigDef. */
+export const cdcConfigKeys: ConfigDef = cdcConfig.def;
+
+export function readCdcOptions(config: ParsedConfig): CdcOptions {
+  return cdcOptionsOf(cdcConfig.read(config));
 }

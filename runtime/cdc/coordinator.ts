@@ -1,11 +1,13 @@
 import {
   backoff,
+  defineConfig,
   isConnectionLost,
   RetriableError,
   SiphonError,
   type BackoffPolicy,
   type SourceTaskContext,
 } from '../plugin/index.js';
+import { cdcKeySpecs } from './cdc-config.js';
 import type { Snapshotter } from './snapshotter.js';
 import type { CdcSource, SnapshotState, StreamingOrigin } from './source-ports.js';
 
@@ -26,6 +28,9 @@ interface StartingPoint<Offset> {
   readonly origin: StreamingOrigin;
 }
 
+/** The one key of the connector's config the coordinator reads. */
+const retryConfig = defineConfig({ 'errors.max.retries': cdcKeySpecs['errors.max.retries'] });
+
 /**
  * Runs a CDC source task the way Debezium's ChangeEventSourceCoordinator does: reads
  * the committed offset, asks the Snapshotter whether this start snapshots (checking
@@ -43,7 +48,7 @@ export class CdcCoordinator<Offset> {
     private readonly source: CdcSource<Offset>,
     private readonly delays: Omit<BackoffPolicy, 'maxRetries'> = reconnectDelays,
   ) {
-    this.maxRetries = Number(context.config['errors.max.retries'] ?? -1);
+    this.maxRetries = retryConfig.read(context.config)['errors.max.retries'];
   }
 
   /** Resolves when the task stops or has nothing more to do (initial_only); rejects when it fails. */

@@ -1,7 +1,6 @@
 export * from './binary-handling.js';
 export * from './cdc-config.js';
 export * from './change-event.js';
-export * from './config-reader.js';
 export * from './decimal-handling.js';
 export * from './heartbeat.js';
 export * from './message-key-columns.js';

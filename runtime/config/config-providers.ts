@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { ConfigError } from '../plugin/index.js';
 import { parseProperties } from './properties-file.js';
 
 /**
@@ -15,8 +16,13 @@ export const configProviderNames: readonly ConfigProviderName[] = ['env', 'file'
 
 const reference = /\$\{([^}:]+):(?:([^}]*):)?([^}]*)\}/g;
 
-export class ConfigProviderError extends Error {
+/** A config provider reference that cannot be resolved; `key` is the config key holding it. */
+export class ConfigProviderError extends ConfigError {
   override readonly name = 'ConfigProviderError';
+
+  constructor(key: string, problem: string) {
+    super(key, `${key}: ${problem}`);
+  }
 }
 
 /** What connector configs may reference; the worker config's own references are unrestricted. */
@@ -57,13 +63,15 @@ function pathAllowed(path: string, allowed: readonly string[]): boolean {
 function lookupEnv(name: string, policy: ConfigProviderPolicy, configKey: string): string {
   if (policy.envAllowlist && !policy.envAllowlist.test(name)) {
     throw new ConfigProviderError(
-      `${configKey}: \${env:${name}} is not allowed by the worker's config.providers.env.param.allowlist.pattern; reference an allowed variable or ask the worker's operator to allow it`,
+      configKey,
+      `\${env:${name}} is not allowed by the worker's config.providers.env.param.allowlist.pattern; reference an allowed variable or ask the worker's operator to allow it`,
     );
   }
   const value = process.env[name];
   if (value === undefined) {
     throw new ConfigProviderError(
-      `${configKey}: environment variable "${name}" referenced as \${env:${name}} is not set in the worker's environment`,
+      configKey,
+      `environment variable "${name}" referenced as \${env:${name}} is not set in the worker's environment`,
     );
   }
   return value;
@@ -73,7 +81,8 @@ function lookupFile(path: string, key: string, policy: ConfigProviderPolicy, con
   // Checked before touching the file, so a refusal reveals nothing about it.
   if (policy.allowedPaths && !pathAllowed(path, policy.allowedPaths)) {
     throw new ConfigProviderError(
-      `${configKey}: the file of \${file:${path}:...} is outside the worker's config.providers.file.param.allowed.paths; use a file in an allowed directory`,
+      configKey,
+      `the file of \${file:${path}:...} is outside the worker's config.providers.file.param.allowed.paths; use a file in an allowed directory`,
     );
   }
   let text: string;
@@ -81,12 +90,13 @@ function lookupFile(path: string, key: string, policy: ConfigProviderPolicy, con
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigProviderError(
-      `${configKey}: cannot read "${path}" for \${file:...}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      configKey,
+      `cannot read "${path}" for \${file:...}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
   const value = parseProperties(text)[key];
   if (value === undefined) {
-    throw new ConfigProviderError(`${configKey}: file "${path}" has no key "${key}"`);
+    throw new ConfigProviderError(configKey, `file "${path}" has no key "${key}"`);
   }
   return value;
 }
@@ -100,13 +110,15 @@ function lookup(
 ): string {
   if (!policy.enabled.includes(provider)) {
     throw new ConfigProviderError(
-      `${configKey}: config provider "${provider}" is not enabled; enabled providers: ${policy.enabled.join(', ') || 'none'} (set config.providers in the worker config)`,
+      configKey,
+      `config provider "${provider}" is not enabled; enabled providers: ${policy.enabled.join(', ') || 'none'} (set config.providers in the worker config)`,
     );
   }
   if (provider === 'env') return lookupEnv(path ? `${path}:${key}` : key, policy, configKey);
   if (!path) {
     throw new ConfigProviderError(
-      `${configKey}: \${file:...} needs a path and a key, e.g. \${file:/etc/siphon/secrets.properties:password}`,
+      configKey,
+      `\${file:...} needs a path and a key, e.g. \${file:/etc/siphon/secrets.properties:password}`,
     );
   }
   return lookupFile(path, key, policy, configKey);

@@ -1,18 +1,16 @@
 import { ConfigError, DataError, isRetriable, SiphonError } from '../plugin/errors.js';
 import avro from 'avsc';
-import type { ConfigDef } from '../plugin/index.js';
+import { defineConfig, type KeySpecs } from '../plugin/index.js';
 import { validateValue, type Schema, type SchemaAndValue } from '../record/index.js';
 import { avscTypeHook } from './avsc-type-hook.js';
 import { fromAvroSchema, toAvroSchema, type AvroJson } from './avro-schema.js';
 import { fromAvroValue, toAvroValue } from './avro-value.js';
 import type { Converter } from './converter.js';
-import { parseConverterConfig } from './converter-config.js';
 import { SchemaRegistryClient, type RegistryCredentials } from './schema-registry-client.js';
 import { subjectNameStrategies, type SubjectNameStrategy } from './subject-name-strategy.js';
 
-export const avroConverterConfigDef: ConfigDef = [
-  {
-    name: 'schema.registry.url',
+const avroConverterKeySpecs = {
+  'schema.registry.url': {
     type: 'list',
     default: null,
     importance: 'high',
@@ -20,8 +18,7 @@ export const avroConverterConfigDef: ConfigDef = [
     documentation:
       'Schema Registry URL (the first of a comma-separated list is used). Empty: the worker’s embedded registry.',
   },
-  {
-    name: 'auto.register.schemas',
+  'auto.register.schemas': {
     type: 'boolean',
     default: true,
     importance: 'medium',
@@ -29,8 +26,7 @@ export const avroConverterConfigDef: ConfigDef = [
     documentation:
       'Register new schemas; false only looks them up and fails for a schema not registered yet.',
   },
-  {
-    name: 'key.subject.name.strategy',
+  'key.subject.name.strategy': {
     type: 'class',
     default: subjectNameStrategies[0]!.className,
     allowed: subjectNameStrategies.flatMap((s) => [s.className, s.shortName]),
@@ -38,8 +34,7 @@ export const avroConverterConfigDef: ConfigDef = [
     group: 'Converter',
     documentation: 'How the subject of a key schema is named (TopicNameStrategy: <topic>-key).',
   },
-  {
-    name: 'value.subject.name.strategy',
+  'value.subject.name.strategy': {
     type: 'class',
     default: subjectNameStrategies[0]!.className,
     allowed: subjectNameStrategies.flatMap((s) => [s.className, s.shortName]),
@@ -47,8 +42,7 @@ export const avroConverterConfigDef: ConfigDef = [
     group: 'Converter',
     documentation: 'How the subject of a value schema is named (TopicNameStrategy: <topic>-value).',
   },
-  {
-    name: 'basic.auth.credentials.source',
+  'basic.auth.credentials.source': {
     type: 'string',
     default: 'URL',
     allowed: ['URL', 'USER_INFO'],
@@ -56,15 +50,16 @@ export const avroConverterConfigDef: ConfigDef = [
     group: 'Converter',
     documentation: 'Where registry credentials come from: the URL’s user info, or basic.auth.user.info.',
   },
-  {
-    name: 'basic.auth.user.info',
+  'basic.auth.user.info': {
     type: 'password',
     default: null,
     importance: 'medium',
     group: 'Converter',
     documentation: 'Registry credentials as user:password, with basic.auth.credentials.source=USER_INFO.',
   },
-];
+} as const satisfies KeySpecs;
+
+export const avroConverterConfig = defineConfig(avroConverterKeySpecs);
 
 /** What the converter needs from the worker. */
 export interface AvroConverterDeps {
@@ -111,17 +106,14 @@ export class AvroConverter implements Converter {
   constructor(private readonly deps: AvroConverterDeps = {}) {}
 
   async configure(config: Readonly<Record<string, string>>, isKey: boolean): Promise<void> {
-    const values = parseConverterConfig('AvroConverter', avroConverterConfigDef, config);
+    const options = avroConverterConfig.parse(config, 'AvroConverter');
     this.isKey = isKey;
-    this.autoRegister = values['auto.register.schemas'] as boolean;
-    const strategyName = values[
-      isKey ? 'key.subject.name.strategy' : 'value.subject.name.strategy'
-    ] as string;
+    this.autoRegister = options['auto.register.schemas'];
+    const strategyName = options[isKey ? 'key.subject.name.strategy' : 'value.subject.name.strategy'];
     this.strategy = subjectNameStrategies.find(
       (s) => s.className === strategyName || s.shortName === strategyName,
     )!;
-    const urls = (values['schema.registry.url'] as string[] | null) ?? [];
-    const configured = urls[0] ?? this.deps.defaultSchemaRegistryUrl;
+    const configured = options['schema.registry.url']?.[0] ?? this.deps.defaultSchemaRegistryUrl;
     if (configured === undefined || configured === '') {
       throw new ConfigError(
         'schema.registry.url',
@@ -131,8 +123,8 @@ export class AvroConverter implements Converter {
     }
     const { url, credentials } = registryAddress(
       configured,
-      values['basic.auth.credentials.source'] as string,
-      values['basic.auth.user.info'] as string | null,
+      options['basic.auth.credentials.source'],
+      options['basic.auth.user.info'],
     );
     this.http = new SchemaRegistryClient(url, credentials);
   }

@@ -1,13 +1,11 @@
 import { ConfigError } from '../plugin/errors.js';
-import { AvroConverter } from './avro-converter.js';
+import type { ConfigDef } from '../plugin/index.js';
+import { AvroConverter, avroConverterConfig } from './avro-converter.js';
 import type { Converter } from './converter.js';
-import { JsonConverter } from './json-converter.js';
-import { StringConverter } from './string-converter.js';
+import { JsonConverter, jsonConverterConfig } from './json-converter.js';
+import { StringConverter, stringConverterConfig } from './string-converter.js';
 
 export type { Converter } from './converter.js';
-export { avroConverterConfigDef } from './avro-converter.js';
-export { jsonConverterConfigDef } from './json-converter.js';
-export { stringConverterConfigDef } from './string-converter.js';
 export { subjectNameStrategies } from './subject-name-strategy.js';
 
 /** What converters need from the worker. */
@@ -16,27 +14,32 @@ export interface ConverterDeps {
   readonly defaultSchemaRegistryUrl?: string;
 }
 
-interface ConverterKind {
+export interface ConverterKind {
   readonly shortName: string;
   readonly className: string;
+  /** Its settings, given as `key.converter.<key>` / `value.converter.<key>`. */
+  readonly configDef: ConfigDef;
   create(deps: ConverterDeps): Converter;
 }
 
 /** Every converter, by the short name and the Kafka Connect class name it answers to. */
-const converterKinds: readonly ConverterKind[] = [
+export const converterKinds: readonly ConverterKind[] = [
   {
     shortName: 'avro',
     className: 'io.confluent.connect.avro.AvroConverter',
+    configDef: avroConverterConfig.def,
     create: (deps) => new AvroConverter(deps),
   },
   {
     shortName: 'json',
     className: 'org.apache.kafka.connect.json.JsonConverter',
+    configDef: jsonConverterConfig.def,
     create: () => new JsonConverter(),
   },
   {
     shortName: 'string',
     className: 'org.apache.kafka.connect.storage.StringConverter',
+    configDef: stringConverterConfig.def,
     create: () => new StringConverter(),
   },
 ];

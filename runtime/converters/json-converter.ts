@@ -1,22 +1,19 @@
 import { DataError } from '../plugin/errors.js';
-import type { ConfigDef } from '../plugin/index.js';
+import { atLeast, defineConfig, type KeySpecs } from '../plugin/index.js';
 import type { Schema, SchemaAndValue } from '../record/index.js';
 import type { Converter } from './converter.js';
-import { parseConverterConfig } from './converter-config.js';
 import { isJsonObject, parseExactJson, stringifyExactJson, type ExactJson } from './exact-json.js';
 import {
   fromJsonPayload,
   fromSchemalessJson,
   toSchemalessJson,
-  type DecimalFormat,
   type PayloadOptions,
 } from './json-payload.js';
 import { JsonPayloadWriters } from './json-payload-writer.js';
 import { schemaFromJson, schemaToJson } from './json-schema-form.js';
 
-export const jsonConverterConfigDef: ConfigDef = [
-  {
-    name: 'schemas.enable',
+const jsonConverterKeySpecs = {
+  'schemas.enable': {
     type: 'boolean',
     default: true,
     importance: 'high',
@@ -24,18 +21,16 @@ export const jsonConverterConfigDef: ConfigDef = [
     documentation:
       'Wrap each message as {"schema": …, "payload": …}; false writes and reads the bare payload.',
   },
-  {
-    name: 'schemas.cache.size',
+  'schemas.cache.size': {
     type: 'int',
     default: 1000,
     importance: 'low',
     group: 'Converter',
     documentation:
       'How many parsed schemas of incoming messages are kept, so the same schema is parsed once.',
-    validator: (value) => ((value as number) < 1 ? 'must be at least 1' : undefined),
+    validator: atLeast(1),
   },
-  {
-    name: 'decimal.format',
+  'decimal.format': {
     type: 'string',
     default: 'BASE64',
     allowed: ['BASE64', 'NUMERIC'],
@@ -44,15 +39,16 @@ export const jsonConverterConfigDef: ConfigDef = [
     documentation:
       'Decimals as base64 of the unscaled two-s complement bytes (BASE64) or as JSON numbers (NUMERIC).',
   },
-  {
-    name: 'replace.null.with.default',
+  'replace.null.with.default': {
     type: 'boolean',
     default: true,
     importance: 'low',
     group: 'Converter',
     documentation: 'Write a field’s default value when it is null.',
   },
-];
+} as const satisfies KeySpecs;
+
+export const jsonConverterConfig = defineConfig(jsonConverterKeySpecs);
 
 const envelopeError =
   'JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. ' +
@@ -74,12 +70,12 @@ export class JsonConverter implements Converter {
   private lastSchema: { prefix: Buffer; schema: Schema } | undefined;
 
   async configure(config: Readonly<Record<string, string>>): Promise<void> {
-    const values = parseConverterConfig('JsonConverter', jsonConverterConfigDef, config);
-    this.schemasEnabled = values['schemas.enable'] as boolean;
-    this.cacheSize = values['schemas.cache.size'] as number;
+    const options = jsonConverterConfig.parse(config, 'JsonConverter');
+    this.schemasEnabled = options['schemas.enable'];
+    this.cacheSize = options['schemas.cache.size'];
     this.options = {
-      decimalFormat: values['decimal.format'] as DecimalFormat,
-      replaceNullWithDefault: values['replace.null.with.default'] as boolean,
+      decimalFormat: options['decimal.format'],
+      replaceNullWithDefault: options['replace.null.with.default'],
     };
     this.writers = new JsonPayloadWriters(this.options);
   }

@@ -1,13 +1,11 @@
-import type { ConfigDef } from '../plugin/index.js';
+import { defineConfig, type KeySpecs } from '../plugin/index.js';
 import { optional, string, type Schema, type SchemaAndValue } from '../record/index.js';
 import type { Converter } from './converter.js';
-import { parseConverterConfig } from './converter-config.js';
 import { stringifyExactJson } from './exact-json.js';
 import { toSchemalessJson } from './json-payload.js';
 
-export const stringConverterConfigDef: ConfigDef = [
-  {
-    name: 'converter.encoding',
+const stringConverterKeySpecs = {
+  'converter.encoding': {
     type: 'string',
     default: 'UTF-8',
     allowed: ['UTF-8', 'UTF8'],
@@ -15,7 +13,9 @@ export const stringConverterConfigDef: ConfigDef = [
     group: 'Converter',
     documentation: 'Character encoding of the bytes; only UTF-8 is supported.',
   },
-];
+} as const satisfies KeySpecs;
+
+export const stringConverterConfig = defineConfig(stringConverterKeySpecs);
 
 const optionalString: Schema = optional(string());
 
@@ -25,7 +25,7 @@ const optionalString: Schema = optional(string());
  */
 export class StringConverter implements Converter {
   async configure(config: Readonly<Record<string, string>>): Promise<void> {
-    parseConverterConfig('StringConverter', stringConverterConfigDef, config);
+    stringConverterConfig.parse(config, 'StringConverter');
   }
 
   async fromConnectData(_topic: string, _schema: Schema | null, value: unknown): Promise<Buffer | null> {

@@ -17,8 +17,23 @@ export {
 export { backoff, backoffDelay, Backoff, sleep, withRetries, type BackoffPolicy } from './backoff.js';
 export type * from './retention.js';
 export type * from './verification.js';
-export { textChunk, verificationConfigDef } from './verification.js';
+export {
+  textChunk,
+  verificationConfig,
+  verificationConfigDef,
+  verificationKeySpecs,
+} from './verification.js';
 export { createTopicAndWait, waitUntilUsable } from './new-topic.js';
 export type * from './metrics.js';
 export { configReference } from './config-reference.js';
 export { siphonVersion } from '../siphon-version.js';
+export {
+  atLeast,
+  defineConfig,
+  type ConfigOptions,
+  type DefinedConfig,
+  type KeySpec,
+  type KeySpecs,
+  type OptionValue,
+} from './define-config.js';
+export { sourceQueueConfig, sourceQueueKeySpecs } from './source-queue-config.js';

@@ -1,5 +1,6 @@
 import type { SinkRecord, SourceOffset, SourceRecord } from '../record/index.js';
 import type { ConfigDef, ParsedConfig } from './config-def.js';
+import { atLeast, defineConfig, type KeySpecs } from './define-config.js';
 import type { TaskLogger } from './connector.js';
 
 /**
@@ -259,27 +260,27 @@ export interface SinkVerification {
 }
 
 /** The sink config keys of scheduled verification; a verifiable sink adds them to its ConfigDef. */
-export const verificationConfigDef: ConfigDef = [
-  {
-    name: 'verify.interval.ms',
+export const verificationKeySpecs = {
+  'verify.interval.ms': {
     type: 'long',
     default: 0,
     importance: 'low',
     group: 'Verification',
     documentation:
       'Run a verification of the target against the source this often (0: only on request). Scheduled runs read at most verify.max.rows.per.second rows per second per side.',
-    validator: (value) =>
-      typeof value === 'number' && value >= 0 ? undefined : `must be 0 or more, got ${String(value)}`,
+    validator: atLeast(0),
   },
-  {
-    name: 'verify.max.rows.per.second',
+  'verify.max.rows.per.second': {
     type: 'long',
     default: 5000,
     importance: 'low',
     group: 'Verification',
     documentation:
       'Rows per second a scheduled verification reads from each side at most (0: unlimited); requested runs are not throttled unless they ask.',
-    validator: (value) =>
-      typeof value === 'number' && value >= 0 ? undefined : `must be 0 or more, got ${String(value)}`,
+    validator: atLeast(0),
   },
-];
+} as const satisfies KeySpecs;
+
+/** The verification keys typed, for the runtime's scheduler. */
+export const verificationConfig = defineConfig(verificationKeySpecs);
+export const verificationConfigDef: ConfigDef = verificationConfig.def;

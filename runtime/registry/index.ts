@@ -2,7 +2,7 @@ import { ConfigError } from '../plugin/errors.js';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { loadWorkerConfig } from '../config/worker-config.js';
-import { configureLogging, createLogger, type LogFormat, type LogLevel } from '../logging/logger.js';
+import { configureLogging, createLogger } from '../logging/logger.js';
 import { createKafka } from '../worker/kafka-client.js';
 import { registryHttpApi } from './registry-http.js';
 import { RegistryService } from './registry-service.js';
@@ -77,8 +77,8 @@ export async function runSchemaRegistryMain(
 ): Promise<RunningSchemaRegistry> {
   const config = loadWorkerConfig({ file: options.configFile, overrides: options.overrides });
   configureLogging({
-    level: config.string('log.level') as LogLevel,
-    format: config.string('log.format') as LogFormat,
+    level: config.options['log.level'],
+    format: config.options['log.format'],
   });
   const logger = createLogger({ component: 'schema-registry' });
   const registry = await startSchemaRegistry({

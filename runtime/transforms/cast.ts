@@ -3,8 +3,19 @@ import type { ConnectRecord, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
 import { CAST_TYPES, castSchema, castValue, isCastType, isStruct, type CastType } from '../record/index.js';
 import { partSchema, partValue, structSchema, withPart, type RecordPart } from './record-part.js';
-import { TransformConfigError, type TransformSettings } from './settings.js';
+import { defineConfig } from '../plugin/index.js';
+import { TransformConfigError, transformKeySpecs, type TransformSettings } from './settings.js';
 import { newStruct } from '../record/struct-value.js';
+
+export const castConfig = defineConfig({
+  ...transformKeySpecs,
+  spec: {
+    type: 'list',
+    importance: 'high',
+    group: 'Cast',
+    documentation: `One type for the whole key or value (e.g. string), or field:type pairs (amount:float64,id:string); types: ${CAST_TYPES.join(', ')}.`,
+  },
+});
 
 /** Kafka Connect's Cast: `spec` is one type for the whole value, or `field:type,…`. */
 export class Cast implements Transform {
@@ -13,8 +24,9 @@ export class Cast implements Transform {
 
   constructor(
     private readonly part: RecordPart,
-    settings: TransformSettings,
+    transformSettings: TransformSettings,
   ) {
+    const settings = transformSettings.as(castConfig);
     const specs = settings.list('spec');
     const key = settings.key('spec');
     if (specs.length === 0)

@@ -2,10 +2,70 @@ import type { ConnectRecord, RecordHeader, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
 import { asChangeEvent, type ChangeEvent } from '../cdc/change-event.js';
 import { structSchema } from './record-part.js';
-import type { TransformSettings } from './settings.js';
+import { defineConfig } from '../plugin/index.js';
+import { transformKeySpecs, type TransformSettings } from './settings.js';
 import { copyStruct } from '../record/struct-value.js';
 
 type DeleteMode = 'drop' | 'tombstone' | 'rewrite';
+const tombstoneHandlingModes = ['drop', 'tombstone', 'rewrite', 'rewrite-with-tombstone'] as const;
+const legacyDeleteHandlingModes = ['drop', 'none', 'rewrite'] as const;
+
+export const extractNewRecordStateConfig = defineConfig({
+  ...transformKeySpecs,
+  'delete.tombstone.handling.mode': {
+    type: 'string',
+    default: 'tombstone',
+    allowed: tombstoneHandlingModes,
+    importance: 'medium',
+    group: 'ExtractNewRecordState',
+    documentation:
+      'Deletes: drop them, keep a tombstone, rewrite them as the row before with __deleted=true, or rewrite-with-tombstone (both). When set, delete.handling.mode and drop.tombstones are ignored.',
+  },
+  'delete.handling.mode': {
+    type: 'string',
+    default: 'drop',
+    allowed: legacyDeleteHandlingModes,
+    importance: 'low',
+    group: 'ExtractNewRecordState',
+    documentation: 'The older form of delete.tombstone.handling.mode: drop, none (a tombstone) or rewrite.',
+  },
+  'drop.tombstones': {
+    type: 'boolean',
+    default: true,
+    importance: 'low',
+    group: 'ExtractNewRecordState',
+    documentation: 'With delete.handling.mode: drop the tombstones that follow deletes.',
+  },
+  'add.fields': {
+    type: 'list',
+    default: [],
+    importance: 'medium',
+    group: 'ExtractNewRecordState',
+    documentation:
+      'Envelope fields (op, ts_ms, table, source.ts_ms, …) copied into the row as __op, __source_ts_ms, ….',
+  },
+  'add.fields.prefix': {
+    type: 'string',
+    default: '__',
+    importance: 'low',
+    group: 'ExtractNewRecordState',
+    documentation: 'Prefix of the fields add.fields adds (and of the __deleted field).',
+  },
+  'add.headers': {
+    type: 'list',
+    default: [],
+    importance: 'medium',
+    group: 'ExtractNewRecordState',
+    documentation: 'Envelope fields copied into headers.',
+  },
+  'add.headers.prefix': {
+    type: 'string',
+    default: '__',
+    importance: 'low',
+    group: 'ExtractNewRecordState',
+    documentation: 'Prefix of the headers add.headers adds.',
+  },
+});
 
 interface AddedField {
   /** Path in the envelope, e.g. `op` or `source.ts_ms`. */
@@ -32,23 +92,20 @@ export class ExtractNewRecordState implements Transform {
   private readonly addHeaders: readonly AddedField[];
   private readonly deletedField: string;
 
-  constructor(settings: TransformSettings) {
+  constructor(transformSettings: TransformSettings) {
+    const settings = transformSettings.as(extractNewRecordStateConfig);
     const modern = settings.optionalString('delete.tombstone.handling.mode');
     if (modern !== undefined) {
-      const mode = settings.oneOf(
-        'delete.tombstone.handling.mode',
-        ['drop', 'tombstone', 'rewrite', 'rewrite-with-tombstone'],
-        'tombstone',
-      );
+      const mode = settings.oneOf('delete.tombstone.handling.mode', tombstoneHandlingModes);
       this.deleteMode = mode === 'rewrite-with-tombstone' ? 'rewrite' : mode;
       this.keepTombstones = mode === 'rewrite-with-tombstone';
     } else {
-      const legacy = settings.oneOf('delete.handling.mode', ['drop', 'none', 'rewrite'], 'drop');
+      const legacy = settings.oneOf('delete.handling.mode', legacyDeleteHandlingModes);
       this.deleteMode = legacy === 'none' ? 'tombstone' : legacy;
-      this.keepTombstones = !settings.boolean('drop.tombstones', true);
+      this.keepTombstones = !settings.boolean('drop.tombstones');
     }
-    const fieldPrefix = settings.optionalString('add.fields.prefix') ?? '__';
-    const headerPrefix = settings.optionalString('add.headers.prefix') ?? '__';
+    const fieldPrefix = settings.string('add.fields.prefix');
+    const headerPrefix = settings.string('add.headers.prefix');
     this.addFields = settings.list('add.fields').map((spec) => addedField(spec, fieldPrefix));
     this.addHeaders = settings.list('add.headers').map((spec) => addedField(spec, headerPrefix));
     this.deletedField = `${fieldPrefix}deleted`;

@@ -1,38 +1,79 @@
-import type { ConfigIssue } from '../plugin/index.js';
+import type { ConfigDef, ConfigIssue, KeySpecs } from '../plugin/index.js';
+import { defineConfig } from '../plugin/index.js';
 import type { ConnectRecord } from '../record/index.js';
-import { Cast } from './cast.js';
-import { ExtractNewRecordState } from './extract-new-record-state.js';
+import { Cast, castConfig } from './cast.js';
+import { ExtractNewRecordState, extractNewRecordStateConfig } from './extract-new-record-state.js';
 import { Filter } from './filter.js';
-import { InsertField } from './insert-field.js';
+import { InsertField, insertFieldConfig } from './insert-field.js';
 import { buildPredicate, type Predicate } from './predicates.js';
 import { partFromClassName } from './record-part.js';
-import { RegexRouter } from './regex-router.js';
-import { ReplaceField } from './replace-field.js';
-import { TransformConfigError, TransformSettings } from './settings.js';
+import { RegexRouter, regexRouterConfig } from './regex-router.js';
+import { ReplaceField, replaceFieldConfig } from './replace-field.js';
+import { predicateConfig, TransformConfigError, transformConfig, TransformSettings } from './settings.js';
 import type { Transform } from './transform.js';
 
 export type { Transform } from './transform.js';
 export { TransformConfigError } from './settings.js';
+export { PREDICATES } from './predicates.js';
 
-type TransformFactory = (settings: TransformSettings, className: string) => Transform;
+interface TransformKind {
+  /** Its settings, given as `transforms.<alias>.<key>`. */
+  readonly configDef: ConfigDef;
+  create(settings: TransformSettings, className: string): Transform;
+}
+
+/** The connector keys naming the chain, defined here and merged into every connector's keys. */
+export const transformChainKeySpecs = {
+  transforms: {
+    type: 'list',
+    default: [],
+    importance: 'low',
+    group: 'Transforms',
+    documentation: 'Aliases of the single message transforms to apply, in order.',
+  },
+  predicates: {
+    type: 'list',
+    default: [],
+    importance: 'low',
+    group: 'Predicates',
+    documentation: 'Aliases of the predicates transforms may use.',
+  },
+} as const satisfies KeySpecs;
+
+const transformChainConfig = defineConfig(transformChainKeySpecs);
 
 const KAFKA = 'org.apache.kafka.connect.transforms.';
 
+const replaceField: TransformKind = {
+  configDef: replaceFieldConfig.def,
+  create: (settings, className) => new ReplaceField(partFromClassName(className), settings),
+};
+const insertField: TransformKind = {
+  configDef: insertFieldConfig.def,
+  create: (settings, className) => new InsertField(partFromClassName(className), settings),
+};
+const cast: TransformKind = {
+  configDef: castConfig.def,
+  create: (settings, className) => new Cast(partFromClassName(className), settings),
+};
+
 /** The transforms accepted in `transforms.<alias>.type`, by Kafka Connect / Debezium class name. */
-const TRANSFORMS: Readonly<Record<string, TransformFactory>> = {
-  [`${KAFKA}ReplaceField$Value`]: (settings, className) =>
-    new ReplaceField(partFromClassName(className), settings),
-  [`${KAFKA}ReplaceField$Key`]: (settings, className) =>
-    new ReplaceField(partFromClassName(className), settings),
-  [`${KAFKA}InsertField$Value`]: (settings, className) =>
-    new InsertField(partFromClassName(className), settings),
-  [`${KAFKA}InsertField$Key`]: (settings, className) =>
-    new InsertField(partFromClassName(className), settings),
-  [`${KAFKA}Cast$Value`]: (settings, className) => new Cast(partFromClassName(className), settings),
-  [`${KAFKA}Cast$Key`]: (settings, className) => new Cast(partFromClassName(className), settings),
-  [`${KAFKA}RegexRouter`]: (settings) => new RegexRouter(settings),
-  [`${KAFKA}Filter`]: () => new Filter(),
-  'io.debezium.transforms.ExtractNewRecordState': (settings) => new ExtractNewRecordState(settings),
+export const TRANSFORMS: Readonly<Record<string, TransformKind>> = {
+  [`${KAFKA}ReplaceField$Value`]: replaceField,
+  [`${KAFKA}ReplaceField$Key`]: replaceField,
+  [`${KAFKA}InsertField$Value`]: insertField,
+  [`${KAFKA}InsertField$Key`]: insertField,
+  [`${KAFKA}Cast$Value`]: cast,
+  [`${KAFKA}Cast$Key`]: cast,
+  [`${KAFKA}RegexRouter`]: {
+    configDef: regexRouterConfig.def,
+    create: (settings) => new RegexRouter(settings),
+  },
+  [`${KAFKA}Filter`]: { configDef: transformConfig.def, create: () => new Filter() },
+  'io.debezium.transforms.ExtractNewRecordState': {
+    configDef: extractNewRecordStateConfig.def,
+    create: (settings) => new ExtractNewRecordState(settings),
+  },
 };
 
 export const SUPPORTED_TRANSFORM_CLASSES: readonly string[] = Object.keys(TRANSFORMS);
@@ -95,16 +136,19 @@ function buildChain(
     }
   };
   const predicates = new Map<string, Predicate | undefined>();
-  for (const name of new TransformSettings('', config).list('predicates')) {
+  const chain = new TransformSettings('', config, transformChainConfig);
+  for (const name of chain.list('predicates')) {
     predicates.set(
       name,
-      attempt(() => buildPredicate(name, new TransformSettings(`predicates.${name}.`, config))),
+      attempt(() =>
+        buildPredicate(name, new TransformSettings(`predicates.${name}.`, config, predicateConfig)),
+      ),
     );
   }
   const transforms: Transform[] = [];
-  for (const alias of new TransformSettings('', config).list('transforms')) {
+  for (const alias of chain.list('transforms')) {
     const transform = attempt(() =>
-      buildTransform(new TransformSettings(`transforms.${alias}.`, config), predicates),
+      buildTransform(new TransformSettings(`transforms.${alias}.`, config, transformConfig), predicates),
     );
     if (transform) transforms.push(transform);
   }
@@ -118,15 +162,15 @@ function buildTransform(
   const className = settings
     .requiredString('type', `name a transform class: ${SUPPORTED_TRANSFORM_CLASSES.join(', ')}`)
     .trim();
-  const factory = TRANSFORMS[className];
-  if (factory === undefined) {
+  const kind = TRANSFORMS[className];
+  if (kind === undefined) {
     throw new TransformConfigError(
       settings.key('type'),
       `unknown transform class "${className}"; use one of ${SUPPORTED_TRANSFORM_CLASSES.join(', ')}`,
     );
   }
-  const transform = factory(settings, className);
-  const negate = settings.boolean('negate', false);
+  const transform = kind.create(settings, className);
+  const negate = settings.boolean('negate');
   const predicateName = settings.optionalString('predicate')?.trim();
   if (predicateName === undefined || predicateName === '') return transform;
   if (!predicates.has(predicateName)) {

@@ -3,7 +3,8 @@ import type { ConnectRecord, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
 import { isStruct } from '../record/index.js';
 import { partSchema, partValue, structSchema, withPart, type RecordPart } from './record-part.js';
-import type { TransformSettings } from './settings.js';
+import { defineConfig, type KeySpec } from '../plugin/index.js';
+import { transformKeySpecs, type TransformSettings } from './settings.js';
 
 interface InsertedField {
   readonly name: string;
@@ -12,6 +13,27 @@ interface InsertedField {
 }
 
 const TIMESTAMP = 'org.apache.kafka.connect.data.Timestamp';
+
+const insertedField = (documentation: string) =>
+  ({
+    type: 'string',
+    default: null,
+    importance: 'medium',
+    group: 'InsertField',
+    documentation,
+  }) as const satisfies KeySpec;
+
+export const insertFieldConfig = defineConfig({
+  ...transformKeySpecs,
+  'topic.field': insertedField(
+    'Field for the topic; a name ending in ! is required, ? (or nothing) optional.',
+  ),
+  'partition.field': insertedField('Field for the Kafka partition.'),
+  'offset.field': insertedField('Field for the Kafka offset (sink records).'),
+  'timestamp.field': insertedField('Field for the record timestamp.'),
+  'static.field': insertedField('Field for static.value.'),
+  'static.value': insertedField('The value of static.field.'),
+});
 
 /**
  * Kafka Connect's InsertField: adds the topic, partition, offset, timestamp or a static
@@ -22,11 +44,12 @@ export class InsertField implements Transform {
 
   constructor(
     private readonly part: RecordPart,
-    settings: TransformSettings,
+    transformSettings: TransformSettings,
   ) {
+    const settings = transformSettings.as(insertFieldConfig);
     const fields: InsertedField[] = [];
     const add = (
-      key: string,
+      key: 'topic.field' | 'partition.field' | 'offset.field' | 'timestamp.field' | 'static.field',
       type: Schema['type'],
       name: string | undefined,
       valueOf: InsertedField['valueOf'],

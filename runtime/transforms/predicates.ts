@@ -1,5 +1,26 @@
 import type { ConnectRecord } from '../record/index.js';
-import { TransformConfigError, type TransformSettings } from './settings.js';
+import { defineConfig, type ConfigDef } from '../plugin/index.js';
+import { predicateConfig, TransformConfigError, type TransformSettings } from './settings.js';
+
+const topicNameMatchesConfig = defineConfig({
+  ...predicateConfig.specs,
+  pattern: {
+    type: 'string',
+    importance: 'high',
+    group: 'TopicNameMatches',
+    documentation: 'Regular expression the whole topic name must match.',
+  },
+});
+
+const hasHeaderKeyConfig = defineConfig({
+  ...predicateConfig.specs,
+  name: {
+    type: 'string',
+    importance: 'high',
+    group: 'HasHeaderKey',
+    documentation: 'The header key to look for.',
+  },
+});
 
 /** Kafka Connect's predicates (`predicates.<name>.type`), used by `transforms.<alias>.predicate`. */
 export interface Predicate {
@@ -9,7 +30,9 @@ export interface Predicate {
 class TopicNameMatches implements Predicate {
   private readonly pattern: RegExp;
   constructor(settings: TransformSettings) {
-    this.pattern = settings.regex('pattern', 'set the regular expression topic names must match');
+    this.pattern = settings
+      .as(topicNameMatchesConfig)
+      .regex('pattern', 'set the regular expression topic names must match');
   }
   test(record: ConnectRecord): boolean {
     return this.pattern.test(record.topic);
@@ -19,7 +42,7 @@ class TopicNameMatches implements Predicate {
 class HasHeaderKey implements Predicate {
   private readonly name: string;
   constructor(settings: TransformSettings) {
-    this.name = settings.requiredString('name', 'set the header key to look for');
+    this.name = settings.as(hasHeaderKeyConfig).requiredString('name', 'set the header key to look for');
   }
   test(record: ConnectRecord): boolean {
     return (record.headers ?? []).some((header) => header.key === this.name);
@@ -32,11 +55,25 @@ class RecordIsTombstone implements Predicate {
   }
 }
 
-const PREDICATES: Readonly<Record<string, (settings: TransformSettings) => Predicate>> = {
-  'org.apache.kafka.connect.transforms.predicates.TopicNameMatches': (settings) =>
-    new TopicNameMatches(settings),
-  'org.apache.kafka.connect.transforms.predicates.HasHeaderKey': (settings) => new HasHeaderKey(settings),
-  'org.apache.kafka.connect.transforms.predicates.RecordIsTombstone': () => new RecordIsTombstone(),
+interface PredicateKind {
+  readonly configDef: ConfigDef;
+  create(settings: TransformSettings): Predicate;
+}
+
+/** The predicates accepted in `predicates.<name>.type`, by Kafka Connect class name. */
+export const PREDICATES: Readonly<Record<string, PredicateKind>> = {
+  'org.apache.kafka.connect.transforms.predicates.TopicNameMatches': {
+    configDef: topicNameMatchesConfig.def,
+    create: (settings) => new TopicNameMatches(settings),
+  },
+  'org.apache.kafka.connect.transforms.predicates.HasHeaderKey': {
+    configDef: hasHeaderKeyConfig.def,
+    create: (settings) => new HasHeaderKey(settings),
+  },
+  'org.apache.kafka.connect.transforms.predicates.RecordIsTombstone': {
+    configDef: predicateConfig.def,
+    create: () => new RecordIsTombstone(),
+  },
 };
 
 export function buildPredicate(name: string, settings: TransformSettings): Predicate {
@@ -45,12 +82,12 @@ export function buildPredicate(name: string, settings: TransformSettings): Predi
     'type',
     `name a predicate class: ${Object.keys(PREDICATES).join(', ')}`,
   );
-  const factory = PREDICATES[className.trim()];
-  if (factory === undefined) {
+  const kind = PREDICATES[className.trim()];
+  if (kind === undefined) {
     throw new TransformConfigError(
       typeKey,
       `unknown predicate class "${className}" for predicate "${name}"; use one of ${Object.keys(PREDICATES).join(', ')}`,
     );
   }
-  return factory(settings);
+  return kind.create(settings);
 }

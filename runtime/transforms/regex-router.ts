@@ -1,13 +1,31 @@
 import type { ConnectRecord } from '../record/index.js';
 import type { Transform } from './transform.js';
-import type { TransformSettings } from './settings.js';
+import { defineConfig } from '../plugin/index.js';
+import { transformKeySpecs, type TransformSettings } from './settings.js';
+
+export const regexRouterConfig = defineConfig({
+  ...transformKeySpecs,
+  regex: {
+    type: 'string',
+    importance: 'high',
+    group: 'RegexRouter',
+    documentation: 'Regular expression the whole topic name must match.',
+  },
+  replacement: {
+    type: 'string',
+    importance: 'high',
+    group: 'RegexRouter',
+    documentation: 'The new topic name; $1, $2 … are the groups of regex.',
+  },
+});
 
 /** Kafka Connect's RegexRouter: a topic that matches `regex` entirely becomes `replacement`. */
 export class RegexRouter implements Transform {
   private readonly regex: RegExp;
   private readonly replacement: string;
 
-  constructor(settings: TransformSettings) {
+  constructor(transformSettings: TransformSettings) {
+    const settings = transformSettings.as(regexRouterConfig);
     this.regex = settings.regex('regex', 'set the regular expression the topic must match');
     this.replacement = javaReplacement(
       settings.requiredString('replacement', 'set the new topic name, e.g. $1'),

@@ -3,8 +3,36 @@ import type { ConnectRecord, Schema } from '../record/index.js';
 import type { Transform } from './transform.js';
 import { isStruct } from '../record/index.js';
 import { partSchema, partValue, structSchema, withPart, type RecordPart } from './record-part.js';
-import { TransformConfigError, type TransformSettings } from './settings.js';
+import { defineConfig } from '../plugin/index.js';
+import { TransformConfigError, transformKeySpecs, type TransformSettings } from './settings.js';
 import { newStruct } from '../record/struct-value.js';
+
+export const replaceFieldConfig = defineConfig({
+  ...transformKeySpecs,
+  exclude: {
+    type: 'list',
+    default: [],
+    aliases: ['blacklist'],
+    importance: 'medium',
+    group: 'ReplaceField',
+    documentation: 'Fields to drop.',
+  },
+  include: {
+    type: 'list',
+    default: [],
+    aliases: ['whitelist'],
+    importance: 'medium',
+    group: 'ReplaceField',
+    documentation: 'Fields to keep (empty: all).',
+  },
+  renames: {
+    type: 'list',
+    default: [],
+    importance: 'medium',
+    group: 'ReplaceField',
+    documentation: 'Field renames as old1:new1,old2:new2.',
+  },
+});
 
 /** Kafka Connect's ReplaceField: drop, keep or rename top-level fields of a struct. */
 export class ReplaceField implements Transform {
@@ -14,10 +42,11 @@ export class ReplaceField implements Transform {
 
   constructor(
     private readonly part: RecordPart,
-    settings: TransformSettings,
+    transformSettings: TransformSettings,
   ) {
-    this.exclude = new Set(settings.list('exclude', 'blacklist'));
-    this.include = new Set(settings.list('include', 'whitelist'));
+    const settings = transformSettings.as(replaceFieldConfig);
+    this.exclude = new Set(settings.list('exclude'));
+    this.include = new Set(settings.list('include'));
     const renames = new Map<string, string>();
     for (const pair of settings.list('renames')) {
       const [from, to, extra] = pair.split(':').map((part) => part.trim());

@@ -17,6 +17,7 @@ import type {
 } from '../plugin/index.js';
 import type { SinkRecord, SourceRecord } from '../record/index.js';
 import { buildTransformChain } from '../transforms/index.js';
+import { sinkTopicsOf } from '../worker/connector-config.js';
 import type { Transform } from '../transforms/transform.js';
 import { waitUntilApplied } from './pipeline-settle.js';
 import { compareRows, persisting } from './row-comparison.js';
@@ -128,10 +129,7 @@ export class VerificationRun {
   ) {
     const sink = host.resolvedConnector(options.sink);
     this.sinkTransform = transformOf(sink.raw);
-    const regex = sink.config['topics.regex'];
-    const pattern = typeof regex === 'string' && regex !== '' ? new RegExp(`^(?:${regex})$`) : null;
-    const topics = (sink.config.topics as string[] | null) ?? [];
-    this.sinkTopics = (topic) => (pattern ? pattern.test(topic) : topics.includes(topic));
+    this.sinkTopics = sinkTopicsOf(sink.config).matches;
   }
 
   /** The source connectors this sink is fed from. */

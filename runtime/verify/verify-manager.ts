@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
 import type { ParsedConfig } from '../plugin/index.js';
+import { verificationConfig } from '../plugin/index.js';
 import { maskSecrets } from '../logging/logger.js';
 import { ConflictError, NotFoundError } from '../plugin/errors.js';
 import { BadRequestError } from '../rest/rest-errors.js';
@@ -88,7 +89,8 @@ export class VerifyManager {
       repair: request.repair ?? false,
       chunkSize: request.chunkSize ?? DEFAULT_CHUNK_SIZE,
       maxRowsPerSecond:
-        request.maxRowsPerSecond ?? (scheduled ? Number(config['verify.max.rows.per.second'] ?? 0) : 0),
+        request.maxRowsPerSecond ??
+        (scheduled ? verificationConfig.read(config)['verify.max.rows.per.second'] : 0),
       settleTimeoutMs: SETTLE_TIMEOUT_MS,
       rechecks: RECHECKS,
     };
@@ -230,7 +232,7 @@ export class VerifyManager {
     for (const name of this.host.connectorNames()) {
       try {
         const { plugin, config } = this.host.resolvedConnector(name);
-        const interval = Number(config['verify.interval.ms'] ?? 0);
+        const interval = verificationConfig.read(config)['verify.interval.ms'];
         if (plugin.type !== 'sink' || !plugin.verification || interval <= 0) continue;
         if (this.host.connectorStatus(name).connector.state !== 'RUNNING') continue;
         const [last] = this.runs.get(name) ?? [];

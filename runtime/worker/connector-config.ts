@@ -1,5 +1,7 @@
 import { knownConverter } from '../config/worker-config.js';
-import type { ConfigDef, ConfigKey, ConnectorPlugin } from '../plugin/index.js';
+import { atLeast, defineConfig, sourceQueueKeySpecs } from '../plugin/index.js';
+import type { ConfigDef, ConnectorPlugin, KeySpecs, ParsedConfig } from '../plugin/index.js';
+import { transformChainKeySpecs } from '../transforms/index.js';
 import { topicCreationConfigKeys } from './topic-creation.js';
 
 /**
@@ -7,72 +9,10 @@ import { topicCreationConfigKeys } from './topic-creation.js';
  * plus the runtime's queue settings), merged with the plugin's own ConfigDef. A plugin
  * that declares one of these keys itself (e.g. Debezium's `max.queue.size`) wins.
  */
-const atLeastOne = (name: string) => (value: unknown) =>
-  Number(value) < 1
-    ? `Invalid value ${String(value)} for configuration ${name}: must be at least 1`
-    : undefined;
 
-const common: ConfigDef = [
-  {
-    name: 'name',
-    type: 'string',
-    importance: 'high',
-    group: 'Common',
-    documentation: 'Globally unique connector name.',
-  },
-  {
-    name: 'connector.class',
-    type: 'class',
-    importance: 'high',
-    group: 'Common',
-    documentation: 'The connector: short name, class name, or a Debezium/Confluent class name alias.',
-  },
-  {
-    name: 'tasks.max',
-    type: 'int',
-    default: 1,
-    importance: 'high',
-    group: 'Common',
-    documentation: 'Maximum number of tasks.',
-    validator: atLeastOne('tasks.max'),
-  },
-  {
-    name: 'key.converter',
-    type: 'string',
-    default: null,
-    importance: 'low',
-    group: 'Common',
-    documentation:
-      "Key converter (avro, json, string or a Kafka Connect class name); defaults to the worker's.",
-    validator: knownConverter('key.converter'),
-  },
-  {
-    name: 'value.converter',
-    type: 'string',
-    default: null,
-    importance: 'low',
-    group: 'Common',
-    documentation: "Value converter; defaults to the worker's.",
-    validator: knownConverter('value.converter'),
-  },
-  {
-    name: 'transforms',
-    type: 'list',
-    default: [],
-    importance: 'low',
-    group: 'Transforms',
-    documentation: 'Aliases of the single message transforms to apply, in order.',
-  },
-  {
-    name: 'predicates',
-    type: 'list',
-    default: [],
-    importance: 'low',
-    group: 'Predicates',
-    documentation: 'Aliases of the predicates transforms may use.',
-  },
-  {
-    name: 'errors.retry.timeout',
+/** `errors.*`: how failed operations and bad records are handled. */
+const errorHandlingKeySpecs = {
+  'errors.retry.timeout': {
     type: 'long',
     default: 0,
     importance: 'medium',
@@ -80,16 +20,14 @@ const common: ConfigDef = [
     documentation:
       'How long a failed operation (conversion, transform, produce, put) is retried on retriable errors, in ms; 0 no retries, -1 forever.',
   },
-  {
-    name: 'errors.retry.delay.max.ms',
+  'errors.retry.delay.max.ms': {
     type: 'long',
     default: 60000,
     importance: 'medium',
     group: 'Error Handling',
     documentation: 'Cap of the exponential backoff between retries, in ms.',
   },
-  {
-    name: 'errors.tolerance',
+  'errors.tolerance': {
     type: 'string',
     default: 'none',
     allowed: ['none', 'all'],
@@ -98,28 +36,66 @@ const common: ConfigDef = [
     documentation:
       'none: a bad record fails the task; all: bad records are skipped (sinks: sent to the dead-letter queue when configured).',
   },
-  {
-    name: 'errors.log.enable',
+  'errors.log.enable': {
     type: 'boolean',
     default: false,
     importance: 'medium',
     group: 'Error Handling',
     documentation: "Log every skipped or failed record's error.",
   },
-  {
-    name: 'errors.log.include.messages',
+  'errors.log.include.messages': {
     type: 'boolean',
     default: false,
     importance: 'medium',
     group: 'Error Handling',
     documentation: "Include the record's topic/partition/offset in error logs (never its content).",
   },
-];
+} as const satisfies KeySpecs;
 
-const source: ConfigDef = [
-  ...topicCreationConfigKeys,
-  {
-    name: 'exactly.once.support',
+const commonKeySpecs = {
+  name: {
+    type: 'string',
+    importance: 'high',
+    group: 'Common',
+    documentation: 'Globally unique connector name.',
+  },
+  'connector.class': {
+    type: 'class',
+    importance: 'high',
+    group: 'Common',
+    documentation: 'The connector: short name, class name, or a Debezium/Confluent class name alias.',
+  },
+  'tasks.max': {
+    type: 'int',
+    default: 1,
+    importance: 'high',
+    group: 'Common',
+    documentation: 'Maximum number of tasks.',
+    validator: atLeast(1),
+  },
+  'key.converter': {
+    type: 'string',
+    default: null,
+    importance: 'low',
+    group: 'Common',
+    documentation:
+      "Key converter (avro, json, string or a Kafka Connect class name); defaults to the worker's.",
+    validator: knownConverter('key.converter'),
+  },
+  'value.converter': {
+    type: 'string',
+    default: null,
+    importance: 'low',
+    group: 'Common',
+    documentation: "Value converter; defaults to the worker's.",
+    validator: knownConverter('value.converter'),
+  },
+  ...transformChainKeySpecs,
+  ...errorHandlingKeySpecs,
+} as const satisfies KeySpecs;
+
+const sourceKeySpecs = {
+  'exactly.once.support': {
     type: 'string',
     default: 'requested',
     allowed: ['requested', 'required'],
@@ -128,50 +104,18 @@ const source: ConfigDef = [
     documentation:
       'required: write records and offsets in one Kafka transaction (needs exactly.once.source.support=enabled on the worker).',
   },
-  {
-    name: 'max.queue.size',
-    type: 'int',
-    default: 8192,
-    importance: 'low',
-    group: 'Runtime',
-    documentation: 'Records the task may queue before emit() waits (backpressure).',
-    validator: atLeastOne('max.queue.size'),
-  },
-  {
-    name: 'max.queue.size.in.bytes',
-    type: 'long',
-    default: 33554432,
-    importance: 'low',
-    group: 'Runtime',
-    documentation:
-      'Approximate bytes of records the task may queue before emit() waits; 0: bounded by max.queue.size only. A record larger than this still passes, alone.',
-    validator: (value) =>
-      Number(value) < 0
-        ? `Invalid value ${String(value)} for configuration max.queue.size.in.bytes: must be at least 0`
-        : undefined,
-  },
-  {
-    name: 'max.batch.size',
-    type: 'int',
-    default: 2048,
-    importance: 'low',
-    group: 'Runtime',
-    documentation: 'Records produced to Kafka per batch.',
-    validator: atLeastOne('max.batch.size'),
-  },
-];
+  ...sourceQueueKeySpecs,
+} as const satisfies KeySpecs;
 
-const sink: ConfigDef = [
-  {
-    name: 'topics',
+const sinkKeySpecs = {
+  topics: {
     type: 'list',
     default: [],
     importance: 'high',
     group: 'Common',
     documentation: 'Topics to consume (this or topics.regex).',
   },
-  {
-    name: 'topics.regex',
+  'topics.regex': {
     type: 'string',
     default: null,
     importance: 'high',
@@ -179,40 +123,36 @@ const sink: ConfigDef = [
     documentation: 'Regular expression of topics to consume (this or topics).',
     validator: (v) => regexError('topics.regex', String(v)),
   },
-  {
-    name: 'consumer.max.poll.records',
+  'consumer.max.poll.records': {
     type: 'int',
     default: 500,
     importance: 'low',
     group: 'Runtime',
     documentation: 'Largest batch handed to put().',
-    validator: atLeastOne('consumer.max.poll.records'),
+    validator: atLeast(1),
   },
-  {
-    name: 'errors.deadletterqueue.topic.name',
+  'errors.deadletterqueue.topic.name': {
     type: 'string',
     default: '',
     importance: 'medium',
     group: 'Error Handling',
     documentation: 'Topic for records that failed with errors.tolerance=all; empty: no dead-letter queue.',
   },
-  {
-    name: 'errors.deadletterqueue.topic.replication.factor',
+  'errors.deadletterqueue.topic.replication.factor': {
     type: 'int',
     default: -1,
     importance: 'low',
     group: 'Error Handling',
     documentation: 'Replication factor of the dead-letter topic when created; -1 the broker default.',
   },
-  {
-    name: 'errors.deadletterqueue.context.headers.enable',
+  'errors.deadletterqueue.context.headers.enable': {
     type: 'boolean',
     default: false,
     importance: 'medium',
     group: 'Error Handling',
     documentation: 'Add __connect.errors.* headers describing the failure to dead-letter records.',
   },
-];
+} as const satisfies KeySpecs;
 
 function regexError(name: string, pattern: string): string | undefined {
   try {
@@ -223,9 +163,44 @@ function regexError(name: string, pattern: string): string | undefined {
   }
 }
 
+/** The keys of every connector, typed: name, class, `tasks.max`, converters, transforms, `errors.*`. */
+export const commonConnectorConfig = defineConfig(commonKeySpecs);
+/** The `errors.*` keys of every connector, typed. */
+export const errorHandlingConfig = defineConfig(errorHandlingKeySpecs);
+const sourceRuntimeConfig = defineConfig(sourceKeySpecs);
+/** The runtime's keys of sink connectors only, typed: topics, the dead-letter queue. */
+export const sinkRuntimeConfig = defineConfig(sinkKeySpecs);
+
+/** What a sink consumes: `topics`, or `topics.regex` matched against whole topic names. */
+export interface SinkTopics {
+  readonly topics: readonly string[];
+  readonly regex: string | null;
+  readonly pattern: RegExp | null;
+  readonly matches: (topic: string) => boolean;
+}
+
+export function sinkTopicsOf(config: ParsedConfig): SinkTopics {
+  const options = sinkRuntimeConfig.read(config);
+  const { topics } = options;
+  const regex = options['topics.regex'];
+  const pattern = regex === null ? null : new RegExp(`^(?:${regex})$`);
+  return {
+    topics,
+    regex,
+    pattern,
+    matches: (topic) => (pattern ? pattern.test(topic) : topics.includes(topic)),
+  };
+}
+
 /** The runtime's keys followed by the plugin's, for validation and the validate endpoint. */
 export function connectorConfigDef(plugin: ConnectorPlugin | undefined): ConfigDef {
-  const runtimeKeys: ConfigKey[] = [...common, ...(plugin?.type === 'sink' ? sink : plugin ? source : [])];
+  const typeKeys =
+    plugin?.type === 'sink'
+      ? sinkRuntimeConfig.def
+      : plugin
+        ? [...topicCreationConfigKeys, ...sourceRuntimeConfig.def]
+        : [];
+  const runtimeKeys = [...commonConnectorConfig.def, ...typeKeys];
   const pluginKeys = plugin?.configDef ?? [];
   const declared = new Set(pluginKeys.map((k) => k.name));
   return [...runtimeKeys.filter((k) => !declared.has(k.name)), ...pluginKeys];

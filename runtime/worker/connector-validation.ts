@@ -10,7 +10,7 @@ import { maskUrlCredentials, urlPasswords } from '../config/url-credentials.js';
 import { HIDDEN, maskValues } from '../logging/logger.js';
 import type { ConfigDef, ConnectorPlugin, ParsedConfig } from '../plugin/index.js';
 import { validateTransformConfig } from '../transforms/index.js';
-import { connectorConfigDef, passwordKeys } from './connector-config.js';
+import { connectorConfigDef, passwordKeys, sinkRuntimeConfig } from './connector-config.js';
 import type { PluginCatalog } from './plugin-catalog.js';
 
 /**
@@ -72,15 +72,15 @@ export async function validateConnector(
     );
   }
   if (plugin?.type === 'sink') {
-    const topics = parsed.values.topics as string[] | null;
-    const regex = parsed.values['topics.regex'];
-    const hasTopics = (topics ?? []).length > 0;
-    const hasRegex = typeof regex === 'string' && regex !== '';
+    // Keys that failed their own check read as their default here.
+    const sink = sinkRuntimeConfig.read(parsed.values);
+    const hasTopics = sink.topics.length > 0;
+    const hasRegex = sink['topics.regex'] !== null;
     if (hasTopics === hasRegex) {
       add('topics', 'Must configure one of topics or topics.regex (and not both)');
     }
-    const dlq = parsed.values['errors.deadletterqueue.topic.name'];
-    if (typeof dlq === 'string' && dlq !== '' && (topics ?? []).includes(dlq)) {
+    const dlq = sink['errors.deadletterqueue.topic.name'];
+    if (dlq !== '' && sink.topics.includes(dlq)) {
       add(
         'errors.deadletterqueue.topic.name',
         maskValues(`The dead-letter topic "${dlq}" may not be one of the consumed topics`, secrets),

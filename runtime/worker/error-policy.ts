@@ -6,6 +6,7 @@ import {
   type BackoffPolicy,
   type ParsedConfig,
 } from '../plugin/index.js';
+import { errorHandlingConfig } from './connector-config.js';
 
 /** A connector's `errors.*` settings, read once from its validated config. */
 export interface ErrorPolicy {
@@ -17,12 +18,13 @@ export interface ErrorPolicy {
 }
 
 export function errorPolicy(config: ParsedConfig): ErrorPolicy {
+  const options = errorHandlingConfig.read(config);
   return {
-    tolerateAll: config['errors.tolerance'] === 'all',
-    retryTimeoutMs: Number(config['errors.retry.timeout'] ?? 0),
-    retryMaxDelayMs: Number(config['errors.retry.delay.max.ms'] ?? 60000),
-    logErrors: config['errors.log.enable'] === true,
-    logIncludeMessages: config['errors.log.include.messages'] === true,
+    tolerateAll: options['errors.tolerance'] === 'all',
+    retryTimeoutMs: options['errors.retry.timeout'],
+    retryMaxDelayMs: options['errors.retry.delay.max.ms'],
+    logErrors: options['errors.log.enable'],
+    logIncludeMessages: options['errors.log.include.messages'],
   };
 }
 

@@ -7,7 +7,7 @@ import {
   type ProducerConfig,
   type SASLOptions,
 } from 'kafkajs';
-import type { WorkerConfig } from '../config/worker-config.js';
+import type { WorkerConfig, WorkerKeyOf } from '../config/worker-config.js';
 import type { Logger } from '../logging/logger.js';
 import { murmur2Partitioner } from './murmur2-partitioner.js';
 
@@ -28,7 +28,7 @@ export function createKafka(config: WorkerConfig, logger: Logger): Kafka {
       },
   };
   if (protocol === 'SSL' || protocol === 'SASL_SSL') {
-    const read = (name: string) => {
+    const read = (name: WorkerKeyOf<string | null>) => {
       const path = config.optionalString(name);
       return path ? readFileSync(path, 'utf8') : undefined;
     };

@@ -20,6 +20,7 @@ import {
   type SinkTaskContext,
   type TopicPartition,
 } from '../plugin/index.js';
+import { sinkRuntimeConfig, sinkTopicsOf } from './connector-config.js';
 import type { RecordHeader, SchemaAndValue, SinkRecord } from '../record/index.js';
 import type { Transform } from '../transforms/transform.js';
 import { retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
@@ -172,7 +173,7 @@ export class SinkTaskRunner {
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       // stop() waits for the fetch in flight; keep that short.
       maxWaitTimeInMs: 1000,
-      ...fetchLimits(Number(config['consumer.max.poll.records'] ?? 500)),
+      ...fetchLimits(sinkRuntimeConfig.read(config)['consumer.max.poll.records']),
       retry: { retries: 5 },
     });
     this.consumer = consumer;
@@ -189,10 +190,7 @@ export class SinkTaskRunner {
         this.sessionFailure ??= payload.error;
         this.settle?.();
       });
-      const regex = config['topics.regex'];
-      const pattern = typeof regex === 'string' && regex !== '' ? new RegExp(`^(?:${regex})$`) : null;
-      const topics = (config.topics as string[] | null) ?? [];
-      const wanted = (topic: string) => (pattern ? pattern.test(topic) : topics.includes(topic));
+      const { topics, regex, pattern, matches: wanted } = sinkTopicsOf(config);
       // Like Kafka's consumer, a sink waits for topics that do not exist yet, and picks up
       // topics created later that match topics.regex (kafkajs resolves a pattern only when
       // it subscribes): the runner subscribes again when the set of present topics grows.
@@ -327,7 +325,7 @@ export class SinkTaskRunner {
       await this.options.onTopic(topic);
       this.knownTopics.add(topic);
     }
-    const chunkSize = Number(this.options.config['consumer.max.poll.records'] ?? 500);
+    const chunkSize = sinkRuntimeConfig.read(this.options.config)['consumer.max.poll.records'];
     const chunks: KafkaMessage[][] = [];
     for (let start = 0; start < messages.length; start += chunkSize)
       chunks.push(messages.slice(start, start + chunkSize));

@@ -24,6 +24,7 @@ import {
   type SourceTask,
   type SourceTaskContext,
 } from '../plugin/index.js';
+import { sourceQueueConfig } from '../plugin/source-queue-config.js';
 import type { RecordHeader, SourcePartition, SourceRecord } from '../record/index.js';
 import { offsetKey } from '../stores/offset-store.js';
 import type { Transform } from '../transforms/transform.js';
@@ -92,8 +93,9 @@ export class SourceTaskRunner {
   private finished: Promise<void> | null = null;
 
   constructor(private readonly options: SourceTaskRunnerOptions) {
-    this.queue = new BoundedQueue(Number(options.config['max.queue.size'] ?? 8192), {
-      maxBytes: Number(options.config['max.queue.size.in.bytes'] ?? 0),
+    const queueOptions = sourceQueueConfig.read(options.config);
+    this.queue = new BoundedQueue(queueOptions['max.queue.size'], {
+      maxBytes: queueOptions['max.queue.size.in.bytes'],
       sizeOf: approximateRecordBytes,
     });
     this.task = options.plugin.createTask();
@@ -245,7 +247,7 @@ export class SourceTaskRunner {
   }
 
   private async produceLoop(): Promise<void> {
-    const maxBatch = Number(this.options.config['max.batch.size'] ?? 2048);
+    const maxBatch = sourceQueueConfig.read(this.options.config)['max.batch.size'];
     for (;;) {
       if (this.failure) return;
       if (this.taskDone.signal.aborted && this.queue.size === 0) return;

@@ -3,7 +3,7 @@ import { createConverter } from '../converters/index.js';
 import { EventBus } from '../events/event-bus.js';
 import { LagSampler } from '../events/lag-sampler.js';
 import { loadWorkerConfig, openProviderWarnings } from '../config/worker-config.js';
-import { configureLogging, createLogger, type LogFormat, type LogLevel } from '../logging/logger.js';
+import { configureLogging, createLogger } from '../logging/logger.js';
 import type { ConnectorPlugin } from '../plugin/index.js';
 import { startSchemaRegistry, type RunningSchemaRegistry } from '../registry/index.js';
 import { buildRestServer } from '../rest/rest-server.js';
@@ -35,8 +35,8 @@ export interface RunningWorker {
 export async function startWorkerProcess(options: WorkerProcessOptions = {}): Promise<RunningWorker> {
   const config = loadWorkerConfig({ file: options.configFile, overrides: options.overrides });
   configureLogging({
-    level: config.string('log.level') as LogLevel,
-    format: config.string('log.format') as LogFormat,
+    level: config.options['log.level'],
+    format: config.options['log.format'],
   });
   const logger = createLogger({ component: 'worker' });
   for (const warning of openProviderWarnings(config)) logger.warn(warning);
@@ -49,7 +49,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
   const kafka = createKafka(config, logger);
   let registry: RunningSchemaRegistry | null = null;
   let schemaRegistryUrl = config.optionalString('schema.registry.url');
-  if (!schemaRegistryUrl && config.values['schema.registry.embedded'] === true) {
+  if (!schemaRegistryUrl && config.options['schema.registry.embedded']) {
     registry = await startSchemaRegistry({
       host: config.string('schema.registry.host'),
       port: config.number('schema.registry.port'),

@@ -3,7 +3,7 @@ import { describeErrors, parseConfig, type RawConfig } from '../config/config-pa
 import { resolveConfigProviders } from '../config/config-providers.js';
 import { withoutResolvedValues } from '../config/resolved-value-errors.js';
 import { maskUrlCredentials, urlPasswords } from '../config/url-credentials.js';
-import { providerPolicyOf, type WorkerConfig } from '../config/worker-config.js';
+import { providerPolicyOf, type WorkerConfig, type WorkerKeyOf } from '../config/worker-config.js';
 import type { EventBus } from '../events/event-bus.js';
 import { SnapshotProgressPublisher } from '../events/snapshot-progress.js';
 import { RetentionGuardian, type RetentionView } from '../guardian/retention-guardian.js';
@@ -17,7 +17,12 @@ import { ConfigStore, type StoredConfig, type TargetState } from '../stores/conf
 import { OffsetStore } from '../stores/offset-store.js';
 import { StatusStore, type ConnectorState, type Status } from '../stores/status-store.js';
 import { buildTransformChain } from '../transforms/index.js';
-import { connectorConfigDef, passwordKeys } from './connector-config.js';
+import {
+  commonConnectorConfig,
+  connectorConfigDef,
+  passwordKeys,
+  sinkRuntimeConfig,
+} from './connector-config.js';
 import { maskConfig, validateConnector, type ConnectorValidation } from './connector-validation.js';
 import { chooseConverter, type ConverterFactory } from './converter-setup.js';
 import { createProducer } from './kafka-client.js';
@@ -168,7 +173,7 @@ export class Worker {
     this.storeProducer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
     this.dataProducer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 5 });
     await Promise.all([this.storeProducer.connect(), this.dataProducer.connect()]);
-    const topic = (name: string, partitions: number, replicationFactor: string) =>
+    const topic = (name: WorkerKeyOf<string>, partitions: number, replicationFactor: WorkerKeyOf<number>) =>
       new CompactedTopic(
         kafka,
         this.admin,
@@ -591,7 +596,7 @@ export class Worker {
       plugin = found;
       resolved = this.resolveSecrets(plugin, raw);
       const parsed = this.parseOrThrow(plugin, resolved, raw);
-      taskConfigs = plugin.taskConfigs(parsed, Number(parsed['tasks.max'] ?? 1));
+      taskConfigs = plugin.taskConfigs(parsed, commonConnectorConfig.read(parsed)['tasks.max']);
     } catch (error) {
       logger.error('connector failed to start', { error });
       this.runtimes.delete(name);
@@ -644,10 +649,7 @@ export class Worker {
       };
       let runner: SourceTaskRunner | SinkTaskRunner;
       if (plugin.type === 'source') {
-        const topicCreation = TopicCreation.of(
-          merged,
-          this.deps.config.values['topic.creation.enable'] === true,
-        );
+        const topicCreation = TopicCreation.of(merged, this.deps.config.options['topic.creation.enable']);
         runner = new SourceTaskRunner({
           connector: name,
           taskId: id,
@@ -678,11 +680,12 @@ export class Worker {
           onRecovered,
         });
       } else {
-        const dlqTopic = String(parsed['errors.deadletterqueue.topic.name'] ?? '');
+        const sinkOptions = sinkRuntimeConfig.read(parsed);
+        const dlqTopic = sinkOptions['errors.deadletterqueue.topic.name'];
         if (dlqTopic)
           await this.ensureDeadLetterTopic(
             dlqTopic,
-            Number(parsed['errors.deadletterqueue.topic.replication.factor']),
+            sinkOptions['errors.deadletterqueue.topic.replication.factor'],
           );
         runner = new SinkTaskRunner({
           connector: name,
@@ -697,7 +700,7 @@ export class Worker {
             ? new DeadLetterQueue(
                 this.dataProducer,
                 dlqTopic,
-                parsed['errors.deadletterqueue.context.headers.enable'] === true,
+                sinkOptions['errors.deadletterqueue.context.headers.enable'],
                 name,
                 id,
               )
