@@ -1,7 +1,7 @@
 import type { TransactionTracker } from '../../runtime/cdc/index.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import type { SchemaChange } from './schema-change-event.js';
-import type { TableSchema } from './table-schema.js';
+import type { TableStructure } from './table-structure.js';
 
 /** A transaction being read: where it started, and how many captured row events it had so far. */
 export interface OpenTransaction {
@@ -21,7 +21,7 @@ export interface OpenTransaction {
   tracker: TransactionTracker | null;
 }
 
-export interface RowChange {
+export interface BinlogRowChange {
   readonly before: Record<string, unknown> | null;
   readonly after: Record<string, unknown> | null;
 }
@@ -34,8 +34,8 @@ export type QueuedItem =
   | {
       readonly kind: 'rows';
       readonly op: 'c' | 'u' | 'd';
-      readonly table: TableSchema;
-      readonly rows: readonly RowChange[];
+      readonly table: TableStructure;
+      readonly rows: readonly BinlogRowChange[];
       readonly transaction: OpenTransaction;
       readonly event: number;
       readonly tsMs: number;
@@ -46,7 +46,7 @@ export type QueuedItem =
       readonly db: string;
       readonly changes: readonly SchemaChange[];
       readonly unparsed: readonly { db: string; table: string }[];
-      readonly truncated: readonly TableSchema[];
+      readonly truncated: readonly TableStructure[];
       readonly file: string;
       readonly pos: number;
       readonly gtid: string | null;

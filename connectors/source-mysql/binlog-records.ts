@@ -9,12 +9,12 @@ import { schemaChangeRecord } from './schema-change-event.js';
 import type { SchemaChange } from './schema-change-event.js';
 import { mysqlSourceValue } from './source-info.js';
 import type { TableEvents } from './table-events.js';
-import type { TableSchema } from './table-schema.js';
+import type { TableStructure } from './table-structure.js';
 
 export interface BinlogRecordsDeps {
   readonly config: MySqlSourceConfig;
   /** Null for a table that cannot be captured (already reported): its rows are skipped. */
-  readonly eventsFor: (table: TableSchema) => TableEvents | null;
+  readonly eventsFor: (table: TableStructure) => TableEvents | null;
   readonly partition: SourcePartition;
   readonly dispatcher: EventDispatcher;
 }

@@ -1,7 +1,7 @@
 import ZongJi from '@vlasky/zongji';
 import type { ColumnSchema, TableMapEvent, ZongJiDsn } from '@vlasky/zongji';
 import { SiphonError } from '../../runtime/plugin/index.js';
-import type { TableColumn } from './table-schema.js';
+import type { TableColumn } from './table-structure.js';
 
 export interface CatalogHooks {
   /** True when rows of `db.table` are not captured (zongji then skips them unparsed). */

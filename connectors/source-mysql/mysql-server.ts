@@ -2,8 +2,8 @@ import { ConfigError, SiphonError } from '../../runtime/plugin/index.js';
 import mysql from 'mysql2/promise';
 import type { ConnectionOptions, RowDataPacket } from 'mysql2/promise';
 import type { MySqlSourceConfig } from './config.js';
-import { charsetOfCollation } from './table-schema.js';
-import type { TableColumn, TableSchema } from './table-schema.js';
+import { charsetOfCollation } from './table-structure.js';
+import type { TableColumn, TableStructure } from './table-structure.js';
 
 /**
  * Talking to the source server outside the binlog stream: connection settings shared
@@ -53,8 +53,8 @@ export async function listTables(connection: mysql.Connection): Promise<{ db: st
 export async function readTableSchemas(
   connection: mysql.Connection,
   tables: readonly { db: string; table: string }[],
-): Promise<TableSchema[]> {
-  const result: TableSchema[] = [];
+): Promise<TableStructure[]> {
+  const result: TableStructure[] = [];
   for (const { db, table } of tables) {
     const [columns] = await connection.query<RowDataPacket[]>(
       `SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, COLUMN_DEFAULT FROM information_schema.COLUMNS

@@ -13,7 +13,7 @@ import {
   type Struct,
 } from '../../runtime/record/index.js';
 import { mysqlSourceSchema } from './source-info.js';
-import type { TableSchema } from './table-schema.js';
+import type { TableStructure } from './table-structure.js';
 
 /**
  * Debezium's schema change events on the `<topic.prefix>` topic (include.schema.changes):
@@ -62,10 +62,10 @@ export interface SchemaChange {
   readonly db: string;
   readonly table: string;
   /** null for DROP. */
-  readonly schema: TableSchema | null;
+  readonly schema: TableStructure | null;
 }
 
-function tableValue(schema: TableSchema): Struct {
+function tableValue(schema: TableStructure): Struct {
   return {
     defaultCharsetName: schema.defaultCharset,
     primaryKeyColumnNames: [...schema.primaryKey],

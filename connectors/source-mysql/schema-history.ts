@@ -1,7 +1,7 @@
 import type { DurableLog } from '../../runtime/plugin/index.js';
 import { compareBinlogFiles } from './binlog-offset.js';
 import type { TableCatalog } from './table-catalog.js';
-import type { TableSchema } from './table-schema.js';
+import type { TableStructure } from './table-structure.js';
 
 export interface HistoryPosition {
   readonly file: string;
@@ -12,7 +12,7 @@ export interface HistoryPosition {
 export interface TableChange {
   readonly type: 'CREATE' | 'ALTER' | 'DROP';
   readonly id: string;
-  readonly table: TableSchema | null;
+  readonly table: TableStructure | null;
 }
 
 export interface HistoryEntry {
@@ -70,7 +70,7 @@ function splitId(id: string): [string, string] {
  * position, so binlog rows written before a later ALTER decode with their own columns.
  *
  * An entry is JSON in Debezium's shape — `{source, position, ts_ms, databaseName, ddl,
- * tableChanges}` — whose `tableChanges[].table` holds Siphon's TableSchema. Applying an
+ * tableChanges}` — whose `tableChanges[].table` holds Siphon's TableStructure. Applying an
  * entry sets the structures it lists, so entries written twice (a restart before the
  * offsets caught up) are harmless. A `snapshot` entry starts a new snapshot's catalog.
  *

@@ -21,8 +21,8 @@ import type { HistoryEntry, KafkaSchemaHistory } from './schema-history.js';
 import { mysqlSourceValue } from './source-info.js';
 import type { TableCatalog } from './table-catalog.js';
 import type { TableEvents } from './table-events.js';
-import { baseType, tableKey } from './table-schema.js';
-import type { TableColumn, TableSchema } from './table-schema.js';
+import { baseType, tableKey } from './table-structure.js';
+import type { TableColumn, TableStructure } from './table-structure.js';
 
 export interface SnapshotDeps {
   readonly config: MySqlSourceConfig;
@@ -30,7 +30,7 @@ export interface SnapshotDeps {
   readonly catalog: TableCatalog;
   readonly history: KafkaSchemaHistory;
   /** Null for a table that cannot be captured (already reported): its rows are skipped. */
-  readonly eventsFor: (table: TableSchema) => TableEvents | null;
+  readonly eventsFor: (table: TableStructure) => TableEvents | null;
   readonly context: SourceTaskContext;
   readonly partition: SourcePartition;
   readonly dispatcher: EventDispatcher;
@@ -97,7 +97,7 @@ async function consistentStart(
   connection: mysql.Connection,
   deps: SnapshotDeps,
   tables: readonly { db: string; table: string }[],
-): Promise<{ point: SnapshotPoint; schemas: TableSchema[] }> {
+): Promise<{ point: SnapshotPoint; schemas: TableStructure[] }> {
   const { config, context } = deps;
   let locked: 'global' | 'tables' | 'none' = 'none';
   if (config.snapshotLockingMode === 'minimal') {
@@ -143,7 +143,7 @@ function quoteId(name: string): string {
 
 async function recordSchemas(
   deps: SnapshotDeps,
-  schemas: readonly TableSchema[],
+  schemas: readonly TableStructure[],
   start: SnapshotPoint,
 ): Promise<void> {
   const { catalog, config } = deps;
@@ -189,7 +189,7 @@ async function recordSchemas(
 }
 
 /** The source block of a snapshot record of `schema` (its marker set by the dispatcher). */
-function snapshotSource(config: MySqlSourceConfig, schema: TableSchema, start: SnapshotPoint): Struct {
+function snapshotSource(config: MySqlSourceConfig, schema: TableStructure, start: SnapshotPoint): Struct {
   return mysqlSourceValue({
     name: config.cdc.topicPrefix,
     tsMs: Date.now(),
@@ -228,7 +228,7 @@ function snapshotOffset(
 async function readTables(
   deps: SnapshotDeps,
   connection: mysql.Connection,
-  schemas: readonly TableSchema[],
+  schemas: readonly TableStructure[],
   start: SnapshotPoint,
   resume: BinlogOffset | null,
 ): Promise<void> {
@@ -332,7 +332,7 @@ function fromJsonSafe(value: unknown): unknown {
  */
 async function* tableChunks(
   connection: mysql.Connection,
-  schema: TableSchema,
+  schema: TableStructure,
   size: number,
   after: unknown[] | null,
 ): AsyncGenerator<Record<string, unknown>[]> {

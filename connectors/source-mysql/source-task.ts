@@ -18,7 +18,7 @@ import { SiphonError, type SourceTask, type SourceTaskContext } from '../../runt
 import type { SourcePartition } from '../../runtime/record/index.js';
 import { fromSourceOffset, sourcePartition } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
-import { BinlogReader } from './binlog-reader.js';
+import { BinlogReader } from './stream-reader.js';
 import { readMySqlConfig } from './config.js';
 import type { MySqlSourceConfig } from './config.js';
 import { binlogFiles, checkServer, openConnection } from './mysql-server.js';
@@ -27,7 +27,7 @@ import { runSnapshot } from './snapshot.js';
 import type { SnapshotDeps } from './snapshot.js';
 import { TableCatalog } from './table-catalog.js';
 import { TableEvents, type TableEventOptions } from './table-events.js';
-import type { TableSchema } from './table-schema.js';
+import type { TableStructure } from './table-structure.js';
 
 /** Builds the include/exclude filter of a config (database lists are the namespace lists). */
 export function tableFilter(config: MySqlSourceConfig): TableFilter {
@@ -65,9 +65,9 @@ export class MySqlSourceTask implements SourceTask {
     await history.start();
     let capture: MySqlCapture | null = null;
     try {
-      const cache = new WeakMap<TableSchema, TableEvents | null>();
+      const cache = new WeakMap<TableStructure, TableEvents | null>();
       // A table whose events cannot be built is skipped and named in the status; the others go on.
-      const eventsFor = (table: TableSchema): TableEvents | null => {
+      const eventsFor = (table: TableStructure): TableEvents | null => {
         let events = cache.get(table);
         if (events === undefined) {
           events = this.tableEvents(table, uncaptured, {
@@ -114,7 +114,7 @@ export class MySqlSourceTask implements SourceTask {
   }
 
   private tableEvents(
-    table: TableSchema,
+    table: TableStructure,
     uncaptured: UncapturedTables,
     options: TableEventOptions,
   ): TableEvents | null {

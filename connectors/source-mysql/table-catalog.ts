@@ -1,12 +1,12 @@
 import { parseDdl } from './ddl-parser.js';
 import type { ColumnDefinition, DdlOperation, TableRef } from './ddl-parser.js';
-import { tableKey } from './table-schema.js';
-import type { TableColumn, TableSchema } from './table-schema.js';
+import { tableKey } from './table-structure.js';
+import type { TableColumn, TableStructure } from './table-structure.js';
 
 /** What one DDL statement did to the catalog. */
 export interface DdlOutcome {
   /** Tables created or altered, with their new structure. */
-  readonly changed: readonly TableSchema[];
+  readonly changed: readonly TableStructure[];
   /** Tables dropped, or renamed away (their new name is in `changed`). */
   readonly removed: readonly { readonly db: string; readonly table: string }[];
   /** Tables the statement changed in a way the parser does not model: re-read them from the server. */
@@ -22,20 +22,20 @@ export interface DdlOutcome {
  * they were written with.
  */
 export class TableCatalog {
-  private readonly tables = new Map<string, TableSchema>();
+  private readonly tables = new Map<string, TableStructure>();
   private readonly databaseCharsets = new Map<string, string>();
 
   constructor(private readonly serverCharset: string) {}
 
-  get(db: string, table: string): TableSchema | undefined {
+  get(db: string, table: string): TableStructure | undefined {
     return this.tables.get(tableKey(db, table));
   }
 
-  all(): TableSchema[] {
+  all(): TableStructure[] {
     return [...this.tables.values()];
   }
 
-  put(schema: TableSchema): void {
+  put(schema: TableStructure): void {
     this.tables.set(tableKey(schema.db, schema.table), schema);
   }
 
@@ -56,7 +56,7 @@ export class TableCatalog {
    * `isCaptured` limits the catalog to the tables the connector captures.
    */
   applyDdl(sql: string, defaultDb: string, isCaptured: (db: string, table: string) => boolean): DdlOutcome {
-    const changed: TableSchema[] = [];
+    const changed: TableStructure[] = [];
     const removed: { db: string; table: string }[] = [];
     const unparsed: { db: string; table: string }[] = [];
     const truncated: { db: string; table: string }[] = [];
@@ -77,7 +77,7 @@ export class TableCatalog {
     resolve: (ref: TableRef) => { db: string; table: string },
     isCaptured: (db: string, table: string) => boolean,
     outcome: {
-      changed: TableSchema[];
+      changed: TableStructure[];
       removed: { db: string; table: string }[];
       unparsed: { db: string; table: string }[];
     },
@@ -117,7 +117,7 @@ export class TableCatalog {
         if (!isCaptured(ref.db, ref.table)) return;
         const defaultCharset = operation.defaultCharset ?? this.databaseCharset(ref.db);
         const jsonColumns = new Set(operation.jsonChecks);
-        const schema: TableSchema = {
+        const schema: TableStructure = {
           ...ref,
           columns: operation.columns.map((definition) =>
             toColumn(definition, defaultCharset, jsonColumns.has(definition.name)),
@@ -174,7 +174,7 @@ export class TableCatalog {
     to: { db: string; table: string },
     isCaptured: (db: string, table: string) => boolean,
     outcome: {
-      changed: TableSchema[];
+      changed: TableStructure[];
       removed: { db: string; table: string }[];
       unparsed: { db: string; table: string }[];
     },
@@ -216,7 +216,7 @@ function toColumn(
 
 type AlterAction = Extract<DdlOperation, { kind: 'alterTable' }>['actions'][number];
 
-function alterTable(schema: TableSchema, action: AlterAction): TableSchema {
+function alterTable(schema: TableStructure, action: AlterAction): TableStructure {
   const columns = [...schema.columns];
   const indexOf = (name: string) =>
     columns.findIndex((column) => column.name.toLowerCase() === name.toLowerCase());

@@ -18,10 +18,10 @@ import {
   type SourceRecord,
   type Struct,
 } from '../../runtime/record/index.js';
-import { columnConverter } from './column-types.js';
-import type { ColumnConverter, TypeOptions } from './column-types.js';
+import { columnConverter } from './type-mapping.js';
+import type { ColumnConverter, TypeOptions } from './type-mapping.js';
 import { mysqlSourceSchema } from './source-info.js';
-import type { TableSchema } from './table-schema.js';
+import type { TableStructure } from './table-structure.js';
 import { newStruct } from '../../runtime/record/index.js';
 
 export interface TableEventOptions {
@@ -55,7 +55,7 @@ export class TableEvents {
   private readonly keyColumns: readonly ConvertedColumn[];
 
   constructor(
-    readonly table: TableSchema,
+    readonly table: TableStructure,
     options: TableEventOptions,
   ) {
     this.topic = dataCollectionTopic(`${options.topicPrefix}.${table.db}.${table.table}`, options.logger);

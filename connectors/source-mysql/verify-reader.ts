@@ -17,7 +17,7 @@ import { readMySqlConfig, type MySqlSourceConfig } from './config.js';
 import { currentBinlogPosition, listTables, openConnection, readTableSchemas } from './mysql-server.js';
 import { mysqlSourceValue } from './source-info.js';
 import { TableEvents } from './table-events.js';
-import { baseType, tableKey, type TableColumn } from './table-schema.js';
+import { baseType, tableKey, type TableColumn } from './table-structure.js';
 import { tableFilter } from './source-task.js';
 
 /**

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { TableFilter } from '../../runtime/cdc/index.js';
-import type { ColumnDescriptor } from './table-schema.js';
+import type { ColumnDescriptor } from './table-events.js';
 
 /** Catalog reads: captured tables, their columns and primary keys. */
 

@@ -14,9 +14,9 @@ import {
   type Struct,
 } from '../../runtime/record/index.js';
 import { postgresSourceSchema, postgresSourceValue } from './source-info.js';
-import type { TableSchema } from './table-schema.js';
+import type { TableEvents } from './table-events.js';
 
-/** Builds the Debezium change event records of one connector (value, key, tombstone, message). */
+/** Where and when a change happened: the times, the transaction, the position and offset its record carries. */
 export interface ChangeContext {
   /** Commit time (snapshot: read time), epoch ms for metrics and record timestamps. */
   readonly tsMs: number;
@@ -50,6 +50,7 @@ const messageValueSchema: Schema = struct('io.debezium.connector.postgresql.Mess
   ],
 ]);
 
+/** Builds the Debezium change event records of one connector (value, key, tombstone, message). */
 export class ChangeRecords {
   constructor(
     private readonly serverName: string,
@@ -73,7 +74,7 @@ export class ChangeRecords {
   }
 
   change(
-    table: TableSchema,
+    table: TableEvents,
     op: Op,
     key: Struct | null,
     before: Struct | null,

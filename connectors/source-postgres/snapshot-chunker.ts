@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { quoteIdent } from './connection.js';
-import type { ColumnDescriptor } from './table-schema.js';
+import type { ColumnDescriptor } from './table-events.js';
 
 /**
  * Reads one table in primary-key order, `fetchSize` rows per query (keyset pagination:

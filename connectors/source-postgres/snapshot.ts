@@ -13,15 +13,10 @@ import type { ChangeRecords } from './change-records.js';
 import { formatLsn } from './lsn.js';
 import { toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
 import { SnapshotChunker } from './snapshot-chunker.js';
-import { ColumnValueError, TableSchema, type TableSchemaOptions } from './table-schema.js';
+import { ColumnValueError, TableEvents, type TableEventOptions } from './table-events.js';
 import type { TypeRegistry } from './type-registry.js';
 
-/**
- * Reads every captured table inside the caller's snapshot transaction as `r` events; the
- * dispatcher gives them Debezium's `source.snapshot` markers (first, last, at each table's
- * edges). `source.txId` is the snapshot transaction's id, as in Debezium. Each record's
- * offset names its table and key, so a crashed snapshot resumes after the last committed row.
- */
+/** What one snapshot reads: its tables, the stream position it belongs to, where it resumes. */
 export interface SnapshotPlan {
   readonly tables: readonly TableRef[];
   /** Where streaming will start: the slot's consistent point. */
@@ -30,6 +25,12 @@ export interface SnapshotPlan {
   readonly resumeKey: readonly (string | null)[] | null;
 }
 
+/**
+ * Reads every captured table inside the caller's snapshot transaction as `r` events; the
+ * dispatcher gives them Debezium's `source.snapshot` markers (first, last, at each table's
+ * edges). `source.txId` is the snapshot transaction's id, as in Debezium. Each record's
+ * offset names its table and key, so a crashed snapshot resumes after the last committed row.
+ */
 export class SnapshotReader {
   private txId: number | null = null;
 
@@ -37,7 +38,7 @@ export class SnapshotReader {
     private readonly client: pg.Client,
     private readonly context: SourceTaskContext,
     private readonly registry: TypeRegistry,
-    private readonly schemaOptions: TableSchemaOptions,
+    private readonly schemaOptions: TableEventOptions,
     private readonly records: ChangeRecords,
     private readonly dispatcher: EventDispatcher,
     private readonly fetchSize: number,
@@ -61,9 +62,9 @@ export class SnapshotReader {
       for (const c of columns) await this.registry.resolve(c.typeOid);
       const pk = await primaryKey(this.client, ref.oid);
       const notNull = await notNullColumns(this.client, ref.oid);
-      let schema: TableSchema;
+      let schema: TableEvents;
       try {
-        schema = TableSchema.build(
+        schema = TableEvents.build(
           ref.schema,
           ref.table,
           columns,
@@ -127,7 +128,7 @@ export class SnapshotReader {
 
   /** One row as an `r` event (its marker set by the dispatcher once the next row is known). */
   private async read(
-    table: TableSchema,
+    table: TableEvents,
     row: readonly (string | null)[],
     position: StreamPosition,
     progress: SnapshotProgress,

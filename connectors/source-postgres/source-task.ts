@@ -24,7 +24,7 @@ import {
 import type { SourcePartition } from '../../runtime/record/index.js';
 import { capturedTables, type TableRef } from './catalog.js';
 import { ChangeRecords } from './change-records.js';
-import { ChangeStreamReader } from './change-stream.js';
+import { ChangeStreamReader } from './stream-reader.js';
 import { readPostgresOptions, tableFilterOf, type PostgresOptions } from './config.js';
 import { clientConfig, connect } from './connection.js';
 import { formatLsn, parseLsn } from './lsn.js';
@@ -47,7 +47,7 @@ import {
   type SlotState,
 } from './slot-and-publication.js';
 import { SnapshotReader, type SnapshotPlan } from './snapshot.js';
-import type { TableSchemaOptions } from './table-schema.js';
+import type { TableEventOptions } from './table-events.js';
 import { TypeRegistry } from './type-registry.js';
 
 /** The snapshot fields of every streamed record's offset. */
@@ -72,7 +72,7 @@ export class PostgresSourceTask implements SourceTask {
     const context = uncaptured.context;
     const options = readPostgresOptions(context.config);
     const filter = tableFilterOf(options);
-    const schemaOptions: TableSchemaOptions = { ...options, filter, logger: context.logger, uncaptured };
+    const schemaOptions: TableEventOptions = { ...options, filter, logger: context.logger, uncaptured };
     const admin = await connectOrRetry(() => connect(options, `siphon-${context.connectorName}`));
     let capture: PostgresCapture | null = null;
     try {
@@ -161,7 +161,7 @@ class PostgresCapture
     private readonly admin: pg.Client,
     private readonly tables: readonly TableRef[],
     private readonly registry: TypeRegistry,
-    private readonly schemaOptions: TableSchemaOptions,
+    private readonly schemaOptions: TableEventOptions,
   ) {
     this.partition = sourcePartition(options.topicPrefix);
     this.records = new ChangeRecords(options.topicPrefix, options.dbname, this.partition);

@@ -26,7 +26,7 @@ import { readPostgresOptions, tableFilterOf, type PostgresOptions } from './conf
 import { connect, quoteIdent } from './connection.js';
 import { formatLsn, lsnToNumber, parseLsn } from './lsn.js';
 import { initialPosition, sourcePartition, toSourceOffset } from './lsn-offset.js';
-import { TableSchema, type TableSchemaOptions } from './table-schema.js';
+import { TableEvents, type TableEventOptions } from './table-events.js';
 import { TypeRegistry } from './type-registry.js';
 
 /**
@@ -40,10 +40,10 @@ class PostgresRowReader implements SourceRowReader {
   readonly engine = 'postgresql';
   private readonly schemas = new Map<
     string,
-    { schema: TableSchema; selectList: string; keyPositions: number[]; integerKey: boolean }
+    { schema: TableEvents; selectList: string; keyPositions: number[]; integerKey: boolean }
   >();
   private readonly records: ChangeRecords;
-  private readonly schemaOptions: TableSchemaOptions;
+  private readonly schemaOptions: TableEventOptions;
   private position: SourcePosition | null = null;
 
   constructor(
@@ -216,7 +216,7 @@ class PostgresRowReader implements SourceRowReader {
     const columns = await tableColumns(this.client, ref.oid);
     for (const column of columns) await this.registry.resolve(column.typeOid);
     const pk = await primaryKey(this.client, ref.oid);
-    const schema = TableSchema.build(
+    const schema = TableEvents.build(
       ref.schema,
       ref.table,
       columns,

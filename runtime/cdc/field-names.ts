@@ -1,3 +1,4 @@
+import { ConfigError } from '../plugin/index.js';
 /**
  * Debezium's `field.name.adjustment.mode`: how column names become field names.
  * - none: unchanged (the Avro converter still adjusts names Avro cannot hold);
@@ -38,7 +39,8 @@ export function fieldNamesOf(
   names.forEach((name, i) => {
     const other = seen.get(name);
     if (other !== undefined) {
-      throw new Error(
+      throw new ConfigError(
+        'field.name.adjustment.mode',
         `columns "${other}" and "${columns[i]}" of ${table} both become field "${name}" under field.name.adjustment.mode=${mode}; rename one column or use another mode`,
       );
     }

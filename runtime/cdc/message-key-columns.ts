@@ -1,3 +1,4 @@
+import { ConfigError } from '../plugin/index.js';
 import { parseRegexList } from './regex-list.js';
 
 /**
@@ -25,12 +26,17 @@ export class MessageKeyColumns {
                 .map((c) => c.trim())
                 .filter((c) => c.length > 0);
         if (colon <= 0 || columns.length === 0) {
-          throw new Error(
+          throw new ConfigError(
+            'message.key.columns',
             `message.key.columns: "${entry}" is not of the form <schema>.<table>:<column>[,<column>...]; separate tables with ';'`,
           );
         }
         const [table] = parseRegexList('message.key.columns', [entry.slice(0, colon)]);
-        if (table === undefined) throw new Error(`message.key.columns: "${entry}" has an empty table name`);
+        if (table === undefined)
+          throw new ConfigError(
+            'message.key.columns',
+            `message.key.columns: "${entry}" has an empty table name`,
+          );
         return { table, columns };
       });
     return new MessageKeyColumns(rules);

@@ -1,3 +1,4 @@
+import { ConfigError } from '../plugin/index.js';
 /**
  * Debezium's comma-separated regular expression lists (`table.include.list` and friends).
  * A comma separates expressions unless it is escaped (`\,`) or inside a `{m,n}`
@@ -14,7 +15,8 @@ export function parseRegexList(key: string, list: string | readonly string[] | n
     try {
       return new RegExp(`^(?:${source})$`, 'i');
     } catch (error) {
-      throw new Error(
+      throw new ConfigError(
+        key,
         `${key}: "${source}" is not a valid regular expression (${(error as Error).message}); fix the expression or escape its special characters`,
         { cause: error },
       );

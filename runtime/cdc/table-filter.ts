@@ -1,3 +1,4 @@
+import { ConfigError } from '../plugin/index.js';
 import { matchesAny, parseRegexList } from './regex-list.js';
 
 /**
@@ -46,17 +47,32 @@ export class TableFilter {
 
   constructor(lists: FilterLists) {
     const [nsIncludeKey, nsExcludeKey] = lists.namespaceKeys;
-    const errors = [
-      exclusiveListsError(nsIncludeKey, lists.namespaceInclude, nsExcludeKey, lists.namespaceExclude),
-      exclusiveListsError('table.include.list', lists.tableInclude, 'table.exclude.list', lists.tableExclude),
-      exclusiveListsError(
+    const problems: [string, string | undefined][] = [
+      [
+        nsIncludeKey,
+        exclusiveListsError(nsIncludeKey, lists.namespaceInclude, nsExcludeKey, lists.namespaceExclude),
+      ],
+      [
+        'table.include.list',
+        exclusiveListsError(
+          'table.include.list',
+          lists.tableInclude,
+          'table.exclude.list',
+          lists.tableExclude,
+        ),
+      ],
+      [
         'column.include.list',
-        lists.columnInclude,
-        'column.exclude.list',
-        lists.columnExclude,
-      ),
-    ].filter((e): e is string => e !== undefined);
-    if (errors.length > 0) throw new Error(errors.join('; '));
+        exclusiveListsError(
+          'column.include.list',
+          lists.columnInclude,
+          'column.exclude.list',
+          lists.columnExclude,
+        ),
+      ],
+    ];
+    const found = problems.filter((problem): problem is [string, string] => problem[1] !== undefined);
+    if (found.length > 0) throw new ConfigError(found[0]![0], found.map(([, message]) => message).join('; '));
     this.namespaceInclude = parseRegexList(nsIncludeKey, lists.namespaceInclude);
     this.namespaceExclude = parseRegexList(nsExcludeKey, lists.namespaceExclude);
     this.tableInclude = parseRegexList('table.include.list', lists.tableInclude);

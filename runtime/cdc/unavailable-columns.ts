@@ -1,3 +1,4 @@
+import { DataError } from '../plugin/index.js';
 import type { RecordHeader } from '../record/index.js';
 
 /**
@@ -20,6 +21,6 @@ export function unavailableColumnsOf(headers: readonly RecordHeader[] | undefine
   const text = typeof header.value === 'string' ? header.value : header.value.toString('utf8');
   const parsed: unknown = JSON.parse(text);
   if (!Array.isArray(parsed) || !parsed.every((name) => typeof name === 'string'))
-    throw new Error(`header ${UNAVAILABLE_COLUMNS_HEADER} is not a JSON array of column names: ${text}`);
+    throw new DataError(`header ${UNAVAILABLE_COLUMNS_HEADER} is not a JSON array of column names: ${text}`);
   return parsed;
 }

@@ -31,21 +31,29 @@ export class BenchWorker {
   static async start(root: string, names: WorkerNames): Promise<BenchWorker> {
     const restPort = await freePort();
     const registryPort = await freePort();
-    const child = spawn(process.execPath, [join(root, 'bin/siphon.js'), 'worker'], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: {
-        ...process.env,
-        SIPHON_GROUP_ID: names.group,
-        SIPHON_CONFIG_STORAGE_TOPIC: `${names.group}-configs`,
-        SIPHON_OFFSET_STORAGE_TOPIC: `${names.group}-offsets`,
-        SIPHON_STATUS_STORAGE_TOPIC: `${names.group}-status`,
-        SIPHON_REST_PORT: String(restPort),
-        SIPHON_SCHEMA_REGISTRY_PORT: String(registryPort),
-        SIPHON_SCHEMA_REGISTRY_TOPIC: names.schemasTopic,
-        SIPHON_LOG_LEVEL: 'warn',
+    const child = spawn(
+      process.execPath,
+      [
+        ...(process.env.SIPHON_BENCH_NODE_ARGS ? process.env.SIPHON_BENCH_NODE_ARGS.split(' ') : []),
+        join(root, 'bin/siphon.js'),
+        'worker',
+      ],
+      {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: {
+          ...process.env,
+          SIPHON_GROUP_ID: names.group,
+          SIPHON_CONFIG_STORAGE_TOPIC: `${names.group}-configs`,
+          SIPHON_OFFSET_STORAGE_TOPIC: `${names.group}-offsets`,
+          SIPHON_STATUS_STORAGE_TOPIC: `${names.group}-status`,
+          SIPHON_REST_PORT: String(restPort),
+          SIPHON_SCHEMA_REGISTRY_PORT: String(registryPort),
+          SIPHON_SCHEMA_REGISTRY_TOPIC: names.schemasTopic,
+          SIPHON_LOG_LEVEL: 'warn',
+        },
       },
-    });
+    );
     if (child.pid === undefined) throw new Error('the worker did not start');
     const worker = new BenchWorker(
       child,

@@ -13,11 +13,11 @@ import {
   enumValues,
   timeMicros,
   zonedTimestamp,
-} from '../../connectors/source-mysql/column-types.js';
-import type { TypeOptions } from '../../connectors/source-mysql/column-types.js';
+} from '../../connectors/source-mysql/type-mapping.js';
+import type { TypeOptions } from '../../connectors/source-mysql/type-mapping.js';
 import { mysqlSourceSchema } from '../../connectors/source-mysql/source-info.js';
 import { toAvroSchema } from '../../runtime/converters/avro-schema.js';
-import type { TableColumn } from '../../connectors/source-mysql/table-schema.js';
+import type { TableColumn } from '../../connectors/source-mysql/table-structure.js';
 
 const defaults: TypeOptions = {
   decimalMode: 'precise',

@@ -22,7 +22,7 @@ export interface TableColumn {
   readonly defaultText?: string;
 }
 
-export interface TableSchema {
+export interface TableStructure {
   readonly db: string;
   readonly table: string;
   readonly columns: readonly TableColumn[];

@@ -17,8 +17,8 @@ import { bits, enumOf, enumSet, logical, LogicalName } from '../../runtime/recor
 import type { Schema } from '../../runtime/record/index.js';
 import type { BigintUnsignedHandlingMode } from './config.js';
 import { encodeWkb } from './geometry-wkb.js';
-import { baseType, typeArguments } from './table-schema.js';
-import type { TableColumn } from './table-schema.js';
+import { baseType, typeArguments } from './table-structure.js';
+import type { TableColumn } from './table-structure.js';
 
 /**
  * MySQL/MariaDB column types → Debezium's schemas and values: the one mapping the

@@ -18,15 +18,10 @@ import {
 } from './pgoutput-decoder.js';
 import { StreamedTransactions } from './streamed-transactions.js';
 import type { ReplicationStream } from './replication-stream.js';
-import { ColumnValueError, TableSchema, type TableSchemaOptions } from './table-schema.js';
+import { ColumnValueError, TableEvents, type TableEventOptions } from './table-events.js';
 import type { TypeRegistry } from './type-registry.js';
 
-/**
- * Turns the pgoutput stream into change events. Relation messages keep the table schema
- * cache current (a changed relation yields a new schema version); each change counts as
- * the n-th event of its transaction, so after a restart or reconnect everything already
- * emitted is recognised and skipped (see `alreadyEmitted`).
- */
+/** The transaction being read: its commit, origin and the number of its next event. */
 interface OpenTransaction {
   readonly xid: number;
   readonly commitLsn: bigint;
@@ -38,8 +33,14 @@ interface OpenTransaction {
   tracker: TransactionTracker | null;
 }
 
+/**
+ * Turns the pgoutput stream into change events. Relation messages keep the table schema
+ * cache current (a changed relation yields a new schema version); each change counts as
+ * the n-th event of its transaction, so after a restart or reconnect everything already
+ * emitted is recognised and skipped (see `alreadyEmitted`).
+ */
 export class ChangeStreamReader {
-  private readonly relations = new Map<number, { relation: Relation; table: TableSchema | null }>();
+  private readonly relations = new Map<number, { relation: Relation; table: TableEvents | null }>();
   private tx: OpenTransaction | null = null;
   /** Last emitted (or skipped as already emitted) position. */
   private position: StreamPosition;
@@ -58,7 +59,7 @@ export class ChangeStreamReader {
     private readonly context: SourceTaskContext,
     private readonly admin: pg.Client,
     private readonly registry: TypeRegistry,
-    private readonly schemaOptions: TableSchemaOptions,
+    private readonly schemaOptions: TableEventOptions,
     private readonly records: ChangeRecords,
     private readonly dispatcher: EventDispatcher,
     /** What was emitted before: a committed offset, or the snapshot's consistent point. */
@@ -261,9 +262,9 @@ export class ChangeStreamReader {
         ? await primaryKey(this.admin, relation.relationOid)
         : relation.columns.filter((c) => c.isKey).map((c) => c.name);
     const dataCollection = `${relation.schema}.${relation.table}`;
-    let table: TableSchema;
+    let table: TableEvents;
     try {
-      table = TableSchema.build(
+      table = TableEvents.build(
         relation.schema,
         relation.table,
         relation.columns,
@@ -438,7 +439,7 @@ export class ChangeStreamReader {
   }
 
   private async emitDelete(
-    table: TableSchema,
+    table: TableEvents,
     oldTuple: Tuple,
     keyOnly: boolean,
     ctx: ChangeContext,

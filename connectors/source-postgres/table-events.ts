@@ -40,7 +40,7 @@ interface MappedColumn {
   readonly mapping: ColumnMapping;
 }
 
-export interface TableSchemaOptions extends TypeMappingOptions {
+export interface TableEventOptions extends TypeMappingOptions {
   readonly topicPrefix: string;
   /** Where a sanitised topic name is logged (once per table). */
   readonly logger: TaskLogger;
@@ -66,7 +66,7 @@ export type ColumnTexts = readonly (string | null | undefined)[];
  * A delete under the default replica identity carries only the key columns in `before`;
  * its other required fields hold their type's zero value there, as Debezium's do.
  */
-export class TableSchema {
+export class TableEvents {
   readonly topic: string;
   readonly keySchema: Schema | null;
   readonly valueSchema: Schema;
@@ -133,10 +133,10 @@ export class TableSchema {
     primaryKey: readonly string[],
     notNull: ReadonlySet<string>,
     registry: TypeRegistry,
-    options: TableSchemaOptions,
+    options: TableEventOptions,
     /** Column name → default expression (pg_attrdef); constants become schema defaults. */
     defaults: ReadonlyMap<string, string> = new Map(),
-  ): TableSchema {
+  ): TableEvents {
     const unmapped: string[] = [];
     const mapped: MappedColumn[] = [];
     const byName = new Map<string, MappedColumn>();
@@ -177,7 +177,7 @@ export class TableSchema {
     const topic = dataCollectionTopic(`${options.topicPrefix}.${schemaName}.${tableName}`, options.logger);
     const topicProblem = topicNameProblem(topic);
     if (topicProblem !== undefined) throw new ConfigError('topic.prefix', topicProblem);
-    return new TableSchema(
+    return new TableEvents(
       schemaName,
       tableName,
       mapped,

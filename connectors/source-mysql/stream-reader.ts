@@ -2,13 +2,13 @@ import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import type { EventDispatcher, TableFilter } from '../../runtime/cdc/index.js';
-import { isConnectionLost } from '../../runtime/plugin/index.js';
+import { isConnectionLost, SiphonError } from '../../runtime/plugin/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourcePartition } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import { explain } from './binlog-failures.js';
-import type { DdlItem, OpenTransaction, QueuedItem, RowChange } from './binlog-items.js';
+import type { DdlItem, OpenTransaction, QueuedItem, BinlogRowChange } from './binlog-items.js';
 import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
 import type { MySqlSourceConfig } from './config.js';
@@ -20,7 +20,7 @@ import { tableId } from './schema-history.js';
 import type { KafkaSchemaHistory } from './schema-history.js';
 import type { TableCatalog } from './table-catalog.js';
 import type { TableEvents } from './table-events.js';
-import type { TableColumn, TableSchema } from './table-schema.js';
+import type { TableColumn, TableStructure } from './table-structure.js';
 
 export interface BinlogReaderDeps {
   readonly config: MySqlSourceConfig;
@@ -28,7 +28,7 @@ export interface BinlogReaderDeps {
   readonly catalog: TableCatalog;
   readonly history: KafkaSchemaHistory;
   /** Null for a table that cannot be captured (already reported): its rows are skipped. */
-  readonly eventsFor: (table: TableSchema) => TableEvents | null;
+  readonly eventsFor: (table: TableStructure) => TableEvents | null;
   readonly context: SourceTaskContext;
   readonly partition: SourcePartition;
   readonly dispatcher: EventDispatcher;
@@ -215,8 +215,9 @@ export class BinlogReader {
     const { context } = this.deps;
     const schema = retried ? undefined : await this.reload(unknown.db, unknown.table);
     if (!schema || schema.columns.length !== unknown.columnCount) {
-      throw new Error(
+      throw new SiphonError(
         `${unknown.db}.${unknown.table} has ${unknown.columnCount} columns in the binlog at ${this.position.file}:${this.position.pos} but ${schema?.columns.length ?? 'no structure'} in the schema history and on the server; the history misses a DDL statement: delete the connector's offsets and schema history topic to take a new snapshot`,
+        false,
       );
     }
     context.logger.warn(
@@ -227,7 +228,7 @@ export class BinlogReader {
     );
   }
 
-  private async reload(db: string, table: string): Promise<TableSchema | undefined> {
+  private async reload(db: string, table: string): Promise<TableStructure | undefined> {
     const connection = await openConnection(this.deps.config);
     try {
       const [schema] = await readTableSchemas(connection, [{ db, table }]);
@@ -365,7 +366,7 @@ export class BinlogReader {
   private rows(
     event: BinlogEventByName<'writerows'> | BinlogEventByName<'updaterows'>,
     op: 'c' | 'u' | 'd',
-    rows: readonly RowChange[],
+    rows: readonly BinlogRowChange[],
     tsMs: number,
   ): void {
     const entry = event.tableMap[event.tableId];
