@@ -1,12 +1,11 @@
 import type mysql from 'mysql2/promise';
 import type { ExecuteValues, RowDataPacket } from 'mysql2/promise';
 import { CdcMetrics } from '../../runtime/cdc/index.js';
-import type { EventDispatcher, TableFilter } from '../../runtime/cdc/index.js';
-import type { SourceTaskContext } from '../../runtime/plugin/index.js';
-import type { SourcePartition, Struct } from '../../runtime/record/index.js';
+import type { Struct } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import type { MySqlSourceConfig } from './config.js';
+import type { MySqlSourceDeps } from './source-deps.js';
 import { MySqlMetrics } from './metrics.js';
 import {
   currentBinlogPosition,
@@ -17,24 +16,10 @@ import {
 } from './mysql-server.js';
 import { schemaChangeRecord } from './schema-change-event.js';
 import { tableId } from './schema-history.js';
-import type { HistoryEntry, KafkaSchemaHistory } from './schema-history.js';
+import type { HistoryEntry } from './schema-history.js';
 import { mysqlSourceValue } from './source-info.js';
-import type { TableCatalog } from './table-catalog.js';
-import type { TableEvents } from './table-events.js';
 import { baseType, tableKey } from './table-structure.js';
 import type { TableColumn, TableStructure } from './table-structure.js';
-
-export interface SnapshotDeps {
-  readonly config: MySqlSourceConfig;
-  readonly filter: TableFilter;
-  readonly catalog: TableCatalog;
-  readonly history: KafkaSchemaHistory;
-  /** Null for a table that cannot be captured (already reported): its rows are skipped. */
-  readonly eventsFor: (table: TableStructure) => TableEvents | null;
-  readonly context: SourceTaskContext;
-  readonly partition: SourcePartition;
-  readonly dispatcher: EventDispatcher;
-}
 
 export interface SnapshotPoint {
   readonly file: string;
@@ -60,7 +45,7 @@ export interface SnapshotPoint {
  * while the connector was down may then appear both as a read and as a binlog change.
  */
 export async function runSnapshot(
-  deps: SnapshotDeps,
+  deps: MySqlSourceDeps,
   resume: BinlogOffset | null,
   withData: boolean,
 ): Promise<SnapshotPoint> {
@@ -95,7 +80,7 @@ export async function runSnapshot(
 
 async function consistentStart(
   connection: mysql.Connection,
-  deps: SnapshotDeps,
+  deps: MySqlSourceDeps,
   tables: readonly { db: string; table: string }[],
 ): Promise<{ point: SnapshotPoint; schemas: TableStructure[] }> {
   const { config, context } = deps;
@@ -142,7 +127,7 @@ function quoteId(name: string): string {
 }
 
 async function recordSchemas(
-  deps: SnapshotDeps,
+  deps: MySqlSourceDeps,
   schemas: readonly TableStructure[],
   start: SnapshotPoint,
 ): Promise<void> {
@@ -226,7 +211,7 @@ function snapshotOffset(
 }
 
 async function readTables(
-  deps: SnapshotDeps,
+  deps: MySqlSourceDeps,
   connection: mysql.Connection,
   schemas: readonly TableStructure[],
   start: SnapshotPoint,

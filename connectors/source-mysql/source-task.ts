@@ -24,7 +24,7 @@ import type { MySqlSourceConfig } from './config.js';
 import { binlogFiles, checkServer, openConnection } from './mysql-server.js';
 import { applyHistory, KafkaSchemaHistory, type HistoryEntry } from './schema-history.js';
 import { runSnapshot } from './snapshot.js';
-import type { SnapshotDeps } from './snapshot.js';
+import type { MySqlSourceDeps } from './source-deps.js';
 import { TableCatalog } from './table-catalog.js';
 import { TableEvents, type TableEventOptions } from './table-events.js';
 import type { TableStructure } from './table-structure.js';
@@ -89,7 +89,7 @@ export class MySqlSourceTask implements SourceTask {
         return events;
       };
       const dispatcher = taskEventDispatcher(config.cdc, context, partition);
-      const deps: SnapshotDeps = {
+      const deps: MySqlSourceDeps = {
         config,
         filter,
         catalog,
@@ -171,7 +171,7 @@ class MySqlCapture
   private history: HistoryEntry[] | null = null;
   private reader: BinlogReader | null = null;
 
-  constructor(private readonly deps: SnapshotDeps) {}
+  constructor(private readonly deps: MySqlSourceDeps) {}
 
   async lost(offset: BinlogOffset): Promise<LostPosition | null> {
     const { config } = this.deps;

@@ -1,38 +1,20 @@
 import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
-import type { EventDispatcher, TableFilter } from '../../runtime/cdc/index.js';
 import { isConnectionLost, SiphonError } from '../../runtime/plugin/index.js';
-import type { SourceTaskContext } from '../../runtime/plugin/index.js';
-import type { SourcePartition } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import { explain } from './binlog-failures.js';
 import type { DdlItem, OpenTransaction, QueuedItem, BinlogRowChange } from './binlog-items.js';
 import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
-import type { MySqlSourceConfig } from './config.js';
+import type { MySqlSourceDeps } from './source-deps.js';
 import { isDdlStatement } from './ddl-parser.js';
 import { MySqlMetrics } from './metrics.js';
 import { connectionOptions, openConnection, readTableSchemas } from './mysql-server.js';
 import type { SchemaChange } from './schema-change-event.js';
 import { tableId } from './schema-history.js';
-import type { KafkaSchemaHistory } from './schema-history.js';
-import type { TableCatalog } from './table-catalog.js';
-import type { TableEvents } from './table-events.js';
 import type { TableColumn, TableStructure } from './table-structure.js';
-
-export interface BinlogReaderDeps {
-  readonly config: MySqlSourceConfig;
-  readonly filter: TableFilter;
-  readonly catalog: TableCatalog;
-  readonly history: KafkaSchemaHistory;
-  /** Null for a table that cannot be captured (already reported): its rows are skipped. */
-  readonly eventsFor: (table: TableStructure) => TableEvents | null;
-  readonly context: SourceTaskContext;
-  readonly partition: SourcePartition;
-  readonly dispatcher: EventDispatcher;
-}
 
 const streamedEvents: BinlogEventName[] = [
   'rotate',
@@ -77,7 +59,7 @@ export class BinlogReader {
   private readonly metrics: MySqlMetrics;
 
   constructor(
-    private readonly deps: BinlogReaderDeps,
+    private readonly deps: MySqlSourceDeps,
     start: BinlogOffset,
   ) {
     this.file = start.file;

@@ -1,13 +1,5 @@
 import { describeErrors, parseConfig, type RawConfig } from '../config/config-parser.js';
-import type {
-  ConfigDef,
-  ConfigKey,
-  ConfigType,
-  ConfigValidator,
-  Importance,
-  ParsedConfig,
-  ParsedConfigValue,
-} from './config-def.js';
+import type { ConfigDef, ConfigKey, ConfigValidator, ParsedConfig, ParsedConfigValue } from './config-def.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -17,19 +9,13 @@ import { ConfigError } from './errors.js';
  * values, not `values['snapshot.mode'] as SnapshotMode`. Defaults live here only.
  */
 
-/** A key's definition; its name is the property name in `defineConfig({...})`. */
-export interface KeySpec {
-  readonly type: ConfigType;
+/**
+ * A key's definition: a ConfigKey whose name is its property name in `defineConfig({...})`;
+ * with `allowed`, the option's type is the union of the allowed values.
+ */
+export interface KeySpec extends Omit<ConfigKey, 'name' | 'default'> {
   /** Absent: the key is required. `null`: optional with no value. */
   readonly default?: string | number | boolean | readonly string[] | null;
-  readonly importance: Importance;
-  readonly group: string;
-  readonly documentation: string;
-  readonly validator?: ConfigValidator;
-  /** Allowed values for enumerations; the option's type is their union. */
-  readonly allowed?: readonly string[];
-  readonly dependents?: readonly string[];
-  readonly aliases?: readonly string[];
 }
 
 export type KeySpecs = Readonly<Record<string, KeySpec>>;
