@@ -4,6 +4,7 @@ import pg from 'pg';
 import { deleteTopics, eventually, uniqueNames, WorkerProcess } from '../fixtures/worker-harness.js';
 import { SseStream } from '../support/sse-stream.js';
 import { connectorConfig, createTestDatabase, pgAdmin } from './source-postgres-harness.js';
+import { dropSlot } from '../../connectors/source-postgres/slot-and-publication.js';
 
 /**
  * The slot guardian against real PostgreSQL: while the connector is PAUSED, then FAILED,
@@ -192,7 +193,7 @@ test('retained WAL follows PostgreSQL while paused, failed and deleted with the 
   // Deleted, slot kept (slot.drop.on.stop=false): still measured until the slot is gone.
   assert.equal((await worker.api('DELETE', `/connectors/${connector}`)).status, 204);
   await writeAndCompare('DELETED', false);
-  await admin.query('SELECT pg_drop_replication_slot($1)', [slot]);
+  await dropSlot(admin, slot);
   await eventually(
     'the metric disappears with the slot',
     async () => (await metric('siphon_source_retained_bytes')) === null,
