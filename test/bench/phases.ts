@@ -272,6 +272,17 @@ export async function runStreaming(
     }
     let latency: StreamingResult['latency'];
     if (phases.has('latency')) {
+      if (!phases.has('streaming')) {
+        // The runtime creates the topic with its first record; the latency consumer needs it to exist.
+        await writeChanges(names.source, rows + 1, 1, 1);
+        await waitUntil(
+          'warm-up record',
+          () => topicRecords(admin, names.streamTopic),
+          1,
+          120_000,
+          () => worker.assertNotFailed(connector),
+        );
+      }
       const sampler = new ProcessSampler(worker.pid);
       const startedAt = performance.now();
       const measured = await measureCommitLatency({
@@ -281,7 +292,7 @@ export async function runStreaming(
         topic: names.streamTopic,
         groupId: names.group('latency-consumer'),
         database: names.source,
-        firstId: rows + 1,
+        firstId: rows + 2,
         eventsPerSecond: context.latencyEventsPerSecond,
         seconds: context.latencySeconds,
         rowsPerTransaction: LATENCY_TRANSACTION_ROWS,
