@@ -42,10 +42,9 @@ export const plugin: SourceConnectorPlugin = {
     }
   },
   leftBehindOnDelete(config) {
-    const slot = String(config['slot.name']);
-    const publication = String(config['publication.name']);
+    const { slotName: slot, publicationName: publication, slotDropOnStop } = readPostgresOptions(config);
     return [
-      ...(config['slot.drop.on.stop'] === true
+      ...(slotDropOnStop
         ? []
         : [
             `replication slot ${slot} is kept and retains WAL until dropped (SELECT pg_drop_replication_slot('${slot}'); set slot.drop.on.stop=true to drop it on delete)`,

@@ -12,6 +12,21 @@ const base = {
 };
 
 describe('PostgreSQL source config', () => {
+  it('says on delete what stays behind: the slot unless slot.drop.on.stop, and the publication', () => {
+    const kept = plugin.leftBehindOnDelete!(
+      parseConfig(plugin.configDef, { ...base, 'slot.name': 's1' }).values,
+    );
+    assert.equal(kept.length, 2);
+    assert.match(kept[0]!, /replication slot s1 is kept .*pg_drop_replication_slot\('s1'\)/);
+    assert.match(kept[1]!, /publication dbz_publication is kept/);
+    const dropped = plugin.leftBehindOnDelete!(
+      parseConfig(plugin.configDef, { ...base, 'slot.drop.on.stop': 'true' }).values,
+    );
+    assert.deepEqual(dropped, [
+      'publication dbz_publication is kept (DROP PUBLICATION dbz_publication when no connector uses it)',
+    ]);
+  });
+
   it("takes Debezium's names and defaults", () => {
     const parsed = parseConfig(plugin.configDef, base);
     assert.equal(parsed.errors.size, 0);
