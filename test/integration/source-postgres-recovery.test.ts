@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
 import { connectorConfig, createTestDatabase, pgAdmin, TaskRun } from './source-postgres-harness.js';
 import { uniqueName } from '../support/plugin-test-kit.js';
 import pg from 'pg';
 import { asPlainObjects } from '../support/plain-objects.js';
+import { eventually } from '../fixtures/worker-harness.js';
 
 const op = (r: SourceRecord): string | undefined => (r.value as { op?: string } | null)?.op;
 const rowId = (r: SourceRecord): number => (r.value as { after: { id: number } }).after.id;
@@ -83,17 +83,18 @@ describe('PostgreSQL source: recovery, heartbeats and preflight', () => {
       const noiseEnd = (await db.client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'))
         .rows[0]!.lsn;
       let confirmedPastNoise = false;
-      const watch = (async () => {
-        const deadline = Date.now() + 30_000;
-        while (!confirmedPastNoise && Date.now() < deadline) {
+      const watch = eventually(
+        `the slot confirms past the uncaptured WAL (ending at ${noiseEnd})`,
+        async () => {
           const r = await db.client.query<{ past: boolean }>(
             'SELECT confirmed_flush_lsn >= $1::pg_lsn AS past FROM pg_replication_slots WHERE slot_name = $2',
             [noiseEnd, config['slot.name']],
           );
-          confirmedPastNoise = r.rows[0]?.past === true;
-          if (!confirmedPastNoise) await delay(200);
-        }
-      })();
+          return r.rows[0]?.past === true;
+        },
+      ).then(() => (confirmedPastNoise = true));
+      // Awaited below; the drain times out at the same moment if the slot never gets there.
+      watch.catch(() => undefined);
       const heartbeats = await run.drain(
         (all) => confirmedPastNoise && all.filter((r) => r.topic === '__debezium-heartbeat.it').length >= 8,
         { timeoutMs: 30_000 },
