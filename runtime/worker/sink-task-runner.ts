@@ -1,6 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { Converter } from '../converters/converter.js';
-import type { Logger } from '../logging/logger.js';
 import {
   offsetCommits,
   offsetCommitSeconds,
@@ -14,7 +13,6 @@ import {
   isRetriable,
   sleep,
   topicPartitionKey,
-  type ParsedConfig,
   type SinkConnectorPlugin,
   type SinkTask,
   type SinkTaskContext,
@@ -22,28 +20,15 @@ import {
 } from '../plugin/index.js';
 import { sinkRuntimeConfig, sinkTopicsOf } from './connector-config.js';
 import type { RecordHeader, SchemaAndValue, SinkRecord } from '../record/index.js';
-import type { Transform } from '../transforms/transform.js';
-import { retryStage, StageError, type ErrorPolicy, type ErrorStage } from './error-policy.js';
+import { retryStage, StageError, type ErrorStage } from './error-policy.js';
 import { recordFailure } from './record-failure.js';
 import type { DeadLetterSender, SinkBatchPayload, SinkConsumer, SinkTaskKafka } from './task-ports.js';
+import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
 
-export interface SinkTaskRunnerOptions {
-  readonly connector: string;
-  readonly taskId: number;
+export interface SinkTaskRunnerOptions extends TaskRunnerOptions {
   readonly plugin: SinkConnectorPlugin;
-  readonly config: ParsedConfig;
-  readonly keyConverter: Converter;
-  readonly valueConverter: Converter;
-  readonly transform: Transform | null;
-  readonly errors: ErrorPolicy;
   readonly deadLetterQueue: DeadLetterSender | null;
-  readonly logger: Logger;
   readonly kafka: SinkTaskKafka;
-  readonly onTopic: (topic: string) => Promise<void>;
-  readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
-  /** A transient failure is being retried in the background; onRecovered once it passed. */
-  readonly onRetrying: (error: unknown, attempt: number) => void;
-  readonly onRecovered: () => void;
 }
 
 /** How often a sink looks for topics that appeared (missing ones, new `topics.regex` matches). */
@@ -77,10 +62,8 @@ export function sinkGroupId(connector: string): string {
  * offsets only once `put` resolved (the records are durable in the target). Bad records go
  * to the dead-letter queue with `errors.tolerance=all`, or fail the task.
  */
-export class SinkTaskRunner {
-  private readonly stopping = new AbortController();
+export class SinkTaskRunner extends TaskRunner<SinkTaskRunnerOptions> {
   private readonly task: SinkTask;
-  private readonly labels: { connector: string; task: string };
   private readonly knownTopics = new Set<string>();
   private consumer: SinkConsumer | null = null;
   private assigned: TopicPartition[] = [];
@@ -91,37 +74,21 @@ export class SinkTaskRunner {
   private opening: Promise<void> = Promise.resolve();
   /** Raw messages of the chunk in put(), for the dead-letter queue. */
   private putting: { topic: string; partition: number; messages: readonly KafkaMessage[] } | null = null;
-  private failure: unknown = null;
   /** Why the consumer session ended by itself (kafkajs gave up): retried with a new session if transient. */
   private sessionFailure: unknown = null;
   /** A transient failure is shown in the status until the next put succeeds. */
-  private showsRetry = false;
-  private finished: Promise<void> | null = null;
   private settle: (() => void) | null = null;
 
-  constructor(private readonly options: SinkTaskRunnerOptions) {
+  constructor(options: SinkTaskRunnerOptions) {
+    super(options);
     this.task = options.plugin.createTask();
-    this.labels = { connector: options.connector, task: String(options.taskId) };
   }
 
-  start(): Promise<void> {
-    this.finished ??= this.runAll();
-    return this.finished;
-  }
-
-  stop(): Promise<void> {
-    this.stopping.abort();
-    this.settle?.();
-    return (this.finished ?? Promise.resolve()).catch(() => undefined);
-  }
-
-  private fail(error: unknown): void {
-    this.failure ??= error;
-    this.stopping.abort();
+  protected override wake(): void {
     this.settle?.();
   }
 
-  private async runAll(): Promise<void> {
+  protected async runAll(): Promise<void> {
     const { errors, logger } = this.options;
     await this.task.start(this.context());
     const retries = backoff({ maxDelayMs: errors.retryMaxDelayMs }, this.stopping.signal);
@@ -222,17 +189,6 @@ export class SinkTaskRunner {
       this.consumer = null;
       await consumer.disconnect().catch(() => undefined);
     }
-  }
-
-  private reportRetrying(error: unknown, attempt: number): void {
-    this.showsRetry = true;
-    this.options.onRetrying(error, attempt);
-  }
-
-  private recovered(): void {
-    if (!this.showsRetry) return;
-    this.showsRetry = false;
-    this.options.onRecovered();
   }
 
   private async topicsPresent(wanted: (topic: string) => boolean): Promise<Set<string>> {

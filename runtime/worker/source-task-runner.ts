@@ -1,6 +1,4 @@
 import type { CompressionTypes, IHeaders, Message } from 'kafkajs';
-import type { Converter } from '../converters/converter.js';
-import type { Logger } from '../logging/logger.js';
 import {
   offsetCommits,
   offsetCommitSeconds,
@@ -19,7 +17,6 @@ import {
   SiphonError,
   type Backoff,
   type CommittedSourceOffset,
-  type ParsedConfig,
   type SourceConnectorPlugin,
   type SourceTask,
   type SourceTaskContext,
@@ -27,33 +24,19 @@ import {
 import { sourceQueueConfig } from '../plugin/source-queue-config.js';
 import type { RecordHeader, SourcePartition, SourceRecord } from '../record/index.js';
 import { offsetKey } from '../stores/offset-store.js';
-import type { Transform } from '../transforms/transform.js';
 import type { BatchSender, SourceOffsetStore, SourceTaskKafka, TransactionalProducer } from './task-ports.js';
 import { BoundedQueue, QueueClosedError } from './bounded-queue.js';
 import { approximateRecordBytes } from './record-size.js';
-import {
-  retryStage,
-  StageError,
-  taskRetryPolicy,
-  type ErrorPolicy,
-  type ErrorStage,
-} from './error-policy.js';
+import { retryStage, StageError, taskRetryPolicy, type ErrorStage } from './error-policy.js';
 import { recordFailure } from './record-failure.js';
 import { produceRequests } from './produce-requests.js';
 import { describeRecord, isRecordTooLarge } from './unproducible-record.js';
+import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
 
-export interface SourceTaskRunnerOptions {
-  readonly connector: string;
-  readonly taskId: number;
+export interface SourceTaskRunnerOptions extends TaskRunnerOptions {
   readonly plugin: SourceConnectorPlugin;
-  readonly config: ParsedConfig;
-  readonly keyConverter: Converter;
-  readonly valueConverter: Converter;
-  readonly transform: Transform | null;
   readonly offsetStore: SourceOffsetStore;
-  readonly errors: ErrorPolicy;
   readonly flushIntervalMs: number;
-  readonly logger: Logger;
   /** Idempotent producer shared by the worker's at-least-once tasks. */
   readonly producer: BatchSender;
   /** Set for exactly-once: the task gets its own transactional producer with this id. */
@@ -61,11 +44,6 @@ export interface SourceTaskRunnerOptions {
   readonly kafka: SourceTaskKafka;
   /** producer.compression.type of the worker. */
   readonly compression: CompressionTypes;
-  readonly onTopic: (topic: string) => Promise<void>;
-  readonly onProgress: (progress: Readonly<Record<string, string | number>>) => void;
-  /** A transient failure is being retried in the background; onRecovered once it passed. */
-  readonly onRetrying: (error: unknown, attempt: number) => void;
-  readonly onRecovered: () => void;
 }
 
 type PendingOffset = CommittedSourceOffset;
@@ -77,45 +55,27 @@ type PendingOffset = CommittedSourceOffset;
  * topic before telling the task they are committed. With exactly-once, each batch and
  * its offsets go to Kafka in one transaction instead.
  */
-export class SourceTaskRunner {
-  private readonly stopping = new AbortController();
+export class SourceTaskRunner extends TaskRunner<SourceTaskRunnerOptions> {
   private readonly taskDone = new AbortController();
   private readonly queue: BoundedQueue<SourceRecord>;
   private readonly task: SourceTask;
   private readonly pending = new Map<string, PendingOffset>();
   private readonly knownTopics = new Set<string>();
-  private readonly labels: { connector: string; task: string };
   private commitChain: Promise<void> = Promise.resolve();
   private transactional: TransactionalProducer | null = null;
-  private failure: unknown = null;
-  /** A transient failure is shown in the status until the task emits records again. */
-  private showsRetry = false;
-  private finished: Promise<void> | null = null;
 
-  constructor(private readonly options: SourceTaskRunnerOptions) {
+  constructor(options: SourceTaskRunnerOptions) {
+    super(options);
     const queueOptions = sourceQueueConfig.read(options.config);
     this.queue = new BoundedQueue(queueOptions['max.queue.size'], {
       maxBytes: queueOptions['max.queue.size.in.bytes'],
       sizeOf: approximateRecordBytes,
     });
     this.task = options.plugin.createTask();
-    this.labels = { connector: options.connector, task: String(options.taskId) };
     sourceQueueCapacity.set(this.labels, this.queue.capacity);
   }
 
-  /** Starts the task; the promise settles when it stopped (rejects with the failure). */
-  start(): Promise<void> {
-    this.finished ??= this.runAll();
-    return this.finished;
-  }
-
-  /** Asks the task to stop; the start() promise settles once records are drained and offsets committed. */
-  stop(): Promise<void> {
-    this.stopping.abort();
-    return (this.finished ?? Promise.resolve()).catch(() => undefined);
-  }
-
-  private async runAll(): Promise<void> {
+  protected async runAll(): Promise<void> {
     const { logger, transactionalId } = this.options;
     if (transactionalId) {
       this.transactional = this.options.kafka.transactionalProducer(transactionalId);
@@ -143,11 +103,6 @@ export class SourceTaskRunner {
       sourceQueueFill.set(this.labels, 0);
     }
     if (this.failure) throw this.failure;
-  }
-
-  private fail(error: unknown): void {
-    this.failure ??= error;
-    this.stopping.abort();
   }
 
   /**
@@ -202,17 +157,10 @@ export class SourceTaskRunner {
   /** Commit offsets once what the task emitted so far is produced. */
   private commitWhenDelivered = false;
 
-  private reportRetrying(error: unknown, attempt: number): void {
-    this.showsRetry = true;
-    this.options.onRetrying(error, attempt);
-  }
-
   /** The task made progress: a retry shown in the status is over, and the retry count starts again. */
   private progressed(): void {
     this.restarts?.reset();
-    if (!this.showsRetry) return;
-    this.showsRetry = false;
-    this.options.onRecovered();
+    this.recovered();
   }
 
   private context(): SourceTaskContext {
