@@ -11,6 +11,7 @@ import { fullConfigReference } from '../runtime/cli/config-reference.js';
 import { createLogger } from '../runtime/logging/logger.js';
 import { metricsRegistry } from '../runtime/metrics/registry.js';
 import '../runtime/guardian/retention-metrics.js';
+import '../runtime/metrics/cluster-metrics.js';
 import '../runtime/metrics/runtime-metrics.js';
 import '../runtime/verify/verify-metrics.js';
 import { installedConnectorsDir, PluginCatalog } from '../runtime/worker/plugin-catalog.js';

@@ -13,6 +13,7 @@ import { followEvents } from './events-command.js';
 import { RestClient, RestClientError } from './rest-client.js';
 import { formatTable } from './table.js';
 import { verifyCommand } from './verify-command.js';
+import { workersCommand } from './workers-command.js';
 
 /**
  * `siphon`: runs the worker, or talks to a running worker's REST API with readable
@@ -25,6 +26,7 @@ Commands:
   registry [-c worker.properties]             run only the schema registry (schema.registry.* keys)
   docs [-c worker.properties]                 print the Markdown config reference (worker and plugins)
   plugins                                     list installed connector plugins
+  workers                                     the cluster's workers and what each runs
   connectors list                             list connectors with their state
   connectors get <name>                       show a connector's config and tasks
   connectors create -f <file>                 create from JSON ({"name","config"}) or .properties
@@ -181,6 +183,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       repair: values.repair,
       json: values.json,
     });
+  if (command === 'workers') return workersCommand(client, values.json);
   if (command !== 'connectors') throw new UsageError(`Unknown command "${command}"`);
 
   switch (sub) {
@@ -191,12 +194,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
       print(all, () =>
         formatTable(
-          ['NAME', 'TYPE', 'STATE', 'TASKS'],
+          ['NAME', 'TYPE', 'STATE', 'WORKER', 'TASKS'],
           Object.values(all).map(({ status }) => [
             elide(status.name, nameWidth),
             status.type,
             status.connector.state,
-            status.tasks.map((t) => `${t.id}:${t.state}`).join(' '),
+            status.connector.worker_id,
+            status.tasks.map((t) => `${t.id}:${t.state}@${t.worker_id}`).join(' '),
           ]),
         ),
       );

@@ -40,7 +40,7 @@ export const workerKeySpecs = {
     importance: 'high',
     group: 'Kafka',
     documentation:
-      'The worker group. Workers with different group ids are independent and need their own store topics; two live workers never share one group id.',
+      'The worker group (a Kafka consumer group): workers with the same group id form one cluster that shares the store topics and spreads connectors and tasks over its members; workers with different group ids are independent and need their own store topics.',
   },
   'security.protocol': {
     type: 'string',
@@ -123,7 +123,29 @@ export const workerKeySpecs = {
     default: null,
     importance: 'medium',
     group: 'REST',
-    documentation: 'Host name in worker ids (status `worker_id`); defaults to rest.host.',
+    documentation:
+      'Host name other workers and clients reach this worker at: its worker id (`host:port`, the status `worker_id`) and the URL the cluster forwards REST writes to. Defaults to rest.host; set it when rest.host is 0.0.0.0 (e.g. the pod IP).',
+  },
+  'rest.advertised.port': {
+    type: 'int',
+    default: null,
+    importance: 'medium',
+    group: 'REST',
+    documentation:
+      'Port other workers reach this worker at (its worker id and forwarding URL); defaults to the port the REST API listens on.',
+    validator: (v) =>
+      Number(v) < 1 || Number(v) > 65535
+        ? `Invalid value ${String(v)} for configuration rest.advertised.port: must be 1-65535`
+        : undefined,
+  },
+  'rest.advertised.listener': {
+    type: 'string',
+    default: null,
+    allowed: ['http', 'https'],
+    importance: 'low',
+    group: 'REST',
+    documentation:
+      'Scheme other workers use to reach this worker; defaults to https when rest.ssl.certificate.location is set, http otherwise.',
   },
   'rest.auth.bearer.token': {
     type: 'password',
@@ -222,6 +244,41 @@ export const workerKeySpecs = {
     importance: 'medium',
     group: 'Tasks',
     documentation: 'How often source offsets are committed (also on stop).',
+  },
+  'session.timeout.ms': {
+    type: 'int',
+    default: 10000,
+    importance: 'high',
+    group: 'Cluster',
+    documentation:
+      'How long the group coordinator waits for a worker’s heartbeat before it counts the worker as gone and rebalances (Kafka Connect’s name). A worker that cannot reach the coordinator for this long stops its tasks.',
+    validator: atLeast(1000),
+  },
+  'heartbeat.interval.ms': {
+    type: 'int',
+    default: 3000,
+    importance: 'high',
+    group: 'Cluster',
+    documentation:
+      'How often a worker heartbeats to the group coordinator; also how soon it learns of a rebalance. Keep it under a third of session.timeout.ms.',
+    validator: atLeast(100),
+  },
+  'rebalance.timeout.ms': {
+    type: 'int',
+    default: 60000,
+    importance: 'medium',
+    group: 'Cluster',
+    documentation: 'How long the coordinator waits for every worker to rejoin once a rebalance begins.',
+    validator: atLeast(1000),
+  },
+  'scheduled.rebalance.max.delay.ms': {
+    type: 'int',
+    default: 300000,
+    importance: 'medium',
+    group: 'Cluster',
+    documentation:
+      'How long the connectors and tasks of a worker that vanished (no clean leave: kill -9, a network cut) wait for it to come back before the leader gives them to other workers (Kafka Connect’s name and default, five minutes). A worker that stops cleanly has its work reassigned at once.',
+    validator: atLeast(0),
   },
   'task.shutdown.graceful.timeout.ms': {
     type: 'long',

@@ -102,6 +102,12 @@ export class RetentionGuardian {
     if (current) current.deleted = true;
   }
 
+  /** Another worker runs the connector now and watches it there. */
+  async stopWatching(connector: string): Promise<void> {
+    if (this.watched.get(connector)?.deleted) return;
+    await this.unwatch(connector);
+  }
+
   latest(connector: string): RetentionView | null {
     return this.watched.get(connector)?.latest ?? null;
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TargetState } from '../stores/config-store.js';
-import type { OffsetView, Worker } from '../worker/worker.js';
+import type { Herder, OffsetView } from '../herder/herder.js';
 import { NotFoundError } from '../plugin/errors.js';
 import { BadRequestError } from './rest-errors.js';
 import { configBody, createConnectorBody, offsetsBody, stringConfig } from './request-bodies.js';
@@ -22,10 +22,10 @@ function flag(query: unknown, name: string): boolean {
   throw new BadRequestError(`Query parameter ${name}=${String(value)} is invalid: use true or false`);
 }
 
-function taskId(worker: Worker, name: string, task: string): number {
+function taskId(herder: Herder, name: string, task: string): number {
   const id = Number(task);
   if (!/^\d+$/.test(task) || !Number.isSafeInteger(id)) {
-    worker.connectorInfo(name); // 404 for an unknown connector first, like Kafka Connect
+    herder.connectorInfo(name); // 404 for an unknown connector first, like Kafka Connect
     throw new NotFoundError(`Task ${name}-${task} not found`);
   }
   return id;
@@ -43,17 +43,17 @@ const initialStates: Record<string, TargetState> = {
   STOPPED: 'STOPPED',
 };
 
-export function registerConnectorRoutes(app: FastifyInstance, worker: Worker): void {
+export function registerConnectorRoutes(app: FastifyInstance, herder: Herder): void {
   app.get('/connectors', async (request) => {
     const expand = expandOptions(request.query);
-    const names = worker.connectorNames();
+    const names = herder.connectorNames();
     if (expand.length === 0) return names;
     return Object.fromEntries(
       names.map((name) => [
         name,
         {
-          ...(expand.includes('status') ? { status: worker.connectorStatus(name) } : {}),
-          ...(expand.includes('info') ? { info: worker.connectorInfo(name) } : {}),
+          ...(expand.includes('status') ? { status: herder.connectorStatus(name) } : {}),
+          ...(expand.includes('info') ? { info: herder.connectorInfo(name) } : {}),
         },
       ]),
     );
@@ -77,7 +77,7 @@ export function registerConnectorRoutes(app: FastifyInstance, worker: Worker): v
         );
       }
       const state = initialStates[body.initial_state ?? 'RUNNING'];
-      const info = await worker.createConnector({ ...config, name }, state);
+      const info = await herder.createConnector({ ...config, name }, state);
       return reply
         .code(201)
         .header('location', `/connectors/${encodeURIComponent(name)}`)
@@ -85,18 +85,18 @@ export function registerConnectorRoutes(app: FastifyInstance, worker: Worker): v
     },
   );
 
-  app.get<Named>('/connectors/:name', async (request) => worker.connectorInfo(request.params.name));
+  app.get<Named>('/connectors/:name', async (request) => herder.connectorInfo(request.params.name));
 
   app.get<Named>(
     '/connectors/:name/config',
-    async (request) => worker.connectorInfo(request.params.name).config,
+    async (request) => herder.connectorInfo(request.params.name).config,
   );
 
   app.put<Named & { Body: Record<string, unknown> }>(
     '/connectors/:name/config',
     { schema: { body: configBody } },
     async (request, reply) => {
-      const { created, info } = await worker.putConnectorConfig(
+      const { created, info } = await herder.putConnectorConfig(
         request.params.name,
         stringConfig(request.body, 'config'),
       );
@@ -111,21 +111,21 @@ export function registerConnectorRoutes(app: FastifyInstance, worker: Worker): v
       const patch: Record<string, string | null> = {};
       for (const [key, value] of Object.entries(request.body))
         patch[key] = value === null ? null : String(value);
-      return worker.patchConnectorConfig(request.params.name, patch);
+      return herder.patchConnectorConfig(request.params.name, patch);
     },
   );
 
-  app.get<Named>('/connectors/:name/status', async (request) => worker.connectorStatus(request.params.name));
+  app.get<Named>('/connectors/:name/status', async (request) => herder.connectorStatus(request.params.name));
 
-  app.get<Named>('/connectors/:name/tasks', async (request) => worker.taskConfigs(request.params.name));
+  app.get<Named>('/connectors/:name/tasks', async (request) => herder.taskConfigs(request.params.name));
 
   app.get<NamedTask>('/connectors/:name/tasks/:task/status', async (request) => {
     const { name, task } = request.params;
-    return worker.taskStatus(name, taskId(worker, name, task));
+    return herder.taskStatus(name, taskId(herder, name, task));
   });
 
   app.post<Named>('/connectors/:name/restart', async (request, reply) => {
-    const status = await worker.restartConnector(request.params.name, {
+    const status = await herder.restartConnector(request.params.name, {
       includeTasks: flag(request.query, 'includeTasks'),
       onlyFailed: flag(request.query, 'onlyFailed'),
     });
@@ -134,7 +134,7 @@ export function registerConnectorRoutes(app: FastifyInstance, worker: Worker): v
 
   app.post<NamedTask>('/connectors/:name/tasks/:task/restart', async (request, reply) => {
     const { name, task } = request.params;
-    await worker.restartTask(name, taskId(worker, name, task));
+    await herder.restartTask(name, taskId(herder, name, task));
     return reply.code(204).send();
   });
 
@@ -145,29 +145,29 @@ export function registerConnectorRoutes(app: FastifyInstance, worker: Worker): v
   ];
   for (const [path, state] of targetStates) {
     app.put<Named>(`/connectors/:name/${path}`, async (request, reply) => {
-      await worker.setTargetState(request.params.name, state);
+      await herder.setTargetState(request.params.name, state);
       return reply.code(202).send();
     });
   }
 
   app.delete<Named>('/connectors/:name', async (request, reply) => {
-    const leftBehind = await worker.deleteConnector(request.params.name);
+    const leftBehind = await herder.deleteConnector(request.params.name);
     // Kafka Connect answers 204 without a body; what stays behind goes in Warning headers.
     if (leftBehind.length > 0) void reply.header('warning', leftBehind.map(warningHeader));
     return reply.code(204).send();
   });
 
   app.get<Named>('/connectors/:name/topics', async (request) => ({
-    [request.params.name]: { topics: worker.activeTopics(request.params.name) },
+    [request.params.name]: { topics: herder.activeTopics(request.params.name) },
   }));
 
   app.put<Named>('/connectors/:name/topics/reset', async (request, reply) => {
-    await worker.resetTopics(request.params.name);
+    await herder.resetTopics(request.params.name);
     return reply.code(200).send();
   });
 
   app.get<Named>('/connectors/:name/offsets', async (request) => ({
-    offsets: await worker.offsets(request.params.name),
+    offsets: await herder.offsets(request.params.name),
   }));
 
   app.patch<Named & { Body: { offsets: OffsetView[] } }>(
@@ -175,13 +175,13 @@ export function registerConnectorRoutes(app: FastifyInstance, worker: Worker): v
     { schema: { body: offsetsBody } },
     async (request) => {
       const offsets = request.body.offsets.map((o) => ({ partition: o.partition, offset: o.offset ?? null }));
-      await worker.alterOffsets(request.params.name, offsets);
+      await herder.alterOffsets(request.params.name, offsets);
       return { message: 'The offsets for this connector have been altered successfully' };
     },
   );
 
   app.delete<Named>('/connectors/:name/offsets', async (request) => {
-    await worker.resetOffsets(request.params.name);
+    await herder.resetOffsets(request.params.name);
     return { message: 'The offsets for this connector have been reset successfully' };
   });
 }

@@ -9,13 +9,15 @@ import { metricsRegistry } from '../metrics/registry.js';
 import { VerifyManager } from '../verify/verify-manager.js';
 import { registerVerifyRoutes } from '../verify/verify-routes.js';
 import { siphonVersion } from '../siphon-version.js';
-import type { Worker } from '../worker/worker.js';
+import type { Herder } from '../herder/herder.js';
 import { isConnectionLost } from '../plugin/errors.js';
 import { restStatusOf } from './rest-errors.js';
 import { registerEventRoutes } from '../events/event-routes.js';
 import { registerUiRoutes } from '../ui/ui-routes.js';
 import { registerAdminLoggerRoutes } from './admin-logger-routes.js';
 import { registerConnectorRoutes } from './connector-routes.js';
+import { registerLeaderForwarding } from './leader-forwarding.js';
+import type { ClusterView } from '../herder/cluster-view.js';
 import { registerPluginConfigRoutes } from './plugin-config-routes.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { RouteMethods } from './route-methods.js';
@@ -29,9 +31,11 @@ import { publishVerificationResults } from '../verify/verify-events.js';
  */
 
 export interface RestServerOptions {
-  readonly worker: Worker;
+  readonly herder: Herder;
   readonly config: WorkerConfig;
   readonly logger: Logger;
+  /** The herder's view of the cluster; with it, writes go to the worker that owns them. */
+  readonly cluster?: () => ClusterView;
 }
 
 function equalSecret(given: string, expected: string): boolean {
@@ -86,8 +90,18 @@ function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
   socket.destroy(error);
 }
 
+/** Beyond Connect's `GET /` fields: who this worker is, who leads, who is in the cluster. */
+function clusterSummary(view: ClusterView) {
+  return {
+    worker_id: view.selfId,
+    leader_id: view.leader?.workerId ?? null,
+    generation: view.generation,
+    members: view.members.map((m) => ({ worker_id: m.workerId, url: m.url })),
+  };
+}
+
 export function buildRestServer(options: RestServerOptions): FastifyInstance {
-  const { worker, config, logger } = options;
+  const { herder, config, logger, cluster } = options;
   const certificate = config.optionalString('rest.ssl.certificate.location');
   const key = config.optionalString('rest.ssl.key.location');
   const app = Fastify({
@@ -128,7 +142,7 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
         'Authentication required: send the configured bearer token or basic credentials',
       );
     }
-    if (!worker.isReady && path !== '/metrics') {
+    if (!herder.isReady && path !== '/metrics') {
       return sendError(reply, 503, 'The worker is starting (or stopping); retry shortly');
     }
   });
@@ -161,11 +175,12 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
   app.get('/', async () => ({
     version: siphonVersion,
     commit: 'siphon',
-    kafka_cluster_id: worker.kafkaClusterId,
+    kafka_cluster_id: herder.kafkaClusterId,
+    ...(cluster ? clusterSummary(cluster()) : {}),
   }));
 
   app.get('/health', async (_request, reply) => {
-    if (worker.isReady) {
+    if (herder.isReady) {
       return { status: 'healthy', message: 'Worker has completed startup and is ready to handle requests.' };
     }
     return reply.code(503).send({ status: 'unhealthy', message: 'Worker is starting or stopping.' });
@@ -176,15 +191,16 @@ export function buildRestServer(options: RestServerOptions): FastifyInstance {
     return metricsRegistry.metrics();
   });
 
-  registerConnectorRoutes(app, worker);
-  registerPluginRoutes(app, worker);
-  registerPluginConfigRoutes(app, worker);
+  if (cluster) registerLeaderForwarding(app, { cluster, logger: logger.child({ component: 'rest' }) });
+  registerConnectorRoutes(app, herder);
+  registerPluginRoutes(app, herder);
+  registerPluginConfigRoutes(app, herder);
   registerAdminLoggerRoutes(app);
-  registerEventRoutes(app, worker.events);
+  registerEventRoutes(app, herder.events);
   registerUiRoutes(app);
-  const verifications = new VerifyManager(worker, logger.child({ component: 'verify' }));
+  const verifications = new VerifyManager(herder, logger.child({ component: 'verify' }));
   registerVerifyRoutes(app, verifications);
-  publishVerificationResults(verifications, worker.events);
+  publishVerificationResults(verifications, herder.events);
   app.addHook('onReady', async () => verifications.startSchedule());
   app.addHook('onClose', async () => verifications.close());
   return app;

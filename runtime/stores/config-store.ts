@@ -10,29 +10,75 @@ export type TargetState = 'STARTED' | 'PAUSED' | 'STOPPED';
 
 export type StoredConfig = Readonly<Record<string, string>>;
 
+/** Kafka Connect's restart request (KIP-745), acted on by the workers that run the units. */
+export interface RestartRequest {
+  readonly includeTasks: boolean;
+  readonly onlyFailed: boolean;
+  /** The tasks the requester found to restart (by id); absent: decide from the flags. */
+  readonly tasks?: readonly number[];
+  readonly connector?: boolean;
+}
+
+/** What other workers (and this one) wrote, after the initial read. */
+export interface ConfigListener {
+  /** `config`: the connector's config was written (or removed); `target-state`: only its target state. */
+  changed(name: string, what: 'config' | 'target-state'): void;
+  restartRequested(name: string, request: RestartRequest): void;
+}
+
 const connectorPrefix = 'connector-';
 const targetStatePrefix = 'target-state-';
+const restartPrefix = 'restart-connector-';
 
 export class ConfigStore {
   private readonly configs = new Map<string, StoredConfig>();
   private readonly targetStates = new Map<string, TargetState>();
+  private listener: ConfigListener | null = null;
+  private loaded = false;
 
-  constructor(private readonly topic: CompactedTopic) {}
+  constructor(readonly topic: CompactedTopic) {}
 
-  async load(): Promise<void> {
-    await this.topic.readAll((key, value) => {
+  /** Reads the topic and keeps following it; `listener` hears of records after the initial read. */
+  async load(listener: ConfigListener | null = null): Promise<void> {
+    this.listener = listener;
+    await this.topic.follow((key, value) => {
       const json = value ? (JSON.parse(value.toString('utf8')) as Record<string, unknown>) : null;
       if (key.startsWith(connectorPrefix)) {
         const name = key.slice(connectorPrefix.length);
         if (json && typeof json.properties === 'object')
           this.configs.set(name, json.properties as StoredConfig);
         else this.configs.delete(name);
+        if (this.loaded) this.listener?.changed(name, 'config');
       } else if (key.startsWith(targetStatePrefix)) {
         const name = key.slice(targetStatePrefix.length);
         if (json && typeof json.state === 'string') this.targetStates.set(name, json.state as TargetState);
         else this.targetStates.delete(name);
+        if (this.loaded) this.listener?.changed(name, 'target-state');
+      } else if (key.startsWith(restartPrefix) && json && this.loaded) {
+        // Requests written before this worker started were for the workers of that time.
+        this.listener?.restartRequested(key.slice(restartPrefix.length), {
+          includeTasks: json['include-tasks'] === true,
+          onlyFailed: json['only-failed'] === true,
+          ...(Array.isArray(json.tasks) ? { tasks: json.tasks as number[] } : {}),
+          ...(typeof json.connector === 'boolean' ? { connector: json.connector } : {}),
+        });
       }
     });
+    this.loaded = true;
+  }
+
+  async requestRestart(name: string, request: RestartRequest): Promise<void> {
+    await this.topic.write([
+      {
+        key: restartPrefix + name,
+        value: JSON.stringify({
+          'include-tasks': request.includeTasks,
+          'only-failed': request.onlyFailed,
+          ...(request.tasks ? { tasks: request.tasks } : {}),
+          ...(request.connector !== undefined ? { connector: request.connector } : {}),
+        }),
+      },
+    ]);
   }
 
   names(): string[] {
@@ -65,6 +111,7 @@ export class ConfigStore {
     await this.topic.write([
       { key: connectorPrefix + name, value: null },
       { key: targetStatePrefix + name, value: null },
+      { key: restartPrefix + name, value: null },
     ]);
     this.configs.delete(name);
     this.targetStates.delete(name);

@@ -33,7 +33,7 @@ export class OffsetStore {
   constructor(readonly topic: CompactedTopic) {}
 
   async load(): Promise<void> {
-    await this.topic.readAll((key, value) => {
+    await this.topic.follow((key, value) => {
       let parsed: unknown;
       try {
         parsed = JSON.parse(key);

@@ -23,10 +23,10 @@ export class StatusStore {
   private readonly tasks = new Map<string, Map<number, Status>>();
   private readonly topics = new Map<string, Set<string>>();
 
-  constructor(private readonly topic: CompactedTopic) {}
+  constructor(readonly topic: CompactedTopic) {}
 
   async load(): Promise<void> {
-    await this.topic.readAll((key, value) => {
+    await this.topic.follow((key, value) => {
       const json = value ? (JSON.parse(value.toString('utf8')) as unknown) : null;
       if (key.startsWith('status-connector-')) {
         const name = key.slice('status-connector-'.length);

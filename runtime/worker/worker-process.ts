@@ -6,11 +6,12 @@ import { loadWorkerConfig, openProviderWarnings } from '../config/worker-config.
 import { configureLogging, createLogger } from '../logging/logger.js';
 import type { ConnectorPlugin } from '../plugin/index.js';
 import { startSchemaRegistry, type RunningSchemaRegistry } from '../registry/index.js';
+import { advertisedAddress } from '../rest/advertised-url.js';
 import { buildRestServer } from '../rest/rest-server.js';
 import { createKafka } from './kafka-client.js';
 import { installedConnectorsDir, PluginCatalog } from './plugin-catalog.js';
 import { sleep } from '../plugin/index.js';
-import { Worker } from './worker.js';
+import { Herder } from '../herder/herder.js';
 
 /**
  * `siphon worker`: loads the worker config, the plugins, the schema registry, the
@@ -28,7 +29,7 @@ export interface WorkerProcessOptions {
 
 export interface RunningWorker {
   readonly url: string;
-  readonly worker: Worker;
+  readonly herder: Herder;
   stop(): Promise<void>;
 }
 
@@ -59,9 +60,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
     });
     schemaRegistryUrl = registry.url;
   }
-  let fatal: (error: Error) => void = () => undefined;
   const events = new EventBus(config.number('events.buffer.size'));
-  const worker = new Worker({
+  const herder = new Herder({
     events,
     config,
     kafka,
@@ -74,23 +74,19 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
         schemaRegistryUrl ? { defaultSchemaRegistryUrl: schemaRegistryUrl } : {},
       ),
     logger,
-    onFatal: (error) => fatal(error),
   });
-  const app = buildRestServer({ worker, config, logger });
+  const app = buildRestServer({ herder, config, logger, cluster: () => herder.cluster() });
   // From here on, stop() releases everything started above.
   await app.listen({ host: config.string('rest.host'), port: config.number('rest.port') });
   const address = app.server.address() as AddressInfo;
-  const scheme = config.optionalString('rest.ssl.certificate.location') ? 'https' : 'http';
-  const host = config.optionalString('rest.advertised.host.name') ?? config.string('rest.host');
-  const url = `${scheme}://${host}:${address.port}`;
-  const workerId = `${host}:${address.port}`;
+  const { url, workerId } = advertisedAddress(config, address.port);
 
   const lagSampler = new LagSampler(
     events,
     {
-      connectorNames: () => (worker.isReady ? worker.connectorNames() : []),
-      connectorType: (name) => worker.connectorType(name),
-      behindBytes: (name) => worker.guardian.latest(name)?.behindBytes ?? null,
+      connectorNames: () => (herder.isReady ? herder.connectorNames() : []),
+      connectorType: (name) => herder.connectorType(name),
+      behindBytes: (name) => herder.guardian.latest(name)?.behindBytes ?? null,
     },
     {
       intervalMs: config.number('events.lag.interval.ms'),
@@ -102,14 +98,14 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       lagSampler.stop();
-      await worker.stop();
+      await herder.stop();
       await app.close();
       await registry?.close();
     })();
     return stopping;
   };
   try {
-    await worker.start(workerId);
+    await herder.start({ workerId, url });
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
@@ -130,10 +126,6 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
         exitAfterStop(0);
       });
     }
-    fatal = (error) => {
-      logger.error('worker cannot continue', { error });
-      exitAfterStop(1);
-    };
   }
-  return { url, worker, stop };
+  return { url, herder, stop };
 }

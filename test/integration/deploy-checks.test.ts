@@ -24,26 +24,71 @@ function run(
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+interface ComposeService {
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+}
+
+function composeServices(): Record<string, ComposeService> {
+  const text = readFileSync(join(deploy, 'compose.yaml'), 'utf8');
+  const file = parseAllDocuments(text, { merge: true })[0]?.toJS() as {
+    services: Record<string, ComposeService>;
+  };
+  return file.services;
+}
+
+const composeWorkers = ['worker-1', 'worker-2', 'worker-3'];
+
 test('compose.yaml is a valid Compose file with every part in its own service', () => {
   const env = { ...process.env, POSTGRES_PASSWORD: 'placeholder', MYSQL_PASSWORD: 'placeholder' };
   const check = run('docker-compose', ['-f', join(deploy, 'compose.yaml'), 'config', '-q'], { env });
   assert.equal(check.status, 0, check.output);
-  const services = Object.keys(
-    (parseAllDocuments(readFileSync(join(deploy, 'compose.yaml'), 'utf8'))[0]?.toJS() as { services: object })
-      .services,
-  );
+  const services = Object.keys(composeServices());
   for (const part of [
     'kafka',
     'schema-registry',
     'postgres',
     'mysql',
-    'source-worker',
-    'sink-worker',
+    ...composeWorkers,
+    'rest-proxy',
     'prometheus',
     'grafana',
   ]) {
     assert.ok(services.includes(part), `service ${part}`);
   }
+});
+
+test("compose's three workers are one cluster behind one REST address, each scraped", () => {
+  const services = composeServices();
+  const envs = composeWorkers.map((w) => services[w]?.environment ?? {});
+  for (const key of [
+    'SIPHON_GROUP_ID',
+    'SIPHON_CONFIG_STORAGE_TOPIC',
+    'SIPHON_OFFSET_STORAGE_TOPIC',
+    'SIPHON_STATUS_STORAGE_TOPIC',
+  ]) {
+    assert.ok(envs[0]?.[key], key);
+    assert.deepEqual(new Set(envs.map((e) => e[key])).size, 1, `${key} is the same for every worker`);
+  }
+  // Each advertises the name the others (and the proxy) reach it by.
+  assert.deepEqual(
+    envs.map((e) => e.SIPHON_REST_ADVERTISED_HOST_NAME),
+    composeWorkers,
+  );
+  const proxy = services['rest-proxy'];
+  assert.deepEqual(proxy?.ports, ['8083:8083']);
+  const mount = proxy?.volumes?.find((v) => v.endsWith(':/etc/nginx/nginx.conf:ro'));
+  assert.ok(mount, 'the proxy mounts its nginx.conf');
+  const nginx = readFileSync(join(deploy, mount.split(':')[0] ?? ''), 'utf8');
+  const upstreams = [...nginx.matchAll(/^\s*server\s+([\w.-]+):(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`);
+  assert.deepEqual(
+    upstreams.sort(),
+    composeWorkers.map((w) => `${w}:8083`),
+  );
+  assert.match(nginx, /^\s*listen 8083;/m);
+  const prometheus = readFileSync(join(deploy, 'prometheus/prometheus.yml'), 'utf8');
+  for (const w of composeWorkers) assert.ok(prometheus.includes(`'${w}:8083'`), `Prometheus scrapes ${w}`);
 });
 
 test('the Prometheus config is valid and the alert rules pass their unit tests', () => {
@@ -73,6 +118,23 @@ test('the Kubernetes manifests refer only to objects they define', () => {
   assert.equal(deployment.spec.template.metadata.annotations['prometheus.io/scrape'], 'true');
   const service = objects.find((o) => o.kind === 'Service');
   assert.deepEqual(service?.spec?.selector, deployment.spec.selector.matchLabels);
+});
+
+test('the Kubernetes Deployment runs a 3-worker cluster a disruption budget keeps up', () => {
+  const dir = join(deploy, 'kubernetes');
+  const objects = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as K8sObject));
+  const deployment = objects.find((o) => o.kind === 'Deployment');
+  assert.equal(deployment?.spec?.replicas, 3);
+  const budget = objects.find((o) => o.kind === 'PodDisruptionBudget');
+  assert.ok(budget, 'a PodDisruptionBudget');
+  assert.deepEqual(budget.spec?.selector?.matchLabels, deployment.spec.selector.matchLabels);
+  assert.ok(budget.spec.maxUnavailable < deployment.spec.replicas - 1, 'two workers stay to take the work');
+  const env = deployment.spec.template.spec.containers[0].env as { name: string; valueFrom?: unknown }[];
+  assert.deepEqual(env.find((e) => e.name === 'SIPHON_REST_ADVERTISED_HOST_NAME')?.valueFrom, {
+    fieldRef: { fieldPath: 'status.podIP' },
+  });
 });
 
 interface K8sObject {

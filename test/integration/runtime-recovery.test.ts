@@ -17,7 +17,7 @@ import {
 /**
  * Worker restarts against real Kafka: kill -9 and start again (configs, statuses and
  * offsets restored, the counter continues without a gap), a second worker with the same
- * group.id refuses to start, SIGTERM drains and commits (exit 0, no replays), bearer
+ * group.id joins the cluster and leaves it, SIGTERM drains and commits (exit 0, no replays), bearer
  * authentication, and the CLI as a client of the REST API.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -150,15 +150,31 @@ describe('runtime recovery', { timeout: 150000 }, () => {
     started.push(second);
   });
 
-  it('refuses a second live worker with the same group.id', async () => {
-    const intruder = WorkerProcess.spawn(names, env);
-    started.push(intruder);
-    const code = await intruder.waitForExit();
-    assert.equal(code, 1);
-    assert.ok(
-      intruder.lines.some((l) => l.includes(`already runs group.id "${names.group}"`)),
-      intruder.lines.join('\n'),
-    );
+  it('lets a second worker with the same group.id join the cluster, one owner per task', async () => {
+    const running = started[started.length - 1]!;
+    const joiner = WorkerProcess.spawn(names, env);
+    started.push(joiner);
+    await joiner.ready();
+    const root = await eventually('two members', async () => {
+      const view = (await joiner.api('GET', '/', undefined, auth)).json as { members?: unknown[] };
+      return view.members?.length === 2 ? view : undefined;
+    });
+    assert.equal(root.members?.length, 2);
+    const status = await eventually('one running task', async () => {
+      const s = (await running.api('GET', '/connectors/ctr/status', undefined, auth)).json as {
+        tasks: { state: string; worker_id: string }[];
+      };
+      return s.tasks.length === 1 && s.tasks[0]!.state === 'RUNNING' ? s : undefined;
+    });
+    assert.ok([running.url, joiner.url].some((u) => u.endsWith(status.tasks[0]!.worker_id)));
+    joiner.kill('SIGTERM');
+    assert.equal(await joiner.waitForExit(), 0);
+    await eventually('the task running on the first worker again', async () => {
+      const s = (await running.api('GET', '/connectors/ctr/status', undefined, auth)).json as {
+        tasks: { state: string; worker_id: string }[];
+      };
+      return s.tasks[0]?.state === 'RUNNING' && running.url.endsWith(s.tasks[0].worker_id);
+    });
   });
 
   it('serves the CLI', async () => {

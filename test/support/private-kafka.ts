@@ -59,6 +59,20 @@ function saslListener(config: string, credentials: PlainCredentials): string {
   );
 }
 
+/** Adds the PROXIED listener: bound on `port`, advertised at the proxy's `advertisedPort`. */
+function withProxiedListener(config: string, proxied: { port: number; advertisedPort: number }): string {
+  return config
+    .replace(/^listeners=(.*)$/m, `listeners=$1,PROXIED://127.0.0.1:${proxied.port}`)
+    .replace(
+      /^advertised\.listeners=(.*)$/m,
+      `advertised.listeners=$1,PROXIED://127.0.0.1:${proxied.advertisedPort}`,
+    )
+    .replace(
+      /^listener\.security\.protocol\.map=(.*)$/m,
+      'listener.security.protocol.map=$1,PROXIED:PLAINTEXT',
+    );
+}
+
 export class PrivateKafka {
   private process: ChildProcess | null = null;
 
@@ -73,8 +87,16 @@ export class PrivateKafka {
     return `127.0.0.1:${this.port}`;
   }
 
-  /** With `sasl`, clients must authenticate with those credentials (SASL_PLAINTEXT, PLAIN). */
-  static async create(sasl: PlainCredentials | null = null): Promise<PrivateKafka> {
+  /**
+   * With `sasl`, clients must authenticate with those credentials (SASL_PLAINTEXT, PLAIN).
+   * With `proxied`, a second plaintext listener on `proxied.port` advertises
+   * `proxied.advertisedPort`, where a TcpProxy to it listens: a client bootstrapped there
+   * reaches the broker only through that proxy, so cutting it cuts that client alone.
+   */
+  static async create(
+    sasl: PlainCredentials | null = null,
+    proxied: { readonly port: number; readonly advertisedPort: number } | null = null,
+  ): Promise<PrivateKafka> {
     await ensureJars();
     const dir = mkdtempSync(join(tmpdir(), 'siphon-kafka-'));
     const [port, controller] = [await freePort(), await freePort()];
@@ -83,7 +105,8 @@ export class PrivateKafka {
       .replaceAll('@DATA_DIR@', join(dir, 'data'))
       .replaceAll('127.0.0.1:9092', `127.0.0.1:${port}`)
       .replaceAll('127.0.0.1:9093', `127.0.0.1:${controller}`);
-    writeFileSync(properties, sasl ? saslListener(config, sasl) : config);
+    const secured = sasl ? saslListener(config, sasl) : config;
+    writeFileSync(properties, proxied ? withProxiedListener(secured, proxied) : secured);
     const java = ['-cp', `${libs}/*`, `-Dlog4j.configuration=file:${join(deploy, 'kafka-log4j.properties')}`];
     const { stdout } = await run('java', [...java, 'kafka.tools.StorageTool', 'random-uuid']);
     const clusterId = stdout.trim().split('\n').pop() ?? '';

@@ -24,7 +24,6 @@ import {
 import { describeError } from '../../runtime/plugin/errors.js';
 import { BadRequestError, restStatusOf } from '../../runtime/rest/rest-errors.js';
 import { StageError } from '../../runtime/worker/error-policy.js';
-import { WorkerGroupLockError } from '../../runtime/worker/worker-group-lock.js';
 import { BadRecordError } from '../../connectors/sink-jdbc/row-change.js';
 import { ConnectionUrlError } from '../../connectors/sink-jdbc/connection-url.js';
 import { TransformConfigError } from '../../runtime/transforms/index.js';
@@ -338,7 +337,6 @@ describe('error kinds', () => {
     assert.equal(transform.key, 'transforms.route.regex');
     assert.equal(transform.message, 'transforms.route.regex: is not a regular expression');
     assert.ok(new AlreadyExistsError('Connector a already exists') instanceof ConflictError);
-    assert.ok(new WorkerGroupLockError('another worker runs group.id "g"') instanceof ConflictError);
     for (const error of [new NotFoundError('x'), new ConflictError('x'), new BadRequestError('x')]) {
       assert.ok(error instanceof SiphonError);
       assert.equal(isRetriable(error), false);

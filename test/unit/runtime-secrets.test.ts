@@ -288,7 +288,7 @@ describe('shipped configs', () => {
     const fromDocker = Object.fromEntries(
       [envKey, pathsKey].map((k) => [k, dockerValue(k)[1] ?? dockerValue(k)[2] ?? '']),
     );
-    const compose = parseYaml(readFileSync(join(root, 'deploy/compose.yaml'), 'utf8')) as {
+    const compose = parseYaml(readFileSync(join(root, 'deploy/compose.yaml'), 'utf8'), { merge: true }) as {
       services: Record<string, { environment?: Record<string, string> }>;
     };
     const deployment = parseYaml(readFileSync(join(root, 'deploy/kubernetes/deployment.yaml'), 'utf8')) as {
@@ -301,8 +301,10 @@ describe('shipped configs', () => {
     const demoValue = (key: string) => new RegExp(`${key}: '([^']*)'`).exec(demo)?.[1] ?? '';
     return [
       ['Dockerfile', fromDocker],
-      ['compose source-worker', compose.services['source-worker']?.environment ?? {}],
-      ['compose sink-worker', compose.services['sink-worker']?.environment ?? {}],
+      ...['worker-1', 'worker-2', 'worker-3'].map((w): [string, Record<string, string>] => [
+        `compose ${w}`,
+        compose.services[w]?.environment ?? {},
+      ]),
       ['kubernetes', k8s],
       ['quick start', { [envKey]: demoValue(envKey), [pathsKey]: demoValue(pathsKey) }],
     ];
