@@ -229,6 +229,7 @@ export class Herder implements ConfigListener {
       rebalanceTimeoutMs: config.number('rebalance.timeout.ms'),
       owned: () => this.ownedUnits(),
       generation: () => this.assignment?.generation ?? 0,
+      configOffset: () => this.configStore.topic.position(0),
       lead: (members) => this.lead(members),
       onAssignment: (assignment) => void this.applyAssignment(assignment),
       onRebalanceStarted: () => this.rebalanceStarted(),
@@ -868,8 +869,16 @@ export class Herder implements ConfigListener {
 
   /** The leader's part of a rebalance: who runs what in the next generation. */
   private async lead(members: readonly JoinedMember[]): Promise<ReadonlyMap<string, GroupAssignment>> {
-    // What the others wrote (new connectors, a leaving worker's UNASSIGNED) counts.
+    // What the others wrote (new connectors, a leaving worker's UNASSIGNED) counts: the
+    // leader reads both topics to their end, past every member's configOffset.
     await Promise.all([this.configStore.topic.readToEnd(), this.statusStore.topic.readToEnd()]);
+    const behind = members.find((m) => m.configOffset > this.configStore.topic.position(0));
+    if (behind) {
+      this.deps.logger.warn('a member has read further in the configs topic than the leader', {
+        member: behind.workerId,
+        configOffset: behind.configOffset,
+      });
+    }
     const now = Date.now();
     const delay = this.deps.config.number('scheduled.rebalance.max.delay.ms');
     const units = this.allUnits();

@@ -22,6 +22,8 @@ export interface MemberMetadata {
   readonly url: string;
   /** The last assignment generation this member applied. */
   readonly generation: number;
+  /** How far this member has read the configs topic (the leader reads at least as far). */
+  readonly configOffset: number;
   readonly owned: readonly WorkUnit[];
   /** A probe that only triggers the rebalance: never a member of the cluster. */
   readonly probe?: boolean;
@@ -58,6 +60,7 @@ export interface WorkerGroupOptions {
   /** What this worker runs right now, stopping units included. */
   readonly owned: () => readonly WorkUnit[];
   readonly generation: () => number;
+  readonly configOffset: () => number;
   /** The leader's part: each real member's share, by member id. */
   readonly lead: (members: readonly JoinedMember[]) => Promise<ReadonlyMap<string, GroupAssignment>>;
   readonly onAssignment: (assignment: GroupAssignment) => void;
@@ -133,6 +136,7 @@ export class WorkerGroup {
       workerId: self.workerId,
       url: self.url,
       generation: this.options.generation(),
+      configOffset: this.options.configOffset(),
       owned: this.options.owned(),
     }));
     this.consumer = consumer;
@@ -220,6 +224,7 @@ export class WorkerGroup {
       workerId: `${self.workerId}#probe`,
       url: self.url,
       generation: 0,
+      configOffset: 0,
       owned: [],
       probe: true,
     }));

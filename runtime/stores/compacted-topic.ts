@@ -104,6 +104,11 @@ export class CompactedTopic {
     await this.readToEnd();
   }
 
+  /** The offset after the last record of `partition` handed over (0 before any). */
+  position(partition: number): number {
+    return Number(this.positions.get(partition) ?? 0n);
+  }
+
   /** Waits until every record written before this call has been handed over. */
   async readToEnd(timeoutMs = 60_000): Promise<void> {
     const ends = await this.admin.fetchTopicOffsets(this.spec.topic);
