@@ -36,6 +36,8 @@ Commands:
   connectors restart <name> [--include-tasks] [--only-failed]
   connectors delete <name>                    remove a connector (offsets are kept; prints what it left behind)
   connectors offsets <name>                   committed offsets
+  connectors snapshot <name> --table t [--table t]... [--blocking]
+                                              snapshot tables again while streaming goes on (incremental)
   events [--connector <n>] [--types <t,…>]   follow the live event stream (GET /events)
   verify <sink> [--table t]... [--repair]     compare a sink's target with its source (exit 0 equal, 1 different, 2 error)
 
@@ -117,6 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       types: { type: 'string' },
       table: { type: 'string', multiple: true },
       repair: { type: 'boolean', default: false },
+      blocking: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -269,6 +272,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { warnings } = await client.exchange('DELETE', `/connectors/${needName()}`);
       print({ name, deleted: true, ...(warnings.length > 0 ? { warnings } : {}) }, () =>
         [`Deleted connector ${name}`, ...warnings.map((w) => `Warning: ${w}`)].join('\n'),
+      );
+      return 0;
+    }
+    case 'snapshot': {
+      const tables = values.table ?? [];
+      if (tables.length === 0)
+        throw new UsageError('siphon connectors snapshot needs --table <schema.table>');
+      const body = { type: values.blocking ? 'blocking' : 'incremental', 'data-collections': tables };
+      const result = await client.request('POST', `/connectors/${needName()}/snapshots`, body);
+      print(
+        result,
+        () =>
+          `Requested a${values.blocking ? ' blocking' : 'n incremental'} snapshot of ${tables.join(', ')} from ${name}`,
       );
       return 0;
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { describeErrors, parseConfig, type RawConfig } from '../config/config-parser.js';
 import { resolveConfigProviders } from '../config/config-providers.js';
@@ -18,6 +19,7 @@ import {
   ConfigStore,
   type ConfigListener,
   type RestartRequest,
+  type SignalRequest,
   type StoredConfig,
   type TargetState,
 } from '../stores/config-store.js';
@@ -545,7 +547,54 @@ export class Herder implements ConfigListener {
     });
   }
 
+  /**
+   * Sends a Debezium signal (`execute-snapshot`, `stop-snapshot`, …) to the connector's
+   * task (signals go to task 0, which reads the source), wherever it runs: through the
+   * configs topic to the worker that runs it (the `rest` channel).
+   */
+  async sendSignal(
+    name: string,
+    type: string,
+    data: Readonly<Record<string, unknown>> | null,
+  ): Promise<string> {
+    const plugin = this.requirePlugin(name);
+    if (plugin.type !== 'source') {
+      throw new BadRequestError(`Connector ${name} is a sink; signals go to source connectors`);
+    }
+    if (this.statusStore.task(name, 0)?.state !== 'RUNNING') {
+      throw new ConflictError(
+        `Connector ${name} has no RUNNING task to take the signal (task 0 is ${this.statusStore.task(name, 0)?.state ?? 'not started'}); resume or restart it first`,
+      );
+    }
+    const id = randomUUID();
+    await this.operation(name, async () => {
+      await this.configStore.sendSignal(name, { id, type, data });
+      await this.readBack(name);
+    });
+    return id;
+  }
+
   // ---- what the configs topic says (ConfigListener) ---------------------------------
+
+  signalSent(name: string, request: SignalRequest): void {
+    const signal = {
+      id: String(request.id),
+      type: String(request.type),
+      data: request.data ?? null,
+      channel: 'rest',
+    };
+    try {
+      if (this.worker.deliverSignal(name, 0, signal)) {
+        this.deps.logger.info('signal delivered to the task', {
+          connector: name,
+          type: signal.type,
+          id: signal.id,
+        });
+      }
+    } catch (error) {
+      this.deps.logger.warn('the task refused a signal', { connector: name, type: signal.type, error });
+    }
+  }
 
   changed(name: string, what: 'config' | 'target-state'): void {
     // A new config restarts the connector's tasks; a target state alone pauses or resumes them.

@@ -3,6 +3,7 @@ import type { ConfigDef, ParsedConfig } from './config-def.js';
 import type { DurableLog } from './durable-log.js';
 import type { MetricDefinition, MetricFactory } from './metrics.js';
 import type { RetentionMeasurable } from './retention.js';
+import type { SignalInbox } from './signals.js';
 import type { SinkVerification, SourceVerification } from './verification.js';
 
 /** The connector's raw config as stored, secrets already resolved for the task. */
@@ -56,6 +57,8 @@ export interface SourceTaskContext extends TaskContext {
    * security settings (connectors never open Kafka clients of their own).
    */
   durableLog(topic: string): DurableLog;
+  /** Signals sent to the task through the runtime (REST); the connector reads its own channels. */
+  readonly signals: SignalInbox;
 }
 
 export interface CommittedSourceOffset {

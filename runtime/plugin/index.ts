@@ -1,6 +1,7 @@
 export type * from './config-def.js';
 export type * from './connector.js';
 export type * from './durable-log.js';
+export type * from './signals.js';
 export { topicPartitionKey } from './connector.js';
 export {
   AlreadyExistsError,

@@ -138,6 +138,20 @@ export function registerConnectorRoutes(app: FastifyInstance, herder: Herder): v
     return reply.code(204).send();
   });
 
+  // Debezium's signals through REST (the `rest` channel): the worker running task 0 gets them.
+  app.post<Named>('/connectors/:name/signals', async (request, reply) => {
+    const { type, data } = signalBody(request.body);
+    const id = await herder.sendSignal(request.params.name, type, data);
+    return reply.code(202).send({ id, type, data });
+  });
+
+  // Ours: `{"type":"incremental","data-collections":[…]}` is execute-snapshot's data.
+  app.post<Named>('/connectors/:name/snapshots', async (request, reply) => {
+    const data = snapshotBody(request.body);
+    const id = await herder.sendSignal(request.params.name, 'execute-snapshot', data);
+    return reply.code(202).send({ id, type: 'execute-snapshot', data });
+  });
+
   const targetStates: [string, TargetState][] = [
     ['pause', 'PAUSED'],
     ['resume', 'STARTED'],
@@ -184,4 +198,40 @@ export function registerConnectorRoutes(app: FastifyInstance, herder: Herder): v
     await herder.resetOffsets(request.params.name);
     return { message: 'The offsets for this connector have been reset successfully' };
   });
+}
+
+function signalBody(body: unknown): { type: string; data: Record<string, unknown> | null } {
+  const value = (body ?? {}) as Record<string, unknown>;
+  if (typeof value.type !== 'string' || value.type.trim() === '') {
+    throw new BadRequestError(
+      'A signal needs a "type" (execute-snapshot, stop-snapshot, pause-snapshot, resume-snapshot, …) and optional "data", e.g. {"type":"stop-snapshot","data":{"type":"incremental"}}',
+    );
+  }
+  if (
+    value.data !== undefined &&
+    value.data !== null &&
+    (typeof value.data !== 'object' || Array.isArray(value.data))
+  ) {
+    throw new BadRequestError(`The signal's "data" must be a JSON object, not ${JSON.stringify(value.data)}`);
+  }
+  return { type: value.type, data: (value.data as Record<string, unknown> | undefined) ?? null };
+}
+
+function snapshotBody(body: unknown): Record<string, unknown> {
+  const value = (body ?? {}) as Record<string, unknown>;
+  const type = value.type ?? 'incremental';
+  if (type !== 'incremental' && type !== 'blocking') {
+    throw new BadRequestError(`Snapshot "type" ${JSON.stringify(type)} is not incremental or blocking`);
+  }
+  const collections = value['data-collections'];
+  if (
+    !Array.isArray(collections) ||
+    collections.length === 0 ||
+    collections.some((c) => typeof c !== 'string' || c === '')
+  ) {
+    throw new BadRequestError(
+      'A snapshot needs "data-collections": the tables to snapshot, e.g. {"type":"incremental","data-collections":["public.orders"]}',
+    );
+  }
+  return { ...value, type };
 }

@@ -19,8 +19,16 @@ export interface RestartRequest {
   readonly connector?: boolean;
 }
 
+/** A signal for a connector's task sent through REST (Debezium's signal: id, type, data). */
+export interface SignalRequest {
+  readonly id: string;
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>> | null;
+}
+
 /** What other workers (and this one) wrote, after the initial read. */
 export interface ConfigListener {
+  signalSent(name: string, signal: SignalRequest): void;
   /** `config`: the connector's config was written (or removed); `target-state`: only its target state. */
   changed(name: string, what: 'config' | 'target-state'): void;
   restartRequested(name: string, request: RestartRequest): void;
@@ -29,6 +37,7 @@ export interface ConfigListener {
 const connectorPrefix = 'connector-';
 const targetStatePrefix = 'target-state-';
 const restartPrefix = 'restart-connector-';
+const signalPrefix = 'signal-connector-';
 
 export class ConfigStore {
   private readonly configs = new Map<string, StoredConfig>();
@@ -54,6 +63,8 @@ export class ConfigStore {
         if (json && typeof json.state === 'string') this.targetStates.set(name, json.state as TargetState);
         else this.targetStates.delete(name);
         if (this.loaded) this.listener?.changed(name, 'target-state');
+      } else if (key.startsWith(signalPrefix) && json && this.loaded) {
+        this.listener?.signalSent(key.slice(signalPrefix.length), json as unknown as SignalRequest);
       } else if (key.startsWith(restartPrefix) && json && this.loaded) {
         // Requests written before this worker started were for the workers of that time.
         this.listener?.restartRequested(key.slice(restartPrefix.length), {
@@ -65,6 +76,11 @@ export class ConfigStore {
       }
     });
     this.loaded = true;
+  }
+
+  /** Sends a signal to the connector's task: the worker running it delivers it. */
+  async sendSignal(name: string, signal: SignalRequest): Promise<void> {
+    await this.topic.write([{ key: signalPrefix + name, value: JSON.stringify(signal) }]);
   }
 
   async requestRestart(name: string, request: RestartRequest): Promise<void> {
@@ -112,6 +128,7 @@ export class ConfigStore {
       { key: connectorPrefix + name, value: null },
       { key: targetStatePrefix + name, value: null },
       { key: restartPrefix + name, value: null },
+      { key: signalPrefix + name, value: null },
     ]);
     this.configs.delete(name);
     this.targetStates.delete(name);

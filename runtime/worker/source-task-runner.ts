@@ -32,6 +32,7 @@ import { recordFailure } from './record-failure.js';
 import { produceRequests } from './produce-requests.js';
 import { describeRecord, isRecordTooLarge } from './unproducible-record.js';
 import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
+import { BoundedSignalInbox } from './signal-inbox.js';
 
 export interface SourceTaskRunnerOptions extends TaskRunnerOptions {
   readonly plugin: SourceConnectorPlugin;
@@ -61,6 +62,8 @@ export class SourceTaskRunner extends TaskRunner<SourceTaskRunnerOptions> {
   private readonly task: SourceTask;
   private readonly pending = new Map<string, PendingOffset>();
   private readonly knownTopics = new Set<string>();
+  /** Signals sent to this task through the runtime. */
+  readonly signals: BoundedSignalInbox;
   private commitChain: Promise<void> = Promise.resolve();
   private transactional: TransactionalProducer | null = null;
 
@@ -72,6 +75,7 @@ export class SourceTaskRunner extends TaskRunner<SourceTaskRunnerOptions> {
       sizeOf: approximateRecordBytes,
     });
     this.task = options.plugin.createTask();
+    this.signals = new BoundedSignalInbox(`task ${options.connector}-${options.taskId}`);
     sourceQueueCapacity.set(this.labels, this.queue.capacity);
   }
 
@@ -186,6 +190,7 @@ export class SourceTaskRunner extends TaskRunner<SourceTaskRunnerOptions> {
       reportRetrying: (error, attempt) => this.reportRetrying(error, attempt),
       committedOffset: async (partition) => offsetStore.get(connector, partition),
       durableLog: (topic) => this.options.kafka.durableLog(topic, logger),
+      signals: this.signals,
       emit: async (records) => {
         await this.queue.push(records);
         sourceQueueFill.set(this.labels, this.queue.size);

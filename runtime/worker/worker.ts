@@ -1,7 +1,7 @@
 import { CompressionTypes, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { Logger } from '../logging/logger.js';
-import type { ConnectorPlugin, ParsedConfig } from '../plugin/index.js';
+import type { ConnectorPlugin, ParsedConfig, SourceSignal } from '../plugin/index.js';
 import { createTopicAndWait, sleep } from '../plugin/index.js';
 import { taskUnit, type WorkUnit } from '../herder/assignment.js';
 import type { OffsetStore } from '../stores/offset-store.js';
@@ -77,6 +77,14 @@ export class Worker {
 
   progress(connector: string, id: number): Readonly<Record<string, string | number>> | undefined {
     return this.tasks.get(taskUnit(connector, id))?.progress;
+  }
+
+  /** Hands a signal to a running source task; false when this worker does not run it. */
+  deliverSignal(connector: string, id: number, signal: SourceSignal): boolean {
+    const task = this.tasks.get(taskUnit(connector, id));
+    if (!task || task.stopping || !(task.runner instanceof SourceTaskRunner)) return false;
+    task.runner.signals.deliver(signal);
+    return true;
   }
 
   /** Builds and starts a task; throws when it cannot start (the herder marks it FAILED). */

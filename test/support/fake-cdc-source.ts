@@ -11,6 +11,7 @@ import type {
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import type { SourceOffset } from '../../runtime/record/index.js';
 import { TestMetrics } from './plugin-test-kit.js';
+import { BoundedSignalInbox } from '../../runtime/worker/signal-inbox.js';
 
 /** The offset of the fake source: a position and whether a snapshot was interrupted there. */
 export interface FakeOffset {
@@ -39,6 +40,7 @@ export class FakeCdcContext {
     const committed: SourceOffset | null =
       stored === null ? null : { pos: stored.pos, in_progress: stored.inProgress };
     this.context = {
+      signals: new BoundedSignalInbox('fake'),
       connectorName: 'fake',
       taskId: 0,
       config,

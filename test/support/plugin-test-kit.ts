@@ -18,6 +18,7 @@ import type { SinkRecord, SourceOffset, SourcePartition, SourceRecord } from '..
 import { TopicLog } from '../../runtime/stores/topic-log.js';
 import { BoundedQueue } from '../../runtime/worker/bounded-queue.js';
 import { localKafka } from './local-stack.js';
+import { BoundedSignalInbox } from '../../runtime/worker/signal-inbox.js';
 
 /** A name no other test run uses (topics, slots, databases): lower-case, SQL-safe. */
 export function uniqueName(prefix: string): string {
@@ -113,6 +114,8 @@ export class FakeSourceTaskContext extends FakeTaskContext implements SourceTask
   readonly queue: BoundedQueue<SourceRecord>;
   /** Committed offsets by JSON of the source partition; may be shared across runs to model a restart. */
   readonly committed: Map<string, SourceOffset>;
+  /** Signals as the runtime would deliver them (REST): the test calls `signals.deliver`. */
+  readonly signals = new BoundedSignalInbox('the test task');
 
   constructor(
     options: TaskContextOptions & {
