@@ -84,3 +84,17 @@ export async function estimatedRows(client: pg.Client, oid: number): Promise<num
   );
   return Number(result.rows[0]?.n ?? 0);
 }
+
+/** A table's storage: its relfilenode (another after VACUUM FULL, CLUSTER, TRUNCATE) and its heap pages now. */
+export async function tableStorage(
+  client: pg.Client,
+  oid: number,
+): Promise<{ relfilenode: number; pages: number }> {
+  const result = await client.query<{ relfilenode: string; pages: string }>(
+    `SELECT pg_relation_filenode($1::oid)::bigint AS relfilenode,
+            (pg_relation_size($1::oid) / current_setting('block_size')::bigint) AS pages`,
+    [oid],
+  );
+  const row = result.rows[0];
+  return { relfilenode: Number(row?.relfilenode ?? 0), pages: Number(row?.pages ?? 0) };
+}

@@ -246,6 +246,15 @@ const postgresKeySpecs = {
     documentation: 'Rows per snapshot chunk (keyset pagination over the primary key).',
     validator: atLeast(1),
   },
+  'snapshot.max.threads': {
+    type: 'int',
+    default: 1,
+    importance: 'medium',
+    group: 'Snapshot',
+    documentation:
+      'Connections reading the initial snapshot in parallel, all inside the one exported snapshot. 1 reads the tables one after the other. More splits the work into chunks: whole tables, and tables estimated (pg_class.reltuples) above 10 × snapshot.fetch.size rows into primary-key ranges, or CTID page ranges without a primary key. Rows are still emitted one table after the other; each reader buffers at most two fetches, and an interrupted snapshot resumes after its last committed row (page range without a primary key).',
+    validator: atLeast(1),
+  },
   'include.unknown.datatypes': {
     type: 'boolean',
     default: false,
@@ -308,6 +317,7 @@ export interface PostgresOptions extends CdcOptions {
   readonly pgoutputStreaming: boolean;
   readonly snapshotMode: SnapshotMode;
   readonly snapshotFetchSize: number;
+  readonly snapshotMaxThreads: number;
   readonly includeUnknownDatatypes: boolean;
   readonly intervalMode: IntervalHandlingMode;
   /** errors.tolerance=all: a change with a value that cannot be captured is skipped, not fatal. */
@@ -342,6 +352,7 @@ export function readPostgresOptions(config: ParsedConfig): PostgresOptions {
     pgoutputStreaming: options['pgoutput.streaming'],
     snapshotMode: options['snapshot.mode'],
     snapshotFetchSize: options['snapshot.fetch.size'],
+    snapshotMaxThreads: options['snapshot.max.threads'],
     includeUnknownDatatypes: options['include.unknown.datatypes'],
     intervalMode: options['interval.handling.mode'],
     // errors.tolerance is the runtime's key; it is merged into every task's config.

@@ -1,0 +1,162 @@
+/**
+ * Parallel snapshot reading with one emitter: `threads` readers take chunks in plan order
+ * and fetch their pages concurrently, while the caller receives every page in plan order
+ * (chunk by chunk, each chunk's pages in order), so a table's rows reach the event
+ * dispatcher contiguously and the work emitted so far is always a prefix of the plan: an
+ * offset naming the last emitted position claims only what was fully emitted before it.
+ *
+ * Memory is bounded: each reader buffers at most `pagesPerReader` pages. That cannot
+ * deadlock: a reader takes chunks in plan order, so while the caller waits for chunk k,
+ * the reader of chunk k holds pages of chunk k only, and the caller drains them.
+ */
+
+/** What the caller receives: a page of a chunk, or the end of a chunk (after its last page). */
+export type OrderedChunkItem<Chunk, Page> =
+  | { readonly kind: 'page'; readonly chunk: Chunk; readonly index: number; readonly page: Page }
+  | { readonly kind: 'end'; readonly chunk: Chunk; readonly index: number };
+
+/** Reads one chunk's pages on reader `reader` (its own connection); stops early when `signal` aborts. */
+export type ChunkPageReader<Chunk, Page> = (
+  chunk: Chunk,
+  reader: number,
+  signal: AbortSignal,
+) => AsyncIterable<Page>;
+
+export interface OrderedChunkOptions {
+  readonly readers: number;
+  readonly pagesPerReader: number;
+}
+
+/** Yields every chunk's pages in plan order; leaving the loop early stops the readers. */
+export async function* readChunksInOrder<Chunk, Page>(
+  chunks: readonly Chunk[],
+  read: ChunkPageReader<Chunk, Page>,
+  options: OrderedChunkOptions,
+): AsyncGenerator<OrderedChunkItem<Chunk, Page>> {
+  const run = new ReaderPool(chunks, read, options);
+  try {
+    for (let index = 0; index < chunks.length; index++) {
+      const buffer = await run.ownerOf(index);
+      for (;;) {
+        const item = await buffer.take();
+        yield item;
+        if (item.kind === 'end') break;
+      }
+    }
+  } finally {
+    await run.stop();
+  }
+}
+
+/** The readers, the chunk each took, and their buffers. */
+class ReaderPool<Chunk, Page> {
+  private next = 0;
+  private readonly stopping = new AbortController();
+  private readonly owners: Deferred<PageBuffer<OrderedChunkItem<Chunk, Page>>>[];
+  private readonly buffers: PageBuffer<OrderedChunkItem<Chunk, Page>>[];
+  private readonly readers: Promise<void>[];
+
+  constructor(
+    private readonly chunks: readonly Chunk[],
+    private readonly read: ChunkPageReader<Chunk, Page>,
+    options: OrderedChunkOptions,
+  ) {
+    this.owners = chunks.map(() => deferred());
+    const count = Math.max(1, Math.min(options.readers, chunks.length));
+    this.buffers = Array.from({ length: count }, () => new PageBuffer(options.pagesPerReader));
+    this.readers = this.buffers.map((buffer, reader) => this.runReader(reader, buffer));
+  }
+
+  /** The buffer of the reader that took chunk `index` (chunks are taken in order). */
+  ownerOf(index: number): Promise<PageBuffer<OrderedChunkItem<Chunk, Page>>> {
+    return this.owners[index]!.promise;
+  }
+
+  async stop(): Promise<void> {
+    this.stopAll(new Error('the snapshot readers stopped'));
+    await Promise.allSettled(this.readers);
+  }
+
+  private async runReader(reader: number, buffer: PageBuffer<OrderedChunkItem<Chunk, Page>>): Promise<void> {
+    const signal = this.stopping.signal;
+    try {
+      while (!signal.aborted && this.next < this.chunks.length) {
+        const index = this.next++;
+        const chunk = this.chunks[index]!;
+        this.owners[index]!.resolve(buffer);
+        for await (const page of this.read(chunk, reader, signal)) {
+          await buffer.put({ kind: 'page', chunk, index, page });
+        }
+        await buffer.put({ kind: 'end', chunk, index });
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      // The first failure ends every wait of the caller with it.
+      for (const owner of this.owners) owner.reject(error);
+      this.stopAll(error);
+    }
+  }
+
+  private stopAll(reason: unknown): void {
+    if (this.stopping.signal.aborted) return;
+    this.stopping.abort();
+    for (const buffer of this.buffers) buffer.stop(reason);
+  }
+}
+
+/** A bounded FIFO between one reader and the caller; `put` waits while full, `take` while empty. */
+class PageBuffer<Item> {
+  private readonly items: Item[] = [];
+  private stopped: { readonly reason: unknown } | null = null;
+  private wakeTaker: (() => void) | null = null;
+  private wakePutter: (() => void) | null = null;
+
+  constructor(private readonly capacity: number) {}
+
+  async put(item: Item): Promise<void> {
+    for (;;) {
+      if (this.stopped !== null) throw this.stopped.reason;
+      if (this.items.length < this.capacity) break;
+      await new Promise<void>((resolve) => (this.wakePutter = resolve));
+    }
+    this.items.push(item);
+    this.wakeTaker?.();
+  }
+
+  /** The next item; after a stop, the stop's reason (a reader's failure) instead. */
+  async take(): Promise<Item> {
+    for (;;) {
+      if (this.stopped !== null) throw this.stopped.reason;
+      const item = this.items.shift();
+      if (item !== undefined) {
+        this.wakePutter?.();
+        return item;
+      }
+      await new Promise<void>((resolve) => (this.wakeTaker = resolve));
+    }
+  }
+
+  stop(reason: unknown): void {
+    this.stopped = { reason };
+    this.wakeTaker?.();
+    this.wakePutter?.();
+  }
+}
+
+interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Rejected for every chunk at a failure; only the awaited one is observed.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
