@@ -124,6 +124,8 @@ export class ParallelSnapshotReader {
         tables: plan.tables.length,
         rows_done: done,
         rows_estimated: Math.max(table.estimatedRows, done),
+        chunks: chunks.length,
+        chunks_done: item.index,
       });
       if (context.signal.aborted) {
         await dispatcher.flush();
