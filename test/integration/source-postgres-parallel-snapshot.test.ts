@@ -250,6 +250,43 @@ describe('PostgreSQL source: parallel snapshot (snapshot.max.threads)', () => {
       .catch(() => undefined);
   });
 
+  it('reads keyless tables with hostile names, and passes over a table it cannot capture', async () => {
+    const other = await createTestDatabase();
+    try {
+      const hostile = 'we"ird;tab le';
+      await other.client.query(`CREATE TABLE "we""ird;tab le" (n int, v text)`);
+      await other.client.query(`INSERT INTO "we""ird;tab le" SELECT g, 'w' FROM generate_series(1, 900) g`);
+      await other.client.query('CREATE TABLE broken (id int PRIMARY KEY)');
+      await other.client.query('INSERT INTO broken VALUES (1)');
+      await other.client.query('CREATE TABLE plain (id int PRIMARY KEY)');
+      await other.client.query('INSERT INTO plain SELECT generate_series(1, 900)');
+      await other.client.query('ANALYZE');
+      const run = new TaskRun(
+        connectorConfig(other.name, {
+          'snapshot.fetch.size': '20',
+          'snapshot.max.threads': '3',
+          'message.key.columns': 'public.broken:nope',
+          'slot.drop.on.stop': 'true',
+        }),
+        new Map(),
+      );
+      let rows: Row[];
+      try {
+        rows = reads(await run.drain(endsSnapshot));
+        assert.match(String(run.progress['tables_not_captured']), /public\.broken/);
+      } finally {
+        await run.stop();
+      }
+      assert.equal(rows.filter((r) => r.topic === 'it.public.broken').length, 0);
+      const weird = rows.filter((r) => r.topic === 'it.public.we_ird_tab_le').map((r) => r.id);
+      assert.equal(new Set(weird).size, 900, `${hostile}: every row once`);
+      assert.equal(rows.filter((r) => r.topic === 'it.public.plain').length, 900);
+      assert.equal(rows.at(-1)!.marker, 'last');
+    } finally {
+      await other.drop();
+    }
+  });
+
   async function countSnapshotReaders(): Promise<number> {
     const result = await db.client.query<{ n: string }>(
       `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'siphon-pg-it-snapshot-%'`,
