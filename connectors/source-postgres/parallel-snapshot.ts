@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { CdcMetrics, readChunksInOrder, type EventDispatcher } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
-import { estimatedRows, tableStorage } from './catalog.js';
+import { tableStorage } from './catalog.js';
 import type { ChangeRecords } from './change-records.js';
 import { toSourceOffset, type PagesDone, type SnapshotProgress } from './lsn-offset.js';
 import {
@@ -155,7 +155,8 @@ export class ParallelSnapshotReader {
       const prepared = await prepareSnapshotTable(planner, this.registry, ref, this.schemaOptions);
       if (prepared === null) continue;
       const resumed = id(ref) === plan.resumeTable;
-      const estimated = await estimatedRows(planner, ref.oid);
+      const storage = await tableStorage(planner, ref.oid);
+      const estimated = storage.estimatedRows;
       if (prepared.pk.length > 0) {
         const after: KeyTexts | null = resumed ? plan.resumeKey : null;
         const chunker = this.chunker(planner, prepared);
@@ -163,7 +164,6 @@ export class ParallelSnapshotReader {
         const table = planned(prepared, index, estimated, 0, after !== null);
         for (const range of keyRanges(after, boundaries)) chunks.push({ table, range });
       } else {
-        const storage = await tableStorage(planner, ref.oid);
         const pagesDone = resumed ? plan.resumePages : null;
         // Pages of another storage (the table was rewritten) say nothing: read it all again.
         const fromPage = pagesDone?.relfilenode === storage.relfilenode ? pagesDone.page : 0;
@@ -191,9 +191,9 @@ export class ParallelSnapshotReader {
 function planned(
   table: SnapshotTable,
   index: number,
-  estimatedRows: number,
+  estimatedRows: number | null,
   relfilenode: number,
   resumedInside: boolean,
 ): PlannedTable {
-  return { ...table, number: index + 1, estimatedRows, relfilenode, resumedInside };
+  return { ...table, number: index + 1, estimatedRows: estimatedRows ?? 0, relfilenode, resumedInside };
 }

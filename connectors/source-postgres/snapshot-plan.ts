@@ -26,13 +26,17 @@ export interface PageRange {
 
 export type ChunkRange = KeyRange | PageRange;
 
-/** Whether a table of `estimatedRows` (pg_class.reltuples) is worth splitting into chunks of `chunkRows`. */
-export function splits(estimatedRows: number, chunkRows: number): boolean {
-  return estimatedRows > chunkRows;
+/**
+ * Whether a table of `estimatedRows` (pg_class.reltuples; null when never analyzed, as
+ * right after a bulk load or a restore) may be worth cutting into chunks of `chunkRows`.
+ */
+export function splits(estimatedRows: number | null, chunkRows: number): boolean {
+  return estimatedRows === null || estimatedRows > chunkRows;
 }
 
 /**
- * The key ranges after `after` cut at `boundaries` (ascending; each the last key of its
+ * The key ranges after `after` cut at `boundaries` (found by walking the key, so an unknown
+ * estimate costs one probe of at most a chunk's index entries when the table is small) (ascending; each the last key of its
  * range): one range more than boundaries, the last one open.
  */
 export function keyRanges(after: KeyTexts | null, boundaries: readonly KeyTexts[]): KeyRange[] {
@@ -48,16 +52,18 @@ export function keyRanges(after: KeyTexts | null, boundaries: readonly KeyTexts[
 
 /**
  * Page ranges from `fromPage` over a table of `pages` heap pages holding about
- * `estimatedRows` rows, about `chunkRows` rows each; the last range is open.
+ * `estimatedRows` rows, about `chunkRows` rows each; the last range is open. Without an
+ * estimate the rows per page are unknown: one range.
  */
 export function pageRanges(
   fromPage: number,
   pages: number,
-  estimatedRows: number,
+  estimatedRows: number | null,
   chunkRows: number,
 ): PageRange[] {
   const remaining = pages - fromPage;
-  if (remaining <= 0 || !splits(estimatedRows, chunkRows)) return [{ kind: 'pages', fromPage, toPage: null }];
+  if (remaining <= 0 || estimatedRows === null || !splits(estimatedRows, chunkRows))
+    return [{ kind: 'pages', fromPage, toPage: null }];
   const rowsPerPage = Math.max(estimatedRows / pages, 1);
   const pagesPerChunk = Math.max(1, Math.floor(chunkRows / rowsPerPage));
   const ranges: PageRange[] = [];

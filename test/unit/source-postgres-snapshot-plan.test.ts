@@ -14,6 +14,11 @@ describe('PostgreSQL parallel snapshot: chunk planning', () => {
     assert.equal(splits(1001, 1000), true);
   });
 
+  it('lets the key walk decide for a table never analyzed, and reads such a keyless table as one range', () => {
+    assert.equal(splits(null, 1000), true);
+    assert.deepEqual(pageRanges(0, 500, null, 1000), [{ kind: 'pages', fromPage: 0, toPage: null }]);
+  });
+
   it('cuts key ranges at the boundaries, open at both ends of the table', () => {
     assert.deepEqual(keyRanges(null, []), [{ kind: 'keys', after: null, upTo: null }]);
     assert.deepEqual(keyRanges(null, [['10'], ['20']]), [
