@@ -1,6 +1,6 @@
 import type mysql from 'mysql2/promise';
 import type { ExecuteValues, RowDataPacket } from 'mysql2/promise';
-import { CdcMetrics } from '../../runtime/cdc/index.js';
+import { CdcMetrics, readChunksInOrder, type SnapshotTablePlace } from '../../runtime/cdc/index.js';
 import type { Struct } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
@@ -16,6 +16,7 @@ import {
 } from './mysql-server.js';
 import { schemaChangeRecord } from './schema-change-event.js';
 import { tableId } from './schema-history.js';
+import type { TableEvents } from './table-events.js';
 import type { HistoryEntry } from './schema-history.js';
 import { mysqlSourceValue } from './source-info.js';
 import { baseType, tableKey } from './table-structure.js';
@@ -54,10 +55,13 @@ export async function runSnapshot(
   const connection = await openConnection(config);
   const metrics = new MySqlMetrics(context.metrics);
   metrics.snapshotRunning.set({ connector }, 1);
+  // Opened before the lock, so the lock is held no longer than with one connection.
+  let readers: mysql.Connection[] = [];
   try {
+    readers = await openReaders(config, withData ? config.snapshotMaxThreads - 1 : 0);
     await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const tables = (await listTables(connection)).filter((t) => deps.filter.includesTable(t.db, t.table));
-    const { point, schemas } = await consistentStart(connection, deps, tables);
+    const { point, schemas, consistentReaders } = await consistentStart(connection, deps, tables, readers);
     const start =
       resume?.snapshot === 'true' ? { file: resume.file, pos: resume.pos, gtids: resume.gtids } : point;
     context.logger.info('snapshot started', {
@@ -68,21 +72,46 @@ export async function runSnapshot(
       resumedAt: resume?.snapshotTable ?? null,
     });
     await recordSchemas(deps, schemas, start);
-    if (withData) await readTables(deps, connection, schemas, start, resume);
-    await connection.query('COMMIT');
+    if (withData) await readTables(deps, [connection, ...consistentReaders], schemas, start, resume);
+    for (const reader of [connection, ...consistentReaders]) await reader.query('COMMIT');
     context.logger.info('snapshot completed', { tables: schemas.length });
     return start;
   } finally {
     metrics.snapshotRunning.set({ connector }, 0);
-    await connection.end().catch(() => undefined);
+    await Promise.all([connection, ...readers].map((c) => c.end().catch(() => undefined)));
   }
 }
 
+/** The connections besides the first that read a parallel snapshot, in REPEATABLE READ. */
+async function openReaders(config: MySqlSourceConfig, count: number): Promise<mysql.Connection[]> {
+  const readers: mysql.Connection[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const reader = await openConnection(config);
+      readers.push(reader);
+      await reader.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    }
+    return readers;
+  } catch (error) {
+    await Promise.all(readers.map((c) => c.end().catch(() => undefined)));
+    throw error;
+  }
+}
+
+/**
+ * The lock, the structures, the binlog position and the consistent-snapshot transaction of
+ * `connection`, and of every parallel reader: under a lock, each reader starts its
+ * transaction inside the window (before the first connection's, which ends a LOCK TABLES),
+ * so all see the same committed state. Without a lock only MariaDB can tell: a reader whose
+ * snapshot is at the first connection's binlog position saw the same commits, another one
+ * is left out.
+ */
 async function consistentStart(
   connection: mysql.Connection,
   deps: MySqlSourceDeps,
   tables: readonly { db: string; table: string }[],
-): Promise<{ point: SnapshotPoint; schemas: TableStructure[] }> {
+  readers: readonly mysql.Connection[],
+): Promise<{ point: SnapshotPoint; schemas: TableStructure[]; consistentReaders: mysql.Connection[] }> {
   const { config, context } = deps;
   let locked: 'global' | 'tables' | 'none' = 'none';
   if (config.snapshotLockingMode === 'minimal') {
@@ -106,20 +135,39 @@ async function consistentStart(
     const schemas = await readTableSchemas(connection, tables);
     const gtids = await currentGtids(connection);
     const lockedPosition = locked === 'none' ? null : await currentBinlogPosition(connection);
+    for (const reader of readers) await reader.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
     await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-    const [status] = await connection.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    const snapshotFile = status.find((row) => row.Variable_name === 'Binlog_snapshot_file')?.Value as
-      string | undefined;
-    const snapshotPos = status.find((row) => row.Variable_name === 'Binlog_snapshot_position')?.Value as
-      string | undefined;
-    const point =
-      snapshotFile && snapshotPos
-        ? { file: snapshotFile, pos: Number(snapshotPos), gtids }
-        : { ...(lockedPosition ?? (await currentBinlogPosition(connection))), gtids };
-    return { point, schemas };
+    const snapshotPosition = await transactionBinlogPosition(connection);
+    const point = snapshotPosition
+      ? { ...snapshotPosition, gtids }
+      : { ...(lockedPosition ?? (await currentBinlogPosition(connection))), gtids };
+    const consistentReaders: mysql.Connection[] = [];
+    for (const reader of readers) {
+      const seen = locked === 'none' ? await transactionBinlogPosition(reader) : point;
+      if (seen?.file === point.file && seen.pos === point.pos) consistentReaders.push(reader);
+    }
+    if (consistentReaders.length < readers.length) {
+      deps.context.logger.warn(
+        'snapshot readers whose consistent snapshot may differ from the first one are not used (snapshot.locking.mode=none)',
+        { readers: 1 + consistentReaders.length, asked: 1 + readers.length },
+      );
+    }
+    return { point, schemas, consistentReaders };
   } finally {
     if (locked !== 'none') await connection.query('UNLOCK TABLES');
   }
+}
+
+/** MariaDB's binlog position of the open consistent-snapshot transaction; null on MySQL (no such status). */
+async function transactionBinlogPosition(
+  connection: mysql.Connection,
+): Promise<{ file: string; pos: number } | null> {
+  const [status] = await connection.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+  const file = status.find((row) => row.Variable_name === 'Binlog_snapshot_file')?.Value as
+    string | undefined;
+  const pos = status.find((row) => row.Variable_name === 'Binlog_snapshot_position')?.Value as
+    string | undefined;
+  return file && pos ? { file, pos: Number(pos) } : null;
 }
 
 function quoteId(name: string): string {
@@ -210,9 +258,21 @@ function snapshotOffset(
   };
 }
 
+/**
+ * A table the snapshot reads: its place among the tables to read, its events (null: it
+ * cannot be captured, and is passed over), where it resumes.
+ */
+interface TableRead {
+  readonly schema: TableStructure;
+  readonly key: string;
+  readonly events: TableEvents | null;
+  readonly startKey: unknown[] | null;
+  readonly place: SnapshotTablePlace;
+}
+
 async function readTables(
   deps: MySqlSourceDeps,
-  connection: mysql.Connection,
+  connections: readonly mysql.Connection[],
   schemas: readonly TableStructure[],
   start: SnapshotPoint,
   resume: BinlogOffset | null,
@@ -230,58 +290,110 @@ async function readTables(
   metrics.snapshotTables.set({ connector, state: 'total' }, ordered.length);
   metrics.snapshotTables.set({ connector, state: 'completed' }, ordered.length - todo.length);
   let done = ordered.length - todo.length;
+  const reads: TableRead[] = [];
   for (const [index, schema] of todo.entries()) {
-    if (context.signal.aborted) {
-      await dispatcher.flush();
-      return;
-    }
-    const key = tableKey(schema.db, schema.table);
     const events = deps.eventsFor(schema);
-    if (events === null) continue;
+    const key = tableKey(schema.db, schema.table);
     const startKey =
       resumeTable === key && resume?.snapshotKey ? (JSON.parse(resume.snapshotKey) as unknown[]) : null;
-    // The dispatcher gives the records Debezium's first/last markers.
-    dispatcher.startSnapshotTable({
+    const place = {
       firstTable: index === 0 && resumeTable === null,
       lastTable: index === todo.length - 1,
       firstInTable: true,
+    };
+    reads.push({ schema, key, events, startKey, place });
+  }
+  /** One fetch of `table`'s rows as `r` events. */
+  const emit = async (
+    events: TableEvents,
+    table: TableRead,
+    chunk: readonly Record<string, unknown>[],
+    rowsBefore: number,
+  ): Promise<void> => {
+    const { schema, key } = table;
+    for (const row of chunk) {
+      const lastKey =
+        schema.primaryKey.length > 0
+          ? JSON.stringify(schema.primaryKey.map((name) => jsonSafe(row[name])))
+          : null;
+      const source = snapshotSource(deps.config, schema, start);
+      await dispatcher.snapshotRecord(
+        events.changeRecord(
+          'r',
+          null,
+          row,
+          source,
+          deps.partition,
+          toSourceOffset(snapshotOffset(start, key, lastKey, 'true')),
+          Date.now(),
+        ),
+      );
+    }
+    const rows = rowsBefore + chunk.length;
+    cdcMetrics.snapshotRowsDone.set({ connector, table: key }, rows);
+    context.reportProgress({
+      snapshotTable: key,
+      snapshotTableRows: rows,
+      snapshotTablesCompleted: done,
+      snapshotTablesTotal: ordered.length,
+      ...(connections.length > 1 ? { snapshotReaders: connections.length } : {}),
     });
+  };
+  const tableDone = (table: TableRead, rows: number): void => {
+    done++;
+    metrics.snapshotTables.set({ connector, state: 'completed' }, done);
+    context.logger.info('snapshot read a table', { table: table.key, rows });
+  };
+  const size = deps.config.snapshotFetchSize;
+  if (connections.length > 1) {
+    // Tables in parallel, one per connection at a time; their rows reach the dispatcher in
+    // table order, so markers and the resume position are those of one connection.
+    const items = readChunksInOrder(
+      reads.filter((table): table is TableRead & { events: TableEvents } => table.events !== null),
+      (table, reader) => tableChunks(connections[reader]!, table.schema, size, table.startKey),
+      { readers: connections.length, pagesPerReader: 2 },
+    );
+    let current: (TableRead & { events: TableEvents }) | null = null;
     let rows = 0;
-    for await (const chunk of tableChunks(connection, schema, deps.config.snapshotFetchSize, startKey)) {
+    for await (const item of items) {
+      if (item.chunk !== current) {
+        current = item.chunk;
+        rows = 0;
+        dispatcher.startSnapshotTable(current.place);
+      }
+      if (item.kind === 'end') {
+        tableDone(current, rows);
+        continue;
+      }
+      await emit(current.events, current, item.page, rows);
+      rows += item.page.length;
       if (context.signal.aborted) {
         await dispatcher.flush();
         return;
       }
-      for (const row of chunk) {
-        const lastKey =
-          schema.primaryKey.length > 0
-            ? JSON.stringify(schema.primaryKey.map((name) => jsonSafe(row[name])))
-            : null;
-        const source = snapshotSource(deps.config, schema, start);
-        await dispatcher.snapshotRecord(
-          events.changeRecord(
-            'r',
-            null,
-            row,
-            source,
-            deps.partition,
-            toSourceOffset(snapshotOffset(start, key, lastKey, 'true')),
-            Date.now(),
-          ),
-        );
-      }
-      rows += chunk.length;
-      cdcMetrics.snapshotRowsDone.set({ connector, table: key }, rows);
-      context.reportProgress({
-        snapshotTable: key,
-        snapshotTableRows: rows,
-        snapshotTablesCompleted: done,
-        snapshotTablesTotal: ordered.length,
-      });
     }
-    done++;
-    metrics.snapshotTables.set({ connector, state: 'completed' }, done);
-    context.logger.info('snapshot read a table', { table: key, rows });
+  } else {
+    const connection = connections[0]!;
+    for (const table of reads) {
+      if (context.signal.aborted) {
+        await dispatcher.flush();
+        return;
+      }
+      const events = table.events;
+      if (events === null) continue;
+      // The dispatcher gives the records Debezium's first/last markers.
+      dispatcher.startSnapshotTable(table.place);
+      let rows = 0;
+      for await (const chunk of tableChunks(connection, table.schema, size, table.startKey)) {
+        if (context.signal.aborted) {
+          await dispatcher.flush();
+          return;
+        }
+        await emit(events, table, chunk, rows);
+        rows += chunk.length;
+      }
+      tableDone(table, rows);
+    }
   }
   await dispatcher.endSnapshot(toSourceOffset(snapshotOffset(start, null, null, 'last')));
   context.reportProgress({
