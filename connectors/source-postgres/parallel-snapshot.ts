@@ -75,15 +75,13 @@ export class ParallelSnapshotReader {
       dispatcher,
       await snapshotTxId(planner),
     );
-    const chunks = await this.planChunks(plan);
-    context.logger.info('parallel snapshot planned', {
-      readers: this.clients.length,
-      chunks: chunks.length,
-    });
     const { snapshotRowsDone, snapshotRowsTotal } = new CdcMetrics(context.metrics);
     let current: PlannedTable | null = null;
     let done = 0;
-    const items = readChunksInOrder(chunks, (chunk, reader) => this.readChunk(chunk, reader), {
+    let chunks = 0;
+    // The plan is made while the readers read: a large table's first ranges are read while
+    // the walk over its key finds the next boundaries.
+    const items = readChunksInOrder(this.planChunks(plan), (chunk, reader) => this.readChunk(chunk, reader), {
       readers: this.clients.length,
       pagesPerReader: fetchesBufferedPerReader,
     });
@@ -101,7 +99,10 @@ export class ParallelSnapshotReader {
           firstInTable: !table.resumedInside,
         });
       }
-      if (item.kind === 'end') continue;
+      if (item.kind === 'end') {
+        chunks = item.index + 1;
+        continue;
+      }
       const pagesDone: PagesDone | null =
         range.kind === 'pages' ? { relfilenode: table.relfilenode, page: range.fromPage } : null;
       const keyPositions = table.pk.map((name) => table.columns.findIndex((c) => c.name === name));
@@ -124,7 +125,6 @@ export class ParallelSnapshotReader {
         tables: plan.tables.length,
         rows_done: done,
         rows_estimated: Math.max(table.estimatedRows, done),
-        chunks: chunks.length,
         chunks_done: item.index,
       });
       if (context.signal.aborted) {
@@ -132,6 +132,7 @@ export class ParallelSnapshotReader {
         return false;
       }
     }
+    context.logger.info('parallel snapshot read', { readers: this.clients.length, chunks });
     await dispatcher.endSnapshot(
       toSourceOffset({
         position: plan.position,
@@ -141,15 +142,17 @@ export class ParallelSnapshotReader {
     return true;
   }
 
-  /** The chunks of every table still to read, in the order their rows are emitted. */
-  private async planChunks(plan: SnapshotPlan): Promise<TableChunk[]> {
+  /**
+   * The chunks of every table still to read, in the order their rows are emitted, yielded
+   * as they are planned (on the first connection, between its reader's fetches).
+   */
+  private async *planChunks(plan: SnapshotPlan): AsyncGenerator<TableChunk> {
     const planner = this.clients[0]!;
     const chunkRows = this.fetchSize * fetchesPerChunk;
     const resumeIndex = Math.max(
       0,
       plan.resumeTable === null ? 0 : plan.tables.findIndex((t) => id(t) === plan.resumeTable),
     );
-    const chunks: TableChunk[] = [];
     for (let index = resumeIndex; index < plan.tables.length; index++) {
       const ref = plan.tables[index]!;
       const prepared = await prepareSnapshotTable(planner, this.registry, ref, this.schemaOptions);
@@ -159,20 +162,19 @@ export class ParallelSnapshotReader {
       const estimated = storage.estimatedRows;
       if (prepared.pk.length > 0) {
         const after: KeyTexts | null = resumed ? plan.resumeKey : null;
-        const chunker = this.chunker(planner, prepared);
-        const boundaries = splits(estimated, chunkRows) ? await chunker.keyBoundaries(after, chunkRows) : [];
         const table = planned(prepared, index, estimated, 0, after !== null);
-        for (const range of keyRanges(after, boundaries)) chunks.push({ table, range });
+        const boundaries = splits(estimated, chunkRows)
+          ? this.chunker(planner, prepared).keyBoundaries(after, chunkRows)
+          : [];
+        for await (const range of keyRanges(after, boundaries)) yield { table, range };
       } else {
         const pagesDone = resumed ? plan.resumePages : null;
         // Pages of another storage (the table was rewritten) say nothing: read it all again.
         const fromPage = pagesDone?.relfilenode === storage.relfilenode ? pagesDone.page : 0;
         const table = planned(prepared, index, estimated, storage.relfilenode, fromPage > 0);
-        for (const range of pageRanges(fromPage, storage.pages, estimated, chunkRows))
-          chunks.push({ table, range });
+        for (const range of pageRanges(fromPage, storage.pages, estimated, chunkRows)) yield { table, range };
       }
     }
-    return chunks;
   }
 
   /** One chunk's rows, a fetch at a time, on reader `reader`'s connection. */

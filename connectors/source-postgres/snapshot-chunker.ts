@@ -86,11 +86,11 @@ export class SnapshotChunker {
 
   /**
    * The last key of every `everyRows` rows after `afterKey`: where a parallel snapshot cuts
-   * the table into key ranges. Walks the primary key's index, one query per boundary.
+   * the table into key ranges. Walks the primary key's index, one query per boundary,
+   * yielding each as it is found.
    */
-  async keyBoundaries(afterKey: KeyTexts | null, everyRows: number): Promise<KeyTexts[]> {
+  async *keyBoundaries(afterKey: KeyTexts | null, everyRows: number): AsyncGenerator<KeyTexts> {
     const keyList = this.keyList;
-    const boundaries: KeyTexts[] = [];
     let last = afterKey;
     for (;;) {
       const where = last === null ? '' : `WHERE (${keyList}) > (${placeholders(last, 1)})`;
@@ -100,8 +100,8 @@ export class SnapshotChunker {
         rowMode: 'array',
       });
       const boundary = result.rows[0];
-      if (boundary === undefined) return boundaries;
-      boundaries.push(boundary);
+      if (boundary === undefined) return;
+      yield boundary;
       last = boundary;
     }
   }

@@ -1,6 +1,6 @@
 /**
- * How a parallel snapshot splits its tables into chunks (pure: the catalog reads are the
- * caller's). A chunk is the unit of parallel work and of resumption: a table with a
+ * How a parallel snapshot splits its tables into chunks (pure: the catalog reads and the
+ * key walk are the caller's). A chunk is the unit of parallel work and of resumption: a table with a
  * primary key is split into key ranges at boundaries found by keyset walking, a table
  * without one into ranges of heap pages (read by CTID, as a TID range scan). The first and
  * last ranges of a table are open-ended, so rows written after the estimates were taken
@@ -28,26 +28,29 @@ export type ChunkRange = KeyRange | PageRange;
 
 /**
  * Whether a table of `estimatedRows` (pg_class.reltuples; null when never analyzed, as
- * right after a bulk load or a restore) may be worth cutting into chunks of `chunkRows`.
+ * right after a bulk load or a restore) may be worth cutting into chunks of `chunkRows`
+ * (by key, an unknown estimate costs one probe of at most a chunk's index entries).
  */
 export function splits(estimatedRows: number | null, chunkRows: number): boolean {
   return estimatedRows === null || estimatedRows > chunkRows;
 }
 
 /**
- * The key ranges after `after` cut at `boundaries` (found by walking the key, so an unknown
- * estimate costs one probe of at most a chunk's index entries when the table is small) (ascending; each the last key of its
- * range): one range more than boundaries, the last one open.
+ * The key ranges after `after` cut at `boundaries` (ascending; each the last key of its
+ * range, as a walk over the key finds them): one range more than boundaries, the last one
+ * open. Each range is yielded as soon as its boundary is known, so reading can start
+ * before a large table is cut completely.
  */
-export function keyRanges(after: KeyTexts | null, boundaries: readonly KeyTexts[]): KeyRange[] {
-  const ranges: KeyRange[] = [];
+export async function* keyRanges(
+  after: KeyTexts | null,
+  boundaries: Iterable<KeyTexts> | AsyncIterable<KeyTexts>,
+): AsyncGenerator<KeyRange> {
   let from = after;
-  for (const upTo of boundaries) {
-    ranges.push({ kind: 'keys', after: from, upTo });
+  for await (const upTo of boundaries) {
+    yield { kind: 'keys', after: from, upTo };
     from = upTo;
   }
-  ranges.push({ kind: 'keys', after: from, upTo: null });
-  return ranges;
+  yield { kind: 'keys', after: from, upTo: null };
 }
 
 /**

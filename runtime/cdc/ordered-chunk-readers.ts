@@ -1,6 +1,7 @@
 /**
  * Parallel snapshot reading with one emitter: `threads` readers take chunks in plan order
- * and fetch their pages concurrently, while the caller receives every page in plan order
+ * (from a list, or from a planner that yields chunks as it finds them, so reading starts
+ * before a large table is cut completely) and fetch their pages concurrently, while the caller receives every page in plan order
  * (chunk by chunk, each chunk's pages in order), so a table's rows reach the event
  * dispatcher contiguously and the work emitted so far is always a prefix of the plan: an
  * offset naming the last emitted position claims only what was fully emitted before it.
@@ -27,16 +28,17 @@ export interface OrderedChunkOptions {
   readonly pagesPerReader: number;
 }
 
-/** Yields every chunk's pages in plan order; leaving the loop early stops the readers. */
+/** Yields every chunk's pages in plan order; leaving the loop early stops the readers and the planner. */
 export async function* readChunksInOrder<Chunk, Page>(
-  chunks: readonly Chunk[],
+  chunks: Iterable<Chunk> | AsyncIterable<Chunk>,
   read: ChunkPageReader<Chunk, Page>,
   options: OrderedChunkOptions,
 ): AsyncGenerator<OrderedChunkItem<Chunk, Page>> {
   const run = new ReaderPool(chunks, read, options);
   try {
-    for (let index = 0; index < chunks.length; index++) {
+    for (let index = 0; ; index++) {
       const buffer = await run.ownerOf(index);
+      if (buffer === null) return;
       for (;;) {
         const item = await buffer.take();
         yield item;
@@ -48,42 +50,67 @@ export async function* readChunksInOrder<Chunk, Page>(
   }
 }
 
+/** The buffer of the reader that took a chunk; null past the plan's last chunk. */
+type Owner<Chunk, Page> = PageBuffer<OrderedChunkItem<Chunk, Page>> | null;
+
 /** The readers, the chunk each took, and their buffers. */
 class ReaderPool<Chunk, Page> {
-  private next = 0;
+  private readonly plan: AsyncIterator<Chunk>;
+  private taken = 0;
+  private failure: { readonly error: unknown } | null = null;
   private readonly stopping = new AbortController();
-  private readonly owners: Deferred<PageBuffer<OrderedChunkItem<Chunk, Page>>>[];
+  /** By chunk index, until the caller asked for it. */
+  private readonly owners = new Map<number, Deferred<Owner<Chunk, Page>>>();
   private readonly buffers: PageBuffer<OrderedChunkItem<Chunk, Page>>[];
   private readonly readers: Promise<void>[];
 
   constructor(
-    private readonly chunks: readonly Chunk[],
+    chunks: Iterable<Chunk> | AsyncIterable<Chunk>,
     private readonly read: ChunkPageReader<Chunk, Page>,
     options: OrderedChunkOptions,
   ) {
-    this.owners = chunks.map(() => deferred());
-    const count = Math.max(1, Math.min(options.readers, chunks.length));
+    this.plan = asyncIterator(chunks);
+    const count = Math.max(1, options.readers);
     this.buffers = Array.from({ length: count }, () => new PageBuffer(options.pagesPerReader));
     this.readers = this.buffers.map((buffer, reader) => this.runReader(reader, buffer));
   }
 
   /** The buffer of the reader that took chunk `index` (chunks are taken in order). */
-  ownerOf(index: number): Promise<PageBuffer<OrderedChunkItem<Chunk, Page>>> {
-    return this.owners[index]!.promise;
+  ownerOf(index: number): Promise<Owner<Chunk, Page>> {
+    // Forgotten once settled: its reader resolved it already, nobody else asks.
+    return this.owner(index).promise.finally(() => this.owners.delete(index));
   }
 
   async stop(): Promise<void> {
     this.stopAll(new Error('the snapshot readers stopped'));
     await Promise.allSettled(this.readers);
+    await this.plan.return?.();
+  }
+
+  private owner(index: number): Deferred<Owner<Chunk, Page>> {
+    let owner = this.owners.get(index);
+    if (owner === undefined) {
+      owner = deferred();
+      if (this.failure !== null) owner.reject(this.failure.error);
+      this.owners.set(index, owner);
+    }
+    return owner;
   }
 
   private async runReader(reader: number, buffer: PageBuffer<OrderedChunkItem<Chunk, Page>>): Promise<void> {
     const signal = this.stopping.signal;
     try {
-      while (!signal.aborted && this.next < this.chunks.length) {
-        const index = this.next++;
-        const chunk = this.chunks[index]!;
-        this.owners[index]!.resolve(buffer);
+      while (!signal.aborted) {
+        // Taken before the planner answers: its answers come in the order they were asked for.
+        const index = this.taken++;
+        const next = await this.plan.next();
+        if (next.done === true) {
+          this.owner(index).resolve(null);
+          return;
+        }
+        if (signal.aborted) return;
+        const chunk = next.value;
+        this.owner(index).resolve(buffer);
         for await (const page of this.read(chunk, reader, signal)) {
           await buffer.put({ kind: 'page', chunk, index, page });
         }
@@ -91,8 +118,9 @@ class ReaderPool<Chunk, Page> {
       }
     } catch (error) {
       if (signal.aborted) return;
-      // The first failure ends every wait of the caller with it.
-      for (const owner of this.owners) owner.reject(error);
+      // The first failure (a reader's or the planner's) ends every wait of the caller with it.
+      this.failure = { error };
+      for (const owner of this.owners.values()) owner.reject(error);
       this.stopAll(error);
     }
   }
@@ -102,6 +130,13 @@ class ReaderPool<Chunk, Page> {
     this.stopping.abort();
     for (const buffer of this.buffers) buffer.stop(reason);
   }
+}
+
+function asyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> {
+  if (Symbol.asyncIterator in items) return items[Symbol.asyncIterator]();
+  return (async function* () {
+    yield* items;
+  })();
 }
 
 /** A bounded FIFO between one reader and the caller; `put` waits while full, `take` while empty. */

@@ -114,7 +114,7 @@ describe('PostgreSQL source: parallel snapshot (snapshot.max.threads)', () => {
     }
     const counts = topics.map((topic) => rows.filter((r) => r.topic === topic).length);
     assert.deepEqual(counts, [bigRows, keylessRows, smallRows]);
-    const chunks = Math.max(...run.context.progressReports.map((p) => Number(p['chunks'] ?? 0)));
+    const chunks = 1 + Math.max(...run.context.progressReports.map((p) => Number(p['chunks_done'] ?? -1)));
     // big: 6 boundaries, 7 key ranges; keyless: at least 2 page ranges; small: 1.
     assert.ok(chunks >= 10, `the plan has ${chunks} chunks: big and keyless are split`);
     for (const topic of topics) {
@@ -282,7 +282,7 @@ describe('PostgreSQL source: parallel snapshot (snapshot.max.threads)', () => {
       const weird = rows.filter((r) => r.topic === 'it.public.we_ird_tab_le').map((r) => r.id);
       assert.equal(new Set(weird).size, 900, `${hostile}: every row once`);
       assert.equal(rows.filter((r) => r.topic === 'it.public.plain').length, 900);
-      const chunks = Math.max(...run.context.progressReports.map((p) => Number(p['chunks'] ?? 0)));
+      const chunks = 1 + Math.max(...run.context.progressReports.map((p) => Number(p['chunks_done'] ?? -1)));
       assert.ok(
         chunks >= 7,
         `the plan has ${chunks} chunks: plain's 5 key ranges, the keyless table's page ranges`,

@@ -121,4 +121,54 @@ describe('readChunksInOrder', () => {
     }
     assert.deepEqual(closed.sort(), ['a', 'b', 'c'], 'every reader closed its chunk');
   });
+
+  it('reads the chunks of a planner as it yields them, before the plan is complete', async () => {
+    const events: string[] = [];
+    async function* planner(): AsyncGenerator<Chunk> {
+      for (const name of ['a', 'b', 'c']) {
+        await pause(10);
+        events.push(`planned ${name}`);
+        yield { name, pages: 1, delayMs: 0 };
+      }
+    }
+    const seen: string[] = [];
+    for await (const item of readChunksInOrder(
+      planner(),
+      async function* (chunk) {
+        events.push(`read ${chunk.name}`);
+        yield chunk.name;
+      },
+      { readers: 2, pagesPerReader: 2 },
+    )) {
+      if (item.kind === 'page') seen.push(item.page);
+    }
+    assert.deepEqual(seen, ['a', 'b', 'c']);
+    assert.ok(events.indexOf('read a') < events.indexOf('planned c'), events.join(', '));
+  });
+
+  it("fails the caller with the planner's error, and closes the planner when the caller leaves", async () => {
+    async function* failing(): AsyncGenerator<Chunk> {
+      yield { name: 'a', pages: 2, delayMs: 0 };
+      throw new Error('cannot plan b');
+    }
+    const read = async function* (chunk: Chunk) {
+      for (let p = 0; p < chunk.pages; p++) yield p;
+    };
+    await assert.rejects(async () => {
+      for await (const item of readChunksInOrder(failing(), read, { readers: 2, pagesPerReader: 2 }))
+        void item;
+    }, /cannot plan b/);
+    let closed = false;
+    async function* endless(): AsyncGenerator<Chunk> {
+      try {
+        for (let n = 0; ; n++) yield { name: String(n), pages: 1, delayMs: 0 };
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const item of readChunksInOrder(endless(), read, { readers: 2, pagesPerReader: 2 })) {
+      if (item.index === 3) break;
+    }
+    assert.equal(closed, true, 'the planner was closed');
+  });
 });

@@ -7,6 +7,12 @@ import {
 } from '../../connectors/source-postgres/lsn-offset.js';
 import { keyRanges, pageRanges, splits } from '../../connectors/source-postgres/snapshot-plan.js';
 
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
 describe('PostgreSQL parallel snapshot: chunk planning', () => {
   it('splits only tables estimated above the chunk size', () => {
     assert.equal(splits(0, 1000), false);
@@ -19,20 +25,33 @@ describe('PostgreSQL parallel snapshot: chunk planning', () => {
     assert.deepEqual(pageRanges(0, 500, null, 1000), [{ kind: 'pages', fromPage: 0, toPage: null }]);
   });
 
-  it('cuts key ranges at the boundaries, open at both ends of the table', () => {
-    assert.deepEqual(keyRanges(null, []), [{ kind: 'keys', after: null, upTo: null }]);
-    assert.deepEqual(keyRanges(null, [['10'], ['20']]), [
+  it('cuts key ranges at the boundaries, open at both ends of the table', async () => {
+    assert.deepEqual(await collect(keyRanges(null, [])), [{ kind: 'keys', after: null, upTo: null }]);
+    assert.deepEqual(await collect(keyRanges(null, [['10'], ['20']])), [
       { kind: 'keys', after: null, upTo: ['10'] },
       { kind: 'keys', after: ['10'], upTo: ['20'] },
       { kind: 'keys', after: ['20'], upTo: null },
     ]);
   });
 
-  it('starts the key ranges of a resumed table after its last committed key', () => {
-    assert.deepEqual(keyRanges(['a', '5'], [['b', '1']]), [
+  it('starts the key ranges of a resumed table after its last committed key', async () => {
+    assert.deepEqual(await collect(keyRanges(['a', '5'], [['b', '1']])), [
       { kind: 'keys', after: ['a', '5'], upTo: ['b', '1'] },
       { kind: 'keys', after: ['b', '1'], upTo: null },
     ]);
+  });
+
+  it('gives each key range as soon as the walk found its boundary', async () => {
+    const found: string[] = [];
+    async function* walk(): AsyncGenerator<readonly string[]> {
+      for (const key of ['10', '20']) {
+        found.push(key);
+        yield [key];
+      }
+    }
+    const ranges = keyRanges(null, walk());
+    assert.deepEqual((await ranges.next()).value, { kind: 'keys', after: null, upTo: ['10'] });
+    assert.deepEqual(found, ['10'], 'the second boundary is not looked for yet');
   });
 
   it('cuts a table without a primary key into page ranges of about the chunk size, the last one open', () => {
