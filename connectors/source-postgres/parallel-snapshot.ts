@@ -47,7 +47,7 @@ interface TableChunk {
 /**
  * The snapshot with `snapshot.max.threads` > 1: one connection per reader, every one in a
  * transaction on the same snapshot (the caller's). The first connection plans the chunks
- * (tables, key ranges, page ranges); the readers fetch chunks in parallel, and their rows
+ * (tables, key ranges, page ranges) while the readers fetch them in parallel; their rows
  * reach the dispatcher in plan order, one table after the other, so the snapshot markers
  * and the resume position work as with one reader: every record's offset names its table
  * and key (or, without a primary key, the pages emitted completely before its chunk), and
