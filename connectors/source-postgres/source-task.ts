@@ -214,13 +214,14 @@ class PostgresCapture
       consistentPoint = parseLsn(created.consistent_point);
     }
     const threads = options.snapshotMaxThreads;
-    const clients = await openSnapshotTransactions(
-      (reader) =>
-        connect(options, `siphon-${context.connectorName}-snapshot${threads > 1 ? `-${reader}` : ''}`),
-      threads,
-      exported,
-    );
+    let clients: pg.Client[] = [];
     try {
+      clients = await openSnapshotTransactions(
+        (reader) =>
+          connect(options, `siphon-${context.connectorName}-snapshot${threads > 1 ? `-${reader}` : ''}`),
+        threads,
+        exported,
+      );
       // The exported snapshot lives while the creating connection is open; imported by every reader, it is no longer needed.
       await replication?.close();
       this.slot = await slotState(this.admin, options.slotName);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { isRetriable } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
 import { connectorConfig, connectTo, createTestDatabase, TaskRun } from './source-postgres-harness.js';
 
@@ -248,6 +249,53 @@ describe('PostgreSQL source: parallel snapshot (snapshot.max.threads)', () => {
     await db.client
       .query('SELECT pg_drop_replication_slot($1)', [config['slot.name']])
       .catch(() => undefined);
+  });
+
+  it("fails retriably when a reader's connection is killed mid-snapshot, and the restart completes it", async () => {
+    const offsets = new Map<string, SourceOffset>();
+    const config = parallel({ 'slot.drop.on.stop': 'false' });
+    const first = new TaskRun(config, offsets, 500);
+    const committed: Row[] = [];
+    try {
+      committed.push(...reads(await first.drain((all) => all.length >= 2000)));
+      const killed = await db.client.query<{ killed: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+          WHERE datname = $1 AND application_name = 'siphon-pg-it-snapshot-2'`,
+        [db.name],
+      );
+      assert.equal(killed.rows[0]?.killed, true, 'a reader was killed');
+      await assert.rejects(
+        first.drain((all) => {
+          committed.push(...reads(all.splice(0)));
+          return false;
+        }),
+        (error: Error) => {
+          assert.ok(isRetriable(error), `retriable: ${error.message}`);
+          return true;
+        },
+      );
+    } finally {
+      await first.stop();
+    }
+    const second = new TaskRun(config, offsets, 500);
+    try {
+      const rest = reads(await second.drain(endsSnapshot));
+      const all = [...committed, ...rest];
+      for (const [topic, count] of [
+        ['it.public.big', bigRows],
+        ['it.public.keyless', keylessRows],
+        ['it.public.small', smallRows],
+      ] as const) {
+        const ids = new Set(all.filter((r) => r.topic === topic).map((r) => r.id));
+        assert.equal(ids.size, count, `${topic}: no row missing`);
+      }
+      assert.ok(rest.length < bigRows + keylessRows + smallRows, 'the restart resumed, not started over');
+    } finally {
+      await second.stop();
+      await db.client
+        .query('SELECT pg_drop_replication_slot($1)', [config['slot.name']])
+        .catch(() => undefined);
+    }
   });
 
   it('reads keyless tables with hostile names, and passes over a table it cannot capture', async () => {
