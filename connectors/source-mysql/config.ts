@@ -142,7 +142,7 @@ const mysqlKeySpecs = {
     importance: 'medium',
     group: 'Snapshot',
     documentation:
-      'Connections that read the snapshot in parallel, one table at a time each. 1 reads the tables one after the other on one connection. More: every connection starts its consistent-snapshot transaction inside the same read-lock window (on MariaDB without a lock, a connection whose snapshot is at another binlog position than the first is closed). Rows are still emitted one table after the other, and each connection buffers at most two fetches.',
+      'Connections that read the snapshot in parallel. 1 reads the tables one after the other on one connection. More: tables are cut into primary-key ranges of about 10 × snapshot.fetch.size rows (a table without a primary key is one range) and every connection starts its consistent-snapshot transaction inside the same read-lock window (on MariaDB without a lock, a connection whose snapshot is at another binlog position than the first is closed). Rows are still emitted one table after the other, and each connection buffers at most two fetches.',
     validator: between(1, 64),
   },
   'gtid.source.includes': {

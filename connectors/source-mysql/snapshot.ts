@@ -1,5 +1,5 @@
 import type mysql from 'mysql2/promise';
-import type { ExecuteValues, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { CdcMetrics, readChunksInOrder, type SnapshotTablePlace } from '../../runtime/cdc/index.js';
 import type { Struct } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
@@ -16,11 +16,12 @@ import {
 } from './mysql-server.js';
 import { schemaChangeRecord } from './schema-change-event.js';
 import { tableId } from './schema-history.js';
+import { fromJsonSafe, jsonSafe, keyBoundaries, quoteId, tableChunks } from './snapshot-chunks.js';
 import type { TableEvents } from './table-events.js';
 import type { HistoryEntry } from './schema-history.js';
 import { mysqlSourceValue } from './source-info.js';
-import { baseType, tableKey } from './table-structure.js';
-import type { TableColumn, TableStructure } from './table-structure.js';
+import { tableKey } from './table-structure.js';
+import type { TableStructure } from './table-structure.js';
 
 export interface SnapshotPoint {
   readonly file: string;
@@ -170,10 +171,6 @@ async function transactionBinlogPosition(
   return file && pos ? { file, pos: Number(pos) } : null;
 }
 
-function quoteId(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``;
-}
-
 async function recordSchemas(
   deps: MySqlSourceDeps,
   schemas: readonly TableStructure[],
@@ -270,6 +267,43 @@ interface TableRead {
   readonly place: SnapshotTablePlace;
 }
 
+type CapturedRead = TableRead & { readonly events: TableEvents };
+
+/** A range of a parallel snapshot: a table's keys in (after, upTo], open ends null; a whole table without a key. */
+interface KeyRange {
+  readonly table: CapturedRead;
+  readonly after: readonly unknown[] | null;
+  readonly upTo: readonly unknown[] | null;
+}
+
+/**
+ * Tables are cut into key ranges of about this many fetches: large enough that cutting (one
+ * index probe per boundary) stays cheap next to reading, small enough that the readers share
+ * a large table.
+ */
+const fetchesPerRange = 10;
+
+/**
+ * The key ranges of `tables` in read order, yielded as the walk over each primary key finds
+ * them (on `connection`, inside its snapshot), so reading starts before a table is cut.
+ */
+async function* keyRanges(
+  connection: mysql.Connection,
+  tables: readonly CapturedRead[],
+  rangeRows: number,
+): AsyncGenerator<KeyRange> {
+  for (const table of tables) {
+    let from: readonly unknown[] | null = table.startKey;
+    if (table.schema.primaryKey.length > 0) {
+      for await (const upTo of keyBoundaries(connection, table.schema, table.startKey, rangeRows)) {
+        yield { table, after: from, upTo };
+        from = upTo;
+      }
+    }
+    yield { table, after: from, upTo: null };
+  }
+}
+
 async function readTables(
   deps: MySqlSourceDeps,
   connections: readonly mysql.Connection[],
@@ -295,7 +329,9 @@ async function readTables(
     const events = deps.eventsFor(schema);
     const key = tableKey(schema.db, schema.table);
     const startKey =
-      resumeTable === key && resume?.snapshotKey ? (JSON.parse(resume.snapshotKey) as unknown[]) : null;
+      resumeTable === key && resume?.snapshotKey
+        ? (JSON.parse(resume.snapshotKey) as unknown[]).map(fromJsonSafe)
+        : null;
     const place = {
       firstTable: index === 0 && resumeTable === null,
       lastTable: index === todo.length - 1,
@@ -309,6 +345,8 @@ async function readTables(
     table: TableRead,
     chunk: readonly Record<string, unknown>[],
     rowsBefore: number,
+    /** A parallel snapshot's progress: its readers and the key ranges emitted completely. */
+    parallel: { readonly snapshotReaders: number; readonly snapshotRangesDone: number } | null,
   ): Promise<void> => {
     const { schema, key } = table;
     for (const row of chunk) {
@@ -336,7 +374,7 @@ async function readTables(
       snapshotTableRows: rows,
       snapshotTablesCompleted: done,
       snapshotTablesTotal: ordered.length,
-      ...(connections.length > 1 ? { snapshotReaders: connections.length } : {}),
+      ...parallel,
     });
   };
   const tableDone = (table: TableRead, rows: number): void => {
@@ -346,32 +384,35 @@ async function readTables(
   };
   const size = deps.config.snapshotFetchSize;
   if (connections.length > 1) {
-    // Tables in parallel, one per connection at a time; their rows reach the dispatcher in
-    // table order, so markers and the resume position are those of one connection.
+    // Tables and key ranges in parallel; their rows reach the dispatcher in table and key
+    // order, so markers and the resume position are those of one connection.
+    const captured = reads.filter((table): table is CapturedRead => table.events !== null);
     const items = readChunksInOrder(
-      reads.filter((table): table is TableRead & { events: TableEvents } => table.events !== null),
-      (table, reader) => tableChunks(connections[reader]!, table.schema, size, table.startKey),
+      keyRanges(connections[0]!, captured, size * fetchesPerRange),
+      (range, reader) => tableChunks(connections[reader]!, range.table.schema, size, range.after, range.upTo),
       { readers: connections.length, pagesPerReader: 2 },
     );
-    let current: (TableRead & { events: TableEvents }) | null = null;
+    let current: CapturedRead | null = null;
     let rows = 0;
     for await (const item of items) {
-      if (item.chunk !== current) {
-        current = item.chunk;
+      if (item.chunk.table !== current) {
+        if (current !== null) tableDone(current, rows);
+        current = item.chunk.table;
         rows = 0;
         dispatcher.startSnapshotTable(current.place);
       }
-      if (item.kind === 'end') {
-        tableDone(current, rows);
-        continue;
-      }
-      await emit(current.events, current, item.page, rows);
+      if (item.kind === 'end') continue;
+      await emit(current.events, current, item.page, rows, {
+        snapshotReaders: connections.length,
+        snapshotRangesDone: item.index,
+      });
       rows += item.page.length;
       if (context.signal.aborted) {
         await dispatcher.flush();
         return;
       }
     }
+    if (current !== null) tableDone(current, rows);
   } else {
     const connection = connections[0]!;
     for (const table of reads) {
@@ -389,7 +430,7 @@ async function readTables(
           await dispatcher.flush();
           return;
         }
-        await emit(events, table, chunk, rows);
+        await emit(events, table, chunk, rows, null);
         rows += chunk.length;
       }
       tableDone(table, rows);
@@ -401,107 +442,4 @@ async function readTables(
     snapshotTablesTotal: ordered.length,
     snapshot: 'completed',
   });
-}
-
-/** Key values as JSON (big integers arrive as strings already; Buffers as base64). */
-function jsonSafe(value: unknown): unknown {
-  return Buffer.isBuffer(value) ? { base64: value.toString('base64') } : value;
-}
-
-function fromJsonSafe(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && 'base64' in value) {
-    return Buffer.from(String((value as { base64: string }).base64), 'base64');
-  }
-  return value;
-}
-
-/**
- * A table's rows in primary-key order, `size` rows per chunk, after the key `after`.
- * Tables without a primary key are read with LIMIT/OFFSET inside the consistent snapshot
- * (stable: the transaction sees no concurrent change); an interrupted snapshot reads such
- * a table again from its start.
- *
- * Rows come through the binary protocol (prepared statements): it sends DOUBLE and FLOAT
- * as their IEEE bytes, as the binlog does, where the text protocol prints FLOAT with 6
- * significant digits and some doubles one digit short. Each chunk is still one bounded
- * query; the table's statements are closed after it, so a snapshot of many tables does
- * not pile up prepared statements on the server.
- */
-async function* tableChunks(
-  connection: mysql.Connection,
-  schema: TableStructure,
-  size: number,
-  after: unknown[] | null,
-): AsyncGenerator<Record<string, unknown>[]> {
-  const table = `${quoteId(schema.db)}.${quoteId(schema.table)}`;
-  const columns = schema.columns.map(selectColumn).join(', ');
-  const key = schema.primaryKey;
-  const prepared = new Set<string>();
-  const read = async (sql: string, params: unknown[]): Promise<Record<string, unknown>[]> => {
-    prepared.add(sql);
-    const [rows] = await connection.execute<RowDataPacket[]>(sql, params as ExecuteValues);
-    return rows as Record<string, unknown>[];
-  };
-  try {
-    if (key.length === 0) {
-      for (let offset = 0; ; offset += size) {
-        const rows = await read(`SELECT ${columns} FROM ${table} LIMIT ? OFFSET ?`, [size, offset]);
-        if (rows.length > 0) yield rows;
-        if (rows.length < size) return;
-      }
-    }
-    // Qualified: a bare name would order by the select list's text form of a temporal key.
-    const order = key.map((name) => `${table}.${quoteId(name)}`).join(', ');
-    let last = after?.map(fromJsonSafe) ?? null;
-    for (;;) {
-      const { where, params } = last === null ? { where: '', params: [] as unknown[] } : afterKey(key, last);
-      const rows = await read(`SELECT ${columns} FROM ${table} ${where} ORDER BY ${order} LIMIT ?`, [
-        ...params,
-        size,
-      ]);
-      if (rows.length > 0) yield rows;
-      if (rows.length < size) return;
-      const final = rows[rows.length - 1]!;
-      last = key.map((name) => final[name]);
-    }
-  } finally {
-    for (const sql of prepared) {
-      try {
-        connection.unprepare(sql);
-      } catch {
-        // A closed connection: the server dropped its statements, and throwing here would
-        // hide the error that closed it.
-        break;
-      }
-    }
-  }
-}
-
-const temporalTypes = new Set(['date', 'datetime', 'timestamp', 'time']);
-
-/**
- * A column of the snapshot's select list. Temporal values as the server's text, as the text
- * protocol and the binlog decoder give them: the binary protocol drops a zero fraction
- * (TIMESTAMP(3) '…05.000' arrives as '…05'), which Debezium's ZonedTimestamp keeps.
- */
-function selectColumn(column: TableColumn): string {
-  const name = quoteId(column.name);
-  return temporalTypes.has(baseType(column.columnType)) ? `CAST(${name} AS CHAR) AS ${name}` : name;
-}
-
-/** `WHERE a > ? OR (a = ? AND b > ?)`: the keys after `last`, in a form that uses the index. */
-function afterKey(key: readonly string[], last: readonly unknown[]): { where: string; params: unknown[] } {
-  const terms: string[] = [];
-  const params: unknown[] = [];
-  for (let i = 0; i < key.length; i++) {
-    const parts: string[] = [];
-    for (let j = 0; j < i; j++) {
-      parts.push(`${quoteId(key[j]!)} = ?`);
-      params.push(last[j]);
-    }
-    parts.push(`${quoteId(key[i]!)} > ?`);
-    params.push(last[i]);
-    terms.push(`(${parts.join(' AND ')})`);
-  }
-  return { where: `WHERE ${terms.join(' OR ')}`, params };
 }

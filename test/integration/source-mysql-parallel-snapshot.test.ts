@@ -1,6 +1,6 @@
 // snapshot.max.threads for the MySQL source, against the real MariaDB and Kafka (schema
-// history): tables read by several connections on one consistent snapshot, emitted one
-// table after the other; an interrupted parallel snapshot resumes after the last key.
+// history): tables and key ranges read by several connections on one consistent snapshot,
+// emitted one table after the other; an interrupted parallel snapshot resumes after the last key.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { SourceRecord } from '../../runtime/record/index.js';
@@ -8,7 +8,7 @@ import { changeRecords, connectorConfig, envelope, startTask, TestDatabase } fro
 
 const db = new TestDatabase();
 const historyTopics: string[] = [];
-const tables = { accounts: 3000, keyless: 1500, zones: 100 };
+const tables = { accounts: 3000, keyless: 1500, pairs: 2000, zones: 100 };
 
 before(async () => {
   await db.create();
@@ -19,6 +19,11 @@ before(async () => {
   await db.query(`CREATE TABLE ${db.name}.keyless (n INT NOT NULL, pad VARCHAR(20))`);
   await db.query(`INSERT INTO ${db.name}.keyless VALUES ?`, [
     Array.from({ length: tables.keyless }, (_, i) => [i + 1, 'k']),
+  ]);
+  // A composite key, text in its second column: ranges bounded on both columns.
+  await db.query(`CREATE TABLE ${db.name}.pairs (a INT, b VARCHAR(8), PRIMARY KEY (a, b))`);
+  await db.query(`INSERT INTO ${db.name}.pairs VALUES ?`, [
+    Array.from({ length: tables.pairs }, (_, i) => [i % 7, `p${i}`]),
   ]);
   await db.query(`CREATE TABLE ${db.name}.zones (code VARCHAR(10) PRIMARY KEY, version INT NOT NULL)`);
   await db.query(`INSERT INTO ${db.name}.zones VALUES ?`, [
@@ -47,7 +52,7 @@ const reads = (records: readonly SourceRecord[]): SourceRecord[] =>
   records.filter((r) => r.value !== null && envelope(r).op === 'r');
 const rowId = (r: SourceRecord): string => {
   const row = envelope(r).after!;
-  return String(row.id ?? row.n ?? row.code);
+  return String(row.id ?? row.n ?? row.code ?? `${String(row.a)}/${String(row.b)}`);
 };
 
 for (const locking of ['minimal', 'none']) {
@@ -83,7 +88,7 @@ for (const locking of ['minimal', 'none']) {
         ),
       );
       const rows = reads(snapshot);
-      const order = ['accounts', 'keyless', 'zones'] as const;
+      const order = ['accounts', 'keyless', 'pairs', 'zones'] as const;
       assert.deepEqual(
         rows.map((r) => r.topic),
         order.flatMap((t) => Array<string>(tables[t]).fill(topicOf(t))),
@@ -110,9 +115,30 @@ for (const locking of ['minimal', 'none']) {
           version.set(id, Number(row!.version));
         }
       }
+      const [pairs] = (await db.query(`SELECT a, b FROM ${db.name}.pairs ORDER BY a, b`)) as [
+        { a: number; b: string }[],
+      ];
+      assert.deepEqual(
+        rows
+          .filter((r) => r.topic === topicOf('pairs'))
+          .map((r) => `${envelope(r).after!.a}/${envelope(r).after!.b}`),
+        pairs.map((p) => `${p.a}/${p.b}`),
+        'composite key ranges in key order',
+      );
+      assert.deepEqual(
+        rows.filter((r) => r.topic === topicOf('accounts')).map((r) => Number(rowId(r))),
+        Array.from({ length: tables.accounts }, (_, i) => i + 1),
+        'key ranges in key order',
+      );
       const readers = Math.max(...task.context.progressReports.map((p) => Number(p.snapshotReaders ?? 1)));
       if (locking === 'minimal') assert.equal(readers, 3, 'three connections read the snapshot');
       else assert.ok(readers >= 1 && readers <= 3);
+      if (readers > 1) {
+        const ranges =
+          1 + Math.max(...task.context.progressReports.map((p) => Number(p.snapshotRangesDone ?? -1)));
+        // Ranges of 1000 rows: accounts 4 (the last one open and empty), pairs 3, keyless and zones whole.
+        assert.equal(ranges, 9, 'accounts and pairs were cut into key ranges');
+      }
     } finally {
       writing = false;
       await writes;
@@ -143,6 +169,7 @@ test('an interrupted parallel snapshot resumes after the last key emitted', asyn
       'every row exactly once, in key order, across the restart',
     );
     assert.equal(rest.filter((r) => r.topic.endsWith('.keyless')).length, tables.keyless);
+    assert.equal(rest.filter((r) => r.topic.endsWith('.pairs')).length, tables.pairs);
     assert.equal(rest.filter((r) => r.topic.endsWith('.zones')).length, tables.zones);
   } finally {
     await second.stop();
