@@ -1,10 +1,11 @@
 /**
- * Parallel snapshot reading with one emitter: `threads` readers take chunks in plan order
- * (from a list, or from a planner that yields chunks as it finds them, so reading starts
- * before a large table is cut completely) and fetch their pages concurrently, while the caller receives every page in plan order
- * (chunk by chunk, each chunk's pages in order), so a table's rows reach the event
- * dispatcher contiguously and the work emitted so far is always a prefix of the plan: an
- * offset naming the last emitted position claims only what was fully emitted before it.
+ * Parallel snapshot reading with one emitter: readers take chunks in plan order (from a
+ * list, or from a planner that yields chunks as it finds them, so reading starts before a
+ * large table is cut completely) and fetch their pages concurrently, while the caller
+ * receives every page in plan order (chunk by chunk, each chunk's pages in order). So a
+ * table's rows reach the event dispatcher contiguously, and what was emitted is always a
+ * prefix of the plan: an offset naming the last emitted position claims only work that
+ * was emitted completely.
  *
  * Memory is bounded: each reader buffers at most `pagesPerReader` pages. That cannot
  * deadlock: a reader takes chunks in plan order, so while the caller waits for chunk k,
@@ -16,12 +17,11 @@ export type OrderedChunkItem<Chunk, Page> =
   | { readonly kind: 'page'; readonly chunk: Chunk; readonly index: number; readonly page: Page }
   | { readonly kind: 'end'; readonly chunk: Chunk; readonly index: number };
 
-/** Reads one chunk's pages on reader `reader` (its own connection); stops early when `signal` aborts. */
-export type ChunkPageReader<Chunk, Page> = (
-  chunk: Chunk,
-  reader: number,
-  signal: AbortSignal,
-) => AsyncIterable<Page>;
+/**
+ * Reads one chunk's pages on reader `reader` (its own connection). A stop ends it at its
+ * next page: the reader's buffer refuses the page and the iterator is closed.
+ */
+export type ChunkPageReader<Chunk, Page> = (chunk: Chunk, reader: number) => AsyncIterable<Page>;
 
 export interface OrderedChunkOptions {
   readonly readers: number;
@@ -111,7 +111,7 @@ class ReaderPool<Chunk, Page> {
         if (signal.aborted) return;
         const chunk = next.value;
         this.owner(index).resolve(buffer);
-        for await (const page of this.read(chunk, reader, signal)) {
+        for await (const page of this.read(chunk, reader)) {
           await buffer.put({ kind: 'page', chunk, index, page });
         }
         await buffer.put({ kind: 'end', chunk, index });
