@@ -146,6 +146,8 @@ async function consistentStart(
     for (const reader of readers) {
       const seen = locked === 'none' ? await transactionBinlogPosition(reader) : point;
       if (seen?.file === point.file && seen.pos === point.pos) consistentReaders.push(reader);
+      // Closed at once: an open transaction holds back the server's purge.
+      else await reader.end().catch(() => undefined);
     }
     if (consistentReaders.length < readers.length) {
       deps.context.logger.warn(
