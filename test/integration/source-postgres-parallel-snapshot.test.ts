@@ -308,7 +308,10 @@ describe('PostgreSQL source: parallel snapshot (snapshot.max.threads)', () => {
       await other.client.query('INSERT INTO broken VALUES (1)');
       await other.client.query('CREATE TABLE plain (id int PRIMARY KEY)');
       await other.client.query('INSERT INTO plain SELECT generate_series(1, 900)');
-      // plain is left never analyzed (reltuples -1): the key walk still cuts it.
+      // A composite key led by text: ranges bounded by row comparisons in the text's collation.
+      await other.client.query('CREATE TABLE pairs (region text, n int, PRIMARY KEY (region, n))');
+      await other.client.query("INSERT INTO pairs SELECT 'r' || (g % 5), g FROM generate_series(1, 900) g");
+      // plain and pairs are left never analyzed (reltuples -1): the key walk still cuts them.
       await other.client.query(`ANALYZE "we""ird;tab le"`);
       const run = new TaskRun(
         connectorConfig(other.name, {
@@ -330,10 +333,16 @@ describe('PostgreSQL source: parallel snapshot (snapshot.max.threads)', () => {
       const weird = rows.filter((r) => r.topic === 'it.public.we_ird_tab_le').map((r) => r.id);
       assert.equal(new Set(weird).size, 900, `${hostile}: every row once`);
       assert.equal(rows.filter((r) => r.topic === 'it.public.plain').length, 900);
+      const pairs = await other.client.query<{ n: number }>('SELECT n FROM pairs ORDER BY region, n');
+      assert.deepEqual(
+        rows.filter((r) => r.topic === 'it.public.pairs').map((r) => Number(r.id)),
+        pairs.rows.map((r) => Number(r.n)),
+        'composite key ranges in key order, every row once',
+      );
       const chunks = 1 + Math.max(...run.context.progressReports.map((p) => Number(p['chunks_done'] ?? -1)));
       assert.ok(
-        chunks >= 7,
-        `the plan has ${chunks} chunks: plain's 5 key ranges, the keyless table's page ranges`,
+        chunks >= 12,
+        `the plan has ${chunks} chunks: 5 key ranges each of plain and pairs, the keyless table's page ranges`,
       );
       assert.equal(rows.at(-1)!.marker, 'last');
     } finally {
