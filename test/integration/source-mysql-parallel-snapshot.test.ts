@@ -71,7 +71,7 @@ const lockings: Record<string, Record<string, string>> = {
 };
 
 for (const [locking, lockingConfig] of Object.entries(lockings)) {
-  test(`${locking}: 3 readers, every row once, tables one after the other, one consistent snapshot`, async () => {
+  test(`${locking}: readers on one consistent snapshot under writes, every row once, tables one after the other`, async () => {
     const name = locking.replaceAll('-', '_');
     const topicOf = (table: string) => `${db.name}_${name}.${db.name}.${table}`;
     // Writers run from before the snapshot to its end, on the first table and on the last
