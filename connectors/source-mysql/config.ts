@@ -136,6 +136,15 @@ const mysqlKeySpecs = {
     documentation: 'Rows read per primary-key chunk during the snapshot.',
     validator: between(1, 1_000_000),
   },
+  'snapshot.max.threads': {
+    type: 'int',
+    default: 1,
+    importance: 'medium',
+    group: 'Snapshot',
+    documentation:
+      'Connections that read the snapshot in parallel. 1 reads the tables one after the other on one connection. More: tables are cut into primary-key ranges of about 10 × snapshot.fetch.size rows (a table without a primary key is one range) and every connection starts its consistent-snapshot transaction inside the same read-lock window (on MariaDB without a lock, a connection whose snapshot is at another binlog position than the first is closed). Rows are still emitted one table after the other, and each connection buffers at most two fetches.',
+    validator: between(1, 64),
+  },
   'gtid.source.includes': {
     type: 'string',
     default: null,
@@ -228,6 +237,7 @@ export interface MySqlSourceConfig {
   readonly snapshotMode: SnapshotMode;
   readonly snapshotLockingMode: SnapshotLockingMode;
   readonly snapshotFetchSize: number;
+  readonly snapshotMaxThreads: number;
   readonly gtidSourceIncludes: readonly RegExp[];
   readonly gtidSourceExcludes: readonly RegExp[];
   readonly includeSchemaChanges: boolean;
@@ -252,6 +262,7 @@ export function readMySqlConfig(config: ParsedConfig): MySqlSourceConfig {
     snapshotMode: options['snapshot.mode'],
     snapshotLockingMode: options['snapshot.locking.mode'],
     snapshotFetchSize: options['snapshot.fetch.size'],
+    snapshotMaxThreads: options['snapshot.max.threads'],
     gtidSourceIncludes: parseRegexList('gtid.source.includes', options['gtid.source.includes']),
     gtidSourceExcludes: parseRegexList('gtid.source.excludes', options['gtid.source.excludes']),
     includeSchemaChanges: options['include.schema.changes'],

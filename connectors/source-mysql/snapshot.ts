@@ -1,6 +1,6 @@
 import type mysql from 'mysql2/promise';
-import type { ExecuteValues, RowDataPacket } from 'mysql2/promise';
-import { CdcMetrics } from '../../runtime/cdc/index.js';
+import type { RowDataPacket } from 'mysql2/promise';
+import { CdcMetrics, readChunksInOrder, type SnapshotTablePlace } from '../../runtime/cdc/index.js';
 import type { Struct } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
@@ -16,10 +16,12 @@ import {
 } from './mysql-server.js';
 import { schemaChangeRecord } from './schema-change-event.js';
 import { tableId } from './schema-history.js';
+import { fromJsonSafe, jsonSafe, keyBoundaries, quoteId, tableChunks } from './snapshot-chunks.js';
+import type { TableEvents } from './table-events.js';
 import type { HistoryEntry } from './schema-history.js';
 import { mysqlSourceValue } from './source-info.js';
-import { baseType, tableKey } from './table-structure.js';
-import type { TableColumn, TableStructure } from './table-structure.js';
+import { tableKey } from './table-structure.js';
+import type { TableStructure } from './table-structure.js';
 
 export interface SnapshotPoint {
   readonly file: string;
@@ -54,10 +56,13 @@ export async function runSnapshot(
   const connection = await openConnection(config);
   const metrics = new MySqlMetrics(context.metrics);
   metrics.snapshotRunning.set({ connector }, 1);
+  // Opened before the lock, so the lock is held no longer than with one connection.
+  let readers: mysql.Connection[] = [];
   try {
+    readers = await openReaders(config, withData ? config.snapshotMaxThreads - 1 : 0);
     await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const tables = (await listTables(connection)).filter((t) => deps.filter.includesTable(t.db, t.table));
-    const { point, schemas } = await consistentStart(connection, deps, tables);
+    const { point, schemas, consistentReaders } = await consistentStart(connection, deps, tables, readers);
     const start =
       resume?.snapshot === 'true' ? { file: resume.file, pos: resume.pos, gtids: resume.gtids } : point;
     context.logger.info('snapshot started', {
@@ -68,21 +73,46 @@ export async function runSnapshot(
       resumedAt: resume?.snapshotTable ?? null,
     });
     await recordSchemas(deps, schemas, start);
-    if (withData) await readTables(deps, connection, schemas, start, resume);
-    await connection.query('COMMIT');
+    if (withData) await readTables(deps, [connection, ...consistentReaders], schemas, start, resume);
+    for (const reader of [connection, ...consistentReaders]) await reader.query('COMMIT');
     context.logger.info('snapshot completed', { tables: schemas.length });
     return start;
   } finally {
     metrics.snapshotRunning.set({ connector }, 0);
-    await connection.end().catch(() => undefined);
+    await Promise.all([connection, ...readers].map((c) => c.end().catch(() => undefined)));
   }
 }
 
+/** The connections besides the first that read a parallel snapshot, in REPEATABLE READ. */
+async function openReaders(config: MySqlSourceConfig, count: number): Promise<mysql.Connection[]> {
+  const readers: mysql.Connection[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const reader = await openConnection(config);
+      readers.push(reader);
+      await reader.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    }
+    return readers;
+  } catch (error) {
+    await Promise.all(readers.map((c) => c.end().catch(() => undefined)));
+    throw error;
+  }
+}
+
+/**
+ * The lock, the structures, the binlog position and the consistent-snapshot transaction of
+ * `connection`, and of every parallel reader: under a lock, each reader starts its
+ * transaction inside the window (before the first connection's, which ends a LOCK TABLES),
+ * so all see the same committed state. Without a lock only MariaDB can tell: a reader whose
+ * snapshot is at the first connection's binlog position saw the same commits, another one
+ * is left out.
+ */
 async function consistentStart(
   connection: mysql.Connection,
   deps: MySqlSourceDeps,
   tables: readonly { db: string; table: string }[],
-): Promise<{ point: SnapshotPoint; schemas: TableStructure[] }> {
+  readers: readonly mysql.Connection[],
+): Promise<{ point: SnapshotPoint; schemas: TableStructure[]; consistentReaders: mysql.Connection[] }> {
   const { config, context } = deps;
   let locked: 'global' | 'tables' | 'none' = 'none';
   if (config.snapshotLockingMode === 'minimal') {
@@ -106,24 +136,41 @@ async function consistentStart(
     const schemas = await readTableSchemas(connection, tables);
     const gtids = await currentGtids(connection);
     const lockedPosition = locked === 'none' ? null : await currentBinlogPosition(connection);
+    for (const reader of readers) await reader.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
     await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-    const [status] = await connection.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    const snapshotFile = status.find((row) => row.Variable_name === 'Binlog_snapshot_file')?.Value as
-      string | undefined;
-    const snapshotPos = status.find((row) => row.Variable_name === 'Binlog_snapshot_position')?.Value as
-      string | undefined;
-    const point =
-      snapshotFile && snapshotPos
-        ? { file: snapshotFile, pos: Number(snapshotPos), gtids }
-        : { ...(lockedPosition ?? (await currentBinlogPosition(connection))), gtids };
-    return { point, schemas };
+    const snapshotPosition = await transactionBinlogPosition(connection);
+    const point = snapshotPosition
+      ? { ...snapshotPosition, gtids }
+      : { ...(lockedPosition ?? (await currentBinlogPosition(connection))), gtids };
+    const consistentReaders: mysql.Connection[] = [];
+    for (const reader of readers) {
+      const seen = locked === 'none' ? await transactionBinlogPosition(reader) : point;
+      if (seen?.file === point.file && seen.pos === point.pos) consistentReaders.push(reader);
+      // Closed at once: an open transaction holds back the server's purge.
+      else await reader.end().catch(() => undefined);
+    }
+    if (consistentReaders.length < readers.length) {
+      deps.context.logger.warn(
+        'snapshot readers whose consistent snapshot may differ from the first one are not used (snapshot.locking.mode=none)',
+        { readers: 1 + consistentReaders.length, asked: 1 + readers.length },
+      );
+    }
+    return { point, schemas, consistentReaders };
   } finally {
     if (locked !== 'none') await connection.query('UNLOCK TABLES');
   }
 }
 
-function quoteId(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``;
+/** MariaDB's binlog position of the open consistent-snapshot transaction; null on MySQL (no such status). */
+async function transactionBinlogPosition(
+  connection: mysql.Connection,
+): Promise<{ file: string; pos: number } | null> {
+  const [status] = await connection.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+  const file = status.find((row) => row.Variable_name === 'Binlog_snapshot_file')?.Value as
+    string | undefined;
+  const pos = status.find((row) => row.Variable_name === 'Binlog_snapshot_position')?.Value as
+    string | undefined;
+  return file && pos ? { file, pos: Number(pos) } : null;
 }
 
 async function recordSchemas(
@@ -210,9 +257,58 @@ function snapshotOffset(
   };
 }
 
+/**
+ * A table the snapshot reads: its place among the tables to read, its events (null: it
+ * cannot be captured, and is passed over), where it resumes.
+ */
+interface TableRead {
+  readonly schema: TableStructure;
+  readonly key: string;
+  readonly events: TableEvents | null;
+  readonly startKey: unknown[] | null;
+  readonly place: SnapshotTablePlace;
+}
+
+type CapturedRead = TableRead & { readonly events: TableEvents };
+
+/** A range of a parallel snapshot: a table's keys in (after, upTo], open ends null; a whole table without a key. */
+interface KeyRange {
+  readonly table: CapturedRead;
+  readonly after: readonly unknown[] | null;
+  readonly upTo: readonly unknown[] | null;
+}
+
+/**
+ * Tables are cut into key ranges of about this many fetches: large enough that cutting (one
+ * index probe per boundary) stays cheap next to reading, small enough that the readers share
+ * a large table.
+ */
+const fetchesPerRange = 10;
+
+/**
+ * The key ranges of `tables` in read order, yielded as the walk over each primary key finds
+ * them (on `connection`, inside its snapshot), so reading starts before a table is cut.
+ */
+async function* keyRanges(
+  connection: mysql.Connection,
+  tables: readonly CapturedRead[],
+  rangeRows: number,
+): AsyncGenerator<KeyRange> {
+  for (const table of tables) {
+    let from: readonly unknown[] | null = table.startKey;
+    if (table.schema.primaryKey.length > 0) {
+      for await (const upTo of keyBoundaries(connection, table.schema, table.startKey, rangeRows)) {
+        yield { table, after: from, upTo };
+        from = upTo;
+      }
+    }
+    yield { table, after: from, upTo: null };
+  }
+}
+
 async function readTables(
   deps: MySqlSourceDeps,
-  connection: mysql.Connection,
+  connections: readonly mysql.Connection[],
   schemas: readonly TableStructure[],
   start: SnapshotPoint,
   resume: BinlogOffset | null,
@@ -230,58 +326,117 @@ async function readTables(
   metrics.snapshotTables.set({ connector, state: 'total' }, ordered.length);
   metrics.snapshotTables.set({ connector, state: 'completed' }, ordered.length - todo.length);
   let done = ordered.length - todo.length;
+  const reads: TableRead[] = [];
   for (const [index, schema] of todo.entries()) {
-    if (context.signal.aborted) {
-      await dispatcher.flush();
-      return;
-    }
-    const key = tableKey(schema.db, schema.table);
     const events = deps.eventsFor(schema);
-    if (events === null) continue;
+    const key = tableKey(schema.db, schema.table);
     const startKey =
-      resumeTable === key && resume?.snapshotKey ? (JSON.parse(resume.snapshotKey) as unknown[]) : null;
-    // The dispatcher gives the records Debezium's first/last markers.
-    dispatcher.startSnapshotTable({
+      resumeTable === key && resume?.snapshotKey
+        ? (JSON.parse(resume.snapshotKey) as unknown[]).map(fromJsonSafe)
+        : null;
+    const place = {
       firstTable: index === 0 && resumeTable === null,
       lastTable: index === todo.length - 1,
       firstInTable: true,
+    };
+    reads.push({ schema, key, events, startKey, place });
+  }
+  /** One fetch of `table`'s rows as `r` events. */
+  const emit = async (
+    events: TableEvents,
+    table: TableRead,
+    chunk: readonly Record<string, unknown>[],
+    rowsBefore: number,
+    /** A parallel snapshot's progress: its readers and the key ranges emitted completely. */
+    parallel: { readonly snapshotReaders: number; readonly snapshotRangesDone: number } | null,
+  ): Promise<void> => {
+    const { schema, key } = table;
+    for (const row of chunk) {
+      const lastKey =
+        schema.primaryKey.length > 0
+          ? JSON.stringify(schema.primaryKey.map((name) => jsonSafe(row[name])))
+          : null;
+      const source = snapshotSource(deps.config, schema, start);
+      await dispatcher.snapshotRecord(
+        events.changeRecord(
+          'r',
+          null,
+          row,
+          source,
+          deps.partition,
+          toSourceOffset(snapshotOffset(start, key, lastKey, 'true')),
+          Date.now(),
+        ),
+      );
+    }
+    const rows = rowsBefore + chunk.length;
+    cdcMetrics.snapshotRowsDone.set({ connector, table: key }, rows);
+    context.reportProgress({
+      snapshotTable: key,
+      snapshotTableRows: rows,
+      snapshotTablesCompleted: done,
+      snapshotTablesTotal: ordered.length,
+      ...parallel,
     });
+  };
+  const tableDone = (table: TableRead, rows: number): void => {
+    done++;
+    metrics.snapshotTables.set({ connector, state: 'completed' }, done);
+    context.logger.info('snapshot read a table', { table: table.key, rows });
+  };
+  const size = deps.config.snapshotFetchSize;
+  if (connections.length > 1) {
+    // Tables and key ranges in parallel; their rows reach the dispatcher in table and key
+    // order, so markers and the resume position are those of one connection.
+    const captured = reads.filter((table): table is CapturedRead => table.events !== null);
+    const items = readChunksInOrder(
+      keyRanges(connections[0]!, captured, size * fetchesPerRange),
+      (range, reader) => tableChunks(connections[reader]!, range.table.schema, size, range.after, range.upTo),
+      { readers: connections.length, pagesPerReader: 2 },
+    );
+    let current: CapturedRead | null = null;
     let rows = 0;
-    for await (const chunk of tableChunks(connection, schema, deps.config.snapshotFetchSize, startKey)) {
+    for await (const item of items) {
+      if (item.chunk.table !== current) {
+        if (current !== null) tableDone(current, rows);
+        current = item.chunk.table;
+        rows = 0;
+        dispatcher.startSnapshotTable(current.place);
+      }
+      if (item.kind === 'end') continue;
+      await emit(current.events, current, item.page, rows, {
+        snapshotReaders: connections.length,
+        snapshotRangesDone: item.index,
+      });
+      rows += item.page.length;
       if (context.signal.aborted) {
         await dispatcher.flush();
         return;
       }
-      for (const row of chunk) {
-        const lastKey =
-          schema.primaryKey.length > 0
-            ? JSON.stringify(schema.primaryKey.map((name) => jsonSafe(row[name])))
-            : null;
-        const source = snapshotSource(deps.config, schema, start);
-        await dispatcher.snapshotRecord(
-          events.changeRecord(
-            'r',
-            null,
-            row,
-            source,
-            deps.partition,
-            toSourceOffset(snapshotOffset(start, key, lastKey, 'true')),
-            Date.now(),
-          ),
-        );
-      }
-      rows += chunk.length;
-      cdcMetrics.snapshotRowsDone.set({ connector, table: key }, rows);
-      context.reportProgress({
-        snapshotTable: key,
-        snapshotTableRows: rows,
-        snapshotTablesCompleted: done,
-        snapshotTablesTotal: ordered.length,
-      });
     }
-    done++;
-    metrics.snapshotTables.set({ connector, state: 'completed' }, done);
-    context.logger.info('snapshot read a table', { table: key, rows });
+    if (current !== null) tableDone(current, rows);
+  } else {
+    const connection = connections[0]!;
+    for (const table of reads) {
+      if (context.signal.aborted) {
+        await dispatcher.flush();
+        return;
+      }
+      const events = table.events;
+      if (events === null) continue;
+      // The dispatcher gives the records Debezium's first/last markers.
+      dispatcher.startSnapshotTable(table.place);
+      let rows = 0;
+      for await (const chunk of tableChunks(connection, table.schema, size, table.startKey)) {
+        if (context.signal.aborted) {
+          await dispatcher.flush();
+          return;
+        }
+        await emit(events, table, chunk, rows, null);
+        rows += chunk.length;
+      }
+      tableDone(table, rows);
+    }
   }
   await dispatcher.endSnapshot(toSourceOffset(snapshotOffset(start, null, null, 'last')));
   context.reportProgress({
@@ -289,107 +444,4 @@ async function readTables(
     snapshotTablesTotal: ordered.length,
     snapshot: 'completed',
   });
-}
-
-/** Key values as JSON (big integers arrive as strings already; Buffers as base64). */
-function jsonSafe(value: unknown): unknown {
-  return Buffer.isBuffer(value) ? { base64: value.toString('base64') } : value;
-}
-
-function fromJsonSafe(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && 'base64' in value) {
-    return Buffer.from(String((value as { base64: string }).base64), 'base64');
-  }
-  return value;
-}
-
-/**
- * A table's rows in primary-key order, `size` rows per chunk, after the key `after`.
- * Tables without a primary key are read with LIMIT/OFFSET inside the consistent snapshot
- * (stable: the transaction sees no concurrent change); an interrupted snapshot reads such
- * a table again from its start.
- *
- * Rows come through the binary protocol (prepared statements): it sends DOUBLE and FLOAT
- * as their IEEE bytes, as the binlog does, where the text protocol prints FLOAT with 6
- * significant digits and some doubles one digit short. Each chunk is still one bounded
- * query; the table's statements are closed after it, so a snapshot of many tables does
- * not pile up prepared statements on the server.
- */
-async function* tableChunks(
-  connection: mysql.Connection,
-  schema: TableStructure,
-  size: number,
-  after: unknown[] | null,
-): AsyncGenerator<Record<string, unknown>[]> {
-  const table = `${quoteId(schema.db)}.${quoteId(schema.table)}`;
-  const columns = schema.columns.map(selectColumn).join(', ');
-  const key = schema.primaryKey;
-  const prepared = new Set<string>();
-  const read = async (sql: string, params: unknown[]): Promise<Record<string, unknown>[]> => {
-    prepared.add(sql);
-    const [rows] = await connection.execute<RowDataPacket[]>(sql, params as ExecuteValues);
-    return rows as Record<string, unknown>[];
-  };
-  try {
-    if (key.length === 0) {
-      for (let offset = 0; ; offset += size) {
-        const rows = await read(`SELECT ${columns} FROM ${table} LIMIT ? OFFSET ?`, [size, offset]);
-        if (rows.length > 0) yield rows;
-        if (rows.length < size) return;
-      }
-    }
-    // Qualified: a bare name would order by the select list's text form of a temporal key.
-    const order = key.map((name) => `${table}.${quoteId(name)}`).join(', ');
-    let last = after?.map(fromJsonSafe) ?? null;
-    for (;;) {
-      const { where, params } = last === null ? { where: '', params: [] as unknown[] } : afterKey(key, last);
-      const rows = await read(`SELECT ${columns} FROM ${table} ${where} ORDER BY ${order} LIMIT ?`, [
-        ...params,
-        size,
-      ]);
-      if (rows.length > 0) yield rows;
-      if (rows.length < size) return;
-      const final = rows[rows.length - 1]!;
-      last = key.map((name) => final[name]);
-    }
-  } finally {
-    for (const sql of prepared) {
-      try {
-        connection.unprepare(sql);
-      } catch {
-        // A closed connection: the server dropped its statements, and throwing here would
-        // hide the error that closed it.
-        break;
-      }
-    }
-  }
-}
-
-const temporalTypes = new Set(['date', 'datetime', 'timestamp', 'time']);
-
-/**
- * A column of the snapshot's select list. Temporal values as the server's text, as the text
- * protocol and the binlog decoder give them: the binary protocol drops a zero fraction
- * (TIMESTAMP(3) '…05.000' arrives as '…05'), which Debezium's ZonedTimestamp keeps.
- */
-function selectColumn(column: TableColumn): string {
-  const name = quoteId(column.name);
-  return temporalTypes.has(baseType(column.columnType)) ? `CAST(${name} AS CHAR) AS ${name}` : name;
-}
-
-/** `WHERE a > ? OR (a = ? AND b > ?)`: the keys after `last`, in a form that uses the index. */
-function afterKey(key: readonly string[], last: readonly unknown[]): { where: string; params: unknown[] } {
-  const terms: string[] = [];
-  const params: unknown[] = [];
-  for (let i = 0; i < key.length; i++) {
-    const parts: string[] = [];
-    for (let j = 0; j < i; j++) {
-      parts.push(`${quoteId(key[j]!)} = ?`);
-      params.push(last[j]);
-    }
-    parts.push(`${quoteId(key[i]!)} > ?`);
-    params.push(last[i]);
-    terms.push(`(${parts.join(' AND ')})`);
-  }
-  return { where: `WHERE ${terms.join(' OR ')}`, params };
 }

@@ -84,3 +84,30 @@ export async function estimatedRows(client: pg.Client, oid: number): Promise<num
   );
   return Number(result.rows[0]?.n ?? 0);
 }
+
+/**
+ * A table's storage: its relfilenode (another after VACUUM FULL, CLUSTER, TRUNCATE), its heap
+ * pages now, and its estimated rows (null when never analyzed).
+ */
+export interface TableStorage {
+  readonly relfilenode: number;
+  readonly pages: number;
+  readonly estimatedRows: number | null;
+}
+
+export async function tableStorage(client: pg.Client, oid: number): Promise<TableStorage> {
+  const result = await client.query<{ relfilenode: string; pages: string; reltuples: string }>(
+    `SELECT pg_relation_filenode(c.oid)::bigint AS relfilenode,
+            (pg_relation_size(c.oid) / current_setting('block_size')::bigint) AS pages,
+            c.reltuples::bigint AS reltuples
+       FROM pg_class c WHERE c.oid = $1`,
+    [oid],
+  );
+  const row = result.rows[0];
+  const reltuples = Number(row?.reltuples ?? -1);
+  return {
+    relfilenode: Number(row?.relfilenode ?? 0),
+    pages: Number(row?.pages ?? 0),
+    estimatedRows: reltuples < 0 ? null : reltuples,
+  };
+}

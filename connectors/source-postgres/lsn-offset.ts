@@ -13,7 +13,11 @@ import { lsnToNumber } from './lsn.js';
  *
  * Snapshot fields: `snapshot` true while snapshotting, `snapshot_completed`,
  * `snapshot_table` and `snapshot_key` (JSON key texts of the last row emitted) to resume
- * the snapshot after the last committed row rather than from zero.
+ * the snapshot after the last committed row rather than from zero. A parallel snapshot
+ * (`snapshot.max.threads` > 1) reading a table without a primary key adds
+ * `snapshot_relfilenode` and `snapshot_page`: every heap page before `snapshot_page` of
+ * that table's storage was emitted completely (a rewritten table has another relfilenode,
+ * and is read again from its start).
  */
 export interface StreamPosition {
   readonly lsn: bigint | null;
@@ -30,6 +34,14 @@ export interface SnapshotProgress {
   readonly completed: boolean;
   readonly table: string | null;
   readonly lastKey: readonly (string | null)[] | null;
+  /** A parallel snapshot in a table without a primary key: the pages emitted completely. */
+  readonly pagesDone?: PagesDone | null;
+}
+
+/** Heap pages [0, page) of the table whose storage is `relfilenode` were emitted completely. */
+export interface PagesDone {
+  readonly relfilenode: number;
+  readonly page: number;
 }
 
 export interface LsnOffset {
@@ -45,7 +57,7 @@ const num = (v: bigint | null): number | null => (v === null ? null : lsnToNumbe
 
 export function toSourceOffset(offset: LsnOffset): SourceOffset {
   const { position: p, snapshot: s } = offset;
-  return {
+  const sourceOffset: Record<string, string | number | boolean | null> = {
     lsn: num(p.lsn),
     lsn_proc: num(p.lsn),
     lsn_commit: num(p.lsnCommit),
@@ -59,6 +71,12 @@ export function toSourceOffset(offset: LsnOffset): SourceOffset {
     snapshot_table: s.table,
     snapshot_key: s.lastKey === null ? null : JSON.stringify(s.lastKey),
   };
+  // Only when set, so the offsets of a snapshot with one thread stay as they were.
+  if (s.pagesDone) {
+    sourceOffset['snapshot_relfilenode'] = s.pagesDone.relfilenode;
+    sourceOffset['snapshot_page'] = s.pagesDone.page;
+  }
+  return sourceOffset;
 }
 
 function bigOrNull(v: unknown): bigint | null {
@@ -67,6 +85,8 @@ function bigOrNull(v: unknown): bigint | null {
 
 export function fromSourceOffset(offset: SourceOffset): LsnOffset {
   const key = offset['snapshot_key'];
+  const relfilenode = offset['snapshot_relfilenode'];
+  const page = offset['snapshot_page'];
   return {
     position: {
       lsn: bigOrNull(offset['lsn_proc'] ?? offset['lsn']),
@@ -82,6 +102,7 @@ export function fromSourceOffset(offset: SourceOffset): LsnOffset {
       completed: offset['snapshot_completed'] === true,
       table: typeof offset['snapshot_table'] === 'string' ? offset['snapshot_table'] : null,
       lastKey: typeof key === 'string' ? (JSON.parse(key) as (string | null)[]) : null,
+      pagesDone: typeof relfilenode === 'number' && typeof page === 'number' ? { relfilenode, page } : null,
     },
   };
 }

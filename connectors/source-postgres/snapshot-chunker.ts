@@ -1,12 +1,15 @@
 import type pg from 'pg';
 import { quoteIdent } from './connection.js';
+import type { KeyTexts, PageRange } from './snapshot-plan.js';
 import type { ColumnDescriptor } from './table-events.js';
 
 /**
  * Reads one table in primary-key order, `fetchSize` rows per query (keyset pagination:
  * `WHERE (pk) > (last key) ORDER BY pk LIMIT n`), so memory holds one chunk and a resumed
  * snapshot starts after the last committed key. A table without a primary key is read
- * through a cursor in chunks and, if interrupted, re-read from its start.
+ * through a cursor in chunks and, if interrupted, re-read from its start. A parallel
+ * snapshot reads key ranges (`upTo`) and page ranges (`pageChunks`) of a table, and finds
+ * the key boundaries of its ranges (`keyBoundaries`).
  * Runs inside the caller's snapshot transaction; values stay in text form.
  */
 export class SnapshotChunker {
@@ -32,22 +35,34 @@ export class SnapshotChunker {
     return this.primaryKey.map((name) => this.columns.findIndex((c) => c.name === name));
   }
 
-  /** Yields chunks of rows (column texts in `columns` order) after `afterKey` (key texts). */
-  async *chunks(afterKey: readonly (string | null)[] | null): AsyncGenerator<(string | null)[][]> {
+  private get keyList(): string {
+    return this.primaryKey.map(quoteIdent).join(', ');
+  }
+
+  /**
+   * Yields chunks of rows (column texts in `columns` order) after `afterKey` (key texts),
+   * up to and including `upToKey` when given.
+   */
+  async *chunks(
+    afterKey: KeyTexts | null,
+    upToKey: KeyTexts | null = null,
+  ): AsyncGenerator<(string | null)[][]> {
     if (this.primaryKey.length === 0) {
-      yield* this.cursorChunks();
+      yield* this.cursorChunks('');
       return;
     }
-    const keyList = this.primaryKey.map(quoteIdent).join(', ');
+    const keyList = this.keyList;
     const positions = this.keyPositions;
+    const upTo = upToKey === null ? '' : `(${keyList}) <= (${placeholders(upToKey, 1)})`;
     let last = afterKey;
     for (;;) {
-      const params: unknown[] = [];
-      let where = '';
+      const params: unknown[] = [...(upToKey ?? [])];
+      const conditions = upTo === '' ? [] : [upTo];
       if (last !== null) {
+        conditions.push(`(${keyList}) > (${placeholders(last, params.length + 1)})`);
         params.push(...last);
-        where = `WHERE (${keyList}) > (${last.map((_, i) => `$${i + 1}`).join(', ')})`;
       }
+      const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
       const sql = `SELECT ${this.selectList} FROM ${this.qualified} ${where} ORDER BY ${keyList} LIMIT ${this.fetchSize}`;
       const result = await this.client.query<(string | null)[]>({
         text: sql,
@@ -62,11 +77,39 @@ export class SnapshotChunker {
     }
   }
 
-  private async *cursorChunks(): AsyncGenerator<(string | null)[][]> {
+  /** Yields chunks of the rows on the heap pages of `range` (a table without a primary key). */
+  async *pageChunks(range: PageRange): AsyncGenerator<(string | null)[][]> {
+    const from = `ctid >= '(${range.fromPage},0)'::tid`;
+    const where = range.toPage === null ? from : `${from} AND ctid < '(${range.toPage},0)'::tid`;
+    yield* this.cursorChunks(`WHERE ${where}`);
+  }
+
+  /**
+   * The last key of every `everyRows` rows after `afterKey`: where a parallel snapshot cuts
+   * the table into key ranges. Walks the primary key's index, one query per boundary,
+   * yielding each as it is found.
+   */
+  async *keyBoundaries(afterKey: KeyTexts | null, everyRows: number): AsyncGenerator<KeyTexts> {
+    const keyList = this.keyList;
+    let last = afterKey;
+    for (;;) {
+      const where = last === null ? '' : `WHERE (${keyList}) > (${placeholders(last, 1)})`;
+      const result = await this.client.query<(string | null)[]>({
+        text: `SELECT ${keyList} FROM ${this.qualified} ${where} ORDER BY ${keyList} OFFSET ${everyRows - 1} LIMIT 1`,
+        values: last === null ? [] : [...last],
+        rowMode: 'array',
+      });
+      const boundary = result.rows[0];
+      if (boundary === undefined) return;
+      yield boundary;
+      last = boundary;
+    }
+  }
+
+  private async *cursorChunks(where: string): AsyncGenerator<(string | null)[][]> {
     const cursor = quoteIdent(`siphon_snapshot_${this.table}`.slice(0, 63));
-    await this.client.query(
-      `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${this.selectList} FROM ${this.qualified}`,
-    );
+    const select = `SELECT ${this.selectList} FROM ${this.qualified}${where === '' ? '' : ` ${where}`}`;
+    await this.client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${select}`);
     try {
       for (;;) {
         const result = await this.client.query<(string | null)[]>({
@@ -80,4 +123,9 @@ export class SnapshotChunker {
       await this.client.query(`CLOSE ${cursor}`);
     }
   }
+}
+
+/** `$start, $start+1, …` for the texts of a key. */
+function placeholders(key: KeyTexts, start: number): string {
+  return key.map((_, i) => `$${start + i}`).join(', ');
 }

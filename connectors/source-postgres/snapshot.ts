@@ -11,9 +11,14 @@ import {
 } from './catalog.js';
 import type { ChangeRecords } from './change-records.js';
 import { formatLsn } from './lsn.js';
-import { toSourceOffset, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
+import { toSourceOffset, type PagesDone, type SnapshotProgress, type StreamPosition } from './lsn-offset.js';
 import { SnapshotChunker } from './snapshot-chunker.js';
-import { ColumnValueError, TableEvents, type TableEventOptions } from './table-events.js';
+import {
+  ColumnValueError,
+  TableEvents,
+  type ColumnDescriptor,
+  type TableEventOptions,
+} from './table-events.js';
 import type { TypeRegistry } from './type-registry.js';
 
 /** What one snapshot reads: its tables, the stream position it belongs to, where it resumes. */
@@ -23,6 +28,8 @@ export interface SnapshotPlan {
   readonly position: StreamPosition;
   readonly resumeTable: string | null;
   readonly resumeKey: readonly (string | null)[] | null;
+  /** A parallel snapshot interrupted in a table without a primary key: its pages emitted. */
+  readonly resumePages: PagesDone | null;
 }
 
 /**
@@ -32,8 +39,6 @@ export interface SnapshotPlan {
  * offset names its table and key, so a crashed snapshot resumes after the last committed row.
  */
 export class SnapshotReader {
-  private txId: number | null = null;
-
   constructor(
     private readonly client: pg.Client,
     private readonly context: SourceTaskContext,
@@ -52,32 +57,18 @@ export class SnapshotReader {
       plan.resumeTable === null ? 0 : plan.tables.findIndex((t) => id(t) === plan.resumeTable);
     const tables = plan.tables.slice(Math.max(0, resumeIndex));
     let tableNumber = plan.tables.length - tables.length;
-    const xid = await this.client.query<{ xid: string }>(
-      "SELECT (CASE pg_is_in_recovery() WHEN 't' THEN 0 ELSE txid_current() END)::text AS xid",
+    const rows = new SnapshotRowEmitter(
+      this.context,
+      this.schemaOptions,
+      this.records,
+      this.dispatcher,
+      await snapshotTxId(this.client),
     );
-    this.txId = Number(xid.rows[0]!.xid);
     for (const ref of tables) {
       tableNumber++;
-      const columns = await tableColumns(this.client, ref.oid);
-      for (const c of columns) await this.registry.resolve(c.typeOid);
-      const pk = await primaryKey(this.client, ref.oid);
-      const notNull = await notNullColumns(this.client, ref.oid);
-      let schema: TableEvents;
-      try {
-        schema = TableEvents.build(
-          ref.schema,
-          ref.table,
-          columns,
-          pk,
-          notNull,
-          this.registry,
-          this.schemaOptions,
-          await columnDefaults(this.client, ref.oid),
-        );
-      } catch (error) {
-        this.schemaOptions.uncaptured.add(id(ref), (error as Error).message);
-        continue;
-      }
+      const prepared = await prepareSnapshotTable(this.client, this.registry, ref, this.schemaOptions);
+      if (prepared === null) continue;
+      const { schema, columns, pk } = prepared;
       const chunker = new SnapshotChunker(this.client, ref.schema, ref.table, columns, pk, this.fetchSize);
       const total = await estimatedRows(this.client, ref.oid);
       const labels = { connector, table: id(ref) };
@@ -94,7 +85,7 @@ export class SnapshotReader {
       for await (const chunk of chunker.chunks(afterKey)) {
         for (const row of chunk) {
           const key = pk.length === 0 ? null : keyTexts(row, keyPositions);
-          await this.read(schema, row, plan.position, {
+          await rows.emit(schema, row, plan.position, {
             inProgress: true,
             completed: false,
             table: id(ref),
@@ -125,9 +116,69 @@ export class SnapshotReader {
     );
     return true;
   }
+}
+
+/** A captured table as the snapshot reads it: its event schemas, columns and primary key. */
+export interface SnapshotTable {
+  readonly ref: TableRef;
+  readonly id: string;
+  readonly schema: TableEvents;
+  readonly columns: readonly ColumnDescriptor[];
+  readonly pk: readonly string[];
+}
+
+/**
+ * Reads a table's columns, key and defaults and builds its event schemas; null (the table
+ * recorded as uncaptured, with the reason) when its schema cannot be built.
+ */
+export async function prepareSnapshotTable(
+  client: pg.Client,
+  registry: TypeRegistry,
+  ref: TableRef,
+  schemaOptions: TableEventOptions,
+): Promise<SnapshotTable | null> {
+  const columns = await tableColumns(client, ref.oid);
+  for (const c of columns) await registry.resolve(c.typeOid);
+  const pk = await primaryKey(client, ref.oid);
+  const notNull = await notNullColumns(client, ref.oid);
+  try {
+    const schema = TableEvents.build(
+      ref.schema,
+      ref.table,
+      columns,
+      pk,
+      notNull,
+      registry,
+      schemaOptions,
+      await columnDefaults(client, ref.oid),
+    );
+    return { ref, id: id(ref), schema, columns, pk };
+  } catch (error) {
+    schemaOptions.uncaptured.add(id(ref), (error as Error).message);
+    return null;
+  }
+}
+
+/** The snapshot transaction's id, `source.txId` of its records (0 on a standby, as in Debezium). */
+export async function snapshotTxId(client: pg.Client): Promise<number> {
+  const xid = await client.query<{ xid: string }>(
+    "SELECT (CASE pg_is_in_recovery() WHEN 't' THEN 0 ELSE txid_current() END)::text AS xid",
+  );
+  return Number(xid.rows[0]!.xid);
+}
+
+/** Turns snapshot rows into `r` events for the dispatcher, skipping bad values as errors.tolerance says. */
+export class SnapshotRowEmitter {
+  constructor(
+    private readonly context: SourceTaskContext,
+    private readonly schemaOptions: TableEventOptions,
+    private readonly records: ChangeRecords,
+    private readonly dispatcher: EventDispatcher,
+    private readonly txId: number,
+  ) {}
 
   /** One row as an `r` event (its marker set by the dispatcher once the next row is known). */
-  private async read(
+  async emit(
     table: TableEvents,
     row: readonly (string | null)[],
     position: StreamPosition,
@@ -165,12 +216,12 @@ export class SnapshotReader {
 }
 
 /** The key column texts of a row, for the offset (a loop: this runs per row). */
-function keyTexts(row: readonly (string | null)[], positions: readonly number[]): (string | null)[] {
+export function keyTexts(row: readonly (string | null)[], positions: readonly number[]): (string | null)[] {
   const key: (string | null)[] = [];
   for (const p of positions) key.push(row[p] ?? null);
   return key;
 }
 
-function id(ref: TableRef): string {
+export function id(ref: TableRef): string {
   return `${ref.schema}.${ref.table}`;
 }

@@ -46,7 +46,9 @@ import {
   slotState,
   type SlotState,
 } from './slot-and-publication.js';
+import { ParallelSnapshotReader } from './parallel-snapshot.js';
 import { SnapshotReader, type SnapshotPlan } from './snapshot.js';
+import { closeSnapshotConnections, openSnapshotTransactions } from './snapshot-transactions.js';
 import type { TableEventOptions } from './table-events.js';
 import { TypeRegistry } from './type-registry.js';
 
@@ -211,12 +213,16 @@ class PostgresCapture
       exported = created.snapshot_name;
       consistentPoint = parseLsn(created.consistent_point);
     }
-    const snapshotClient = await connect(options, `siphon-${context.connectorName}-snapshot`);
+    const threads = options.snapshotMaxThreads;
+    let clients: pg.Client[] = [];
     try {
-      await snapshotClient.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      if (exported !== null)
-        await snapshotClient.query(`SET TRANSACTION SNAPSHOT '${exported.replaceAll("'", "''")}'`);
-      // The exported snapshot lives while the creating connection is open; imported, it is no longer needed.
+      clients = await openSnapshotTransactions(
+        (reader) =>
+          connect(options, `siphon-${context.connectorName}-snapshot${threads > 1 ? `-${reader}` : ''}`),
+        threads,
+        exported,
+      );
+      // The exported snapshot lives while the creating connection is open; imported by every reader, it is no longer needed.
       await replication?.close();
       this.slot = await slotState(this.admin, options.slotName);
       this.confirmed = this.slot?.confirmedFlushLsn ?? 0n;
@@ -234,6 +240,7 @@ class PostgresCapture
         position,
         resumeTable: resumed?.snapshot.table ?? null,
         resumeKey: resumed?.snapshot.lastKey ?? null,
+        resumePages: resumed?.snapshot.pagesDone ?? null,
       };
       if (resumed !== null) {
         context.logger.info(
@@ -241,17 +248,28 @@ class PostgresCapture
           { table: plan.resumeTable },
         );
       }
-      const reader = new SnapshotReader(
-        snapshotClient,
-        context,
-        this.registry,
-        this.schemaOptions,
-        this.records,
-        this.batcher,
-        options.snapshotFetchSize,
-      );
+      const reader =
+        threads > 1
+          ? new ParallelSnapshotReader(
+              clients,
+              context,
+              this.registry,
+              this.schemaOptions,
+              this.records,
+              this.batcher,
+              options.snapshotFetchSize,
+            )
+          : new SnapshotReader(
+              clients[0]!,
+              context,
+              this.registry,
+              this.schemaOptions,
+              this.records,
+              this.batcher,
+              options.snapshotFetchSize,
+            );
       const finished = await reader.run(plan);
-      await snapshotClient.query('COMMIT');
+      for (const client of clients) await client.query('COMMIT');
       context.reportProgress({
         phase: finished ? 'snapshot completed' : 'snapshot stopped',
         tables: this.tables.length,
@@ -259,7 +277,7 @@ class PostgresCapture
       return finished ? { position, snapshot: completedSnapshot } : null;
     } finally {
       await replication?.close();
-      await snapshotClient.end().catch(() => undefined);
+      await closeSnapshotConnections(clients);
     }
   }
 

@@ -19,3 +19,4 @@ export * from './source-ports.js';
 export * from './coordinator.js';
 export * from './event-dispatcher.js';
 export * from './snapshot-lookahead.js';
+export * from './ordered-chunk-readers.js';

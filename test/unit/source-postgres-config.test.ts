@@ -36,6 +36,7 @@ describe('PostgreSQL source config', () => {
     assert.equal(o.publicationName, 'dbz_publication');
     assert.equal(o.snapshotMode, 'initial');
     assert.equal(o.snapshotFetchSize, 10240);
+    assert.equal(o.snapshotMaxThreads, 1, 'one reader unless snapshot.max.threads says more');
     assert.equal(o.tombstonesOnDelete, true);
     assert.equal(o.decimalMode, 'precise');
     assert.equal(o.timePrecisionMode, 'adaptive');
