@@ -248,26 +248,18 @@ class PostgresCapture
           { table: plan.resumeTable },
         );
       }
+      const shared = [
+        context,
+        this.registry,
+        this.schemaOptions,
+        this.records,
+        this.batcher,
+        options.snapshotFetchSize,
+      ] as const;
       const reader =
         threads > 1
-          ? new ParallelSnapshotReader(
-              clients,
-              context,
-              this.registry,
-              this.schemaOptions,
-              this.records,
-              this.batcher,
-              options.snapshotFetchSize,
-            )
-          : new SnapshotReader(
-              clients[0]!,
-              context,
-              this.registry,
-              this.schemaOptions,
-              this.records,
-              this.batcher,
-              options.snapshotFetchSize,
-            );
+          ? new ParallelSnapshotReader(clients, ...shared)
+          : new SnapshotReader(clients[0]!, ...shared);
       const finished = await reader.run(plan);
       for (const client of clients) await client.query('COMMIT');
       context.reportProgress({
