@@ -19,7 +19,11 @@ interface TaskThrottle {
 export class SnapshotProgressPublisher {
   private readonly throttles = new Map<string, TaskThrottle>();
 
-  constructor(private readonly bus: EventBus) {}
+  /** `store`: also keeps each published progress (the herder writes it to the status topic). */
+  constructor(
+    private readonly bus: EventBus,
+    private readonly store: (connector: string, task: number, progress: Progress) => void = () => undefined,
+  ) {}
 
   report(connector: string, task: number, progress: Progress): void {
     const key = `${connector}\u0000${task}`;
@@ -46,6 +50,7 @@ export class SnapshotProgressPublisher {
   }
 
   private async publish(connector: string, task: number, progress: Progress): Promise<void> {
+    this.store(connector, task, progress);
     const [done, total] = await Promise.all([
       pluginMetrics.gauge(snapshotRowsDoneMetric).get(),
       pluginMetrics.gauge(snapshotRowsTotalMetric).get(),

@@ -151,7 +151,14 @@ export class Herder implements ConfigListener {
       connectorState: (name) => this.statusStore.connector(name)?.state ?? null,
       anyTaskRunning: (name) => this.statusStore.taskStatuses(name).some(([, s]) => s.state === 'RUNNING'),
     });
-    this.snapshotProgress = new SnapshotProgressPublisher(deps.events);
+    // Kept in the status topic too, so every worker of a cluster shows a task's progress.
+    this.snapshotProgress = new SnapshotProgressPublisher(deps.events, (name, id, progress) => {
+      this.statusStore
+        .putProgress(name, id, { worker_id: this.self.workerId, progress })
+        .catch((error: unknown) =>
+          deps.logger.debug('could not store task progress', { connector: name, error }),
+        );
+    });
   }
 
   get events(): EventBus {
@@ -325,8 +332,11 @@ export class Herder implements ConfigListener {
       name,
       connector: this.view(connector),
       tasks: this.statusStore.taskStatuses(name).map(([id, status]) => {
-        // Progress is known where the task runs.
-        const progress = this.worker?.progress(name, id);
+        // Progress as the task's own worker knows it, else as that worker last stored it.
+        const stored = this.statusStore.progress(name, id);
+        const progress =
+          this.worker?.progress(name, id) ??
+          (stored?.worker_id === status.worker_id ? stored.progress : undefined);
         return {
           id,
           ...this.view(status),

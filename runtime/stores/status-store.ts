@@ -3,7 +3,8 @@ import type { CompactedTopic } from './compacted-topic.js';
 /**
  * Connector and task statuses, and the topics each connector used (KIP-558), in the
  * status topic with Kafka Connect's keys: `status-connector-<name>`,
- * `status-task-<name>-<id>`, `topic-<topic>-<name>`.
+ * `status-task-<name>-<id>`, `topic-<topic>-<name>`; and Siphon's `progress-task-<name>-<id>`:
+ * a task's last progress report (at most one a second), so every worker of a cluster shows it.
  */
 export type ConnectorState = 'UNASSIGNED' | 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'RESTARTING';
 
@@ -14,6 +15,11 @@ export interface Status {
   readonly generation: number;
 }
 
+export interface StoredProgress {
+  readonly worker_id: string;
+  readonly progress: Readonly<Record<string, string | number>>;
+}
+
 interface TopicRecord {
   readonly topic: { readonly name: string; readonly connector: string; readonly discoverTimestamp: number };
 }
@@ -22,6 +28,7 @@ export class StatusStore {
   private readonly connectors = new Map<string, Status>();
   private readonly tasks = new Map<string, Map<number, Status>>();
   private readonly topics = new Map<string, Set<string>>();
+  private readonly progresses = new Map<string, StoredProgress>();
 
   constructor(readonly topic: CompactedTopic) {}
 
@@ -32,6 +39,9 @@ export class StatusStore {
         const name = key.slice('status-connector-'.length);
         if (json) this.connectors.set(name, json as Status);
         else this.connectors.delete(name);
+      } else if (key.startsWith('progress-task-')) {
+        if (json) this.progresses.set(key, json as StoredProgress);
+        else this.progresses.delete(key);
       } else if (key.startsWith('status-task-')) {
         const rest = key.slice('status-task-'.length);
         const dash = rest.lastIndexOf('-');
@@ -76,10 +86,25 @@ export class StatusStore {
     await this.topic.write([{ key: `status-task-${name}-${id}`, value: JSON.stringify(status) }]);
   }
 
+  progress(name: string, id: number): StoredProgress | undefined {
+    return this.progresses.get(progressKey(name, id));
+  }
+
+  async putProgress(name: string, id: number, progress: StoredProgress): Promise<void> {
+    this.progresses.set(progressKey(name, id), progress);
+    await this.topic.write([{ key: progressKey(name, id), value: JSON.stringify(progress) }]);
+  }
+
   /** Drops task statuses with ids from `fromId` on (fewer tasks, or STOPPED). */
   async removeTasks(name: string, fromId = 0): Promise<void> {
     const ids = [...(this.tasks.get(name)?.keys() ?? [])].filter((id) => id >= fromId);
-    await this.topic.write(ids.map((id) => ({ key: `status-task-${name}-${id}`, value: null })));
+    await this.topic.write(
+      ids.flatMap((id) => [
+        { key: `status-task-${name}-${id}`, value: null },
+        { key: progressKey(name, id), value: null },
+      ]),
+    );
+    for (const id of ids) this.progresses.delete(progressKey(name, id));
     for (const id of ids) this.tasks.get(name)?.delete(id);
   }
 
@@ -120,6 +145,10 @@ export class StatusStore {
     if (!set) this.topics.set(name, (set = new Set()));
     return set;
   }
+}
+
+function progressKey(connector: string, task: number): string {
+  return `progress-task-${connector}-${task}`;
 }
 
 function topicKey(topic: string, connector: string): string {

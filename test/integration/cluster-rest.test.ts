@@ -101,6 +101,13 @@ describe('REST on every worker of a cluster', { timeout: 4 * 60_000 }, () => {
     for (const t of status.tasks) assert.ok(ids.has(t.worker_id), `task ${t.id} on ${t.worker_id}`);
     // Three tasks over three workers, balanced: one each.
     assert.equal(new Set(status.tasks.map((t) => t.worker_id)).size, 3);
+    // Every worker shows each task's progress, wherever the task runs (the status topic keeps it).
+    for (const w of cluster.live()) {
+      await eventually(`progress of every task on ${w.url}`, async () => {
+        const seen = await cluster.status(w, connector);
+        return seen.tasks.every((t) => Number(t.progress?.emitted) > 0);
+      });
+    }
     for (const w of followers) {
       await eventually(`the same statuses on ${w.url}`, async () => {
         const seen = await cluster.status(w, connector);
