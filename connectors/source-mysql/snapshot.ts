@@ -1,6 +1,11 @@
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
-import { CdcMetrics, readChunksInOrder, type SnapshotTablePlace } from '../../runtime/cdc/index.js';
+import {
+  CdcMetrics,
+  readChunksInOrder,
+  SnapshotProgressReporter,
+  type SnapshotTablePlace,
+} from '../../runtime/cdc/index.js';
 import type { Struct } from '../../runtime/record/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
@@ -326,6 +331,10 @@ async function readTables(
   metrics.snapshotTables.set({ connector, state: 'total' }, ordered.length);
   metrics.snapshotTables.set({ connector, state: 'completed' }, ordered.length - todo.length);
   let done = ordered.length - todo.length;
+  const reporter = new SnapshotProgressReporter(context);
+  const estimates = await estimatedRows(connections[0]!, todo);
+  for (const [key, estimate] of estimates)
+    cdcMetrics.snapshotRowsTotal.set({ connector, table: key }, estimate);
   const reads: TableRead[] = [];
   for (const [index, schema] of todo.entries()) {
     const events = deps.eventsFor(schema);
@@ -348,7 +357,7 @@ async function readTables(
     chunk: readonly Record<string, unknown>[],
     rowsBefore: number,
     /** A parallel snapshot's progress: its readers and the key ranges emitted completely. */
-    parallel: { readonly snapshotReaders: number; readonly snapshotRangesDone: number } | null,
+    parallel: { readonly readers: number; readonly chunks_done: number } | null,
   ): Promise<void> => {
     const { schema, key } = table;
     for (const row of chunk) {
@@ -371,13 +380,16 @@ async function readTables(
     }
     const rows = rowsBefore + chunk.length;
     cdcMetrics.snapshotRowsDone.set({ connector, table: key }, rows);
-    context.reportProgress({
-      snapshotTable: key,
-      snapshotTableRows: rows,
-      snapshotTablesCompleted: done,
-      snapshotTablesTotal: ordered.length,
-      ...parallel,
-    });
+    reporter.table(
+      {
+        table: key,
+        tableNumber: ordered.indexOf(schema) + 1,
+        tables: ordered.length,
+        rowsDone: rows,
+        rowsEstimated: estimates.get(key) ?? 0,
+      },
+      parallel ?? {},
+    );
   };
   const tableDone = (table: TableRead, rows: number): void => {
     done++;
@@ -405,8 +417,8 @@ async function readTables(
       }
       if (item.kind === 'end') continue;
       await emit(current.events, current, item.page, rows, {
-        snapshotReaders: connections.length,
-        snapshotRangesDone: item.index,
+        readers: connections.length,
+        chunks_done: item.index,
       });
       rows += item.page.length;
       if (context.signal.aborted) {
@@ -439,9 +451,22 @@ async function readTables(
     }
   }
   await dispatcher.endSnapshot(toSourceOffset(snapshotOffset(start, null, null, 'last')));
-  context.reportProgress({
-    snapshotTablesCompleted: done,
-    snapshotTablesTotal: ordered.length,
-    snapshot: 'completed',
-  });
+  reporter.finished('snapshot completed', ordered.length, { tables_completed: done });
+}
+
+/** The server's row estimates (information_schema TABLE_ROWS) by table key, for progress and ETA. */
+async function estimatedRows(
+  connection: mysql.Connection,
+  schemas: readonly TableStructure[],
+): Promise<Map<string, number>> {
+  const estimates = new Map<string, number>();
+  const databases = [...new Set(schemas.map((s) => s.db))];
+  if (databases.length === 0) return estimates;
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_ROWS AS estimate FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)',
+    [databases],
+  );
+  for (const row of rows)
+    estimates.set(tableKey(String(row.db), String(row.name)), Number(row.estimate ?? 0));
+  return estimates;
 }

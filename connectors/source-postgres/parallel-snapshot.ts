@@ -1,5 +1,10 @@
 import type pg from 'pg';
-import { CdcMetrics, readChunksInOrder, type EventDispatcher } from '../../runtime/cdc/index.js';
+import {
+  CdcMetrics,
+  readChunksInOrder,
+  SnapshotProgressReporter,
+  type EventDispatcher,
+} from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
 import { tableStorage } from './catalog.js';
 import type { ChangeRecords } from './change-records.js';
@@ -67,6 +72,7 @@ export class ParallelSnapshotReader {
   /** Runs the snapshot; returns false when stopped by the task's signal. */
   async run(plan: SnapshotPlan): Promise<boolean> {
     const { context, dispatcher } = this;
+    const reporter = new SnapshotProgressReporter(context);
     const planner = this.clients[0]!;
     const rows = new SnapshotRowEmitter(
       context,
@@ -118,15 +124,16 @@ export class ParallelSnapshotReader {
       }
       done += item.page.length;
       snapshotRowsDone.set(labels, done);
-      context.reportProgress({
-        phase: 'snapshot',
-        table: table.id,
-        table_number: table.number,
-        tables: plan.tables.length,
-        rows_done: done,
-        rows_estimated: Math.max(table.estimatedRows, done),
-        chunks_done: item.index,
-      });
+      reporter.table(
+        {
+          table: table.id,
+          tableNumber: table.number,
+          tables: plan.tables.length,
+          rowsDone: done,
+          rowsEstimated: table.estimatedRows,
+        },
+        { chunks_done: item.index },
+      );
       if (context.signal.aborted) {
         await dispatcher.flush();
         return false;

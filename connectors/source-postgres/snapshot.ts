@@ -1,5 +1,10 @@
 import type pg from 'pg';
-import { CdcMetrics, epochMicrosNow, type EventDispatcher } from '../../runtime/cdc/index.js';
+import {
+  CdcMetrics,
+  epochMicrosNow,
+  SnapshotProgressReporter,
+  type EventDispatcher,
+} from '../../runtime/cdc/index.js';
 import { DataError, type SourceTaskContext } from '../../runtime/plugin/index.js';
 import {
   columnDefaults,
@@ -53,6 +58,7 @@ export class SnapshotReader {
   async run(plan: SnapshotPlan): Promise<boolean> {
     const connector = this.context.connectorName;
     const { snapshotRowsDone, snapshotRowsTotal } = new CdcMetrics(this.context.metrics);
+    const progress = new SnapshotProgressReporter(this.context);
     const resumeIndex =
       plan.resumeTable === null ? 0 : plan.tables.findIndex((t) => id(t) === plan.resumeTable);
     const tables = plan.tables.slice(Math.max(0, resumeIndex));
@@ -94,13 +100,12 @@ export class SnapshotReader {
         }
         done += chunk.length;
         snapshotRowsDone.set(labels, done);
-        this.context.reportProgress({
-          phase: 'snapshot',
+        progress.table({
           table: id(ref),
-          table_number: tableNumber,
+          tableNumber,
           tables: plan.tables.length,
-          rows_done: done,
-          rows_estimated: Math.max(total, done),
+          rowsDone: done,
+          rowsEstimated: total,
         });
         if (this.context.signal.aborted) {
           await this.dispatcher.flush();

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import {
   CdcCoordinator,
   Snapshotter,
+  SnapshotProgressReporter,
   taskEventDispatcher,
   UncapturedTables,
   type CdcSource,
@@ -262,10 +263,10 @@ class PostgresCapture
           : new SnapshotReader(clients[0]!, ...shared);
       const finished = await reader.run(plan);
       for (const client of clients) await client.query('COMMIT');
-      context.reportProgress({
-        phase: finished ? 'snapshot completed' : 'snapshot stopped',
-        tables: this.tables.length,
-      });
+      new SnapshotProgressReporter(context).finished(
+        finished ? 'snapshot completed' : 'snapshot stopped',
+        this.tables.length,
+      );
       return finished ? { position, snapshot: completedSnapshot } : null;
     } finally {
       await replication?.close();

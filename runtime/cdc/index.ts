@@ -20,3 +20,4 @@ export * from './coordinator.js';
 export * from './event-dispatcher.js';
 export * from './snapshot-lookahead.js';
 export * from './ordered-chunk-readers.js';
+export * from './snapshot-progress.js';

@@ -1,4 +1,5 @@
 import { SiphonError } from '../plugin/errors.js';
+import { sleep } from '../plugin/backoff.js';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import { startWorkerProcess } from '../worker/worker-process.js';
 import { fullConfigReference } from './config-reference.js';
 import { followEvents } from './events-command.js';
 import { RestClient, RestClientError } from './rest-client.js';
+import { describeProgress, snapshotting } from './progress-bar.js';
 import { formatTable } from './table.js';
 import { verifyCommand } from './verify-command.js';
 import { workersCommand } from './workers-command.js';
@@ -31,7 +33,8 @@ Commands:
   connectors get <name>                       show a connector's config and tasks
   connectors create -f <file>                 create from JSON ({"name","config"}) or .properties
   connectors update <name> -f <file>          replace a connector's config
-  connectors status <name>                    connector and task states (with failure traces)
+  connectors status <name> [--watch]          connector and task states, snapshot progress bars, failure traces
+                                              (--watch: redrawn every second while a snapshot runs)
   connectors pause|resume|stop <name>         change the target state
   connectors restart <name> [--include-tasks] [--only-failed]
   connectors delete <name>                    remove a connector (offsets are kept; prints what it left behind)
@@ -78,16 +81,6 @@ function elide(text: string, width: number): string {
   return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
 }
 
-/** A task's progress as the status carries it (snapshot phase, table, rows …). */
-function describeProgress(progress: Record<string, string | number> | undefined): string {
-  if (!progress) return '';
-  const pairs = Object.entries(progress).map(([key, value]) => `${key}=${value}`);
-  const done = Number(progress.rows_done ?? progress.snapshotTableRows);
-  const estimated = Number(progress.rows_estimated);
-  if (Number.isFinite(done) && estimated > 0) pairs.push(`(${Math.floor((100 * done) / estimated)}%)`);
-  return pairs.join(' ');
-}
-
 function readConnectorFile(path: string): { name?: string; config: Record<string, string> } {
   const text = readFileSync(path, 'utf8');
   if (extname(path).toLowerCase() === '.properties') {
@@ -120,6 +113,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       table: { type: 'string', multiple: true },
       repair: { type: 'boolean', default: false },
       blocking: { type: 'boolean', default: false },
+      watch: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -242,17 +236,27 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'status': {
-      const status = await client.request<ConnectorStatus>('GET', `/connectors/${needName()}/status`);
-      print(status, () => {
-        const rows = [
-          ['connector', status.connector.state, status.connector.worker_id, ''],
-          ...status.tasks.map((t) => [`task ${t.id}`, t.state, t.worker_id, describeProgress(t.progress)]),
-        ];
-        const traces = [status.connector, ...status.tasks]
-          .filter((s) => s.trace)
-          .map((s) => `\n${'id' in s ? `task ${String(s.id)}` : 'connector'} trace:\n${s.trace}`);
-        return formatTable(['WHAT', 'STATE', 'WORKER', 'PROGRESS'], rows) + traces.join('');
-      });
+      const path = `/connectors/${needName()}/status`;
+      const show = (status: ConnectorStatus) =>
+        print(status, () => {
+          const rows = [
+            ['connector', status.connector.state, status.connector.worker_id, ''],
+            ...status.tasks.map((t) => [`task ${t.id}`, t.state, t.worker_id, describeProgress(t.progress)]),
+          ];
+          const traces = [status.connector, ...status.tasks]
+            .filter((s) => s.trace)
+            .map((s) => `\n${'id' in s ? `task ${String(s.id)}` : 'connector'} trace:\n${s.trace}`);
+          return formatTable(['WHAT', 'STATE', 'WORKER', 'PROGRESS'], rows) + traces.join('');
+        });
+      let status = await client.request<ConnectorStatus>('GET', path);
+      show(status);
+      // --watch: redrawn every second while a task snapshots (Ctrl-C ends it sooner).
+      while (values.watch && status.tasks.some((t) => snapshotting(t.progress))) {
+        await sleep(1000);
+        status = await client.request<ConnectorStatus>('GET', path);
+        if (process.stdout.isTTY && !values.json) process.stdout.write('\x1b[H\x1b[2J');
+        show(status);
+      }
       return 0;
     }
     case 'pause':

@@ -146,12 +146,11 @@ for (const [locking, lockingConfig] of Object.entries(lockings)) {
         Array.from({ length: tables.accounts }, (_, i) => i + 1),
         'key ranges in key order',
       );
-      const readers = Math.max(...task.context.progressReports.map((p) => Number(p.snapshotReaders ?? 1)));
+      const readers = Math.max(...task.context.progressReports.map((p) => Number(p.readers ?? 1)));
       if (locking !== 'none') assert.equal(readers, 3, 'three connections read the snapshot');
       else assert.ok(readers >= 1 && readers <= 3);
       if (readers > 1) {
-        const ranges =
-          1 + Math.max(...task.context.progressReports.map((p) => Number(p.snapshotRangesDone ?? -1)));
+        const ranges = 1 + Math.max(...task.context.progressReports.map((p) => Number(p.chunks_done ?? -1)));
         // Ranges of 1000 rows: accounts 4 (the last one open and empty), pairs 3, keyless and zones whole.
         assert.equal(ranges, 9, 'accounts and pairs were cut into key ranges');
       }
@@ -177,7 +176,7 @@ test("without a lock and with nothing committed meanwhile, every reader shares t
       const total = Object.values(tables).reduce((a, b) => a + b, 0);
       assert.equal(new Set(rows.map((r) => `${r.topic}/${rowId(r)}`)).size, total, 'every row once');
       assert.equal(rows.length, total);
-      readers = Math.max(...task.context.progressReports.map((p) => Number(p.snapshotReaders ?? 1)));
+      readers = Math.max(...task.context.progressReports.map((p) => Number(p.readers ?? 1)));
     } finally {
       await task.stop();
     }

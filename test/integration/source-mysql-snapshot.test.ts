@@ -121,7 +121,7 @@ for (const locking of ['minimal', 'none']) {
         );
       }
       const progress = task.context.progressReports.at(-1);
-      assert.equal(progress?.snapshot, 'completed');
+      assert.equal(progress?.phase, 'snapshot completed');
     } finally {
       writing = false;
       await writes;

@@ -1,0 +1,63 @@
+import type { TaskContext } from '../plugin/index.js';
+
+/**
+ * The one progress shape of a snapshot, whichever source reads it, as the task's status,
+ * the CLI's progress bar and the `snapshot.progress` events show it: the phase, the table
+ * being read (its number of all), rows done and estimated, percent, rows per second and
+ * the ETA of that table. `phase` is the key the runtime commits offsets on when it changes.
+ */
+export type SnapshotPhase = 'snapshot' | 'snapshot completed' | 'snapshot stopped';
+
+export interface SnapshotTableProgress {
+  readonly table: string;
+  /** 1-based place of the table among `tables`. */
+  readonly tableNumber: number;
+  readonly tables: number;
+  readonly rowsDone: number;
+  /** The server's estimate (PostgreSQL reltuples, MySQL TABLE_ROWS); at least rowsDone. */
+  readonly rowsEstimated: number;
+}
+
+export type ProgressFields = Readonly<Record<string, string | number>>;
+
+/** The status fields of one table's progress after `elapsedMs` of reading it. */
+export function tableProgressFields(table: SnapshotTableProgress, elapsedMs: number): ProgressFields {
+  const estimated = Math.max(table.rowsEstimated, table.rowsDone);
+  const rate = elapsedMs > 0 ? (table.rowsDone * 1000) / elapsedMs : 0;
+  return {
+    phase: 'snapshot',
+    table: table.table,
+    table_number: table.tableNumber,
+    tables: table.tables,
+    rows_done: table.rowsDone,
+    rows_estimated: estimated,
+    percent: estimated > 0 ? Math.floor((table.rowsDone * 1000) / estimated) / 10 : 100,
+    rows_per_second: Math.round(rate),
+    ...(rate > 0 ? { eta_seconds: Math.ceil((estimated - table.rowsDone) / rate) } : {}),
+  };
+}
+
+/** Reports a snapshot's progress through the task context, timing each table from its first report. */
+export class SnapshotProgressReporter {
+  private current: { table: string; startedAt: number } | null = null;
+
+  constructor(
+    private readonly context: Pick<TaskContext, 'reportProgress'>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A fetch of `table` was emitted; `extra`: the source's own fields (e.g. a parallel snapshot's chunks). */
+  table(table: SnapshotTableProgress, extra: ProgressFields = {}): void {
+    if (this.current?.table !== table.table) this.current = { table: table.table, startedAt: this.now() };
+    this.context.reportProgress({
+      ...tableProgressFields(table, this.now() - this.current.startedAt),
+      ...extra,
+    });
+  }
+
+  /** The snapshot ended: completed, or stopped by the task's signal. */
+  finished(phase: Exclude<SnapshotPhase, 'snapshot'>, tables: number, extra: ProgressFields = {}): void {
+    this.current = null;
+    this.context.reportProgress({ phase, tables, ...extra });
+  }
+}
