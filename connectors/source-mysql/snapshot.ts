@@ -331,7 +331,7 @@ async function readTables(
   metrics.snapshotTables.set({ connector, state: 'total' }, ordered.length);
   metrics.snapshotTables.set({ connector, state: 'completed' }, ordered.length - todo.length);
   let done = ordered.length - todo.length;
-  const reporter = new SnapshotProgressReporter(context);
+  const reporter = new SnapshotProgressReporter(context, dispatcher);
   const estimates = await estimatedRows(connections[0]!, todo);
   for (const [key, estimate] of estimates)
     cdcMetrics.snapshotRowsTotal.set({ connector, table: key }, estimate);
@@ -422,6 +422,7 @@ async function readTables(
       });
       rows += item.page.length;
       if (context.signal.aborted) {
+        reporter.finished('snapshot stopped', ordered.length);
         await dispatcher.flush();
         return;
       }
@@ -431,6 +432,7 @@ async function readTables(
     const connection = connections[0]!;
     for (const table of reads) {
       if (context.signal.aborted) {
+        reporter.finished('snapshot stopped', ordered.length);
         await dispatcher.flush();
         return;
       }
@@ -441,6 +443,7 @@ async function readTables(
       let rows = 0;
       for await (const chunk of tableChunks(connection, table.schema, size, table.startKey)) {
         if (context.signal.aborted) {
+          reporter.finished('snapshot stopped', ordered.length);
           await dispatcher.flush();
           return;
         }

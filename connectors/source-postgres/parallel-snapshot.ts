@@ -2,7 +2,7 @@ import type pg from 'pg';
 import {
   CdcMetrics,
   readChunksInOrder,
-  SnapshotProgressReporter,
+  type SnapshotProgressReporter,
   type EventDispatcher,
 } from '../../runtime/cdc/index.js';
 import type { SourceTaskContext } from '../../runtime/plugin/index.js';
@@ -67,12 +67,12 @@ export class ParallelSnapshotReader {
     private readonly records: ChangeRecords,
     private readonly dispatcher: EventDispatcher,
     private readonly fetchSize: number,
+    private readonly progress: SnapshotProgressReporter,
   ) {}
 
   /** Runs the snapshot; returns false when stopped by the task's signal. */
   async run(plan: SnapshotPlan): Promise<boolean> {
     const { context, dispatcher } = this;
-    const reporter = new SnapshotProgressReporter(context);
     const planner = this.clients[0]!;
     const rows = new SnapshotRowEmitter(
       context,
@@ -124,7 +124,7 @@ export class ParallelSnapshotReader {
       }
       done += item.page.length;
       snapshotRowsDone.set(labels, done);
-      reporter.table(
+      this.progress.table(
         {
           table: table.id,
           tableNumber: table.number,

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import {
   CdcMetrics,
   epochMicrosNow,
-  SnapshotProgressReporter,
+  type SnapshotProgressReporter,
   type EventDispatcher,
 } from '../../runtime/cdc/index.js';
 import { DataError, type SourceTaskContext } from '../../runtime/plugin/index.js';
@@ -52,13 +52,13 @@ export class SnapshotReader {
     private readonly records: ChangeRecords,
     private readonly dispatcher: EventDispatcher,
     private readonly fetchSize: number,
+    private readonly progress: SnapshotProgressReporter,
   ) {}
 
   /** Runs the snapshot; returns false when stopped by the task's signal. */
   async run(plan: SnapshotPlan): Promise<boolean> {
     const connector = this.context.connectorName;
     const { snapshotRowsDone, snapshotRowsTotal } = new CdcMetrics(this.context.metrics);
-    const progress = new SnapshotProgressReporter(this.context);
     const resumeIndex =
       plan.resumeTable === null ? 0 : plan.tables.findIndex((t) => id(t) === plan.resumeTable);
     const tables = plan.tables.slice(Math.max(0, resumeIndex));
@@ -100,7 +100,7 @@ export class SnapshotReader {
         }
         done += chunk.length;
         snapshotRowsDone.set(labels, done);
-        progress.table({
+        this.progress.table({
           table: id(ref),
           tableNumber,
           tables: plan.tables.length,

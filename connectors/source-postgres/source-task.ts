@@ -249,6 +249,7 @@ class PostgresCapture
           { table: plan.resumeTable },
         );
       }
+      const progress = new SnapshotProgressReporter(context, this.batcher);
       const shared = [
         context,
         this.registry,
@@ -256,6 +257,7 @@ class PostgresCapture
         this.records,
         this.batcher,
         options.snapshotFetchSize,
+        progress,
       ] as const;
       const reader =
         threads > 1
@@ -263,10 +265,9 @@ class PostgresCapture
           : new SnapshotReader(clients[0]!, ...shared);
       const finished = await reader.run(plan);
       for (const client of clients) await client.query('COMMIT');
-      new SnapshotProgressReporter(context).finished(
-        finished ? 'snapshot completed' : 'snapshot stopped',
-        this.tables.length,
-      );
+      progress.finished(finished ? 'snapshot completed' : 'snapshot stopped', this.tables.length);
+      // The COMPLETED or ABORTED notification goes out now, not with the first streamed change.
+      await this.batcher.flush();
       return finished ? { position, snapshot: completedSnapshot } : null;
     } finally {
       await replication?.close();

@@ -17,6 +17,7 @@ import { MessageKeyColumns } from './message-key-columns.js';
 import { parseRegexList } from './regex-list.js';
 import { exclusiveListsError } from './table-filter.js';
 import { timePrecisionModes, type TimePrecisionMode } from './temporal-handling.js';
+import { notificationChannels, type NotificationChannel } from './notifications.js';
 
 /**
  * The config keys both CDC sources (PostgreSQL, MySQL) share, with Debezium's names and
@@ -45,6 +46,23 @@ export function parseSkippedOperations(value: string | readonly string[] | null)
     skipped.add(op);
   }
   return skipped;
+}
+
+export function parseNotificationChannels(value: string | null): Set<NotificationChannel> {
+  const channels = new Set<NotificationChannel>();
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
+    if (!notificationChannels.includes(entry as NotificationChannel)) {
+      throw new ConfigError(
+        'notification.enabled.channels',
+        `notification.enabled.channels: "${entry}" is not a channel; use a comma-separated list of ${notificationChannels.join(', ')}`,
+      );
+    }
+    channels.add(entry as NotificationChannel);
+  }
+  return channels;
 }
 
 function errorOf(fn: () => unknown): string | undefined {
@@ -218,6 +236,23 @@ export const cdcKeySpecs = {
     documentation:
       'SQL run against the source at each heartbeat (e.g. an UPDATE of a heartbeat table) so that a database with traffic only in uncaptured tables still produces changes.',
   },
+  'notification.enabled.channels': {
+    type: 'string',
+    default: null,
+    importance: 'low',
+    group: 'Notifications',
+    documentation:
+      "Where the connector tells what its snapshots do (Debezium's notifications: STARTED, IN_PROGRESS, TABLE_SCAN_COMPLETED, COMPLETED, ABORTED): comma-separated sink (records on notification.sink.topic.name), log; empty: none.",
+    validator: (value) => errorOf(() => parseNotificationChannels(asListText(value))),
+  },
+  'notification.sink.topic.name': {
+    type: 'string',
+    default: null,
+    importance: 'low',
+    group: 'Notifications',
+    documentation:
+      'The topic of the sink notification channel; required when notification.enabled.channels has sink.',
+  },
   'errors.max.retries': {
     type: 'int',
     default: -1,
@@ -249,6 +284,9 @@ export interface CdcOptions {
   readonly heartbeatActionQuery: string | null;
   readonly maxBatchSize: number;
   readonly maxQueueSize: number;
+  /** The sink notification channel's topic (null: off) and whether notifications are logged. */
+  readonly notificationTopic: string | null;
+  readonly notificationsLogged: boolean;
 }
 
 /** The CDC options out of a connector's typed options (which include every CDC key). */
@@ -272,7 +310,22 @@ export function cdcOptionsOf(options: ConfigOptions<typeof cdcKeySpecs>): CdcOpt
     heartbeatActionQuery: options['heartbeat.action.query'],
     maxBatchSize: options['max.batch.size'],
     maxQueueSize: options['max.queue.size'],
+    ...notificationOptions(options),
   };
+}
+
+function notificationOptions(
+  options: ConfigOptions<typeof cdcKeySpecs>,
+): Pick<CdcOptions, 'notificationTopic' | 'notificationsLogged'> {
+  const channels = parseNotificationChannels(options['notification.enabled.channels']);
+  const topic = options['notification.sink.topic.name'];
+  if (channels.has('sink') && !topic) {
+    throw new ConfigError(
+      'notification.sink.topic.name',
+      'notification.enabled.channels has sink but notification.sink.topic.name is not set: name the topic the notifications go to',
+    );
+  }
+  return { notificationTopic: channels.has('sink') ? topic : null, notificationsLogged: channels.has('log') };
 }
 
 const cdcConfig = defineConfig(cdcKeySpecs);

@@ -1,4 +1,4 @@
-import type { SourceTaskContext } from '../plugin/index.js';
+import type { SourceTaskContext, TaskLogger } from '../plugin/index.js';
 import type { SourceOffset, SourcePartition, SourceRecord } from '../record/index.js';
 import type { CdcOptions } from './cdc-config.js';
 import { CdcMetrics, changeEventMetrics, type ChangeEventMetrics } from './cdc-metrics.js';
@@ -6,6 +6,7 @@ import type { Op } from './change-event.js';
 import { heartbeatRecord, heartbeatTopic } from './heartbeat.js';
 import { SnapshotLookahead, type SnapshotTablePlace } from './snapshot-lookahead.js';
 import { transactionTopic, type TransactionTracker } from './transaction-metadata.js';
+import { notificationRecord, type SnapshotNotification, type SnapshotNotifier } from './notifications.js';
 
 /** The options the dispatcher applies, as both sources read them. */
 export type DispatcherOptions = Pick<
@@ -17,6 +18,8 @@ export type DispatcherOptions = Pick<
   | 'heartbeatIntervalMs'
   | 'heartbeatTopicsPrefix'
   | 'maxBatchSize'
+  | 'notificationTopic'
+  | 'notificationsLogged'
 >;
 
 /**
@@ -30,8 +33,10 @@ export type DispatcherOptions = Pick<
  * `emit` waits while it is full: the backpressure reaches the source's socket through the
  * caller), and the change-event metrics, once per batch.
  */
-export class EventDispatcher {
+export class EventDispatcher implements SnapshotNotifier {
   private pending: SourceRecord[] = [];
+  /** Sink notifications waiting for a record whose offset they can carry (none dispatched yet). */
+  private waitingNotifications: SnapshotNotification[] = [];
   /** Change events per op in `pending`, applied to the metrics once per batch (cheaper than per record). */
   private readonly opCounts = new Map<Op, number>();
   private lastSourceTsMs: number | undefined;
@@ -46,6 +51,7 @@ export class EventDispatcher {
     private readonly queue: Pick<SourceTaskContext, 'emit'>,
     private readonly partition: SourcePartition,
     private readonly metrics: ChangeEventMetrics,
+    private readonly logger: Pick<TaskLogger, 'info'> = { info: () => undefined },
   ) {
     this.transactionTopic = transactionTopic(options.topicPrefix);
     this.heartbeatTopic = heartbeatTopic(options.heartbeatTopicsPrefix, options.topicPrefix);
@@ -90,8 +96,41 @@ export class EventDispatcher {
     if (this.pending.length >= this.options.maxBatchSize) await this.flush();
   }
 
+  /**
+   * A snapshot notification (notification.enabled.channels): logged, and/or a record on the
+   * sink topic in order with the records around it, carrying the offset of the record
+   * before it (a notification has no position of its own).
+   */
+  notify(notification: SnapshotNotification): void {
+    if (this.options.notificationsLogged) {
+      this.logger.info('snapshot notification', {
+        aggregateType: notification.aggregateType,
+        type: notification.type,
+        ...notification.additionalData,
+      });
+    }
+    if (this.options.notificationTopic === null) return;
+    if (this.lastSourceOffset === null) this.waitingNotifications.push(notification);
+    else this.pending.push(this.toRecord(notification, this.lastSourceOffset));
+  }
+
+  private toRecord(notification: SnapshotNotification, offset: SourceOffset): SourceRecord {
+    return notificationRecord(
+      this.options.notificationTopic!,
+      notification,
+      this.partition,
+      offset,
+      Date.now(),
+    );
+  }
+
   /** Hands the pending records to the runtime's queue (waiting while it is full). */
   async flush(): Promise<void> {
+    if (this.waitingNotifications.length > 0 && this.lastSourceOffset !== null) {
+      const offset = this.lastSourceOffset;
+      this.pending.push(...this.waitingNotifications.map((n) => this.toRecord(n, offset)));
+      this.waitingNotifications = [];
+    }
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
@@ -174,7 +213,7 @@ export class EventDispatcher {
 /** A source task's dispatcher: batches go to the task's queue, metrics are labelled with its connector. */
 export function taskEventDispatcher(
   options: DispatcherOptions,
-  context: Pick<SourceTaskContext, 'emit' | 'connectorName' | 'metrics'>,
+  context: Pick<SourceTaskContext, 'emit' | 'connectorName' | 'metrics' | 'logger'>,
   partition: SourcePartition,
 ): EventDispatcher {
   return new EventDispatcher(
@@ -182,6 +221,7 @@ export function taskEventDispatcher(
     context,
     partition,
     changeEventMetrics(new CdcMetrics(context.metrics), context.connectorName),
+    context.logger,
   );
 }
 

@@ -21,3 +21,4 @@ export * from './event-dispatcher.js';
 export * from './snapshot-lookahead.js';
 export * from './ordered-chunk-readers.js';
 export * from './snapshot-progress.js';
+export * from './notifications.js';

@@ -1,4 +1,5 @@
 import type { TaskContext } from '../plugin/index.js';
+import type { SnapshotAggregate, SnapshotNotifier, SnapshotNotificationType } from './notifications.js';
 
 /**
  * The one progress shape of a snapshot, whichever source reads it, as the task's status,
@@ -37,18 +38,39 @@ export function tableProgressFields(table: SnapshotTableProgress, elapsedMs: num
   };
 }
 
-/** Reports a snapshot's progress through the task context, timing each table from its first report. */
+/**
+ * Reports a snapshot's progress through the task context, timing each table from its
+ * first report, and tells the notifier (the dispatcher) Debezium's notifications: STARTED,
+ * IN_PROGRESS as each table begins, TABLE_SCAN_COMPLETED as it ends, COMPLETED or ABORTED.
+ */
 export class SnapshotProgressReporter {
-  private current: { table: string; startedAt: number } | null = null;
+  private current: { table: SnapshotTableProgress; readonly startedAt: number } | null = null;
+  private started = false;
 
   constructor(
-    private readonly context: Pick<TaskContext, 'reportProgress'>,
+    private readonly context: Pick<TaskContext, 'reportProgress' | 'connectorName'>,
+    private readonly notifier: SnapshotNotifier | null = null,
+    private readonly aggregate: SnapshotAggregate = 'Initial Snapshot',
     private readonly now: () => number = Date.now,
   ) {}
 
   /** A fetch of `table` was emitted; `extra`: the source's own fields (e.g. a parallel snapshot's chunks). */
   table(table: SnapshotTableProgress, extra: ProgressFields = {}): void {
-    if (this.current?.table !== table.table) this.current = { table: table.table, startedAt: this.now() };
+    if (!this.started) {
+      this.started = true;
+      this.notify('STARTED', {});
+    }
+    if (this.current?.table.table !== table.table) {
+      if (this.current) this.tableScanCompleted(this.current.table);
+      this.current = { table, startedAt: this.now() };
+      this.notify('IN_PROGRESS', {
+        current_collection_in_progress: table.table,
+        maximum_collections: String(table.tables),
+        // Debezium counts the collections before this one as done.
+        data_collections_done: String(table.tableNumber - 1),
+      });
+    }
+    this.current.table = table;
     this.context.reportProgress({
       ...tableProgressFields(table, this.now() - this.current.startedAt),
       ...extra,
@@ -57,7 +79,26 @@ export class SnapshotProgressReporter {
 
   /** The snapshot ended: completed, or stopped by the task's signal. */
   finished(phase: Exclude<SnapshotPhase, 'snapshot'>, tables: number, extra: ProgressFields = {}): void {
+    if (this.current && phase === 'snapshot completed') this.tableScanCompleted(this.current.table);
     this.current = null;
+    this.notify(phase === 'snapshot completed' ? 'COMPLETED' : 'ABORTED', {});
     this.context.reportProgress({ phase, tables, ...extra });
+  }
+
+  private tableScanCompleted(table: SnapshotTableProgress): void {
+    this.notify('TABLE_SCAN_COMPLETED', {
+      data_collection: table.table,
+      scanned_collection: table.table,
+      total_rows_scanned: String(table.rowsDone),
+      status: 'SUCCEEDED',
+    });
+  }
+
+  private notify(type: SnapshotNotificationType, data: Record<string, string>): void {
+    this.notifier?.notify({
+      aggregateType: this.aggregate,
+      type,
+      additionalData: { connector_name: this.context.connectorName, ...data },
+    });
   }
 }

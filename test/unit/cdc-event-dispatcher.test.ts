@@ -42,6 +42,8 @@ const defaults: DispatcherOptions = {
   heartbeatIntervalMs: 0,
   heartbeatTopicsPrefix: '__debezium-heartbeat',
   maxBatchSize: 100,
+  notificationTopic: null,
+  notificationsLogged: false,
 };
 
 function setup(options: Partial<DispatcherOptions> = {}) {

@@ -32,7 +32,12 @@ test('one progress shape: percent, rows per second and ETA from rows done over t
 test('the reporter times each table from its first report and ends with the phase', () => {
   const reports: Record<string, string | number>[] = [];
   let now = 0;
-  const reporter = new SnapshotProgressReporter({ reportProgress: (p) => reports.push({ ...p }) }, () => now);
+  const reporter = new SnapshotProgressReporter(
+    { connectorName: 'c', reportProgress: (p) => reports.push({ ...p }) },
+    null,
+    'Initial Snapshot',
+    () => now,
+  );
   reporter.table({ table: 'a', tableNumber: 1, tables: 2, rowsDone: 100, rowsEstimated: 300 });
   now = 1000;
   reporter.table({ table: 'a', tableNumber: 1, tables: 2, rowsDone: 200, rowsEstimated: 300 });
