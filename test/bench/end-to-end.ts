@@ -6,6 +6,7 @@
  * producer settings. Prints figures and one JSON line carrying all of them; asserts nothing.
  *
  *   npm run bench -- --rows 20000 --formats json --phases streaming,latency
+ *   npm run bench -- --rows 1000000 --formats json --phases parallel-snapshot --snapshot-threads 1,2,4
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,12 +18,15 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { checkLimitTools, runProducerPerformance, type ProducerLimit } from './limits.js';
 import {
   formatNames,
+  parallelSnapshotPrefix,
+  runParallelSnapshot,
   runSink,
   runSnapshot,
   runStreaming,
   type BenchContext,
   type Format,
   type Phase,
+  type ParallelSnapshotResult,
   type SinkResult,
   type SnapshotResult,
   type StreamingResult,
@@ -35,7 +39,7 @@ import { removeRun } from './cleanup.js';
 import { createTopicAndWait } from '../../runtime/plugin/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const allPhases: readonly Phase[] = ['snapshot', 'streaming', 'latency', 'sink'];
+const allPhases: readonly Phase[] = ['snapshot', 'parallel-snapshot', 'streaming', 'latency', 'sink'];
 const allFormats: readonly Format[] = ['json', 'avro'];
 
 function listOption<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
@@ -53,6 +57,7 @@ const { values: options } = parseArgs({
     phases: { type: 'string', default: allPhases.join(',') },
     'latency-seconds': { type: 'string', default: '15' },
     'latency-rate': { type: 'string', default: '2000' },
+    'snapshot-threads': { type: 'string', default: '1,2,4' },
   },
 });
 const rows = Number(options.rows);
@@ -61,6 +66,12 @@ const formats = listOption(options.formats, allFormats, 'formats');
 const phases = new Set(listOption(options.phases, allPhases, 'phases'));
 // The sink reads the snapshot's topic.
 if (phases.has('sink')) phases.add('snapshot');
+const snapshotThreads = options['snapshot-threads'].split(',').map((t) => {
+  const threads = Number(t);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`--snapshot-threads ${t}: a positive whole number`);
+  return threads;
+});
 const id = randomBytes(3).toString('hex');
 
 async function runFormat(context: BenchContext, format: Format): Promise<FormatReport> {
@@ -69,9 +80,14 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
   let snapshot: SnapshotResult | undefined;
   let streaming: StreamingResult | undefined;
   let sink: SinkResult | undefined;
+  let parallelSnapshot: ParallelSnapshotResult | undefined;
   if (phases.has('snapshot')) {
     snapshot = await runSnapshot(context, format, names);
     progress(format, 'snapshot', snapshot.snapshot);
+  }
+  if (phases.has('parallel-snapshot')) {
+    parallelSnapshot = await runParallelSnapshot(context, format, names, snapshotThreads);
+    progress(format, 'parallel-snapshot', parallelSnapshot.runs);
   }
   if (phases.has('streaming') || phases.has('latency')) {
     streaming = await runStreaming(context, format, names, phases);
@@ -83,10 +99,13 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
     progress(format, 'sink', sink.sink);
   }
   // The streamed values are what the streaming ratio is about; the snapshot's are the same columns with op=r.
+  const snapshotTopic = snapshot
+    ? names.snapshotTopic
+    : `${parallelSnapshotPrefix(names, snapshotThreads[0]!)}.public.items`;
   const sizes =
     streaming?.sizes ??
-    (await sampleRecordSizes(context, names.snapshotTopic, names.group('size-sample'), Math.min(2000, rows)));
-  const sizeTopic = streaming ? names.streamTopic : names.snapshotTopic;
+    (await sampleRecordSizes(context, snapshotTopic, names.group('size-sample'), Math.min(2000, rows)));
+  const sizeTopic = streaming ? names.streamTopic : snapshotTopic;
   const producerTopic = `${names.prefix}_producer_performance`;
   await createTopicAndWait(context.admin, {
     topic: producerTopic,
@@ -98,7 +117,7 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
     rows,
     sizes.valueBytes,
   );
-  return { format, snapshot, streaming, sink, sizes, producerPerformance };
+  return { format, snapshot, parallelSnapshot, streaming, sink, sizes, producerPerformance };
 }
 
 /** A phase's figures on stderr as soon as it ends, so a long or failing run shows where it is. */

@@ -12,7 +12,7 @@ import { countRows, currentLsn, pgAddress, query, writeChanges } from './workloa
  * streaming then commit latency (one source connector), and the sink.
  */
 export type Format = 'json' | 'avro';
-export type Phase = 'snapshot' | 'streaming' | 'sink' | 'latency';
+export type Phase = 'snapshot' | 'parallel-snapshot' | 'streaming' | 'sink' | 'latency';
 
 export interface PhaseFigures {
   readonly events: number;
@@ -77,14 +77,21 @@ function converterConfig(format: Format): Record<string, string> {
   };
 }
 
-function sourceConfig(format: Format, names: FormatNames, table: string, slot: string, snapshotMode: string) {
+function sourceConfig(
+  format: Format,
+  names: FormatNames,
+  table: string,
+  slot: string,
+  snapshotMode: string,
+  topicPrefix = names.prefix,
+) {
   return {
     'connector.class': 'postgres',
     'database.hostname': pgAddress.host,
     'database.port': String(pgAddress.port),
     'database.user': pgAddress.user,
     'database.dbname': names.source,
-    'topic.prefix': names.prefix,
+    'topic.prefix': topicPrefix,
     'table.include.list': `public.${table}`,
     'slot.name': slot,
     // The streaming connector is paused while the changes are written: its slot must stay (the run's cleanup drops it).
@@ -167,6 +174,55 @@ export async function runSnapshot(
   } finally {
     await stopWorker(context, worker);
   }
+}
+
+/** The topic prefix of the parallel snapshot run with `threads` threads. */
+export function parallelSnapshotPrefix(names: FormatNames, threads: number): string {
+  return `${names.prefix}_t${threads}`;
+}
+
+/** Issue 17's figures: the same snapshot with snapshot.max.threads 1, 2, 4, … */
+export interface ParallelSnapshotResult {
+  readonly runs: readonly (PhaseFigures & { readonly threads: number; readonly speedup: number })[];
+}
+
+/**
+ * The snapshot of `items` once per thread count, each in a worker of its own with its own
+ * slot and topics; the speed-up is each run's rate over the one-thread run's.
+ */
+export async function runParallelSnapshot(
+  context: BenchContext,
+  format: Format,
+  names: FormatNames,
+  threads: readonly number[],
+): Promise<ParallelSnapshotResult> {
+  const runs: (PhaseFigures & { threads: number; speedup: number })[] = [];
+  for (const count of threads) {
+    const worker = await startWorker(context, names.group(`parallel-${count}`));
+    try {
+      const connector = names.group(`parallel-source-${count}`);
+      const prefix = parallelSnapshotPrefix(names, count);
+      const sampler = new ProcessSampler(worker.pid);
+      const startedAt = performance.now();
+      await worker.createConnector(connector, {
+        ...sourceConfig(format, names, 'items', `${names.snapshotSlot}_t${count}`, 'initial_only', prefix),
+        'snapshot.max.threads': String(count),
+      });
+      const endedAt = await waitUntil(
+        `snapshot topic with ${count} thread(s)`,
+        () => topicRecords(context.admin, `${prefix}.public.items`),
+        context.rows,
+        phaseTimeoutMs(context.rows),
+        () => worker.assertNotFailed(connector),
+      );
+      const run = figures(context.rows, startedAt, endedAt, sampler.stop());
+      const single = runs[0]?.eventsPerSecond ?? run.eventsPerSecond;
+      runs.push({ ...run, threads: count, speedup: Number((run.eventsPerSecond / single).toFixed(2)) });
+    } finally {
+      await stopWorker(context, worker);
+    }
+  }
+  return { runs };
 }
 
 export interface StreamingResult {

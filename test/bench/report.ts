@@ -1,10 +1,18 @@
 import type { ProducerLimit } from './limits.js';
-import type { Format, PhaseFigures, SinkResult, SnapshotResult, StreamingResult } from './phases.js';
+import type {
+  Format,
+  ParallelSnapshotResult,
+  PhaseFigures,
+  SinkResult,
+  SnapshotResult,
+  StreamingResult,
+} from './phases.js';
 import type { RecordSizes } from './topic-probe.js';
 
 export interface FormatReport {
   readonly format: Format;
   readonly snapshot?: SnapshotResult;
+  readonly parallelSnapshot?: ParallelSnapshotResult;
   readonly streaming?: StreamingResult;
   readonly sink?: SinkResult;
   readonly sizes: RecordSizes;
@@ -63,6 +71,16 @@ function printFormat(report: FormatReport): void {
     console.log(phaseLine('snapshot', 'rows', s, ''));
     console.log(
       `  ${''.padEnd(10)} ${times(r.snapshotVsProducerPerformance)} ProducerPerformance (target ≥ ${target.snapshot} rows/s)`,
+    );
+  }
+  for (const run of report.parallelSnapshot?.runs ?? []) {
+    console.log(
+      phaseLine(
+        `${run.threads} thread${run.threads === 1 ? '' : 's'}`,
+        'rows',
+        run,
+        `, ${run.speedup}× one thread (target ≥ 1.7× with 2+ threads)`,
+      ),
     );
   }
   const streamed = report.streaming?.streaming;
