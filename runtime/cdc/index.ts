@@ -20,3 +20,6 @@ export * from './coordinator.js';
 export * from './event-dispatcher.js';
 export * from './snapshot-lookahead.js';
 export * from './ordered-chunk-readers.js';
+export * from './incremental-snapshot.js';
+export * from './incremental-snapshot-context.js';
+export * from './incremental-snapshot-window.js';
