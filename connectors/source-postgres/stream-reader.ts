@@ -218,7 +218,9 @@ export class ChangeStreamReader {
           const table = this.relations.get(oid)?.table;
           if (table == null) continue;
           const ctx = await this.next(table.dataCollection, walStart);
-          if (ctx === null || this.dispatcher.skips('t')) continue;
+          if (ctx === null) continue;
+          this.incremental.truncated(table.topic);
+          if (this.dispatcher.skips('t')) continue;
           await this.dispatcher.changeEvent(
             this.records.change(table, 't', null, null, null, ctx),
             't',

@@ -64,6 +64,11 @@ export class ChunkWindow {
     this.buffer.delete(keyIdentity(record.key));
   }
 
+  /** A streamed truncate: inside the window, every buffered row of that table is gone. */
+  truncated(topic: string): void {
+    if (this.opened && topic === this.topic) this.buffer.clear();
+  }
+
   /** The rows no streamed change replaced, in the order they were read. */
   remaining(): SourceRecord[] {
     return [...this.buffer.values()];

@@ -148,6 +148,11 @@ export class IncrementalSnapshot {
     this.window?.streamed(record);
   }
 
+  /** A truncate streamed from a captured table (whether or not `skipped.operations` emits it). */
+  truncated(topic: string): void {
+    this.window?.truncated(topic);
+  }
+
   private async execute(signal: SourceSignal): Promise<void> {
     const { logger } = this.task;
     const data = signal.data ?? {};

@@ -48,6 +48,17 @@ describe('incremental snapshot: the chunk window (watermarks)', () => {
     );
   });
 
+  it('a truncate inside the window empties the buffer', () => {
+    const window = new ChunkWindow('c3', 't', rows, ['3']);
+    window.truncated('t');
+    assert.equal(window.size, 3);
+    window.watermark('snapshot-window-open', watermarkId('c3', 'snapshot-window-open'));
+    window.truncated('other');
+    assert.equal(window.size, 3);
+    window.truncated('t');
+    assert.equal(window.size, 0);
+  });
+
   it("another chunk's watermarks (a run before a restart) are not this window's", () => {
     const window = new ChunkWindow('c2', 't', rows, ['3']);
     assert.equal(
