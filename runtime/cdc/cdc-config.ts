@@ -233,7 +233,7 @@ export const cdcKeySpecs = {
     importance: 'medium',
     group: 'Signals',
     documentation:
-      'The signal table, <schema>.<table> (PostgreSQL), with columns id varchar, type varchar, data text as in Debezium. Rows inserted into it are signals (channel source); incremental snapshots write their watermarks into it, so they need it. PostgreSQL only so far.',
+      'The signal table, <schema>.<table> (PostgreSQL) or <database>.<table> (MySQL), with columns id varchar(42), type varchar(32), data text as in Debezium. Rows inserted into it are signals (channel source); incremental snapshots write their watermarks into it, so they need it. It is read from the change stream whether or not it is captured.',
     validator: (value) =>
       value === null || (typeof value === 'string' && /^[^.]+\.[^.]+$/.test(value))
         ? undefined

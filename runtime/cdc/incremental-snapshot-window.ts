@@ -1,7 +1,11 @@
 import type { SourceRecord } from '../record/index.js';
 
-/** A primary key as the connector reads it, in key column order: what a chunk is read after. */
-export type ChunkKey = readonly (string | null)[];
+/**
+ * A primary key as the connector reads it, in key column order: what a chunk is read
+ * after. Kept in offsets as JSON, so its values are JSON values (the connector encodes
+ * what JSON has no form for, e.g. bytes).
+ */
+export type ChunkKey = readonly unknown[];
 
 /** The watermark rows an incremental snapshot writes into the signal table around each chunk read. */
 export type WatermarkKind = 'snapshot-window-open' | 'snapshot-window-close';
