@@ -99,6 +99,7 @@ export async function ensurePublication(
           `publication "${options.publicationName}" does not exist and publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ${name} FOR TABLE ...) or set publication.autocreate.mode=filtered`,
         );
       }
+      if (signalTable !== null) await checkSignalTablePublished(client, options, signalTable);
       return;
     case 'all_tables':
       if (existing.rowCount === 0) await client.query(`CREATE PUBLICATION ${name} FOR ALL TABLES`);
@@ -110,6 +111,25 @@ export async function ensurePublication(
         await client.query(`ALTER PUBLICATION ${name} SET TABLE ${tableList}`);
       }
       return;
+  }
+}
+
+/** A publication the connector does not manage must publish the signal table, or no signal arrives. */
+async function checkSignalTablePublished(
+  client: pg.Client,
+  options: PostgresOptions,
+  signalTable: string,
+): Promise<void> {
+  const [schema, table] = (options.signalDataCollection ?? '').split('.');
+  const published = await client.query(
+    'SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2 AND tablename = $3',
+    [options.publicationName, schema, table],
+  );
+  if (published.rowCount === 0) {
+    throw new ConfigError(
+      'signal.data.collection',
+      `publication "${options.publicationName}" does not publish the signal table ${options.signalDataCollection ?? ''}, so no signal or watermark would arrive: ALTER PUBLICATION ${quoteIdent(options.publicationName)} ADD TABLE ${signalTable}`,
+    );
   }
 }
 

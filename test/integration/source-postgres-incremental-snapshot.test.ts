@@ -240,4 +240,14 @@ describe('PostgreSQL source: incremental snapshots', () => {
     }
     assert.equal(second.failure, null);
   });
+
+  it('a publication the connector does not manage must publish the signal table', async () => {
+    const table = 'orders_own_publication';
+    await createTable(table, 1);
+    const raw = config(table, 10);
+    await db.client.query(`CREATE PUBLICATION ${raw['publication.name']!} FOR TABLE ${table}`);
+    const run = new TaskRun({ ...raw, 'publication.autocreate.mode': 'disabled' }, new Map());
+    await run.done;
+    assert.match(run.failure?.message ?? '', /does not publish the signal table public\.debezium_signal/);
+  });
 });
