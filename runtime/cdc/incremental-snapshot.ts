@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { SourceSignal, SourceTaskContext } from '../plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../record/index.js';
 import { CdcMetrics } from './cdc-metrics.js';
+import { runBlockingSnapshot } from './blocking-snapshot.js';
 import type { SignalChannel } from './cdc-config.js';
+import type { EventDispatcher } from './event-dispatcher.js';
 import { encodeIncrementalContext, type IncrementalSnapshotContext } from './incremental-snapshot-context.js';
 import {
   ChunkWindow,
@@ -48,8 +50,14 @@ export interface IncrementalSnapshotOptions {
   readonly incrementalSnapshotChunkSize: number;
 }
 
-type Emitter = { changeEvent(record: SourceRecord, op: 'r'): Promise<void> };
-type TaskParts = Pick<SourceTaskContext, 'logger' | 'reportProgress' | 'metrics' | 'connectorName'>;
+type Emitter = Pick<
+  EventDispatcher,
+  'changeEvent' | 'startSnapshotTable' | 'snapshotRecord' | 'endSnapshot' | 'flush'
+>;
+type TaskParts = Pick<
+  SourceTaskContext,
+  'logger' | 'reportProgress' | 'metrics' | 'connectorName' | 'signal'
+>;
 
 /**
  * Debezium's incremental snapshot driven by signals (`execute-snapshot` with type
@@ -59,6 +67,7 @@ type TaskParts = Pick<SourceTaskContext, 'logger' | 'reportProgress' | 'metrics'
  * of the chunk no change in between replaced is emitted at the close (`ChunkWindow`).
  * One chunk is in memory at a time. Its context goes into every offset the stream
  * builds (`contextText`), so a restarted task goes on after the last chunk emitted.
+ * `execute-snapshot` with type `blocking` is handed to `runBlockingSnapshot`.
  */
 export class IncrementalSnapshot {
   private window: ChunkWindow | null = null;
@@ -157,14 +166,16 @@ export class IncrementalSnapshot {
     const { logger } = this.task;
     const data = signal.data ?? {};
     const kind = typeof data['type'] === 'string' ? data['type'].toLowerCase() : 'incremental';
-    if (kind !== 'incremental') {
+    if (kind !== 'incremental' && kind !== 'blocking') {
       logger.error(
-        `execute-snapshot of type "${kind}" ignored: only incremental snapshots are supported (blocking snapshots are not)`,
-        { id: signal.id },
+        `execute-snapshot ignored: "${kind}" is not a snapshot type; use incremental or blocking`,
+        {
+          id: signal.id,
+        },
       );
       return;
     }
-    if (this.options.signalDataCollection === null) {
+    if (kind === 'incremental' && this.options.signalDataCollection === null) {
       logger.error(
         'execute-snapshot ignored: incremental snapshots write their watermarks into the signal table; set signal.data.collection',
         { id: signal.id },
@@ -176,10 +187,24 @@ export class IncrementalSnapshot {
       logger.error('execute-snapshot ignored: data-collections names no table', { id: signal.id });
       return;
     }
-    const filters: Record<string, string> = { ...this.context?.filters };
-    for (const condition of conditionList(data['additional-conditions'])) {
-      filters[condition.table] = condition.filter;
+    const conditions = conditionList(data['additional-conditions']);
+    if (kind === 'blocking') {
+      await runBlockingSnapshot(
+        {
+          tables: requested.map((table) => ({
+            table,
+            filter: conditions.find((c) => c.table === table)?.filter ?? null,
+          })),
+          chunkSize: this.options.incrementalSnapshotChunkSize,
+        },
+        { table: (name) => this.ports.table(name), offsetAt: () => this.ports.offsetAt(this.contextText) },
+        this.emitter,
+        this.task,
+      );
+      return;
     }
+    const filters: Record<string, string> = { ...this.context?.filters };
+    for (const condition of conditions) filters[condition.table] = condition.filter;
     const tables = [...(this.context?.tables ?? [])];
     for (const table of requested) if (!tables.includes(table)) tables.push(table);
     this.context = {

@@ -23,3 +23,4 @@ export * from './ordered-chunk-readers.js';
 export * from './incremental-snapshot.js';
 export * from './incremental-snapshot-context.js';
 export * from './incremental-snapshot-window.js';
+export * from './blocking-snapshot.js';

@@ -250,4 +250,34 @@ describe('PostgreSQL source: incremental snapshots', () => {
     await run.done;
     assert.match(run.failure?.message ?? '', /does not publish the signal table public\.debezium_signal/);
   });
+
+  it('blocking snapshot: streaming waits while the table is read, then goes on', async () => {
+    const table = 'orders_blocking';
+    await createTable(table, 300);
+    const run = new TaskRun(config(table, 64), new Map());
+    try {
+      await streaming(run);
+      await sendSignal('execute-snapshot', { type: 'blocking', 'data-collections': [`public.${table}`] });
+      const records = await run.drain(
+        () =>
+          run.context.progressReports.some((p) => p['phase'] === 'blocking snapshot') &&
+          run.progress['phase'] === 'streaming',
+        { timeoutMs: 60_000 },
+      );
+      const snapshot = reads(records, table);
+      assert.deepEqual(
+        snapshot.map((e) => e.after!.id),
+        Array.from({ length: 300 }, (_, i) => i + 1),
+      );
+      assert.equal(snapshot[0]!.source.snapshot, 'first');
+      assert.equal(snapshot.at(-1)!.source.snapshot, 'last');
+      assert.ok(snapshot.slice(1, -1).every((e) => e.source.snapshot === 'true'));
+      await db.client.query(`INSERT INTO ${table} VALUES (301, 0)`);
+      const later = await run.drain((all) => envelopes(all, table).some((e) => e.op === 'c'));
+      assert.equal(envelopes(later, table).find((e) => e.op === 'c')!.after!.id, 301);
+    } finally {
+      await run.stop();
+    }
+    assert.equal(run.failure, null);
+  });
 });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   ChunkWindow,
   decodeIncrementalContext,
+  EventDispatcher,
   encodeIncrementalContext,
   IncrementalSnapshot,
   keyIdentity,
@@ -21,7 +22,7 @@ function row(topic: string, id: number, v = 0): SourceRecord {
     keySchema: null,
     key: { id },
     valueSchema: null,
-    value: { op: 'r', after: { id, v } },
+    value: { op: 'r', after: { id, v }, source: { snapshot: 'incremental' } },
     timestamp: 0,
     sourcePartition: { server: 'it' },
     sourceOffset: {},
@@ -143,12 +144,27 @@ class FakeSource {
         },
         offsetAt: (incremental): SourceOffset => (incremental === null ? {} : { incremental }),
       },
-      { changeEvent: async (record) => void this.emitted.push(record) },
+      // One record per batch: what the snapshot emits is in `emitted` at once.
+      new EventDispatcher(
+        {
+          topicPrefix: 'it',
+          skippedOperations: new Set(),
+          tombstonesOnDelete: false,
+          provideTransactionMetadata: false,
+          heartbeatIntervalMs: 0,
+          heartbeatTopicsPrefix: '__debezium-heartbeat',
+          maxBatchSize: 1,
+        },
+        { emit: async (records) => void this.emitted.push(...records) },
+        { server: 'it' },
+        { countEvents: () => undefined, batchEmitted: () => undefined },
+      ),
       {
         logger: quietLogger,
         metrics: new TestMetrics(),
         connectorName: 'unit',
         reportProgress: (p) => void this.progress.push(p),
+        signal: new AbortController().signal,
       },
       decodeIncrementalContext(context),
     );
@@ -235,18 +251,31 @@ describe('incremental snapshot: the signals', () => {
     );
   });
 
-  it('skips a table it cannot read, and refuses blocking snapshots', async () => {
+  it('skips a table it cannot read', async () => {
     const source = new FakeSource(2);
     const snapshot = source.snapshot(10);
     await snapshot.signal(execute(['public.nokey', 'public.t']));
     await source.stream(snapshot);
     assert.equal(source.emitted.length, 2);
+  });
+
+  it('a blocking snapshot reads the tables at once, without watermarks, with the snapshot markers', async () => {
+    const source = new FakeSource(5);
+    const snapshot = source.snapshot(2);
     await snapshot.signal({
       id: 'b',
       type: 'execute-snapshot',
-      data: { type: 'blocking', 'data-collections': ['public.t'] },
+      data: {
+        type: 'blocking',
+        'data-collections': ['public.t'],
+        'additional-conditions': [{ 'data-collection': 'public.t', filter: 'id > 0' }],
+      },
       channel: 'rest',
     });
     assert.equal(source.watermarks.length, 0);
+    const markers = source.emitted.map((r) => (r.value as { source: { snapshot: string } }).source.snapshot);
+    assert.equal(source.emitted.length, 5);
+    assert.deepEqual(markers, ['first', 'true', 'true', 'true', 'last']);
+    assert.equal(source.progress.at(-1)?.['phase'], 'streaming');
   });
 });
