@@ -2,6 +2,7 @@ import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ChunkKey, IncrementalTableReader, WatermarkKind } from '../../runtime/cdc/index.js';
 import type { SourceRecord } from '../../runtime/record/index.js';
+import type { BinlogOffset } from './binlog-offset.js';
 import { openConnection } from './mysql-server.js';
 import {
   fromJsonSafe,
@@ -25,7 +26,11 @@ import type { TableStructure } from './table-structure.js';
 export class MySqlIncrementalReads {
   private connection: mysql.Connection | null = null;
 
-  constructor(private readonly deps: MySqlSourceDeps) {}
+  constructor(
+    private readonly deps: MySqlSourceDeps,
+    /** The binlog position streamed to: the `source` block of the rows read. */
+    private readonly position: () => BinlogOffset,
+  ) {}
 
   /** The reader of `dataCollection` (`db.table`), or why it cannot be snapshotted. */
   async table(dataCollection: string): Promise<IncrementalTableReader | string> {
@@ -38,7 +43,7 @@ export class MySqlIncrementalReads {
     if (events === null) return 'its event schema cannot be built (see the uncaptured tables in the status)';
     if (schema.primaryKey.length === 0)
       return 'it has no primary key: an incremental snapshot reads a table in chunks by its primary key';
-    return new MySqlChunkReader(await this.open(), schema, events, this.deps);
+    return new MySqlChunkReader(await this.open(), schema, events, this.deps, this.position);
   }
 
   async writeWatermark(signalTable: string, kind: WatermarkKind, id: string, data: string): Promise<void> {
@@ -72,6 +77,7 @@ class MySqlChunkReader implements IncrementalTableReader {
     private readonly schema: TableStructure,
     private readonly events: TableEvents,
     private readonly deps: MySqlSourceDeps,
+    private readonly position: () => BinlogOffset,
   ) {
     this.qualified = `${quoteId(schema.db)}.${quoteId(schema.table)}`;
   }
@@ -139,6 +145,7 @@ class MySqlChunkReader implements IncrementalTableReader {
   private record(row: Record<string, unknown>): SourceRecord {
     const { config, partition } = this.deps;
     const now = Date.now();
+    const { file, pos } = this.position();
     const source = mysqlSourceValue({
       name: config.cdc.topicPrefix,
       tsMs: now,
@@ -147,8 +154,8 @@ class MySqlChunkReader implements IncrementalTableReader {
       table: this.schema.table,
       serverId: config.serverId,
       gtid: null,
-      file: '',
-      pos: 0,
+      file,
+      pos,
       row: 0,
       thread: null,
       query: null,

@@ -77,7 +77,7 @@ export class BinlogReader {
     this.gtids = parseGtids(start.gtids);
     this.position = { ...start, snapshot: null, snapshotTable: null, snapshotKey: null };
     this.metrics = new MySqlMetrics(deps.context.metrics);
-    this.incrementalReads = new MySqlIncrementalReads(deps);
+    this.incrementalReads = new MySqlIncrementalReads(deps, () => this.position);
     this.incremental = this.incrementalSnapshot(decodeIncrementalContext(start.incremental));
     this.records = new BinlogRecords({
       config: deps.config,

@@ -220,4 +220,34 @@ describe('MySQL source: incremental snapshots', () => {
     }
     assert.equal(await second.done, null);
   });
+
+  it('blocking snapshot: the binlog waits while the table is read, then goes on', async () => {
+    const table = 'orders_blocking';
+    await createTable(table, 300);
+    const task = startTask(config(table, 64));
+    try {
+      await task.streaming();
+      await sendSignal('execute-snapshot', { type: 'blocking', 'data-collections': [`${db.name}.${table}`] });
+      const records = await task.collect(
+        () =>
+          task.context.progressReports.some((p) => p['phase'] === 'blocking snapshot') &&
+          task.context.progress['phase'] === 'streaming',
+        60_000,
+      );
+      const snapshot = reads(records, table);
+      assert.deepEqual(
+        snapshot.map((e) => (e.after as unknown as Row).id),
+        Array.from({ length: 300 }, (_, i) => i + 1),
+      );
+      assert.equal(snapshot[0]!.source['snapshot'], 'first');
+      assert.equal(snapshot.at(-1)!.source['snapshot'], 'last');
+      assert.ok(String(snapshot[0]!.source['file']).length > 0, 'the source block names the binlog file');
+      await db.query(`INSERT INTO ${db.name}.${table} VALUES (301, 0)`);
+      const later = await task.collect((all) => events(all, table).some((e) => e.op === 'c'));
+      assert.equal((events(later, table).find((e) => e.op === 'c')!.after as unknown as Row).id, 301);
+    } finally {
+      await task.stop();
+    }
+    assert.equal(await task.done, null);
+  });
 });
