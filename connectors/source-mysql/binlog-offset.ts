@@ -82,7 +82,8 @@ export function fromSourceOffset(stored: SourceOffset): BinlogOffset {
     snapshot,
     snapshotTable: typeof stored.snapshot_table === 'string' ? stored.snapshot_table : null,
     snapshotKey: typeof stored.snapshot_key === 'string' ? stored.snapshot_key : null,
-    incremental: typeof stored.incremental_snapshot === 'string' ? stored.incremental_snapshot : null,
+    // Only when stored, so an offset without an incremental snapshot reads back as it was written.
+    ...(typeof stored.incremental_snapshot === 'string' ? { incremental: stored.incremental_snapshot } : {}),
   };
 }
 

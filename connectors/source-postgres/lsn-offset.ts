@@ -112,7 +112,8 @@ export function fromSourceOffset(offset: SourceOffset): LsnOffset {
       lastKey: typeof key === 'string' ? (JSON.parse(key) as (string | null)[]) : null,
       pagesDone: typeof relfilenode === 'number' && typeof page === 'number' ? { relfilenode, page } : null,
     },
-    incremental: typeof incremental === 'string' ? incremental : null,
+    // Only when stored, so an offset without an incremental snapshot reads back as it was written.
+    ...(typeof incremental === 'string' ? { incremental } : {}),
   };
 }
 
