@@ -10,6 +10,7 @@ import type { SourceRecord } from '../../runtime/record/index.js';
 import { capturedTables, estimatedRows } from './catalog.js';
 import type { ChangeRecords } from './change-records.js';
 import { quoteIdent } from './connection.js';
+import type { StreamPosition } from './lsn-offset.js';
 import { keyTexts, prepareSnapshotTable, type SnapshotTable } from './snapshot.js';
 import { ColumnValueError, type TableEventOptions } from './table-events.js';
 import type { TypeRegistry } from './type-registry.js';
@@ -21,6 +22,8 @@ export async function incrementalTableReader(
   schemaOptions: TableEventOptions,
   records: ChangeRecords,
   context: Pick<SourceTaskContext, 'logger'>,
+  /** The stream's position: the `source` block's LSN of the rows read. */
+  position: () => StreamPosition,
   dataCollection: string,
 ): Promise<IncrementalTableReader | string> {
   const ref = (await capturedTables(client, schemaOptions.filter)).find(
@@ -33,7 +36,7 @@ export async function incrementalTableReader(
   if (table.pk.length === 0) {
     return 'it has no primary key: an incremental snapshot reads a table in chunks by its primary key';
   }
-  return new PostgresChunkReader(client, table, schemaOptions, records, context);
+  return new PostgresChunkReader(client, table, schemaOptions, records, context, position);
 }
 
 /** Reads one table's chunks by primary key (keyset: after a key, up to the largest key, a limit). */
@@ -48,6 +51,7 @@ class PostgresChunkReader implements IncrementalTableReader {
     private readonly schemaOptions: TableEventOptions,
     private readonly records: ChangeRecords,
     private readonly context: Pick<SourceTaskContext, 'logger'>,
+    private readonly position: () => StreamPosition,
   ) {
     this.keyPositions = table.pk.map((name) => table.columns.findIndex((c) => c.name === name));
     this.qualified = `${quoteIdent(table.ref.schema)}.${quoteIdent(table.ref.table)}`;
@@ -112,7 +116,7 @@ class PostgresChunkReader implements IncrementalTableReader {
         origin: null,
         snapshot: 'incremental',
         txId: null,
-        lsn: null,
+        lsn: this.position().lsn,
         lastCommitLsn: null,
         transaction: null,
         offset: {},

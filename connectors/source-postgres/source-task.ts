@@ -387,6 +387,11 @@ class PostgresCapture
   }
 
   /** Signals and incremental snapshots, with their reads and watermarks on the catalog connection. */
+  /** How far the stream got: the open session's position, or the last session's. */
+  private streamedPosition(): StreamPosition {
+    return this.reader?.emittedPosition ?? this.emitted.position;
+  }
+
   private requiredIncremental(): IncrementalSnapshot {
     if (this.incremental === null) throw new SiphonError('streaming was not prepared', false);
     return this.incremental;
@@ -404,6 +409,7 @@ class PostgresCapture
             this.schemaOptions,
             this.records,
             context,
+            () => this.streamedPosition(),
             dataCollection,
           ),
         writeWatermark: async (kind, id, data) => {
@@ -413,7 +419,7 @@ class PostgresCapture
         },
         offsetAt: (incremental) =>
           toSourceOffset({
-            position: this.reader?.emittedPosition ?? this.emitted.position,
+            position: this.streamedPosition(),
             snapshot: completedSnapshot,
             incremental,
           }),

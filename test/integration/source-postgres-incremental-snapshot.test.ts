@@ -26,7 +26,7 @@ describe('PostgreSQL source: incremental snapshots', () => {
     op: string;
     before: { id: number; v: number } | null;
     after: { id: number; v: number } | null;
-    source: { snapshot: string };
+    source: { snapshot: string; lsn: unknown };
   }
 
   function envelopes(records: readonly SourceRecord[], table: string): Envelope[] {
@@ -139,6 +139,9 @@ describe('PostgreSQL source: incremental snapshots', () => {
     const run = new TaskRun(config(table, 64), new Map());
     try {
       await streaming(run);
+      // A change streamed first gives the stream a position, which the rows read name.
+      await db.client.query(`UPDATE ${table} SET v = 0 WHERE id = 500`);
+      await run.drain((all) => envelopes(all, table).some((e) => e.op === 'u'));
       run.context.signals.deliver({
         id: 'rest-1',
         type: 'execute-snapshot',
@@ -154,6 +157,10 @@ describe('PostgreSQL source: incremental snapshots', () => {
       assert.deepEqual(
         ids,
         Array.from({ length: 200 }, (_, i) => i + 1),
+      );
+      assert.ok(
+        reads(records, table).every((e) => e.source.lsn !== null),
+        'the rows read name the LSN the stream reached',
       );
       const progress = run.context.progressReports.filter((p) => p['phase'] === 'incremental snapshot');
       const last = progress.at(-1)!;
