@@ -250,4 +250,32 @@ describe('MySQL source: incremental snapshots', () => {
     }
     assert.equal(await task.done, null);
   });
+
+  it('pause-snapshot holds the chunks, resume-snapshot reads on to the end', async () => {
+    const table = 'orders_pause';
+    const rows = 5000;
+    await createTable(table, rows);
+    const task = startTask(config(table, 10));
+    try {
+      await task.streaming();
+      await sendSignal('execute-snapshot', { 'data-collections': [`${db.name}.${table}`] });
+      await task.collect((all) => reads(all, table).length >= 20, 30_000);
+      await sendSignal('pause-snapshot', null);
+      await task.collect(() => task.context.progress['phase'] === 'incremental snapshot paused', 30_000);
+      // The chunk in flight when the pause arrived may still close.
+      let end = Date.now() + 1000;
+      const paused = reads(await task.collect(() => Date.now() > end, 10_000), table).length;
+      end = Date.now() + 1500;
+      const held = reads(await task.collect(() => Date.now() > end, 10_000), table).length;
+      assert.equal(held, paused, 'rows read while paused');
+      assert.ok(paused < rows);
+      await sendSignal('resume-snapshot', null);
+      const records = await task.collect(() => snapshotDone(task), 120_000);
+      const ids = new Set(reads(records, table).map((e) => (e.after as unknown as Row).id));
+      assert.equal(ids.size, rows);
+    } finally {
+      await task.stop();
+    }
+    assert.equal(await task.done, null);
+  });
 });
