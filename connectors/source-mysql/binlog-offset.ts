@@ -16,7 +16,8 @@ import type { SourceOffset, SourcePartition } from '../../runtime/record/index.j
  * While the snapshot runs, records carry `snapshot: "true"` plus the table and the last
  * primary key read, so an interrupted snapshot resumes at the next chunk; the final
  * snapshot record carries `snapshot: "last"`, after which the connector streams from
- * `file`/`pos`, the binlog position of the snapshot.
+ * `file`/`pos`, the binlog position of the snapshot. While an incremental snapshot runs,
+ * `incremental_snapshot` holds its context (JSON), so a restart continues with the next chunk.
  */
 export interface BinlogOffset {
   readonly file: string;
@@ -31,6 +32,8 @@ export interface BinlogOffset {
   /** Snapshot progress: the table being read (`db.table`) and the last key read (JSON array). */
   readonly snapshotTable: string | null;
   readonly snapshotKey: string | null;
+  /** A running incremental snapshot's context (runtime/cdc/incremental-snapshot-context.ts), encoded. */
+  readonly incremental?: string | null;
 }
 
 export function sourcePartition(topicPrefix: string): SourcePartition {
@@ -49,6 +52,7 @@ export function toSourceOffset(offset: BinlogOffset): SourceOffset {
   if (offset.snapshot !== null) stored.snapshot = offset.snapshot;
   if (offset.snapshotTable !== null) stored.snapshot_table = offset.snapshotTable;
   if (offset.snapshotKey !== null) stored.snapshot_key = offset.snapshotKey;
+  if (offset.incremental) stored.incremental_snapshot = offset.incremental;
   return stored;
 }
 
@@ -78,6 +82,8 @@ export function fromSourceOffset(stored: SourceOffset): BinlogOffset {
     snapshot,
     snapshotTable: typeof stored.snapshot_table === 'string' ? stored.snapshot_table : null,
     snapshotKey: typeof stored.snapshot_key === 'string' ? stored.snapshot_key : null,
+    // Only when stored, so an offset without an incremental snapshot reads back as it was written.
+    ...(typeof stored.incremental_snapshot === 'string' ? { incremental: stored.incremental_snapshot } : {}),
   };
 }
 

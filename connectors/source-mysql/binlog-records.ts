@@ -1,6 +1,6 @@
 import { TransactionTracker } from '../../runtime/cdc/index.js';
-import type { EventDispatcher, TransactionBlock } from '../../runtime/cdc/index.js';
-import type { SourcePartition } from '../../runtime/record/index.js';
+import type { EventDispatcher, IncrementalSnapshot, TransactionBlock } from '../../runtime/cdc/index.js';
+import type { SourceOffset, SourcePartition } from '../../runtime/record/index.js';
 import type { DdlItem, OpenTransaction, RowsItem } from './binlog-items.js';
 import { alreadyEmitted, toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
@@ -17,6 +17,8 @@ export interface BinlogRecordsDeps {
   readonly eventsFor: (table: TableStructure) => TableEvents | null;
   readonly partition: SourcePartition;
   readonly dispatcher: EventDispatcher;
+  /** Sees every streamed change (its chunk's rows of those keys are older); its context goes into every offset. */
+  readonly incremental: IncrementalSnapshot;
 }
 
 /**
@@ -65,7 +67,7 @@ export class BinlogRecords {
       }
       if (tracker !== null && !tracker.begun) {
         // BEGIN resumes right before this row: a restart from it emits this row again.
-        await dispatcher.beginTransaction(tracker, toSourceOffset({ ...offset, row: index - 1 }), item.tsMs);
+        await dispatcher.beginTransaction(tracker, this.offsetOf({ ...offset, row: index - 1 }), item.tsMs);
       }
       const source = this.source(
         item.table,
@@ -82,13 +84,19 @@ export class BinlogRecords {
         row.after,
         source,
         partition,
-        toSourceOffset(offset),
+        this.offsetOf(offset),
         item.tsMs,
         block,
       );
+      this.deps.incremental.streamed(record);
       await dispatcher.changeEvent(record, item.op, item.tsMs);
     }
     return last;
+  }
+
+  /** The stored form of `offset`, carrying the incremental snapshot's context. */
+  offsetOf(offset: BinlogOffset): SourceOffset {
+    return toSourceOffset({ ...offset, incremental: this.deps.incremental.contextText });
   }
 
   /** The END record of a committed transaction whose BEGIN went out. */
@@ -99,23 +107,24 @@ export class BinlogRecords {
   ): Promise<void> {
     const tracker = transaction?.tracker ?? null;
     if (tracker === null) return;
-    await this.deps.dispatcher.commitTransaction(tracker, toSourceOffset(offset), tsMs);
+    await this.deps.dispatcher.commitTransaction(tracker, this.offsetOf(offset), tsMs);
   }
 
   /** Debezium's truncate events (op "t", no key, no row images); skipped by default (skipped.operations=t). */
   async truncates(item: DdlItem, offset: BinlogOffset): Promise<void> {
     const { partition, dispatcher } = this.deps;
-    if (dispatcher.skips('t')) return;
     for (const table of item.truncated) {
       const events = this.deps.eventsFor(table);
       if (events === null) continue;
+      this.deps.incremental.truncated(events.topic);
+      if (dispatcher.skips('t')) continue;
       const record = events.changeRecord(
         't',
         null,
         null,
         this.source(table, item.gtid, item.file, item.pos, 0, item.thread, item.tsMs),
         partition,
-        toSourceOffset(offset),
+        this.offsetOf(offset),
         item.tsMs,
       );
       await dispatcher.changeEvent(record, 't', item.tsMs);
@@ -134,7 +143,7 @@ export class BinlogRecords {
         changes,
         this.source(table, item.gtid, item.file, item.pos, 0, item.thread, item.tsMs),
         partition,
-        toSourceOffset(offset),
+        this.offsetOf(offset),
         item.tsMs,
       ),
     );

@@ -1,10 +1,16 @@
 import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
+import {
+  decodeIncrementalContext,
+  IncrementalSnapshot,
+  type IncrementalSnapshotContext,
+} from '../../runtime/cdc/index.js';
 import { isConnectionLost, SiphonError } from '../../runtime/plugin/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import { explain } from './binlog-failures.js';
+import { MySqlIncrementalReads } from './incremental-snapshot-reader.js';
 import type { DdlItem, OpenTransaction, QueuedItem, BinlogRowChange } from './binlog-items.js';
 import { BinlogRecords } from './binlog-records.js';
 import { CatalogZongJi, UnknownTableError } from './catalog-zongji.js';
@@ -57,6 +63,9 @@ export class BinlogReader {
   private heartbeatConnection: mysql.Connection | null = null;
   private readonly records: BinlogRecords;
   private readonly metrics: MySqlMetrics;
+  /** Signals and the incremental snapshot, run in the consumer loop (binlog order); lives across sessions. */
+  private readonly incremental: IncrementalSnapshot;
+  private readonly incrementalReads: MySqlIncrementalReads;
 
   constructor(
     private readonly deps: MySqlSourceDeps,
@@ -68,12 +77,34 @@ export class BinlogReader {
     this.gtids = parseGtids(start.gtids);
     this.position = { ...start, snapshot: null, snapshotTable: null, snapshotKey: null };
     this.metrics = new MySqlMetrics(deps.context.metrics);
+    this.incrementalReads = new MySqlIncrementalReads(deps, () => this.position);
+    this.incremental = this.incrementalSnapshot(decodeIncrementalContext(start.incremental));
     this.records = new BinlogRecords({
       config: deps.config,
       eventsFor: deps.eventsFor,
       partition: deps.partition,
       dispatcher: deps.dispatcher,
+      incremental: this.incremental,
     });
+  }
+
+  private incrementalSnapshot(restored: IncrementalSnapshotContext | null): IncrementalSnapshot {
+    const { config, context, dispatcher } = this.deps;
+    const signalTable = config.cdc.signalDataCollection;
+    return new IncrementalSnapshot(
+      config.cdc,
+      {
+        table: (dataCollection) => this.incrementalReads.table(dataCollection),
+        writeWatermark: async (kind, id, data) => {
+          if (signalTable === null) throw new SiphonError('no signal.data.collection for watermarks', false);
+          await this.incrementalReads.writeWatermark(signalTable, kind, id, data);
+        },
+        offsetAt: (incremental) => toSourceOffset({ ...this.position, incremental }),
+      },
+      dispatcher,
+      context,
+      restored,
+    );
   }
 
   /** The offset of the last record emitted (or the last boundary passed): where the next session resumes. */
@@ -92,6 +123,8 @@ export class BinlogReader {
     this.restartFrom(from);
     let lastUnknown: string | null = null;
     try {
+      await this.loadSignalTable();
+      await this.incremental.resume();
       while (!context.signal.aborted) {
         this.failure = null;
         this.startStream();
@@ -114,6 +147,25 @@ export class BinlogReader {
   async close(): Promise<void> {
     await this.heartbeatConnection?.end().catch(() => undefined);
     this.heartbeatConnection = null;
+    await this.incrementalReads.close();
+  }
+
+  /** The signal table's structure, so its rows are decoded whether or not it is captured. */
+  private async loadSignalTable(): Promise<void> {
+    const signalTable = this.deps.config.cdc.signalDataCollection;
+    if (signalTable === null) return;
+    const [db, table] = signalTable.split('.') as [string, string];
+    if (this.deps.catalog.get(db, table) !== undefined) return;
+    if ((await this.reload(db, table)) === undefined) {
+      throw new SiphonError(
+        `signal table ${signalTable} does not exist: create it (CREATE TABLE ${signalTable} (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data text)) or unset signal.data.collection`,
+        false,
+      );
+    }
+  }
+
+  private isSignalTable(db: string, table: string): boolean {
+    return this.incremental.isSignalTable(`${db}.${table}`);
   }
 
   private restartFrom(offset: BinlogOffset): void {
@@ -127,7 +179,7 @@ export class BinlogReader {
   private startStream(): void {
     const { config, context } = this.deps;
     const zongji = new CatalogZongJi(connectionOptions(config), {
-      skip: (db, table) => !this.deps.filter.includesTable(db, table),
+      skip: (db, table) => !this.deps.filter.includesTable(db, table) && !this.isSignalTable(db, table),
       columnsFor: (db, table, count) => this.columnsFor(db, table, count),
     });
     this.zongji = zongji;
@@ -414,6 +466,8 @@ export class BinlogReader {
     let progressed = false;
     while (!context.signal.aborted) {
       const item = this.queue.shift();
+      // Signals sent through the runtime (REST) are handled here, between binlog items.
+      for (const signal of context.signals.take()) await this.incremental.signal(signal);
       if (!item) {
         await dispatcher.flush();
         if (this.failure) return progressed;
@@ -425,8 +479,12 @@ export class BinlogReader {
       if (item.kind === 'rows') {
         this.queuedRows -= item.rows.length;
         if (this.queuedRows < config.cdc.maxBatchSize / 2) this.zongji?.connection?.resume();
-        const last = await this.records.rows(item);
-        if (last) this.position = last;
+        const { db, table } = item.table;
+        if (!this.isSignalTable(db, table) || this.deps.filter.includesTable(db, table)) {
+          const last = await this.records.rows(item);
+          if (last) this.position = last;
+        }
+        if (this.isSignalTable(db, table) && item.op === 'c') await this.signalRows(item.rows);
         this.trackPosition();
       } else if (item.kind === 'ddl') {
         await dispatcher.flush();
@@ -515,10 +573,28 @@ export class BinlogReader {
     await this.deps.dispatcher.flush();
   }
 
+  /** Rows inserted into the signal table: signals of channel `source`, or watermarks. */
+  private async signalRows(rows: readonly BinlogRowChange[]): Promise<void> {
+    const text = (value: unknown): string | null =>
+      value === null || value === undefined
+        ? null
+        : Buffer.isBuffer(value)
+          ? value.toString('utf8')
+          : String(value);
+    for (const { after } of rows) {
+      if (after === null) continue;
+      await this.incremental.signalRow(
+        text(after['id']) ?? '',
+        text(after['type']) ?? '',
+        text(after['data']),
+      );
+    }
+  }
+
   private async maybeHeartbeat(): Promise<void> {
     const { config, dispatcher } = this.deps;
     if (this.transaction || !dispatcher.heartbeatDue(Date.now())) return;
-    await dispatcher.heartbeat(toSourceOffset(this.position), Date.now());
+    await dispatcher.heartbeat(this.records.offsetOf(this.position), Date.now());
     if (config.cdc.heartbeatActionQuery) await this.runHeartbeatQuery(config.cdc.heartbeatActionQuery);
   }
 

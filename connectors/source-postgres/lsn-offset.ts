@@ -18,6 +18,9 @@ import { lsnToNumber } from './lsn.js';
  * `snapshot_relfilenode` and `snapshot_page`: every heap page before `snapshot_page` of
  * that table's storage was emitted completely (a rewritten table has another relfilenode,
  * and is read again from its start).
+ *
+ * `incremental_snapshot`, while an incremental snapshot runs: its context as JSON (tables
+ * left, last key emitted, largest key), so a restart continues with the next chunk.
  */
 export interface StreamPosition {
   readonly lsn: bigint | null;
@@ -47,6 +50,8 @@ export interface PagesDone {
 export interface LsnOffset {
   readonly position: StreamPosition;
   readonly snapshot: SnapshotProgress;
+  /** A running incremental snapshot's context (runtime/cdc/incremental-snapshot-context.ts), encoded. */
+  readonly incremental?: string | null;
 }
 
 export function sourcePartition(topicPrefix: string): SourcePartition {
@@ -71,6 +76,8 @@ export function toSourceOffset(offset: LsnOffset): SourceOffset {
     snapshot_table: s.table,
     snapshot_key: s.lastKey === null ? null : JSON.stringify(s.lastKey),
   };
+  // Only when set, so the offsets without an incremental snapshot stay as they were.
+  if (offset.incremental) sourceOffset['incremental_snapshot'] = offset.incremental;
   // Only when set, so the offsets of a snapshot with one thread stay as they were.
   if (s.pagesDone) {
     sourceOffset['snapshot_relfilenode'] = s.pagesDone.relfilenode;
@@ -87,6 +94,7 @@ export function fromSourceOffset(offset: SourceOffset): LsnOffset {
   const key = offset['snapshot_key'];
   const relfilenode = offset['snapshot_relfilenode'];
   const page = offset['snapshot_page'];
+  const incremental = offset['incremental_snapshot'];
   return {
     position: {
       lsn: bigOrNull(offset['lsn_proc'] ?? offset['lsn']),
@@ -104,6 +112,8 @@ export function fromSourceOffset(offset: SourceOffset): LsnOffset {
       lastKey: typeof key === 'string' ? (JSON.parse(key) as (string | null)[]) : null,
       pagesDone: typeof relfilenode === 'number' && typeof page === 'number' ? { relfilenode, page } : null,
     },
+    // Only when stored, so an offset without an incremental snapshot reads back as it was written.
+    ...(typeof incremental === 'string' ? { incremental } : {}),
   };
 }
 

@@ -86,7 +86,11 @@ export async function ensurePublication(
     [options.publicationName],
   );
   const name = quoteIdent(options.publicationName);
-  const tableList = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(', ');
+  const published = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`);
+  const signalTable = await signalTableName(client, options);
+  // Signals and watermarks are read from the stream: the signal table is published, captured or not.
+  if (signalTable !== null && !published.includes(signalTable)) published.push(signalTable);
+  const tableList = published.join(', ');
   switch (options.publicationAutocreateMode) {
     case 'disabled':
       if (existing.rowCount === 0) {
@@ -95,6 +99,7 @@ export async function ensurePublication(
           `publication "${options.publicationName}" does not exist and publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ${name} FOR TABLE ...) or set publication.autocreate.mode=filtered`,
         );
       }
+      if (signalTable !== null) await checkSignalTablePublished(client, options, signalTable);
       return;
     case 'all_tables':
       if (existing.rowCount === 0) await client.query(`CREATE PUBLICATION ${name} FOR ALL TABLES`);
@@ -107,6 +112,44 @@ export async function ensurePublication(
       }
       return;
   }
+}
+
+/** A publication the connector does not manage must publish the signal table, or no signal arrives. */
+async function checkSignalTablePublished(
+  client: pg.Client,
+  options: PostgresOptions,
+  signalTable: string,
+): Promise<void> {
+  const [schema, table] = (options.signalDataCollection ?? '').split('.');
+  const published = await client.query(
+    'SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2 AND tablename = $3',
+    [options.publicationName, schema, table],
+  );
+  if (published.rowCount === 0) {
+    throw new ConfigError(
+      'signal.data.collection',
+      `publication "${options.publicationName}" does not publish the signal table ${options.signalDataCollection ?? ''}, so no signal or watermark would arrive: ALTER PUBLICATION ${quoteIdent(options.publicationName)} ADD TABLE ${signalTable}`,
+    );
+  }
+}
+
+/** The signal table (signal.data.collection) quoted for SQL, null when none is set; it must exist. */
+async function signalTableName(client: pg.Client, options: PostgresOptions): Promise<string | null> {
+  const collection = options.signalDataCollection;
+  if (collection === null) return null;
+  const [schema, table] = collection.split('.') as [string, string];
+  const found = await client.query(
+    `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'r'`,
+    [schema, table],
+  );
+  if (found.rowCount === 0) {
+    throw new ConfigError(
+      'signal.data.collection',
+      `signal table ${collection} does not exist: create it (CREATE TABLE ${collection} (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data text)) or unset signal.data.collection`,
+    );
+  }
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
 
 /** Maps a server error to what the connector reports: slot in use is retriable. */

@@ -1,12 +1,15 @@
 import type pg from 'pg';
 import {
   CdcCoordinator,
+  decodeIncrementalContext,
+  IncrementalSnapshot,
   Snapshotter,
   SnapshotProgressReporter,
   taskEventDispatcher,
   UncapturedTables,
   type CdcSource,
   type EventDispatcher,
+  type IncrementalSnapshotContext,
   type LostPosition,
   type OffsetCodec,
   type SnapshotRequest,
@@ -33,10 +36,12 @@ import {
   fromSourceOffset,
   initialPosition,
   sourcePartition,
+  toSourceOffset,
   type LsnOffset,
   type SnapshotProgress,
   type StreamPosition,
 } from './lsn-offset.js';
+import { incrementalTableReader, writeWatermark } from './incremental-snapshot-reader.js';
 import { preflightProblems } from './preflight.js';
 import { ReplicationStream } from './replication-stream.js';
 import {
@@ -151,6 +156,8 @@ class PostgresCapture
   private slot: SlotState | null = null;
   private replication: ReplicationStream | null = null;
   private reader: ChangeStreamReader | null = null;
+  /** Created once streaming is prepared; lives across stream sessions (a reconnect keeps its chunk). */
+  private incremental: IncrementalSnapshot | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private emitted: LsnOffset = { position: initialPosition, snapshot: completedSnapshot };
   /** The last offset stored in Kafka, as JSON (compared with the batcher's last emitted one). */
@@ -284,6 +291,7 @@ class PostgresCapture
     const slotConfirmed = this.slot?.confirmedFlushLsn ?? 0n;
     if (slotConfirmed > this.confirmed) this.confirmed = slotConfirmed;
     this.emitted = from;
+    this.incremental = this.incrementalSnapshot(decodeIncrementalContext(from.incremental));
     // The slot's lag metrics come from the worker's retention guardian (slot-retention.ts),
     // which measures whatever the task's state.
     this.statusTimer = setInterval(
@@ -309,6 +317,7 @@ class PostgresCapture
       this.records,
       this.batcher,
       resume,
+      this.requiredIncremental(),
     );
     const stream = new ReplicationStream(clientConfig(options, `siphon-${context.connectorName}-stream`));
     this.replication = stream;
@@ -369,6 +378,50 @@ class PostgresCapture
     const everythingCommitted =
       batcher.lastOffset === null || batcher.lastOffset === this.lastCommittedOffset;
     return this.reader?.confirmable(this.confirmed, everythingCommitted) ?? this.confirmed;
+  }
+
+  /** Signals and incremental snapshots, with their reads and watermarks on the catalog connection. */
+  /** How far the stream got: the open session's position, or the last session's. */
+  private streamedPosition(): StreamPosition {
+    return this.reader?.emittedPosition ?? this.emitted.position;
+  }
+
+  private requiredIncremental(): IncrementalSnapshot {
+    if (this.incremental === null) throw new SiphonError('streaming was not prepared', false);
+    return this.incremental;
+  }
+
+  private incrementalSnapshot(restored: IncrementalSnapshotContext | null): IncrementalSnapshot {
+    const { options, context } = this;
+    return new IncrementalSnapshot(
+      options,
+      {
+        table: (dataCollection) =>
+          incrementalTableReader(
+            this.admin,
+            this.registry,
+            this.schemaOptions,
+            this.records,
+            context,
+            () => this.streamedPosition(),
+            dataCollection,
+          ),
+        writeWatermark: async (kind, id, data) => {
+          const signalTable = options.signalDataCollection;
+          if (signalTable === null) throw new SiphonError('no signal.data.collection for watermarks', false);
+          await writeWatermark(this.admin, signalTable, kind, id, data);
+        },
+        offsetAt: (incremental) =>
+          toSourceOffset({
+            position: this.streamedPosition(),
+            snapshot: completedSnapshot,
+            incremental,
+          }),
+      },
+      this.batcher,
+      context,
+      restored,
+    );
   }
 
   private async openReplication(purpose: string): Promise<ReplicationStream> {

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { epochMicrosNow, type TransactionBlock } from '../../runtime/cdc/index.js';
-import type { EventDispatcher } from '../../runtime/cdc/index.js';
+import type { EventDispatcher, IncrementalSnapshot } from '../../runtime/cdc/index.js';
 import { TransactionTracker } from '../../runtime/cdc/index.js';
 import { DataError, type SourceTaskContext } from '../../runtime/plugin/index.js';
-import type { Struct } from '../../runtime/record/index.js';
+import type { SourceOffset, SourceRecord, Struct } from '../../runtime/record/index.js';
 import { columnDefaults, notNullColumns, primaryKey } from './catalog.js';
 import type { ChangeContext, ChangeRecords } from './change-records.js';
 import type { PostgresOptions } from './config.js';
@@ -64,6 +64,8 @@ export class ChangeStreamReader {
     private readonly dispatcher: EventDispatcher,
     /** What was emitted before: a committed offset, or the snapshot's consistent point. */
     private readonly resume: StreamPosition,
+    /** Signals and the incremental snapshot, run on this stream's thread; its context goes into every offset. */
+    private readonly incremental: IncrementalSnapshot,
   ) {
     this.position = resume;
     this.lastCompleteEnd = resume.lsnFlush;
@@ -83,6 +85,7 @@ export class ChangeStreamReader {
     this.streamXid = null;
     await this.streamed.clear();
     try {
+      await this.incremental.resume();
       for (;;) {
         const message = await stream.next(
           this.context.signal,
@@ -109,6 +112,8 @@ export class ChangeStreamReader {
           sendStatus(true);
           await this.heartbeat();
         }
+        // Signals sent through the runtime (REST) are handled here, between stream messages.
+        for (const signal of this.context.signals.take()) await this.incremental.signal(signal);
       }
     } finally {
       await this.dispatcher.flush().catch(() => undefined);
@@ -117,6 +122,15 @@ export class ChangeStreamReader {
   }
 
   private idleKeepaliveLsn: bigint | null = null;
+
+  /** The offset of `position`, carrying the incremental snapshot's context. */
+  offsetAt(position: StreamPosition): SourceOffset {
+    return toSourceOffset({
+      position,
+      snapshot: this.completedSnapshot,
+      incremental: this.incremental.contextText,
+    });
+  }
 
   /**
    * How far the slot may be confirmed. `committed` is the flush LSN of the last stored
@@ -145,10 +159,7 @@ export class ChangeStreamReader {
         lsnCommit: this.lastCompleteCommit ?? position.lsnCommit,
       };
     }
-    await this.dispatcher.heartbeat(
-      toSourceOffset({ position, snapshot: this.completedSnapshot }),
-      Date.now(),
-    );
+    await this.dispatcher.heartbeat(this.offsetAt(position), Date.now());
   }
 
   /** Top-level xid of the stream block being received (protocol 2 streaming), or null. */
@@ -207,7 +218,9 @@ export class ChangeStreamReader {
           const table = this.relations.get(oid)?.table;
           if (table == null) continue;
           const ctx = await this.next(table.dataCollection, walStart);
-          if (ctx === null || this.dispatcher.skips('t')) continue;
+          if (ctx === null) continue;
+          this.incremental.truncated(table.topic);
+          if (this.dispatcher.skips('t')) continue;
           await this.dispatcher.changeEvent(
             this.records.change(table, 't', null, null, null, ctx),
             't',
@@ -307,11 +320,7 @@ export class ChangeStreamReader {
       if (tx.tracker === null) {
         // Debezium's PostgreSQL transaction id is `txId:LSN`; the LSN is the commit's, known at BEGIN.
         tx.tracker = new TransactionTracker(`${tx.xid}:${tx.commitLsn}`);
-        await this.dispatcher.beginTransaction(
-          tx.tracker,
-          toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
-          tx.commitTimeMs,
-        );
+        await this.dispatcher.beginTransaction(tx.tracker, this.offsetAt(this.position), tx.commitTimeMs);
       }
       block = tx.tracker.next(dataCollection);
     }
@@ -333,7 +342,7 @@ export class ChangeStreamReader {
       lsn: walStart,
       lastCommitLsn: this.lastCompleteEnd,
       transaction: block,
-      offset: toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
+      offset: this.offsetAt(this.position),
     };
   }
 
@@ -350,7 +359,7 @@ export class ChangeStreamReader {
       lsn,
       lastCommitLsn: this.lastCompleteEnd,
       transaction: null,
-      offset: toSourceOffset({ position: { ...this.position, lsn }, snapshot: this.completedSnapshot }),
+      offset: this.offsetAt({ ...this.position, lsn }),
     };
   }
 
@@ -386,13 +395,25 @@ export class ChangeStreamReader {
   ): Promise<void> {
     const entry = this.relations.get(message.relationOid);
     if (entry === undefined) throw new Error(`pgoutput: change for unknown relation ${message.relationOid}`);
-    const table = entry.table;
-    if (table === null) return;
+    if (entry.table !== null) await this.capturedChange(message, entry.table, walStart);
+    const { relation } = entry;
+    if (message.tag === 'insert' && this.incremental.isSignalTable(`${relation.schema}.${relation.table}`)) {
+      const text = (name: string): string | null =>
+        message.newTuple[relation.columns.findIndex((c) => c.name === name)] ?? null;
+      await this.incremental.signalRow(text('id') ?? '', text('type') ?? '', text('data'));
+    }
+  }
+
+  private async capturedChange(
+    message: Extract<PgoutputMessage, { tag: 'insert' | 'update' | 'delete' }>,
+    table: TableEvents,
+    walStart: bigint,
+  ): Promise<void> {
     if (message.tag === 'insert') {
       const ctx = await this.next(table.dataCollection, walStart);
       if (ctx === null || this.dispatcher.skips('c')) return;
       const after = table.rowValue(message.newTuple);
-      await this.dispatcher.changeEvent(
+      await this.dispatchChange(
         this.records.change(table, 'c', table.keyValue(message.newTuple), null, after, ctx),
         'c',
         ctx.tsMs,
@@ -418,7 +439,7 @@ export class ChangeStreamReader {
       const fallback = message.oldKind === 'O' ? oldTuple : null;
       const after = table.rowValue(message.newTuple, fallback);
       const unavailable = table.unavailableColumns(message.newTuple, fallback);
-      await this.dispatcher.changeEvent(
+      await this.dispatchChange(
         this.records.change(table, 'c', newKey, null, after, createCtx, unavailable),
         'c',
         createCtx.tsMs,
@@ -431,7 +452,7 @@ export class ChangeStreamReader {
     const before = fullOld === null ? null : table.rowValue(fullOld);
     const after = table.rowValue(message.newTuple, fullOld);
     const unavailable = table.unavailableColumns(message.newTuple, fullOld);
-    await this.dispatcher.changeEvent(
+    await this.dispatchChange(
       this.records.change(table, 'u', newKey, before, after, ctx, unavailable),
       'u',
       ctx.tsMs,
@@ -447,7 +468,13 @@ export class ChangeStreamReader {
     const key = table.keyValue(oldTuple);
     const before = keyOnly ? table.keyOnlyRowValue(oldTuple) : table.rowValue(oldTuple);
     // The dispatcher adds the tombstone (tombstones.on.delete).
-    await this.dispatcher.changeEvent(this.records.change(table, 'd', key, before, null, ctx), 'd', ctx.tsMs);
+    await this.dispatchChange(this.records.change(table, 'd', key, before, null, ctx), 'd', ctx.tsMs);
+  }
+
+  /** A streamed change: it replaces its key's row in an incremental snapshot's open window, and goes out. */
+  private async dispatchChange(record: SourceRecord, op: 'c' | 'u' | 'd', tsMs: number): Promise<void> {
+    this.incremental.streamed(record);
+    await this.dispatcher.changeEvent(record, op, tsMs);
   }
 
   private async commit(commitLsn: bigint, endLsn: bigint): Promise<void> {
@@ -467,11 +494,7 @@ export class ChangeStreamReader {
       txDone: true,
     };
     if (tx.tracker !== null) {
-      await this.dispatcher.commitTransaction(
-        tx.tracker,
-        toSourceOffset({ position: this.position, snapshot: this.completedSnapshot }),
-        tx.commitTimeMs,
-      );
+      await this.dispatcher.commitTransaction(tx.tracker, this.offsetAt(this.position), tx.commitTimeMs);
     }
     await this.dispatcher.flush();
   }

@@ -262,8 +262,64 @@ export const cdcKeySpecs = {
       'How many times in a row the task is restarted after a transient failure (a lost connection) before it fails; -1: no limit, 0: never. The count starts again once the task emits records. Authentication and permission failures are never retried.',
     validator: atLeast(-1),
   },
+  'signal.data.collection': {
+    type: 'string',
+    default: null,
+    importance: 'medium',
+    group: 'Signals',
+    documentation:
+      'The signal table, <schema>.<table> (PostgreSQL) or <database>.<table> (MySQL), with columns id varchar(42), type varchar(32), data text as in Debezium. Rows inserted into it are signals (channel source); incremental snapshots write their watermarks into it, so they need it. It is read from the change stream whether or not it is captured.',
+    validator: (value) =>
+      value === null || (typeof value === 'string' && /^[^.]+\.[^.]+$/.test(value))
+        ? undefined
+        : `"${String(value)}" is not a fully qualified table name; use <schema>.<table>`,
+  },
+  'signal.enabled.channels': {
+    type: 'list',
+    default: ['source'],
+    importance: 'low',
+    group: 'Signals',
+    documentation:
+      'Where signals are read from besides the REST channel (POST /connectors/{name}/signals, always on): source (the signal table). The kafka channel is not offered: a task reaches Kafka only through its durable log, which cannot follow a topic as new messages arrive.',
+    validator: (value) => errorOf(() => parseSignalChannels(asListText(value))),
+  },
+  'incremental.snapshot.chunk.size': {
+    type: 'int',
+    default: 1024,
+    importance: 'medium',
+    group: 'Signals',
+    documentation:
+      'Rows read per chunk of an incremental snapshot; a chunk is held in memory until its closing watermark is streamed.',
+    validator: atLeast(1),
+  },
   ...sourceQueueKeySpecs,
 } as const satisfies KeySpecs;
+
+/** The signal channels a task reads itself; `rest` comes through the runtime and is always on. */
+export type SignalChannel = 'source';
+
+/** Parses `signal.enabled.channels`; throws naming a channel that is not offered. */
+export function parseSignalChannels(value: string | readonly string[] | null): Set<SignalChannel> {
+  const entries = (typeof value === 'string' ? value.split(',') : (value ?? []))
+    .map((v) => v.trim().toLowerCase())
+    .filter((v) => v.length > 0);
+  const channels = new Set<SignalChannel>();
+  for (const entry of entries) {
+    if (entry === 'source') channels.add('source');
+    else if (entry === 'rest') continue;
+    else if (entry === 'kafka')
+      throw new ConfigError(
+        'signal.enabled.channels',
+        'signal.enabled.channels: the kafka channel is not offered (a task reaches Kafka only through its durable log, which cannot follow new messages); send signals through the signal table or POST /connectors/{name}/signals',
+      );
+    else
+      throw new ConfigError(
+        'signal.enabled.channels',
+        `signal.enabled.channels: "${entry}" is not a channel; use source`,
+      );
+  }
+  return channels;
+}
 
 export interface CdcOptions {
   readonly topicPrefix: string;
@@ -287,6 +343,9 @@ export interface CdcOptions {
   /** The sink notification channel's topic (null: off) and whether notifications are logged. */
   readonly notificationTopic: string | null;
   readonly notificationsLogged: boolean;
+  readonly signalDataCollection: string | null;
+  readonly signalChannels: ReadonlySet<SignalChannel>;
+  readonly incrementalSnapshotChunkSize: number;
 }
 
 /** The CDC options out of a connector's typed options (which include every CDC key). */
@@ -311,6 +370,9 @@ export function cdcOptionsOf(options: ConfigOptions<typeof cdcKeySpecs>): CdcOpt
     maxBatchSize: options['max.batch.size'],
     maxQueueSize: options['max.queue.size'],
     ...notificationOptions(options),
+    signalDataCollection: options['signal.data.collection'],
+    signalChannels: parseSignalChannels(options['signal.enabled.channels']),
+    incrementalSnapshotChunkSize: options['incremental.snapshot.chunk.size'],
   };
 }
 

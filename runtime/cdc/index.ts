@@ -22,3 +22,7 @@ export * from './snapshot-lookahead.js';
 export * from './ordered-chunk-readers.js';
 export * from './snapshot-progress.js';
 export * from './notifications.js';
+export * from './incremental-snapshot.js';
+export * from './incremental-snapshot-context.js';
+export * from './incremental-snapshot-window.js';
+export * from './blocking-snapshot.js';

@@ -1,0 +1,36 @@
+import type { ChunkKey } from './incremental-snapshot-window.js';
+
+/**
+ * What an incremental snapshot has left to do, kept in every streaming offset (one JSON
+ * text) so a restarted task continues with the next chunk: the tables left (the current
+ * one first), the last key emitted of the current table, the largest key it had when its
+ * snapshot began (rows inserted later are streamed anyway), each table's
+ * `additional-conditions` filter, whether it is paused, and the rows done for progress.
+ */
+export interface IncrementalSnapshotContext {
+  readonly tables: readonly string[];
+  readonly filters: Readonly<Record<string, string>>;
+  readonly lastKey: ChunkKey | null;
+  readonly maxKey: ChunkKey | null;
+  readonly paused: boolean;
+  readonly rowsDone: number;
+}
+
+export function encodeIncrementalContext(context: IncrementalSnapshotContext | null): string | null {
+  return context === null ? null : JSON.stringify(context);
+}
+
+/** Reads a stored context; null when there is none (or it is not one: nothing to resume). */
+export function decodeIncrementalContext(text: unknown): IncrementalSnapshotContext | null {
+  if (typeof text !== 'string' || text === '') return null;
+  const parsed = JSON.parse(text) as Partial<IncrementalSnapshotContext>;
+  if (!Array.isArray(parsed.tables) || parsed.tables.length === 0) return null;
+  return {
+    tables: parsed.tables.filter((t): t is string => typeof t === 'string'),
+    filters: parsed.filters ?? {},
+    lastKey: parsed.lastKey ?? null,
+    maxKey: parsed.maxKey ?? null,
+    paused: parsed.paused === true,
+    rowsDone: typeof parsed.rowsDone === 'number' ? parsed.rowsDone : 0,
+  };
+}

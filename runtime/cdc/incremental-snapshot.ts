@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import type { SourceSignal, SourceTaskContext } from '../plugin/index.js';
+import type { SourceOffset, SourceRecord } from '../record/index.js';
+import { CdcMetrics } from './cdc-metrics.js';
+import { runBlockingSnapshot } from './blocking-snapshot.js';
+import type { SignalChannel } from './cdc-config.js';
+import type { EventDispatcher } from './event-dispatcher.js';
+import { encodeIncrementalContext, type IncrementalSnapshotContext } from './incremental-snapshot-context.js';
+import {
+  ChunkWindow,
+  watermarkId,
+  watermarkKinds,
+  type ChunkKey,
+  type WatermarkKind,
+} from './incremental-snapshot-window.js';
+
+/** One table as an incremental snapshot reads it (the connector's port). */
+export interface IncrementalTableReader {
+  /** The topic of the table's change events (the chunk's rows are matched with its changes). */
+  readonly topic: string;
+  estimatedRows(): Promise<number>;
+  /** The largest key now (with `filter`, an SQL condition), or null when no row matches. */
+  maxKey(filter: string | null): Promise<ChunkKey | null>;
+  /**
+   * Up to `limit` rows after `after` up to and including `upTo`, in key order, as `r`
+   * records with `source.snapshot` "incremental" (their offsets are set when emitted);
+   * null when no row is left. `lastKey` is the key of the last row read.
+   */
+  readChunk(
+    after: ChunkKey | null,
+    upTo: ChunkKey,
+    limit: number,
+    filter: string | null,
+  ): Promise<{ readonly records: readonly SourceRecord[]; readonly lastKey: ChunkKey } | null>;
+}
+
+/** What a connector gives the incremental snapshot, all used on its stream thread. */
+export interface IncrementalSnapshotPorts {
+  /** The table's reader, or why it cannot be snapshotted incrementally (no primary key, not captured). */
+  table(dataCollection: string): Promise<IncrementalTableReader | string>;
+  /** Inserts a watermark row into the signal table (committed when this resolves). */
+  writeWatermark(kind: WatermarkKind, id: string, data: string): Promise<void>;
+  /** The offset of the stream's current position, carrying `context` (the encoded context). */
+  offsetAt(context: string | null): SourceOffset;
+}
+
+export interface IncrementalSnapshotOptions {
+  readonly signalDataCollection: string | null;
+  readonly signalChannels: ReadonlySet<SignalChannel>;
+  readonly incrementalSnapshotChunkSize: number;
+}
+
+type Emitter = Pick<
+  EventDispatcher,
+  'changeEvent' | 'startSnapshotTable' | 'snapshotRecord' | 'endSnapshot' | 'flush'
+>;
+type TaskParts = Pick<
+  SourceTaskContext,
+  'logger' | 'reportProgress' | 'metrics' | 'connectorName' | 'signal'
+>;
+
+/**
+ * Debezium's incremental snapshot driven by signals (`execute-snapshot` with type
+ * `incremental`, `stop-snapshot`, `pause-snapshot`, `resume-snapshot`), with the watermark
+ * method: on the stream thread it writes the open watermark, reads one chunk by primary
+ * key, writes the close watermark; the stream then passes both watermarks, and whatever
+ * of the chunk no change in between replaced is emitted at the close (`ChunkWindow`).
+ * One chunk is in memory at a time. Its context goes into every offset the stream
+ * builds (`contextText`), so a restarted task goes on after the last chunk emitted.
+ * `execute-snapshot` with type `blocking` is handed to `runBlockingSnapshot`.
+ */
+export class IncrementalSnapshot {
+  private window: ChunkWindow | null = null;
+  private reader: { readonly table: string; readonly port: IncrementalTableReader } | null = null;
+  private estimated = 0;
+  private readonly metrics: CdcMetrics;
+
+  constructor(
+    private readonly options: IncrementalSnapshotOptions,
+    private readonly ports: IncrementalSnapshotPorts,
+    private readonly emitter: Emitter,
+    private readonly task: TaskParts,
+    private context: IncrementalSnapshotContext | null,
+  ) {
+    this.metrics = new CdcMetrics(task.metrics);
+  }
+
+  /** The context for the offsets the stream builds; null when no incremental snapshot runs. */
+  get contextText(): string | null {
+    return encodeIncrementalContext(this.context);
+  }
+
+  /** Whether `dataCollection` is the signal table, whose rows are signals and watermarks. */
+  isSignalTable(dataCollection: string): boolean {
+    return dataCollection === this.options.signalDataCollection;
+  }
+
+  /** A stream session started: a snapshot restored from the offset (or left by the last session) goes on. */
+  async resume(): Promise<void> {
+    if (this.window === null) await this.nextChunk();
+  }
+
+  /** A row inserted into the signal table, as streamed: a watermark, or a signal of channel `source`. */
+  async signalRow(id: string, type: string, data: string | null): Promise<void> {
+    const watermark = watermarkKinds.find((kind) => kind === type);
+    if (watermark !== undefined) {
+      await this.watermark(watermark, id);
+      return;
+    }
+    if (!this.options.signalChannels.has('source')) return;
+    let parsed: Record<string, unknown> | null;
+    try {
+      parsed = data === null || data.trim() === '' ? null : (JSON.parse(data) as Record<string, unknown>);
+    } catch (error) {
+      this.task.logger.error('signal ignored: its data is not JSON', {
+        id,
+        type,
+        error: (error as Error).message,
+      });
+      return;
+    }
+    await this.signal({ id, type, data: parsed, channel: 'source' });
+  }
+
+  /** A signal from any channel. */
+  async signal(signal: SourceSignal): Promise<void> {
+    const { logger } = this.task;
+    logger.info('signal received', { id: signal.id, type: signal.type, channel: signal.channel });
+    switch (signal.type) {
+      case 'execute-snapshot':
+        await this.execute(signal);
+        return;
+      case 'stop-snapshot':
+        this.stop(signal);
+        await this.nextChunk();
+        return;
+      case 'pause-snapshot':
+        if (this.context === null) return logger.warn('pause-snapshot: no incremental snapshot runs');
+        this.context = { ...this.context, paused: true };
+        this.reportProgress('incremental snapshot paused');
+        return;
+      case 'resume-snapshot':
+        if (this.context === null) return logger.warn('resume-snapshot: no incremental snapshot runs');
+        this.context = { ...this.context, paused: false };
+        if (this.window === null) await this.nextChunk();
+        return;
+      default:
+        logger.error('signal ignored: its type is not one this connector handles', {
+          id: signal.id,
+          type: signal.type,
+        });
+    }
+  }
+
+  /** A change streamed from a captured table (emitted as well, by the caller). */
+  streamed(record: SourceRecord): void {
+    this.window?.streamed(record);
+  }
+
+  /** A truncate streamed from a captured table (whether or not `skipped.operations` emits it). */
+  truncated(topic: string): void {
+    this.window?.truncated(topic);
+  }
+
+  private async execute(signal: SourceSignal): Promise<void> {
+    const { logger } = this.task;
+    const data = signal.data ?? {};
+    const kind = typeof data['type'] === 'string' ? data['type'].toLowerCase() : 'incremental';
+    if (kind !== 'incremental' && kind !== 'blocking') {
+      logger.error(
+        `execute-snapshot ignored: "${kind}" is not a snapshot type; use incremental or blocking`,
+        {
+          id: signal.id,
+        },
+      );
+      return;
+    }
+    if (kind === 'incremental' && this.options.signalDataCollection === null) {
+      logger.error(
+        'execute-snapshot ignored: incremental snapshots write their watermarks into the signal table; set signal.data.collection',
+        { id: signal.id },
+      );
+      return;
+    }
+    const requested = stringList(data['data-collections']);
+    if (requested.length === 0) {
+      logger.error('execute-snapshot ignored: data-collections names no table', { id: signal.id });
+      return;
+    }
+    const conditions = conditionList(data['additional-conditions']);
+    if (kind === 'blocking') {
+      await runBlockingSnapshot(
+        {
+          tables: requested.map((table) => ({
+            table,
+            filter: conditions.find((c) => c.table === table)?.filter ?? null,
+          })),
+          chunkSize: this.options.incrementalSnapshotChunkSize,
+        },
+        { table: (name) => this.ports.table(name), offsetAt: () => this.ports.offsetAt(this.contextText) },
+        this.emitter,
+        this.task,
+      );
+      return;
+    }
+    const filters: Record<string, string> = { ...this.context?.filters };
+    for (const condition of conditions) filters[condition.table] = condition.filter;
+    const tables = [...(this.context?.tables ?? [])];
+    for (const table of requested) if (!tables.includes(table)) tables.push(table);
+    this.context = {
+      tables,
+      filters,
+      lastKey: this.context?.lastKey ?? null,
+      maxKey: this.context?.maxKey ?? null,
+      paused: this.context?.paused ?? false,
+      rowsDone: this.context?.rowsDone ?? 0,
+    };
+    logger.info('incremental snapshot requested', { tables: requested });
+    if (this.window === null) await this.nextChunk();
+  }
+
+  private stop(signal: SourceSignal): void {
+    if (this.context === null) return;
+    const named = stringList(signal.data?.['data-collections']);
+    const current = this.context.tables[0];
+    if (named.length === 0 || (current !== undefined && named.includes(current))) {
+      // The chunk in flight is dropped: its rows are not emitted.
+      this.window = null;
+      this.reader = null;
+    }
+    const tables = named.length === 0 ? [] : this.context.tables.filter((t) => !named.includes(t));
+    this.task.logger.info('incremental snapshot stopped', {
+      tables: named.length === 0 ? this.context.tables : named,
+    });
+    if (tables.length === 0) {
+      this.context = null;
+      this.task.reportProgress({ phase: 'streaming' });
+      return;
+    }
+    const sameTable = tables[0] === current;
+    this.context = {
+      ...this.context,
+      tables,
+      lastKey: sameTable ? this.context.lastKey : null,
+      maxKey: sameTable ? this.context.maxKey : null,
+      rowsDone: sameTable ? this.context.rowsDone : 0,
+    };
+  }
+
+  private async watermark(kind: WatermarkKind, id: string): Promise<void> {
+    const window = this.window;
+    if (window === null || window.watermark(kind, id) !== 'close') return;
+    this.window = null;
+    const context = this.context;
+    if (context === null) return;
+    const rows = window.remaining();
+    const before = this.contextText;
+    const after: IncrementalSnapshotContext = {
+      ...context,
+      lastKey: window.lastKey,
+      rowsDone: context.rowsDone + rows.length,
+    };
+    const afterText = encodeIncrementalContext(after);
+    // The chunk's last row carries the context past the chunk: a restart after its commit
+    // reads the next chunk; one before re-reads this chunk (at least once).
+    for (let i = 0; i < rows.length; i++) {
+      const offset = this.ports.offsetAt(i === rows.length - 1 ? afterText : before);
+      await this.emitter.changeEvent({ ...rows[i]!, sourceOffset: offset }, 'r');
+    }
+    this.context = after;
+    this.reportProgress('incremental snapshot');
+    await this.nextChunk();
+  }
+
+  /** Reads the next chunk between watermarks, moving on to the next table when one is done. */
+  private async nextChunk(): Promise<void> {
+    while (this.context !== null && !this.context.paused && this.window === null) {
+      const context = this.context;
+      const table = context.tables[0]!;
+      const port = await this.tableReader(table);
+      if (typeof port === 'string') {
+        this.task.logger.error(`incremental snapshot of ${table} skipped: ${port}`, { table });
+        this.nextTable();
+        continue;
+      }
+      const filter = context.filters[table] ?? null;
+      let maxKey = context.maxKey;
+      if (maxKey === null) {
+        maxKey = await port.maxKey(filter);
+        if (maxKey === null) {
+          this.tableDone(table);
+          continue;
+        }
+        this.context = { ...context, maxKey };
+      }
+      const chunkId = randomUUID();
+      const data = JSON.stringify({ 'chunk-id': chunkId, table });
+      await this.ports.writeWatermark(
+        'snapshot-window-open',
+        watermarkId(chunkId, 'snapshot-window-open'),
+        data,
+      );
+      const chunk = await port.readChunk(
+        context.lastKey,
+        maxKey,
+        this.options.incrementalSnapshotChunkSize,
+        filter,
+      );
+      if (chunk === null) {
+        this.tableDone(table);
+        continue;
+      }
+      this.window = new ChunkWindow(chunkId, port.topic, chunk.records, chunk.lastKey);
+      await this.ports.writeWatermark(
+        'snapshot-window-close',
+        watermarkId(chunkId, 'snapshot-window-close'),
+        data,
+      );
+    }
+  }
+
+  private async tableReader(table: string): Promise<IncrementalTableReader | string> {
+    if (this.reader?.table === table) return this.reader.port;
+    const port = await this.ports.table(table);
+    if (typeof port === 'string') return port;
+    this.reader = { table, port };
+    this.estimated = await port.estimatedRows();
+    this.metrics.snapshotRowsTotal.set(this.labels(table), this.estimated);
+    this.reportProgress('incremental snapshot');
+    return port;
+  }
+
+  private tableDone(table: string): void {
+    this.task.logger.info('incremental snapshot of a table completed', {
+      table,
+      rows: this.context?.rowsDone ?? 0,
+    });
+    this.reportProgress('incremental snapshot');
+    this.nextTable();
+  }
+
+  private nextTable(): void {
+    const context = this.context;
+    this.reader = null;
+    if (context === null) return;
+    const tables = context.tables.slice(1);
+    if (tables.length === 0) {
+      this.context = null;
+      this.task.logger.info('incremental snapshot completed');
+      this.task.reportProgress({ phase: 'streaming' });
+      return;
+    }
+    this.context = { ...context, tables, lastKey: null, maxKey: null, rowsDone: 0 };
+  }
+
+  private reportProgress(phase: string): void {
+    const context = this.context;
+    const table = context?.tables[0];
+    if (context === null || table === undefined) return;
+    const done = context.rowsDone;
+    const estimated = Math.max(this.estimated, done);
+    this.metrics.snapshotRowsDone.set(this.labels(table), done);
+    this.task.reportProgress({
+      phase: context.paused ? 'incremental snapshot paused' : phase,
+      snapshot: 'incremental',
+      table,
+      tables_left: context.tables.length,
+      rows_done: done,
+      rows_estimated: estimated,
+      percent: estimated === 0 ? 100 : Math.min(100, Math.floor((done / estimated) * 100)),
+    });
+  }
+
+  private labels(table: string): { connector: string; table: string } {
+    return { connector: this.task.connectorName, table };
+  }
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function conditionList(value: unknown): { table: string; filter: string }[] {
+  if (!Array.isArray(value)) return [];
+  const conditions: { table: string; filter: string }[] = [];
+  for (const entry of value as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const fields = entry as Record<string, unknown>;
+    const table = fields['data-collection'];
+    const filter = fields['filter'];
+    if (typeof table === 'string' && typeof filter === 'string' && filter.trim() !== '')
+      conditions.push({ table, filter });
+  }
+  return conditions;
+}
