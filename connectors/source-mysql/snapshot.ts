@@ -422,7 +422,7 @@ async function readTables(
       });
       rows += item.page.length;
       if (context.signal.aborted) {
-        reporter.finished('snapshot stopped', ordered.length);
+        reporter.finished('ABORTED', { phase: 'snapshot stopped', tables: ordered.length });
         await dispatcher.flush();
         return;
       }
@@ -432,7 +432,7 @@ async function readTables(
     const connection = connections[0]!;
     for (const table of reads) {
       if (context.signal.aborted) {
-        reporter.finished('snapshot stopped', ordered.length);
+        reporter.finished('ABORTED', { phase: 'snapshot stopped', tables: ordered.length });
         await dispatcher.flush();
         return;
       }
@@ -443,7 +443,7 @@ async function readTables(
       let rows = 0;
       for await (const chunk of tableChunks(connection, table.schema, size, table.startKey)) {
         if (context.signal.aborted) {
-          reporter.finished('snapshot stopped', ordered.length);
+          reporter.finished('ABORTED', { phase: 'snapshot stopped', tables: ordered.length });
           await dispatcher.flush();
           return;
         }
@@ -454,7 +454,11 @@ async function readTables(
     }
   }
   await dispatcher.endSnapshot(toSourceOffset(snapshotOffset(start, null, null, 'last')));
-  reporter.finished('snapshot completed', ordered.length, { tables_completed: done });
+  reporter.finished('COMPLETED', {
+    phase: 'snapshot completed',
+    tables: ordered.length,
+    tables_completed: done,
+  });
 }
 
 /** The server's row estimates (information_schema TABLE_ROWS) by table key, for progress and ETA. */

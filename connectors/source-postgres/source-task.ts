@@ -272,7 +272,10 @@ class PostgresCapture
           : new SnapshotReader(clients[0]!, ...shared);
       const finished = await reader.run(plan);
       for (const client of clients) await client.query('COMMIT');
-      progress.finished(finished ? 'snapshot completed' : 'snapshot stopped', this.tables.length);
+      progress.finished(finished ? 'COMPLETED' : 'ABORTED', {
+        phase: finished ? 'snapshot completed' : 'snapshot stopped',
+        tables: this.tables.length,
+      });
       // The COMPLETED or ABORTED notification goes out now, not with the first streamed change.
       await this.batcher.flush();
       return finished ? { position, snapshot: completedSnapshot } : null;

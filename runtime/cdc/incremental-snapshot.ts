@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SourceSignal, SourceTaskContext } from '../plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../record/index.js';
 import { CdcMetrics } from './cdc-metrics.js';
+import { SnapshotProgressReporter } from './snapshot-progress.js';
 import { runBlockingSnapshot } from './blocking-snapshot.js';
 import type { SignalChannel } from './cdc-config.js';
 import type { EventDispatcher } from './event-dispatcher.js';
@@ -52,7 +53,7 @@ export interface IncrementalSnapshotOptions {
 
 type Emitter = Pick<
   EventDispatcher,
-  'changeEvent' | 'startSnapshotTable' | 'snapshotRecord' | 'endSnapshot' | 'flush'
+  'changeEvent' | 'startSnapshotTable' | 'snapshotRecord' | 'endSnapshot' | 'flush' | 'notify'
 >;
 type TaskParts = Pick<
   SourceTaskContext,
@@ -73,7 +74,10 @@ export class IncrementalSnapshot {
   private window: ChunkWindow | null = null;
   private reader: { readonly table: string; readonly port: IncrementalTableReader } | null = null;
   private estimated = 0;
+  /** Tables this worker finished in the snapshot running now (for "table n of m"). */
+  private tablesDone = 0;
   private readonly metrics: CdcMetrics;
+  private readonly progress: SnapshotProgressReporter;
 
   constructor(
     private readonly options: IncrementalSnapshotOptions,
@@ -83,6 +87,7 @@ export class IncrementalSnapshot {
     private context: IncrementalSnapshotContext | null,
   ) {
     this.metrics = new CdcMetrics(task.metrics);
+    this.progress = new SnapshotProgressReporter(task, emitter, 'Incremental Snapshot');
   }
 
   /** The context for the offsets the stream builds; null when no incremental snapshot runs. */
@@ -137,11 +142,13 @@ export class IncrementalSnapshot {
       case 'pause-snapshot':
         if (this.context === null) return logger.warn('pause-snapshot: no incremental snapshot runs');
         this.context = { ...this.context, paused: true };
+        this.progress.paused();
         this.reportProgress('incremental snapshot paused');
         return;
       case 'resume-snapshot':
         if (this.context === null) return logger.warn('resume-snapshot: no incremental snapshot runs');
         this.context = { ...this.context, paused: false };
+        this.progress.resumed();
         if (this.window === null) await this.nextChunk();
         return;
       default:
@@ -234,7 +241,8 @@ export class IncrementalSnapshot {
     });
     if (tables.length === 0) {
       this.context = null;
-      this.task.reportProgress({ phase: 'streaming' });
+      this.tablesDone = 0;
+      this.progress.finished('ABORTED', { phase: 'streaming' });
       return;
     }
     const sameTable = tables[0] === current;
@@ -344,10 +352,12 @@ export class IncrementalSnapshot {
     this.reader = null;
     if (context === null) return;
     const tables = context.tables.slice(1);
+    this.tablesDone++;
     if (tables.length === 0) {
       this.context = null;
+      this.tablesDone = 0;
       this.task.logger.info('incremental snapshot completed');
-      this.task.reportProgress({ phase: 'streaming' });
+      this.progress.finished('COMPLETED', { phase: 'streaming' });
       return;
     }
     this.context = { ...context, tables, lastKey: null, maxKey: null, rowsDone: 0 };
@@ -360,15 +370,24 @@ export class IncrementalSnapshot {
     const done = context.rowsDone;
     const estimated = Math.max(this.estimated, done);
     this.metrics.snapshotRowsDone.set(this.labels(table), done);
-    this.task.reportProgress({
-      phase: context.paused ? 'incremental snapshot paused' : phase,
-      snapshot: 'incremental',
-      table,
-      tables_left: context.tables.length,
-      rows_done: done,
-      rows_estimated: estimated,
-      percent: estimated === 0 ? 100 : Math.min(100, Math.floor((done / estimated) * 100)),
-    });
+    this.progress.table(
+      {
+        table,
+        tableNumber: this.tablesDone + 1,
+        tables: this.tablesDone + context.tables.length,
+        rowsDone: done,
+        rowsEstimated: estimated,
+      },
+      {
+        ...(context.paused
+          ? { phase: 'incremental snapshot paused' }
+          : phase === 'incremental snapshot'
+            ? {}
+            : { phase }),
+        snapshot: 'incremental',
+        tables_left: context.tables.length,
+      },
+    );
   }
 
   private labels(table: string): { connector: string; table: string } {

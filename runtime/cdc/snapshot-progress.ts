@@ -5,10 +5,9 @@ import type { SnapshotAggregate, SnapshotNotifier, SnapshotNotificationType } fr
  * The one progress shape of a snapshot, whichever source reads it, as the task's status,
  * the CLI's progress bar and the `snapshot.progress` events show it: the phase, the table
  * being read (its number of all), rows done and estimated, percent, rows per second and
- * the ETA of that table. `phase` is the key the runtime commits offsets on when it changes.
+ * the ETA of that table. `phase` (`snapshot`, `incremental snapshot`, then e.g. `snapshot
+ * completed` or `streaming`) is the key the runtime commits offsets on when it changes.
  */
-export type SnapshotPhase = 'snapshot' | 'snapshot completed' | 'snapshot stopped';
-
 export interface SnapshotTableProgress {
   readonly table: string;
   /** 1-based place of the table among `tables`. */
@@ -22,11 +21,15 @@ export interface SnapshotTableProgress {
 export type ProgressFields = Readonly<Record<string, string | number>>;
 
 /** The status fields of one table's progress after `elapsedMs` of reading it. */
-export function tableProgressFields(table: SnapshotTableProgress, elapsedMs: number): ProgressFields {
+export function tableProgressFields(
+  table: SnapshotTableProgress,
+  elapsedMs: number,
+  phase: 'snapshot' | 'incremental snapshot' = 'snapshot',
+): ProgressFields {
   const estimated = Math.max(table.rowsEstimated, table.rowsDone);
   const rate = elapsedMs > 0 ? (table.rowsDone * 1000) / elapsedMs : 0;
   return {
-    phase: 'snapshot',
+    phase,
     table: table.table,
     table_number: table.tableNumber,
     tables: table.tables,
@@ -71,18 +74,29 @@ export class SnapshotProgressReporter {
       });
     }
     this.current.table = table;
+    const phase = this.aggregate === 'Initial Snapshot' ? 'snapshot' : 'incremental snapshot';
     this.context.reportProgress({
-      ...tableProgressFields(table, this.now() - this.current.startedAt),
+      ...tableProgressFields(table, this.now() - this.current.startedAt, phase),
       ...extra,
     });
   }
 
-  /** The snapshot ended: completed, or stopped by the task's signal. */
-  finished(phase: Exclude<SnapshotPhase, 'snapshot'>, tables: number, extra: ProgressFields = {}): void {
-    if (this.current && phase === 'snapshot completed') this.tableScanCompleted(this.current.table);
+  /** The snapshot ended: COMPLETED, or ABORTED (stopped); `progress` is the status it leaves. */
+  finished(outcome: 'COMPLETED' | 'ABORTED', progress: ProgressFields): void {
+    if (this.current && outcome === 'COMPLETED') this.tableScanCompleted(this.current.table);
     this.current = null;
-    this.notify(phase === 'snapshot completed' ? 'COMPLETED' : 'ABORTED', {});
-    this.context.reportProgress({ phase, tables, ...extra });
+    this.started = false;
+    this.notify(outcome, {});
+    this.context.reportProgress(progress);
+  }
+
+  /** pause-snapshot and resume-snapshot (incremental snapshots). */
+  paused(): void {
+    this.notify('PAUSED', {});
+  }
+
+  resumed(): void {
+    this.notify('RESUMED', {});
   }
 
   private tableScanCompleted(table: SnapshotTableProgress): void {

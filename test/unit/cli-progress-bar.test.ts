@@ -45,7 +45,7 @@ test('the reporter times each table from its first report and ends with the phas
     { table: 'b', tableNumber: 2, tables: 2, rowsDone: 10, rowsEstimated: 10 },
     { chunks_done: 1 },
   );
-  reporter.finished('snapshot completed', 2);
+  reporter.finished('COMPLETED', { phase: 'snapshot completed', tables: 2 });
   assert.equal(reports[0]!.rows_per_second, 0);
   assert.equal(reports[1]!.rows_per_second, 200);
   assert.equal(reports[1]!.eta_seconds, 1);
