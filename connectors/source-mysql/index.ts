@@ -1,3 +1,4 @@
+import { kafkaSignalTopic } from '../../runtime/cdc/index.js';
 import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/index.js';
 import { binlogRetentionProbe } from './binlog-retention.js';
 import { mysqlConfigDef, readMySqlConfig } from './config.js';
@@ -54,4 +55,5 @@ export const plugin: SourceConnectorPlugin = {
   },
   retentionProbe: binlogRetentionProbe,
   verification: mysqlVerification,
+  signalTopic: kafkaSignalTopic,
 };

@@ -1,3 +1,4 @@
+import { kafkaSignalTopic } from '../../runtime/cdc/index.js';
 import type { ConfigIssue, SourceConnectorPlugin } from '../../runtime/plugin/index.js';
 import { capturedTables } from './catalog.js';
 import { postgresConfigDef, readPostgresOptions, tableFilterOf } from './config.js';
@@ -59,4 +60,5 @@ export const plugin: SourceConnectorPlugin = {
   createTask: () => new PostgresSourceTask(),
   retentionProbe: slotRetentionProbe,
   verification: postgresVerification,
+  signalTopic: kafkaSignalTopic,
 };

@@ -280,8 +280,16 @@ export const cdcKeySpecs = {
     importance: 'low',
     group: 'Signals',
     documentation:
-      'Where signals are read from besides the REST channel (POST /connectors/{name}/signals, always on): source (the signal table). The kafka channel is not offered: a task reaches Kafka only through its durable log, which cannot follow a topic as new messages arrive.',
+      'Where signals are read from besides the REST channel (POST /connectors/{name}/signals, always on): source (rows inserted into signal.data.collection), kafka (messages on signal.kafka.topic whose key is the topic.prefix, value {"type": …, "data": {…}}, read by the worker for the task).',
     validator: (value) => errorOf(() => parseSignalChannels(asListText(value))),
+  },
+  'signal.kafka.topic': {
+    type: 'string',
+    default: null,
+    importance: 'low',
+    group: 'Signals',
+    documentation:
+      'The topic of the kafka signal channel; defaults to <topic.prefix>-signal. Only messages written after the connector started reading it count (its consumer group connect-<name>-signals keeps the position).',
   },
   'incremental.snapshot.chunk.size': {
     type: 'int',
@@ -295,8 +303,11 @@ export const cdcKeySpecs = {
   ...sourceQueueKeySpecs,
 } as const satisfies KeySpecs;
 
-/** The signal channels a task reads itself; `rest` comes through the runtime and is always on. */
-export type SignalChannel = 'source';
+/**
+ * The signal channels: `source` a task reads itself from its stream; `kafka` the runtime
+ * reads for it (see kafkaSignalTopic); `rest` comes through the runtime and is always on.
+ */
+export type SignalChannel = 'source' | 'kafka';
 
 /** Parses `signal.enabled.channels`; throws naming a channel that is not offered. */
 export function parseSignalChannels(value: string | readonly string[] | null): Set<SignalChannel> {
@@ -307,15 +318,11 @@ export function parseSignalChannels(value: string | readonly string[] | null): S
   for (const entry of entries) {
     if (entry === 'source') channels.add('source');
     else if (entry === 'rest') continue;
-    else if (entry === 'kafka')
-      throw new ConfigError(
-        'signal.enabled.channels',
-        'signal.enabled.channels: the kafka channel is not offered (a task reaches Kafka only through its durable log, which cannot follow new messages); send signals through the signal table or POST /connectors/{name}/signals',
-      );
+    else if (entry === 'kafka') channels.add('kafka');
     else
       throw new ConfigError(
         'signal.enabled.channels',
-        `signal.enabled.channels: "${entry}" is not a channel; use source`,
+        `signal.enabled.channels: "${entry}" is not a channel; use source, kafka`,
       );
   }
   return channels;
@@ -345,6 +352,7 @@ export interface CdcOptions {
   readonly notificationsLogged: boolean;
   readonly signalDataCollection: string | null;
   readonly signalChannels: ReadonlySet<SignalChannel>;
+  readonly signalKafkaTopic: string;
   readonly incrementalSnapshotChunkSize: number;
 }
 
@@ -372,6 +380,7 @@ export function cdcOptionsOf(options: ConfigOptions<typeof cdcKeySpecs>): CdcOpt
     ...notificationOptions(options),
     signalDataCollection: options['signal.data.collection'],
     signalChannels: parseSignalChannels(options['signal.enabled.channels']),
+    signalKafkaTopic: options['signal.kafka.topic'] ?? `${options['topic.prefix']}-signal`,
     incrementalSnapshotChunkSize: options['incremental.snapshot.chunk.size'],
   };
 }
@@ -397,4 +406,16 @@ export const cdcConfigKeys: ConfigDef = cdcConfig.def;
 
 export function readCdcOptions(config: ParsedConfig): CdcOptions {
   return cdcOptionsOf(cdcConfig.read(config));
+}
+
+/**
+ * The Kafka topic and message key of the connector's kafka signal channel, or null when
+ * it is off: what a CDC source answers to the runtime's `signalTopic` (the runtime, which
+ * owns the Kafka clients, follows the topic and hands the signals to the task).
+ */
+export function kafkaSignalTopic(config: ParsedConfig): { topic: string; key: string } | null {
+  const options = readCdcOptions(config);
+  return options.signalChannels.has('kafka')
+    ? { topic: options.signalKafkaTopic, key: options.topicPrefix }
+    : null;
 }

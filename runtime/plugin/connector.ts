@@ -138,6 +138,11 @@ export interface SourceConnectorPlugin extends PluginBase, Partial<RetentionMeas
   createTask(): SourceTask;
   /** Row reads for verifications (runtime/verify); absent: its sinks cannot be verified. */
   readonly verification?: SourceVerification;
+  /**
+   * The Kafka topic whose messages with this key are signals for the task (Debezium's kafka
+   * signal channel); the runtime follows it and delivers them to `context.signals`.
+   */
+  signalTopic?(config: ParsedConfig): { readonly topic: string; readonly key: string } | null;
 }
 
 export interface SinkConnectorPlugin extends PluginBase {

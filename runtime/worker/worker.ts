@@ -12,6 +12,7 @@ import { DEAD_LETTER_MAX_MESSAGE_BYTES, DeadLetterQueue } from './dead-letter-qu
 import { errorPolicy } from './error-policy.js';
 import { SinkTaskRunner } from './sink-task-runner.js';
 import { SourceTaskRunner } from './source-task-runner.js';
+import { KafkaSignalChannel } from './kafka-signal-channel.js';
 import { sourceTaskKafka } from './source-task-kafka.js';
 import { TopicCreation, type NewTopicSettings } from './topic-creation.js';
 
@@ -49,6 +50,8 @@ export interface TaskReports {
 
 interface RunningTask {
   readonly runner: SourceTaskRunner | SinkTaskRunner;
+  /** The kafka signal channel the worker reads for a source task, if the connector has one. */
+  readonly signals: KafkaSignalChannel | null;
   readonly done: Promise<void>;
   readonly version: number;
   stopping: boolean;
@@ -125,6 +128,7 @@ export class Worker {
       onRecovered,
     };
     let runner: SourceTaskRunner | SinkTaskRunner;
+    let signals: KafkaSignalChannel | null = null;
     if (plugin.type === 'source') {
       const topicCreation = TopicCreation.of(merged, this.deps.config.options['topic.creation.enable']);
       // A task that moved here resumes from what its last owner committed.
@@ -149,6 +153,17 @@ export class Worker {
           await reports.onTopic(topic);
         },
       });
+      const signalSource = plugin.signalTopic?.(parsed) ?? null;
+      const sourceRunner = runner;
+      if (signalSource) {
+        signals = new KafkaSignalChannel(
+          this.deps.kafka,
+          connector,
+          signalSource,
+          (signal) => sourceRunner.signals.deliver(signal),
+          logger,
+        );
+      }
     } else {
       const sinkOptions = sinkRuntimeConfig.read(parsed);
       const dlqTopic = sinkOptions['errors.deadletterqueue.topic.name'];
@@ -175,6 +190,7 @@ export class Worker {
     }
     const current: RunningTask = {
       runner,
+      signals,
       done: runner.start(),
       version: spec.version,
       stopping: false,
@@ -182,6 +198,13 @@ export class Worker {
     };
     started.handle = current;
     this.tasks.set(unit, current);
+    if (signals) {
+      await signals
+        .start()
+        .catch((error: unknown) => logger.error('could not read the kafka signal channel', { error }));
+      const stop = () => signals.stop();
+      void current.done.then(stop, stop);
+    }
     void current.done.then(
       () => {
         if (!current.stopping) logger.info('task finished on its own');

@@ -97,11 +97,11 @@ describe('incremental snapshot: context and config', () => {
     assert.equal(decodeIncrementalContext(undefined), null);
   });
 
-  it('signal.enabled.channels: source; kafka refused with the reason', () => {
+  it('signal.enabled.channels: source and kafka; rest is always on; others refused by name', () => {
     assert.deepEqual([...parseSignalChannels('source,rest')], ['source']);
     assert.deepEqual([...parseSignalChannels([])], []);
-    assert.throws(() => parseSignalChannels('source,kafka'), /kafka channel is not offered/);
-    assert.throws(() => parseSignalChannels('jmx'), /"jmx" is not a channel/);
+    assert.deepEqual([...parseSignalChannels('source,kafka')], ['source', 'kafka']);
+    assert.throws(() => parseSignalChannels('jmx'), /"jmx" is not a channel; use source, kafka/);
   });
 });
 
