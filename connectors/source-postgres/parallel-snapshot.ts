@@ -1,13 +1,6 @@
 import type pg from 'pg';
-import {
-  CdcMetrics,
-  readChunksInOrder,
-  type SnapshotProgressReporter,
-  type EventDispatcher,
-} from '../../runtime/cdc/index.js';
-import type { SourceTaskContext } from '../../runtime/plugin/index.js';
+import { CdcMetrics, readChunksInOrder } from '../../runtime/cdc/index.js';
 import { tableStorage } from './catalog.js';
-import type { ChangeRecords } from './change-records.js';
 import { toSourceOffset, type PagesDone, type SnapshotProgress } from './lsn-offset.js';
 import {
   id,
@@ -16,12 +9,11 @@ import {
   snapshotTxId,
   SnapshotRowEmitter,
   type SnapshotPlan,
+  type SnapshotReaderDeps,
   type SnapshotTable,
 } from './snapshot.js';
 import { SnapshotChunker } from './snapshot-chunker.js';
 import { keyRanges, pageRanges, splits, type ChunkRange, type KeyTexts } from './snapshot-plan.js';
-import type { TableEventOptions } from './table-events.js';
-import type { TypeRegistry } from './type-registry.js';
 
 /**
  * A table is split into chunks of about this many fetches: a chunk is the unit of parallel
@@ -61,23 +53,17 @@ interface TableChunk {
 export class ParallelSnapshotReader {
   constructor(
     private readonly clients: readonly pg.Client[],
-    private readonly context: SourceTaskContext,
-    private readonly registry: TypeRegistry,
-    private readonly schemaOptions: TableEventOptions,
-    private readonly records: ChangeRecords,
-    private readonly dispatcher: EventDispatcher,
-    private readonly fetchSize: number,
-    private readonly progress: SnapshotProgressReporter,
+    private readonly deps: SnapshotReaderDeps,
   ) {}
 
   /** Runs the snapshot; returns false when stopped by the task's signal. */
   async run(plan: SnapshotPlan): Promise<boolean> {
-    const { context, dispatcher } = this;
+    const { context, dispatcher } = this.deps;
     const planner = this.clients[0]!;
     const rows = new SnapshotRowEmitter(
       context,
-      this.schemaOptions,
-      this.records,
+      this.deps.schemaOptions,
+      this.deps.records,
       dispatcher,
       await snapshotTxId(planner),
     );
@@ -124,7 +110,7 @@ export class ParallelSnapshotReader {
       }
       done += item.page.length;
       snapshotRowsDone.set(labels, done);
-      this.progress.table(
+      this.deps.progress.table(
         {
           table: table.id,
           tableNumber: table.number,
@@ -155,14 +141,14 @@ export class ParallelSnapshotReader {
    */
   private async *planChunks(plan: SnapshotPlan): AsyncGenerator<TableChunk> {
     const planner = this.clients[0]!;
-    const chunkRows = this.fetchSize * fetchesPerChunk;
+    const chunkRows = this.deps.fetchSize * fetchesPerChunk;
     const resumeIndex = Math.max(
       0,
       plan.resumeTable === null ? 0 : plan.tables.findIndex((t) => id(t) === plan.resumeTable),
     );
     for (let index = resumeIndex; index < plan.tables.length; index++) {
       const ref = plan.tables[index]!;
-      const prepared = await prepareSnapshotTable(planner, this.registry, ref, this.schemaOptions);
+      const prepared = await prepareSnapshotTable(planner, this.deps.registry, ref, this.deps.schemaOptions);
       if (prepared === null) continue;
       const resumed = id(ref) === plan.resumeTable;
       const storage = await tableStorage(planner, ref.oid);
@@ -193,7 +179,7 @@ export class ParallelSnapshotReader {
 
   private chunker(client: pg.Client, table: SnapshotTable): SnapshotChunker {
     const { ref, columns, pk } = table;
-    return new SnapshotChunker(client, ref.schema, ref.table, columns, pk, this.fetchSize);
+    return new SnapshotChunker(client, ref.schema, ref.table, columns, pk, this.deps.fetchSize);
   }
 }
 

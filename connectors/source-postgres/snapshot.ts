@@ -26,6 +26,17 @@ import {
 } from './table-events.js';
 import type { TypeRegistry } from './type-registry.js';
 
+/** What a snapshot reader (one connection or several) works with. */
+export interface SnapshotReaderDeps {
+  readonly context: SourceTaskContext;
+  readonly registry: TypeRegistry;
+  readonly schemaOptions: TableEventOptions;
+  readonly records: ChangeRecords;
+  readonly dispatcher: EventDispatcher;
+  readonly fetchSize: number;
+  readonly progress: SnapshotProgressReporter;
+}
+
 /** What one snapshot reads: its tables, the stream position it belongs to, where it resumes. */
 export interface SnapshotPlan {
   readonly tables: readonly TableRef[];
@@ -46,43 +57,49 @@ export interface SnapshotPlan {
 export class SnapshotReader {
   constructor(
     private readonly client: pg.Client,
-    private readonly context: SourceTaskContext,
-    private readonly registry: TypeRegistry,
-    private readonly schemaOptions: TableEventOptions,
-    private readonly records: ChangeRecords,
-    private readonly dispatcher: EventDispatcher,
-    private readonly fetchSize: number,
-    private readonly progress: SnapshotProgressReporter,
+    private readonly deps: SnapshotReaderDeps,
   ) {}
 
   /** Runs the snapshot; returns false when stopped by the task's signal. */
   async run(plan: SnapshotPlan): Promise<boolean> {
-    const connector = this.context.connectorName;
-    const { snapshotRowsDone, snapshotRowsTotal } = new CdcMetrics(this.context.metrics);
+    const connector = this.deps.context.connectorName;
+    const { snapshotRowsDone, snapshotRowsTotal } = new CdcMetrics(this.deps.context.metrics);
     const resumeIndex =
       plan.resumeTable === null ? 0 : plan.tables.findIndex((t) => id(t) === plan.resumeTable);
     const tables = plan.tables.slice(Math.max(0, resumeIndex));
     let tableNumber = plan.tables.length - tables.length;
     const rows = new SnapshotRowEmitter(
-      this.context,
-      this.schemaOptions,
-      this.records,
-      this.dispatcher,
+      this.deps.context,
+      this.deps.schemaOptions,
+      this.deps.records,
+      this.deps.dispatcher,
       await snapshotTxId(this.client),
     );
     for (const ref of tables) {
       tableNumber++;
-      const prepared = await prepareSnapshotTable(this.client, this.registry, ref, this.schemaOptions);
+      const prepared = await prepareSnapshotTable(
+        this.client,
+        this.deps.registry,
+        ref,
+        this.deps.schemaOptions,
+      );
       if (prepared === null) continue;
       const { schema, columns, pk } = prepared;
-      const chunker = new SnapshotChunker(this.client, ref.schema, ref.table, columns, pk, this.fetchSize);
+      const chunker = new SnapshotChunker(
+        this.client,
+        ref.schema,
+        ref.table,
+        columns,
+        pk,
+        this.deps.fetchSize,
+      );
       const total = await estimatedRows(this.client, ref.oid);
       const labels = { connector, table: id(ref) };
       snapshotRowsTotal.set(labels, total);
       const afterKey = id(ref) === plan.resumeTable && pk.length > 0 ? plan.resumeKey : null;
       let done = 0;
       snapshotRowsDone.set(labels, done);
-      this.dispatcher.startSnapshotTable({
+      this.deps.dispatcher.startSnapshotTable({
         firstTable: tableNumber === 1,
         lastTable: tableNumber === plan.tables.length,
         firstInTable: afterKey === null,
@@ -100,20 +117,20 @@ export class SnapshotReader {
         }
         done += chunk.length;
         snapshotRowsDone.set(labels, done);
-        this.progress.table({
+        this.deps.progress.table({
           table: id(ref),
           tableNumber,
           tables: plan.tables.length,
           rowsDone: done,
           rowsEstimated: total,
         });
-        if (this.context.signal.aborted) {
-          await this.dispatcher.flush();
+        if (this.deps.context.signal.aborted) {
+          await this.deps.dispatcher.flush();
           return false;
         }
       }
     }
-    await this.dispatcher.endSnapshot(
+    await this.deps.dispatcher.endSnapshot(
       toSourceOffset({
         position: plan.position,
         snapshot: { inProgress: false, completed: true, table: null, lastKey: null },

@@ -53,7 +53,7 @@ import {
   type SlotState,
 } from './slot-and-publication.js';
 import { ParallelSnapshotReader } from './parallel-snapshot.js';
-import { SnapshotReader, type SnapshotPlan } from './snapshot.js';
+import { SnapshotReader, type SnapshotPlan, type SnapshotReaderDeps } from './snapshot.js';
 import { closeSnapshotConnections, openSnapshotTransactions } from './snapshot-transactions.js';
 import type { TableEventOptions } from './table-events.js';
 import { TypeRegistry } from './type-registry.js';
@@ -257,19 +257,17 @@ class PostgresCapture
         );
       }
       const progress = new SnapshotProgressReporter(context, this.batcher);
-      const shared = [
+      const deps: SnapshotReaderDeps = {
         context,
-        this.registry,
-        this.schemaOptions,
-        this.records,
-        this.batcher,
-        options.snapshotFetchSize,
+        registry: this.registry,
+        schemaOptions: this.schemaOptions,
+        records: this.records,
+        dispatcher: this.batcher,
+        fetchSize: options.snapshotFetchSize,
         progress,
-      ] as const;
+      };
       const reader =
-        threads > 1
-          ? new ParallelSnapshotReader(clients, ...shared)
-          : new SnapshotReader(clients[0]!, ...shared);
+        threads > 1 ? new ParallelSnapshotReader(clients, deps) : new SnapshotReader(clients[0]!, deps);
       const finished = await reader.run(plan);
       for (const client of clients) await client.query('COMMIT');
       progress.finished(finished ? 'COMPLETED' : 'ABORTED', {
