@@ -4,7 +4,9 @@ import type { CompactedTopic } from './compacted-topic.js';
  * Connector configs and target states in the configs topic, in Kafka Connect's key
  * layout: `connector-<name>` → `{"properties": {...}}`, `target-state-<name>` →
  * `{"state": "STARTED"|"PAUSED"|"STOPPED"}`. Stored configs keep config provider
- * references as written; they are resolved only when tasks start.
+ * references as written; they are resolved only when tasks start. What this store holds
+ * comes from following the topic only, its own writes included (read back with
+ * `topic.readToEnd()`), so every worker sees the records in the same order.
  */
 export type TargetState = 'STARTED' | 'PAUSED' | 'STOPPED';
 
@@ -110,17 +112,17 @@ export class ConfigStore {
   }
 
   async put(name: string, config: StoredConfig, targetState?: TargetState): Promise<void> {
-    const messages = [{ key: connectorPrefix + name, value: JSON.stringify({ properties: config }) }];
-    if (targetState)
-      messages.push({ key: targetStatePrefix + name, value: JSON.stringify({ state: targetState }) });
+    // The target state first: a worker that reads the new config acts on it at once, and
+    // must already know it starts PAUSED or STOPPED (as Kafka Connect writes them).
+    const messages = targetState
+      ? [{ key: targetStatePrefix + name, value: JSON.stringify({ state: targetState }) }]
+      : [];
+    messages.push({ key: connectorPrefix + name, value: JSON.stringify({ properties: config }) });
     await this.topic.write(messages);
-    this.configs.set(name, config);
-    if (targetState) this.targetStates.set(name, targetState);
   }
 
   async putTargetState(name: string, state: TargetState): Promise<void> {
     await this.topic.write([{ key: targetStatePrefix + name, value: JSON.stringify({ state }) }]);
-    this.targetStates.set(name, state);
   }
 
   async remove(name: string): Promise<void> {
@@ -130,7 +132,5 @@ export class ConfigStore {
       { key: restartPrefix + name, value: null },
       { key: signalPrefix + name, value: null },
     ]);
-    this.configs.delete(name);
-    this.targetStates.delete(name);
   }
 }
