@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
 import {
-  deleteTopics,
+  stopAndRemove,
   eventually,
   kafka,
   killAndRestart,
@@ -50,14 +50,8 @@ before(async () => {
 });
 
 after(async () => {
-  if (worker) {
-    await worker.api('DELETE', `/connectors/${connector}`).catch(() => undefined);
-    worker.kill('SIGTERM');
-    await worker.waitForExit();
-  }
+  await stopAndRemove(worker, connector, [names.group, prefix]);
   await db?.drop();
-  await deleteTopics(names.group);
-  await deleteTopics(prefix);
 });
 
 test('kill -9 mid-snapshot with 4 threads: the new worker resumes at the unfinished chunks, no row missing', async () => {

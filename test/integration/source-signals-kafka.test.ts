@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  deleteTopics,
+  stopAndRemove,
   eventually,
   kafka,
   readTopic,
@@ -32,14 +32,8 @@ before(async () => {
 });
 
 after(async () => {
-  if (worker) {
-    await worker.api('DELETE', `/connectors/${connector}`).catch(() => undefined);
-    worker.kill('SIGTERM');
-    await worker.waitForExit();
-  }
+  await stopAndRemove(worker, connector, [names.group, prefix]);
   await db?.drop();
-  await deleteTopics(names.group);
-  await deleteTopics(prefix);
 });
 
 test('an execute-snapshot message on the signal topic snapshots the table incrementally', async () => {
