@@ -28,7 +28,8 @@ import { StatusStore, type ConnectorState, type Status } from '../stores/status-
 import { commonConnectorConfig, connectorConfigDef, passwordKeys } from '../worker/connector-config.js';
 import { maskConfig, validateConnector, type ConnectorValidation } from '../worker/connector-validation.js';
 import type { ConverterFactory } from '../worker/converter-setup.js';
-import { createProducer } from '../worker/kafka-client.js';
+import { createProducer, recordProducerConnection } from '../worker/kafka-client.js';
+import { RecordProducer } from '../worker/record-producer.js';
 import type { PluginCatalog } from '../worker/plugin-catalog.js';
 import { sinkGroupId } from '../worker/sink-task-runner.js';
 import { Worker } from '../worker/worker.js';
@@ -110,6 +111,7 @@ export class Herder implements ConfigListener {
   private admin!: Admin;
   private storeProducer!: Producer;
   private dataProducer!: Producer;
+  private recordProducer: RecordProducer | null = null;
   private worker!: Worker;
   private group: WorkerGroup | null = null;
   private configStore!: ConfigStore;
@@ -190,7 +192,12 @@ export class Herder implements ConfigListener {
     this.clusterId = (await this.admin.describeCluster()).clusterId;
     this.storeProducer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
     this.dataProducer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 5 });
-    await Promise.all([this.storeProducer.connect(), this.dataProducer.connect()]);
+    this.recordProducer = new RecordProducer(recordProducerConnection(config));
+    await Promise.all([
+      this.storeProducer.connect(),
+      this.dataProducer.connect(),
+      this.recordProducer.connect(),
+    ]);
     const topic = (name: WorkerKeyOf<string>, partitions: number, replicationFactor: WorkerKeyOf<number>) =>
       new CompactedTopic(
         kafka,
@@ -220,6 +227,7 @@ export class Herder implements ConfigListener {
       kafka,
       admin: this.admin,
       dataProducer: this.dataProducer,
+      recordProducer: this.recordProducer,
       offsetStore: this.offsetStore,
       createConverter: this.deps.createConverter,
       logger,
@@ -278,6 +286,7 @@ export class Herder implements ConfigListener {
     ]);
     await Promise.allSettled([
       this.dataProducer?.disconnect(),
+      this.recordProducer?.disconnect(),
       this.storeProducer?.disconnect(),
       this.admin?.disconnect(),
     ]);

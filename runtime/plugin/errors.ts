@@ -144,8 +144,9 @@ const transientErrnos = new Set([
   1213, // ER_LOCK_DEADLOCK
 ]);
 
-/** kafkajs names errors of brokers that cannot be reached. */
+/** kafkajs (and the record producer, record-producer.ts) name errors of brokers that cannot be reached. */
 const kafkaConnectionErrorNames = new Set([
+  'KafkaConnectionError',
   'KafkaJSConnectionError',
   'KafkaJSConnectionClosedError',
   'KafkaJSNoBrokerAvailableError',

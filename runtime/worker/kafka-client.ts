@@ -10,10 +10,48 @@ import {
 import type { WorkerConfig, WorkerKeyOf } from '../config/worker-config.js';
 import type { Logger } from '../logging/logger.js';
 import { murmur2Partitioner } from './murmur2-partitioner.js';
+import type { RecordProducerConnection } from './record-producer.js';
+
+interface KafkaSecurity {
+  readonly ssl?: { ca?: string; cert?: string; key?: string; passphrase?: string };
+  readonly sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  };
+}
+
+/** TLS and SASL from the worker config (security.protocol, ssl.*, sasl.*), for either client. */
+function kafkaSecurity(config: WorkerConfig): KafkaSecurity {
+  const protocol = config.string('security.protocol');
+  const security: { -readonly [K in keyof KafkaSecurity]: KafkaSecurity[K] } = {};
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    const read = (name: WorkerKeyOf<string | null>) => {
+      const path = config.optionalString(name);
+      return path ? readFileSync(path, 'utf8') : undefined;
+    };
+    security.ssl = {
+      ca: read('ssl.ca.location'),
+      cert: read('ssl.certificate.location'),
+      key: read('ssl.key.location'),
+      passphrase: config.optionalString('ssl.key.password') ?? undefined,
+    };
+  }
+  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
+    security.sasl = {
+      mechanism: config.string('sasl.mechanism').toLowerCase() as NonNullable<
+        KafkaSecurity['sasl']
+      >['mechanism'],
+      username: config.optionalString('sasl.username') ?? '',
+      password: config.optionalString('sasl.password') ?? '',
+    };
+  }
+  return security;
+}
 
 /** Builds the worker's kafkajs client from the worker config (bootstrap, SASL, TLS). */
 export function createKafka(config: WorkerConfig, logger: Logger): Kafka {
-  const protocol = config.string('security.protocol');
+  const { ssl, sasl } = kafkaSecurity(config);
   const kafkaConfig: KafkaConfig = {
     clientId: config.string('client.id'),
     brokers: [...config.list('bootstrap.servers')],
@@ -27,25 +65,24 @@ export function createKafka(config: WorkerConfig, logger: Logger): Kafka {
         if (level <= logLevel.WARN) logger.warn(`kafka: ${message}`, fields);
       },
   };
-  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
-    const read = (name: WorkerKeyOf<string | null>) => {
-      const path = config.optionalString(name);
-      return path ? readFileSync(path, 'utf8') : undefined;
-    };
-    kafkaConfig.ssl = {
-      ca: read('ssl.ca.location'),
-      cert: read('ssl.certificate.location'),
-      key: read('ssl.key.location'),
-      passphrase: config.optionalString('ssl.key.password') ?? undefined,
-    };
-  }
-  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
-    const username = config.optionalString('sasl.username') ?? '';
-    const password = config.optionalString('sasl.password') ?? '';
-    const mechanism = config.string('sasl.mechanism').toLowerCase();
-    kafkaConfig.sasl = { mechanism, username, password } as SASLOptions;
-  }
+  if (ssl) kafkaConfig.ssl = ssl;
+  if (sasl) kafkaConfig.sasl = sasl as SASLOptions;
   return new Kafka(kafkaConfig);
+}
+
+/** The same bootstrap, TLS and SASL settings for the source tasks' record producers. */
+export function recordProducerConnection(config: WorkerConfig): RecordProducerConnection {
+  const { ssl, sasl } = kafkaSecurity(config);
+  const connection: RecordProducerConnection = {
+    clientId: config.string('client.id'),
+    bootstrapBrokers: [...config.list('bootstrap.servers')],
+  };
+  if (ssl) connection.tls = ssl;
+  if (sasl) {
+    const mechanism = sasl.mechanism.toUpperCase() as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+    connection.sasl = { mechanism, username: sasl.username, password: sasl.password };
+  }
+  return connection;
 }
 
 /** Producers partition keys with murmur2, like the Java client, so keys land where Kafka Connect's would. */

@@ -14,14 +14,18 @@ import { SinkTaskRunner } from './sink-task-runner.js';
 import { SourceTaskRunner } from './source-task-runner.js';
 import { KafkaSignalChannel } from './kafka-signal-channel.js';
 import { sourceTaskKafka } from './source-task-kafka.js';
+import { recordProducerConnection } from './kafka-client.js';
+import type { RecordProducer } from './record-producer.js';
 import { TopicCreation, type NewTopicSettings } from './topic-creation.js';
 
 export interface WorkerDependencies {
   readonly config: WorkerConfig;
   readonly kafka: Kafka;
   readonly admin: Admin;
-  /** The worker's idempotent producer: source records without exactly-once, dead letters. */
+  /** The worker's idempotent kafkajs producer: dead letters. */
   readonly dataProducer: Producer;
+  /** The worker's idempotent record producer: source records without exactly-once. */
+  readonly recordProducer: RecordProducer;
   readonly offsetStore: OffsetStore;
   /** Converters, already pointed at the worker's schema registry. */
   readonly createConverter: ConverterFactory;
@@ -138,12 +142,12 @@ export class Worker {
         plugin,
         offsetStore: this.deps.offsetStore,
         flushIntervalMs: this.deps.config.number('offset.flush.interval.ms'),
-        producer: this.deps.dataProducer,
+        producer: this.deps.recordProducer,
         // The same id wherever the task runs: a new owner's producer fences the old one (KIP-618).
         transactionalId: this.exactlyOnceEnabled()
           ? `${this.deps.config.string('group.id')}-${connector}-${id}`
           : null,
-        kafka: sourceTaskKafka(this.deps.kafka),
+        kafka: sourceTaskKafka(this.deps.kafka, recordProducerConnection(this.deps.config)),
         compression:
           this.deps.config.string('producer.compression.type') === 'gzip'
             ? CompressionTypes.GZIP
