@@ -15,7 +15,15 @@ import {
   type WatermarkKind,
 } from './incremental-snapshot-window.js';
 
-/** One table as an incremental snapshot reads it (the connector's port). */
+/** Why a table without a key cannot be read in chunks, with the fix (what `IncrementalSnapshotPorts.table` answers). */
+export const noChunkKeyReason =
+  'it has no primary key and message.key.columns names no key for it: incremental and blocking snapshots read a table in chunks by its key; set message.key.columns (<table>:<column>[,<column>...]) to columns that identify its rows';
+
+/**
+ * One table as an incremental snapshot reads it (the connector's port): in chunks by its
+ * event key (the primary key, or message.key.columns), the key the chunk's rows are matched
+ * with streamed changes by.
+ */
 export interface IncrementalTableReader {
   /** The topic of the table's change events (the chunk's rows are matched with its changes). */
   readonly topic: string;
@@ -37,7 +45,7 @@ export interface IncrementalTableReader {
 
 /** What a connector gives the incremental snapshot, all used on its stream thread. */
 export interface IncrementalSnapshotPorts {
-  /** The table's reader, or why it cannot be snapshotted incrementally (no primary key, not captured). */
+  /** The table's reader, or why it cannot be snapshotted incrementally (no key, not captured). */
   table(dataCollection: string): Promise<IncrementalTableReader | string>;
   /** Inserts a watermark row into the signal table (committed when this resolves). */
   writeWatermark(kind: WatermarkKind, id: string, data: string): Promise<void>;
@@ -76,6 +84,8 @@ export class IncrementalSnapshot {
   private estimated = 0;
   /** Tables this worker finished in the snapshot running now (for "table n of m"). */
   private tablesDone = 0;
+  /** Tables found to have rows of equal keys (warned about once). */
+  private readonly keysNotUnique = new Set<string>();
   private readonly metrics: CdcMetrics;
   private readonly progress: SnapshotProgressReporter;
 
@@ -195,6 +205,11 @@ export class IncrementalSnapshot {
       return;
     }
     const conditions = conditionList(data['additional-conditions']);
+    if (data['surrogate-key'] !== undefined)
+      logger.warn(
+        'execute-snapshot: surrogate-key is not supported and is ignored; tables are read in chunks by their event key (primary key or message.key.columns)',
+        { id: signal.id },
+      );
     if (kind === 'blocking') {
       await runBlockingSnapshot(
         {
@@ -319,6 +334,7 @@ export class IncrementalSnapshot {
         continue;
       }
       this.window = new ChunkWindow(chunkId, port.topic, chunk.records, chunk.lastKey);
+      if (this.window.size < chunk.records.length) this.warnKeysNotUnique(table);
       await this.ports.writeWatermark(
         'snapshot-window-close',
         watermarkId(chunkId, 'snapshot-window-close'),
@@ -336,6 +352,16 @@ export class IncrementalSnapshot {
     this.metrics.snapshotRowsTotal.set(this.labels(table), this.estimated);
     this.reportProgress('incremental snapshot');
     return port;
+  }
+
+  /** Rows of equal keys collapsed into one event (as in Debezium): said once per table and task. */
+  private warnKeysNotUnique(table: string): void {
+    if (this.keysNotUnique.has(table)) return;
+    this.keysNotUnique.add(table);
+    this.task.logger.warn(
+      'incremental snapshot: rows with equal keys were read; one event per key is emitted, the others are not (name unique columns in message.key.columns)',
+      { table },
+    );
   }
 
   private tableDone(table: string): void {
