@@ -1,5 +1,6 @@
 import {
   atLeast,
+  between,
   ConfigError,
   defineConfig,
   sourceQueueKeySpecs,
@@ -290,6 +291,15 @@ export const cdcKeySpecs = {
     group: 'Signals',
     documentation:
       'The topic of the kafka signal channel; defaults to <topic.prefix>-signal. Only messages written after the connector started reading it count (its consumer group connect-<name>-signals keeps the position).',
+  },
+  'snapshot.max.threads': {
+    type: 'int',
+    default: 1,
+    importance: 'medium',
+    group: 'Snapshot',
+    documentation:
+      "Connections (1 to 64) that read a snapshot in parallel, all on one consistent snapshot of the database. 1 reads the tables one after the other on one connection. More cuts the tables into chunks (primary-key ranges of about 10 × snapshot.fetch.size rows) that the connections read at once; rows are still emitted one table after the other, in the order of a one-connection snapshot, and each connection buffers at most two fetches. How each source shares its snapshot, cuts a table without a primary key and resumes: the connector's README.",
+    validator: between(1, 64),
   },
   'incremental.snapshot.chunk.size': {
     type: 'int',
