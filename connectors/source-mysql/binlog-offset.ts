@@ -16,8 +16,8 @@ import type { SourceOffset, SourcePartition } from '../../runtime/record/index.j
  * While the snapshot runs, records carry `snapshot: "true"` plus the table and the last
  * primary key read, so an interrupted snapshot resumes at the next chunk; the final
  * snapshot record carries `snapshot: "last"`, after which the connector streams from
- * `file`/`pos`, the binlog position of the snapshot. While an incremental snapshot runs,
- * `incremental_snapshot` holds its context (JSON), so a restart continues with the next chunk.
+ * `file`/`pos`, the binlog position of the snapshot. While an incremental or blocking snapshot
+ * runs, `incremental_snapshot` holds its context (JSON), so a restart continues with the next chunk.
  */
 export interface BinlogOffset {
   readonly file: string;

@@ -1,11 +1,7 @@
 import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
-import {
-  decodeIncrementalContext,
-  IncrementalSnapshot,
-  type IncrementalSnapshotContext,
-} from '../../runtime/cdc/index.js';
+import { IncrementalSnapshot } from '../../runtime/cdc/index.js';
 import { isConnectionLost, SiphonError } from '../../runtime/plugin/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
@@ -78,7 +74,7 @@ export class BinlogReader {
     this.position = { ...start, snapshot: null, snapshotTable: null, snapshotKey: null };
     this.metrics = new MySqlMetrics(deps.context.metrics);
     this.incrementalReads = new MySqlIncrementalReads(deps, () => this.position);
-    this.incremental = this.incrementalSnapshot(decodeIncrementalContext(start.incremental));
+    this.incremental = this.incrementalSnapshot(start.incremental ?? null);
     this.records = new BinlogRecords({
       config: deps.config,
       eventsFor: deps.eventsFor,
@@ -88,7 +84,7 @@ export class BinlogReader {
     });
   }
 
-  private incrementalSnapshot(restored: IncrementalSnapshotContext | null): IncrementalSnapshot {
+  private incrementalSnapshot(restored: string | null): IncrementalSnapshot {
     const { config, context, dispatcher } = this.deps;
     const signalTable = config.cdc.signalDataCollection;
     return new IncrementalSnapshot(

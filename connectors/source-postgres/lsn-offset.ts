@@ -19,8 +19,8 @@ import { lsnToNumber } from './lsn.js';
  * that table's storage was emitted completely (a rewritten table has another relfilenode,
  * and is read again from its start).
  *
- * `incremental_snapshot`, while an incremental snapshot runs: its context as JSON (tables
- * left, last key emitted, largest key), so a restart continues with the next chunk.
+ * `incremental_snapshot`, while an incremental or blocking snapshot runs: its context as
+ * JSON (tables left, last key emitted, largest key), so a restart continues with the next chunk.
  */
 export interface StreamPosition {
   readonly lsn: bigint | null;

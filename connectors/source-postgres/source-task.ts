@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import {
   CdcCoordinator,
-  decodeIncrementalContext,
   IncrementalSnapshot,
   Snapshotter,
   SnapshotProgressReporter,
@@ -9,7 +8,6 @@ import {
   UncapturedTables,
   type CdcSource,
   type EventDispatcher,
-  type IncrementalSnapshotContext,
   type LostPosition,
   type OffsetCodec,
   type SnapshotRequest,
@@ -292,7 +290,7 @@ class PostgresCapture
     const slotConfirmed = this.slot?.confirmedFlushLsn ?? 0n;
     if (slotConfirmed > this.confirmed) this.confirmed = slotConfirmed;
     this.emitted = from;
-    this.incremental = this.incrementalSnapshot(decodeIncrementalContext(from.incremental));
+    this.incremental = this.incrementalSnapshot(from.incremental ?? null);
     // The slot's lag metrics come from the worker's retention guardian (slot-retention.ts),
     // which measures whatever the task's state.
     this.statusTimer = setInterval(
@@ -392,7 +390,7 @@ class PostgresCapture
     return this.incremental;
   }
 
-  private incrementalSnapshot(restored: IncrementalSnapshotContext | null): IncrementalSnapshot {
+  private incrementalSnapshot(restored: string | null): IncrementalSnapshot {
     const { options, context } = this;
     return new IncrementalSnapshot(
       options,

@@ -3,10 +3,15 @@ import type { SourceSignal, SourceTaskContext } from '../plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../record/index.js';
 import { CdcMetrics } from './cdc-metrics.js';
 import { SnapshotProgressReporter } from './snapshot-progress.js';
-import { runBlockingSnapshot } from './blocking-snapshot.js';
+import { BlockingSnapshot, newBlockingContext, type BlockingSnapshotContext } from './blocking-snapshot.js';
 import type { SignalChannel } from './cdc-config.js';
 import type { EventDispatcher } from './event-dispatcher.js';
-import { encodeIncrementalContext, type IncrementalSnapshotContext } from './incremental-snapshot-context.js';
+import {
+  decodeBlockingSnapshotOf,
+  decodeIncrementalContext,
+  encodeIncrementalContext,
+  type IncrementalSnapshotContext,
+} from './incremental-snapshot-context.js';
 import {
   ChunkWindow,
   watermarkId,
@@ -76,7 +81,8 @@ type TaskParts = Pick<
  * of the chunk no change in between replaced is emitted at the close (`ChunkWindow`).
  * One chunk is in memory at a time. Its context goes into every offset the stream
  * builds (`contextText`), so a restarted task goes on after the last chunk emitted.
- * `execute-snapshot` with type `blocking` is handed to `runBlockingSnapshot`.
+ * `execute-snapshot` with type `blocking` runs a `BlockingSnapshot`, whose context goes
+ * into the same offset text, so a restarted task resumes it before streaming on.
  */
 export class IncrementalSnapshot {
   private window: ChunkWindow | null = null;
@@ -88,21 +94,34 @@ export class IncrementalSnapshot {
   private readonly keysNotUnique = new Set<string>();
   private readonly metrics: CdcMetrics;
   private readonly progress: SnapshotProgressReporter;
+  private context: IncrementalSnapshotContext | null;
+  /** The blocking snapshot running, or restored from the offset and not finished yet. */
+  private blocking: BlockingSnapshot | null;
+  /**
+   * The signal of the blocking snapshot restored from the offset: streamed again after the
+   * restart (the offset is where the stream was when it came), it is not taken a second time.
+   */
+  private resumedBlockingSignal: string | null;
 
   constructor(
     private readonly options: IncrementalSnapshotOptions,
     private readonly ports: IncrementalSnapshotPorts,
     private readonly emitter: Emitter,
     private readonly task: TaskParts,
-    private context: IncrementalSnapshotContext | null,
+    /** The context text of the offset the task starts from (`contextText` as it was stored). */
+    restored: string | null,
   ) {
     this.metrics = new CdcMetrics(task.metrics);
     this.progress = new SnapshotProgressReporter(task, emitter, 'Incremental Snapshot');
+    this.context = decodeIncrementalContext(restored);
+    const blocking = decodeBlockingSnapshotOf(restored);
+    this.blocking = blocking === null ? null : this.blockingSnapshot(blocking);
+    this.resumedBlockingSignal = blocking?.signalId ?? null;
   }
 
-  /** The context for the offsets the stream builds; null when no incremental snapshot runs. */
+  /** The context for the offsets the stream builds; null when no signal-driven snapshot runs. */
   get contextText(): string | null {
-    return encodeIncrementalContext(this.context);
+    return encodeIncrementalContext(this.context, this.blocking?.context ?? null);
   }
 
   /** Whether `dataCollection` is the signal table, whose rows are signals and watermarks. */
@@ -110,8 +129,12 @@ export class IncrementalSnapshot {
     return dataCollection === this.options.signalDataCollection;
   }
 
-  /** A stream session started: a snapshot restored from the offset (or left by the last session) goes on. */
+  /**
+   * A stream session started: snapshots restored from the offset (or left by the last
+   * session) go on, a blocking one first (the stream waits for it anyway).
+   */
   async resume(): Promise<void> {
+    if (this.blocking !== null && (await this.runBlocking(this.blocking)) === 'stopped') return;
     if (this.window === null) await this.nextChunk();
   }
 
@@ -211,18 +234,18 @@ export class IncrementalSnapshot {
         { id: signal.id },
       );
     if (kind === 'blocking') {
-      await runBlockingSnapshot(
-        {
-          tables: requested.map((table) => ({
-            table,
-            filter: conditions.find((c) => c.table === table)?.filter ?? null,
-          })),
-          chunkSize: this.options.incrementalSnapshotChunkSize,
-        },
-        { table: (name) => this.ports.table(name), offsetAt: () => this.ports.offsetAt(this.contextText) },
-        this.emitter,
-        this.task,
-      );
+      if (signal.id === this.resumedBlockingSignal) {
+        this.resumedBlockingSignal = null;
+        logger.info('execute-snapshot: this blocking snapshot was resumed after the restart already', {
+          id: signal.id,
+        });
+        return;
+      }
+      const tables = requested.map((table) => ({
+        table,
+        filter: conditions.find((c) => c.table === table)?.filter ?? null,
+      }));
+      await this.runBlocking(this.blockingSnapshot(newBlockingContext(signal.id, tables)));
       return;
     }
     const filters: Record<string, string> = { ...this.context?.filters };
@@ -239,6 +262,27 @@ export class IncrementalSnapshot {
     };
     logger.info('incremental snapshot requested', { tables: requested });
     if (this.window === null) await this.nextChunk();
+  }
+
+  private blockingSnapshot(context: BlockingSnapshotContext): BlockingSnapshot {
+    return new BlockingSnapshot(
+      context,
+      this.options.incrementalSnapshotChunkSize,
+      {
+        table: (name) => this.ports.table(name),
+        offsetAt: (blocking) => this.ports.offsetAt(encodeIncrementalContext(this.context, blocking)),
+      },
+      this.emitter,
+      this.task,
+    );
+  }
+
+  /** Runs the blocking snapshot; one stopped with the task stays, for the offsets and the next start. */
+  private async runBlocking(snapshot: BlockingSnapshot): Promise<'completed' | 'stopped'> {
+    this.blocking = snapshot;
+    const outcome = await snapshot.run();
+    if (outcome === 'completed') this.blocking = null;
+    return outcome;
   }
 
   private stop(signal: SourceSignal): void {

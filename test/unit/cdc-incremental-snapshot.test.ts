@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ChunkWindow,
+  decodeBlockingSnapshotOf,
   decodeIncrementalContext,
   EventDispatcher,
   encodeIncrementalContext,
   IncrementalSnapshot,
   keyIdentity,
+  newBlockingContext,
   parseSignalChannels,
   watermarkId,
   type ChunkKey,
@@ -168,7 +170,7 @@ class FakeSource {
         reportProgress: (p) => void this.progress.push(p),
         signal: new AbortController().signal,
       },
-      decodeIncrementalContext(context),
+      context,
     );
   }
 
@@ -279,5 +281,47 @@ describe('incremental snapshot: the signals', () => {
     assert.equal(source.emitted.length, 5);
     assert.deepEqual(markers, ['first', 'true', 'true', 'true', 'last']);
     assert.equal(source.progress.at(-1)?.['phase'], 'streaming');
+  });
+
+  const blocking = (id: string) => ({
+    id,
+    type: 'execute-snapshot',
+    data: { type: 'blocking', 'data-collections': ['public.t'] },
+    channel: 'source',
+  });
+
+  it('a blocking snapshot keeps its place in the offsets: the rows of a chunk its start, its last row past it', async () => {
+    const source = new FakeSource(5);
+    const snapshot = source.snapshot(2);
+    await snapshot.signal(blocking('b1'));
+    const contextOf = (i: number) => decodeBlockingSnapshotOf(source.emitted[i]!.sourceOffset['incremental']);
+    assert.equal(contextOf(0)?.lastKey, null);
+    assert.deepEqual(contextOf(1)?.lastKey, ['2']);
+    assert.deepEqual(contextOf(2)?.lastKey, ['2']);
+    assert.deepEqual(contextOf(3)?.lastKey, ['4']);
+    assert.equal(contextOf(4), null, 'after the last row there is nothing to resume');
+    assert.equal(snapshot.contextText, null);
+  });
+
+  it('a restarted task resumes a blocking snapshot after its last key, and does not take its signal again', async () => {
+    const source = new FakeSource(6);
+    const stored = encodeIncrementalContext(null, {
+      ...newBlockingContext('b1', [{ table: 'public.t', filter: null }]),
+      lastKey: ['4'],
+      maxKey: ['6'],
+      rowsDone: 4,
+    });
+    const snapshot = source.snapshot(10, stored);
+    assert.equal(snapshot.contextText, stored, 'offsets built before it goes on keep it');
+    await snapshot.resume();
+    const ids = () => source.emitted.map((r) => (r.key as { id: number }).id);
+    assert.deepEqual(ids(), [5, 6]);
+    const markers = source.emitted.map((r) => (r.value as { source: { snapshot: string } }).source.snapshot);
+    assert.deepEqual(markers, ['true', 'last']);
+    // The stream, restarted where it was when the signal came, passes the signal again.
+    await snapshot.signal(blocking('b1'));
+    assert.deepEqual(ids(), [5, 6]);
+    await snapshot.signal(blocking('b2'));
+    assert.equal(source.emitted.length, 8, 'a new signal is taken');
   });
 });
