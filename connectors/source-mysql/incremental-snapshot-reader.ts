@@ -1,9 +1,9 @@
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
+  chunkKeyColumns,
   chunkQuery,
   maxKeyQuery,
-  noChunkKeyReason,
   type ChunkKey,
   type ChunkQuery,
   type ChunkQueryDialect,
@@ -21,7 +21,7 @@ import type { TableEvents } from './table-events.js';
 import type { TableStructure } from './table-structure.js';
 
 /**
- * The MySQL side of incremental snapshots: a table's chunks by its event key and the
+ * The MySQL side of incremental snapshots: a table's chunks by key and the
  * watermark rows, on a connection of its own (autocommit: each statement is committed
  * when it returns, so a watermark is in the binlog before the chunk is read).
  */
@@ -35,7 +35,7 @@ export class MySqlIncrementalReads {
   ) {}
 
   /** The reader of `dataCollection` (`db.table`), or why it cannot be snapshotted. */
-  async table(dataCollection: string): Promise<IncrementalTableReader | string> {
+  async table(dataCollection: string, surrogateKey: string | null): Promise<IncrementalTableReader | string> {
     const [db, name] = dataCollection.split('.');
     if (db === undefined || name === undefined || !this.deps.filter.includesTable(db, name))
       return 'it is not a captured table (check the name, <database>.<table>, and the filters)';
@@ -43,8 +43,14 @@ export class MySqlIncrementalReads {
     if (schema === undefined) return 'it is not in the table catalog (does it exist?)';
     const events = this.deps.eventsFor(schema);
     if (events === null) return 'its event schema cannot be built (see the uncaptured tables in the status)';
-    if (events.keyColumnNames.length === 0) return noChunkKeyReason;
-    return new MySqlChunkReader(await this.open(), schema, events, this.deps, this.position);
+    // Column names are case-insensitive in MySQL.
+    const key = chunkKeyColumns(
+      events.keyColumnNames,
+      surrogateKey,
+      (name) => schema.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.name,
+    );
+    if (typeof key === 'string') return key;
+    return new MySqlChunkReader(await this.open(), schema, events, key, this.deps, this.position);
   }
 
   async writeWatermark(signalTable: string, kind: WatermarkKind, id: string, data: string): Promise<void> {
@@ -72,9 +78,8 @@ export class MySqlIncrementalReads {
 const mysqlDialect: ChunkQueryDialect = { quote: quoteId, placeholder: () => '?', rowComparison: false };
 
 /**
- * One table's chunks by its event key (the primary key or message.key.columns, the key the
- * chunk's rows are matched with streamed changes by), read after a key up to the largest
- * key, as `r` records, through the binary protocol as the snapshot reads them.
+ * One table's chunks by its chunk key, read after a key up to the largest key, as `r`
+ * records, through the binary protocol as the snapshot reads them.
  */
 class MySqlChunkReader implements IncrementalTableReader {
   private readonly sql: ChunkQueryTable;
@@ -83,10 +88,10 @@ class MySqlChunkReader implements IncrementalTableReader {
     private readonly connection: mysql.Connection,
     private readonly schema: TableStructure,
     private readonly events: TableEvents,
+    key: readonly string[],
     private readonly deps: MySqlSourceDeps,
     private readonly position: () => BinlogOffset,
   ) {
-    const key = events.keyColumnNames;
     this.sql = {
       from: `${quoteId(schema.db)}.${quoteId(schema.table)}`,
       columns: schema.columns.map(selectColumn).join(', '),

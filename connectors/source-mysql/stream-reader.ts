@@ -90,7 +90,7 @@ export class BinlogReader {
     return new IncrementalSnapshot(
       config.cdc,
       {
-        table: (dataCollection) => this.incrementalReads.table(dataCollection),
+        table: (dataCollection, surrogateKey) => this.incrementalReads.table(dataCollection, surrogateKey),
         writeWatermark: async (kind, id, data) => {
           if (signalTable === null) throw new SiphonError('no signal.data.collection for watermarks', false);
           await this.incrementalReads.writeWatermark(signalTable, kind, id, data);

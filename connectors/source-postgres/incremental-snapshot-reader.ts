@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import {
+  chunkKeyColumns,
   chunkQuery,
   epochMicrosNow,
-  noChunkKeyReason,
   maxKeyQuery,
   type ChunkKey,
   type ChunkQuery,
@@ -31,6 +31,7 @@ export async function incrementalTableReader(
   /** The stream's position: the `source` block's LSN of the rows read. */
   position: () => StreamPosition,
   dataCollection: string,
+  surrogateKey: string | null,
 ): Promise<IncrementalTableReader | string> {
   const ref = (await capturedTables(client, schemaOptions.filter)).find(
     (t) => `${t.schema}.${t.table}` === dataCollection,
@@ -39,8 +40,13 @@ export async function incrementalTableReader(
     return 'it is not a captured table (check the name, <schema>.<table>, and the filters)';
   const table = await prepareSnapshotTable(client, registry, ref, schemaOptions);
   if (table === null) return 'its event schema cannot be built (see the uncaptured tables in the status)';
-  if (table.schema.keyColumnNames.length === 0) return noChunkKeyReason;
-  return new PostgresChunkReader(client, table, schemaOptions, records, context, position);
+  const key = chunkKeyColumns(
+    table.schema.keyColumnNames,
+    surrogateKey,
+    (name) => table.columns.find((c) => c.name === name)?.name,
+  );
+  if (typeof key === 'string') return key;
+  return new PostgresChunkReader(client, table, key, schemaOptions, records, context, position);
 }
 
 const postgresDialect: ChunkQueryDialect = {
@@ -49,11 +55,7 @@ const postgresDialect: ChunkQueryDialect = {
   rowComparison: true,
 };
 
-/**
- * Reads one table's chunks by its event key, the primary key or message.key.columns (keyset:
- * after a key, up to the largest key, a limit): the chunk's rows are matched with streamed
- * changes by that key.
- */
+/** Reads one table's chunks by its chunk key (keyset: after a key, up to the largest key, a limit). */
 class PostgresChunkReader implements IncrementalTableReader {
   private readonly keyPositions: number[];
   private readonly sql: ChunkQueryTable;
@@ -61,12 +63,12 @@ class PostgresChunkReader implements IncrementalTableReader {
   constructor(
     private readonly client: pg.Client,
     private readonly table: SnapshotTable,
+    key: readonly string[],
     private readonly schemaOptions: TableEventOptions,
     private readonly records: ChangeRecords,
     private readonly context: Pick<SourceTaskContext, 'logger'>,
     private readonly position: () => StreamPosition,
   ) {
-    const key = table.schema.keyColumnNames;
     this.keyPositions = key.map((name) => table.columns.findIndex((c) => c.name === name));
     this.sql = {
       from: `${quoteIdent(table.ref.schema)}.${quoteIdent(table.ref.table)}`,

@@ -395,7 +395,7 @@ class PostgresCapture
     return new IncrementalSnapshot(
       options,
       {
-        table: (dataCollection) =>
+        table: (dataCollection, surrogateKey) =>
           incrementalTableReader(
             this.admin,
             this.registry,
@@ -404,6 +404,7 @@ class PostgresCapture
             context,
             () => this.streamedPosition(),
             dataCollection,
+            surrogateKey,
           ),
         writeWatermark: async (kind, id, data) => {
           const signalTable = options.signalDataCollection;

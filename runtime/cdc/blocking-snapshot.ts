@@ -5,10 +5,11 @@ import type { EventDispatcher } from './event-dispatcher.js';
 import type { IncrementalTableReader } from './incremental-snapshot.js';
 import type { ChunkKey } from './incremental-snapshot-window.js';
 
-/** A table of a blocking snapshot, with its additional-conditions filter. */
+/** A table of a blocking snapshot, with its additional-conditions filter and the signal's surrogate-key. */
 export interface BlockingSnapshotTable {
   readonly table: string;
   readonly filter: string | null;
+  readonly surrogateKey: string | null;
 }
 
 /**
@@ -33,13 +34,16 @@ export function decodeBlockingContext(value: unknown): BlockingSnapshotContext |
   if (typeof value !== 'object' || value === null) return null;
   const parsed = value as Partial<BlockingSnapshotContext>;
   if (typeof parsed.signalId !== 'string' || !Array.isArray(parsed.tables)) return null;
-  const tables = parsed.tables.filter(
-    (t): t is BlockingSnapshotTable =>
-      typeof t === 'object' &&
-      t !== null &&
-      typeof t.table === 'string' &&
-      (t.filter === null || typeof t.filter === 'string'),
-  );
+  const tables = parsed.tables
+    .filter(
+      (t): t is Partial<BlockingSnapshotTable> & { table: string } =>
+        typeof t === 'object' && t !== null && typeof t.table === 'string',
+    )
+    .map((t) => ({
+      table: t.table,
+      filter: typeof t.filter === 'string' ? t.filter : null,
+      surrogateKey: typeof t.surrogateKey === 'string' ? t.surrogateKey : null,
+    }));
   if (tables.length === 0) return null;
   return {
     signalId: parsed.signalId,
@@ -60,7 +64,7 @@ export function newBlockingContext(
 }
 
 export interface BlockingSnapshotPorts {
-  table(dataCollection: string): Promise<IncrementalTableReader | string>;
+  table(dataCollection: string, surrogateKey: string | null): Promise<IncrementalTableReader | string>;
   /** The offset of the stream's current position carrying `context` (null: the snapshot is over). */
   offsetAt(context: BlockingSnapshotContext | null): SourceOffset;
 }
@@ -105,19 +109,22 @@ export class BlockingSnapshot {
   /** Reads what is left; resolves when done or when the task stops (the context stays in the offsets). */
   async run(): Promise<'completed' | 'stopped'> {
     const { logger } = this.task;
-    const readable: { table: string; filter: string | null; reader: IncrementalTableReader }[] = [];
-    for (const { table, filter } of this.current.tables) {
-      const reader = await this.ports.table(table);
+    const readable: (BlockingSnapshotTable & { reader: IncrementalTableReader })[] = [];
+    for (const entry of this.current.tables) {
+      const reader = await this.ports.table(entry.table, entry.surrogateKey);
       if (typeof reader === 'string')
-        logger.error(`blocking snapshot of ${table} skipped: ${reader}`, { table });
-      else readable.push({ table, filter, reader });
+        logger.error(`blocking snapshot of ${entry.table} skipped: ${reader}`, { table: entry.table });
+      else readable.push({ ...entry, reader });
     }
     const resumed = this.current.tablesDone > 0 || this.current.lastKey !== null;
     if (readable[0]?.table !== this.current.tables[0]?.table) {
       // The table in the middle is gone: the next one starts from its first row.
       this.current = { ...this.current, lastKey: null, maxKey: null, rowsDone: 0 };
     }
-    this.current = { ...this.current, tables: readable.map(({ table, filter }) => ({ table, filter })) };
+    this.current = {
+      ...this.current,
+      tables: readable.map(({ table, filter, surrogateKey }) => ({ table, filter, surrogateKey })),
+    };
     logger.info(`blocking snapshot ${resumed ? 'resumed' : 'started'}: streaming waits until it is done`, {
       tables: readable.map((t) => t.table),
     });

@@ -7,11 +7,13 @@ import type { ChunkKey } from './incremental-snapshot-window.js';
  * continues with the next chunk: the tables left (the current
  * one first), the last key emitted of the current table, the largest key it had when its
  * snapshot began (rows inserted later are streamed anyway), each table's
- * `additional-conditions` filter, whether it is paused, and the rows done for progress.
+ * `additional-conditions` filter and `surrogate-key`, whether it is paused, and the rows done for progress.
  */
 export interface IncrementalSnapshotContext {
   readonly tables: readonly string[];
   readonly filters: Readonly<Record<string, string>>;
+  /** The `surrogate-key` column a table's chunks are read by, for tables whose signal named one. */
+  readonly surrogateKeys: Readonly<Record<string, string>>;
   readonly lastKey: ChunkKey | null;
   readonly maxKey: ChunkKey | null;
   readonly paused: boolean;
@@ -37,6 +39,7 @@ export function decodeIncrementalContext(text: unknown): IncrementalSnapshotCont
   return {
     tables: parsed.tables.filter((t): t is string => typeof t === 'string'),
     filters: parsed.filters ?? {},
+    surrogateKeys: parsed.surrogateKeys ?? {},
     lastKey: parsed.lastKey ?? null,
     maxKey: parsed.maxKey ?? null,
     paused: parsed.paused === true,

@@ -25,9 +25,29 @@ export const noChunkKeyReason =
   'it has no primary key and message.key.columns names no key for it: incremental and blocking snapshots read a table in chunks by its key; set message.key.columns (<table>:<column>[,<column>...]) to columns that identify its rows';
 
 /**
+ * The columns a table is read in chunks by: its event key (the primary key, or
+ * message.key.columns), which the chunk's rows are matched with streamed changes by, or the
+ * column the signal's `surrogate-key` names (found by `columnNamed`, which gives the
+ * database's spelling), which must then be unique: chunks are cut at its values. A reason
+ * when the table cannot be read so.
+ */
+export function chunkKeyColumns(
+  eventKey: readonly string[],
+  surrogateKey: string | null,
+  columnNamed: (name: string) => string | undefined,
+): readonly string[] | string {
+  if (eventKey.length === 0)
+    return surrogateKey === null
+      ? noChunkKeyReason
+      : `surrogate-key orders its chunks, but their rows are matched with streamed changes by the event key, and it has none; set message.key.columns (<table>:<column>[,<column>...])`;
+  if (surrogateKey === null) return eventKey;
+  const column = columnNamed(surrogateKey);
+  return column === undefined ? `it has no column "${surrogateKey}" (the signal's surrogate-key)` : [column];
+}
+
+/**
  * One table as an incremental snapshot reads it (the connector's port): in chunks by its
- * event key (the primary key, or message.key.columns), the key the chunk's rows are matched
- * with streamed changes by.
+ * `chunkKeyColumns`.
  */
 export interface IncrementalTableReader {
   /** The topic of the table's change events (the chunk's rows are matched with its changes). */
@@ -50,8 +70,11 @@ export interface IncrementalTableReader {
 
 /** What a connector gives the incremental snapshot, all used on its stream thread. */
 export interface IncrementalSnapshotPorts {
-  /** The table's reader, or why it cannot be snapshotted incrementally (no key, not captured). */
-  table(dataCollection: string): Promise<IncrementalTableReader | string>;
+  /**
+   * The table's reader, in chunks by `chunkKeyColumns` (with the signal's `surrogate-key`,
+   * null without), or why it cannot be snapshotted incrementally (no key, not captured).
+   */
+  table(dataCollection: string, surrogateKey: string | null): Promise<IncrementalTableReader | string>;
   /** Inserts a watermark row into the signal table (committed when this resolves). */
   writeWatermark(kind: WatermarkKind, id: string, data: string): Promise<void>;
   /** The offset of the stream's current position, carrying `context` (the encoded context). */
@@ -228,11 +251,8 @@ export class IncrementalSnapshot {
       return;
     }
     const conditions = conditionList(data['additional-conditions']);
-    if (data['surrogate-key'] !== undefined)
-      logger.warn(
-        'execute-snapshot: surrogate-key is not supported and is ignored; tables are read in chunks by their event key (primary key or message.key.columns)',
-        { id: signal.id },
-      );
+    const surrogate = data['surrogate-key'];
+    const surrogateKey = typeof surrogate === 'string' && surrogate.trim() !== '' ? surrogate.trim() : null;
     if (kind === 'blocking') {
       if (signal.id === this.resumedBlockingSignal) {
         this.resumedBlockingSignal = null;
@@ -244,17 +264,25 @@ export class IncrementalSnapshot {
       const tables = requested.map((table) => ({
         table,
         filter: conditions.find((c) => c.table === table)?.filter ?? null,
+        surrogateKey,
       }));
       await this.runBlocking(this.blockingSnapshot(newBlockingContext(signal.id, tables)));
       return;
     }
     const filters: Record<string, string> = { ...this.context?.filters };
     for (const condition of conditions) filters[condition.table] = condition.filter;
+    const surrogateKeys: Record<string, string> = { ...this.context?.surrogateKeys };
     const tables = [...(this.context?.tables ?? [])];
-    for (const table of requested) if (!tables.includes(table)) tables.push(table);
+    for (const table of requested) {
+      if (tables.includes(table)) continue;
+      tables.push(table);
+      if (surrogateKey === null) delete surrogateKeys[table];
+      else surrogateKeys[table] = surrogateKey;
+    }
     this.context = {
       tables,
       filters,
+      surrogateKeys,
       lastKey: this.context?.lastKey ?? null,
       maxKey: this.context?.maxKey ?? null,
       paused: this.context?.paused ?? false,
@@ -269,7 +297,7 @@ export class IncrementalSnapshot {
       context,
       this.options.incrementalSnapshotChunkSize,
       {
-        table: (name) => this.ports.table(name),
+        table: (name, surrogateKey) => this.ports.table(name, surrogateKey),
         offsetAt: (blocking) => this.ports.offsetAt(encodeIncrementalContext(this.context, blocking)),
       },
       this.emitter,
@@ -344,7 +372,7 @@ export class IncrementalSnapshot {
     while (this.context !== null && !this.context.paused && this.window === null) {
       const context = this.context;
       const table = context.tables[0]!;
-      const port = await this.tableReader(table);
+      const port = await this.tableReader(table, context.surrogateKeys[table] ?? null);
       if (typeof port === 'string') {
         this.task.logger.error(`incremental snapshot of ${table} skipped: ${port}`, { table });
         this.nextTable();
@@ -387,9 +415,12 @@ export class IncrementalSnapshot {
     }
   }
 
-  private async tableReader(table: string): Promise<IncrementalTableReader | string> {
+  private async tableReader(
+    table: string,
+    surrogateKey: string | null,
+  ): Promise<IncrementalTableReader | string> {
     if (this.reader?.table === table) return this.reader.port;
-    const port = await this.ports.table(table);
+    const port = await this.ports.table(table, surrogateKey);
     if (typeof port === 'string') return port;
     this.reader = { table, port };
     this.estimated = await port.estimatedRows();

@@ -158,6 +158,34 @@ describe('MySQL source: incremental snapshots', () => {
     });
   });
 
+  it('surrogate-key: the chunks are read in the order of the column it names', async () => {
+    const table = 'orders_surrogate';
+    await db.query(
+      `CREATE TABLE ${db.name}.${table} (id int PRIMARY KEY, Seq int NOT NULL UNIQUE, v int NOT NULL)`,
+    );
+    const values = Array.from({ length: 300 }, (_, i) => `(${i + 1}, ${300 - i}, 0)`).join(',');
+    await db.query(`INSERT INTO ${db.name}.${table} VALUES ${values}`);
+    const task = startTask(config(table, 64));
+    try {
+      await task.streaming();
+      task.context.signals.deliver({
+        id: 'rest-surrogate',
+        type: 'execute-snapshot',
+        // MySQL column names are case-insensitive: `seq` names `Seq`.
+        data: { type: 'incremental', 'data-collections': [`${db.name}.${table}`], 'surrogate-key': 'seq' },
+        channel: 'rest',
+      });
+      const records = await task.collect(() => snapshotDone(task), 60_000);
+      assert.deepEqual(
+        reads(records, table).map((e) => (e.after as unknown as Row).id),
+        Array.from({ length: 300 }, (_, i) => 300 - i),
+      );
+    } finally {
+      await task.stop();
+    }
+    assert.equal(await task.done, null);
+  });
+
   it('REST channel: execute-snapshot with additional-conditions, then stop-snapshot', async () => {
     const table = 'orders_rest';
     await createTable(table, 3000);

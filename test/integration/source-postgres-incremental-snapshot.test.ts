@@ -198,6 +198,32 @@ describe('PostgreSQL source: incremental snapshots', () => {
     assert.equal(run.failure, null);
   });
 
+  it('surrogate-key: the chunks are read in the order of the column it names', async () => {
+    const table = 'orders_surrogate';
+    await db.client.query(
+      `CREATE TABLE ${table} (id int PRIMARY KEY, seq int NOT NULL UNIQUE, v int NOT NULL)`,
+    );
+    await db.client.query(`INSERT INTO ${table} SELECT g, 301 - g, 0 FROM generate_series(1, 300) g`);
+    const run = new TaskRun(config(table, 64), new Map());
+    try {
+      await streaming(run);
+      run.context.signals.deliver({
+        id: 'rest-surrogate',
+        type: 'execute-snapshot',
+        data: { type: 'incremental', 'data-collections': [`public.${table}`], 'surrogate-key': 'seq' },
+        channel: 'rest',
+      });
+      const records = await run.drain(() => snapshotDone(run), { timeoutMs: 60_000 });
+      assert.deepEqual(
+        reads(records, table).map((e) => e.after!.id),
+        Array.from({ length: 300 }, (_, i) => 300 - i),
+      );
+    } finally {
+      await run.stop();
+    }
+    assert.equal(run.failure, null);
+  });
+
   it('pause-snapshot holds the chunks, resume-snapshot goes on, stop-snapshot ends it', async () => {
     const table = 'orders_pause';
     const rows = 20_000;

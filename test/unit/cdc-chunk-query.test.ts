@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chunkQuery, maxKeyQuery, type ChunkQueryTable } from '../../runtime/cdc/index.js';
+import {
+  chunkKeyColumns,
+  chunkQuery,
+  maxKeyQuery,
+  noChunkKeyReason,
+  type ChunkQueryTable,
+} from '../../runtime/cdc/index.js';
 
 describe('incremental snapshot chunk queries', () => {
   const table: ChunkQueryTable = { from: 't', columns: '*', keyColumns: 'a, b', key: ['a', 'b'] };
@@ -30,5 +36,14 @@ describe('incremental snapshot chunk queries', () => {
       maxKeyQuery(postgres, table, 'v > 0').sql,
       'SELECT a, b FROM t WHERE t."a" IS NOT NULL AND t."b" IS NOT NULL AND (v > 0) ORDER BY t."a" DESC, t."b" DESC LIMIT 1',
     );
+  });
+
+  it('chunks by the event key, or by the surrogate-key column when the table has an event key', () => {
+    const columnNamed = (name: string) => (name === 'seq' ? 'seq' : undefined);
+    assert.deepEqual(chunkKeyColumns(['id'], null, columnNamed), ['id']);
+    assert.deepEqual(chunkKeyColumns(['id'], 'seq', columnNamed), ['seq']);
+    assert.match(String(chunkKeyColumns(['id'], 'nope', columnNamed)), /no column "nope"/);
+    assert.equal(chunkKeyColumns([], null, columnNamed), noChunkKeyReason);
+    assert.match(String(chunkKeyColumns([], 'seq', columnNamed)), /set message\.key\.columns/);
   });
 });

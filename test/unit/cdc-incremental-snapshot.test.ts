@@ -89,6 +89,7 @@ describe('incremental snapshot: context and config', () => {
     const context = {
       tables: ['public.a', 'public.b'],
       filters: { 'public.a': 'id > 3' },
+      surrogateKeys: { 'public.b': 'seq' },
       lastKey: ['7'],
       maxKey: ['99'],
       paused: true,
@@ -241,6 +242,7 @@ describe('incremental snapshot: the signals', () => {
     const stored = encodeIncrementalContext({
       tables: ['public.t'],
       filters: {},
+      surrogateKeys: {},
       lastKey: ['4'],
       maxKey: ['6'],
       paused: false,
@@ -306,7 +308,7 @@ describe('incremental snapshot: the signals', () => {
   it('a restarted task resumes a blocking snapshot after its last key, and does not take its signal again', async () => {
     const source = new FakeSource(6);
     const stored = encodeIncrementalContext(null, {
-      ...newBlockingContext('b1', [{ table: 'public.t', filter: null }]),
+      ...newBlockingContext('b1', [{ table: 'public.t', filter: null, surrogateKey: null }]),
       lastKey: ['4'],
       maxKey: ['6'],
       rowsDone: 4,
