@@ -9,9 +9,9 @@ import type { KafkaMessage } from 'kafkajs';
 import {
   stopAndRemove,
   eventually,
-  kafka,
   killAndRestart,
   readTopic,
+  topicRecordCount,
   uniqueNames,
   WorkerProcess,
 } from '../fixtures/worker-harness.js';
@@ -24,19 +24,6 @@ const topic = `${prefix}.public.items`;
 const rows = 40_000;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let worker: WorkerProcess;
-
-/** Records in the topic, from its end offsets. */
-async function topicRecords(): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 function envelopeOf(message: KafkaMessage): { op: string; after: { id: number } } {
   return (JSON.parse(message.value!.toString()) as { payload: { op: string; after: { id: number } } })
@@ -95,7 +82,7 @@ test('kill -9 mid blocking snapshot: the new worker resumes it at the first unco
     async () => {
       const status = await taskStatus();
       assert.notEqual(status.state, 'FAILED', status.trace);
-      return (await topicRecords()) >= rows / 2;
+      return (await topicRecordCount(topic)) >= rows / 2;
     },
     120_000,
   );
@@ -105,7 +92,7 @@ test('kill -9 mid blocking snapshot: the new worker resumes it at the first unco
     };
     return offsets.offsets.some((o) => String(o.offset['incremental_snapshot']).includes('"blocking"'));
   });
-  const before = await topicRecords();
+  const before = await topicRecordCount(topic);
   assert.ok(before < rows, `the snapshot finished before the kill (${before} rows)`);
   worker = await killAndRestart(worker, () => WorkerProcess.start(names), [connector]);
   // Each message parsed once: a condition re-reading all of them would be quadratic.
