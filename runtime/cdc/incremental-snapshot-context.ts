@@ -4,10 +4,10 @@ import type { ChunkKey } from './incremental-snapshot-window.js';
 /**
  * What an incremental snapshot has left to do, kept in every streaming offset (one JSON
  * text, which also carries a running blocking snapshot's context) so a restarted task
- * continues with the next chunk: the tables left (the current
- * one first), the last key emitted of the current table, the largest key it had when its
- * snapshot began (rows inserted later are streamed anyway), each table's
- * `additional-conditions` filter and `surrogate-key`, whether it is paused, and the rows done for progress.
+ * continues with the next chunk: the tables left (the current one first), the last key
+ * emitted of the current table, the largest key it had when its snapshot began (rows
+ * inserted later are streamed anyway), each table's `additional-conditions` filter and
+ * `surrogate-key`, whether it is paused, and the rows done for progress.
  */
 export interface IncrementalSnapshotContext {
   readonly tables: readonly string[];
