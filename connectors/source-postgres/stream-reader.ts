@@ -123,12 +123,12 @@ export class ChangeStreamReader {
 
   private idleKeepaliveLsn: bigint | null = null;
 
-  /** The offset of `position`, carrying the incremental snapshot's context. */
+  /** The offset of `position`, carrying the incremental snapshot's context and the captured tables. */
   offsetAt(position: StreamPosition): SourceOffset {
     return toSourceOffset({
       position,
       snapshot: this.completedSnapshot,
-      incremental: this.incremental.contextText,
+      ...this.incremental.offsetFields,
     });
   }
 

@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { SourceSignal, SourceTaskContext } from '../plugin/index.js';
+import { ConfigError, type SourceSignal, type SourceTaskContext } from '../plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../record/index.js';
 import { CdcMetrics } from './cdc-metrics.js';
 import { SnapshotProgressReporter } from './snapshot-progress.js';
 import { runBlockingSnapshot } from './blocking-snapshot.js';
+import {
+  decodeCapturedTables,
+  encodeCapturedTables,
+  newlyCapturedTables,
+  type NewTablesSnapshotMode,
+} from './captured-tables.js';
 import type { SignalChannel } from './cdc-config.js';
 import type { EventDispatcher } from './event-dispatcher.js';
-import { encodeIncrementalContext, type IncrementalSnapshotContext } from './incremental-snapshot-context.js';
+import {
+  decodeIncrementalContext,
+  encodeIncrementalContext,
+  type IncrementalSnapshotContext,
+} from './incremental-snapshot-context.js';
 import {
   ChunkWindow,
   watermarkId,
@@ -41,14 +51,36 @@ export interface IncrementalSnapshotPorts {
   table(dataCollection: string): Promise<IncrementalTableReader | string>;
   /** Inserts a watermark row into the signal table (committed when this resolves). */
   writeWatermark(kind: WatermarkKind, id: string, data: string): Promise<void>;
-  /** The offset of the stream's current position, carrying `context` (the encoded context). */
-  offsetAt(context: string | null): SourceOffset;
+  /** The offset of the stream's current position, carrying `fields`. */
+  offsetAt(fields: IncrementalOffsetFields): SourceOffset;
+}
+
+/**
+ * What the CDC kit keeps in every streaming offset besides the connector's position:
+ * the running incremental snapshot's context (`incremental_snapshot`, null when none
+ * runs) and the captured tables (`captured_tables`). Both go into the same offset, so
+ * a table that became captured is never recorded as captured without its snapshot.
+ */
+export interface IncrementalOffsetFields {
+  readonly incremental: string | null;
+  readonly capturedTables: string;
 }
 
 export interface IncrementalSnapshotOptions {
   readonly signalDataCollection: string | null;
   readonly signalChannels: ReadonlySet<SignalChannel>;
   readonly incrementalSnapshotChunkSize: number;
+  readonly snapshotNewTables: NewTablesSnapshotMode;
+}
+
+/** What a task starts from: the stored offset's CDC fields and the tables its filters capture now. */
+export interface IncrementalSnapshotStart {
+  /** The stored `incremental_snapshot` field: a snapshot to go on with. */
+  readonly context: unknown;
+  /** The stored `captured_tables` field: what the task captured before. */
+  readonly capturedTables: unknown;
+  /** The tables the filters capture now, by data collection name. */
+  readonly capturing: readonly string[];
 }
 
 type Emitter = Pick<
@@ -69,6 +101,9 @@ type TaskParts = Pick<
  * One chunk is in memory at a time. Its context goes into every offset the stream
  * builds (`contextText`), so a restarted task goes on after the last chunk emitted.
  * `execute-snapshot` with type `blocking` is handed to `runBlockingSnapshot`.
+ *
+ * A start whose filters capture tables the stored offset's `captured_tables` does not
+ * hold queues them as an `execute-snapshot` would when `snapshot.new.tables=incremental`.
  */
 export class IncrementalSnapshot {
   private window: ChunkWindow | null = null;
@@ -78,21 +113,34 @@ export class IncrementalSnapshot {
   private tablesDone = 0;
   private readonly metrics: CdcMetrics;
   private readonly progress: SnapshotProgressReporter;
+  private context: IncrementalSnapshotContext | null;
+  private readonly capturedTables: string;
+  /** The tables captured at this start that the stored offset did not record as captured. */
+  readonly newTables: readonly string[];
 
   constructor(
     private readonly options: IncrementalSnapshotOptions,
     private readonly ports: IncrementalSnapshotPorts,
     private readonly emitter: Emitter,
     private readonly task: TaskParts,
-    private context: IncrementalSnapshotContext | null,
+    start: IncrementalSnapshotStart,
   ) {
     this.metrics = new CdcMetrics(task.metrics);
     this.progress = new SnapshotProgressReporter(task, emitter, 'Incremental Snapshot');
+    this.context = decodeIncrementalContext(start.context);
+    this.capturedTables = encodeCapturedTables(start.capturing);
+    this.newTables = newlyCapturedTables(decodeCapturedTables(start.capturedTables), start.capturing);
+    if (this.newTables.length > 0) this.newTablesCaptured();
   }
 
   /** The context for the offsets the stream builds; null when no incremental snapshot runs. */
   get contextText(): string | null {
     return encodeIncrementalContext(this.context);
+  }
+
+  /** The CDC fields of every offset the stream builds. */
+  get offsetFields(): IncrementalOffsetFields {
+    return { incremental: this.contextText, capturedTables: this.capturedTables };
   }
 
   /** Whether `dataCollection` is the signal table, whose rows are signals and watermarks. */
@@ -204,12 +252,52 @@ export class IncrementalSnapshot {
           })),
           chunkSize: this.options.incrementalSnapshotChunkSize,
         },
-        { table: (name) => this.ports.table(name), offsetAt: () => this.ports.offsetAt(this.contextText) },
+        { table: (name) => this.ports.table(name), offsetAt: () => this.ports.offsetAt(this.offsetFields) },
         this.emitter,
         this.task,
       );
       return;
     }
+    this.enqueue(requested, conditions);
+    logger.info('incremental snapshot requested', { tables: requested });
+    if (this.window === null) await this.nextChunk();
+  }
+
+  /**
+   * Tables new to this task's filters: with snapshot.new.tables=incremental they join the
+   * snapshot's tables now, before any offset carries the new captured set; their chunks
+   * are read once streaming resumes.
+   */
+  private newTablesCaptured(): void {
+    const { logger } = this.task;
+    const tables = this.newTables;
+    if (this.options.snapshotNewTables === 'off') {
+      logger.info(
+        'tables newly captured by the filters are streamed from now; their existing rows are not read (snapshot.new.tables=off)',
+        { tables },
+      );
+      return;
+    }
+    if (this.options.signalDataCollection === null) {
+      throw new ConfigError(
+        'snapshot.new.tables',
+        'snapshot.new.tables=incremental reads new tables with an incremental snapshot, which writes its watermarks into the signal table: set signal.data.collection, or set snapshot.new.tables=off',
+      );
+    }
+    this.enqueue(tables, []);
+    logger.info(
+      'incremental snapshot of the tables newly captured by the filters (snapshot.new.tables=incremental)',
+      {
+        tables,
+      },
+    );
+  }
+
+  /** Adds tables (and their `additional-conditions`) to the snapshot's, after those it has left. */
+  private enqueue(
+    requested: readonly string[],
+    conditions: readonly { table: string; filter: string }[],
+  ): void {
     const filters: Record<string, string> = { ...this.context?.filters };
     for (const condition of conditions) filters[condition.table] = condition.filter;
     const tables = [...(this.context?.tables ?? [])];
@@ -222,8 +310,6 @@ export class IncrementalSnapshot {
       paused: this.context?.paused ?? false,
       rowsDone: this.context?.rowsDone ?? 0,
     };
-    logger.info('incremental snapshot requested', { tables: requested });
-    if (this.window === null) await this.nextChunk();
   }
 
   private stop(signal: SourceSignal): void {
@@ -262,17 +348,17 @@ export class IncrementalSnapshot {
     const context = this.context;
     if (context === null) return;
     const rows = window.remaining();
-    const before = this.contextText;
+    const before = this.offsetFields;
     const after: IncrementalSnapshotContext = {
       ...context,
       lastKey: window.lastKey,
       rowsDone: context.rowsDone + rows.length,
     };
-    const afterText = encodeIncrementalContext(after);
+    const afterFields = { ...before, incremental: encodeIncrementalContext(after) };
     // The chunk's last row carries the context past the chunk: a restart after its commit
     // reads the next chunk; one before re-reads this chunk (at least once).
     for (let i = 0; i < rows.length; i++) {
-      const offset = this.ports.offsetAt(i === rows.length - 1 ? afterText : before);
+      const offset = this.ports.offsetAt(i === rows.length - 1 ? afterFields : before);
       await this.emitter.changeEvent({ ...rows[i]!, sourceOffset: offset }, 'r');
     }
     this.context = after;

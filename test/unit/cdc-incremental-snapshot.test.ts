@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ChunkWindow,
+  decodeCapturedTables,
+  encodeCapturedTables,
   decodeIncrementalContext,
   EventDispatcher,
   encodeIncrementalContext,
@@ -10,9 +12,12 @@ import {
   parseSignalChannels,
   watermarkId,
   type ChunkKey,
+  type IncrementalSnapshotStart,
   type IncrementalTableReader,
+  type NewTablesSnapshotMode,
   type WatermarkKind,
 } from '../../runtime/cdc/index.js';
+import { ConfigError } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
 import { quietLogger, TestMetrics } from '../support/plugin-test-kit.js';
 
@@ -116,7 +121,13 @@ class FakeSource {
     this.ids = Array.from({ length: rows }, (_, i) => i + 1);
   }
 
-  snapshot(chunkSize: number, context: string | null = null): IncrementalSnapshot {
+  snapshot(
+    chunkSize: number,
+    context: string | null = null,
+    start: Omit<IncrementalSnapshotStart, 'context'> = { capturedTables: null, capturing: ['public.t'] },
+    snapshotNewTables: NewTablesSnapshotMode = 'off',
+    signalDataCollection: string | null = 'public.signal',
+  ): IncrementalSnapshot {
     const reader: IncrementalTableReader = {
       topic: 't',
       estimatedRows: async () => this.ids.length,
@@ -133,16 +144,20 @@ class FakeSource {
     };
     return new IncrementalSnapshot(
       {
-        signalDataCollection: 'public.signal',
+        signalDataCollection,
         signalChannels: new Set(['source']),
         incrementalSnapshotChunkSize: chunkSize,
+        snapshotNewTables,
       },
       {
         table: async (name) => (name === 'public.t' ? reader : 'it has no primary key'),
         writeWatermark: async (kind, id) => {
           this.watermarks.push({ kind, id });
         },
-        offsetAt: (incremental): SourceOffset => (incremental === null ? {} : { incremental }),
+        offsetAt: ({ incremental, capturedTables }): SourceOffset => ({
+          ...(incremental === null ? {} : { incremental }),
+          captured: capturedTables,
+        }),
       },
       // One record per batch: what the snapshot emits is in `emitted` at once.
       new EventDispatcher(
@@ -168,7 +183,7 @@ class FakeSource {
         reportProgress: (p) => void this.progress.push(p),
         signal: new AbortController().signal,
       },
-      decodeIncrementalContext(context),
+      { ...start, context },
     );
   }
 
@@ -279,5 +294,104 @@ describe('incremental snapshot: the signals', () => {
     assert.equal(source.emitted.length, 5);
     assert.deepEqual(markers, ['first', 'true', 'true', 'true', 'last']);
     assert.equal(source.progress.at(-1)?.['phase'], 'streaming');
+  });
+});
+
+describe('incremental snapshot: tables new to the filters (snapshot.new.tables)', () => {
+  const before = encodeCapturedTables(['public.a']);
+
+  it('the captured tables are kept sorted, once each; an absent or foreign field reads as none', () => {
+    assert.equal(encodeCapturedTables(['public.b', 'public.a', 'public.b']), '["public.a","public.b"]');
+    assert.deepEqual(decodeCapturedTables('["public.a"]'), ['public.a']);
+    assert.equal(decodeCapturedTables(undefined), null);
+    assert.equal(decodeCapturedTables('{}'), null);
+  });
+
+  it('incremental: a table the stored offset did not capture is snapshotted, its offsets carry the new set', async () => {
+    const source = new FakeSource(5);
+    const snapshot = source.snapshot(
+      2,
+      null,
+      { capturedTables: before, capturing: ['public.a', 'public.t'] },
+      'incremental',
+    );
+    assert.deepEqual(snapshot.newTables, ['public.t']);
+    assert.deepEqual(
+      decodeIncrementalContext(snapshot.contextText)?.tables,
+      ['public.t'],
+      'queued before any offset is built',
+    );
+    assert.deepEqual(decodeCapturedTables(snapshot.offsetFields.capturedTables), ['public.a', 'public.t']);
+    await snapshot.resume();
+    await source.stream(snapshot);
+    assert.deepEqual(
+      source.emitted.map((r) => (r.key as { id: number }).id),
+      [1, 2, 3, 4, 5],
+    );
+    for (const record of source.emitted) {
+      assert.equal(record.sourceOffset['captured'], '["public.a","public.t"]');
+    }
+    assert.equal(snapshot.contextText, null);
+  });
+
+  it('queues after the tables of a snapshot restored from the offset', () => {
+    const source = new FakeSource(5);
+    const stored = encodeIncrementalContext({
+      tables: ['public.c'],
+      filters: {},
+      lastKey: ['2'],
+      maxKey: ['9'],
+      paused: false,
+      rowsDone: 2,
+    });
+    const snapshot = source.snapshot(
+      2,
+      stored,
+      { capturedTables: before, capturing: ['public.a', 'public.t'] },
+      'incremental',
+    );
+    const context = decodeIncrementalContext(snapshot.contextText);
+    assert.deepEqual(context?.tables, ['public.c', 'public.t']);
+    assert.deepEqual(context?.lastKey, ['2']);
+  });
+
+  it('no stored set (a first start, after a snapshot), off, or a removed table: nothing is queued', () => {
+    const source = new FakeSource(5);
+    const first = source.snapshot(
+      2,
+      null,
+      { capturedTables: undefined, capturing: ['public.t'] },
+      'incremental',
+    );
+    assert.deepEqual(first.newTables, []);
+    assert.equal(first.contextText, null);
+    const off = source.snapshot(
+      2,
+      null,
+      { capturedTables: before, capturing: ['public.a', 'public.t'] },
+      'off',
+    );
+    assert.deepEqual(off.newTables, ['public.t']);
+    assert.equal(off.contextText, null);
+    const removed = source.snapshot(2, null, { capturedTables: before, capturing: [] }, 'incremental');
+    assert.equal(removed.contextText, null);
+    assert.equal(removed.offsetFields.capturedTables, '[]');
+  });
+
+  it('incremental without a signal table fails naming the key and the fix', () => {
+    const source = new FakeSource(5);
+    assert.throws(
+      () =>
+        source.snapshot(
+          2,
+          null,
+          { capturedTables: before, capturing: ['public.a', 'public.t'] },
+          'incremental',
+          null,
+        ),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /set signal\.data\.collection, or set snapshot\.new\.tables=off/.test(error.message),
+    );
   });
 });
