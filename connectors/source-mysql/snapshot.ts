@@ -2,6 +2,7 @@ import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
   CdcMetrics,
+  encodeCapturedTables,
   readChunksInOrder,
   SnapshotProgressReporter,
   type SnapshotTablePlace,
@@ -453,7 +454,11 @@ async function readTables(
       tableDone(table, rows);
     }
   }
-  await dispatcher.endSnapshot(toSourceOffset(snapshotOffset(start, null, null, 'last')));
+  // The last record's offset names the captured tables, for a start after a config change with nothing streamed since.
+  const capturedTables = encodeCapturedTables(ordered.map((s) => tableKey(s.db, s.table)));
+  await dispatcher.endSnapshot(
+    toSourceOffset({ ...snapshotOffset(start, null, null, 'last'), capturedTables }),
+  );
   reporter.finished('COMPLETED', {
     phase: 'snapshot completed',
     tables: ordered.length,
