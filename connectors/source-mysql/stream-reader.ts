@@ -483,6 +483,7 @@ export class BinlogReader {
         changes,
         unparsed: outcome.unparsed,
         truncated: outcome.truncated.flatMap((t) => catalog.get(t.db, t.table) ?? []),
+        created: outcome.created.map((t) => `${t.db}.${t.table}`),
         file: this.file,
         pos: this.boundary,
         gtid: transaction?.gtid ?? null,
@@ -585,6 +586,7 @@ export class BinlogReader {
     const offset = boundaryOffset(item);
     this.position = offset;
     this.trackPosition();
+    for (const table of item.created) this.incremental.tableCreated(table);
     await this.records.truncates(item, offset);
     await this.deps.dispatcher.flush();
     if (changes.length === 0) return;

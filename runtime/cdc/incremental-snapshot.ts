@@ -114,7 +114,8 @@ export class IncrementalSnapshot {
   private readonly metrics: CdcMetrics;
   private readonly progress: SnapshotProgressReporter;
   private context: IncrementalSnapshotContext | null;
-  private readonly capturedTables: string;
+  private readonly captured: Set<string>;
+  private capturedTables: string;
   /** The tables captured at this start that the stored offset did not record as captured. */
   readonly newTables: readonly string[];
 
@@ -128,7 +129,8 @@ export class IncrementalSnapshot {
     this.metrics = new CdcMetrics(task.metrics);
     this.progress = new SnapshotProgressReporter(task, emitter, 'Incremental Snapshot');
     this.context = decodeIncrementalContext(start.context);
-    this.capturedTables = encodeCapturedTables(start.capturing);
+    this.captured = new Set(start.capturing);
+    this.capturedTables = encodeCapturedTables(this.captured);
     this.newTables = newlyCapturedTables(decodeCapturedTables(start.capturedTables), start.capturing);
     if (this.newTables.length > 0) this.newTablesCaptured();
   }
@@ -141,6 +143,17 @@ export class IncrementalSnapshot {
   /** The CDC fields of every offset the stream builds. */
   get offsetFields(): IncrementalOffsetFields {
     return { incremental: this.contextText, capturedTables: this.capturedTables };
+  }
+
+  /**
+   * A captured table the stream met that this start did not list: created since, so every
+   * row it has is streamed; it joins the captured tables without a snapshot (a later start
+   * does not take it for a table new to the filters).
+   */
+  tableCreated(dataCollection: string): void {
+    if (this.captured.has(dataCollection)) return;
+    this.captured.add(dataCollection);
+    this.capturedTables = encodeCapturedTables(this.captured);
   }
 
   /** Whether `dataCollection` is the signal table, whose rows are signals and watermarks. */

@@ -2,7 +2,8 @@
 // table b, with rows, is added to table.include.list with snapshot.new.tables=incremental
 // through PUT /connectors/{name}/config. Every row of b arrives as an incremental `r` event
 // (its structure, never in the schema history before, is read from the server), b's later
-// changes stream, and every write to a arrives.
+// changes stream, and every write to a arrives. Table c, created while running, is streamed
+// from its first row and not snapshotted at the next restart.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
@@ -22,6 +23,7 @@ const rowsB = 2000;
 const db = new TestDatabase();
 const topicA = `${db.name}.${db.name}.a`;
 const topicB = `${db.name}.${db.name}.b`;
+const topicC = `${db.name}.${db.name}.c`;
 let worker: WorkerProcess | undefined;
 
 before(async () => {
@@ -68,7 +70,8 @@ test('b added with snapshot.new.tables=incremental: every row read incrementally
     await eventually('a streaming', async () => (await topicSize(topicA)) > 20, 60_000);
     const updated = await worker!.api('PUT', `/connectors/${source}/config`, {
       ...config,
-      'table.include.list': `${db.name}.a,${db.name}.b`,
+      // c does not exist yet: created while running, it is streamed from its first row.
+      'table.include.list': `${db.name}.a,${db.name}.b,${db.name}.c`,
     });
     assert.ok(updated.status === 200 || updated.status === 201, updated.text);
     await eventually(
@@ -86,10 +89,20 @@ test('b added with snapshot.new.tables=incremental: every row read incrementally
     );
     await writer.query('UPDATE b SET v = 1 WHERE id = 1');
     await writer.query('DELETE FROM b WHERE id = 2');
-    // A restart decodes b's rows with the structure the schema history got for it.
+    await writer.query('CREATE TABLE c (id INT PRIMARY KEY)');
+    await writer.query('INSERT INTO c VALUES (1)');
+    await eventually('c among the captured tables', async () =>
+      String((await committedOffset(worker!, source))?.['captured_tables']).includes(`${db.name}.c`),
+    );
+    // A restart decodes b's rows with the structure the schema history got for it, and
+    // does not take c for a table new to the filters.
+    const resumed = () => worker!.lines.filter((l) => l.includes('resuming the binlog')).length;
+    const resumedBefore = resumed();
     const restarted = await worker!.api('POST', `/connectors/${source}/restart?includeTasks=true`);
     assert.ok(restarted.status < 300, restarted.text);
+    await eventually('the task restarted', async () => resumed() > resumedBefore);
     await writer.query("INSERT INTO b VALUES (?, 0, 'new')", [rowsB + 1]);
+    await writer.query('INSERT INTO c VALUES (2)');
     writing = false;
     await writes;
 
@@ -100,6 +113,15 @@ test('b added with snapshot.new.tables=incremental: every row read incrementally
     assert.ok(
       !worker!.lines.some((l) => l.includes('missing from the schema history')),
       "b's structure is in the schema history",
+    );
+    const newTablesLogs = worker!.lines.filter((l) => l.includes('newly captured by the filters'));
+    assert.equal(newTablesLogs.length, 1, newTablesLogs.join('\n'));
+    assert.deepEqual(
+      (await eventsIn(topicC)).map((e) => [e.op, e.after?.['id']]),
+      [
+        ['c', 1],
+        ['c', 2],
+      ],
     );
     const reads = eventsB.filter((e) => e.op === 'r');
     assert.ok(reads.every((e) => e.source.snapshot === 'incremental'));

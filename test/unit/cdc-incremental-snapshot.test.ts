@@ -378,6 +378,23 @@ describe('incremental snapshot: tables new to the filters (snapshot.new.tables)'
     assert.equal(removed.offsetFields.capturedTables, '[]');
   });
 
+  it('a table the stream met that the start did not list joins the captured tables without a snapshot', () => {
+    const source = new FakeSource(5);
+    const snapshot = source.snapshot(
+      2,
+      null,
+      { capturedTables: before, capturing: ['public.a'] },
+      'incremental',
+    );
+    snapshot.tableCreated('public.created');
+    snapshot.tableCreated('public.a');
+    assert.deepEqual(decodeCapturedTables(snapshot.offsetFields.capturedTables), [
+      'public.a',
+      'public.created',
+    ]);
+    assert.equal(snapshot.contextText, null);
+  });
+
   it('incremental without a signal table fails naming the key and the fix', () => {
     const source = new FakeSource(5);
     assert.throws(
