@@ -11,6 +11,10 @@ export type NewTablesSnapshotMode = 'off' | 'incremental';
 
 export const newTablesSnapshotModes: readonly NewTablesSnapshotMode[] = ['off', 'incremental'];
 
+/** Why snapshot.new.tables=incremental cannot work without a signal table, and the fix. */
+export const newTablesNeedSignalTable =
+  'snapshot.new.tables=incremental reads new tables with an incremental snapshot, which writes its watermarks into the signal table: set signal.data.collection, or set snapshot.new.tables=off';
+
 export function encodeCapturedTables(tables: Iterable<string>): string {
   return JSON.stringify([...new Set(tables)].sort());
 }

@@ -18,7 +18,11 @@ import { parseRegexList } from './regex-list.js';
 import { exclusiveListsError } from './table-filter.js';
 import { timePrecisionModes, type TimePrecisionMode } from './temporal-handling.js';
 import { notificationChannels, type NotificationChannel } from './notifications.js';
-import { newTablesSnapshotModes, type NewTablesSnapshotMode } from './captured-tables.js';
+import {
+  newTablesNeedSignalTable,
+  newTablesSnapshotModes,
+  type NewTablesSnapshotMode,
+} from './captured-tables.js';
 
 /**
  * The config keys both CDC sources (PostgreSQL, MySQL) share, with Debezium's names and
@@ -311,7 +315,7 @@ export const cdcKeySpecs = {
       "Tables the filters capture now but did not before (added to table.include.list while running): off streams them from now on; incremental also reads their rows in an incremental snapshot (needs signal.data.collection). Offsets keep the captured tables. Debezium's MySQL had parallel; ours is incremental.",
     validator: (value, config) =>
       value === 'incremental' && (config['signal.data.collection'] ?? null) === null
-        ? 'snapshot.new.tables=incremental reads new tables with an incremental snapshot, which writes its watermarks into the signal table: set signal.data.collection, or set snapshot.new.tables=off'
+        ? newTablesNeedSignalTable
         : undefined,
   },
   ...sourceQueueKeySpecs,

@@ -8,6 +8,7 @@ import {
   decodeCapturedTables,
   encodeCapturedTables,
   newlyCapturedTables,
+  newTablesNeedSignalTable,
   type NewTablesSnapshotMode,
 } from './captured-tables.js';
 import type { SignalChannel } from './cdc-config.js';
@@ -292,10 +293,7 @@ export class IncrementalSnapshot {
       return;
     }
     if (this.options.signalDataCollection === null) {
-      throw new ConfigError(
-        'snapshot.new.tables',
-        'snapshot.new.tables=incremental reads new tables with an incremental snapshot, which writes its watermarks into the signal table: set signal.data.collection, or set snapshot.new.tables=off',
-      );
+      throw new ConfigError('snapshot.new.tables', newTablesNeedSignalTable);
     }
     this.enqueue(tables, []);
     logger.info(

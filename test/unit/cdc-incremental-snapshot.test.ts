@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  cdcConfigKeys,
   ChunkWindow,
   decodeCapturedTables,
   encodeCapturedTables,
@@ -17,6 +18,7 @@ import {
   type NewTablesSnapshotMode,
   type WatermarkKind,
 } from '../../runtime/cdc/index.js';
+import { parseConfig } from '../../runtime/config/config-parser.js';
 import { ConfigError } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
 import { quietLogger, TestMetrics } from '../support/plugin-test-kit.js';
@@ -393,6 +395,19 @@ describe('incremental snapshot: tables new to the filters (snapshot.new.tables)'
       'public.created',
     ]);
     assert.equal(snapshot.contextText, null);
+  });
+
+  it('the config: off by default; incremental without signal.data.collection is refused on the key', () => {
+    const parse = (raw: Record<string, string>) =>
+      parseConfig(cdcConfigKeys, { 'topic.prefix': 'it', ...raw });
+    assert.equal(parse({}).values['snapshot.new.tables'], 'off');
+    assert.deepEqual(parse({ 'snapshot.new.tables': 'incremental' }).errors.get('snapshot.new.tables'), [
+      'snapshot.new.tables=incremental reads new tables with an incremental snapshot, which writes its watermarks into the signal table: set signal.data.collection, or set snapshot.new.tables=off',
+    ]);
+    const valid = parse({ 'snapshot.new.tables': 'INCREMENTAL', 'signal.data.collection': 'public.signal' });
+    assert.equal(valid.errors.size, 0);
+    assert.equal(valid.values['snapshot.new.tables'], 'incremental');
+    assert.ok(parse({ 'snapshot.new.tables': 'parallel' }).errors.has('snapshot.new.tables'));
   });
 
   it('incremental without a signal table fails naming the key and the fix', () => {
