@@ -18,7 +18,7 @@ import type { SourceOffset, SourcePartition } from '../../runtime/record/index.j
  * snapshot record carries `snapshot: "last"`, after which the connector streams from
  * `file`/`pos`, the binlog position of the snapshot. While an incremental snapshot runs,
  * `incremental_snapshot` holds its context (JSON), so a restart continues with the next chunk.
- * Binlog offsets carry `captured_tables`, the tables the filters captured (JSON, see
+ * Binlog offsets and a snapshot's last carry `captured_tables`, the tables the filters captured (JSON, see
  * runtime/cdc/captured-tables.ts), so a start after a config change finds the new ones.
  */
 export interface BinlogOffset {

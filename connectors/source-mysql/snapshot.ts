@@ -454,7 +454,7 @@ async function readTables(
       tableDone(table, rows);
     }
   }
-  // The last record's offset names the captured tables, for a start after a config change with nothing streamed since.
+  // The last record names the captured tables: a config change with nothing streamed since finds the new ones.
   const capturedTables = encodeCapturedTables(ordered.map((s) => tableKey(s.db, s.table)));
   await dispatcher.endSnapshot(
     toSourceOffset({ ...snapshotOffset(start, null, null, 'last'), capturedTables }),

@@ -21,7 +21,7 @@ import { lsnToNumber } from './lsn.js';
  *
  * `incremental_snapshot`, while an incremental snapshot runs: its context as JSON (tables
  * left, last key emitted, largest key), so a restart continues with the next chunk.
- * `captured_tables`, in streaming offsets: the tables the filters captured (JSON, see
+ * `captured_tables`, in streaming offsets and a snapshot's last: the tables the filters captured (JSON, see
  * runtime/cdc/captured-tables.ts), so a start after a config change finds the new ones.
  */
 export interface StreamPosition {
