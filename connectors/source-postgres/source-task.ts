@@ -8,6 +8,7 @@ import {
   UncapturedTables,
   type CdcSource,
   type EventDispatcher,
+  type IncrementalSnapshotStart,
   type LostPosition,
   type OffsetCodec,
   type SnapshotRequest,
@@ -290,7 +291,11 @@ class PostgresCapture
     const slotConfirmed = this.slot?.confirmedFlushLsn ?? 0n;
     if (slotConfirmed > this.confirmed) this.confirmed = slotConfirmed;
     this.emitted = from;
-    this.incremental = this.incrementalSnapshot(from.incremental ?? null);
+    this.incremental = this.incrementalSnapshot({
+      context: from.incremental,
+      capturedTables: from.capturedTables,
+      capturing: this.tables.map((t) => `${t.schema}.${t.table}`),
+    });
     // The slot's lag metrics come from the worker's retention guardian (slot-retention.ts),
     // which measures whatever the task's state.
     this.statusTimer = setInterval(
@@ -379,7 +384,6 @@ class PostgresCapture
     return this.reader?.confirmable(this.confirmed, everythingCommitted) ?? this.confirmed;
   }
 
-  /** Signals and incremental snapshots, with their reads and watermarks on the catalog connection. */
   /** How far the stream got: the open session's position, or the last session's. */
   private streamedPosition(): StreamPosition {
     return this.reader?.emittedPosition ?? this.emitted.position;
@@ -390,7 +394,8 @@ class PostgresCapture
     return this.incremental;
   }
 
-  private incrementalSnapshot(restored: string | null): IncrementalSnapshot {
+  /** Signals and incremental snapshots, with their reads and watermarks on the catalog connection. */
+  private incrementalSnapshot(start: IncrementalSnapshotStart): IncrementalSnapshot {
     const { options, context } = this;
     return new IncrementalSnapshot(
       options,
@@ -411,16 +416,12 @@ class PostgresCapture
           if (signalTable === null) throw new SiphonError('no signal.data.collection for watermarks', false);
           await writeWatermark(this.admin, signalTable, kind, id, data);
         },
-        offsetAt: (incremental) =>
-          toSourceOffset({
-            position: this.streamedPosition(),
-            snapshot: completedSnapshot,
-            incremental,
-          }),
+        offsetAt: (fields) =>
+          toSourceOffset({ position: this.streamedPosition(), snapshot: completedSnapshot, ...fields }),
       },
       this.batcher,
       context,
-      restored,
+      start,
     );
   }
 

@@ -19,6 +19,11 @@ import { parseRegexList } from './regex-list.js';
 import { exclusiveListsError } from './table-filter.js';
 import { timePrecisionModes, type TimePrecisionMode } from './temporal-handling.js';
 import { notificationChannels, type NotificationChannel } from './notifications.js';
+import {
+  newTablesNeedSignalTable,
+  newTablesSnapshotModes,
+  type NewTablesSnapshotMode,
+} from './captured-tables.js';
 
 /**
  * The config keys both CDC sources (PostgreSQL, MySQL) share, with Debezium's names and
@@ -310,6 +315,19 @@ export const cdcKeySpecs = {
       'Rows read per chunk of an incremental snapshot; a chunk is held in memory until its closing watermark is streamed.',
     validator: atLeast(1),
   },
+  'snapshot.new.tables': {
+    type: 'string',
+    default: 'off',
+    allowed: newTablesSnapshotModes,
+    importance: 'medium',
+    group: 'Signals',
+    documentation:
+      "Tables the filters capture now but did not before (added to table.include.list while running): off streams them from now on; incremental also reads their rows in an incremental snapshot (needs signal.data.collection). Offsets keep the captured tables. Debezium's MySQL had parallel; ours is incremental.",
+    validator: (value, config) =>
+      value === 'incremental' && (config['signal.data.collection'] ?? null) === null
+        ? newTablesNeedSignalTable
+        : undefined,
+  },
   ...sourceQueueKeySpecs,
 } as const satisfies KeySpecs;
 
@@ -364,6 +382,7 @@ export interface CdcOptions {
   readonly signalChannels: ReadonlySet<SignalChannel>;
   readonly signalKafkaTopic: string;
   readonly incrementalSnapshotChunkSize: number;
+  readonly snapshotNewTables: NewTablesSnapshotMode;
 }
 
 /** The CDC options out of a connector's typed options (which include every CDC key). */
@@ -392,6 +411,7 @@ export function cdcOptionsOf(options: ConfigOptions<typeof cdcKeySpecs>): CdcOpt
     signalChannels: parseSignalChannels(options['signal.enabled.channels']),
     signalKafkaTopic: options['signal.kafka.topic'] ?? `${options['topic.prefix']}-signal`,
     incrementalSnapshotChunkSize: options['incremental.snapshot.chunk.size'],
+    snapshotNewTables: options['snapshot.new.tables'],
   };
 }
 

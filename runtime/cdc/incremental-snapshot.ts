@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { SourceSignal, SourceTaskContext } from '../plugin/index.js';
+import { ConfigError, type SourceSignal, type SourceTaskContext } from '../plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../record/index.js';
 import { CdcMetrics } from './cdc-metrics.js';
 import { SnapshotProgressReporter } from './snapshot-progress.js';
 import { BlockingSnapshot, newBlockingContext, type BlockingSnapshotContext } from './blocking-snapshot.js';
+import {
+  decodeCapturedTables,
+  encodeCapturedTables,
+  newlyCapturedTables,
+  newTablesNeedSignalTable,
+  type NewTablesSnapshotMode,
+} from './captured-tables.js';
 import type { SignalChannel } from './cdc-config.js';
 import type { EventDispatcher } from './event-dispatcher.js';
 import {
@@ -77,14 +84,36 @@ export interface IncrementalSnapshotPorts {
   table(dataCollection: string, surrogateKey: string | null): Promise<IncrementalTableReader | string>;
   /** Inserts a watermark row into the signal table (committed when this resolves). */
   writeWatermark(kind: WatermarkKind, id: string, data: string): Promise<void>;
-  /** The offset of the stream's current position, carrying `context` (the encoded context). */
-  offsetAt(context: string | null): SourceOffset;
+  /** The offset of the stream's current position, carrying `fields`. */
+  offsetAt(fields: IncrementalOffsetFields): SourceOffset;
+}
+
+/**
+ * What the CDC kit keeps in every streaming offset besides the connector's position:
+ * the running incremental snapshot's context (`incremental_snapshot`, null when none
+ * runs) and the captured tables (`captured_tables`). Both go into the same offset, so
+ * a table that became captured is never recorded as captured without its snapshot.
+ */
+export interface IncrementalOffsetFields {
+  readonly incremental: string | null;
+  readonly capturedTables: string;
 }
 
 export interface IncrementalSnapshotOptions {
   readonly signalDataCollection: string | null;
   readonly signalChannels: ReadonlySet<SignalChannel>;
   readonly incrementalSnapshotChunkSize: number;
+  readonly snapshotNewTables: NewTablesSnapshotMode;
+}
+
+/** What a task starts from: the stored offset's CDC fields and the tables its filters capture now. */
+export interface IncrementalSnapshotStart {
+  /** The stored `incremental_snapshot` field: a snapshot to go on with. */
+  readonly context: unknown;
+  /** The stored `captured_tables` field: what the task captured before. */
+  readonly capturedTables: unknown;
+  /** The tables the filters capture now, by data collection name. */
+  readonly capturing: readonly string[];
 }
 
 type Emitter = Pick<
@@ -106,6 +135,9 @@ type TaskParts = Pick<
  * builds (`contextText`), so a restarted task goes on after the last chunk emitted.
  * `execute-snapshot` with type `blocking` runs a `BlockingSnapshot`, whose context goes
  * into the same offset text, so a restarted task resumes it before streaming on.
+ *
+ * A start whose filters capture tables the stored offset's `captured_tables` does not
+ * hold queues them as an `execute-snapshot` would when `snapshot.new.tables=incremental`.
  */
 export class IncrementalSnapshot {
   private window: ChunkWindow | null = null;
@@ -125,26 +157,49 @@ export class IncrementalSnapshot {
    * restart (the offset is where the stream was when it came), it is not taken a second time.
    */
   private resumedBlockingSignal: string | null;
+  private readonly captured: Set<string>;
+  private capturedTables: string;
+  /** The tables captured at this start that the stored offset did not record as captured. */
+  readonly newTables: readonly string[];
 
   constructor(
     private readonly options: IncrementalSnapshotOptions,
     private readonly ports: IncrementalSnapshotPorts,
     private readonly emitter: Emitter,
     private readonly task: TaskParts,
-    /** The context text of the offset the task starts from (`contextText` as it was stored). */
-    restored: string | null,
+    start: IncrementalSnapshotStart,
   ) {
     this.metrics = new CdcMetrics(task.metrics);
     this.progress = new SnapshotProgressReporter(task, emitter, 'Incremental Snapshot');
-    this.context = decodeIncrementalContext(restored);
-    const blocking = decodeBlockingSnapshotOf(restored);
+    this.captured = new Set(start.capturing);
+    this.capturedTables = encodeCapturedTables(this.captured);
+    this.context = decodeIncrementalContext(start.context);
+    const blocking = decodeBlockingSnapshotOf(start.context);
     this.blocking = blocking === null ? null : this.blockingSnapshot(blocking);
     this.resumedBlockingSignal = blocking?.signalId ?? null;
+    this.newTables = newlyCapturedTables(decodeCapturedTables(start.capturedTables), start.capturing);
+    if (this.newTables.length > 0) this.newTablesCaptured();
   }
 
   /** The context for the offsets the stream builds; null when no signal-driven snapshot runs. */
   get contextText(): string | null {
     return encodeIncrementalContext(this.context, this.blocking?.context ?? null);
+  }
+
+  /** The CDC fields of every offset the stream builds. */
+  get offsetFields(): IncrementalOffsetFields {
+    return { incremental: this.contextText, capturedTables: this.capturedTables };
+  }
+
+  /**
+   * A captured table the stream met that this start did not list: created since, so every
+   * row it has is streamed; it joins the captured tables without a snapshot (a later start
+   * does not take it for a table new to the filters).
+   */
+  tableCreated(dataCollection: string): void {
+    if (this.captured.has(dataCollection)) return;
+    this.captured.add(dataCollection);
+    this.capturedTables = encodeCapturedTables(this.captured);
   }
 
   /** Whether `dataCollection` is the signal table, whose rows are signals and watermarks. */
@@ -269,6 +324,44 @@ export class IncrementalSnapshot {
       await this.runBlocking(this.blockingSnapshot(newBlockingContext(signal.id, tables)));
       return;
     }
+    this.enqueue(requested, conditions, surrogateKey);
+    logger.info('incremental snapshot requested', { tables: requested });
+    if (this.window === null) await this.nextChunk();
+  }
+
+  /**
+   * Tables new to this task's filters: with snapshot.new.tables=incremental they join the
+   * snapshot's tables now, before any offset carries the new captured set; their chunks
+   * are read once streaming resumes.
+   */
+  private newTablesCaptured(): void {
+    const { logger } = this.task;
+    const tables = this.newTables;
+    if (this.options.snapshotNewTables === 'off') {
+      logger.info(
+        'tables newly captured by the filters are streamed from now; their existing rows are not read (snapshot.new.tables=off)',
+        { tables },
+      );
+      return;
+    }
+    if (this.options.signalDataCollection === null) {
+      throw new ConfigError('snapshot.new.tables', newTablesNeedSignalTable);
+    }
+    this.enqueue(tables, [], null);
+    logger.info(
+      'incremental snapshot of the tables newly captured by the filters (snapshot.new.tables=incremental)',
+      {
+        tables,
+      },
+    );
+  }
+
+  /** Adds tables (and their `additional-conditions`) to the snapshot's, after those it has left. */
+  private enqueue(
+    requested: readonly string[],
+    conditions: readonly { table: string; filter: string }[],
+    surrogateKey: string | null,
+  ): void {
     const filters: Record<string, string> = { ...this.context?.filters };
     for (const condition of conditions) filters[condition.table] = condition.filter;
     const surrogateKeys: Record<string, string> = { ...this.context?.surrogateKeys };
@@ -288,8 +381,6 @@ export class IncrementalSnapshot {
       paused: this.context?.paused ?? false,
       rowsDone: this.context?.rowsDone ?? 0,
     };
-    logger.info('incremental snapshot requested', { tables: requested });
-    if (this.window === null) await this.nextChunk();
   }
 
   private blockingSnapshot(context: BlockingSnapshotContext): BlockingSnapshot {
@@ -298,7 +389,11 @@ export class IncrementalSnapshot {
       this.options.incrementalSnapshotChunkSize,
       {
         table: (name, surrogateKey) => this.ports.table(name, surrogateKey),
-        offsetAt: (blocking) => this.ports.offsetAt(encodeIncrementalContext(this.context, blocking)),
+        offsetAt: (blocking) =>
+          this.ports.offsetAt({
+            incremental: encodeIncrementalContext(this.context, blocking),
+            capturedTables: this.capturedTables,
+          }),
       },
       this.emitter,
       this.task,
@@ -349,17 +444,17 @@ export class IncrementalSnapshot {
     const context = this.context;
     if (context === null) return;
     const rows = window.remaining();
-    const before = this.contextText;
+    const before = this.offsetFields;
     const after: IncrementalSnapshotContext = {
       ...context,
       lastKey: window.lastKey,
       rowsDone: context.rowsDone + rows.length,
     };
-    const afterText = encodeIncrementalContext(after);
+    const afterFields = { ...before, incremental: encodeIncrementalContext(after) };
     // The chunk's last row carries the context past the chunk: a restart after its commit
     // reads the next chunk; one before re-reads this chunk (at least once).
     for (let i = 0; i < rows.length; i++) {
-      const offset = this.ports.offsetAt(i === rows.length - 1 ? afterText : before);
+      const offset = this.ports.offsetAt(i === rows.length - 1 ? afterFields : before);
       await this.emitter.changeEvent({ ...rows[i]!, sourceOffset: offset }, 'r');
     }
     this.context = after;
