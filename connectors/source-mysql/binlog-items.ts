@@ -47,6 +47,8 @@ export type QueuedItem =
       readonly changes: readonly SchemaChange[];
       readonly unparsed: readonly { db: string; table: string }[];
       readonly truncated: readonly TableStructure[];
+      /** Captured tables the statement created (`db.table`). */
+      readonly created: readonly string[];
       readonly file: string;
       readonly pos: number;
       readonly gtid: string | null;

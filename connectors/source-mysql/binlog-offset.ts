@@ -16,8 +16,10 @@ import type { SourceOffset, SourcePartition } from '../../runtime/record/index.j
  * While the snapshot runs, records carry `snapshot: "true"` plus the table and the last
  * primary key read, so an interrupted snapshot resumes at the next chunk; the final
  * snapshot record carries `snapshot: "last"`, after which the connector streams from
- * `file`/`pos`, the binlog position of the snapshot. While an incremental snapshot runs,
- * `incremental_snapshot` holds its context (JSON), so a restart continues with the next chunk.
+ * `file`/`pos`, the binlog position of the snapshot. While an incremental or blocking snapshot
+ * runs, `incremental_snapshot` holds its context (JSON), so a restart continues with the next chunk.
+ * Binlog offsets and a snapshot's last carry `captured_tables`, the tables the filters captured (JSON, see
+ * runtime/cdc/captured-tables.ts), so a start after a config change finds the new ones.
  */
 export interface BinlogOffset {
   readonly file: string;
@@ -34,6 +36,8 @@ export interface BinlogOffset {
   readonly snapshotKey: string | null;
   /** A running incremental snapshot's context (runtime/cdc/incremental-snapshot-context.ts), encoded. */
   readonly incremental?: string | null;
+  /** The captured tables when the offset was built (runtime/cdc/captured-tables.ts), encoded. */
+  readonly capturedTables?: string | null;
 }
 
 export function sourcePartition(topicPrefix: string): SourcePartition {
@@ -53,6 +57,7 @@ export function toSourceOffset(offset: BinlogOffset): SourceOffset {
   if (offset.snapshotTable !== null) stored.snapshot_table = offset.snapshotTable;
   if (offset.snapshotKey !== null) stored.snapshot_key = offset.snapshotKey;
   if (offset.incremental) stored.incremental_snapshot = offset.incremental;
+  if (offset.capturedTables) stored.captured_tables = offset.capturedTables;
   return stored;
 }
 
@@ -84,6 +89,7 @@ export function fromSourceOffset(stored: SourceOffset): BinlogOffset {
     snapshotKey: typeof stored.snapshot_key === 'string' ? stored.snapshot_key : null,
     // Only when stored, so an offset without an incremental snapshot reads back as it was written.
     ...(typeof stored.incremental_snapshot === 'string' ? { incremental: stored.incremental_snapshot } : {}),
+    ...(typeof stored.captured_tables === 'string' ? { capturedTables: stored.captured_tables } : {}),
   };
 }
 

@@ -94,9 +94,9 @@ export class BinlogRecords {
     return last;
   }
 
-  /** The stored form of `offset`, carrying the incremental snapshot's context. */
+  /** The stored form of `offset`, carrying the incremental snapshot's context and the captured tables. */
   offsetOf(offset: BinlogOffset): SourceOffset {
-    return toSourceOffset({ ...offset, incremental: this.deps.incremental.contextText });
+    return toSourceOffset({ ...offset, ...this.deps.incremental.offsetFields });
   }
 
   /** The END record of a committed transaction whose BEGIN went out. */

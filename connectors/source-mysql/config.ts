@@ -1,6 +1,6 @@
 import { cdcKeySpecs, cdcOptionsOf, exclusiveListsError, parseRegexList } from '../../runtime/cdc/index.js';
 import type { CdcOptions } from '../../runtime/cdc/index.js';
-import { defineConfig } from '../../runtime/plugin/index.js';
+import { between, defineConfig } from '../../runtime/plugin/index.js';
 import type {
   ConfigDef,
   ConfigValidator,
@@ -47,13 +47,6 @@ function exclusive(includeKey: string, excludeKey: string): ConfigValidator {
       excludeKey,
       listText(config[excludeKey] ?? null),
     ) ?? regexList(includeKey)?.(config[includeKey] ?? null, config);
-}
-
-function between(min: number, max: number): ConfigValidator {
-  return (value) =>
-    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-      ? undefined
-      : `must be an integer from ${min} to ${max}, got ${String(value)}`;
 }
 
 const mysqlKeySpecs = {
@@ -135,15 +128,6 @@ const mysqlKeySpecs = {
     group: 'Snapshot',
     documentation: 'Rows read per primary-key chunk during the snapshot.',
     validator: between(1, 1_000_000),
-  },
-  'snapshot.max.threads': {
-    type: 'int',
-    default: 1,
-    importance: 'medium',
-    group: 'Snapshot',
-    documentation:
-      'Connections that read the snapshot in parallel. 1 reads the tables one after the other on one connection. More: tables are cut into primary-key ranges of about 10 × snapshot.fetch.size rows (a table without a primary key is one range) and every connection starts its consistent-snapshot transaction inside the same read-lock window (on MariaDB without a lock, a connection whose snapshot is at another binlog position than the first is closed). Rows are still emitted one table after the other, and each connection buffers at most two fetches.',
-    validator: between(1, 64),
   },
   'gtid.source.includes': {
     type: 'string',

@@ -1,25 +1,27 @@
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { ChunkKey, IncrementalTableReader, WatermarkKind } from '../../runtime/cdc/index.js';
+import {
+  chunkKeyColumns,
+  chunkQuery,
+  maxKeyQuery,
+  type ChunkKey,
+  type ChunkQuery,
+  type ChunkQueryDialect,
+  type ChunkQueryTable,
+  type IncrementalTableReader,
+  type WatermarkKind,
+} from '../../runtime/cdc/index.js';
 import type { SourceRecord } from '../../runtime/record/index.js';
 import type { BinlogOffset } from './binlog-offset.js';
 import { openConnection } from './mysql-server.js';
-import {
-  fromJsonSafe,
-  jsonSafe,
-  keyRangeWhere,
-  PreparedStatements,
-  quoteId,
-  selectColumn,
-  tableChunks,
-} from './snapshot-chunks.js';
+import { fromJsonSafe, jsonSafe, PreparedStatements, quoteId, selectColumn } from './snapshot-chunks.js';
 import type { MySqlSourceDeps } from './source-deps.js';
 import { mysqlSourceValue } from './source-info.js';
 import type { TableEvents } from './table-events.js';
 import type { TableStructure } from './table-structure.js';
 
 /**
- * The MySQL side of incremental snapshots: a table's chunks by primary key and the
+ * The MySQL side of incremental snapshots: a table's chunks by key and the
  * watermark rows, on a connection of its own (autocommit: each statement is committed
  * when it returns, so a watermark is in the binlog before the chunk is read).
  */
@@ -33,7 +35,7 @@ export class MySqlIncrementalReads {
   ) {}
 
   /** The reader of `dataCollection` (`db.table`), or why it cannot be snapshotted. */
-  async table(dataCollection: string): Promise<IncrementalTableReader | string> {
+  async table(dataCollection: string, surrogateKey: string | null): Promise<IncrementalTableReader | string> {
     const [db, name] = dataCollection.split('.');
     if (db === undefined || name === undefined || !this.deps.filter.includesTable(db, name))
       return 'it is not a captured table (check the name, <database>.<table>, and the filters)';
@@ -41,9 +43,14 @@ export class MySqlIncrementalReads {
     if (schema === undefined) return 'it is not in the table catalog (does it exist?)';
     const events = this.deps.eventsFor(schema);
     if (events === null) return 'its event schema cannot be built (see the uncaptured tables in the status)';
-    if (schema.primaryKey.length === 0)
-      return 'it has no primary key: an incremental snapshot reads a table in chunks by its primary key';
-    return new MySqlChunkReader(await this.open(), schema, events, this.deps, this.position);
+    // Column names are case-insensitive in MySQL.
+    const key = chunkKeyColumns(
+      events.keyColumnNames,
+      surrogateKey,
+      (name) => schema.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.name,
+    );
+    if (typeof key === 'string') return key;
+    return new MySqlChunkReader(await this.open(), schema, events, key, this.deps, this.position);
   }
 
   async writeWatermark(signalTable: string, kind: WatermarkKind, id: string, data: string): Promise<void> {
@@ -68,18 +75,29 @@ export class MySqlIncrementalReads {
   }
 }
 
-/** One table's chunks, read after a key up to the largest key, as `r` records. */
+const mysqlDialect: ChunkQueryDialect = { quote: quoteId, placeholder: () => '?', rowComparison: false };
+
+/**
+ * One table's chunks by its chunk key, read after a key up to the largest key, as `r`
+ * records, through the binary protocol as the snapshot reads them.
+ */
 class MySqlChunkReader implements IncrementalTableReader {
-  private readonly qualified: string;
+  private readonly sql: ChunkQueryTable;
 
   constructor(
     private readonly connection: mysql.Connection,
     private readonly schema: TableStructure,
     private readonly events: TableEvents,
+    key: readonly string[],
     private readonly deps: MySqlSourceDeps,
     private readonly position: () => BinlogOffset,
   ) {
-    this.qualified = `${quoteId(schema.db)}.${quoteId(schema.table)}`;
+    this.sql = {
+      from: `${quoteId(schema.db)}.${quoteId(schema.table)}`,
+      columns: schema.columns.map(selectColumn).join(', '),
+      keyColumns: key.map((name) => selectColumn(schema.columns.find((c) => c.name === name)!)).join(', '),
+      key,
+    };
   }
 
   get topic(): string {
@@ -95,23 +113,8 @@ class MySqlChunkReader implements IncrementalTableReader {
   }
 
   async maxKey(filter: string | null): Promise<ChunkKey | null> {
-    const key = this.schema.primaryKey;
-    const columns = key
-      .map((name) => this.schema.columns.find((c) => c.name === name))
-      .map((column, i) => (column === undefined ? quoteId(key[i]!) : selectColumn(column)))
-      .join(', ');
-    const descending = key.map((name) => `${this.qualified}.${quoteId(name)} DESC`).join(', ');
-    const { where, params } = keyRangeWhere(key, null, null, filter);
-    const statements = new PreparedStatements(this.connection);
-    try {
-      const [row] = await statements.rows(
-        `SELECT ${columns} FROM ${this.qualified} ${where} ORDER BY ${descending} LIMIT 1`,
-        params,
-      );
-      return row === undefined ? null : key.map((name) => jsonSafe(row[name]));
-    } finally {
-      statements.close();
-    }
+    const [row] = await this.rows(maxKeyQuery(mysqlDialect, this.sql, filter));
+    return row === undefined ? null : this.keyOf(row);
   }
 
   async readChunk(
@@ -121,24 +124,25 @@ class MySqlChunkReader implements IncrementalTableReader {
     filter: string | null,
   ): Promise<{ records: SourceRecord[]; lastKey: ChunkKey } | null> {
     const decode = (key: ChunkKey) => key.map(fromJsonSafe);
-    const chunks = tableChunks(
-      this.connection,
-      this.schema,
-      limit,
-      after === null ? null : decode(after),
-      decode(upTo),
-      filter,
-    );
-    let rows: Record<string, unknown>[] = [];
-    // One chunk only: returning from the loop closes the generator and its statements.
-    for await (const chunk of chunks) {
-      rows = chunk;
-      break;
-    }
+    const range = { after: after === null ? null : decode(after), upTo: decode(upTo), filter };
+    const rows = await this.rows(chunkQuery(mysqlDialect, this.sql, range, limit));
     const last = rows[rows.length - 1];
     if (last === undefined) return null;
-    const records = rows.map((row) => this.record(row));
-    return { records, lastKey: this.schema.primaryKey.map((name) => jsonSafe(last[name])) };
+    return { records: rows.map((row) => this.record(row)), lastKey: this.keyOf(last) };
+  }
+
+  private keyOf(row: Record<string, unknown>): ChunkKey {
+    return this.sql.key.map((name) => jsonSafe(row[name]));
+  }
+
+  /** One query's rows, its statement closed after it (a snapshot of many tables piles up none). */
+  private async rows({ sql, params }: ChunkQuery): Promise<Record<string, unknown>[]> {
+    const statements = new PreparedStatements(this.connection);
+    try {
+      return await statements.rows(sql, params);
+    } finally {
+      statements.close();
+    }
   }
 
   /** One row as an `r` record; its offset is set when it is emitted. */

@@ -39,8 +39,6 @@ export async function* tableChunks(
   size: number,
   after: readonly unknown[] | null,
   upTo: readonly unknown[] | null = null,
-  /** An SQL condition rows must meet too (an incremental snapshot's additional-conditions). */
-  filter: string | null = null,
 ): AsyncGenerator<Record<string, unknown>[]> {
   const table = `${quoteId(schema.db)}.${quoteId(schema.table)}`;
   const columns = schema.columns.map(selectColumn).join(', ');
@@ -61,7 +59,7 @@ export async function* tableChunks(
     const order = key.map((name) => `${table}.${quoteId(name)}`).join(', ');
     let last = after;
     for (;;) {
-      const { where, params } = keyRangeWhere(key, last, upTo, filter);
+      const { where, params } = keyRangeWhere(key, last, upTo);
       const rows = await statements.rows(
         `SELECT ${columns} FROM ${table} ${where} ORDER BY ${order} LIMIT ?`,
         [...params, size],
@@ -176,20 +174,15 @@ function keyBound(key: readonly string[], bound: readonly unknown[], direction: 
   return { sql: terms.join(' OR '), params };
 }
 
-/**
- * The WHERE clause (empty when both ends are open and there is no `filter`) of the keys
- * after `after` and up to `upTo`, included, of the rows meeting `filter` (SQL).
- */
+/** The WHERE clause (empty when both ends are open) of the keys after `after` and up to `upTo`, included. */
 export function keyRangeWhere(
   key: readonly string[],
   after: readonly unknown[] | null,
   upTo: readonly unknown[] | null,
-  filter: string | null = null,
 ): { where: string; params: unknown[] } {
   const conditions: KeyCondition[] = [];
   if (after !== null) conditions.push(keyBound(key, after, '>'));
   if (upTo !== null) conditions.push(keyBound(key, upTo, '<'));
-  if (filter !== null) conditions.push({ sql: filter, params: [] });
   const [only] = conditions;
   if (only === undefined) return { where: '', params: [] };
   if (conditions.length === 1) return { where: `WHERE ${only.sql}`, params: only.params };

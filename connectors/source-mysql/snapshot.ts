@@ -2,6 +2,7 @@ import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
   CdcMetrics,
+  encodeCapturedTables,
   readChunksInOrder,
   SnapshotProgressReporter,
   type SnapshotTablePlace,
@@ -453,7 +454,11 @@ async function readTables(
       tableDone(table, rows);
     }
   }
-  await dispatcher.endSnapshot(toSourceOffset(snapshotOffset(start, null, null, 'last')));
+  // The last record names the captured tables: a config change with nothing streamed since finds the new ones.
+  const capturedTables = encodeCapturedTables(ordered.map((s) => tableKey(s.db, s.table)));
+  await dispatcher.endSnapshot(
+    toSourceOffset({ ...snapshotOffset(start, null, null, 'last'), capturedTables }),
+  );
   reporter.finished('COMPLETED', {
     phase: 'snapshot completed',
     tables: ordered.length,

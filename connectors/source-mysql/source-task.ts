@@ -21,7 +21,7 @@ import type { BinlogOffset } from './binlog-offset.js';
 import { BinlogReader } from './stream-reader.js';
 import { readMySqlConfig } from './config.js';
 import type { MySqlSourceConfig } from './config.js';
-import { binlogFiles, checkServer, openConnection } from './mysql-server.js';
+import { binlogFiles, checkServer, listTables, openConnection } from './mysql-server.js';
 import { applyHistory, KafkaSchemaHistory, type HistoryEntry } from './schema-history.js';
 import { runSnapshot } from './snapshot.js';
 import type { MySqlSourceDeps } from './source-deps.js';
@@ -223,7 +223,21 @@ class MySqlCapture
       });
     }
     this.history = null;
-    this.reader = new BinlogReader(this.deps, from);
+    this.reader = new BinlogReader(this.deps, from, await this.capturedTables());
+    await this.reader.recordNewTables();
+  }
+
+  /** The tables the filters capture now, as `db.table`. */
+  private async capturedTables(): Promise<string[]> {
+    const { config, filter } = this.deps;
+    const connection = await openConnection(config);
+    try {
+      return (await listTables(connection))
+        .filter((t) => filter.includesTable(t.db, t.table))
+        .map((t) => `${t.db}.${t.table}`);
+    } finally {
+      await connection.end().catch(() => undefined);
+    }
   }
 
   get emittedPosition(): BinlogOffset {

@@ -1,11 +1,7 @@
 import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, UpdateRowData } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
-import {
-  decodeIncrementalContext,
-  IncrementalSnapshot,
-  type IncrementalSnapshotContext,
-} from '../../runtime/cdc/index.js';
+import { IncrementalSnapshot, type IncrementalSnapshotStart } from '../../runtime/cdc/index.js';
 import { isConnectionLost, SiphonError } from '../../runtime/plugin/index.js';
 import { toSourceOffset } from './binlog-offset.js';
 import type { BinlogOffset } from './binlog-offset.js';
@@ -70,6 +66,8 @@ export class BinlogReader {
   constructor(
     private readonly deps: MySqlSourceDeps,
     start: BinlogOffset,
+    /** The tables the filters capture now (`db.table`). */
+    capturing: readonly string[],
   ) {
     this.file = start.file;
     this.boundary = start.pos;
@@ -78,7 +76,11 @@ export class BinlogReader {
     this.position = { ...start, snapshot: null, snapshotTable: null, snapshotKey: null };
     this.metrics = new MySqlMetrics(deps.context.metrics);
     this.incrementalReads = new MySqlIncrementalReads(deps, () => this.position);
-    this.incremental = this.incrementalSnapshot(decodeIncrementalContext(start.incremental));
+    this.incremental = this.incrementalSnapshot({
+      context: start.incremental,
+      capturedTables: start.capturedTables,
+      capturing,
+    });
     this.records = new BinlogRecords({
       config: deps.config,
       eventsFor: deps.eventsFor,
@@ -88,22 +90,56 @@ export class BinlogReader {
     });
   }
 
-  private incrementalSnapshot(restored: IncrementalSnapshotContext | null): IncrementalSnapshot {
+  private incrementalSnapshot(start: IncrementalSnapshotStart): IncrementalSnapshot {
     const { config, context, dispatcher } = this.deps;
     const signalTable = config.cdc.signalDataCollection;
     return new IncrementalSnapshot(
       config.cdc,
       {
-        table: (dataCollection) => this.incrementalReads.table(dataCollection),
+        table: (dataCollection, surrogateKey) => this.incrementalReads.table(dataCollection, surrogateKey),
         writeWatermark: async (kind, id, data) => {
           if (signalTable === null) throw new SiphonError('no signal.data.collection for watermarks', false);
           await this.incrementalReads.writeWatermark(signalTable, kind, id, data);
         },
-        offsetAt: (incremental) => toSourceOffset({ ...this.position, incremental }),
+        offsetAt: (fields) => toSourceOffset({ ...this.position, ...fields }),
       },
       dispatcher,
       context,
-      restored,
+      start,
+    );
+  }
+
+  /**
+   * Tables the filters capture since this start were left out of the schema history: their
+   * current structures go into the catalog and the history at the resume position, so
+   * their binlog rows decode and their incremental snapshot finds them (exact when no DDL
+   * changed them between that position and now, as for DDL the parser does not model).
+   */
+  async recordNewTables(): Promise<void> {
+    const { catalog, config, history } = this.deps;
+    const refs = this.incremental.newTables.map((id) => {
+      const [db = '', table = ''] = id.split('.');
+      return { db, table };
+    });
+    if (refs.length === 0) return;
+    const connection = await openConnection(config);
+    let schemas: TableStructure[];
+    try {
+      schemas = await readTableSchemas(connection, refs);
+    } finally {
+      await connection.end().catch(() => undefined);
+    }
+    for (const schema of schemas) catalog.put(schema);
+    const { file, pos, gtids } = this.position;
+    await history.record(
+      schemas.map((schema) => ({
+        source: { server: config.cdc.topicPrefix },
+        position: { file, pos, gtids },
+        ts_ms: Date.now(),
+        databaseName: schema.db,
+        ddl: '',
+        tableChanges: [{ type: 'CREATE', id: tableId(schema.db, schema.table), table: schema }],
+      })),
     );
   }
 
@@ -447,6 +483,7 @@ export class BinlogReader {
         changes,
         unparsed: outcome.unparsed,
         truncated: outcome.truncated.flatMap((t) => catalog.get(t.db, t.table) ?? []),
+        created: outcome.created.map((t) => `${t.db}.${t.table}`),
         file: this.file,
         pos: this.boundary,
         gtid: transaction?.gtid ?? null,
@@ -549,6 +586,7 @@ export class BinlogReader {
     const offset = boundaryOffset(item);
     this.position = offset;
     this.trackPosition();
+    for (const table of item.created) this.incremental.tableCreated(table);
     await this.records.truncates(item, offset);
     await this.deps.dispatcher.flush();
     if (changes.length === 0) return;

@@ -13,6 +13,8 @@ export interface DdlOutcome {
   readonly unparsed: readonly { readonly db: string; readonly table: string }[];
   /** Captured tables the statement emptied (TRUNCATE). */
   readonly truncated: readonly { readonly db: string; readonly table: string }[];
+  /** Captured tables the statement created (CREATE TABLE, CREATE TABLE … LIKE): every row they get is in the binlog after it. */
+  readonly created: readonly { readonly db: string; readonly table: string }[];
 }
 
 /**
@@ -60,6 +62,7 @@ export class TableCatalog {
     const removed: { db: string; table: string }[] = [];
     const unparsed: { db: string; table: string }[] = [];
     const truncated: { db: string; table: string }[] = [];
+    const created: { db: string; table: string }[] = [];
     const resolve = (ref: TableRef) => ({ db: ref.db ?? defaultDb, table: ref.table });
     for (const operation of parseDdl(sql)) {
       if (operation.kind === 'truncateTable') {
@@ -68,8 +71,12 @@ export class TableCatalog {
         continue;
       }
       this.applyOperation(operation, resolve, isCaptured, { changed, removed, unparsed });
+      if (operation.kind === 'createTable' || operation.kind === 'createTableLike') {
+        const ref = resolve(operation.table);
+        if (this.get(ref.db, ref.table) !== undefined) created.push(ref);
+      }
     }
-    return { changed, removed, unparsed, truncated };
+    return { changed, removed, unparsed, truncated, created };
   }
 
   private applyOperation(

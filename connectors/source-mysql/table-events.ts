@@ -53,6 +53,8 @@ export class TableEvents {
   readonly envelopeSchema: Schema;
   private readonly columns: readonly ConvertedColumn[];
   private readonly keyColumns: readonly ConvertedColumn[];
+  /** Columns the key is built from (primary key or message.key.columns), empty without a key. */
+  readonly keyColumnNames: readonly string[];
 
   constructor(
     readonly table: TableStructure,
@@ -88,6 +90,7 @@ export class TableEvents {
       return column;
     });
     this.keyColumns = keyColumns;
+    this.keyColumnNames = keyColumns.map((column) => column.name);
     this.keySchema = keyColumns.length === 0 ? null : structSchema(names.key, keyColumns);
   }
 

@@ -246,15 +246,6 @@ const postgresKeySpecs = {
     documentation: 'Rows per snapshot chunk (keyset pagination over the primary key).',
     validator: atLeast(1),
   },
-  'snapshot.max.threads': {
-    type: 'int',
-    default: 1,
-    importance: 'medium',
-    group: 'Snapshot',
-    documentation:
-      'Connections that read a snapshot in parallel, all on the same database snapshot (the one the slot exports). 1 reads the tables one after the other on one connection. More splits the work into chunks, whole tables and, for tables estimated (pg_class.reltuples) above 10 × snapshot.fetch.size rows, primary-key ranges (also when never analyzed), or CTID page ranges for tables without a primary key. Rows are still emitted one table after the other, each reader buffers at most two fetches, and an interrupted snapshot resumes after its last committed row (without a primary key: at its first page range not emitted completely).',
-    validator: atLeast(1),
-  },
   'include.unknown.datatypes': {
     type: 'boolean',
     default: false,

@@ -1,7 +1,13 @@
 import type pg from 'pg';
 import {
+  chunkKeyColumns,
+  chunkQuery,
   epochMicrosNow,
+  maxKeyQuery,
   type ChunkKey,
+  type ChunkQuery,
+  type ChunkQueryDialect,
+  type ChunkQueryTable,
   type IncrementalTableReader,
   type WatermarkKind,
 } from '../../runtime/cdc/index.js';
@@ -25,6 +31,7 @@ export async function incrementalTableReader(
   /** The stream's position: the `source` block's LSN of the rows read. */
   position: () => StreamPosition,
   dataCollection: string,
+  surrogateKey: string | null,
 ): Promise<IncrementalTableReader | string> {
   const ref = (await capturedTables(client, schemaOptions.filter)).find(
     (t) => `${t.schema}.${t.table}` === dataCollection,
@@ -33,29 +40,42 @@ export async function incrementalTableReader(
     return 'it is not a captured table (check the name, <schema>.<table>, and the filters)';
   const table = await prepareSnapshotTable(client, registry, ref, schemaOptions);
   if (table === null) return 'its event schema cannot be built (see the uncaptured tables in the status)';
-  if (table.pk.length === 0) {
-    return 'it has no primary key: an incremental snapshot reads a table in chunks by its primary key';
-  }
-  return new PostgresChunkReader(client, table, schemaOptions, records, context, position);
+  const key = chunkKeyColumns(
+    table.schema.keyColumnNames,
+    surrogateKey,
+    (name) => table.columns.find((c) => c.name === name)?.name,
+  );
+  if (typeof key === 'string') return key;
+  return new PostgresChunkReader(client, table, key, schemaOptions, records, context, position);
 }
 
-/** Reads one table's chunks by primary key (keyset: after a key, up to the largest key, a limit). */
+const postgresDialect: ChunkQueryDialect = {
+  quote: quoteIdent,
+  placeholder: (n) => `$${n}`,
+  rowComparison: true,
+};
+
+/** Reads one table's chunks by its chunk key (keyset: after a key, up to the largest key, a limit). */
 class PostgresChunkReader implements IncrementalTableReader {
   private readonly keyPositions: number[];
-  private readonly qualified: string;
-  private readonly keyList: string;
+  private readonly sql: ChunkQueryTable;
 
   constructor(
     private readonly client: pg.Client,
     private readonly table: SnapshotTable,
+    key: readonly string[],
     private readonly schemaOptions: TableEventOptions,
     private readonly records: ChangeRecords,
     private readonly context: Pick<SourceTaskContext, 'logger'>,
     private readonly position: () => StreamPosition,
   ) {
-    this.keyPositions = table.pk.map((name) => table.columns.findIndex((c) => c.name === name));
-    this.qualified = `${quoteIdent(table.ref.schema)}.${quoteIdent(table.ref.table)}`;
-    this.keyList = table.pk.map(quoteIdent).join(', ');
+    this.keyPositions = key.map((name) => table.columns.findIndex((c) => c.name === name));
+    this.sql = {
+      from: `${quoteIdent(table.ref.schema)}.${quoteIdent(table.ref.table)}`,
+      columns: table.columns.map((c) => quoteIdent(c.name)).join(', '),
+      keyColumns: key.map(quoteIdent).join(', '),
+      key,
+    };
   }
 
   get topic(): string {
@@ -67,12 +87,7 @@ class PostgresChunkReader implements IncrementalTableReader {
   }
 
   async maxKey(filter: string | null): Promise<ChunkKey | null> {
-    const where = filter === null ? '' : `WHERE (${filter})`;
-    const descending = this.table.pk.map((c) => `${quoteIdent(c)} DESC`).join(', ');
-    const result = await this.client.query<(string | null)[]>({
-      text: `SELECT ${this.keyList} FROM ${this.qualified} ${where} ORDER BY ${descending} LIMIT 1`,
-      rowMode: 'array',
-    });
+    const result = await this.query(maxKeyQuery(postgresDialect, this.sql, filter));
     return result.rows[0] ?? null;
   }
 
@@ -82,19 +97,7 @@ class PostgresChunkReader implements IncrementalTableReader {
     limit: number,
     filter: string | null,
   ): Promise<{ records: SourceRecord[]; lastKey: ChunkKey } | null> {
-    const values: unknown[] = [...upTo];
-    const conditions = [`(${this.keyList}) <= (${placeholders(upTo.length, 1)})`];
-    if (after !== null) {
-      conditions.push(`(${this.keyList}) > (${placeholders(after.length, values.length + 1)})`);
-      values.push(...after);
-    }
-    if (filter !== null) conditions.push(`(${filter})`);
-    const selectList = this.table.columns.map((c) => quoteIdent(c.name)).join(', ');
-    const result = await this.client.query<(string | null)[]>({
-      text: `SELECT ${selectList} FROM ${this.qualified} WHERE ${conditions.join(' AND ')} ORDER BY ${this.keyList} LIMIT ${limit}`,
-      values,
-      rowMode: 'array',
-    });
+    const result = await this.query(chunkQuery(postgresDialect, this.sql, { after, upTo, filter }, limit));
     const last = result.rows[result.rows.length - 1];
     if (last === undefined) return null;
     const records: SourceRecord[] = [];
@@ -103,6 +106,10 @@ class PostgresChunkReader implements IncrementalTableReader {
       if (record !== null) records.push(record);
     }
     return { records, lastKey: keyTexts(last, this.keyPositions) };
+  }
+
+  private query({ sql, params }: ChunkQuery): Promise<pg.QueryResult<(string | null)[]>> {
+    return this.client.query<(string | null)[]>({ text: sql, values: [...params], rowMode: 'array' });
   }
 
   /** One row as an `r` record (its offset is set when it is emitted); null when skipped (errors.tolerance=all). */
@@ -151,8 +158,4 @@ export async function writeWatermark(
     `INSERT INTO ${quoteIdent(schema)}.${quoteIdent(table)} (id, type, data) VALUES ($1, $2, $3)`,
     [id, kind, data],
   );
-}
-
-function placeholders(count: number, start: number): string {
-  return Array.from({ length: count }, (_, i) => `$${start + i}`).join(', ');
 }

@@ -19,8 +19,10 @@ import { lsnToNumber } from './lsn.js';
  * that table's storage was emitted completely (a rewritten table has another relfilenode,
  * and is read again from its start).
  *
- * `incremental_snapshot`, while an incremental snapshot runs: its context as JSON (tables
- * left, last key emitted, largest key), so a restart continues with the next chunk.
+ * `incremental_snapshot`, while an incremental or blocking snapshot runs: its context as
+ * JSON (tables left, last key emitted, largest key), so a restart continues with the next chunk.
+ * `captured_tables`, in streaming offsets and a snapshot's last: the tables the filters captured (JSON, see
+ * runtime/cdc/captured-tables.ts), so a start after a config change finds the new ones.
  */
 export interface StreamPosition {
   readonly lsn: bigint | null;
@@ -52,6 +54,8 @@ export interface LsnOffset {
   readonly snapshot: SnapshotProgress;
   /** A running incremental snapshot's context (runtime/cdc/incremental-snapshot-context.ts), encoded. */
   readonly incremental?: string | null;
+  /** The captured tables when the offset was built (runtime/cdc/captured-tables.ts), encoded. */
+  readonly capturedTables?: string | null;
 }
 
 export function sourcePartition(topicPrefix: string): SourcePartition {
@@ -78,6 +82,7 @@ export function toSourceOffset(offset: LsnOffset): SourceOffset {
   };
   // Only when set, so the offsets without an incremental snapshot stay as they were.
   if (offset.incremental) sourceOffset['incremental_snapshot'] = offset.incremental;
+  if (offset.capturedTables) sourceOffset['captured_tables'] = offset.capturedTables;
   // Only when set, so the offsets of a snapshot with one thread stay as they were.
   if (s.pagesDone) {
     sourceOffset['snapshot_relfilenode'] = s.pagesDone.relfilenode;
@@ -95,6 +100,7 @@ export function fromSourceOffset(offset: SourceOffset): LsnOffset {
   const relfilenode = offset['snapshot_relfilenode'];
   const page = offset['snapshot_page'];
   const incremental = offset['incremental_snapshot'];
+  const capturedTables = offset['captured_tables'];
   return {
     position: {
       lsn: bigOrNull(offset['lsn_proc'] ?? offset['lsn']),
@@ -114,6 +120,7 @@ export function fromSourceOffset(offset: SourceOffset): LsnOffset {
     },
     // Only when stored, so an offset without an incremental snapshot reads back as it was written.
     ...(typeof incremental === 'string' ? { incremental } : {}),
+    ...(typeof capturedTables === 'string' ? { capturedTables } : {}),
   };
 }
 

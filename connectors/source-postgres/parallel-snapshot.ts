@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { CdcMetrics, readChunksInOrder } from '../../runtime/cdc/index.js';
 import { tableStorage } from './catalog.js';
-import { toSourceOffset, type PagesDone, type SnapshotProgress } from './lsn-offset.js';
+import type { PagesDone, SnapshotProgress } from './lsn-offset.js';
 import {
+  completedSnapshotOffset,
   id,
   keyTexts,
   prepareSnapshotTable,
@@ -126,12 +127,7 @@ export class ParallelSnapshotReader {
       }
     }
     context.logger.info('parallel snapshot read', { readers: this.clients.length, chunks });
-    await dispatcher.endSnapshot(
-      toSourceOffset({
-        position: plan.position,
-        snapshot: { inProgress: false, completed: true, table: null, lastKey: null },
-      }),
-    );
+    await dispatcher.endSnapshot(completedSnapshotOffset(plan));
     return true;
   }
 

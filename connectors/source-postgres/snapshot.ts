@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import {
   CdcMetrics,
+  encodeCapturedTables,
   epochMicrosNow,
   type SnapshotProgressReporter,
   type EventDispatcher,
 } from '../../runtime/cdc/index.js';
 import { DataError, type SourceTaskContext } from '../../runtime/plugin/index.js';
+import type { SourceOffset } from '../../runtime/record/index.js';
 import {
   columnDefaults,
   estimatedRows,
@@ -130,14 +132,22 @@ export class SnapshotReader {
         }
       }
     }
-    await this.deps.dispatcher.endSnapshot(
-      toSourceOffset({
-        position: plan.position,
-        snapshot: { inProgress: false, completed: true, table: null, lastKey: null },
-      }),
-    );
+    await this.deps.dispatcher.endSnapshot(completedSnapshotOffset(plan));
     return true;
   }
+}
+
+/**
+ * The offset of a snapshot's last record: streaming starts at its position, and its
+ * tables are the captured ones (so a start after a config change, with nothing streamed
+ * since, still finds the tables new to the filters).
+ */
+export function completedSnapshotOffset(plan: SnapshotPlan): SourceOffset {
+  return toSourceOffset({
+    position: plan.position,
+    snapshot: { inProgress: false, completed: true, table: null, lastKey: null },
+    capturedTables: encodeCapturedTables(plan.tables.map(id)),
+  });
 }
 
 /** A captured table as the snapshot reads it: its event schemas, columns and primary key. */

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import {
   CdcCoordinator,
-  decodeIncrementalContext,
   IncrementalSnapshot,
   Snapshotter,
   SnapshotProgressReporter,
@@ -9,7 +8,7 @@ import {
   UncapturedTables,
   type CdcSource,
   type EventDispatcher,
-  type IncrementalSnapshotContext,
+  type IncrementalSnapshotStart,
   type LostPosition,
   type OffsetCodec,
   type SnapshotRequest,
@@ -292,7 +291,11 @@ class PostgresCapture
     const slotConfirmed = this.slot?.confirmedFlushLsn ?? 0n;
     if (slotConfirmed > this.confirmed) this.confirmed = slotConfirmed;
     this.emitted = from;
-    this.incremental = this.incrementalSnapshot(decodeIncrementalContext(from.incremental));
+    this.incremental = this.incrementalSnapshot({
+      context: from.incremental,
+      capturedTables: from.capturedTables,
+      capturing: this.tables.map((t) => `${t.schema}.${t.table}`),
+    });
     // The slot's lag metrics come from the worker's retention guardian (slot-retention.ts),
     // which measures whatever the task's state.
     this.statusTimer = setInterval(
@@ -381,7 +384,6 @@ class PostgresCapture
     return this.reader?.confirmable(this.confirmed, everythingCommitted) ?? this.confirmed;
   }
 
-  /** Signals and incremental snapshots, with their reads and watermarks on the catalog connection. */
   /** How far the stream got: the open session's position, or the last session's. */
   private streamedPosition(): StreamPosition {
     return this.reader?.emittedPosition ?? this.emitted.position;
@@ -392,12 +394,13 @@ class PostgresCapture
     return this.incremental;
   }
 
-  private incrementalSnapshot(restored: IncrementalSnapshotContext | null): IncrementalSnapshot {
+  /** Signals and incremental snapshots, with their reads and watermarks on the catalog connection. */
+  private incrementalSnapshot(start: IncrementalSnapshotStart): IncrementalSnapshot {
     const { options, context } = this;
     return new IncrementalSnapshot(
       options,
       {
-        table: (dataCollection) =>
+        table: (dataCollection, surrogateKey) =>
           incrementalTableReader(
             this.admin,
             this.registry,
@@ -406,22 +409,19 @@ class PostgresCapture
             context,
             () => this.streamedPosition(),
             dataCollection,
+            surrogateKey,
           ),
         writeWatermark: async (kind, id, data) => {
           const signalTable = options.signalDataCollection;
           if (signalTable === null) throw new SiphonError('no signal.data.collection for watermarks', false);
           await writeWatermark(this.admin, signalTable, kind, id, data);
         },
-        offsetAt: (incremental) =>
-          toSourceOffset({
-            position: this.streamedPosition(),
-            snapshot: completedSnapshot,
-            incremental,
-          }),
+        offsetAt: (fields) =>
+          toSourceOffset({ position: this.streamedPosition(), snapshot: completedSnapshot, ...fields }),
       },
       this.batcher,
       context,
-      restored,
+      start,
     );
   }
 

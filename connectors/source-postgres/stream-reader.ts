@@ -123,12 +123,12 @@ export class ChangeStreamReader {
 
   private idleKeepaliveLsn: bigint | null = null;
 
-  /** The offset of `position`, carrying the incremental snapshot's context. */
+  /** The offset of `position`, carrying the incremental snapshot's context and the captured tables. */
   offsetAt(position: StreamPosition): SourceOffset {
     return toSourceOffset({
       position,
       snapshot: this.completedSnapshot,
-      incremental: this.incremental.contextText,
+      ...this.incremental.offsetFields,
     });
   }
 
@@ -294,6 +294,8 @@ export class ChangeStreamReader {
       return;
     }
     this.schemaOptions.uncaptured.remove(dataCollection);
+    // A table this start did not list was created since: streamed from its first row.
+    this.incremental.tableCreated(dataCollection);
     if (table.unmappedColumns.length > 0) {
       this.context.logger.warn(
         'columns of unknown types left out (set include.unknown.datatypes=true to pass their text)',

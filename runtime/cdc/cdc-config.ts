@@ -1,5 +1,6 @@
 import {
   atLeast,
+  between,
   ConfigError,
   defineConfig,
   sourceQueueKeySpecs,
@@ -18,6 +19,11 @@ import { parseRegexList } from './regex-list.js';
 import { exclusiveListsError } from './table-filter.js';
 import { timePrecisionModes, type TimePrecisionMode } from './temporal-handling.js';
 import { notificationChannels, type NotificationChannel } from './notifications.js';
+import {
+  newTablesNeedSignalTable,
+  newTablesSnapshotModes,
+  type NewTablesSnapshotMode,
+} from './captured-tables.js';
 
 /**
  * The config keys both CDC sources (PostgreSQL, MySQL) share, with Debezium's names and
@@ -291,6 +297,15 @@ export const cdcKeySpecs = {
     documentation:
       'The topic of the kafka signal channel; defaults to <topic.prefix>-signal. Only messages written after the connector started reading it count (its consumer group connect-<name>-signals keeps the position).',
   },
+  'snapshot.max.threads': {
+    type: 'int',
+    default: 1,
+    importance: 'medium',
+    group: 'Snapshot',
+    documentation:
+      "Connections (1 to 64) that read a snapshot in parallel, all on one consistent snapshot of the database. 1 reads the tables one after the other on one connection. More cuts the tables into chunks (primary-key ranges of about 10 × snapshot.fetch.size rows) that the connections read at once; rows are still emitted one table after the other, in the order of a one-connection snapshot, and each connection buffers at most two fetches. How each source shares its snapshot, cuts a table without a primary key and resumes: the connector's README.",
+    validator: between(1, 64),
+  },
   'incremental.snapshot.chunk.size': {
     type: 'int',
     default: 1024,
@@ -299,6 +314,19 @@ export const cdcKeySpecs = {
     documentation:
       'Rows read per chunk of an incremental snapshot; a chunk is held in memory until its closing watermark is streamed.',
     validator: atLeast(1),
+  },
+  'snapshot.new.tables': {
+    type: 'string',
+    default: 'off',
+    allowed: newTablesSnapshotModes,
+    importance: 'medium',
+    group: 'Signals',
+    documentation:
+      "Tables the filters capture now but did not before (added to table.include.list while running): off streams them from now on; incremental also reads their rows in an incremental snapshot (needs signal.data.collection). Offsets keep the captured tables. Debezium's MySQL had parallel; ours is incremental.",
+    validator: (value, config) =>
+      value === 'incremental' && (config['signal.data.collection'] ?? null) === null
+        ? newTablesNeedSignalTable
+        : undefined,
   },
   ...sourceQueueKeySpecs,
 } as const satisfies KeySpecs;
@@ -354,6 +382,7 @@ export interface CdcOptions {
   readonly signalChannels: ReadonlySet<SignalChannel>;
   readonly signalKafkaTopic: string;
   readonly incrementalSnapshotChunkSize: number;
+  readonly snapshotNewTables: NewTablesSnapshotMode;
 }
 
 /** The CDC options out of a connector's typed options (which include every CDC key). */
@@ -382,6 +411,7 @@ export function cdcOptionsOf(options: ConfigOptions<typeof cdcKeySpecs>): CdcOpt
     signalChannels: parseSignalChannels(options['signal.enabled.channels']),
     signalKafkaTopic: options['signal.kafka.topic'] ?? `${options['topic.prefix']}-signal`,
     incrementalSnapshotChunkSize: options['incremental.snapshot.chunk.size'],
+    snapshotNewTables: options['snapshot.new.tables'],
   };
 }
 

@@ -26,3 +26,5 @@ export * from './incremental-snapshot.js';
 export * from './incremental-snapshot-context.js';
 export * from './incremental-snapshot-window.js';
 export * from './blocking-snapshot.js';
+export * from './chunk-query.js';
+export * from './captured-tables.js';

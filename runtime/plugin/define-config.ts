@@ -140,3 +140,10 @@ export function atLeast(min: number): ConfigValidator {
   return (value) =>
     typeof value === 'number' && value >= min ? undefined : `must be at least ${min}, got ${String(value)}`;
 }
+
+export function between(min: number, max: number): ConfigValidator {
+  return (value) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+      ? undefined
+      : `must be an integer from ${min} to ${max}, got ${String(value)}`;
+}

@@ -30,6 +30,7 @@ export { configReference } from './config-reference.js';
 export { siphonVersion } from '../siphon-version.js';
 export {
   atLeast,
+  between,
   defineConfig,
   type ConfigOptions,
   type DefinedConfig,

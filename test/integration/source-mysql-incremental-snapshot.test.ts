@@ -84,11 +84,16 @@ describe('MySQL source: incremental snapshots', () => {
     return new Map(rows.map((r) => [Number(r.id), Number(r.v)]));
   }
 
-  it('signal table: concurrent updates and deletes of the keys being read never leave a stale row', async () => {
-    const table = 'orders_watermark';
-    const rows = 2000;
-    await createTable(table, rows);
-    const task = startTask(config(table, 50));
+  /**
+   * Snapshots `table` (`rows` rows, ids 1..rows) while a writer updates, deletes and inserts
+   * the keys being read; applying the events by key gives the table.
+   */
+  async function snapshotUnderWrites(
+    table: string,
+    rows: number,
+    cfg: Record<string, string>,
+  ): Promise<void> {
+    const task = startTask(cfg);
     const writer = await mysql.createConnection(mariadbOptions);
     let writing = true;
     let nextId = rows;
@@ -132,6 +137,50 @@ describe('MySQL source: incremental snapshots', () => {
       writing = false;
       await writes.catch(() => undefined);
       await writer.end();
+      await task.stop();
+    }
+    assert.equal(await task.done, null);
+  }
+
+  it('signal table: concurrent updates and deletes of the keys being read never leave a stale row', async () => {
+    await createTable('orders_watermark', 2000);
+    await snapshotUnderWrites('orders_watermark', 2000, config('orders_watermark', 50));
+  });
+
+  it('a table without a primary key is read in chunks by its message.key.columns', async () => {
+    const table = 'orders_keyless';
+    await db.query(`CREATE TABLE ${db.name}.${table} (id int NOT NULL, v int NOT NULL, KEY (id))`);
+    const values = Array.from({ length: 1500 }, (_, i) => `(${i + 1}, 0)`).join(',');
+    await db.query(`INSERT INTO ${db.name}.${table} VALUES ${values}`);
+    await snapshotUnderWrites(table, 1500, {
+      ...config(table, 50),
+      'message.key.columns': `${db.name}\\.${table}:id`,
+    });
+  });
+
+  it('surrogate-key: the chunks are read in the order of the column it names', async () => {
+    const table = 'orders_surrogate';
+    await db.query(
+      `CREATE TABLE ${db.name}.${table} (id int PRIMARY KEY, Seq int NOT NULL UNIQUE, v int NOT NULL)`,
+    );
+    const values = Array.from({ length: 300 }, (_, i) => `(${i + 1}, ${300 - i}, 0)`).join(',');
+    await db.query(`INSERT INTO ${db.name}.${table} VALUES ${values}`);
+    const task = startTask(config(table, 64));
+    try {
+      await task.streaming();
+      task.context.signals.deliver({
+        id: 'rest-surrogate',
+        type: 'execute-snapshot',
+        // MySQL column names are case-insensitive: `seq` names `Seq`.
+        data: { type: 'incremental', 'data-collections': [`${db.name}.${table}`], 'surrogate-key': 'seq' },
+        channel: 'rest',
+      });
+      const records = await task.collect(() => snapshotDone(task), 60_000);
+      assert.deepEqual(
+        reads(records, table).map((e) => (e.after as unknown as Row).id),
+        Array.from({ length: 300 }, (_, i) => 300 - i),
+      );
+    } finally {
       await task.stop();
     }
     assert.equal(await task.done, null);

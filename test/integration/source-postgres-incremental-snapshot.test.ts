@@ -93,11 +93,16 @@ describe('PostgreSQL source: incremental snapshots', () => {
     return new Map(result.rows.map((r) => [Number(r.id), Number(r.v)]));
   }
 
-  it('signal table: concurrent updates and deletes of the keys being read never leave a stale row', async () => {
-    const table = 'orders_watermark';
-    const rows = 3000;
-    await createTable(table, rows);
-    const run = new TaskRun(config(table, 50), new Map());
+  /**
+   * Snapshots `table` (`rows` rows, ids 1..rows) while a writer updates, deletes and inserts
+   * the keys being read; applying the events by key gives the table.
+   */
+  async function snapshotUnderWrites(
+    table: string,
+    rows: number,
+    cfg: Record<string, string>,
+  ): Promise<void> {
+    const run = new TaskRun(cfg, new Map());
     const writer = await connectTo(db.name);
     let writing = true;
     let nextId = rows;
@@ -131,6 +136,25 @@ describe('PostgreSQL source: incremental snapshots', () => {
       await run.stop();
     }
     assert.equal(run.failure, null);
+  }
+
+  it('signal table: concurrent updates and deletes of the keys being read never leave a stale row', async () => {
+    const table = 'orders_watermark';
+    await createTable(table, 3000);
+    await snapshotUnderWrites(table, 3000, config(table, 50));
+  });
+
+  it('a table without a primary key is read in chunks by its message.key.columns', async () => {
+    const table = 'orders_keyless';
+    await db.client.query(`CREATE TABLE ${table} (id int NOT NULL, v int NOT NULL)`);
+    // Updates and deletes of a table without a primary key are published with its whole old row.
+    await db.client.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+    await db.client.query(`INSERT INTO ${table} SELECT g, 0 FROM generate_series(1, 1500) g`);
+    await db.client.query(`ANALYZE ${table}`);
+    await snapshotUnderWrites(table, 1500, {
+      ...config(table, 50),
+      'message.key.columns': `public\\.${table}:id`,
+    });
   });
 
   it('REST channel: execute-snapshot with additional-conditions, progress reported per table', async () => {
@@ -168,6 +192,32 @@ describe('PostgreSQL source: incremental snapshots', () => {
       assert.equal(last['snapshot'], 'incremental');
       assert.equal(last['rows_done'], 200);
       assert.ok(typeof last['percent'] === 'number' && typeof last['rows_estimated'] === 'number');
+    } finally {
+      await run.stop();
+    }
+    assert.equal(run.failure, null);
+  });
+
+  it('surrogate-key: the chunks are read in the order of the column it names', async () => {
+    const table = 'orders_surrogate';
+    await db.client.query(
+      `CREATE TABLE ${table} (id int PRIMARY KEY, seq int NOT NULL UNIQUE, v int NOT NULL)`,
+    );
+    await db.client.query(`INSERT INTO ${table} SELECT g, 301 - g, 0 FROM generate_series(1, 300) g`);
+    const run = new TaskRun(config(table, 64), new Map());
+    try {
+      await streaming(run);
+      run.context.signals.deliver({
+        id: 'rest-surrogate',
+        type: 'execute-snapshot',
+        data: { type: 'incremental', 'data-collections': [`public.${table}`], 'surrogate-key': 'seq' },
+        channel: 'rest',
+      });
+      const records = await run.drain(() => snapshotDone(run), { timeoutMs: 60_000 });
+      assert.deepEqual(
+        reads(records, table).map((e) => e.after!.id),
+        Array.from({ length: 300 }, (_, i) => 300 - i),
+      );
     } finally {
       await run.stop();
     }

@@ -7,9 +7,9 @@ import type { KafkaMessage } from 'kafkajs';
 import {
   stopAndRemove,
   eventually,
-  kafka,
   killAndRestart,
   readTopic,
+  topicRecordCount,
   uniqueNames,
   WorkerProcess,
 } from '../fixtures/worker-harness.js';
@@ -22,19 +22,6 @@ const topic = `${prefix}.public.items`;
 const rows = 40_000;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let worker: WorkerProcess;
-
-/** Records in the topic, from its end offsets. */
-async function topicRecords(): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 function idOf(message: KafkaMessage): number {
   return (JSON.parse(message.value!.toString()) as { payload: { after: { id: number } } }).payload.after.id;
@@ -79,7 +66,7 @@ test('kill -9 mid-snapshot with 4 threads: the new worker resumes at the unfinis
         tasks: { state: string; trace?: string }[];
       };
       assert.notEqual(status.tasks[0]?.state, 'FAILED', status.tasks[0]?.trace);
-      return (await topicRecords()) >= rows / 2;
+      return (await topicRecordCount(topic)) >= rows / 2;
     },
     120_000,
   );
@@ -89,7 +76,7 @@ test('kill -9 mid-snapshot with 4 threads: the new worker resumes at the unfinis
     };
     return offsets.offsets.some((o) => o.offset['snapshot'] === true);
   });
-  const before = await topicRecords();
+  const before = await topicRecordCount(topic);
   assert.ok(before < rows, `the snapshot finished before the kill (${before} rows)`);
   worker = await killAndRestart(worker, () => WorkerProcess.start(names), [connector]);
   // Each message parsed once: a condition re-reading all of them would be quadratic.

@@ -1,18 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  cdcConfigKeys,
   ChunkWindow,
+  decodeBlockingSnapshotOf,
+  decodeCapturedTables,
+  encodeCapturedTables,
   decodeIncrementalContext,
   EventDispatcher,
   encodeIncrementalContext,
   IncrementalSnapshot,
   keyIdentity,
+  newBlockingContext,
   parseSignalChannels,
   watermarkId,
   type ChunkKey,
+  type IncrementalSnapshotStart,
   type IncrementalTableReader,
+  type NewTablesSnapshotMode,
   type WatermarkKind,
 } from '../../runtime/cdc/index.js';
+import { parseConfig } from '../../runtime/config/config-parser.js';
+import { ConfigError } from '../../runtime/plugin/index.js';
 import type { SourceOffset, SourceRecord } from '../../runtime/record/index.js';
 import { quietLogger, TestMetrics } from '../support/plugin-test-kit.js';
 
@@ -87,6 +96,7 @@ describe('incremental snapshot: context and config', () => {
     const context = {
       tables: ['public.a', 'public.b'],
       filters: { 'public.a': 'id > 3' },
+      surrogateKeys: { 'public.b': 'seq' },
       lastKey: ['7'],
       maxKey: ['99'],
       paused: true,
@@ -116,7 +126,13 @@ class FakeSource {
     this.ids = Array.from({ length: rows }, (_, i) => i + 1);
   }
 
-  snapshot(chunkSize: number, context: string | null = null): IncrementalSnapshot {
+  snapshot(
+    chunkSize: number,
+    context: string | null = null,
+    start: Omit<IncrementalSnapshotStart, 'context'> = { capturedTables: null, capturing: ['public.t'] },
+    snapshotNewTables: NewTablesSnapshotMode = 'off',
+    signalDataCollection: string | null = 'public.signal',
+  ): IncrementalSnapshot {
     const reader: IncrementalTableReader = {
       topic: 't',
       estimatedRows: async () => this.ids.length,
@@ -133,16 +149,20 @@ class FakeSource {
     };
     return new IncrementalSnapshot(
       {
-        signalDataCollection: 'public.signal',
+        signalDataCollection,
         signalChannels: new Set(['source']),
         incrementalSnapshotChunkSize: chunkSize,
+        snapshotNewTables,
       },
       {
         table: async (name) => (name === 'public.t' ? reader : 'it has no primary key'),
         writeWatermark: async (kind, id) => {
           this.watermarks.push({ kind, id });
         },
-        offsetAt: (incremental): SourceOffset => (incremental === null ? {} : { incremental }),
+        offsetAt: ({ incremental, capturedTables }): SourceOffset => ({
+          ...(incremental === null ? {} : { incremental }),
+          captured: capturedTables,
+        }),
       },
       // One record per batch: what the snapshot emits is in `emitted` at once.
       new EventDispatcher(
@@ -168,7 +188,7 @@ class FakeSource {
         reportProgress: (p) => void this.progress.push(p),
         signal: new AbortController().signal,
       },
-      decodeIncrementalContext(context),
+      { ...start, context },
     );
   }
 
@@ -239,6 +259,7 @@ describe('incremental snapshot: the signals', () => {
     const stored = encodeIncrementalContext({
       tables: ['public.t'],
       filters: {},
+      surrogateKeys: {},
       lastKey: ['4'],
       maxKey: ['6'],
       paused: false,
@@ -279,5 +300,177 @@ describe('incremental snapshot: the signals', () => {
     assert.equal(source.emitted.length, 5);
     assert.deepEqual(markers, ['first', 'true', 'true', 'true', 'last']);
     assert.equal(source.progress.at(-1)?.['phase'], 'streaming');
+  });
+
+  const blocking = (id: string) => ({
+    id,
+    type: 'execute-snapshot',
+    data: { type: 'blocking', 'data-collections': ['public.t'] },
+    channel: 'source',
+  });
+
+  it('a blocking snapshot keeps its place in the offsets: the rows of a chunk its start, its last row past it', async () => {
+    const source = new FakeSource(5);
+    const snapshot = source.snapshot(2);
+    await snapshot.signal(blocking('b1'));
+    const contextOf = (i: number) => decodeBlockingSnapshotOf(source.emitted[i]!.sourceOffset['incremental']);
+    assert.equal(contextOf(0)?.lastKey, null);
+    assert.deepEqual(contextOf(1)?.lastKey, ['2']);
+    assert.deepEqual(contextOf(2)?.lastKey, ['2']);
+    assert.deepEqual(contextOf(3)?.lastKey, ['4']);
+    assert.equal(contextOf(4), null, 'after the last row there is nothing to resume');
+    assert.equal(snapshot.contextText, null);
+  });
+
+  it('a restarted task resumes a blocking snapshot after its last key, and does not take its signal again', async () => {
+    const source = new FakeSource(6);
+    const stored = encodeIncrementalContext(null, {
+      ...newBlockingContext('b1', [{ table: 'public.t', filter: null, surrogateKey: null }]),
+      lastKey: ['4'],
+      maxKey: ['6'],
+      rowsDone: 4,
+    });
+    const snapshot = source.snapshot(10, stored);
+    assert.equal(snapshot.contextText, stored, 'offsets built before it goes on keep it');
+    await snapshot.resume();
+    const ids = () => source.emitted.map((r) => (r.key as { id: number }).id);
+    assert.deepEqual(ids(), [5, 6]);
+    const markers = source.emitted.map((r) => (r.value as { source: { snapshot: string } }).source.snapshot);
+    assert.deepEqual(markers, ['true', 'last']);
+    // The stream, restarted where it was when the signal came, passes the signal again.
+    await snapshot.signal(blocking('b1'));
+    assert.deepEqual(ids(), [5, 6]);
+    await snapshot.signal(blocking('b2'));
+    assert.equal(source.emitted.length, 8, 'a new signal is taken');
+  });
+});
+
+describe('incremental snapshot: tables new to the filters (snapshot.new.tables)', () => {
+  const before = encodeCapturedTables(['public.a']);
+
+  it('the captured tables are kept sorted, once each; an absent or foreign field reads as none', () => {
+    assert.equal(encodeCapturedTables(['public.b', 'public.a', 'public.b']), '["public.a","public.b"]');
+    assert.deepEqual(decodeCapturedTables('["public.a"]'), ['public.a']);
+    assert.equal(decodeCapturedTables(undefined), null);
+    assert.equal(decodeCapturedTables('{}'), null);
+  });
+
+  it('incremental: a table the stored offset did not capture is snapshotted, its offsets carry the new set', async () => {
+    const source = new FakeSource(5);
+    const snapshot = source.snapshot(
+      2,
+      null,
+      { capturedTables: before, capturing: ['public.a', 'public.t'] },
+      'incremental',
+    );
+    assert.deepEqual(snapshot.newTables, ['public.t']);
+    assert.deepEqual(
+      decodeIncrementalContext(snapshot.contextText)?.tables,
+      ['public.t'],
+      'queued before any offset is built',
+    );
+    assert.deepEqual(decodeCapturedTables(snapshot.offsetFields.capturedTables), ['public.a', 'public.t']);
+    await snapshot.resume();
+    await source.stream(snapshot);
+    assert.deepEqual(
+      source.emitted.map((r) => (r.key as { id: number }).id),
+      [1, 2, 3, 4, 5],
+    );
+    for (const record of source.emitted) {
+      assert.equal(record.sourceOffset['captured'], '["public.a","public.t"]');
+    }
+    assert.equal(snapshot.contextText, null);
+  });
+
+  it('queues after the tables of a snapshot restored from the offset', () => {
+    const source = new FakeSource(5);
+    const stored = encodeIncrementalContext({
+      tables: ['public.c'],
+      filters: {},
+      surrogateKeys: {},
+      lastKey: ['2'],
+      maxKey: ['9'],
+      paused: false,
+      rowsDone: 2,
+    });
+    const snapshot = source.snapshot(
+      2,
+      stored,
+      { capturedTables: before, capturing: ['public.a', 'public.t'] },
+      'incremental',
+    );
+    const context = decodeIncrementalContext(snapshot.contextText);
+    assert.deepEqual(context?.tables, ['public.c', 'public.t']);
+    assert.deepEqual(context?.lastKey, ['2']);
+  });
+
+  it('no stored set (a first start, after a snapshot), off, or a removed table: nothing is queued', () => {
+    const source = new FakeSource(5);
+    const first = source.snapshot(
+      2,
+      null,
+      { capturedTables: undefined, capturing: ['public.t'] },
+      'incremental',
+    );
+    assert.deepEqual(first.newTables, []);
+    assert.equal(first.contextText, null);
+    const off = source.snapshot(
+      2,
+      null,
+      { capturedTables: before, capturing: ['public.a', 'public.t'] },
+      'off',
+    );
+    assert.deepEqual(off.newTables, ['public.t']);
+    assert.equal(off.contextText, null);
+    const removed = source.snapshot(2, null, { capturedTables: before, capturing: [] }, 'incremental');
+    assert.equal(removed.contextText, null);
+    assert.equal(removed.offsetFields.capturedTables, '[]');
+  });
+
+  it('a table the stream met that the start did not list joins the captured tables without a snapshot', () => {
+    const source = new FakeSource(5);
+    const snapshot = source.snapshot(
+      2,
+      null,
+      { capturedTables: before, capturing: ['public.a'] },
+      'incremental',
+    );
+    snapshot.tableCreated('public.created');
+    snapshot.tableCreated('public.a');
+    assert.deepEqual(decodeCapturedTables(snapshot.offsetFields.capturedTables), [
+      'public.a',
+      'public.created',
+    ]);
+    assert.equal(snapshot.contextText, null);
+  });
+
+  it('the config: off by default; incremental without signal.data.collection is refused on the key', () => {
+    const parse = (raw: Record<string, string>) =>
+      parseConfig(cdcConfigKeys, { 'topic.prefix': 'it', ...raw });
+    assert.equal(parse({}).values['snapshot.new.tables'], 'off');
+    assert.deepEqual(parse({ 'snapshot.new.tables': 'incremental' }).errors.get('snapshot.new.tables'), [
+      'snapshot.new.tables=incremental reads new tables with an incremental snapshot, which writes its watermarks into the signal table: set signal.data.collection, or set snapshot.new.tables=off',
+    ]);
+    const valid = parse({ 'snapshot.new.tables': 'INCREMENTAL', 'signal.data.collection': 'public.signal' });
+    assert.equal(valid.errors.size, 0);
+    assert.equal(valid.values['snapshot.new.tables'], 'incremental');
+    assert.ok(parse({ 'snapshot.new.tables': 'parallel' }).errors.has('snapshot.new.tables'));
+  });
+
+  it('incremental without a signal table fails naming the key and the fix', () => {
+    const source = new FakeSource(5);
+    assert.throws(
+      () =>
+        source.snapshot(
+          2,
+          null,
+          { capturedTables: before, capturing: ['public.a', 'public.t'] },
+          'incremental',
+          null,
+        ),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /set signal\.data\.collection, or set snapshot\.new\.tables=off/.test(error.message),
+    );
   });
 });

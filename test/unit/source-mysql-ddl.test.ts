@@ -134,3 +134,15 @@ test('constant column defaults are kept, expressions are not', () => {
     ],
   );
 });
+
+test('created: the captured tables CREATE TABLE (and … LIKE) made, not those renamed or left out', () => {
+  const catalog = catalogWith('CREATE TABLE a (id INT PRIMARY KEY)');
+  const onlyShop = (db: string) => db === 'shop';
+  assert.deepEqual(catalog.applyDdl('CREATE TABLE b LIKE a', 'shop', all).created, [
+    { db: 'shop', table: 'b' },
+  ]);
+  assert.deepEqual(catalog.applyDdl('CREATE TABLE other.c (id INT)', 'shop', onlyShop).created, []);
+  const renamed = catalog.applyDdl('RENAME TABLE b TO d', 'shop', all);
+  assert.deepEqual(renamed.created, []);
+  assert.equal(renamed.changed.length, 1);
+});
