@@ -53,8 +53,6 @@ const allPhases: readonly Phase[] = [
   'sink',
   'incremental-snapshot',
 ];
-/** incremental-snapshot is opt-in: see the README's bench paragraph. */
-const defaultPhases = allPhases.filter((p) => p !== 'incremental-snapshot');
 const allFormats: readonly Format[] = ['json', 'avro'];
 
 function listOption<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
@@ -69,7 +67,7 @@ const { values: options } = parseArgs({
   options: {
     rows: { type: 'string', default: '200000' },
     formats: { type: 'string', default: allFormats.join(',') },
-    phases: { type: 'string', default: defaultPhases.join(',') },
+    phases: { type: 'string', default: allPhases.join(',') },
     'latency-seconds': { type: 'string', default: '15' },
     'latency-rate': { type: 'string', default: '2000' },
     'snapshot-threads': { type: 'string', default: '1,2,4' },
