@@ -126,7 +126,7 @@ function printFormat(report: FormatReport): void {
         'increment.',
         'rows',
         s,
-        ` (incremental: ${s.readRecords} reads, task rows_done ${s.rowsDoneReported}; ` +
+        ` (incremental: ${s.readRecords} reads, rows_done last polled from the status ${s.rowsDoneReported}; ` +
           `RSS ${incremental.rssBeforeMib} MiB before; CPU and RSS include the streaming)`,
       ),
     );
