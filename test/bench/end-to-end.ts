@@ -7,6 +7,7 @@
  *
  *   npm run bench -- --rows 20000 --formats json --phases streaming,latency
  *   npm run bench -- --rows 1000000 --formats json --phases parallel-snapshot --snapshot-threads 1,2,4
+ *   npm run bench -- --rows 1000000 --formats json --phases incremental-snapshot --incremental-rate 2000
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,10 +37,22 @@ import { sampleRecordSizes, topicPartitions } from './topic-probe.js';
 import { createSource } from './workload.js';
 import type { BenchWorker } from './bench-worker.js';
 import { removeRun } from './cleanup.js';
+import {
+  incrementalSnapshotTopic,
+  runIncrementalSnapshot,
+  type IncrementalSnapshotResult,
+} from './incremental-snapshot.js';
 import { createTopicAndWait } from '../../runtime/plugin/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const allPhases: readonly Phase[] = ['snapshot', 'parallel-snapshot', 'streaming', 'latency', 'sink'];
+const allPhases: readonly Phase[] = [
+  'snapshot',
+  'parallel-snapshot',
+  'streaming',
+  'latency',
+  'sink',
+  'incremental-snapshot',
+];
 const allFormats: readonly Format[] = ['json', 'avro'];
 
 function listOption<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
@@ -58,6 +71,7 @@ const { values: options } = parseArgs({
     'latency-seconds': { type: 'string', default: '15' },
     'latency-rate': { type: 'string', default: '2000' },
     'snapshot-threads': { type: 'string', default: '1,2,4' },
+    'incremental-rate': { type: 'string', default: '2000' },
   },
 });
 const rows = Number(options.rows);
@@ -72,6 +86,9 @@ const snapshotThreads = options['snapshot-threads'].split(',').map((t) => {
     throw new Error(`--snapshot-threads ${t}: a positive whole number`);
   return threads;
 });
+const incrementalRate = Number(options['incremental-rate']);
+if (!(incrementalRate > 0))
+  throw new Error(`--incremental-rate ${options['incremental-rate']}: changes per second`);
 const id = randomBytes(3).toString('hex');
 
 async function runFormat(context: BenchContext, format: Format): Promise<FormatReport> {
@@ -81,6 +98,7 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
   let streaming: StreamingResult | undefined;
   let sink: SinkResult | undefined;
   let parallelSnapshot: ParallelSnapshotResult | undefined;
+  let incrementalSnapshot: IncrementalSnapshotResult | undefined;
   if (phases.has('snapshot')) {
     snapshot = await runSnapshot(context, format, names);
     progress(format, 'snapshot', snapshot.snapshot);
@@ -98,10 +116,17 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
     sink = await runSink(context, format, names);
     progress(format, 'sink', sink.sink);
   }
+  // Last: it updates, inserts and deletes rows of `items`, which the other phases read.
+  if (phases.has('incremental-snapshot')) {
+    incrementalSnapshot = await runIncrementalSnapshot(context, format, names, incrementalRate);
+    progress(format, 'incremental-snapshot', incrementalSnapshot);
+  }
   // The streamed values are what the streaming ratio is about; the snapshot's are the same columns with op=r.
   const snapshotTopic = snapshot
     ? names.snapshotTopic
-    : `${parallelSnapshotPrefix(names, snapshotThreads[0]!)}.public.items`;
+    : parallelSnapshot
+      ? `${parallelSnapshotPrefix(names, snapshotThreads[0]!)}.public.items`
+      : incrementalSnapshotTopic(names);
   const sizes =
     streaming?.sizes ??
     (await sampleRecordSizes(context, snapshotTopic, names.group('size-sample'), Math.min(2000, rows)));
@@ -117,7 +142,16 @@ async function runFormat(context: BenchContext, format: Format): Promise<FormatR
     rows,
     sizes.valueBytes,
   );
-  return { format, snapshot, parallelSnapshot, streaming, sink, sizes, producerPerformance };
+  return {
+    format,
+    snapshot,
+    parallelSnapshot,
+    streaming,
+    sink,
+    incrementalSnapshot,
+    sizes,
+    producerPerformance,
+  };
 }
 
 /** A phase's figures on stderr as soon as it ends, so a long or failing run shows where it is. */

@@ -12,7 +12,8 @@ import { countRows, currentLsn, pgAddress, query, writeChanges } from './workloa
  * streaming then commit latency (one source connector), and the sink.
  */
 export type Format = 'json' | 'avro';
-export type Phase = 'snapshot' | 'parallel-snapshot' | 'streaming' | 'sink' | 'latency';
+export type Phase =
+  'snapshot' | 'parallel-snapshot' | 'streaming' | 'sink' | 'latency' | 'incremental-snapshot';
 
 export interface PhaseFigures {
   readonly events: number;
@@ -66,7 +67,7 @@ export type FormatNames = ReturnType<typeof formatNames>;
 const WRITE_TRANSACTION_ROWS = 1000;
 const LATENCY_TRANSACTION_ROWS = 10;
 
-function converterConfig(format: Format): Record<string, string> {
+export function converterConfig(format: Format): Record<string, string> {
   // Avro is the worker's default converter, with its embedded registry.
   if (format === 'avro') return {};
   return {
@@ -77,7 +78,7 @@ function converterConfig(format: Format): Record<string, string> {
   };
 }
 
-function sourceConfig(
+export function sourceConfig(
   format: Format,
   names: FormatNames,
   table: string,
@@ -103,11 +104,11 @@ function sourceConfig(
   };
 }
 
-function phaseTimeoutMs(rows: number): number {
+export function phaseTimeoutMs(rows: number): number {
   return 120_000 + rows * 5;
 }
 
-function figures(events: number, startedAt: number, endedAt: number, usage: PhaseUsage): PhaseFigures {
+export function figures(events: number, startedAt: number, endedAt: number, usage: PhaseUsage): PhaseFigures {
   // At least a millisecond: a tiny run may see every record at its first poll.
   const seconds = Math.max(endedAt - startedAt, 1) / 1000;
   return {
@@ -122,7 +123,7 @@ function figures(events: number, startedAt: number, endedAt: number, usage: Phas
 }
 
 /** The worker with nothing to do: settled for 5 s, then sampled for 5 s. */
-async function idle(pid: number): Promise<IdleFigures> {
+export async function idle(pid: number): Promise<IdleFigures> {
   await sleep(5000);
   const sampler = new ProcessSampler(pid);
   await sleep(5000);
@@ -130,14 +131,14 @@ async function idle(pid: number): Promise<IdleFigures> {
   return { rssMib: Math.round(usage.steadyRssMib), cpuPercent: Number((usage.cpuSeconds * 20).toFixed(1)) };
 }
 
-async function startWorker(context: BenchContext, group: string): Promise<BenchWorker> {
+export async function startWorker(context: BenchContext, group: string): Promise<BenchWorker> {
   const names: WorkerNames = { group, schemasTopic: `siphon-bench-${context.id}-schemas` };
   const worker = await BenchWorker.start(context.root, names);
   context.workers.add(worker);
   return worker;
 }
 
-async function stopWorker(context: BenchContext, worker: BenchWorker): Promise<void> {
+export async function stopWorker(context: BenchContext, worker: BenchWorker): Promise<void> {
   await worker.stop();
   context.workers.delete(worker);
 }
@@ -238,14 +239,17 @@ export interface StreamingResult {
   readonly idle: IdleFigures;
 }
 
-async function slotActive(database: string, slot: string): Promise<number> {
+export async function slotActive(database: string, slot: string): Promise<number> {
   const result = await query(database, 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [
     slot,
   ]);
   return result.rowCount ?? 0;
 }
 
-async function keyDecoder(format: Format, worker: BenchWorker): Promise<(key: Buffer) => Promise<number>> {
+export async function keyDecoder(
+  format: Format,
+  worker: BenchWorker,
+): Promise<(key: Buffer) => Promise<number>> {
   if (format === 'json') {
     return (key) =>
       Promise.resolve(Number((JSON.parse(key.toString('utf8')) as { payload: { id: number } }).payload.id));

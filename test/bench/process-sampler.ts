@@ -44,7 +44,8 @@ export class ProcessSampler {
   ) {
     this.startCpu = cpuSeconds(pid);
     this.sample();
-    this.timer = setInterval(() => this.sample(), intervalMs);
+    // A phase that fails before stop() must not keep the benchmark's process alive.
+    this.timer = setInterval(() => this.sample(), intervalMs).unref();
   }
 
   private sample(): void {

@@ -7,6 +7,7 @@ import type {
   SnapshotResult,
   StreamingResult,
 } from './phases.js';
+import type { IncrementalSnapshotResult } from './incremental-snapshot.js';
 import type { RecordSizes } from './topic-probe.js';
 
 export interface FormatReport {
@@ -15,6 +16,7 @@ export interface FormatReport {
   readonly parallelSnapshot?: ParallelSnapshotResult;
   readonly streaming?: StreamingResult;
   readonly sink?: SinkResult;
+  readonly incrementalSnapshot?: IncrementalSnapshotResult;
   readonly sizes: RecordSizes;
   readonly producerPerformance: ProducerLimit;
 }
@@ -116,6 +118,30 @@ function printFormat(report: FormatReport): void {
   }
   if (report.sink)
     console.log(phaseLine('sink', 'rows', report.sink.sink, ` (target ≥ ${target.sink} rows/s)`));
+  const incremental = report.incrementalSnapshot;
+  if (incremental) {
+    const { snapshot: s, changes: c, lag, lagBefore: before, check } = incremental;
+    console.log(
+      phaseLine(
+        'increment.',
+        'rows',
+        s,
+        ` (incremental: ${s.readRecords} reads, rows_done last polled from the status ${s.rowsDoneReported}; ` +
+          `RSS ${incremental.rssBeforeMib} MiB before; CPU and RSS include the streaming)`,
+      ),
+    );
+    console.log(
+      `  ${''.padEnd(10)} while ${c.duringSnapshotPerSecond} changes/s streamed (target ${c.targetPerSecond}, ` +
+        `${c.achievedPerSecond} over the writer's ${c.writeSeconds} s, ${c.changesPerTransaction} per transaction): ` +
+        `commit → Kafka p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms over ${lag.transactions} ` +
+        `transactions, ${lag.missing} missing; before the snapshot p50 ${before.p50Ms} ms, p99 ${before.p99Ms} ms`,
+    );
+    console.log(
+      `  ${''.padEnd(10)} check ${check.ok ? 'ok' : 'FAILED'}: ${check.keysRead} keys read, ${check.tableRows} rows at the end, ` +
+        `${check.notRead} not read (${check.notReadWithoutChange} of them without a streamed change), ` +
+        `${check.mismatched} keys where the topic's events applied in order differ from the table`,
+    );
+  }
   const idle = [
     report.snapshot &&
       `snapshot worker ${report.snapshot.idle.rssMib} MiB (${report.snapshot.idle.cpuPercent} % CPU)`,
@@ -123,7 +149,8 @@ function printFormat(report: FormatReport): void {
       `streaming worker ${report.streaming.idle.rssMib} MiB (${report.streaming.idle.cpuPercent} % CPU)`,
     report.sink && `sink worker ${report.sink.idle.rssMib} MiB (${report.sink.idle.cpuPercent} % CPU)`,
   ].filter(Boolean);
-  console.log(`  ${'idle'.padEnd(10)} ${idle.join(', ')} (targets: idle ≤ 100 MiB, under load ≤ 200 MiB)`);
+  if (idle.length)
+    console.log(`  ${'idle'.padEnd(10)} ${idle.join(', ')} (targets: idle ≤ 100 MiB, under load ≤ 200 MiB)`);
   const decode = report.streaming?.pgRecvlogical;
   if (decode) {
     console.log(
@@ -149,7 +176,7 @@ export function printReport(bench: BenchReport): void {
   for (const report of bench.reports) printFormat(report);
   const json = {
     benchmark:
-      'siphon issue 14: snapshot, streaming, sink, commit latency, next to pg_recvlogical and ProducerPerformance',
+      'siphon issues 14 and 17: snapshot, parallel and incremental snapshots, streaming, sink, commit latency, next to pg_recvlogical and ProducerPerformance',
     rows: bench.rows,
     phases: bench.phases,
     conditions: bench.conditions,
