@@ -2,7 +2,7 @@
 // source connector (committed offset, task progress) and the change events in a topic.
 import assert from 'node:assert/strict';
 import type { KafkaMessage } from 'kafkajs';
-import { kafka, readTopic, type WorkerProcess } from '../fixtures/worker-harness.js';
+import { readTopic, topicRecordCount, type WorkerProcess } from '../fixtures/worker-harness.js';
 
 export interface Envelope {
   readonly op: string;
@@ -17,22 +17,9 @@ export function envelopeOf(message: KafkaMessage): Envelope | null {
   return (JSON.parse(message.value.toString()) as { payload: Envelope }).payload;
 }
 
-/** Records in a topic, from its end offsets (0 before it exists). */
-export async function topicSize(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** Every event in a topic now (tombstones left out). */
 export async function eventsIn(topic: string): Promise<Envelope[]> {
-  const size = await topicSize(topic);
+  const size = await topicRecordCount(topic);
   const messages = await readTopic(topic, (m) => m.length >= size, 60_000);
   return messages.map(envelopeOf).filter((e): e is Envelope => e !== null);
 }

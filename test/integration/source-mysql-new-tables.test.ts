@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import { eventually, stopAndRemove, uniqueNames, WorkerProcess } from '../fixtures/worker-harness.js';
 import {
-  committedOffset,
-  eventsIn,
-  incrementalRowsDone,
-  taskProgress,
-  topicSize,
-} from './new-tables-harness.js';
+  eventually,
+  stopAndRemove,
+  topicRecordCount,
+  uniqueNames,
+  WorkerProcess,
+} from '../fixtures/worker-harness.js';
+import { committedOffset, eventsIn, incrementalRowsDone, taskProgress } from './new-tables-harness.js';
 import { connectorConfig, mariadbOptions, TestDatabase } from './source-mysql-harness.js';
 
 const names = uniqueNames('my-new-tables');
@@ -67,7 +67,7 @@ test('b added with snapshot.new.tables=incremental: every row read incrementally
     }
   })();
   try {
-    await eventually('a streaming', async () => (await topicSize(topicA)) > 20, 60_000);
+    await eventually('a streaming', async () => (await topicRecordCount(topicA)) > 20, 60_000);
     const updated = await worker!.api('PUT', `/connectors/${source}/config`, {
       ...config,
       // c does not exist yet: created while running, it is streamed from its first row.
