@@ -20,14 +20,19 @@ export interface SnapshotTableProgress {
 
 export type ProgressFields = Readonly<Record<string, string | number>>;
 
-/** The status fields of one table's progress after `elapsedMs` of reading it. */
+/**
+ * The status fields of one table's progress after `elapsedMs` of reading it, the rate
+ * from the rows read in that time (`rowsAtStart`: those done before, e.g. by the worker
+ * a resumed snapshot ran on).
+ */
 export function tableProgressFields(
   table: SnapshotTableProgress,
   elapsedMs: number,
   phase: 'snapshot' | 'incremental snapshot' = 'snapshot',
+  rowsAtStart = 0,
 ): ProgressFields {
   const estimated = Math.max(table.rowsEstimated, table.rowsDone);
-  const rate = elapsedMs > 0 ? (table.rowsDone * 1000) / elapsedMs : 0;
+  const rate = elapsedMs > 0 ? ((table.rowsDone - rowsAtStart) * 1000) / elapsedMs : 0;
   return {
     phase,
     table: table.table,
@@ -43,11 +48,16 @@ export function tableProgressFields(
 
 /**
  * Reports a snapshot's progress through the task context, timing each table from its
- * first report, and tells the notifier (the dispatcher) Debezium's notifications: STARTED,
+ * first report (so a snapshot resumed after a restart shows this run's rate), and tells the notifier (the dispatcher) Debezium's notifications: STARTED,
  * IN_PROGRESS as each table begins, TABLE_SCAN_COMPLETED as it ends, COMPLETED or ABORTED.
  */
 export class SnapshotProgressReporter {
-  private current: { table: SnapshotTableProgress; readonly startedAt: number } | null = null;
+  private current: {
+    table: SnapshotTableProgress;
+    readonly startedAt: number;
+    /** Rows done at the table's first report: a resumed table's rate counts only what this run read. */
+    readonly rowsAtStart: number;
+  } | null = null;
   private started = false;
 
   constructor(
@@ -65,7 +75,7 @@ export class SnapshotProgressReporter {
     }
     if (this.current?.table.table !== table.table) {
       if (this.current) this.tableScanCompleted(this.current.table);
-      this.current = { table, startedAt: this.now() };
+      this.current = { table, startedAt: this.now(), rowsAtStart: table.rowsDone };
       this.notify('IN_PROGRESS', {
         current_collection_in_progress: table.table,
         maximum_collections: String(table.tables),
@@ -76,7 +86,7 @@ export class SnapshotProgressReporter {
     this.current.table = table;
     const phase = this.aggregate === 'Initial Snapshot' ? 'snapshot' : 'incremental snapshot';
     this.context.reportProgress({
-      ...tableProgressFields(table, this.now() - this.current.startedAt, phase),
+      ...tableProgressFields(table, this.now() - this.current.startedAt, phase, this.current.rowsAtStart),
       ...extra,
     });
   }

@@ -47,7 +47,8 @@ test('the reporter times each table from its first report and ends with the phas
   );
   reporter.finished('COMPLETED', { phase: 'snapshot completed', tables: 2 });
   assert.equal(reports[0]!.rows_per_second, 0);
-  assert.equal(reports[1]!.rows_per_second, 200);
+  // 100 rows read in the second since the table's first report.
+  assert.equal(reports[1]!.rows_per_second, 100);
   assert.equal(reports[1]!.eta_seconds, 1);
   assert.equal(reports[2]!.chunks_done, 1);
   assert.deepEqual(reports[3], { phase: 'snapshot completed', tables: 2 });
@@ -70,4 +71,20 @@ test('the CLI draws a bar with percent, rows, rate and ETA, then the other field
   assert.ok(snapshotting({ phase: 'snapshot' }));
   assert.ok(snapshotting({ phase: 'incremental snapshot' }));
   assert.ok(!snapshotting({ phase: 'snapshot completed' }));
+});
+
+test('a table resumed half-way shows the rate of the rows this run read, not of all done before', () => {
+  const reports: Record<string, string | number>[] = [];
+  let now = 0;
+  const reporter = new SnapshotProgressReporter(
+    { connectorName: 'c', reportProgress: (p) => reports.push({ ...p }) },
+    null,
+    'Incremental Snapshot',
+    () => now,
+  );
+  reporter.table({ table: 'b', tableNumber: 1, tables: 1, rowsDone: 145_000, rowsEstimated: 300_000 });
+  now = 2000;
+  reporter.table({ table: 'b', tableNumber: 1, tables: 1, rowsDone: 165_000, rowsEstimated: 300_000 });
+  assert.equal(reports[1]!.rows_per_second, 10_000);
+  assert.equal(reports[1]!.eta_seconds, 14);
 });
