@@ -549,7 +549,18 @@ export class Herder implements ConfigListener {
       return null;
     }
     work.catch((error) => this.deps.logger.error('restart failed', { connector: name, error }));
-    return this.connectorStatus(name);
+    // The answer shows the plan, as Kafka Connect's does: the status topic, followed
+    // meanwhile, may still hand the store an older state of what is restarting.
+    const view = this.connectorStatus(name);
+    return {
+      ...view,
+      connector: restartConnector
+        ? { state: 'RESTARTING', worker_id: view.connector.worker_id }
+        : view.connector,
+      tasks: view.tasks.map((t) =>
+        tasks.includes(t.id) ? { id: t.id, state: 'RESTARTING', worker_id: t.worker_id } : t,
+      ),
+    };
   }
 
   async restartTask(name: string, id: number): Promise<void> {
