@@ -868,6 +868,9 @@ export class Herder implements ConfigListener {
   private async stopUnit(unit: WorkUnit): Promise<void> {
     const { connector, task } = parseUnit(unit);
     this.applied.delete(unit);
+    // A status of it still being retried (the broker away) is stale now: it must not land
+    // after the unit's new owner wrote its own, nor set this worker's gauges again.
+    this.latestStatus.set(statusKey(connector, task), ++this.statusGeneration);
     if (task === null) {
       await this.guardian.stopWatching(connector);
       recordConnectorState(connector, null);
@@ -1100,7 +1103,7 @@ export class Herder implements ConfigListener {
       generation: ++this.statusGeneration,
       ...(error ? { trace: maskSecrets(describeError(error)) } : {}),
     };
-    const key = `${name}/${task ?? 'connector'}`;
+    const key = statusKey(name, task);
     this.latestStatus.set(key, status.generation);
     this.deps.events.publish(task === null ? 'connector.state' : 'task.state', name, {
       ...(task === null ? {} : { task }),
@@ -1113,13 +1116,11 @@ export class Herder implements ConfigListener {
     const retries = backoff({ maxDelayMs: 10_000 }, this.statusRetries.signal);
     for (;;) {
       try {
-        if (task === null) {
-          await this.statusStore.putConnector(name, status);
-          recordConnectorState(name, state);
-        } else {
-          await this.statusStore.putTask(name, task, status);
-          recordTaskState(name, task, state);
-        }
+        if (task === null) await this.statusStore.putConnector(name, status);
+        else await this.statusStore.putTask(name, task, status);
+        if (this.latestStatus.get(key) !== status.generation) return;
+        if (task === null) recordConnectorState(name, state);
+        else recordTaskState(name, task, state);
         return;
       } catch (writeError) {
         const superseded = this.latestStatus.get(key) !== status.generation;
@@ -1283,4 +1284,9 @@ function chain<T>(chains: Map<string, Promise<unknown>>, key: string, work: () =
       if (chains.get(key) === next) chains.delete(key);
     });
   return next;
+}
+
+/** The key of a connector's (task null) or task's latest status write. */
+function statusKey(connector: string, task: number | null): string {
+  return `${connector}/${task ?? 'connector'}`;
 }

@@ -206,7 +206,18 @@ export class SourceTaskRunner extends TaskRunner<SourceTaskRunnerOptions> {
       if (this.taskDone.signal.aborted && this.queue.size === 0) return;
       const batch = await this.queue.take(maxBatch, this.taskDone.signal);
       sourceQueueFill.set(this.labels, this.queue.size);
-      if (batch.length > 0) await this.deliver(batch);
+      if (batch.length > 0) {
+        const abandoned = await this.deliver(batch).then(
+          () => false,
+          (error: unknown) => {
+            // Stopped while the broker is out of reach: the task stops, it has not failed, and
+            // nothing of the batch counts as produced (its offsets are not committed).
+            if (this.stopping.signal.aborted && isConnectionLost(error)) return true;
+            throw error;
+          },
+        );
+        if (abandoned) return;
+      }
       if (this.commitWhenDelivered && this.queue.size === 0) {
         this.commitWhenDelivered = false;
         void this.commitOffsets().catch(() => undefined);

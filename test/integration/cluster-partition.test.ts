@@ -128,10 +128,8 @@ describe('a worker cut off from Kafka', { timeout: 6 * 60_000 }, () => {
         const status = await cluster.status(cluster.live()[0]!, connector);
         const byTask = await owners(cluster);
         assertOneOwnerEach(byTask);
-        return status.tasks.length === tasks &&
-          status.tasks.every((t) => byTask.get(t.id)?.length === 1 && byTask.get(t.id)?.[0] === t.worker_id)
-          ? true
-          : undefined;
+        for (const t of status.tasks) assert.deepEqual(byTask.get(t.id), [t.worker_id], `task ${t.id}`);
+        return status.tasks.length === tasks;
       },
       30_000,
     );
