@@ -13,18 +13,15 @@ import { murmur2Partitioner } from './murmur2-partitioner.js';
 import type { RecordProducerConnection } from './record-producer.js';
 
 interface KafkaSecurity {
-  readonly ssl?: { ca?: string; cert?: string; key?: string; passphrase?: string };
-  readonly sasl?: {
-    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
-    username: string;
-    password: string;
-  };
+  ssl?: { ca?: string; cert?: string; key?: string; passphrase?: string };
+  /** `mechanism` as configured (sasl.mechanism's allowed values). */
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
 
 /** TLS and SASL from the worker config (security.protocol, ssl.*, sasl.*), for either client. */
 function kafkaSecurity(config: WorkerConfig): KafkaSecurity {
   const protocol = config.string('security.protocol');
-  const security: { -readonly [K in keyof KafkaSecurity]: KafkaSecurity[K] } = {};
+  const security: KafkaSecurity = {};
   if (protocol === 'SSL' || protocol === 'SASL_SSL') {
     const read = (name: WorkerKeyOf<string | null>) => {
       const path = config.optionalString(name);
@@ -39,7 +36,7 @@ function kafkaSecurity(config: WorkerConfig): KafkaSecurity {
   }
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
     security.sasl = {
-      mechanism: config.string('sasl.mechanism').toLowerCase() as NonNullable<
+      mechanism: config.string('sasl.mechanism').toUpperCase() as NonNullable<
         KafkaSecurity['sasl']
       >['mechanism'],
       username: config.optionalString('sasl.username') ?? '',
@@ -66,7 +63,7 @@ export function createKafka(config: WorkerConfig, logger: Logger): Kafka {
       },
   };
   if (ssl) kafkaConfig.ssl = ssl;
-  if (sasl) kafkaConfig.sasl = sasl as SASLOptions;
+  if (sasl) kafkaConfig.sasl = { ...sasl, mechanism: sasl.mechanism.toLowerCase() } as SASLOptions;
   return new Kafka(kafkaConfig);
 }
 
@@ -78,10 +75,7 @@ export function recordProducerConnection(config: WorkerConfig): RecordProducerCo
     bootstrapBrokers: [...config.list('bootstrap.servers')],
   };
   if (ssl) connection.tls = ssl;
-  if (sasl) {
-    const mechanism = sasl.mechanism.toUpperCase() as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
-    connection.sasl = { mechanism, username: sasl.username, password: sasl.password };
-  }
+  if (sasl) connection.sasl = sasl;
   return connection;
 }
 
