@@ -26,9 +26,14 @@ export class RecordProducer implements BatchSender, TransactionalProducer {
   private readonly counters = new Map<string, number>();
 
   private readonly transactional: boolean;
+  private readonly deliveryTimeoutMs: number;
 
-  constructor(connection: RecordProducerConnection, options: { transactionalId?: string } = {}) {
+  constructor(
+    connection: RecordProducerConnection,
+    options: { transactionalId?: string; deliveryTimeoutMs?: number } = {},
+  ) {
     this.transactional = options.transactionalId !== undefined;
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? defaultDeliveryTimeoutMs;
     this.producer = new Producer({
       ...connection,
       idempotent: true,
@@ -70,7 +75,12 @@ export class RecordProducer implements BatchSender, TransactionalProducer {
   }
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    return this.serialized(() => sendInRuns(batch, (options) => this.producer.send(options)));
+    return this.serialized(() =>
+      untilDelivered(
+        () => sendInRuns(batch, (options) => this.producer.send(options)),
+        this.deliveryTimeoutMs,
+      ),
+    );
   }
 
   async transaction(): Promise<ProducerTransaction> {
@@ -99,6 +109,35 @@ export class RecordProducer implements BatchSender, TransactionalProducer {
         throw kafkaError(error);
       },
     );
+  }
+}
+
+/** Kafka's own producer default (delivery.timeout.ms): how long a broker may say "retry". */
+const defaultDeliveryTimeoutMs = 120_000;
+
+/**
+ * Sends until the broker accepts, while it answers with an error its protocol calls
+ * retriable (a partition between leaders after a broker restart, a leader moving) and the
+ * delivery timeout has not run out, as Kafka's producer does. The client's own few quick
+ * retries end well before a leader election does. A lost connection is not retried here:
+ * the runner rides that out for as long as it lasts and stops when told to. Resending is
+ * safe: a refused request advanced no sequence number, so the broker writes it once.
+ */
+export async function untilDelivered(
+  send: () => Promise<void>,
+  deliveryTimeoutMs: number,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<void> {
+  const deadline = Date.now() + deliveryTimeoutMs;
+  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 1000)) {
+    try {
+      return await send();
+    } catch (error) {
+      const classified = kafkaError(error);
+      const brokerSaysRetry = classified.retriable && classified.name !== 'KafkaConnectionError';
+      if (!brokerSaysRetry || Date.now() + delayMs > deadline) throw error;
+      await sleep(delayMs);
+    }
   }
 }
 
@@ -182,7 +221,7 @@ function bytes(value: Buffer | string): Buffer {
  * and a lost or timed-out connection named as one. The client reports per-broker
  * failures as an aggregate; the first broker error found is the one that matters.
  */
-export function kafkaError(error: unknown): Error {
+export function kafkaError(error: unknown): KafkaProduceError {
   const leaf = firstLeaf(error);
   const fields = leaf as { code?: unknown; apiId?: unknown; canRetry?: unknown; message?: unknown };
   const top = error instanceof Error ? error.message : String(error);

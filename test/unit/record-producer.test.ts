@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kafkaError, timestampRuns } from '../../runtime/worker/record-producer.js';
+import { kafkaError, timestampRuns, untilDelivered } from '../../runtime/worker/record-producer.js';
 import { isConnectionLost, isRetriable } from '../../runtime/plugin/errors.js';
 import { isRecordTooLarge } from '../../runtime/worker/unproducible-record.js';
 import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka';
@@ -43,5 +43,39 @@ describe('record producer', () => {
     );
     assert.ok(isConnectionLost(lost));
     assert.ok(isRetriable(lost));
+  });
+
+  it('resends while the broker says retry, until the delivery timeout; not a lost connection', async () => {
+    const failed = (cause: Error) => new MultipleErrors('Producing messages failed.', [cause]);
+    const slept: number[] = [];
+    const sleep = async (ms: number) => void slept.push(ms);
+    let attempts = 0;
+    await untilDelivered(
+      async () => {
+        if (++attempts < 6) throw failed(new ProtocolError('NOT_LEADER_OR_FOLLOWER'));
+      },
+      60_000,
+      sleep,
+    );
+    assert.equal(attempts, 6);
+    assert.deepEqual(slept, [100, 200, 400, 800, 1000]);
+
+    attempts = 0;
+    const lost = failed(new NetworkError('Connection closed'));
+    const fails = (error: Error) => async () => {
+      attempts++;
+      throw error;
+    };
+    await assert.rejects(untilDelivered(fails(lost), 60_000, sleep), (e) => e === lost);
+    assert.equal(attempts, 1);
+
+    const tooLarge = failed(new ProtocolError('MESSAGE_TOO_LARGE'));
+    await assert.rejects(untilDelivered(fails(tooLarge), 60_000, sleep), (e) => e === tooLarge);
+    assert.equal(attempts, 2);
+
+    // The deadline is real time: with none left, the broker's "retry" is the answer.
+    const noLeader = failed(new ProtocolError('NOT_LEADER_OR_FOLLOWER'));
+    await assert.rejects(untilDelivered(fails(noLeader), 0, sleep), (e) => e === noLeader);
+    assert.equal(attempts, 3);
   });
 });
