@@ -131,8 +131,8 @@ export class Herder implements ConfigListener {
   private delayTimer: NodeJS.Timeout | null = null;
   private firstAssignment!: Promise<void>;
   private resolveFirstAssignment: () => void = () => undefined;
-  private statusGeneration = 0;
-  /** The newest status generation per connector/task: an older write that failed is not retried over it. */
+  private statusSequence = 0;
+  /** The newest status write per connector/task (a local sequence): an older one that failed is not retried over it. */
   private readonly latestStatus = new Map<string, number>();
   /** Ends status write retries once the worker stops. */
   private readonly statusRetries = new AbortController();
@@ -870,7 +870,7 @@ export class Herder implements ConfigListener {
     this.applied.delete(unit);
     // A status of it still being retried (the broker away) is stale now: it must not land
     // after the unit's new owner wrote its own, nor set this worker's gauges again.
-    this.latestStatus.set(statusKey(connector, task), ++this.statusGeneration);
+    this.latestStatus.set(statusKey(connector, task), ++this.statusSequence);
     if (task === null) {
       await this.guardian.stopWatching(connector);
       recordConnectorState(connector, null);
@@ -993,7 +993,10 @@ export class Herder implements ConfigListener {
       this.delayTimer = setTimeout(() => this.group?.requestRebalance(), plan.nextRebalanceAt - now + 50);
       this.delayTimer.unref();
     }
-    const generation = Math.max(0, ...members.map((m) => m.generation)) + 1;
+    // Above every status written too: a cluster that starts again (members at 0) must not
+    // write statuses the status topic's older generations would make look stale.
+    const generation =
+      Math.max(this.statusStore.highestGeneration(), ...members.map((m) => m.generation)) + 1;
     const cluster = [...members]
       .map((m) => ({ workerId: m.workerId, url: m.url }))
       .sort((x, y) => x.workerId.localeCompare(y.workerId));
@@ -1100,11 +1103,14 @@ export class Herder implements ConfigListener {
     const status: Status = {
       state,
       worker_id: this.self.workerId,
-      generation: ++this.statusGeneration,
+      generation: this.assignment?.generation ?? 0,
       ...(error ? { trace: maskSecrets(describeError(error)) } : {}),
     };
+    // Stale (another worker runs it in a newer generation): neither told nor written.
+    if (!this.statusStore.supersedes(name, task, status)) return;
     const key = statusKey(name, task);
-    this.latestStatus.set(key, status.generation);
+    const sequence = ++this.statusSequence;
+    this.latestStatus.set(key, sequence);
     this.deps.events.publish(task === null ? 'connector.state' : 'task.state', name, {
       ...(task === null ? {} : { task }),
       state,
@@ -1116,14 +1122,16 @@ export class Herder implements ConfigListener {
     const retries = backoff({ maxDelayMs: 10_000 }, this.statusRetries.signal);
     for (;;) {
       try {
-        if (task === null) await this.statusStore.putConnector(name, status);
-        else await this.statusStore.putTask(name, task, status);
-        if (this.latestStatus.get(key) !== status.generation) return;
+        const stored =
+          task === null
+            ? await this.statusStore.putConnector(name, status)
+            : await this.statusStore.putTask(name, task, status);
+        if (!stored || this.latestStatus.get(key) !== sequence) return;
         if (task === null) recordConnectorState(name, state);
         else recordTaskState(name, task, state);
         return;
       } catch (writeError) {
-        const superseded = this.latestStatus.get(key) !== status.generation;
+        const superseded = this.latestStatus.get(key) !== sequence;
         const again =
           !superseded &&
           (await retries.failed((attempt, delayMs) =>

@@ -12,7 +12,17 @@ export interface Status {
   readonly state: ConnectorState;
   readonly trace?: string;
   readonly worker_id: string;
+  /** The group generation of the assignment the writer ran the unit under. */
   readonly generation: number;
+}
+
+/**
+ * As in Kafka Connect, a status of an older generation than the one held is stale and
+ * ignored: a cut-off worker's write landing late, or a replay after a worker reconnects,
+ * must not name a worker that no longer runs the unit. Within a generation, the later wins.
+ */
+function supersedes(incoming: Status, held: Status | undefined): boolean {
+  return held === undefined || incoming.generation >= held.generation;
 }
 
 export interface StoredProgress {
@@ -29,6 +39,7 @@ export class StatusStore {
   private readonly tasks = new Map<string, Map<number, Status>>();
   private readonly topics = new Map<string, Set<string>>();
   private readonly progresses = new Map<string, StoredProgress>();
+  private highest = 0;
 
   constructor(readonly topic: CompactedTopic) {}
 
@@ -37,7 +48,7 @@ export class StatusStore {
       const json = value ? (JSON.parse(value.toString('utf8')) as unknown) : null;
       if (key.startsWith('status-connector-')) {
         const name = key.slice('status-connector-'.length);
-        if (json) this.connectors.set(name, json as Status);
+        if (json) this.keep(this.connectors, name, json as Status);
         else this.connectors.delete(name);
       } else if (key.startsWith('progress-task-')) {
         if (json) this.progresses.set(key, json as StoredProgress);
@@ -47,7 +58,7 @@ export class StatusStore {
         const dash = rest.lastIndexOf('-');
         const name = rest.slice(0, dash);
         const id = Number(rest.slice(dash + 1));
-        if (json) this.taskMap(name).set(id, json as Status);
+        if (json) this.keep(this.taskMap(name), id, json as Status);
         else this.tasks.get(name)?.delete(id);
       } else if (key.startsWith('topic-') && json) {
         const { topic } = json as TopicRecord;
@@ -76,14 +87,35 @@ export class StatusStore {
    * The worker's own view changes at once, so REST tells what the worker knows even while
    * the write waits for the broker (the worker retries failed status writes until stored).
    */
-  async putConnector(name: string, status: Status): Promise<void> {
-    this.connectors.set(name, status);
+  /** False when the status is older than the one held (see `supersedes`): stale, not written. */
+  async putConnector(name: string, status: Status): Promise<boolean> {
+    if (!this.keep(this.connectors, name, status)) return false;
     await this.topic.write([{ key: `status-connector-${name}`, value: JSON.stringify(status) }]);
+    return true;
   }
 
-  async putTask(name: string, id: number, status: Status): Promise<void> {
-    this.taskMap(name).set(id, status);
+  /** False when the status is older than the one held (see `supersedes`): stale, not written. */
+  async putTask(name: string, id: number, status: Status): Promise<boolean> {
+    if (!this.keep(this.taskMap(name), id, status)) return false;
     await this.topic.write([{ key: `status-task-${name}-${id}`, value: JSON.stringify(status) }]);
+    return true;
+  }
+
+  /** Whether `status` would be kept over what is held for the connector (task null) or task. */
+  supersedes(name: string, task: number | null, status: Status): boolean {
+    return supersedes(status, task === null ? this.connectors.get(name) : this.tasks.get(name)?.get(task));
+  }
+
+  /** The highest generation of any status seen: the next assignment's must be above it. */
+  highestGeneration(): number {
+    return this.highest;
+  }
+
+  private keep<K>(map: Map<K, Status>, key: K, status: Status): boolean {
+    if (!supersedes(status, map.get(key))) return false;
+    map.set(key, status);
+    if (Number.isFinite(status.generation)) this.highest = Math.max(this.highest, status.generation);
+    return true;
   }
 
   progress(name: string, id: number): StoredProgress | undefined {
