@@ -54,6 +54,55 @@ function parseNatively(text: string): ExactJson | undefined {
   }
 }
 
+/**
+ * JSON.parse alone, for text whose every number is an integer of at most 15 digits: a
+ * double holds those exactly, so nothing is lost and nothing needs marking or restoring
+ * (the sink's payloads, nearly always). Such integers come back as number, not bigint,
+ * and readers with a schema take both (json-payload.ts). Undefined when a number has a
+ * fraction, an exponent or more digits, or the text is not JSON: parseExactJson decides.
+ */
+export function parseJsonWithSafeIntegers(text: string): ExactJson | undefined {
+  if (!onlySafeIntegers(text)) return undefined;
+  try {
+    return JSON.parse(text) as ExactJson;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every number outside strings is an integer of at most 15 digits, not -0 (strings skipped whole, as in markNumbers). */
+function onlySafeIntegers(text: string): boolean {
+  let i = 0;
+  const length = text.length;
+  while (i < length) {
+    const c = text.charCodeAt(i);
+    if (c === quote) {
+      for (let from = i + 1; ;) {
+        const end = text.indexOf('"', from);
+        if (end < 0) return false;
+        let run = 0;
+        while (text.charCodeAt(end - 1 - run) === backslash) run++;
+        from = end + 1;
+        if (run % 2 === 0) {
+          i = from;
+          break;
+        }
+      }
+    } else if (c === minus || isDigit(c)) {
+      const start = c === minus ? i + 1 : i;
+      i = start;
+      while (isDigit(text.charCodeAt(i))) i++;
+      const next = text.charCodeAt(i);
+      if (i - start > 15 || next === 46 || next === 101 || next === 69) return false;
+      // -0 would stay a negative zero; the exact parser reads the integer 0.
+      if (c === minus && i - start === 1 && text.charCodeAt(start) === 48) return false;
+    } else {
+      i++;
+    }
+  }
+  return true;
+}
+
 // A Unicode noncharacter: never in Siphon's messages, and checked for anyway (raw or escaped).
 const marker = '\ufdd0';
 const markerInText = /\ufdd0|\\u[fF][dD][dD]0/;

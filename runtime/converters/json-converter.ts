@@ -2,7 +2,13 @@ import { DataError } from '../plugin/errors.js';
 import { atLeast, defineConfig, type KeySpecs } from '../plugin/index.js';
 import type { Schema, SchemaAndValue } from '../record/index.js';
 import type { Converter } from './converter.js';
-import { isJsonObject, parseExactJson, stringifyExactJson, type ExactJson } from './exact-json.js';
+import {
+  isJsonObject,
+  parseExactJson,
+  parseJsonWithSafeIntegers,
+  stringifyExactJson,
+  type ExactJson,
+} from './exact-json.js';
 import {
   fromJsonPayload,
   fromSchemalessJson,
@@ -137,7 +143,8 @@ export class JsonConverter implements Converter {
     }
     let payload: ExactJson;
     try {
-      payload = parseExactJson(bytes.toString('utf8', start, bytes.length - 1));
+      const text = bytes.toString('utf8', start, bytes.length - 1);
+      payload = parseJsonWithSafeIntegers(text) ?? parseExactJson(text);
     } catch {
       return undefined;
     }

@@ -13,7 +13,8 @@ import { newStruct } from '../record/struct-value.js';
  * The `"payload"` half of Kafka Connect's JsonConverter format: JSON values to record-model
  * values, following a schema (or inferred when there is none), and schemaless values to JSON
  * (json-payload-writer.ts writes values that have a schema).
- * int64 and decimals stay exact (bigint / JsonNumberText, see exact-json.ts); bytes
+ * int64 and decimals stay exact (bigint / JsonNumberText, see exact-json.ts; an integer a
+ * double holds exactly may also come as number); bytes
  * are base64; maps with string keys are objects, other maps arrays of [key, value].
  */
 
@@ -90,13 +91,16 @@ function read(schema: Schema, json: ExactJson | undefined, options: PayloadOptio
     case 'int8':
     case 'int16':
     case 'int32':
+      if (typeof json === 'number' && Number.isSafeInteger(json)) return json;
       if (typeof json !== 'bigint') throw wrongType(schema, json, 'an integer');
       return Number(json);
     case 'int64':
+      if (typeof json === 'number' && Number.isSafeInteger(json)) return BigInt(json);
       if (typeof json !== 'bigint') throw wrongType(schema, json, 'an integer');
       return json;
     case 'float32':
     case 'float64':
+      if (typeof json === 'number') return json;
       if (typeof json === 'bigint') return Number(json);
       if (json instanceof JsonNumberText) return json.toNumber();
       if (typeof json === 'string' && json in nonFinite) return nonFinite[json];
@@ -112,6 +116,8 @@ function read(schema: Schema, json: ExactJson | undefined, options: PayloadOptio
         const scale = scaleOf(schema);
         if (typeof json === 'string')
           return unscaledToDecimal(bytesToUnscaled(Buffer.from(json, 'base64')), scale);
+        if (typeof json === 'number' && Number.isSafeInteger(json))
+          return unscaledToDecimal(BigInt(json) * 10n ** BigInt(scale), scale);
         if (typeof json === 'bigint') return unscaledToDecimal(json * 10n ** BigInt(scale), scale);
         if (json instanceof JsonNumberText && !/[eE]/.test(json.text)) {
           return unscaledToDecimal(decimalToUnscaled(json.text, scale), scale);

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonConverter } from '../../runtime/converters/json-converter.js';
-import { parseExactJson, parseExactJsonByHand } from '../../runtime/converters/exact-json.js';
+import {
+  parseExactJson,
+  parseExactJsonByHand,
+  parseJsonWithSafeIntegers,
+  JsonNumberText,
+  type ExactJson,
+} from '../../runtime/converters/exact-json.js';
 import { everyTypeEnvelope, everyTypeEvent } from '../support/converter-fixtures.js';
 import { RandomRecords } from '../support/random-records.js';
 
@@ -180,5 +186,75 @@ describe('parseExactJson fast path', () => {
     }
     assert.ok(texts.length > 200);
     for (const text of texts) assertSameParse(text);
+  });
+});
+
+/** The hand parser's reading with every bigint a number: what the safe-integer path must give. */
+function withNumbers(value: ExactJson): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(withNumbers);
+  if (value !== null && typeof value === 'object' && !(value instanceof JsonNumberText)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withNumbers(v)]));
+  }
+  return value;
+}
+
+describe('parseJsonWithSafeIntegers', () => {
+  it('reads only texts whose numbers a double holds, exactly as the hand-written parser, bigints as numbers', () => {
+    const random = new RandomRecords(11);
+    const json = new RandomJson(random);
+    let taken = 0;
+    let declined = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let text = json.space() + json.value() + json.space();
+      for (let edits = random.chance(0.4) ? 1 + random.int(3) : 0; edits > 0; edits--)
+        text = json.mutate(text);
+      const fast = parseJsonWithSafeIntegers(text);
+      if (fast === undefined) {
+        declined++;
+        continue;
+      }
+      taken++;
+      const exact = parseExactJsonByHand(text);
+      assert.deepStrictEqual(fast, withNumbers(exact), text);
+    }
+    assert.ok(taken > 2000 && declined > 2000, `${taken} taken, ${declined} declined`);
+  });
+
+  it('declines fractions, exponents and integers of 16 digits or more, outside strings only', () => {
+    for (const text of ['1.5', '[1e3]', '{"a":-1E2}', '9007199254740993', '[1234567890123456]', '{"a":1'])
+      assert.equal(parseJsonWithSafeIntegers(text), undefined, text);
+    assert.deepStrictEqual(parseJsonWithSafeIntegers('{"a":"1.5e999999999999999999","b":-123456789012345}'), {
+      a: '1.5e999999999999999999',
+      b: -123456789012345,
+    });
+  });
+
+  it('gives JsonConverter the same values as the exact parser, for generated records', async () => {
+    const random = new RandomRecords(5);
+    for (const format of ['BASE64', 'NUMERIC']) {
+      const writer = new JsonConverter();
+      await writer.configure({ 'decimal.format': format });
+      for (let i = 0; i < 200; i++) {
+        const schema = random.schema();
+        let bytes: Buffer | null;
+        try {
+          bytes = await writer.fromConnectData('t', schema, random.value(schema));
+        } catch {
+          continue;
+        }
+        // A fresh reader takes the first message the exact way; the second repeats its schema
+        // bytes, so only its payload is parsed, by the safe-integer path where it can.
+        const reader = new JsonConverter();
+        await reader.configure({ 'decimal.format': format });
+        const read = () =>
+          reader.toConnectData('t', bytes).then(
+            (value) => ({ value }),
+            (error: Error) => ({ error: error.message }),
+          );
+        const first = await read();
+        assert.deepStrictEqual(await read(), first);
+      }
+    }
   });
 });
