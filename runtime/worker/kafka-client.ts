@@ -9,6 +9,7 @@ import {
 } from 'kafkajs';
 import type { WorkerConfig, WorkerKeyOf } from '../config/worker-config.js';
 import type { Logger } from '../logging/logger.js';
+import './kafkajs-request-queue-patch.js';
 import { murmur2Partitioner } from './murmur2-partitioner.js';
 import type { RecordProducerConnection } from './record-producer.js';
 
