@@ -70,6 +70,21 @@ export function parseJsonWithSafeIntegers(text: string): ExactJson | undefined {
   }
 }
 
+/**
+ * The index after the string opening at `open`: past the closing quote, the first one after
+ * an even run of backslashes; -1 when the string does not end.
+ */
+function afterString(text: string, open: number): number {
+  for (let from = open + 1; ;) {
+    const end = text.indexOf('"', from);
+    if (end < 0) return -1;
+    let run = 0;
+    while (text.charCodeAt(end - 1 - run) === backslash) run++;
+    from = end + 1;
+    if (run % 2 === 0) return from;
+  }
+}
+
 /** Every number outside strings is an integer of at most 15 digits, not -0 (strings skipped whole, as in markNumbers). */
 function onlySafeIntegers(text: string): boolean {
   let i = 0;
@@ -77,17 +92,8 @@ function onlySafeIntegers(text: string): boolean {
   while (i < length) {
     const c = text.charCodeAt(i);
     if (c === quote) {
-      for (let from = i + 1; ;) {
-        const end = text.indexOf('"', from);
-        if (end < 0) return false;
-        let run = 0;
-        while (text.charCodeAt(end - 1 - run) === backslash) run++;
-        from = end + 1;
-        if (run % 2 === 0) {
-          i = from;
-          break;
-        }
-      }
+      i = afterString(text, i);
+      if (i < 0) return false;
     } else if (c === minus || isDigit(c)) {
       const start = c === minus ? i + 1 : i;
       i = start;
@@ -124,18 +130,8 @@ function markNumbers(text: string): string | undefined {
   while (i < length) {
     const c = text.charCodeAt(i);
     if (c === quote) {
-      // To the closing quote: the first one after an even run of backslashes.
-      for (let from = i + 1; ;) {
-        const end = text.indexOf('"', from);
-        if (end < 0) return undefined;
-        let run = 0;
-        while (text.charCodeAt(end - 1 - run) === backslash) run++;
-        from = end + 1;
-        if (run % 2 === 0) {
-          i = from;
-          break;
-        }
-      }
+      i = afterString(text, i);
+      if (i < 0) return undefined;
     } else if (c === minus || isDigit(c)) {
       const start = i;
       if (c === minus) i++;
