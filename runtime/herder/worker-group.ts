@@ -89,6 +89,8 @@ function decodeMetadata(buffer: Buffer): MemberMetadata | null {
 export class WorkerGroup {
   private consumer: Consumer | null = null;
   private lastContact = Date.now();
+  /** When a member stuck after a lost session was last replaced (see checkSession). */
+  private lastReplaced = 0;
   private watchdog: NodeJS.Timeout | null = null;
   private sessionLost = false;
   private probing: Promise<void> | null = null;
@@ -140,15 +142,19 @@ export class WorkerGroup {
       owned: this.options.owned(),
     }));
     this.consumer = consumer;
-    consumer.on(consumer.events.HEARTBEAT, () => this.contact());
-    consumer.on(consumer.events.REBALANCING, () => this.options.onRebalanceStarted());
+    // A member that was replaced (checkSession) speaks for this worker no more.
+    const current = () => this.consumer === consumer;
+    consumer.on(consumer.events.HEARTBEAT, () => current() && this.contact());
+    consumer.on(consumer.events.REBALANCING, () => current() && this.options.onRebalanceStarted());
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      if (!current()) return;
       this.contact();
       void this.readAssignment(payload.memberId).catch((error: unknown) =>
         logger.warn('could not read this worker’s assignment; waiting for the next rebalance', { error }),
       );
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!current()) return;
       logger.error('the worker group member crashed', {
         groupId,
         error: payload.error,
@@ -161,6 +167,23 @@ export class WorkerGroup {
     await consumer.connect();
     await consumer.subscribe({ topic });
     await consumer.run({ autoCommit: false, eachMessage: async () => {} });
+  }
+
+  private replaceMember(): void {
+    const stuck = this.consumer;
+    this.options.logger.warn(
+      'the worker group member heard nothing since its session was lost; joining anew',
+      {
+        groupId: this.options.groupId,
+      },
+    );
+    this.consumer = null;
+    // Not awaited: a stuck member may take long to disconnect, and it is ignored meanwhile.
+    void stuck?.disconnect().catch(() => undefined);
+    void this.connectMember().catch((error: unknown) => {
+      this.options.logger.warn('could not rejoin the worker group; trying again', { error });
+      if (this.consumer) this.rejoinLater(this.consumer);
+    });
   }
 
   private rejoinLater(crashed: Consumer): void {
@@ -268,8 +291,19 @@ export class WorkerGroup {
   }
 
   private checkSession(): void {
-    if (this.sessionLost || this.closed) return;
-    if (Date.now() - this.lastContact < this.options.sessionTimeoutMs) return;
+    if (this.closed) return;
+    const { sessionTimeoutMs } = this.options;
+    if (this.sessionLost) {
+      // kafkajs rejoins by itself once the coordinator answers, or crashes and is rejoined;
+      // after a broker restart it has been seen doing neither, silent for minutes. A member
+      // that has heard nothing for another session timeout is replaced by a new one.
+      const now = Date.now();
+      if (now - this.lastContact < 2 * sessionTimeoutMs || now - this.lastReplaced < sessionTimeoutMs) return;
+      this.lastReplaced = now;
+      this.replaceMember();
+      return;
+    }
+    if (Date.now() - this.lastContact < sessionTimeoutMs) return;
     this.sessionLost = true;
     this.options.logger.error(
       'no heartbeat reached the group coordinator for a session timeout: stopping this worker’s tasks until it rejoins',

@@ -74,11 +74,17 @@ export class RecordProducer implements BatchSender, TransactionalProducer {
     await this.producer.close();
   }
 
-  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+  /**
+   * Sends are serialized across every task of the worker, so a task that stopped must not
+   * hold the others back: its resends end with its stop.
+   */
+  sendBatch(batch: ProducerBatch, stop?: AbortSignal): Promise<RecordMetadata[]> {
     return this.serialized(() =>
       untilDelivered(
         () => sendInRuns(batch, (options) => this.producer.send(options)),
         this.deliveryTimeoutMs,
+        undefined,
+        stop,
       ),
     );
   }
@@ -120,13 +126,15 @@ const defaultDeliveryTimeoutMs = 120_000;
  * retriable (a partition between leaders after a broker restart, a leader moving) and the
  * delivery timeout has not run out, as Kafka's producer does. The client's own few quick
  * retries end well before a leader election does. A lost connection is not retried here:
- * the runner rides that out for as long as it lasts and stops when told to. Resending is
+ * the runner rides that out for as long as it lasts and stops when told to; nor is the send
+ * of a task that stopped (`stop`). Resending is
  * safe: a refused request advanced no sequence number, so the broker writes it once.
  */
 export async function untilDelivered(
   send: () => Promise<void>,
   deliveryTimeoutMs: number,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  stop?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + deliveryTimeoutMs;
   for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 1000)) {
@@ -135,7 +143,7 @@ export async function untilDelivered(
     } catch (error) {
       const classified = kafkaError(error);
       const brokerSaysRetry = classified.retriable && classified.name !== 'KafkaConnectionError';
-      if (!brokerSaysRetry || Date.now() + delayMs > deadline) throw error;
+      if (!brokerSaysRetry || stop?.aborted || Date.now() + delayMs > deadline) throw error;
       await sleep(delayMs);
     }
   }

@@ -255,7 +255,10 @@ export class SourceTaskRunner extends TaskRunner<SourceTaskRunnerOptions> {
       for (const request of produceRequests(topicMessages)) {
         await this.produce(() =>
           this.retrying('KAFKA_PRODUCE', () =>
-            this.options.producer.sendBatch({ topicMessages: request, acks: -1, compression }),
+            this.options.producer.sendBatch(
+              { topicMessages: request, acks: -1, compression },
+              this.stopping.signal,
+            ),
           ),
         ).catch((error: unknown) => this.produceOneByOne(error, request, origins));
       }
@@ -332,7 +335,10 @@ export class SourceTaskRunner extends TaskRunner<SourceTaskRunnerOptions> {
       for (const message of messages) {
         try {
           await this.retrying('KAFKA_PRODUCE', () =>
-            producer.sendBatch({ topicMessages: [{ topic, messages: [message] }], acks: -1, compression }),
+            producer.sendBatch(
+              { topicMessages: [{ topic, messages: [message] }], acks: -1, compression },
+              this.stopping.signal,
+            ),
           );
         } catch (single) {
           if (!isRecordTooLarge(single)) throw single;

@@ -23,7 +23,8 @@ import type { FailedRecord } from './dead-letter-queue.js';
 
 /** Sends produce requests: the worker's idempotent producer, or one open transaction. */
 export interface BatchSender {
-  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>;
+  /** `stop`: the sending task stopped, so waiting on the broker to accept it is over. */
+  sendBatch(batch: ProducerBatch, stop?: AbortSignal): Promise<RecordMetadata[]>;
 }
 
 export interface ProducerTransaction extends BatchSender {

@@ -73,9 +73,15 @@ describe('record producer', () => {
     await assert.rejects(untilDelivered(fails(tooLarge), 60_000, sleep), (e) => e === tooLarge);
     assert.equal(attempts, 2);
 
+    // A stopped task's send is not resent: the worker's other tasks wait behind it.
+    const stopped = AbortSignal.abort();
+    const leaderless = failed(new ProtocolError('NOT_LEADER_OR_FOLLOWER'));
+    await assert.rejects(untilDelivered(fails(leaderless), 60_000, sleep, stopped), (e) => e === leaderless);
+    assert.equal(attempts, 3);
+
     // The deadline is real time: with none left, the broker's "retry" is the answer.
     const noLeader = failed(new ProtocolError('NOT_LEADER_OR_FOLLOWER'));
     await assert.rejects(untilDelivered(fails(noLeader), 0, sleep), (e) => e === noLeader);
-    assert.equal(attempts, 3);
+    assert.equal(attempts, 4);
   });
 });
