@@ -180,10 +180,7 @@ export class WorkerGroup {
     this.consumer = null;
     // Not awaited: a stuck member may take long to disconnect, and it is ignored meanwhile.
     void stuck?.disconnect().catch(() => undefined);
-    void this.connectMember().catch((error: unknown) => {
-      this.options.logger.warn('could not rejoin the worker group; trying again', { error });
-      if (this.consumer) this.rejoinLater(this.consumer);
-    });
+    void this.connectMember().catch((error: unknown) => this.rejoinFailed(error));
   }
 
   private rejoinLater(crashed: Consumer): void {
@@ -193,12 +190,14 @@ export class WorkerGroup {
         .disconnect()
         .catch(() => undefined)
         .then(() => this.connectMember())
-        .catch((error: unknown) => {
-          this.options.logger.warn('could not rejoin the worker group; trying again', { error });
-          if (this.consumer) this.rejoinLater(this.consumer);
-        });
+        .catch((error: unknown) => this.rejoinFailed(error));
     }, this.options.heartbeatIntervalMs);
     timer.unref();
+  }
+
+  private rejoinFailed(error: unknown): void {
+    this.options.logger.warn('could not rejoin the worker group; trying again', { error });
+    if (this.consumer) this.rejoinLater(this.consumer);
   }
 
   /** Asks the coordinator for a new rebalance; concurrent requests share one. */

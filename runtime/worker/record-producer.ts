@@ -80,12 +80,10 @@ export class RecordProducer implements BatchSender, TransactionalProducer {
    */
   sendBatch(batch: ProducerBatch, stop?: AbortSignal): Promise<RecordMetadata[]> {
     return this.serialized(() =>
-      untilDelivered(
-        () => sendInRuns(batch, (options) => this.producer.send(options)),
-        this.deliveryTimeoutMs,
-        undefined,
+      untilDelivered(() => sendInRuns(batch, (options) => this.producer.send(options)), {
+        deliveryTimeoutMs: this.deliveryTimeoutMs,
         stop,
-      ),
+      }),
     );
   }
 
@@ -132,9 +130,15 @@ const defaultDeliveryTimeoutMs = 120_000;
  */
 export async function untilDelivered(
   send: () => Promise<void>,
-  deliveryTimeoutMs: number,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  stop?: AbortSignal,
+  {
+    deliveryTimeoutMs,
+    stop,
+    sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
+  }: {
+    readonly deliveryTimeoutMs: number;
+    readonly stop?: AbortSignal | undefined;
+    readonly sleep?: (ms: number) => Promise<void>;
+  },
 ): Promise<void> {
   const deadline = Date.now() + deliveryTimeoutMs;
   for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 1000)) {

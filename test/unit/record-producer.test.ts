@@ -54,8 +54,7 @@ describe('record producer', () => {
       async () => {
         if (++attempts < 6) throw failed(new ProtocolError('NOT_LEADER_OR_FOLLOWER'));
       },
-      60_000,
-      sleep,
+      { deliveryTimeoutMs: 60_000, sleep },
     );
     assert.equal(attempts, 6);
     assert.deepEqual(slept, [100, 200, 400, 800, 1000]);
@@ -66,22 +65,34 @@ describe('record producer', () => {
       attempts++;
       throw error;
     };
-    await assert.rejects(untilDelivered(fails(lost), 60_000, sleep), (e) => e === lost);
+    await assert.rejects(
+      untilDelivered(fails(lost), { deliveryTimeoutMs: 60_000, sleep }),
+      (e) => e === lost,
+    );
     assert.equal(attempts, 1);
 
     const tooLarge = failed(new ProtocolError('MESSAGE_TOO_LARGE'));
-    await assert.rejects(untilDelivered(fails(tooLarge), 60_000, sleep), (e) => e === tooLarge);
+    await assert.rejects(
+      untilDelivered(fails(tooLarge), { deliveryTimeoutMs: 60_000, sleep }),
+      (e) => e === tooLarge,
+    );
     assert.equal(attempts, 2);
 
     // A stopped task's send is not resent: the worker's other tasks wait behind it.
     const stopped = AbortSignal.abort();
     const leaderless = failed(new ProtocolError('NOT_LEADER_OR_FOLLOWER'));
-    await assert.rejects(untilDelivered(fails(leaderless), 60_000, sleep, stopped), (e) => e === leaderless);
+    await assert.rejects(
+      untilDelivered(fails(leaderless), { deliveryTimeoutMs: 60_000, sleep, stop: stopped }),
+      (e) => e === leaderless,
+    );
     assert.equal(attempts, 3);
 
     // The deadline is real time: with none left, the broker's "retry" is the answer.
     const noLeader = failed(new ProtocolError('NOT_LEADER_OR_FOLLOWER'));
-    await assert.rejects(untilDelivered(fails(noLeader), 0, sleep), (e) => e === noLeader);
+    await assert.rejects(
+      untilDelivered(fails(noLeader), { deliveryTimeoutMs: 0, sleep }),
+      (e) => e === noLeader,
+    );
     assert.equal(attempts, 4);
   });
 });
