@@ -30,42 +30,38 @@ const numberMarker = '\u0000siphon-number';
 const markerPattern = /\{"\\u0000siphon-number":"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"\}/g;
 
 export function parseExactJson(text: string): ExactJson {
-  return parseNatively(text) ?? parseExactJsonByHand(text);
+  return parseNatively(text, false) ?? parseExactJsonByHand(text);
 }
 
 /**
- * The fast path: every number literal becomes a string holding a marker and the literal,
- * JSON.parse (native, several times faster) reads the result, and the marked strings
- * become bigint / JsonNumberText again. Strings are skipped whole and numbers follow JSON's
- * grammar, so the marking sees the tokens JSON.parse sees; text that is not valid JSON
- * stays invalid (or is declined while marking), and the hand-written parser reports the
- * error. A number where a key belongs would pass as a marked string: it is refused while
- * restoring. Undefined when the marker occurs in the text itself or any step fails.
+ * As parseExactJson, but integers of at most 15 digits come back as number (bigint only where
+ * the text goes to the hand-written parser): a double holds those exactly, so only the other numbers (fractions, exponents, longer integers such as
+ * Debezium's `ts_ns`) need marking and restoring. For readers with a schema, which take
+ * both (json-payload.ts): the sink's payloads, where most numbers are small integers.
  */
-function parseNatively(text: string): ExactJson | undefined {
-  if (markerInText.test(text)) return undefined;
-  const marked = markNumbers(text);
+export function parseJsonWithSafeIntegers(text: string): ExactJson {
+  return parseNatively(text, true) ?? parseExactJsonByHand(text);
+}
+
+/**
+ * The fast path: each number literal to keep exact becomes a string holding a marker and
+ * the literal, JSON.parse (native, several times faster) reads the result, and the marked
+ * strings become bigint / JsonNumberText again. Strings are skipped whole and numbers
+ * follow JSON's grammar, so the marking sees the tokens JSON.parse sees; text that is not
+ * valid JSON stays invalid (or is declined while marking), and the hand-written parser
+ * reports the error. A number where a key belongs would pass as a marked string: it is
+ * refused while restoring. Undefined when the marker occurs in the text itself or any step
+ * fails.
+ */
+function parseNatively(text: string, keepSafeIntegers: boolean): ExactJson | undefined {
+  const marked = markNumbers(text, keepSafeIntegers);
   if (marked === undefined) return undefined;
   try {
+    if (marked === text) return JSON.parse(text) as ExactJson; // nothing marked: nothing to restore
+    if (markerInText.test(text)) return undefined;
     return restoreNumbers(JSON.parse(marked));
   } catch {
     // Not JSON, a number where a key belongs, or nesting too deep: the hand-written parser decides.
-    return undefined;
-  }
-}
-
-/**
- * JSON.parse alone, for text whose every number is an integer of at most 15 digits: a
- * double holds those exactly, so nothing is lost and nothing needs marking or restoring
- * (the sink's payloads, nearly always). Such integers come back as number, not bigint,
- * and readers with a schema take both (json-payload.ts). Undefined when a number has a
- * fraction, an exponent or more digits, or the text is not JSON: parseExactJson decides.
- */
-export function parseJsonWithSafeIntegers(text: string): ExactJson | undefined {
-  if (!onlySafeIntegers(text)) return undefined;
-  try {
-    return JSON.parse(text) as ExactJson;
-  } catch {
     return undefined;
   }
 }
@@ -85,30 +81,6 @@ function afterString(text: string, open: number): number {
   }
 }
 
-/** Every number outside strings is an integer of at most 15 digits, not -0 (strings skipped whole, as in markNumbers). */
-function onlySafeIntegers(text: string): boolean {
-  let i = 0;
-  const length = text.length;
-  while (i < length) {
-    const c = text.charCodeAt(i);
-    if (c === quote) {
-      i = afterString(text, i);
-      if (i < 0) return false;
-    } else if (c === minus || isDigit(c)) {
-      const start = c === minus ? i + 1 : i;
-      i = start;
-      while (isDigit(text.charCodeAt(i))) i++;
-      const next = text.charCodeAt(i);
-      if (i - start > 15 || next === 46 || next === 101 || next === 69) return false;
-      // -0 would stay a negative zero; the exact parser reads the integer 0.
-      if (c === minus && i - start === 1 && text.charCodeAt(start) === 48) return false;
-    } else {
-      i++;
-    }
-  }
-  return true;
-}
-
 // A Unicode noncharacter: never in Siphon's messages, and checked for anyway (raw or escaped).
 const marker = '\ufdd0';
 const markerInText = /\ufdd0|\\u[fF][dD][dD]0/;
@@ -121,8 +93,12 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** The text with each number outside strings as `"<marker><literal>"`; undefined where JSON cannot be. */
-function markNumbers(text: string): string | undefined {
+/**
+ * The text with each number outside strings as `"<marker><literal>"` (with keepSafeIntegers,
+ * all but integers of at most 15 digits); the text itself when nothing was marked; undefined
+ * where JSON cannot be.
+ */
+function markNumbers(text: string, keepSafeIntegers: boolean): string | undefined {
   let out = '';
   let copied = 0;
   let i = 0;
@@ -135,9 +111,11 @@ function markNumbers(text: string): string | undefined {
     } else if (c === minus || isDigit(c)) {
       const start = i;
       if (c === minus) i++;
+      const digits = i;
       if (text.charCodeAt(i) === 48) i++;
       else if (isDigit(text.charCodeAt(i))) while (isDigit(text.charCodeAt(i))) i++;
       else return undefined;
+      const integerEnd = i;
       if (text.charCodeAt(i) === 46) {
         i++;
         if (!isDigit(text.charCodeAt(i))) return undefined;
@@ -151,13 +129,16 @@ function markNumbers(text: string): string | undefined {
         if (!isDigit(text.charCodeAt(i))) return undefined;
         while (isDigit(text.charCodeAt(i))) i++;
       }
+      // Kept: integers of at most 15 digits, except -0 (JSON.parse's negative zero; the integer is 0).
+      const negativeZero = c === minus && i === digits + 1 && text.charCodeAt(digits) === 48;
+      if (keepSafeIntegers && i === integerEnd && i - digits <= 15 && !negativeZero) continue;
       out += `${text.slice(copied, start)}"${marker}${text.slice(start, i)}"`;
       copied = i;
     } else {
       i++;
     }
   }
-  return out + text.slice(copied);
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 function restoreNumbers(value: unknown): ExactJson {
@@ -174,7 +155,9 @@ function restoreNumbers(value: unknown): ExactJson {
   const object = value as Record<string, unknown>;
   for (const key in object) {
     if (key.charCodeAt(0) === 0xfdd0) throw new SyntaxError('a number where a key belongs');
-    const restored = restoreNumbers(object[key]);
+    const held = object[key];
+    const restored = restoreNumbers(held);
+    if (restored === held) continue; // most values: no write
     // defineProperty: a "__proto__" key must stay data, not change the prototype.
     if (key === '__proto__') Object.defineProperty(object, key, { value: restored });
     else object[key] = restored;

@@ -144,7 +144,7 @@ export class JsonConverter implements Converter {
     let payload: ExactJson;
     try {
       const text = bytes.toString('utf8', start, bytes.length - 1);
-      payload = parseJsonWithSafeIntegers(text) ?? parseExactJson(text);
+      payload = parseJsonWithSafeIntegers(text);
     } catch {
       return undefined;
     }
