@@ -1,13 +1,18 @@
 import type { Struct } from './schema.js';
 
 /**
- * A new, empty struct value without a prototype: any field name is just a key, so columns
- * named `__proto__`, `constructor` or `toString` are stored and read like any other (on a
- * plain `{}`, `row.__proto__ = v` would replace the prototype and `row.constructor` would
- * find Object). Every struct value is built from this; read fields with `Object.hasOwn`.
+ * Struct values inherit from nothing but an empty, frozen, prototype-free object: any field
+ * name is just a key, so columns named `__proto__`, `constructor` or `toString` are stored and
+ * read like any other (on a plain `{}`, `row.__proto__ = v` would replace the prototype and
+ * `row.constructor` would find Object). Built with `new`, not `Object.create(null)`: V8 keeps
+ * the latter as a hash table, which made building and reading a 20-field struct twice as slow.
  */
+const StructValue = function StructValue() {} as unknown as { new (): Struct; prototype: object };
+StructValue.prototype = Object.freeze(Object.create(null) as object);
+
+/** A new, empty struct value (see StructValue). Every struct value is built from this; read fields with `Object.hasOwn`. */
 export function newStruct(): Struct {
-  return Object.create(null) as Struct;
+  return new StructValue();
 }
 
 /** Whether a value is a struct value (not null, an array, bytes or a map). */

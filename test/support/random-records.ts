@@ -4,6 +4,7 @@ import {
   decimal,
   enumOf,
   logical,
+  newStruct,
   type Field,
   type Schema,
 } from '../../runtime/record/index.js';
@@ -209,7 +210,7 @@ export class RandomRecords {
         return map;
       }
       case 'struct': {
-        const struct: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+        const struct: Record<string, unknown> = newStruct();
         for (const field of schema.fields ?? []) struct[field.name] = this.value(field.schema);
         return struct;
       }
