@@ -34,10 +34,11 @@ export function parseExactJson(text: string): ExactJson {
 }
 
 /**
- * As parseExactJson, but integers of at most 15 digits come back as number (bigint only where
- * the text goes to the hand-written parser): a double holds those exactly, so only the other numbers (fractions, exponents, longer integers such as
- * Debezium's `ts_ns`) need marking and restoring. For readers with a schema, which take
- * both (json-payload.ts): the sink's payloads, where most numbers are small integers.
+ * As parseExactJson, but integers of at most 15 digits come back as number (bigint only
+ * where the text goes to the hand-written parser): a double holds those exactly, so only
+ * the other numbers (fractions, exponents, longer integers such as Debezium's `ts_ns`)
+ * need marking and restoring. For readers with a schema, which take both (json-payload.ts):
+ * the sink's payloads, where most numbers are small integers.
  */
 export function parseJsonWithSafeIntegers(text: string): ExactJson {
   return parseNatively(text, true) ?? parseExactJsonByHand(text);
